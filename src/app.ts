@@ -1,0 +1,91 @@
+/**
+ * Builds the whole server: database (embedded when DATABASE_URL is unset), migrations,
+ * bootstrap workspace and admin key, GraphQL schema, HTTP + WebSocket. `npm start` and the
+ * integration tests both use it. `close()` shuts down in order: HTTP/WS → ORM → PostgreSQL.
+ */
+import 'reflect-metadata';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
+import { initOrm, migrate, type Orm } from './db/orm';
+import { createHttpServer, type HttpServer } from './http/server';
+import { createMetrics, type Metrics } from './metrics';
+import { createSchema } from './graphql/schema';
+import { bootstrap } from './workspaces/workspace.service';
+
+export interface App {
+  config: Config;
+  orm: Orm;
+  http: HttpServer;
+  metrics: Metrics;
+  logger: Logger;
+  /** http://host:port of the listening server. */
+  url: string;
+  defaultWorkspaceId: string;
+  /** Set on the first start without ADMIN_API_KEY: the admin key, to print once. */
+  generatedAdminKey?: string;
+  adminKeyFile?: string;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config): Promise<App> {
+  const logger = pino({ level: config.logLevel, base: { service: 'splitcast' } });
+  const metrics = createMetrics();
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      await fn().catch((err) => logger.error({ err }, 'shutdown step failed'));
+    }
+  };
+
+  try {
+    let embedded: EmbeddedDatabase | undefined;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres({
+        dir: join(config.dataDir, 'pg'),
+        onLog: (line) => logger.debug({ component: 'postgres' }, line.trimEnd()),
+      });
+      cleanups.push(() => embedded!.stop());
+      databaseUrl = embedded.url;
+      logger.info({ dir: join(config.dataDir, 'pg'), port: embedded.port }, 'embedded PostgreSQL started');
+    }
+
+    const orm = await initOrm(databaseUrl, { queryCounter: metrics.dbQueries });
+    cleanups.push(() => orm.close());
+    const applied = await migrate(orm);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+
+    const boot = await bootstrap(orm.em.fork(), config.adminApiKey);
+    let adminKeyFile: string | undefined;
+    if (boot.generatedAdminKey) {
+      await mkdir(config.dataDir, { recursive: true });
+      adminKeyFile = join(config.dataDir, 'admin-api-key');
+      await writeFile(adminKeyFile, boot.generatedAdminKey + '\n', { mode: 0o600 });
+    }
+
+    const schema = await createSchema();
+    const http = await createHttpServer({ config, orm, schema, metrics, logger });
+    cleanups.push(() => http.close());
+    const address = await http.fastify.listen({ port: config.port, host: config.host });
+    const port = new URL(address).port;
+
+    return {
+      config,
+      orm,
+      http,
+      metrics,
+      logger,
+      url: `http://localhost:${port}`,
+      defaultWorkspaceId: boot.workspace.id,
+      generatedAdminKey: boot.generatedAdminKey,
+      adminKeyFile,
+      close: closeAll,
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

@@ -1,0 +1,64 @@
+/** Who a campaign targets. Stored as JSON on the campaign; the recipients issue resolves it to contacts. */
+import { Field, InputType, Int } from 'type-graphql';
+import { badInput } from '../errors';
+import { GraphQLJSON } from '../graphql/scalars';
+
+export interface Audience {
+  tags?: string[];
+  segments?: string[];
+  minDaysSinceContact?: number;
+  activeInLastDays?: number;
+  attributes?: Record<string, string | number | boolean>;
+}
+
+@InputType()
+export class AudienceInput {
+  @Field(() => [String], { nullable: true, description: 'contacts with any of these tags' })
+  tags?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'contacts in any of these segments' })
+  segments?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'contacts not messaged by any campaign for this many days' })
+  minDaysSinceContact?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'contacts with any event in the last N days' })
+  activeInLastDays?: number | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'equality on contact attributes, e.g. {"city": "Lisbon"}' })
+  attributes?: unknown;
+}
+
+/** Checks an audience and drops empty parts; throws INVALID_AUDIENCE with the offending path. */
+export function normalizeAudience(input: AudienceInput, path = 'input.audience'): Audience {
+  const out: Audience = {};
+  const strings = (list: string[] | null | undefined, name: 'tags' | 'segments') => {
+    if (!list) return;
+    const cleaned = [...new Set(list.map((s) => s.trim()))];
+    if (cleaned.some((s) => s === '')) throw badInput('INVALID_AUDIENCE', `${name} cannot contain empty strings`, `${path}.${name}`);
+    if (cleaned.length > 0) out[name] = cleaned;
+  };
+  strings(input.tags, 'tags');
+  strings(input.segments, 'segments');
+  for (const name of ['minDaysSinceContact', 'activeInLastDays'] as const) {
+    const v = input[name];
+    if (v === null || v === undefined) continue;
+    if (v < (name === 'activeInLastDays' ? 1 : 0) || v > 3650) {
+      throw badInput('INVALID_AUDIENCE', `${name} must be between ${name === 'activeInLastDays' ? 1 : 0} and 3650`, `${path}.${name}`);
+    }
+    out[name] = v;
+  }
+  if (input.attributes !== null && input.attributes !== undefined) {
+    const attrs = input.attributes;
+    if (typeof attrs !== 'object' || Array.isArray(attrs)) {
+      throw badInput('INVALID_AUDIENCE', 'attributes must be an object of attribute → value', `${path}.attributes`);
+    }
+    for (const [k, v] of Object.entries(attrs)) {
+      if (!['string', 'number', 'boolean'].includes(typeof v)) {
+        throw badInput('INVALID_AUDIENCE', `attribute ${k} must equal a string, number or boolean`, `${path}.attributes.${k}`);
+      }
+    }
+    if (Object.keys(attrs).length > 0) out.attributes = attrs as Audience['attributes'];
+  }
+  return out;
+}

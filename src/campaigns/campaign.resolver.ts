@@ -1,0 +1,65 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../graphql/context';
+import { ExperimentConfig } from '../experiments/experiment-config';
+import { Campaign } from './campaign.entity';
+import { CampaignConnection, CampaignFilter, CreateCampaignInput, UpdateCampaignInput } from './campaign.types';
+import { CampaignType } from './enums';
+import { Variant } from './variant.entity';
+
+@Resolver(() => Campaign)
+export class CampaignResolver {
+  @Query(() => Campaign, { nullable: true })
+  campaign(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Campaign> {
+    return ctx.services.campaigns.get(id);
+  }
+
+  @Query(() => CampaignConnection)
+  async campaigns(
+    @Arg('filter', () => CampaignFilter, { nullable: true }) filter: CampaignFilter | null,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<CampaignConnection> {
+    const page = await ctx.services.campaigns.list(filter, first, after);
+    return { nodes: page.nodes, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+  }
+
+  @Mutation(() => Campaign)
+  createCampaign(@Arg('input', () => CreateCampaignInput) input: CreateCampaignInput, @Ctx() ctx: Context): Promise<Campaign> {
+    return ctx.services.campaigns.create(input);
+  }
+
+  @Mutation(() => Campaign, { description: 'only while DRAFT or SCHEDULED (else CONFLICT)' })
+  updateCampaign(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateCampaignInput) input: UpdateCampaignInput,
+    @Ctx() ctx: Context,
+  ): Promise<Campaign> {
+    return ctx.services.campaigns.update(id, input);
+  }
+
+  @Mutation(() => Campaign)
+  duplicateCampaign(
+    @Arg('id', () => ID) id: string,
+    @Arg('name', () => String, { nullable: true }) name: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<Campaign> {
+    return ctx.services.campaigns.duplicate(id, name);
+  }
+
+  @Mutation(() => Campaign)
+  archiveCampaign(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Campaign> {
+    return ctx.services.campaigns.archive(id);
+  }
+
+  @FieldResolver(() => [Variant])
+  variants(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<Variant[]> {
+    return ctx.loaders.variantsByCampaignId.load(campaign.id);
+  }
+
+  /** STANDARD campaigns send one message and run no experiment. */
+  @FieldResolver(() => ExperimentConfig, { nullable: true })
+  experiment(@Root() campaign: Campaign): ExperimentConfig | null {
+    return campaign.type === CampaignType.STANDARD ? null : campaign.experiment;
+  }
+}

@@ -1,0 +1,171 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { badInput, conflict, notFound } from '../errors';
+import { keysetPage, type Page } from '../db/keyset';
+import { Assignment } from '../experiments/assignment.entity';
+import { normalizeExperimentConfig } from '../experiments/experiment-config';
+import { asUuid } from '../shared/ids';
+import { normalizeAudience } from './audience';
+import { Campaign } from './campaign.entity';
+import type { CampaignFilter, CreateCampaignInput, UpdateCampaignInput } from './campaign.types';
+import { CampaignStatus } from './enums';
+import { Variant } from './variant.entity';
+import { normalizeVariants, type NormalizedVariant } from './variants';
+
+/** Settings may change only before a campaign goes out. */
+const EDITABLE = new Set([CampaignStatus.DRAFT, CampaignStatus.SCHEDULED]);
+/** Archiving hides a campaign that is not (or no longer) sending. */
+const ARCHIVABLE = new Set([CampaignStatus.DRAFT, CampaignStatus.COMPLETED, CampaignStatus.CANCELED, CampaignStatus.ARCHIVED]);
+
+export class CampaignService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly workspaceId: string,
+  ) {}
+
+  async get(id: string): Promise<Campaign> {
+    const campaign = await this.em.findOne(Campaign, { id: asUuid(id), workspaceId: this.workspaceId });
+    if (!campaign) throw notFound('Campaign', id);
+    return campaign;
+  }
+
+  async list(filter: CampaignFilter | null | undefined, first: number, after?: string | null): Promise<Page<Campaign> & { totalCount: number }> {
+    const where: FilterQuery<Campaign> & Record<string, unknown> = { workspaceId: this.workspaceId };
+    where.status = filter?.status?.length ? { $in: filter.status } : { $ne: CampaignStatus.ARCHIVED };
+    if (filter?.type?.length) where.type = { $in: filter.type };
+    const q = filter?.search?.trim();
+    if (q) {
+      const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.$or = [{ name: { $ilike: like } }, { description: { $ilike: like } }];
+    }
+    const [page, totalCount] = await Promise.all([
+      keysetPage(this.em, Campaign, where, 'createdAt', first, after),
+      this.em.count(Campaign, where),
+    ]);
+    return { ...page, totalCount };
+  }
+
+  async create(input: CreateCampaignInput): Promise<Campaign> {
+    const variants = normalizeVariants(input.type, input.variants);
+    const campaign = this.em.create(Campaign, {
+      workspaceId: this.workspaceId,
+      name: checkName(input.name),
+      description: input.description ?? null,
+      channel: input.channel,
+      type: input.type,
+      status: CampaignStatus.DRAFT,
+      experiment: normalizeExperimentConfig(input.experiment),
+      audience: input.audience ? normalizeAudience(input.audience) : null,
+      offerAmount: checkMoney(input.offerAmount, 'offerAmount', 'INVALID_OFFER_AMOUNT'),
+      costPerMessage: checkMoney(input.costPerMessage, 'costPerMessage', 'INVALID_COST') ?? 0,
+    });
+    for (const v of variants) this.em.create(Variant, { ...v, workspaceId: this.workspaceId, campaignId: campaign.id });
+    await this.em.flush();
+    return campaign;
+  }
+
+  async update(id: string, input: UpdateCampaignInput): Promise<Campaign> {
+    return this.em.transactional(async (tx) => {
+      const campaign = await tx.findOne(Campaign, { id: asUuid(id), workspaceId: this.workspaceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!campaign) throw notFound('Campaign', id);
+      if (!EDITABLE.has(campaign.status)) {
+        throw conflict('CAMPAIGN_NOT_EDITABLE', `A ${campaign.status} campaign cannot be edited; only DRAFT and SCHEDULED campaigns can`);
+      }
+      if (input.name !== undefined && input.name !== null) campaign.name = checkName(input.name);
+      if (input.description !== undefined) campaign.description = input.description;
+      if (input.experiment) campaign.experiment = normalizeExperimentConfig({ ...campaign.experiment, ...input.experiment });
+      if (input.audience !== undefined) campaign.audience = input.audience ? normalizeAudience(input.audience) : null;
+      if (input.offerAmount !== undefined) campaign.offerAmount = checkMoney(input.offerAmount, 'offerAmount', 'INVALID_OFFER_AMOUNT');
+      if (input.costPerMessage !== undefined && input.costPerMessage !== null) {
+        campaign.costPerMessage = checkMoney(input.costPerMessage, 'costPerMessage', 'INVALID_COST')!;
+      }
+      if (input.variants) await this.replaceVariants(tx, campaign, normalizeVariants(campaign.type, input.variants));
+      campaign.updatedAt = new Date();
+      return campaign;
+    });
+  }
+
+  /**
+   * Variants are matched by key: a kept key keeps its id (and its recipients), a new key is added,
+   * and a dropped key is removed only if nobody was assigned to it.
+   */
+  private async replaceVariants(tx: EntityManager, campaign: Campaign, next: NormalizedVariant[]): Promise<void> {
+    const current = await tx.find(Variant, { campaignId: campaign.id });
+    const byKey = new Map(current.map((v) => [v.key, v]));
+    const kept = new Set<Variant>();
+    for (const n of next) {
+      const existing = byKey.get(n.key);
+      if (existing) {
+        Object.assign(existing, n);
+        kept.add(existing);
+      } else {
+        tx.create(Variant, { ...n, workspaceId: this.workspaceId, campaignId: campaign.id });
+      }
+    }
+    const dropped = current.filter((v) => !kept.has(v));
+    if (dropped.length > 0) {
+      const assigned = await tx.count(Assignment, { variantId: { $in: dropped.map((v) => v.id) } });
+      if (assigned > 0) {
+        throw conflict('VARIANT_HAS_RECIPIENTS', `Variant(s) ${dropped.map((v) => v.key).join(', ')} already have recipients and cannot be removed`);
+      }
+      dropped.forEach((v) => tx.remove(v));
+    }
+  }
+
+  /** A new DRAFT with the same settings and variants; recipients and results are not copied. */
+  async duplicate(id: string, name?: string | null): Promise<Campaign> {
+    const source = await this.get(id);
+    const variants = await this.em.find(Variant, { campaignId: source.id }, { orderBy: { position: 'asc' } });
+    const copy = this.em.create(Campaign, {
+      workspaceId: this.workspaceId,
+      name: name === undefined || name === null ? `${source.name} (copy)` : checkName(name),
+      description: source.description,
+      channel: source.channel,
+      type: source.type,
+      status: CampaignStatus.DRAFT,
+      experiment: { ...source.experiment },
+      audience: source.audience ? { ...source.audience } : null,
+      offerAmount: source.offerAmount,
+      costPerMessage: source.costPerMessage,
+    });
+    for (const v of variants) {
+      this.em.create(Variant, {
+        workspaceId: this.workspaceId,
+        campaignId: copy.id,
+        key: v.key,
+        name: v.name,
+        template: v.template,
+        weight: v.weight,
+        isControl: v.isControl,
+        position: v.position,
+      });
+    }
+    await this.em.flush();
+    return copy;
+  }
+
+  async archive(id: string): Promise<Campaign> {
+    const campaign = await this.get(id);
+    if (!ARCHIVABLE.has(campaign.status)) {
+      throw conflict('CAMPAIGN_ACTIVE', `A ${campaign.status} campaign cannot be archived; cancel it or let it complete first`);
+    }
+    if (campaign.status !== CampaignStatus.ARCHIVED) {
+      campaign.status = CampaignStatus.ARCHIVED;
+      campaign.archivedAt = new Date();
+      await this.em.flush();
+    }
+    return campaign;
+  }
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 200) throw badInput('INVALID_NAME', 'Campaign name must be 1–200 characters', 'input.name');
+  return trimmed;
+}
+
+function checkMoney(v: number | null | undefined, field: string, reason: string): number | null {
+  if (v === undefined || v === null) return null;
+  if (!Number.isFinite(v) || v < 0) throw badInput(reason, `${field} must be zero or more`, `input.${field}`);
+  return v;
+}

@@ -1,0 +1,105 @@
+import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+import { ExperimentConfigInput } from '../experiments/experiment-config';
+import { PageInfo } from '../graphql/pagination';
+import { AudienceInput } from './audience';
+import { Campaign } from './campaign.entity';
+import { CampaignStatus, CampaignType, Channel } from './enums';
+
+@InputType()
+export class VariantInput {
+  @Field(() => String, { nullable: true, description: 'defaults to the next free letter: A, B, …' })
+  key?: string | null;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field()
+  template!: string;
+
+  @Field(() => Float, { nullable: true, description: 'percent; omitted weights share the rest equally' })
+  weight?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'exactly one control; the first variant unless marked' })
+  isControl?: boolean | null;
+}
+
+@InputType()
+export class CreateCampaignInput {
+  @Field()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => Channel, { defaultValue: Channel.SMS })
+  channel: Channel = Channel.SMS;
+
+  @Field(() => CampaignType, { defaultValue: CampaignType.STANDARD })
+  type: CampaignType = CampaignType.STANDARD;
+
+  @Field(() => [VariantInput], { description: 'STANDARD: exactly 1; AB_TEST and BANDIT: 2 to 8' })
+  variants!: VariantInput[];
+
+  @Field(() => ExperimentConfigInput, { nullable: true })
+  experiment?: ExperimentConfigInput | null;
+
+  @Field(() => AudienceInput, { nullable: true })
+  audience?: AudienceInput | null;
+
+  @Field(() => Float, { nullable: true })
+  offerAmount?: number | null;
+
+  @Field(() => Float, { defaultValue: 0 })
+  costPerMessage: number = 0;
+}
+
+@InputType()
+export class UpdateCampaignInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => [VariantInput], {
+    nullable: true,
+    description: 'the full new list; variants are matched to existing ones by key, so their ids and recipients stay',
+  })
+  variants?: VariantInput[] | null;
+
+  @Field(() => ExperimentConfigInput, { nullable: true })
+  experiment?: ExperimentConfigInput | null;
+
+  @Field(() => AudienceInput, { nullable: true })
+  audience?: AudienceInput | null;
+
+  @Field(() => Float, { nullable: true })
+  offerAmount?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  costPerMessage?: number | null;
+}
+
+@InputType()
+export class CampaignFilter {
+  @Field(() => [CampaignStatus], { nullable: true, description: 'ARCHIVED campaigns are listed only when asked for here' })
+  status?: CampaignStatus[] | null;
+
+  @Field(() => [CampaignType], { nullable: true })
+  type?: CampaignType[] | null;
+
+  @Field(() => String, { nullable: true, description: 'case-insensitive match on name and description' })
+  search?: string | null;
+}
+
+@ObjectType()
+export class CampaignConnection {
+  @Field(() => [Campaign])
+  nodes!: Campaign[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}

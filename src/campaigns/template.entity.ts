@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
+import { Workspace } from '../workspaces/workspace.entity';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { templateVariables } from './templates/render';
+
+/** A reusable message body with `{variable}` placeholders. */
+@ObjectType()
+@Entity({ tableName: 'templates' })
+export class Template {
+  /** Properties with defaults: optional in `em.create()`. */
+  [OptionalProps]?: 'createdAt' | 'variables';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
+  workspaceId!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  body!: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  category?: string | null;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field(() => [String], { description: 'variables the body uses, in order of first use' })
+  get variables(): string[] {
+    return templateVariables(this.body);
+  }
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
+import { Campaign } from './campaign.entity';
+import { Workspace } from '../workspaces/workspace.entity';
+import { Field, Float, ID, ObjectType } from 'type-graphql';
+
+@ObjectType()
+@Entity({ tableName: 'variants' })
+export class Variant {
+  /** Properties with defaults: optional in `em.create()`. */
+  [OptionalProps]?: 'isControl' | 'createdAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
+  workspaceId!: string;
+
+  @ManyToOne(() => Campaign, { mapToPk: true, fieldName: 'campaign_id' })
+  campaignId!: string;
+
+  @Field({ description: 'short stable key, unique within the campaign (A, B, …)' })
+  @Property({ type: 'text' })
+  key!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Field()
+  @Property({ type: 'text' })
+  template!: string;
+
+  @Field(() => Float, {
+    description: 'percent of the test audience, 0 < weight < 100 for A/B, sums to 100 within a campaign',
+  })
+  @Property({ type: 'double' })
+  weight!: number;
+
+  @Field()
+  @Property({ type: 'boolean' })
+  isControl: boolean = false;
+
+  /** Order within the campaign; weights map onto cumulative ranges in this order. */
+  @Property({ type: 'smallint' })
+  position!: number;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

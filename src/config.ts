@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Typed environment. Parsed once at start-up; a bad value stops the process with a clear message. */
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  MONGODB_URL: z.string().optional(),
+  ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JOBS: z.enum(['on', 'off']).default('on'),
+  SEND_PROVIDER: z.enum(['simulator', 'twilio']).default('simulator'),
+  NODE_ENV: z.string().default('production'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(20_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset: the server starts embedded PostgreSQL under `dataDir/pg`. */
+  databaseUrl?: string;
+  dataDir: string;
+  mongodbUrl?: string;
+  adminApiKey?: string;
+  publicUrl: string;
+  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  jobs: boolean;
+  sendProvider: 'simulator' | 'twilio';
+  /** Stack traces go to clients only in development. */
+  development: boolean;
+  bodyLimitBytes: number;
+  graphqlMaxDepth: number;
+  graphqlMaxComplexity: number;
+  shutdownTimeoutMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: resolve(e.DATA_DIR),
+    mongodbUrl: e.MONGODB_URL,
+    adminApiKey: e.ADMIN_API_KEY,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    logLevel: e.LOG_LEVEL,
+    jobs: e.JOBS === 'on',
+    sendProvider: e.SEND_PROVIDER,
+    development: e.NODE_ENV === 'development',
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
+    graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

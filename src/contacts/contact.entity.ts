@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
+import { Workspace } from '../workspaces/workspace.entity';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { GraphQLJSON } from '../graphql/scalars';
+
+@ObjectType()
+@Entity({ tableName: 'contacts' })
+export class Contact {
+  /** Properties with defaults: optional in `em.create()`. */
+  [OptionalProps]?: 'tags' | 'attributes' | 'consent' | 'optedOut' | 'createdAt' | 'updatedAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
+  workspaceId!: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  externalId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'E.164' })
+  @Property({ type: 'text', nullable: true })
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  firstName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  lastName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'IANA zone; quiet hours and send times use it' })
+  @Property({ type: 'text', nullable: true })
+  timezone?: string | null;
+
+  @Field(() => [String])
+  @Property({ type: 'text[]' })
+  tags: string[] = [];
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  segment?: string | null;
+
+  @Field(() => GraphQLJSON)
+  @Property({ type: 'json' })
+  attributes: Record<string, unknown> = {};
+
+  @Field({ description: 'Express consent to receive campaign messages. New contacts have none unless given.' })
+  @Property({ type: 'boolean' })
+  consent: boolean = false;
+
+  @Field()
+  @Property({ type: 'boolean' })
+  optedOut: boolean = false;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'timestamptz', nullable: true })
+  optedOutAt?: Date | null;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field()
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

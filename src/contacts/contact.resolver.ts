@@ -1,0 +1,159 @@
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { notFound } from '../errors';
+import type { Context } from '../graphql/context';
+import { PageInfo } from '../graphql/pagination';
+import { GraphQLJSON } from '../graphql/scalars';
+import { Contact } from './contact.entity';
+import { OptOutEntry } from './opt-out-entry.entity';
+
+@InputType()
+export class ContactInput {
+  @Field(() => String, { nullable: true })
+  externalId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'any common format; stored as E.164' })
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  firstName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  lastName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  timezone?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  tags?: string[] | null;
+
+  @Field(() => String, { nullable: true })
+  segment?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'merged key by key; null removes a key' })
+  attributes?: unknown;
+
+  @Field(() => Boolean, { nullable: true })
+  consent?: boolean | null;
+}
+
+@InputType()
+export class ContactFilter {
+  @Field(() => [String], { nullable: true, description: 'contacts with any of these tags' })
+  tags?: string[] | null;
+
+  @Field(() => String, { nullable: true })
+  segment?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  optedOut?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'case-insensitive match on name, email, phone, externalId' })
+  search?: string | null;
+}
+
+@ObjectType()
+export class RejectedEvent {
+  @Field(() => Int, { description: 'position of the rejected item in the input (CSV: data row, 0-based)' })
+  index!: number;
+
+  @Field()
+  code!: string;
+
+  @Field()
+  message!: string;
+}
+
+@ObjectType()
+export class UpsertContactsPayload {
+  @Field(() => Int)
+  created!: number;
+
+  @Field(() => Int)
+  updated!: number;
+
+  @Field(() => [RejectedEvent])
+  rejected!: RejectedEvent[];
+}
+
+@ObjectType()
+export class ContactConnection {
+  @Field(() => [Contact])
+  nodes!: Contact[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}
+
+@ObjectType()
+export class OptOutConnection {
+  @Field(() => [OptOutEntry])
+  nodes!: OptOutEntry[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@Resolver(() => Contact)
+export class ContactResolver {
+  @Query(() => Contact, { nullable: true })
+  async contact(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Contact> {
+    return ctx.services.contacts.get(id);
+  }
+
+  @Query(() => ContactConnection)
+  async contacts(
+    @Arg('filter', () => ContactFilter, { nullable: true }) filter: ContactFilter | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<ContactConnection> {
+    const page = await ctx.services.contacts.list(filter, first, after);
+    return { nodes: page.nodes, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+  }
+
+  @Query(() => OptOutConnection)
+  async optOutLog(
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<OptOutConnection> {
+    const page = await ctx.services.contacts.optOutLog(first, after);
+    return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+  }
+
+  @Mutation(() => UpsertContactsPayload, { description: 'creates or updates by externalId, else by phone' })
+  upsertContacts(@Arg('contacts', () => [ContactInput]) contacts: ContactInput[], @Ctx() ctx: Context): Promise<UpsertContactsPayload> {
+    return ctx.services.contacts.upsert(contacts);
+  }
+
+  @Mutation(() => UpsertContactsPayload, { description: 'header row, then one contact per row; unknown columns become attributes' })
+  importContactsCsv(@Arg('csv') csv: string, @Ctx() ctx: Context): Promise<UpsertContactsPayload> {
+    return ctx.services.contacts.importCsv(csv);
+  }
+
+  @Mutation(() => Contact)
+  optOut(@Arg('contactId', () => ID) contactId: string, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: Context): Promise<Contact> {
+    return ctx.services.contacts.setOptedOut(contactId, true, { source: 'api', reason });
+  }
+
+  @Mutation(() => Contact)
+  optIn(@Arg('contactId', () => ID) contactId: string, @Ctx() ctx: Context): Promise<Contact> {
+    return ctx.services.contacts.setOptedOut(contactId, false, { source: 'api' });
+  }
+}
+
+@Resolver(() => OptOutEntry)
+export class OptOutEntryResolver {
+  @FieldResolver(() => Contact)
+  async contact(@Root() entry: OptOutEntry, @Ctx() ctx: Context): Promise<Contact> {
+    const contact = await ctx.loaders.contactById.load(entry.contactId);
+    if (!contact) throw notFound('Contact', entry.contactId);
+    return contact;
+  }
+}

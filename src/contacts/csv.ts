@@ -1,0 +1,68 @@
+/**
+ * Contact CSV import: a header row, then one contact per row. Known columns (any case, `_`, `-`
+ * or space between words) map to contact fields; every other column becomes an attribute.
+ * Pure: text in, records (or per-row problems) out.
+ */
+import { parse } from 'csv-parse/sync';
+import { badInput } from '../errors';
+import type { ContactFields, Rejection } from './contact-input';
+
+const COLUMNS: Record<string, keyof ContactFields> = {
+  externalid: 'externalId',
+  id: 'externalId',
+  phone: 'phone',
+  phonenumber: 'phone',
+  mobile: 'phone',
+  email: 'email',
+  firstname: 'firstName',
+  lastname: 'lastName',
+  timezone: 'timezone',
+  tz: 'timezone',
+  tags: 'tags',
+  segment: 'segment',
+  consent: 'consent',
+};
+const TRUE = new Set(['true', 'yes', 'y', '1']);
+const FALSE = new Set(['false', 'no', 'n', '0']);
+export const MAX_CSV_ROWS = 50_000;
+
+export type CsvRow = { line: number; fields: ContactFields } | { line: number; rejection: Rejection };
+
+export function parseContactsCsv(csv: string): CsvRow[] {
+  let records: string[][];
+  try {
+    records = parse(csv, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+  } catch (e) {
+    throw badInput('INVALID_CSV', `The CSV could not be read: ${(e as Error).message}`, 'csv');
+  }
+  const [header, ...rows] = records;
+  if (!header || header.length === 0) throw badInput('INVALID_CSV', 'The CSV needs a header row', 'csv');
+  if (rows.length > MAX_CSV_ROWS) throw badInput('TOO_MANY_ROWS', `At most ${MAX_CSV_ROWS} rows per import`, 'csv');
+  const columns = header.map((h) => ({ name: h, field: COLUMNS[h.toLowerCase().replace(/[\s_-]/g, '')] }));
+  if (!columns.some((c) => c.field === 'externalId' || c.field === 'phone')) {
+    throw badInput('INVALID_CSV', 'The header needs an external_id or a phone column', 'csv');
+  }
+  return rows.map((cells, i) => {
+    const line = i + 2; // 1-based, after the header
+    const fields: ContactFields = {};
+    const attributes: Record<string, string> = {};
+    for (const [j, col] of columns.entries()) {
+      const cell = cells[j] ?? '';
+      if (!col.field) {
+        if (cell !== '') attributes[col.name] = cell;
+        continue;
+      }
+      if (cell === '') continue;
+      if (col.field === 'tags') fields.tags = cell.split(/[;|]/);
+      else if (col.field === 'consent') {
+        const v = cell.toLowerCase();
+        if (!TRUE.has(v) && !FALSE.has(v)) {
+          return { line, rejection: { code: 'INVALID_CONSENT', message: `consent "${cell}" must be yes/no, true/false or 1/0` } };
+        }
+        fields.consent = TRUE.has(v);
+      } else (fields as Record<string, unknown>)[col.field] = cell;
+    }
+    if (Object.keys(attributes).length > 0) fields.attributes = attributes;
+    return { line, fields };
+  });
+}

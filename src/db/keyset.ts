@@ -1,0 +1,69 @@
+/**
+ * Cursor pagination, newest first, on (time column, id): stable under inserts and O(page) at any
+ * depth, unlike OFFSET. The cursor is opaque to clients (base64url of the last row's key).
+ */
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import type { EntityName } from '@mikro-orm/core';
+import { badInput } from '../errors';
+import { isUuid } from '../shared/ids';
+
+export const MAX_PAGE_SIZE = 200;
+
+export interface Page<T> {
+  nodes: T[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+interface Cursor {
+  t: string;
+  id: string;
+}
+
+export function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify({ t: at.toISOString(), id } satisfies Cursor)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
+    const at = new Date(c.t);
+    if (typeof c.id === 'string' && isUuid(c.id) && !Number.isNaN(at.getTime())) return { at, id: c.id };
+  } catch {
+    // fall through
+  }
+  throw badInput('INVALID_CURSOR', 'The cursor is not one this server issued', 'after');
+}
+
+export function checkPageSize(first: number): void {
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badInput('INVALID_PAGE_SIZE', `first must be between 0 and ${MAX_PAGE_SIZE}`, 'first');
+  }
+}
+
+export async function keysetPage<T extends { id: string }, K extends keyof T & string>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  timeKey: K,
+  first: number,
+  after?: string | null,
+): Promise<Page<T>> {
+  checkPageSize(first);
+  let filter = where;
+  if (after) {
+    const { at, id } = decodeCursor(after);
+    filter = { $and: [where, { $or: [{ [timeKey]: { $lt: at } }, { [timeKey]: at, id: { $lt: id } }] }] } as FilterQuery<T>;
+  }
+  const rows = await em.find(entity, filter, {
+    orderBy: { [timeKey]: 'desc', id: 'desc' } as never,
+    limit: first + 1,
+  });
+  const nodes = rows.slice(0, first);
+  const last = nodes[nodes.length - 1];
+  return {
+    nodes,
+    hasNextPage: rows.length > first,
+    endCursor: last ? encodeCursor(last[timeKey] as Date, last.id) : null,
+  };
+}

@@ -1,0 +1,47 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import type { Orm } from '../db/orm';
+import type { AuthInfo } from '../workspaces/auth';
+import { CampaignService } from '../campaigns/campaign.service';
+import { TemplateService } from '../campaigns/template.service';
+import { ContactService } from '../contacts/contact.service';
+import { WorkspaceService } from '../workspaces/workspace.service';
+import { createLoaders, type Loaders } from './loaders';
+
+/** Long-lived parts of the app that a request may use. */
+export interface AppDeps {
+  config: Config;
+  orm: Orm;
+}
+
+/** Services bound to one request's unit of work and the caller's workspace. */
+export interface Services {
+  workspaces: WorkspaceService;
+  contacts: ContactService;
+  campaigns: CampaignService;
+  templates: TemplateService;
+}
+
+export interface Context {
+  auth: AuthInfo;
+  requestId: string;
+  em: EntityManager;
+  loaders: Loaders;
+  services: Services;
+}
+
+export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, em: EntityManager = deps.orm.em.fork()): Context {
+  const ws = auth.workspaceId;
+  return {
+    auth,
+    requestId,
+    em,
+    loaders: createLoaders(em, ws),
+    services: {
+      workspaces: new WorkspaceService(em, ws),
+      contacts: new ContactService(em, ws),
+      campaigns: new CampaignService(em, ws),
+      templates: new TemplateService(em, ws),
+    },
+  };
+}

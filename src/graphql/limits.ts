@@ -1,0 +1,85 @@
+/**
+ * Depth and cost limits, checked after validation and before execution (HTTP and WebSocket alike),
+ * so an abusive query is refused before it touches the database.
+ */
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  isListType,
+  getNullableType,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+
+export interface Limits {
+  maxDepth: number;
+  maxComplexity: number;
+}
+
+/** Lists cost their page size (`first` / `limit`, else 10) times their children. */
+const LIST_DEFAULT = 10;
+const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const size = typeof args.first === 'number' ? args.first : typeof args.limit === 'number' ? args.limit : LIST_DEFAULT;
+  const isList = isListType(getNullableType(field.type));
+  return 1 + (isList ? Math.max(size, 1) * childComplexity : childComplexity);
+};
+
+export function operationDepth(document: DocumentNode, operationName?: string | null): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
+    if (!set) return 0;
+    let max = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (sel.name.value.startsWith('__')) continue; // introspection meta-fields
+        max = Math.max(max, sel.selectionSet ? 1 + depthOf(sel.selectionSet, seen) : 1);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        max = Math.max(max, depthOf(sel.selectionSet, seen));
+      } else {
+        const name = sel.name.value;
+        const frag = fragments.get(name);
+        if (frag && !seen.has(name)) max = Math.max(max, depthOf(frag.selectionSet, new Set(seen).add(name)));
+      }
+    }
+    return max;
+  };
+  let depth = 0;
+  for (const d of document.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName && d.name?.value !== operationName) continue;
+    depth = Math.max(depth, depthOf(d.selectionSet, new Set()));
+  }
+  return depth;
+}
+
+/** Undefined when within limits, else the error to return (BAD_USER_INPUT / QUERY_TOO_COMPLEX). */
+export function checkLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | null | undefined,
+  limits: Limits,
+): GraphQLError | undefined {
+  const depth = operationDepth(document, operationName);
+  if (depth > limits.maxDepth) {
+    return tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`);
+  }
+  let cost: number;
+  try {
+    cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: [estimator] });
+  } catch {
+    return undefined; // graphql-js reports the underlying problem (bad variables, unknown operation) itself
+  }
+  if (cost > limits.maxComplexity) {
+    return tooComplex(`Query cost ${cost} exceeds the limit of ${limits.maxComplexity}`);
+  }
+  return undefined;
+}
+
+function tooComplex(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } });
+}

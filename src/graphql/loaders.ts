@@ -1,0 +1,29 @@
+/**
+ * One set of dataloaders per request, each scoped to the caller's workspace: a list field
+ * costs one query for the whole list, never one per item.
+ */
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Contact } from '../contacts/contact.entity';
+import { Variant } from '../campaigns/variant.entity';
+
+export interface Loaders {
+  contactById: DataLoader<string, Contact | undefined>;
+  variantsByCampaignId: DataLoader<string, Variant[]>;
+}
+
+export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
+  return {
+    contactById: new DataLoader(async (ids) => {
+      const rows = await em.find(Contact, { id: { $in: [...ids] }, workspaceId });
+      const byId = new Map(rows.map((c) => [c.id, c]));
+      return ids.map((id) => byId.get(id));
+    }),
+    variantsByCampaignId: new DataLoader(async (campaignIds) => {
+      const rows = await em.find(Variant, { campaignId: { $in: [...campaignIds] }, workspaceId }, { orderBy: { position: 'asc' } });
+      const grouped = new Map<string, Variant[]>(campaignIds.map((id) => [id, []]));
+      for (const v of rows) grouped.get(v.campaignId)?.push(v);
+      return campaignIds.map((id) => grouped.get(id)!);
+    }),
+  };
+}

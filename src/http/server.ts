@@ -1,0 +1,145 @@
+/**
+ * The one HTTP port: GraphQL over HTTP (Apollo) and WebSocket (graphql-ws) on /graphql,
+ * health and metrics; feature routes (webhooks, REST shim) register here as fastify plugins.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import { DomainError, HTTP_STATUS } from '../errors';
+import { pendingMigrations } from '../db/orm';
+import type { Metrics } from '../metrics';
+import { createContext, type AppDeps, type Context } from '../graphql/context';
+import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors';
+import { checkLimits } from '../graphql/limits';
+import { bearerToken } from '../workspaces/api-keys';
+import { authenticate } from '../workspaces/workspace.service';
+import { attachWebSocket, type WebSocketHandle } from './websocket';
+
+export interface HttpDeps extends AppDeps {
+  schema: GraphQLSchema;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface HttpServer {
+  fastify: FastifyInstance;
+  /** Stops accepting, closes WebSockets, then waits for in-flight HTTP requests. */
+  close(): Promise<void>;
+}
+
+export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
+  const { config, orm, schema, metrics, logger } = deps;
+  const fastify = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  // Every failure is JSON with a stable code; bad input is 4xx, never 500.
+  fastify.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof DomainError) {
+      return reply.status(HTTP_STATUS[error.code]).send({ error: { code: error.code, reason: error.reason, message: error.message, field: error.field } });
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      return reply.status(status).send({ error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', reason: error.code, message: error.message } });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send({ error: { code: 'INTERNAL', message: 'Internal server error', requestId: request.id } });
+  });
+  fastify.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_request, reply) => {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      const pending = await pendingMigrations(orm);
+      if (pending > 0) return reply.status(503).send({ status: 'not_ready', reason: `${pending} migration(s) pending` });
+      return { status: 'ready' };
+    } catch (e) {
+      return reply.status(503).send({ status: 'not_ready', reason: `database unreachable: ${(e as Error).message}` });
+    }
+  });
+  fastify.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
+  const limitsPlugin: ApolloServerPlugin<Context> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, operationName }) {
+          const error = checkLimits(schema, document, request.variables, operationName, limits);
+          if (error) throw error;
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const err of errors) {
+            if (!isExpectedError(err)) logger.error({ err: err.originalError ?? err, requestId: contextValue?.requestId, path: err.path }, 'graphql error');
+          }
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError: (formatted, error) => formatError(formatted, error, config.development),
+    includeStacktraceInErrorResponses: config.development,
+    introspection: true,
+    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin],
+  });
+  await apollo.start();
+
+  fastify.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request) => {
+        const em = orm.em.fork();
+        try {
+          const auth = await authenticate(em, bearerToken(request.headers.authorization));
+          return createContext(deps, auth, request.id, em);
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          const error = toGraphQLError(e);
+          (error.extensions as Record<string, unknown>).http = { status: HTTP_STATUS[e.code] };
+          throw error;
+        }
+      },
+    }),
+  });
+
+  let ws: WebSocketHandle | undefined;
+  fastify.addHook('onReady', async () => {
+    ws = attachWebSocket(fastify.server, {
+      ...deps,
+      checkLimits: (document: DocumentNode, variables, operationName) => checkLimits(schema, document, variables, operationName, limits),
+    });
+  });
+
+  return {
+    fastify,
+    async close() {
+      await ws?.close();
+      await fastify.close();
+    },
+  };
+}

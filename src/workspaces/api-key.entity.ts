@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
+import { Workspace } from './workspace.entity';
+import { registerEnumType } from 'type-graphql';
+
+export enum ApiScope {
+  READ = 'READ',
+  WRITE = 'WRITE',
+  ADMIN = 'ADMIN',
+}
+registerEnumType(ApiScope, {
+  name: 'ApiScope',
+  description: 'READ: queries and subscriptions. WRITE: also mutations. ADMIN: also keys and workspace settings.',
+});
+
+@Entity({ tableName: 'api_keys' })
+export class ApiKey {
+  /** Properties with defaults: optional in `em.create()`. */
+  [OptionalProps]?: 'createdAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
+  workspaceId!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  /** First characters of the key, kept to help people recognise a key in lists and logs. */
+  @Property({ type: 'text' })
+  prefix!: string;
+
+  /** SHA-256 of the whole key (see api-keys.ts for why a fast hash is right here). */
+  @Property({ type: 'text' })
+  keyHash!: string;
+
+  @Enum({ items: () => ApiScope, array: true })
+  scopes!: ApiScope[];
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  revokedAt?: Date | null;
+}

@@ -1,0 +1,115 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../graphql/context';
+import { GraphQLJSON } from '../graphql/scalars';
+import { ApiScope } from './api-key.entity';
+import { Workspace } from './workspace.entity';
+
+@ObjectType()
+export class Viewer {
+  @Field(() => Workspace)
+  workspace!: Workspace;
+
+  @Field()
+  apiKeyName!: string;
+
+  @Field(() => [ApiScope])
+  scopes!: ApiScope[];
+}
+
+@ObjectType()
+export class CreatedApiKey {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => [ApiScope])
+  scopes!: ApiScope[];
+
+  @Field({ description: 'shown once' })
+  secret!: string;
+
+  @Field(() => ID)
+  workspaceId!: string;
+}
+
+@InputType()
+export class WorkspaceSettingsInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'IANA zone used for reports (days, weeks)' })
+  timezone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'write-only; empty string clears' })
+  twilioAuthToken?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'write-only; empty string clears' })
+  openphoneSigningSecret?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'write-only; empty string clears' })
+  webhookSigningSecret?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  sendRatePerSecond?: number | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'local hours, e.g. {start: 21, end: 8}' })
+  quietHours?: unknown;
+
+  @Field(() => Int, { nullable: true, description: 'max campaign messages per contact per 7 days' })
+  frequencyCap?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2 region for phone numbers without +country code' })
+  defaultCountry?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'reply sent to HELP' })
+  helpReply?: string | null;
+}
+
+@Resolver(() => Workspace)
+export class WorkspaceResolver {
+  @Query(() => Viewer)
+  async viewer(@Ctx() ctx: Context): Promise<Viewer> {
+    return {
+      workspace: await ctx.services.workspaces.current(),
+      apiKeyName: ctx.auth.apiKeyName,
+      scopes: ctx.auth.scopes,
+    };
+  }
+
+  @Authorized(ApiScope.ADMIN)
+  @Mutation(() => CreatedApiKey, { description: 'ADMIN. With workspaceName, a new workspace is created and the key belongs to it.' })
+  async createApiKey(
+    @Arg('name') name: string,
+    @Arg('scopes', () => [ApiScope]) scopes: ApiScope[],
+    @Arg('workspaceName', () => String, { nullable: true }) workspaceName: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<CreatedApiKey> {
+    const { key, secret } = await ctx.services.workspaces.createApiKey(name, scopes, workspaceName);
+    return { id: key.id, name: key.name, scopes: key.scopes, secret, workspaceId: key.workspaceId };
+  }
+
+  @Authorized(ApiScope.ADMIN)
+  @Mutation(() => Boolean)
+  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.workspaces.revokeApiKey(id);
+  }
+
+  @Authorized(ApiScope.ADMIN)
+  @Mutation(() => Workspace)
+  updateWorkspaceSettings(@Arg('input', () => WorkspaceSettingsInput) input: WorkspaceSettingsInput, @Ctx() ctx: Context): Promise<Workspace> {
+    return ctx.services.workspaces.updateSettings(input);
+  }
+
+  /** Secrets never leave the server; the settings only say whether each is set. */
+  @FieldResolver(() => GraphQLJSON)
+  settings(@Root() ws: Workspace): Record<string, unknown> {
+    return {
+      ...ws.settings,
+      twilioAuthTokenSet: Boolean(ws.twilioAuthToken),
+      openphoneSigningSecretSet: Boolean(ws.openphoneSigningSecret),
+      webhookSigningSecretSet: Boolean(ws.webhookSigningSecret),
+    };
+  }
+}

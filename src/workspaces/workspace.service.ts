@@ -1,0 +1,165 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound, unauthenticated } from '../errors';
+import { asUuid } from '../shared/ids';
+import { isValidTimeZone } from '../shared/time-zone';
+import { ApiKey, ApiScope } from './api-key.entity';
+import { generateApiKey, hashApiKey, keyPrefix } from './api-keys';
+import type { AuthInfo } from './auth';
+import { Workspace, type WorkspaceSettings } from './workspace.entity';
+
+export interface CreatedKey {
+  key: ApiKey;
+  /** The key in clear: returned once, never stored. */
+  secret: string;
+}
+
+export interface SettingsPatch {
+  name?: string | null;
+  timezone?: string | null;
+  twilioAuthToken?: string | null;
+  openphoneSigningSecret?: string | null;
+  webhookSigningSecret?: string | null;
+  sendRatePerSecond?: number | null;
+  quietHours?: unknown;
+  frequencyCap?: number | null;
+  defaultCountry?: string | null;
+  helpReply?: string | null;
+}
+
+/** Resolves a bearer key to its workspace and scopes; a revoked or unknown key is UNAUTHENTICATED. */
+export async function authenticate(em: EntityManager, token: string | undefined): Promise<AuthInfo> {
+  if (!token) throw unauthenticated();
+  const key = await em.findOne(ApiKey, { keyHash: hashApiKey(token), revokedAt: null }, { disableIdentityMap: true });
+  if (!key) throw unauthenticated('The API key is unknown or revoked');
+  return { workspaceId: key.workspaceId, apiKeyId: key.id, apiKeyName: key.name, scopes: key.scopes };
+}
+
+export interface BootstrapResult {
+  workspace: Workspace;
+  /** Set when this start generated the admin key (first start without ADMIN_API_KEY). */
+  generatedAdminKey?: string;
+}
+
+/**
+ * First start: creates the default workspace and an admin key (generated unless ADMIN_API_KEY is
+ * given). Later starts only make sure ADMIN_API_KEY, when given, is a valid admin key.
+ * Serialised with an advisory lock so two instances starting together do not both create one.
+ */
+export async function bootstrap(em: EntityManager, adminApiKey?: string): Promise<BootstrapResult> {
+  return em.transactional(async (tx) => {
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('splitcast:bootstrap'))`);
+    let [workspace] = await tx.find(Workspace, {}, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: 1 });
+    const firstStart = !workspace;
+    if (!workspace) {
+      workspace = tx.create(Workspace, { name: 'Default', timezone: 'UTC', settings: {} });
+    }
+    let generatedAdminKey: string | undefined;
+    if (adminApiKey) {
+      const exists = await tx.findOne(ApiKey, { keyHash: hashApiKey(adminApiKey) });
+      if (!exists) newKey(tx, workspace.id, 'bootstrap admin', [ApiScope.ADMIN], adminApiKey);
+    } else if (firstStart) {
+      generatedAdminKey = newKey(tx, workspace.id, 'bootstrap admin', [ApiScope.ADMIN]).secret;
+    }
+    await tx.flush();
+    return { workspace, generatedAdminKey };
+  });
+}
+
+function newKey(em: EntityManager, workspaceId: string, name: string, scopes: ApiScope[], secret = generateApiKey()): CreatedKey {
+  const key = em.create(ApiKey, { workspaceId, name, scopes: [...new Set(scopes)], prefix: keyPrefix(secret), keyHash: hashApiKey(secret) });
+  return { key, secret };
+}
+
+/** Workspace administration for the calling key's workspace. */
+export class WorkspaceService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly workspaceId: string,
+  ) {}
+
+  async current(): Promise<Workspace> {
+    const ws = await this.em.findOne(Workspace, { id: this.workspaceId });
+    if (!ws) throw notFound('Workspace', this.workspaceId);
+    return ws;
+  }
+
+  /** With `workspaceName`, the key belongs to a new workspace of that name. */
+  async createApiKey(name: string, scopes: ApiScope[], workspaceName?: string | null): Promise<CreatedKey> {
+    if (!name.trim()) throw badInput('INVALID_NAME', 'Key name cannot be empty', 'name');
+    if (scopes.length === 0) throw badInput('INVALID_SCOPES', 'At least one scope is required', 'scopes');
+    return this.em.transactional(async (tx) => {
+      let workspaceId = this.workspaceId;
+      if (workspaceName !== undefined && workspaceName !== null) {
+        if (!workspaceName.trim()) throw badInput('INVALID_NAME', 'Workspace name cannot be empty', 'workspaceName');
+        workspaceId = tx.create(Workspace, { name: workspaceName.trim(), timezone: 'UTC', settings: {} }).id;
+      }
+      const created = newKey(tx, workspaceId, name.trim(), scopes);
+      await tx.flush();
+      return created;
+    });
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    const key = await this.em.findOne(ApiKey, { id: asUuid(id), workspaceId: this.workspaceId });
+    if (!key) throw notFound('API key', id);
+    key.revokedAt ??= new Date();
+    await this.em.flush();
+    return true;
+  }
+
+  async updateSettings(patch: SettingsPatch): Promise<Workspace> {
+    const ws = await this.current();
+    if (patch.name !== undefined && patch.name !== null) {
+      if (!patch.name.trim()) throw badInput('INVALID_NAME', 'Workspace name cannot be empty', 'input.name');
+      ws.name = patch.name.trim();
+    }
+    if (patch.timezone !== undefined && patch.timezone !== null) {
+      if (!isValidTimeZone(patch.timezone)) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${patch.timezone}"`, 'input.timezone');
+      ws.timezone = patch.timezone;
+    }
+    // Secrets: a string sets, an empty string clears, absent leaves as is.
+    for (const secret of ['twilioAuthToken', 'openphoneSigningSecret', 'webhookSigningSecret'] as const) {
+      const v = patch[secret];
+      if (v !== undefined && v !== null) ws[secret] = v === '' ? null : v;
+    }
+    ws.settings = { ...ws.settings, ...validateSettings(patch) };
+    await this.em.flush();
+    return ws;
+  }
+}
+
+function validateSettings(p: SettingsPatch): WorkspaceSettings {
+  const out: WorkspaceSettings = {};
+  if (p.sendRatePerSecond !== undefined && p.sendRatePerSecond !== null) {
+    if (!Number.isInteger(p.sendRatePerSecond) || p.sendRatePerSecond < 1 || p.sendRatePerSecond > 10_000) {
+      throw badInput('INVALID_SEND_RATE', 'sendRatePerSecond must be an integer from 1 to 10000', 'input.sendRatePerSecond');
+    }
+    out.sendRatePerSecond = p.sendRatePerSecond;
+  }
+  if (p.quietHours !== undefined) {
+    out.quietHours = p.quietHours === null ? null : parseQuietHours(p.quietHours);
+  }
+  if (p.frequencyCap !== undefined) {
+    if (p.frequencyCap !== null && (!Number.isInteger(p.frequencyCap) || p.frequencyCap < 1)) {
+      throw badInput('INVALID_FREQUENCY_CAP', 'frequencyCap must be a positive integer (messages per contact per 7 days), or null for none', 'input.frequencyCap');
+    }
+    out.frequencyCap = p.frequencyCap;
+  }
+  if (p.defaultCountry !== undefined) {
+    if (p.defaultCountry !== null && !/^[A-Z]{2}$/.test(p.defaultCountry)) {
+      throw badInput('INVALID_COUNTRY', 'defaultCountry must be an ISO 3166-1 alpha-2 code such as US or PT', 'input.defaultCountry');
+    }
+    out.defaultCountry = p.defaultCountry;
+  }
+  if (p.helpReply !== undefined) out.helpReply = p.helpReply || null;
+  return out;
+}
+
+function parseQuietHours(v: unknown): { start: number; end: number } {
+  const hour = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 23;
+  const q = v as { start?: unknown; end?: unknown };
+  if (typeof v !== 'object' || v === null || !hour(q.start) || !hour(q.end) || q.start === q.end) {
+    throw badInput('INVALID_QUIET_HOURS', 'quietHours must be {start, end} with distinct whole hours 0–23, e.g. {"start": 21, "end": 8}', 'input.quietHours');
+  }
+  return { start: q.start as number, end: q.end as number };
+}
