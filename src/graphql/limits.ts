@@ -19,12 +19,17 @@ export interface Limits {
   maxComplexity: number;
 }
 
-/** Lists cost their page size (`first` / `limit`, else 10) times their children. */
+/**
+ * A field costs 1 plus its children times how many items it can return: its `first` / `limit`
+ * argument when it has one (connections), else 10 for a plain list. A connection's `nodes` list
+ * is already bounded by the connection's `first`, so it is not multiplied again.
+ */
 const LIST_DEFAULT = 10;
 const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  const size = typeof args.first === 'number' ? args.first : typeof args.limit === 'number' ? args.limit : LIST_DEFAULT;
+  const pageSize = typeof args.first === 'number' ? args.first : typeof args.limit === 'number' ? args.limit : undefined;
   const isList = isListType(getNullableType(field.type));
-  return 1 + (isList ? Math.max(size, 1) * childComplexity : childComplexity);
+  const size = pageSize ?? (isList && field.name !== 'nodes' ? LIST_DEFAULT : 1);
+  return 1 + Math.max(size, 1) * childComplexity;
 };
 
 export function operationDepth(document: DocumentNode, operationName?: string | null): number {
