@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newId } from '../shared/ids';
 import { DecimalType, Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
@@ -15,7 +16,7 @@ export class Campaign {
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = newId();
 
   @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
   workspaceId!: string;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../shared/ids';
 import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Campaign } from './campaign.entity';
 import { Workspace } from '../workspaces/workspace.entity';
@@ -12,7 +12,7 @@ export class Variant {
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = newId();
 
   @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
   workspaceId!: string;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../shared/ids';
 import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
@@ -12,7 +12,7 @@ export class Contact {
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = newId();
 
   @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
   workspaceId!: string;

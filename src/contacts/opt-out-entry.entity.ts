@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../shared/ids';
 import { Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Contact } from './contact.entity';
 import { Workspace } from '../workspaces/workspace.entity';
@@ -13,7 +13,7 @@ export class OptOutEntry {
   [OptionalProps]?: 'at';
 
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = newId();
 
   @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
   workspaceId!: string;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../shared/ids';
 import { Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Workspace } from './workspace.entity';
 import { registerEnumType } from 'type-graphql';
@@ -19,7 +19,7 @@ export class ApiKey {
   [OptionalProps]?: 'createdAt';
 
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = newId();
 
   @ManyToOne(() => Workspace, { mapToPk: true, fieldName: 'workspace_id' })
   workspaceId!: string;

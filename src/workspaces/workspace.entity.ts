@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../shared/ids';
 import { Entity, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from '../graphql/scalars';
@@ -21,7 +21,7 @@ export class Workspace {
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = newId();
 
   @Field()
   @Property({ type: 'text' })
