@@ -41,8 +41,14 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     return503OnClosing: true,
   });
 
+  // While draining, responses ask clients to close their keep-alive connection, so the server
+  // can finish as soon as the in-flight requests are answered.
+  let draining = false;
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
   });
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration
@@ -138,6 +144,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   return {
     fastify,
     async close() {
+      draining = true;
       await ws?.close();
       await fastify.close();
     },
