@@ -16,11 +16,11 @@ export class CampaignResolver {
   @Query(() => CampaignConnection)
   async campaigns(
     @Arg('filter', () => CampaignFilter, { nullable: true }) filter: CampaignFilter | null,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): Promise<CampaignConnection> {
-    const page = await ctx.services.campaigns.list(filter, first, after);
+    const page = await ctx.services.campaigns.list(filter, first ?? 20, after);
     return { nodes: page.nodes, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
   }
 

@@ -8,7 +8,7 @@ import { asUuid } from '../shared/ids';
 import { normalizeAudience } from './audience';
 import { Campaign } from './campaign.entity';
 import type { CampaignFilter, CreateCampaignInput, UpdateCampaignInput } from './campaign.types';
-import { CampaignStatus } from './enums';
+import { CampaignStatus, CampaignType, Channel } from './enums';
 import { Variant } from './variant.entity';
 import { normalizeVariants, type NormalizedVariant } from './variants';
 
@@ -46,13 +46,14 @@ export class CampaignService {
   }
 
   async create(input: CreateCampaignInput): Promise<Campaign> {
-    const variants = normalizeVariants(input.type, input.variants);
+    const type = input.type ?? CampaignType.STANDARD;
+    const variants = normalizeVariants(type, input.variants);
     const campaign = this.em.create(Campaign, {
       workspaceId: this.workspaceId,
       name: checkName(input.name),
       description: input.description ?? null,
-      channel: input.channel,
-      type: input.type,
+      channel: input.channel ?? Channel.SMS,
+      type,
       status: CampaignStatus.DRAFT,
       experiment: normalizeExperimentConfig(input.experiment),
       audience: input.audience ? normalizeAudience(input.audience) : null,
@@ -73,7 +74,7 @@ export class CampaignService {
       }
       if (input.name !== undefined && input.name !== null) campaign.name = checkName(input.name);
       if (input.description !== undefined) campaign.description = input.description;
-      if (input.experiment) campaign.experiment = normalizeExperimentConfig({ ...campaign.experiment, ...input.experiment });
+      if (input.experiment) campaign.experiment = normalizeExperimentConfig(input.experiment);
       if (input.audience !== undefined) campaign.audience = input.audience ? normalizeAudience(input.audience) : null;
       if (input.offerAmount !== undefined) campaign.offerAmount = checkMoney(input.offerAmount, 'offerAmount', 'INVALID_OFFER_AMOUNT');
       if (input.costPerMessage !== undefined && input.costPerMessage !== null) {

@@ -31,11 +31,11 @@ export class CreateCampaignInput {
   @Field(() => String, { nullable: true })
   description?: string | null;
 
-  @Field(() => Channel, { defaultValue: Channel.SMS })
-  channel: Channel = Channel.SMS;
+  @Field(() => Channel, { nullable: true, defaultValue: Channel.SMS })
+  channel?: Channel | null;
 
-  @Field(() => CampaignType, { defaultValue: CampaignType.STANDARD })
-  type: CampaignType = CampaignType.STANDARD;
+  @Field(() => CampaignType, { nullable: true, defaultValue: CampaignType.STANDARD })
+  type?: CampaignType | null;
 
   @Field(() => [VariantInput], { description: 'STANDARD: exactly 1; AB_TEST and BANDIT: 2 to 8' })
   variants!: VariantInput[];
@@ -49,8 +49,8 @@ export class CreateCampaignInput {
   @Field(() => Float, { nullable: true })
   offerAmount?: number | null;
 
-  @Field(() => Float, { defaultValue: 0 })
-  costPerMessage: number = 0;
+  @Field(() => Float, { nullable: true, defaultValue: 0 })
+  costPerMessage?: number | null;
 }
 
 @InputType()
@@ -67,10 +67,10 @@ export class UpdateCampaignInput {
   })
   variants?: VariantInput[] | null;
 
-  @Field(() => ExperimentConfigInput, { nullable: true })
+  @Field(() => ExperimentConfigInput, { nullable: true, description: 'replaces the whole configuration; omitted fields take their defaults' })
   experiment?: ExperimentConfigInput | null;
 
-  @Field(() => AudienceInput, { nullable: true })
+  @Field(() => AudienceInput, { nullable: true, description: 'replaces the audience; null removes it' })
   audience?: AudienceInput | null;
 
   @Field(() => Float, { nullable: true })

@@ -109,21 +109,21 @@ export class ContactResolver {
   @Query(() => ContactConnection)
   async contacts(
     @Arg('filter', () => ContactFilter, { nullable: true }) filter: ContactFilter | null,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): Promise<ContactConnection> {
-    const page = await ctx.services.contacts.list(filter, first, after);
+    const page = await ctx.services.contacts.list(filter, first ?? 50, after);
     return { nodes: page.nodes, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
   }
 
   @Query(() => OptOutConnection)
   async optOutLog(
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): Promise<OptOutConnection> {
-    const page = await ctx.services.contacts.optOutLog(first, after);
+    const page = await ctx.services.contacts.optOutLog(first ?? 50, after);
     return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
   }
 

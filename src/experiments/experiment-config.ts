@@ -31,23 +31,23 @@ export class ExperimentConfig {
 
 @InputType()
 export class ExperimentConfigInput {
-  @Field(() => Metric, { defaultValue: Metric.CONVERSION })
-  primaryMetric: Metric = Metric.CONVERSION;
+  @Field(() => Metric, { nullable: true, defaultValue: Metric.CONVERSION })
+  primaryMetric?: Metric | null;
 
-  @Field(() => TestMethod, { defaultValue: TestMethod.SEQUENTIAL })
-  method: TestMethod = TestMethod.SEQUENTIAL;
+  @Field(() => TestMethod, { nullable: true, defaultValue: TestMethod.SEQUENTIAL })
+  method?: TestMethod | null;
 
-  @Field(() => Float, { defaultValue: 0.95 })
-  confidenceLevel: number = 0.95;
+  @Field(() => Float, { nullable: true, defaultValue: 0.95 })
+  confidenceLevel?: number | null;
 
-  @Field(() => Int, { defaultValue: 30 })
-  minSampleSize: number = 30;
+  @Field(() => Int, { nullable: true, defaultValue: 30 })
+  minSampleSize?: number | null;
 
-  @Field({ defaultValue: true })
-  autoSelectWinner: boolean = true;
+  @Field(() => Boolean, { nullable: true, defaultValue: true })
+  autoSelectWinner?: boolean | null;
 
-  @Field(() => Int, { defaultValue: 100 })
-  testAudiencePercent: number = 100;
+  @Field(() => Int, { nullable: true, defaultValue: 100 })
+  testAudiencePercent?: number | null;
 
   @Field(() => Float, { nullable: true, description: 'relative lift the test should detect, e.g. 0.2 for +20 %' })
   minimumDetectableEffect?: number | null;

@@ -75,13 +75,13 @@ export type ContactInput = {
 
 export type CreateCampaignInput = {
   audience?: AudienceInput | null | undefined;
-  channel?: Channel;
-  costPerMessage?: number;
+  channel?: Channel | null | undefined;
+  costPerMessage?: number | null | undefined;
   description?: string | null | undefined;
   experiment?: ExperimentConfigInput | null | undefined;
   name: string;
   offerAmount?: number | null | undefined;
-  type?: CampaignType;
+  type?: CampaignType | null | undefined;
   /** STANDARD: exactly 1; AB_TEST and BANDIT: 2 to 8 */
   variants: Array<VariantInput>;
 };
@@ -98,14 +98,14 @@ export type EventType =
   | 'SENT';
 
 export type ExperimentConfigInput = {
-  autoSelectWinner?: boolean;
-  confidenceLevel?: number;
-  method?: TestMethod;
-  minSampleSize?: number;
+  autoSelectWinner?: boolean | null | undefined;
+  confidenceLevel?: number | null | undefined;
+  method?: TestMethod | null | undefined;
+  minSampleSize?: number | null | undefined;
   /** relative lift the test should detect, e.g. 0.2 for +20 % */
   minimumDetectableEffect?: number | null | undefined;
-  primaryMetric?: Metric;
-  testAudiencePercent?: number;
+  primaryMetric?: Metric | null | undefined;
+  testAudiencePercent?: number | null | undefined;
 };
 
 export type Metric =
@@ -129,9 +129,11 @@ export type TestMethod =
   | 'SEQUENTIAL';
 
 export type UpdateCampaignInput = {
+  /** replaces the audience; null removes it */
   audience?: AudienceInput | null | undefined;
   costPerMessage?: number | null | undefined;
   description?: string | null | undefined;
+  /** replaces the whole configuration; omitted fields take their defaults */
   experiment?: ExperimentConfigInput | null | undefined;
   name?: string | null | undefined;
   offerAmount?: number | null | undefined;

@@ -126,7 +126,7 @@ describe('createCampaign', () => {
 
 describe('updateCampaign', () => {
   it('edits a DRAFT, matching variants by key so their ids stay', async () => {
-    const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: abInput() });
+    const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: abInput({ experiment: { minSampleSize: 500, method: 'BAYESIAN' } }) });
     const [a, b] = c.variants;
     const { updateCampaign: u } = await t.ok(UpdateCampaignDocument, {
       id: c.id,
@@ -141,6 +141,7 @@ describe('updateCampaign', () => {
       },
     });
     expect(u.name).toBe('Welcome offer v2');
+    // The experiment input replaces the whole configuration (omitted fields take their defaults).
     expect(u.experiment).toMatchObject({ confidenceLevel: 0.9, method: 'SEQUENTIAL', minSampleSize: 30 });
     expect(u.variants.map((v) => [v.key, v.weight, v.isControl])).toEqual([
       ['A', 50, false],
