@@ -46,8 +46,8 @@ describe('operationDepth', () => {
     expect(depth('{ tags workspace { id } campaigns { totalCount nodes { variants { key } } } }')).toBe(4);
   });
 
-  it('ignores __typename', () => {
-    expect(depth('{ workspace { id __typename } }')).toBe(2);
+  it('adds no level for __typename', () => {
+    expect(depth('{ tags workspace { __typename } }')).toBe(1);
   });
 
   it('is 0 for a query of only __typename', () => {
