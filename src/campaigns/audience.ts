@@ -43,8 +43,8 @@ export function normalizeAudience(input: AudienceInput, path = 'input.audience')
   for (const name of ['minDaysSinceContact', 'activeInLastDays'] as const) {
     const v = input[name];
     if (v === null || v === undefined) continue;
-    if (v < (name === 'activeInLastDays' ? 1 : 0) || v > 3650) {
-      throw badInput('INVALID_AUDIENCE', `${name} must be between ${name === 'activeInLastDays' ? 1 : 0} and 3650`, `${path}.${name}`);
+    if (!Number.isInteger(v) || v < (name === 'activeInLastDays' ? 1 : 0) || v > 3650) {
+      throw badInput('INVALID_AUDIENCE', `${name} must be a whole number of days from ${name === 'activeInLastDays' ? 1 : 0} to 3650`, `${path}.${name}`);
     }
     out[name] = v;
   }

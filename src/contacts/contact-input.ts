@@ -1,5 +1,5 @@
 /** Validation of one contact record (GraphQL input or CSV row). Pure. */
-import { isValidTimeZone } from '../shared/time-zone';
+import { canonicalTimeZone } from '../shared/time-zone';
 import { toE164 } from './phone';
 
 export interface ContactFields {
@@ -61,8 +61,9 @@ export function normalizeContact(input: ContactFields, defaultCountry?: string |
   }
   const tz = blankToNull(input.timezone);
   if (tz !== undefined) {
-    if (tz !== null && !isValidTimeZone(tz)) return { code: 'INVALID_TIMEZONE', message: `Unknown IANA time zone "${tz}"` };
-    patch.timezone = tz;
+    const zone = tz === null ? null : canonicalTimeZone(tz);
+    if (zone === undefined) return { code: 'INVALID_TIMEZONE', message: `Unknown IANA time zone "${tz}"` };
+    patch.timezone = zone;
   }
   for (const key of ['firstName', 'lastName', 'segment'] as const) {
     const v = blankToNull(input[key]);

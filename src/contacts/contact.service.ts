@@ -150,7 +150,7 @@ export class ContactService {
     // Report rows by their position in the CSV, with the line number in the message.
     for (const r of result.rejected) {
       const index = lineOf[r.index]!;
-      rejected.push({ index, code: r.code, message: `line ${index + 2}: ${r.message}` });
+      rejected.push({ index, code: r.code, message: `line ${rows[index]!.line}: ${r.message}` });
     }
     return { created: result.created, updated: result.updated, rejected: rejected.sort((a, b) => a.index - b.index) };
   }

@@ -29,21 +29,22 @@ export const MAX_CSV_ROWS = 50_000;
 export type CsvRow = { line: number; fields: ContactFields } | { line: number; rejection: Rejection };
 
 export function parseContactsCsv(csv: string): CsvRow[] {
-  let records: string[][];
+  let parsed: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(csv, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+    parsed = parse(csv, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true, info: true }) as unknown as typeof parsed;
   } catch (e) {
     throw badInput('INVALID_CSV', `The CSV could not be read: ${(e as Error).message}`, 'csv');
   }
-  const [header, ...rows] = records;
-  if (!header || header.length === 0) throw badInput('INVALID_CSV', 'The CSV needs a header row', 'csv');
+  // csv-parse reports the line a record ends on; a quoted cell may span several lines.
+  const startLine = ({ record, info }: (typeof parsed)[number]) => info.lines - record.join('').split('\n').length + 1;
+  const [header, ...rows] = parsed.map((p) => ({ cells: p.record, line: startLine(p) }));
+  if (!header || header.cells.length === 0) throw badInput('INVALID_CSV', 'The CSV needs a header row', 'csv');
   if (rows.length > MAX_CSV_ROWS) throw badInput('TOO_MANY_ROWS', `At most ${MAX_CSV_ROWS} rows per import`, 'csv');
-  const columns = header.map((h) => ({ name: h, field: COLUMNS[h.toLowerCase().replace(/[\s_-]/g, '')] }));
+  const columns = header.cells.map((h) => ({ name: h, field: COLUMNS[h.toLowerCase().replace(/[\s_-]/g, '')] }));
   if (!columns.some((c) => c.field === 'externalId' || c.field === 'phone')) {
     throw badInput('INVALID_CSV', 'The header needs an external_id or a phone column', 'csv');
   }
-  return rows.map((cells, i) => {
-    const line = i + 2; // 1-based, after the header
+  return rows.map(({ cells, line }) => {
     const fields: ContactFields = {};
     const attributes: Record<string, string> = {};
     for (const [j, col] of columns.entries()) {

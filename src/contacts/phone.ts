@@ -12,7 +12,7 @@ export function toE164(raw: string, defaultCountry?: string | null): string | un
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
-/** `+351912345678` → `********5678`: enough to recognise, not enough to use. */
+/** `+351912345678` → `*********5678` (same length): enough to recognise, not enough to use. */
 export function maskPhone(e164: string | null | undefined): string {
   if (!e164) return '';
   return '*'.repeat(Math.max(e164.length - 4, 0)) + e164.slice(-4);

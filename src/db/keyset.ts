@@ -28,7 +28,7 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
     const at = new Date(c.t);
-    if (typeof c.id === 'string' && isUuid(c.id) && !Number.isNaN(at.getTime())) return { at, id: c.id };
+    if (typeof c.t === 'string' && typeof c.id === 'string' && isUuid(c.id) && !Number.isNaN(at.getTime())) return { at, id: c.id };
   } catch {
     // fall through
   }

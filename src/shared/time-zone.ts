@@ -1,10 +1,14 @@
-/** True for zone names the runtime's IANA database knows (e.g. Europe/Lisbon). */
-export function isValidTimeZone(zone: string): boolean {
-  if (!zone) return false;
+/** The canonical IANA name of a zone (e.g. `europe/lisbon` → `Europe/Lisbon`), or undefined if unknown. */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (!zone) return undefined;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** True for zone names the runtime's IANA database knows. */
+export function isValidTimeZone(zone: string): boolean {
+  return canonicalTimeZone(zone) !== undefined;
 }

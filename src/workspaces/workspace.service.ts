@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, unauthenticated } from '../errors';
 import { asUuid } from '../shared/ids';
-import { isValidTimeZone } from '../shared/time-zone';
+import { canonicalTimeZone } from '../shared/time-zone';
 import { ApiKey, ApiScope } from './api-key.entity';
 import { generateApiKey, hashApiKey, keyPrefix } from './api-keys';
 import type { AuthInfo } from './auth';
@@ -114,8 +114,9 @@ export class WorkspaceService {
       ws.name = patch.name.trim();
     }
     if (patch.timezone !== undefined && patch.timezone !== null) {
-      if (!isValidTimeZone(patch.timezone)) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${patch.timezone}"`, 'input.timezone');
-      ws.timezone = patch.timezone;
+      const zone = canonicalTimeZone(patch.timezone);
+      if (!zone) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${patch.timezone}"`, 'input.timezone');
+      ws.timezone = zone;
     }
     // Secrets: a string sets, an empty string clears, absent leaves as is.
     for (const secret of ['twilioAuthToken', 'openphoneSigningSecret', 'webhookSigningSecret'] as const) {

@@ -72,3 +72,9 @@ describe('normalizeAudience', () => {
     expect(domainErrorOf(() => normalizeAudience({ tags: [''] }, 'audience')).field).toBe('audience.tags');
   });
 });
+
+describe('normalizeAudience: whole days', () => {
+  it.each([1.5, Number.NaN])('rejects %p days', (days) => {
+    expect(domainErrorOf(() => normalizeAudience({ minDaysSinceContact: days } as AudienceInput))?.reason).toBe('INVALID_AUDIENCE');
+  });
+});

@@ -201,3 +201,13 @@ describe('parseContactsCsv: invalid files', () => {
     expect([error.code, error.reason, error.field]).toEqual(['BAD_USER_INPUT', 'TOO_MANY_ROWS', 'csv']);
   });
 });
+
+describe('parseContactsCsv: line numbers', () => {
+  it.each([
+    ['a blank line after the header', 'id\n\nc-1\n', [3]],
+    ['a blank line before the header', '\nid\nc-1\n', [3]],
+    ['a quoted cell spanning two lines', 'id,note\nc-1,"a\nb"\nc-2,x\n', [2, 4]],
+  ])('reports the line a row starts on with %s', (_label, csv, lines) => {
+    expect(parseContactsCsv(csv).map((r) => r.line)).toEqual(lines);
+  });
+});

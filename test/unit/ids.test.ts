@@ -1,4 +1,4 @@
-import { asUuid, isUuid } from '../../src/shared/ids';
+import { asUuid, isUuid, newId } from '../../src/shared/ids';
 
 const NIL = '00000000-0000-0000-0000-000000000000';
 
@@ -33,5 +33,23 @@ describe('asUuid', () => {
 
   it.each([[''], ['campaign-1'], ['123'], ["' OR 1=1 --"]])('maps %j to the nil UUID', (id) => {
     expect(asUuid(id)).toBe(NIL);
+  });
+});
+
+describe('newId (UUID version 7)', () => {
+  it('is a valid version-7, variant-10 UUID carrying the millisecond time', () => {
+    const at = Date.UTC(2026, 10, 21, 12, 0, 0);
+    const id = newId(at);
+    expect(isUuid(id)).toBe(true);
+    expect(id[14]).toBe('7');
+    expect(['8', '9', 'a', 'b']).toContain(id[19]);
+    expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(at);
+  });
+
+  it('sorts in creation order, also within one millisecond', () => {
+    const at = Date.UTC(2030, 0, 1);
+    const ids = Array.from({ length: 5000 }, () => newId(at));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -250,3 +250,9 @@ describe('contactVariables', () => {
     });
   });
 });
+
+describe('renderTemplate: only own values', () => {
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('treats {%s} as missing, not as an inherited property', (name) => {
+    expect(renderTemplate(`{${name}|x}`, {})).toEqual({ text: 'x', missing: [name] });
+  });
+});

@@ -1,4 +1,4 @@
-import { isValidTimeZone } from '../../src/shared/time-zone';
+import { canonicalTimeZone, isValidTimeZone } from '../../src/shared/time-zone';
 
 describe('isValidTimeZone', () => {
   it.each([['Europe/Lisbon'], ['America/New_York'], ['Asia/Kolkata'], ['UTC'], ['Etc/GMT+5']])('accepts %s', (zone) => {
@@ -13,5 +13,14 @@ describe('isValidTimeZone', () => {
     ['free text', 'Lisbon time'],
   ])('rejects %s', (_label, zone) => {
     expect(isValidTimeZone(zone)).toBe(false);
+  });
+});
+
+describe('canonicalTimeZone', () => {
+  it('returns the canonical spelling, or undefined for an unknown zone', () => {
+    expect(canonicalTimeZone('europe/lisbon')).toBe('Europe/Lisbon');
+    expect(canonicalTimeZone('UTC')).toBe('UTC');
+    expect(canonicalTimeZone('Mars/Olympus')).toBeUndefined();
+    expect(canonicalTimeZone('')).toBeUndefined();
   });
 });

@@ -58,7 +58,7 @@ export function renderTemplate(template: string, values: Readonly<Record<string,
   const text = template.replace(TOKEN, (whole, rawName: string | undefined, fallback: string | undefined) => {
     if (rawName === undefined) return whole[0]!; // `{{` → `{`, `}}` → `}`
     const name = rawName.trim();
-    const value = values[name];
+    const value = Object.hasOwn(values, name) ? values[name] : undefined; // never `constructor` & co.
     if (value !== undefined && value !== null && value !== '') return value;
     missing.add(name);
     return fallback ?? '';
