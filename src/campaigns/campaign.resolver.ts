@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
+import { connection } from '../graphql/pagination';
 import { ExperimentConfig } from '../experiments/experiment-config';
 import { Campaign } from './campaign.entity';
 import { CampaignConnection, CampaignFilter, CreateCampaignInput, UpdateCampaignInput } from './campaign.types';
@@ -21,7 +22,7 @@ export class CampaignResolver {
     @Ctx() ctx: Context,
   ): Promise<CampaignConnection> {
     const page = await ctx.services.campaigns.list(filter, first ?? 20, after);
-    return { nodes: page.nodes, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    return { ...connection(page), totalCount: page.totalCount };
   }
 
   @Mutation(() => Campaign)

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound } from '../errors';
-import { keysetPage, type Page } from '../db/keyset';
+import { containsPattern, countedPage, type Page } from '../db/keyset';
 import { Assignment } from '../experiments/assignment.entity';
 import { normalizeExperimentConfig } from '../experiments/experiment-config';
 import { asUuid } from '../shared/ids';
@@ -35,14 +35,10 @@ export class CampaignService {
     if (filter?.type?.length) where.type = { $in: filter.type };
     const q = filter?.search?.trim();
     if (q) {
-      const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = containsPattern(q);
       where.$or = [{ name: { $ilike: like } }, { description: { $ilike: like } }];
     }
-    const [page, totalCount] = await Promise.all([
-      keysetPage(this.em, Campaign, where, 'createdAt', first, after),
-      this.em.count(Campaign, where),
-    ]);
-    return { ...page, totalCount };
+    return countedPage(this.em, Campaign, where, 'createdAt', first, after);
   }
 
   async create(input: CreateCampaignInput): Promise<Campaign> {

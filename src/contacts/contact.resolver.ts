@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { notFound } from '../errors';
 import type { Context } from '../graphql/context';
-import { PageInfo } from '../graphql/pagination';
+import { connection, PageInfo } from '../graphql/pagination';
 import { GraphQLJSON } from '../graphql/scalars';
 import { Contact } from './contact.entity';
 import { OptOutEntry } from './opt-out-entry.entity';
@@ -114,7 +114,7 @@ export class ContactResolver {
     @Ctx() ctx: Context,
   ): Promise<ContactConnection> {
     const page = await ctx.services.contacts.list(filter, first ?? 50, after);
-    return { nodes: page.nodes, totalCount: page.totalCount, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    return { ...connection(page), totalCount: page.totalCount };
   }
 
   @Query(() => OptOutConnection)
@@ -124,7 +124,7 @@ export class ContactResolver {
     @Ctx() ctx: Context,
   ): Promise<OptOutConnection> {
     const page = await ctx.services.contacts.optOutLog(first ?? 50, after);
-    return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    return connection(page);
   }
 
   @Mutation(() => UpsertContactsPayload, { description: 'creates or updates by externalId, else by phone' })

@@ -1,7 +1,7 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../errors';
-import { keysetPage, type Page } from '../db/keyset';
+import { containsPattern, countedPage, keysetPage, type Page } from '../db/keyset';
 import { asUuid } from '../shared/ids';
 import { EventType } from '../tracking/event-type';
 import { Workspace } from '../workspaces/workspace.entity';
@@ -45,11 +45,7 @@ export class ContactService {
 
   async list(filter: ContactFilterArgs | null | undefined, first: number, after?: string | null): Promise<Page<Contact> & { totalCount: number }> {
     const where = this.filterQuery(filter);
-    const [page, totalCount] = await Promise.all([
-      keysetPage(this.em, Contact, where, 'createdAt', first, after),
-      this.em.count(Contact, where),
-    ]);
-    return { ...page, totalCount };
+    return countedPage(this.em, Contact, where, 'createdAt', first, after);
   }
 
   private filterQuery(filter: ContactFilterArgs | null | undefined): FilterQuery<Contact> {
@@ -59,7 +55,7 @@ export class ContactService {
     if (filter?.optedOut !== undefined && filter.optedOut !== null) where.optedOut = filter.optedOut;
     const q = filter?.search?.trim();
     if (q) {
-      const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = containsPattern(q);
       where.$or = ['firstName', 'lastName', 'email', 'phone', 'externalId'].map((f) => ({ [f]: { $ilike: like } }));
     }
     return where;

@@ -67,3 +67,21 @@ export async function keysetPage<T extends { id: string }, K extends keyof T & s
     endCursor: last ? encodeCursor(last[timeKey] as Date, last.id) : null,
   };
 }
+
+/** A page plus the size of the whole filtered set (for `totalCount`). */
+export async function countedPage<T extends { id: string }, K extends keyof T & string>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  timeKey: K,
+  first: number,
+  after?: string | null,
+): Promise<Page<T> & { totalCount: number }> {
+  const [page, totalCount] = await Promise.all([keysetPage(em, entity, where, timeKey, first, after), em.count(entity, where)]);
+  return { ...page, totalCount };
+}
+
+/** `ILIKE` pattern matching `text` anywhere, with the LIKE wildcards in it taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

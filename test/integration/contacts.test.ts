@@ -78,6 +78,20 @@ describe('upsertContacts', () => {
     expect(r.upsertContacts.rejected).toMatchObject([{ index: 0, code: 'PHONE_IN_USE' }]);
   });
 
+  it('refuses a phone that belongs to a contact with another externalId', async () => {
+    await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'm-1', phone: '+14155550177' }] });
+    const r = await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'm-2', phone: '+14155550177' }] });
+    expect(r.upsertContacts).toMatchObject({ created: 0, updated: 0, rejected: [{ index: 0, code: 'EXTERNAL_ID_MISMATCH' }] });
+  });
+
+  it('refuses batches over 10,000 contacts and CSVs over 50,000 rows as a whole', async () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ externalId: `big-${i}` }));
+    expect(errorOf(await t.gql(UpsertContactsDocument, { contacts: many }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_CONTACTS' });
+    const csv = `external_id\n${Array.from({ length: 50_001 }, (_, i) => `r${i}`).join('\n')}`;
+    expect(errorOf(await t.gql(ImportContactsCsvDocument, { csv }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_ROWS' });
+    expect((await t.ok(ContactsDocument, { filter: { search: 'big-' } })).contacts.totalCount).toBe(0);
+  });
+
   it('reads national numbers in the workspace default country', async () => {
     const key = await t.newWorkspaceKey('pt-shop');
     expect((await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'pt', phone: '912 345 678' }] }, key)).upsertContacts.rejected[0]?.code).toBe('INVALID_PHONE');

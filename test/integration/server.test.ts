@@ -106,6 +106,22 @@ describe('request protection', () => {
   });
 });
 
+describe('unexpected failures', () => {
+  it('answer INTERNAL with a generic message and no stack trace (details stay in the log)', async () => {
+    const db = t.app.orm.em.fork().getConnection();
+    await db.execute('alter table templates rename to templates_gone');
+    try {
+      const r = await t.raw('{ templates { id } }');
+      expect(r.status).toBe(200);
+      expect(r.errors).toEqual([{ message: 'Internal server error', path: ['templates'], extensions: { code: 'INTERNAL' } }]);
+      expect(JSON.stringify(r)).not.toMatch(/templates_gone|relation|at .*\.js/);
+    } finally {
+      await db.execute('alter table templates_gone rename to templates');
+    }
+    expect((await t.raw('{ templates { id } }')).errors).toBeUndefined();
+  });
+});
+
 describe('GraphQL over WebSocket (graphql-ws, same path)', () => {
   const wsUrl = () => t.url.replace('http', 'ws') + '/graphql';
 
