@@ -5,6 +5,8 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const output = join(root, 'dist', 'src', 'main.js');
+// tsc rewrites its build-info file on every build that changes anything (unchanged outputs keep their old times).
+const buildInfo = join(root, 'dist', '.tsbuildinfo');
 
 function newest(dir) {
   let t = 0;
@@ -16,7 +18,10 @@ function newest(dir) {
 }
 
 const sources = ['src', 'migrations'].map((d) => join(root, d)).filter(existsSync);
-const stale = !existsSync(output) || Math.max(...sources.map(newest), statSync(join(root, 'tsconfig.json')).mtimeMs) > statSync(output).mtimeMs;
+const stale =
+  !existsSync(output) ||
+  !existsSync(buildInfo) ||
+  Math.max(...sources.map(newest), statSync(join(root, 'tsconfig.json')).mtimeMs) > statSync(buildInfo).mtimeMs;
 if (stale) {
   console.log('Building Splitcast (tsc)…');
   execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
