@@ -62,3 +62,33 @@ export function normalizeAudience(input: AudienceInput, path = 'input.audience')
   }
   return out;
 }
+
+/**
+ * The audience as a SQL condition on `contacts` (alias `c`), with `?` bindings. Lists travel as
+ * JSON text so that the driver never expands them. An empty audience selects everyone.
+ */
+export function audienceCondition(audience: Audience): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (audience.tags?.length) {
+    parts.push('c.tags && array(select jsonb_array_elements_text(?::jsonb))');
+    params.push(JSON.stringify(audience.tags));
+  }
+  if (audience.segments?.length) {
+    parts.push('c.segment in (select jsonb_array_elements_text(?::jsonb))');
+    params.push(JSON.stringify(audience.segments));
+  }
+  if (audience.minDaysSinceContact !== undefined) {
+    parts.push('(c.last_messaged_at is null or c.last_messaged_at < now() - make_interval(days => ?::int))');
+    params.push(audience.minDaysSinceContact);
+  }
+  if (audience.activeInLastDays !== undefined) {
+    parts.push('c.last_event_at >= now() - make_interval(days => ?::int)');
+    params.push(audience.activeInLastDays);
+  }
+  if (audience.attributes && Object.keys(audience.attributes).length > 0) {
+    parts.push('c.attributes @> ?::jsonb'); // every given key equals (JSON types compared strictly)
+    params.push(JSON.stringify(audience.attributes));
+  }
+  return { sql: parts.length ? parts.join(' and ') : 'true', params };
+}

@@ -65,6 +65,14 @@ export class Contact {
   @Property({ type: 'timestamptz', nullable: true })
   optedOutAt?: Date | null;
 
+  @Field(() => Date, { nullable: true, description: 'last campaign message sent to the contact' })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastMessagedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'last engagement event of any kind' })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastEventAt?: Date | null;
+
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

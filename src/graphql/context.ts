@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Orm } from '../db/orm';
 import type { AuthInfo } from '../workspaces/auth';
 import { CampaignService } from '../campaigns/campaign.service';
+import { RecipientService } from '../campaigns/recipients.service';
 import { TemplateService } from '../campaigns/template.service';
 import { ContactService } from '../contacts/contact.service';
 import { WorkspaceService } from '../workspaces/workspace.service';
@@ -19,6 +20,7 @@ export interface Services {
   workspaces: WorkspaceService;
   contacts: ContactService;
   campaigns: CampaignService;
+  recipients: RecipientService;
   templates: TemplateService;
 }
 
@@ -41,6 +43,7 @@ export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, 
       workspaces: new WorkspaceService(em, ws),
       contacts: new ContactService(em, ws),
       campaigns: new CampaignService(em, ws),
+      recipients: new RecipientService(em, ws),
       templates: new TemplateService(em, ws),
     },
   };

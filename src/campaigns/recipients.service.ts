@@ -1,0 +1,165 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, conflict, notFound } from '../errors';
+import { assignIndex, campaignRanges } from '../experiments/assignment';
+import { asUuid, isUuid } from '../shared/ids';
+import { audienceCondition, normalizeAudience, type Audience, type AudienceInput } from './audience';
+import { Campaign } from './campaign.entity';
+import { CampaignStatus, CampaignType } from './enums';
+import { Variant } from './variant.entity';
+
+/** Contacts read and assigned per round trip: bounds memory whatever the audience size. */
+export const RECIPIENT_PAGE_SIZE = 10_000;
+const ACCEPTING = new Set([CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.RUNNING]);
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+export interface AddRecipientsResult {
+  added: number;
+  alreadyAssigned: number;
+  skippedOptedOut: number;
+  skippedNoConsent: number;
+  /** Added to the remainder of a partial test: they will receive the winner. */
+  heldOut: number;
+  /** Newly added per variant, every variant listed. */
+  perVariant: { variantId: string; count: number }[];
+}
+
+export interface Reach {
+  total: number;
+  /** Contacts who gave consent and have not opted out: who a campaign can actually reach. */
+  withConsent: number;
+}
+
+interface ContactRow {
+  id: string;
+  consent: boolean;
+  opted_out: boolean;
+}
+
+export class RecipientService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly workspaceId: string,
+  ) {}
+
+  /**
+   * Assigns contacts (explicit ids and/or an audience; neither: the campaign's own audience) to
+   * variants. Set-based: the audience is read in id-ordered pages and each page goes in with one
+   * multi-row insert; an existing assignment is never changed (ON CONFLICT DO NOTHING).
+   */
+  async addRecipients(campaignId: string, contactIds?: readonly string[] | null, audienceInput?: AudienceInput | null): Promise<AddRecipientsResult> {
+    const ids = [...new Set(contactIds ?? [])];
+    const given = audienceInput ? normalizeAudience(audienceInput, 'audience') : undefined;
+    const invalid = ids.find((id) => !isUuid(id));
+    if (invalid) throw notFound('Contact', invalid);
+
+    return this.em.transactional(async (tx) => {
+      // A share lock: weights cannot change (updateCampaign locks for update) while we assign.
+      const campaign = await tx.findOne(Campaign, { id: asUuid(campaignId), workspaceId: this.workspaceId }, { lockMode: LockMode.PESSIMISTIC_READ });
+      if (!campaign) throw notFound('Campaign', campaignId);
+      if (!ACCEPTING.has(campaign.status)) {
+        throw conflict('CAMPAIGN_NOT_ACCEPTING_RECIPIENTS', `Recipients can be added while a campaign is DRAFT, SCHEDULED or RUNNING; this one is ${campaign.status}`);
+      }
+      const audience: Audience | undefined = given ?? (ids.length === 0 ? (campaign.audience ?? undefined) : undefined);
+      if (ids.length === 0 && !audience) {
+        throw badInput('NO_RECIPIENTS_GIVEN', 'Give contactIds, an audience, or set the campaign audience first', 'audience');
+      }
+      if (ids.length > 0) await this.assertContactsExist(tx, ids);
+
+      const variants = await tx.find(Variant, { campaignId: campaign.id }, { orderBy: { position: 'asc' } });
+      const tested = campaign.type === CampaignType.STANDARD ? 100 : campaign.experiment.testAudiencePercent;
+      const ranges = campaignRanges(variants.map((v) => v.weight), tested);
+      const where = recipientCondition(ids, audience);
+
+      const result: AddRecipientsResult = { added: 0, alreadyAssigned: 0, skippedOptedOut: 0, skippedNoConsent: 0, heldOut: 0, perVariant: [] };
+      const perVariant = new Map(variants.map((v) => [v.id, 0]));
+      let after = NIL_UUID;
+      for (;;) {
+        const rows: ContactRow[] = await tx.execute(
+          `select c.id, c.consent, c.opted_out from contacts c
+           where c.workspace_id = ? and (${where.sql}) and c.id > ?
+           order by c.id limit ?`,
+          [this.workspaceId, ...where.params, after, RECIPIENT_PAGE_SIZE],
+        );
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!.id;
+
+        const batch: { contact_id: string; variant_id: string | null; holdout: boolean }[] = [];
+        for (const row of rows) {
+          if (row.opted_out) result.skippedOptedOut++;
+          else if (!row.consent) result.skippedNoConsent++;
+          else {
+            const index = assignIndex(campaign.salt, row.id, ranges);
+            batch.push({ contact_id: row.id, variant_id: index < 0 ? null : variants[index]!.id, holdout: index < 0 });
+          }
+        }
+        if (batch.length > 0) {
+          const inserted: { variant_id: string | null; n: string }[] = await tx.execute(
+            `with ins as (
+               insert into assignments (campaign_id, contact_id, workspace_id, variant_id, holdout, assigned_at)
+               select ?, x.contact_id, ?, x.variant_id, x.holdout, now()
+               from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, variant_id uuid, holdout boolean)
+               on conflict (campaign_id, contact_id) do nothing
+               returning variant_id
+             )
+             select variant_id, count(*) as n from ins group by variant_id`,
+            [campaign.id, this.workspaceId, JSON.stringify(batch)],
+          );
+          let added = 0;
+          for (const { variant_id, n } of inserted) {
+            added += Number(n);
+            if (variant_id === null) result.heldOut += Number(n);
+            else perVariant.set(variant_id, (perVariant.get(variant_id) ?? 0) + Number(n));
+          }
+          result.added += added;
+          result.alreadyAssigned += batch.length - added;
+        }
+        if (rows.length < RECIPIENT_PAGE_SIZE) break;
+      }
+      result.perVariant = [...perVariant].map(([variantId, count]) => ({ variantId, count }));
+      return result;
+    });
+  }
+
+  private async assertContactsExist(tx: EntityManager, ids: string[]): Promise<void> {
+    const found: { id: string }[] = await tx.execute(
+      `select id from contacts where workspace_id = ? and id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+      [this.workspaceId, JSON.stringify(ids)],
+    );
+    if (found.length === ids.length) return;
+    const known = new Set(found.map((r) => r.id));
+    throw notFound('Contact', ids.find((id) => !known.has(id.toLowerCase())));
+  }
+
+  async estimateReach(audienceInput: AudienceInput): Promise<Reach> {
+    const where = audienceCondition(normalizeAudience(audienceInput, 'audience'));
+    const [row] = await this.em.execute<{ total: string; with_consent: string }[]>(
+      `select count(*) as total, count(*) filter (where c.consent and not c.opted_out) as with_consent
+       from contacts c where c.workspace_id = ? and (${where.sql})`,
+      [this.workspaceId, ...where.params],
+    );
+    return { total: Number(row!.total), withConsent: Number(row!.with_consent) };
+  }
+
+  /** The contact's variant in the campaign; null when not a recipient (or still in the remainder). */
+  async contactVariant(campaignId: string, contactId: string): Promise<Variant | null> {
+    const [row] = await this.em.execute<{ campaign: string | null; contact: string | null; variant_id: string | null }[]>(
+      `select (select id from campaigns where id = ? and workspace_id = ?) as campaign,
+              (select id from contacts where id = ? and workspace_id = ?) as contact,
+              (select variant_id from assignments where campaign_id = ? and contact_id = ?) as variant_id`,
+      [asUuid(campaignId), this.workspaceId, asUuid(contactId), this.workspaceId, asUuid(campaignId), asUuid(contactId)],
+    );
+    if (!row?.campaign) throw notFound('Campaign', campaignId);
+    if (!row.contact) throw notFound('Contact', contactId);
+    return row.variant_id ? this.em.findOneOrFail(Variant, { id: row.variant_id }) : null;
+  }
+}
+
+/** Explicit ids, the audience, or either (union). */
+function recipientCondition(ids: string[], audience: Audience | undefined): { sql: string; params: unknown[] } {
+  const byId = { sql: 'c.id in (select jsonb_array_elements_text(?::jsonb)::uuid)', params: [JSON.stringify(ids)] };
+  if (!audience) return byId;
+  const aud = audienceCondition(audience);
+  if (ids.length === 0) return aud;
+  return { sql: `(${byId.sql}) or (${aud.sql})`, params: [...byId.params, ...aud.params] };
+}
