@@ -16,8 +16,9 @@ export interface GraphQLResponse<T> {
 }
 
 export interface TestApp {
-  app: App;
-  url: string;
+  /** The running app (replaced by `restart()`). */
+  readonly app: App;
+  readonly url: string;
   adminKey: string;
   databaseUrl: string;
   /** Typed request; `key` defaults to the admin key, `null` sends no Authorization header. */
@@ -30,6 +31,8 @@ export interface TestApp {
   newWorkspaceKey(name?: string, scopes?: ('READ' | 'WRITE' | 'ADMIN')[]): Promise<string>;
   /** Reads one counter from /metrics. */
   metric(name: string): Promise<number>;
+  /** Stops the server and starts a new one on the same database (a process restart). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,7 +76,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     NODE_ENV: 'test',
     ...env,
   });
-  const app = await createApp(config);
+  let app = await createApp(config);
 
   const post = async <T>(query: string, variables: unknown, key: string | null | undefined): Promise<GraphQLResponse<T>> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -85,8 +88,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   };
 
   const t: TestApp = {
-    app,
-    url: app.url,
+    get app() {
+      return app;
+    },
+    get url() {
+      return app.url;
+    },
     adminKey,
     databaseUrl,
     gql: (doc, variables, key) => post(print(doc as DocumentNode), variables, key),
@@ -110,6 +117,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       const line = text.split('\n').find((l) => l.startsWith(`${name} `));
       if (!line) throw new Error(`metric ${name} not found`);
       return Number(line.split(' ')[1]);
+    },
+    async restart() {
+      await app.close();
+      app = await createApp(config);
     },
     async close() {
       await app.close();
