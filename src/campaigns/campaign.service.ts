@@ -101,7 +101,7 @@ export class CampaignService {
     }
     const dropped = current.filter((v) => !kept.has(v));
     if (dropped.length > 0) {
-      const assigned = await tx.count(Assignment, { variantId: { $in: dropped.map((v) => v.id) } });
+      const assigned = await tx.count(Assignment, { campaignId: campaign.id, variantId: { $in: dropped.map((v) => v.id) } });
       if (assigned > 0) {
         throw conflict('VARIANT_HAS_RECIPIENTS', `Variant(s) ${dropped.map((v) => v.key).join(', ')} already have recipients and cannot be removed`);
       }

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound } from '../errors';
-import { assignIndex, campaignRanges } from '../experiments/assignment';
+import { campaignAssigner, campaignRanges } from '../experiments/assignment';
 import { asUuid, isUuid } from '../shared/ids';
 import { audienceCondition, normalizeAudience, type Audience, type AudienceInput } from './audience';
 import { Campaign } from './campaign.entity';
@@ -68,7 +68,7 @@ export class RecipientService {
 
       const variants = await tx.find(Variant, { campaignId: campaign.id }, { orderBy: { position: 'asc' } });
       const tested = campaign.type === CampaignType.STANDARD ? 100 : campaign.experiment.testAudiencePercent;
-      const ranges = campaignRanges(variants.map((v) => v.weight), tested);
+      const assign = campaignAssigner(campaign.salt, campaignRanges(variants.map((v) => v.weight), tested));
       const where = recipientCondition(ids, audience);
 
       const result: AddRecipientsResult = { added: 0, alreadyAssigned: 0, skippedOptedOut: 0, skippedNoConsent: 0, heldOut: 0, perVariant: [] };
@@ -84,26 +84,30 @@ export class RecipientService {
         if (rows.length === 0) break;
         after = rows[rows.length - 1]!.id;
 
-        const batch: { contact_id: string; variant_id: string | null; holdout: boolean }[] = [];
+        // Column arrays as PostgreSQL array literals: UUIDs and booleans need no quoting, and one
+        // multi-row insert per page costs one round trip.
+        const contactIds: string[] = [];
+        const variantIds: string[] = [];
         for (const row of rows) {
           if (row.opted_out) result.skippedOptedOut++;
           else if (!row.consent) result.skippedNoConsent++;
           else {
-            const index = assignIndex(campaign.salt, row.id, ranges);
-            batch.push({ contact_id: row.id, variant_id: index < 0 ? null : variants[index]!.id, holdout: index < 0 });
+            const index = assign(row.id);
+            contactIds.push(row.id);
+            variantIds.push(index < 0 ? 'NULL' : variants[index]!.id);
           }
         }
-        if (batch.length > 0) {
+        if (contactIds.length > 0) {
           const inserted: { variant_id: string | null; n: string }[] = await tx.execute(
             `with ins as (
                insert into assignments (campaign_id, contact_id, workspace_id, variant_id, holdout, assigned_at)
-               select ?, x.contact_id, ?, x.variant_id, x.holdout, now()
-               from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, variant_id uuid, holdout boolean)
+               select ?, x.contact_id, ?, x.variant_id, x.variant_id is null, now()
+               from unnest(?::uuid[], ?::uuid[]) as x(contact_id, variant_id)
                on conflict (campaign_id, contact_id) do nothing
                returning variant_id
              )
              select variant_id, count(*) as n from ins group by variant_id`,
-            [campaign.id, this.workspaceId, JSON.stringify(batch)],
+            [campaign.id, this.workspaceId, `{${contactIds.join(',')}}`, `{${variantIds.join(',')}}`],
           );
           let added = 0;
           for (const { variant_id, n } of inserted) {
@@ -112,7 +116,7 @@ export class RecipientService {
             else perVariant.set(variant_id, (perVariant.get(variant_id) ?? 0) + Number(n));
           }
           result.added += added;
-          result.alreadyAssigned += batch.length - added;
+          result.alreadyAssigned += contactIds.length - added;
         }
         if (rows.length < RECIPIENT_PAGE_SIZE) break;
       }

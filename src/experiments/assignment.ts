@@ -10,11 +10,29 @@ const FNV_PRIME = 0x01000193;
 
 /** 32-bit FNV-1a over UTF-16 code units (what GrowthBook's JS SDK hashes), unsigned. */
 export function fnv1a32(text: string): number {
-  let h = FNV_OFFSET_BASIS;
+  return fnvUpdate(FNV_OFFSET_BASIS, text) >>> 0;
+}
+
+/** FNV-1a is a stream: hashing `a + b` is hashing `b` from the state left by `a`. */
+function fnvUpdate(state: number, text: string): number {
+  let h = state;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, FNV_PRIME); // multiplication modulo 2^32, as the SDK's shift-and-add form
   }
+  return h;
+}
+
+/** fnv1a32(String(n)) for an unsigned 32-bit n, without building the string. */
+const digits = new Uint8Array(10);
+function fnv1a32OfDecimal(n: number): number {
+  let len = 0;
+  do {
+    digits[len++] = 48 + (n % 10); // '0' + digit, least significant first
+    n = Math.floor(n / 10);
+  } while (n > 0);
+  let h = FNV_OFFSET_BASIS;
+  while (len > 0) h = Math.imul(h ^ digits[--len]!, FNV_PRIME);
   return h >>> 0;
 }
 
@@ -74,4 +92,13 @@ export function campaignRanges(weightsPercent: readonly number[], testAudiencePe
  */
 export function assignIndex(salt: string, contactId: string, ranges: readonly BucketRange[]): number {
   return chooseVariation(growthbookHash(salt, contactId, 2)!, ranges);
+}
+
+/**
+ * `assignIndex` for many contacts of one campaign: the same result, with the salt's part of the
+ * hash computed once and no intermediate strings (the bulk path assigns 10,000 per page).
+ */
+export function campaignAssigner(salt: string, ranges: readonly BucketRange[]): (contactId: string) => number {
+  const seeded = fnvUpdate(FNV_OFFSET_BASIS, salt);
+  return (contactId) => chooseVariation((fnv1a32OfDecimal(fnvUpdate(seeded, contactId) >>> 0) % 10000) / 10000, ranges);
 }

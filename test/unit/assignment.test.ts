@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { assignIndex, bucketRanges, campaignRanges, chooseVariation, fnv1a32, growthbookHash, type BucketRange } from '../../src/experiments/assignment';
+import { assignIndex, bucketRanges, campaignAssigner, campaignRanges, chooseVariation, fnv1a32, growthbookHash, type BucketRange } from '../../src/experiments/assignment';
 
 /** GrowthBook SDK spec vectors (see `source` in the fixture). */
 const vectors = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'growthbook-vectors.json'), 'utf8')) as {
@@ -78,6 +78,14 @@ describe('campaign assignment', () => {
     const share = shares([50, 50], 20);
     expect(Math.abs(share(-1) - 0.8)).toBeLessThan(0.02);
     expect(Math.abs(share(0) - 0.1)).toBeLessThan(0.02);
+  });
+
+  it('campaignAssigner gives exactly assignIndex, for every contact', () => {
+    const ranges = campaignRanges([20, 30, 50], 60);
+    for (const salt of ['', 'a', 'f3c9e2b1a0d4c5e6', 'ünïcødé']) {
+      const assign = campaignAssigner(salt, ranges);
+      for (const id of [...ids.slice(0, 2000), '', '0', 'user-42']) expect(assign(id)).toBe(assignIndex(salt, id, ranges));
+    }
   });
 
   it('is deterministic per (salt, contact) and independent across salts', () => {
