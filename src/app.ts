@@ -13,11 +13,15 @@ import { initOrm, migrate, type Orm } from './db/orm';
 import { createHttpServer, type HttpServer } from './http/server';
 import { createMetrics, type Metrics } from './metrics';
 import { createSchema } from './graphql/schema';
+import { LiveService } from './live/live.service';
+import { IngestionPipeline } from './tracking/ingestion';
 import { bootstrap } from './workspaces/workspace.service';
 
 export interface App {
   config: Config;
   orm: Orm;
+  live: LiveService;
+  ingestion: IngestionPipeline;
   http: HttpServer;
   metrics: Metrics;
   logger: Logger;
@@ -66,8 +70,13 @@ export async function createApp(config: Config): Promise<App> {
       await writeFile(adminKeyFile, boot.generatedAdminKey + '\n', { mode: 0o600 });
     }
 
+    const live = new LiveService(orm, databaseUrl, logger);
+    await live.start();
+    cleanups.push(() => live.close());
+    const ingestion = new IngestionPipeline(orm, logger, metrics.eventsIngested);
+
     const schema = await createSchema();
-    const http = await createHttpServer({ config, orm, schema, metrics, logger });
+    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion });
     cleanups.push(() => http.close());
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;
@@ -75,6 +84,8 @@ export async function createApp(config: Config): Promise<App> {
     return {
       config,
       orm,
+      live,
+      ingestion,
       http,
       metrics,
       logger,

@@ -3,6 +3,7 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound } from '../errors';
 import { containsPattern, countedPage, type Page } from '../db/keyset';
 import { Assignment } from '../experiments/assignment.entity';
+import type { LiveService } from '../live/live.service';
 import { normalizeExperimentConfig } from '../experiments/experiment-config';
 import { asUuid } from '../shared/ids';
 import { normalizeAudience } from './audience';
@@ -21,6 +22,7 @@ export class CampaignService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
+    private readonly live?: LiveService,
   ) {}
 
   async get(id: string): Promise<Campaign> {
@@ -150,6 +152,7 @@ export class CampaignService {
       campaign.status = CampaignStatus.ARCHIVED;
       campaign.archivedAt = new Date();
       await this.em.flush();
+      await this.live?.notify(this.em, { kind: 'status', workspaceId: this.workspaceId, campaignId: campaign.id });
     }
     return campaign;
   }

@@ -121,6 +121,14 @@ export class RecipientService {
         if (rows.length < RECIPIENT_PAGE_SIZE) break;
       }
       result.perVariant = [...perVariant].map(([variantId, count]) => ({ variantId, count }));
+      // The live counters carry `assigned` too, so stats never count assignments one by one.
+      await tx.execute(
+        `insert into variant_counters (variant_id, campaign_id, workspace_id, assigned)
+         select x.variant_id, ?, ?, x.n from jsonb_to_recordset(?::jsonb) as x(variant_id uuid, n bigint) where x.n > 0
+         order by x.variant_id
+         on conflict (variant_id) do update set assigned = variant_counters.assigned + excluded.assigned, updated_at = now()`,
+        [campaign.id, this.workspaceId, JSON.stringify(result.perVariant.map((v) => ({ variant_id: v.variantId, n: v.count })))],
+      );
       return result;
     });
   }

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
+import type { LiveService } from '../live/live.service';
+import type { IngestionPipeline } from '../tracking/ingestion';
 import type { AuthInfo } from '../workspaces/auth';
 import { CampaignService } from '../campaigns/campaign.service';
 import { RecipientService } from '../campaigns/recipients.service';
@@ -13,6 +15,8 @@ import { createLoaders, type Loaders } from './loaders';
 export interface AppDeps {
   config: Config;
   orm: Orm;
+  ingestion: IngestionPipeline;
+  live: LiveService;
 }
 
 /** Services bound to one request's unit of work and the caller's workspace. */
@@ -25,6 +29,7 @@ export interface Services {
 }
 
 export interface Context {
+  app: AppDeps;
   auth: AuthInfo;
   requestId: string;
   em: EntityManager;
@@ -35,6 +40,7 @@ export interface Context {
 export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, em: EntityManager = deps.orm.em.fork()): Context {
   const ws = auth.workspaceId;
   return {
+    app: deps,
     auth,
     requestId,
     em,
@@ -42,7 +48,7 @@ export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, 
     services: {
       workspaces: new WorkspaceService(em, ws),
       contacts: new ContactService(em, ws),
-      campaigns: new CampaignService(em, ws),
+      campaigns: new CampaignService(em, ws, deps.live),
       recipients: new RecipientService(em, ws),
       templates: new TemplateService(em, ws),
     },

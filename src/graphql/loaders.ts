@@ -6,10 +6,13 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Contact } from '../contacts/contact.entity';
 import { Variant } from '../campaigns/variant.entity';
+import { loadCounters, type CounterRow } from '../tracking/variant-stats';
 
 export interface Loaders {
   contactById: DataLoader<string, Contact | undefined>;
   variantsByCampaignId: DataLoader<string, Variant[]>;
+  /** variant_counters rows (undefined: nothing counted yet). */
+  countersByVariantId: DataLoader<string, CounterRow | undefined>;
 }
 
 export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
@@ -24,6 +27,10 @@ export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
       const grouped = new Map<string, Variant[]>(campaignIds.map((id) => [id, []]));
       for (const v of rows) grouped.get(v.campaignId)?.push(v);
       return campaignIds.map((id) => grouped.get(id)!);
+    }),
+    countersByVariantId: new DataLoader(async (variantIds) => {
+      const rows = await loadCounters(em, variantIds);
+      return variantIds.map((id) => (rows.get(id)?.workspace_id === workspaceId ? rows.get(id) : undefined));
     }),
   };
 }

@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { RecipientResolver } from '../campaigns/recipients.resolver';
 import { TemplateResolver } from '../campaigns/template.resolver';
 import { ContactResolver, OptOutEntryResolver } from '../contacts/contact.resolver';
+import { LiveResolver } from '../live/live.resolver';
+import { TrackingResolver } from '../tracking/tracking.resolver';
 import { WorkspaceResolver } from '../workspaces/workspace.resolver';
 import { authChecker, requireOperationScope } from './authorization';
 import { DateTime } from './scalars';
 
-export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver] as const;
+export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, LiveResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
@@ -18,5 +21,7 @@ export function createSchema(): Promise<GraphQLSchema> {
     authChecker,
     globalMiddlewares: [requireOperationScope],
     validate: false,
+    // type-graphql insists on a PubSub; our subscriptions bring their own `subscribe` (src/live).
+    pubSub: createPubSub(),
   });
 }

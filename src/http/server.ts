@@ -16,6 +16,7 @@ import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors'
 import { checkLimits } from '../graphql/limits';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
+import { registerTrackingRoutes } from '../tracking/routes';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
 
 export interface HttpDeps extends AppDeps {
@@ -87,6 +88,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+
+  registerTrackingRoutes(fastify, deps);
 
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
   const limitsPlugin: ApolloServerPlugin<Context> = {

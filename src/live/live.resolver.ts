@@ -1,0 +1,41 @@
+import { Arg, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Campaign } from '../campaigns/campaign.entity';
+import type { Context } from '../graphql/context';
+import { VariantStats } from '../tracking/variant-stats';
+import type { StatsUpdate } from './live.service';
+
+@ObjectType()
+export class VariantStatsUpdate {
+  @Field(() => ID)
+  campaignId!: string;
+
+  @Field(() => [VariantStats])
+  variants!: VariantStats[];
+
+  @Field()
+  at!: Date;
+}
+
+interface SubscribeData {
+  args: Record<string, string | null | undefined>;
+  context: Context;
+}
+
+@Resolver()
+export class LiveResolver {
+  @Subscription(() => VariantStatsUpdate, {
+    description: 'Live per-variant stats; coalesced to at most one message per campaign per 250 ms.',
+    subscribe: ({ args, context }: SubscribeData) => context.app.live.subscribeStats(context.auth.workspaceId, args.campaignId!),
+  })
+  variantStatsUpdated(@Arg('campaignId', () => ID) _campaignId: string, @Root() update: StatsUpdate): VariantStatsUpdate {
+    return update;
+  }
+
+  @Subscription(() => Campaign, {
+    description: "Status changes of one campaign, or of all the workspace's campaigns.",
+    subscribe: ({ args, context }: SubscribeData) => context.app.live.subscribeStatus(context.auth.workspaceId, args.campaignId),
+  })
+  campaignStatusChanged(@Arg('campaignId', () => ID, { nullable: true }) _campaignId: string | null, @Root() campaign: Campaign): Campaign {
+    return campaign;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Live updates. Every instance LISTENs on one PostgreSQL channel; ingestion NOTIFYs inside its
+ * transaction (so only committed changes are announced, to every instance). Per campaign,
+ * stats updates are coalesced: at most one message per `coalesceMs`, each carrying the state read
+ * at send time, so a burst of events costs one read and one message, and the last one always
+ * reflects the last change. Subscribers on this instance get it from an in-memory fan-out.
+ */
+import { Repeater } from '@repeaterjs/repeater';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import type { Orm } from '../db/orm';
+import { Campaign } from '../campaigns/campaign.entity';
+import { Variant } from '../campaigns/variant.entity';
+import { notFound } from '../errors';
+import { asUuid } from '../shared/ids';
+import { loadCounters, toVariantStats, type VariantStats } from '../tracking/variant-stats';
+import { LIVE_CHANNEL, type LiveMessage } from './messages';
+
+export interface StatsUpdate {
+  campaignId: string;
+  variants: VariantStats[];
+  at: Date;
+}
+
+type Listener<T> = (value: T) => void;
+
+export class LiveService {
+  private client?: Client;
+  private closed = false;
+  private readonly statsListeners = new Map<string, Set<Listener<StatsUpdate>>>();
+  private readonly statusListeners = new Set<Listener<Campaign>>();
+  private readonly throttle = new Map<string, { last: number; timer?: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly databaseUrl: string,
+    private readonly logger: Logger,
+    private readonly coalesceMs = 250,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    client.on('notification', (n) => {
+      if (n.channel !== LIVE_CHANNEL || !n.payload) return;
+      try {
+        this.onMessage(JSON.parse(n.payload) as LiveMessage);
+      } catch (err) {
+        this.logger.warn({ err, payload: n.payload }, 'ignored malformed live message');
+      }
+    });
+    client.on('error', (err) => {
+      this.logger.error({ err }, 'live listener lost its connection; reconnecting');
+      this.client = undefined;
+      void client.end().catch(() => undefined);
+      this.reconnect();
+    });
+    await client.connect();
+    await client.query(`listen ${LIVE_CHANNEL}`);
+    this.client = client;
+  }
+
+  private reconnect(delayMs = 1000): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      this.start().catch((err) => {
+        this.logger.error({ err }, 'live listener reconnect failed');
+        this.reconnect(Math.min(delayMs * 2, 30_000));
+      });
+    }, delayMs).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.throttle.values()) clearTimeout(t.timer);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  /** Announces a message to every instance (delivered when `em`'s transaction commits). */
+  async notify(em: EntityManager, message: LiveMessage): Promise<void> {
+    await em.execute('select pg_notify(?, ?)', [LIVE_CHANNEL, JSON.stringify(message)]);
+  }
+
+  /** Live stats of a campaign of the workspace; NOT_FOUND for any other campaign. */
+  async subscribeStats(workspaceId: string, campaignId: string): Promise<AsyncIterable<StatsUpdate>> {
+    const campaign = await this.orm.em.fork().findOne(Campaign, { id: asUuid(campaignId), workspaceId });
+    if (!campaign) throw notFound('Campaign', campaignId);
+    return new Repeater<StatsUpdate>(async (push, stop) => {
+      const set = this.statsListeners.get(campaign.id) ?? new Set();
+      const listener: Listener<StatsUpdate> = (u) => void push(u);
+      set.add(listener);
+      this.statsListeners.set(campaign.id, set);
+      await stop;
+      set.delete(listener);
+      if (set.size === 0) this.statsListeners.delete(campaign.id);
+    });
+  }
+
+  /** Status changes of the workspace's campaigns (one campaign, or all). */
+  subscribeStatus(workspaceId: string, campaignId?: string | null): AsyncIterable<Campaign> {
+    return new Repeater<Campaign>(async (push, stop) => {
+      const listener: Listener<Campaign> = (c) => {
+        if (c.workspaceId === workspaceId && (!campaignId || c.id === campaignId)) void push(c);
+      };
+      this.statusListeners.add(listener);
+      await stop;
+      this.statusListeners.delete(listener);
+    });
+  }
+
+  /** Subscribers on this instance (for metrics and tests). */
+  subscriberCount(): number {
+    let n = this.statusListeners.size;
+    for (const s of this.statsListeners.values()) n += s.size;
+    return n;
+  }
+
+  private onMessage(message: LiveMessage): void {
+    if (message.kind === 'stats') {
+      if (this.statsListeners.has(message.campaignId)) this.scheduleStats(message.campaignId);
+    } else if (message.kind === 'status') {
+      if (this.statusListeners.size > 0) void this.emitStatus(message.campaignId);
+    }
+  }
+
+  /** Leading and trailing throttle: the first change goes out at once, later ones at most every coalesceMs. */
+  private scheduleStats(campaignId: string): void {
+    const state = this.throttle.get(campaignId) ?? { last: 0 };
+    this.throttle.set(campaignId, state);
+    if (state.timer) return; // a send is pending; it will read the latest counters
+    const wait = Math.max(0, state.last + this.coalesceMs - Date.now());
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      state.last = Date.now();
+      void this.emitStats(campaignId);
+    }, wait);
+  }
+
+  private async emitStats(campaignId: string): Promise<void> {
+    const listeners = this.statsListeners.get(campaignId);
+    if (!listeners?.size) {
+      this.throttle.delete(campaignId);
+      return;
+    }
+    try {
+      const update = await this.readStats(this.orm.em.fork(), campaignId);
+      for (const l of listeners) l(update);
+    } catch (err) {
+      this.logger.error({ err, campaignId }, 'could not read live stats');
+    }
+  }
+
+  async readStats(em: EntityManager, campaignId: string): Promise<StatsUpdate> {
+    const variants = await em.find(Variant, { campaignId }, { orderBy: { position: 'asc' } });
+    const counters = await loadCounters(em, variants.map((v) => v.id));
+    const at = new Date();
+    return { campaignId, variants: variants.map((v) => toVariantStats(v.id, counters.get(v.id), at)), at };
+  }
+
+  private async emitStatus(campaignId: string): Promise<void> {
+    try {
+      const campaign = await this.orm.em.fork().findOne(Campaign, { id: campaignId });
+      if (campaign) for (const l of this.statusListeners) l(campaign);
+    } catch (err) {
+      this.logger.error({ err, campaignId }, 'could not read campaign for a status update');
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Unique counting. Each recipient (campaign × contact) keeps the first time each fact happened;
+ * an event counts in the rates' counters only when it fills one of those for the first time.
+ * Every event is still stored, and revenue sums every CONVERTED value. Pure: state and events
+ * in, the updates to write out.
+ */
+import { EventType } from './event-type';
+import type { SentimentValue } from './event-input';
+
+/** The facts counted once per recipient, in the order the counters list them. */
+export const FACTS = ['sent', 'delivered', 'failed', 'opened', 'clicked', 'replied', 'positiveReplies', 'converted', 'optedOut'] as const;
+export type Fact = (typeof FACTS)[number];
+
+export function factOf(type: EventType, sentiment: SentimentValue | null): Fact[] {
+  switch (type) {
+    case EventType.SENT:
+      return ['sent'];
+    case EventType.DELIVERED:
+      return ['delivered'];
+    case EventType.FAILED:
+      return ['failed'];
+    case EventType.OPENED:
+      return ['opened'];
+    case EventType.CLICKED:
+      return ['clicked'];
+    case EventType.REPLIED:
+      return sentiment === 'POSITIVE' ? ['replied', 'positiveReplies'] : ['replied'];
+    case EventType.CONVERTED:
+      return ['converted'];
+    case EventType.OPTED_OUT:
+      return ['optedOut'];
+    case EventType.OPTED_IN:
+      return [];
+  }
+}
+
+/** A recipient's engagement so far: when each fact first happened, and revenue. */
+export interface RecipientState {
+  campaignId: string;
+  contactId: string;
+  variantId: string;
+  workspaceId: string;
+  first: Partial<Record<Fact, Date | null>>;
+  revenue: number;
+}
+
+export interface CountedEvent {
+  campaignId: string;
+  contactId: string;
+  type: EventType;
+  sentiment: SentimentValue | null;
+  occurredAt: Date;
+  value: number | null;
+}
+
+export type Counts = Record<Fact, number> & { revenue: number };
+
+export interface VariantDelta extends Counts {
+  variantId: string;
+  campaignId: string;
+  workspaceId: string;
+  /** Change in the sum over recipients of (recipient revenue)², for Welch's t-test. */
+  revenueSq: number;
+  events: number;
+}
+
+export interface HourlyDelta extends Counts {
+  variantId: string;
+  campaignId: string;
+  hour: Date;
+}
+
+export interface EngagementUpdate {
+  /** Recipients whose first-times or revenue changed, with their new values. */
+  recipients: RecipientState[];
+  variants: VariantDelta[];
+  hourly: HourlyDelta[];
+}
+
+export const recipientKey = (campaignId: string, contactId: string) => `${campaignId}|${contactId}`;
+
+const zeroCounts = (): Counts => ({ sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 });
+
+export function hourOf(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
+}
+
+/** Applies newly stored events to the recipients' state: what to write, and by how much counters move. */
+export function applyEvents(states: ReadonlyMap<string, RecipientState>, events: readonly CountedEvent[]): EngagementUpdate {
+  const next = new Map<string, RecipientState>();
+  const variants = new Map<string, VariantDelta>();
+  const hourly = new Map<string, HourlyDelta>();
+
+  for (const e of events) {
+    const key = recipientKey(e.campaignId, e.contactId);
+    const before = next.get(key) ?? states.get(key);
+    if (!before) throw new Error(`no recipient state for ${key}`); // the pipeline resolved it first
+    const state: RecipientState = next.get(key) ?? { ...before, first: { ...before.first } };
+    next.set(key, state);
+
+    let v = variants.get(state.variantId);
+    if (!v) {
+      v = { variantId: state.variantId, campaignId: state.campaignId, workspaceId: state.workspaceId, ...zeroCounts(), revenueSq: 0, events: 0 };
+      variants.set(state.variantId, v);
+    }
+    const hour = hourOf(e.occurredAt);
+    const hourKey = `${state.variantId}|${hour.getTime()}`;
+    let h = hourly.get(hourKey);
+    if (!h) {
+      h = { variantId: state.variantId, campaignId: state.campaignId, hour, ...zeroCounts() };
+      hourly.set(hourKey, h);
+    }
+
+    v.events += 1;
+    for (const fact of factOf(e.type, e.sentiment)) {
+      const seen = state.first[fact];
+      if (!seen) {
+        state.first[fact] = e.occurredAt;
+        v[fact] += 1;
+        h[fact] += 1;
+      } else if (e.occurredAt < seen) {
+        state.first[fact] = e.occurredAt; // keep the earliest time; already counted
+      }
+    }
+    if (e.type === EventType.CONVERTED && e.value) {
+      const old = state.revenue;
+      state.revenue = old + e.value;
+      v.revenue += e.value;
+      v.revenueSq += state.revenue * state.revenue - old * old;
+      h.revenue += e.value;
+    }
+  }
+  return { recipients: [...next.values()], variants: [...variants.values()], hourly: [...hourly.values()] };
+}

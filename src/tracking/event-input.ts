@@ -1,0 +1,122 @@
+/**
+ * Validation of one incoming event (GraphQL `trackEvents`, `POST /v1/events`, webhooks). Pure:
+ * returns the normalised event or a rejection with a stable code.
+ */
+import { isUuid } from '../shared/ids';
+import { EventType } from './event-type';
+
+export type SentimentValue = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
+
+/** The shape clients send (TrackEventInput). */
+export interface EventInput {
+  campaignId: string;
+  contactId: string;
+  type: EventType | string;
+  variantId?: string | null;
+  occurredAt?: Date | string | null;
+  value?: number | null;
+  sentiment?: SentimentValue | string | null;
+  url?: string | null;
+  merchantId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface NormalizedEvent {
+  campaignId: string;
+  contactId: string;
+  type: EventType;
+  /** As given; checked against the assignment by the pipeline. */
+  variantId: string | null;
+  occurredAt: Date;
+  value: number | null;
+  sentiment: SentimentValue | null;
+  url: string | null;
+  merchantId: string | null;
+  idempotencyKey: string | null;
+  /** Set by webhooks and tracked links, which know the message. */
+  messageId?: string | null;
+  /** The inbound keyword (STOP, START, …) behind an opt-out or opt-in, for the opt-out log. */
+  keyword?: string | null;
+}
+
+export interface EventRejection {
+  code: string;
+  message: string;
+}
+
+const TYPES = new Set<string>(Object.values(EventType));
+const SENTIMENTS = new Set<string>(['POSITIVE', 'NEGATIVE', 'NEUTRAL']);
+/** Clocks drift; an event further ahead than this is a client bug, not a fact. */
+const MAX_FUTURE_MS = 5 * 60_000;
+const EARLIEST = Date.UTC(2000, 0, 1);
+export const MAX_EVENT_VALUE = 1e9;
+export const MAX_EVENTS_PER_CALL = 1000;
+
+export function normalizeEvent(input: EventInput, now: Date = new Date()): NormalizedEvent | EventRejection {
+  if (typeof input !== 'object' || input === null) return reject('INVALID_EVENT', 'An event must be an object');
+  const { campaignId, contactId, type } = input;
+  if (typeof campaignId !== 'string' || !isUuid(campaignId)) return reject('NOT_FOUND', `Campaign ${String(campaignId)} not found`);
+  if (typeof contactId !== 'string' || !isUuid(contactId)) return reject('NOT_A_RECIPIENT', `Contact ${String(contactId)} is not a recipient of campaign ${campaignId}`);
+  if (typeof type !== 'string' || !TYPES.has(type)) return reject('INVALID_EVENT', `Unknown event type ${String(type)}`);
+  const variantId = input.variantId ?? null;
+  if (variantId !== null && (typeof variantId !== 'string' || !isUuid(variantId))) {
+    return reject('VARIANT_MISMATCH', `Variant ${String(variantId)} is not the contact's variant`);
+  }
+
+  let occurredAt = now;
+  if (input.occurredAt !== undefined && input.occurredAt !== null) {
+    occurredAt = input.occurredAt instanceof Date ? input.occurredAt : new Date(String(input.occurredAt));
+    if (Number.isNaN(occurredAt.getTime())) return reject('INVALID_OCCURRED_AT', 'occurredAt must be an ISO 8601 date-time');
+    if (occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) return reject('INVALID_OCCURRED_AT', 'occurredAt is in the future');
+    if (occurredAt.getTime() < EARLIEST) return reject('INVALID_OCCURRED_AT', 'occurredAt is before 2000');
+  }
+
+  let value: number | null = null;
+  if (input.value !== undefined && input.value !== null) {
+    if (type !== EventType.CONVERTED) return reject('INVALID_VALUE', 'value is only for CONVERTED events');
+    if (typeof input.value !== 'number' || !Number.isFinite(input.value) || input.value < 0 || input.value >= MAX_EVENT_VALUE) {
+      return reject('INVALID_VALUE', `value must be a number from 0 to ${MAX_EVENT_VALUE}`);
+    }
+    value = input.value;
+  }
+
+  let sentiment: SentimentValue | null = null;
+  if (input.sentiment !== undefined && input.sentiment !== null) {
+    if (type !== EventType.REPLIED) return reject('INVALID_SENTIMENT', 'sentiment is only for REPLIED events');
+    if (typeof input.sentiment !== 'string' || !SENTIMENTS.has(input.sentiment)) return reject('INVALID_SENTIMENT', 'sentiment must be POSITIVE, NEGATIVE or NEUTRAL');
+    sentiment = input.sentiment as SentimentValue;
+  }
+
+  const text = (v: unknown, name: string, max: number): string | null | EventRejection => {
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || v.length === 0 || v.length > max) return reject('INVALID_EVENT', `${name} must be a string of 1 to ${max} characters`);
+    return v;
+  };
+  const url = text(input.url, 'url', 2048);
+  if (isRejection(url)) return url;
+  const merchantId = text(input.merchantId, 'merchantId', 200);
+  if (isRejection(merchantId)) return merchantId;
+  const idempotencyKey = text(input.idempotencyKey, 'idempotencyKey', 200);
+  if (isRejection(idempotencyKey)) return idempotencyKey;
+
+  return {
+    campaignId: campaignId.toLowerCase(),
+    contactId: contactId.toLowerCase(),
+    type: type as EventType,
+    variantId: variantId?.toLowerCase() ?? null,
+    occurredAt,
+    value,
+    sentiment,
+    url,
+    merchantId,
+    idempotencyKey,
+  };
+}
+
+function reject(code: string, message: string): EventRejection {
+  return { code, message };
+}
+
+export function isRejection(v: unknown): v is EventRejection {
+  return typeof v === 'object' && v !== null && 'code' in v && 'message' in v && !('type' in v);
+}

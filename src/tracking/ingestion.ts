@@ -1,0 +1,378 @@
+/**
+ * The one ingestion pipeline (trackEvents, POST /v1/events, webhooks, tracked links):
+ * validate → resolve campaign, contact and variant → idempotency → insert events and update
+ * recipients, counters and hourly buckets in one transaction → publish (NOTIFY, delivered on
+ * commit). Concurrent requests are grouped into few transactions (group commit), so throughput
+ * does not depend on one round trip per event. A request's promise resolves only after commit.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+import type { Orm } from '../db/orm';
+import { LIVE_CHANNEL, type LiveMessage } from '../live/messages';
+import { applyEvents, FACTS, recipientKey, type Fact, type RecipientState } from './engagement';
+import { EventType } from './event-type';
+import type { EventRejection, NormalizedEvent } from './event-input';
+
+export type Outcome = 'ACCEPTED' | 'DUPLICATE' | EventRejection;
+
+export interface IngestOptions {
+  /** Events per transaction, at most (whole requests are never split). */
+  maxBatch?: number;
+  /** Transactions in flight at once. */
+  concurrency?: number;
+}
+
+interface Pending {
+  workspaceId: string;
+  source: string;
+  events: NormalizedEvent[];
+  resolve(outcomes: Outcome[]): void;
+  reject(e: unknown): void;
+}
+
+/** Assignment columns holding the first time of each fact. */
+const FACT_COLUMN: Record<Fact, string> = {
+  sent: 'sent_at',
+  delivered: 'delivered_at',
+  failed: 'failed_at',
+  opened: 'opened_at',
+  clicked: 'clicked_at',
+  replied: 'replied_at',
+  positiveReplies: 'positive_reply_at',
+  converted: 'converted_at',
+  optedOut: 'opted_out_at',
+};
+/** Counter columns, per fact. */
+const COUNTER_COLUMN: Record<Fact, string> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  failed: 'failed',
+  opened: 'opened',
+  clicked: 'clicked',
+  replied: 'replied',
+  positiveReplies: 'positive_replies',
+  converted: 'converted',
+  optedOut: 'opted_out',
+};
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure
+
+export class IngestionPipeline {
+  private queue: Pending[] = [];
+  private active = 0;
+  private readonly maxBatch: number;
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly logger: Logger,
+    private readonly counter: Counter<'outcome'>,
+    opts: IngestOptions = {},
+  ) {
+    this.maxBatch = opts.maxBatch ?? 2000;
+    this.concurrency = opts.concurrency ?? 2;
+  }
+
+  /** Resolves, once committed, with one outcome per event, in order. */
+  ingest(workspaceId: string, events: NormalizedEvent[], source: string): Promise<Outcome[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ workspaceId, source, events, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let size = 0;
+      while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0]!.events.length <= this.maxBatch)) {
+        const next = this.queue.shift()!;
+        batch.push(next);
+        size += next.events.length;
+      }
+      this.active++;
+      void this.run(batch).finally(() => {
+        this.active--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.withRetries(batch);
+      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+    } catch (e) {
+      if (batch.length > 1) {
+        // One request must not fail the others: retry each on its own.
+        this.logger.warn({ err: e, requests: batch.length }, 'ingestion batch failed; retrying its requests one by one');
+        await Promise.all(batch.map((p) => this.run([p])));
+        return;
+      }
+      this.logger.error({ err: e }, 'ingestion failed');
+      batch[0]!.reject(e);
+    }
+  }
+
+  private async withRetries(batch: Pending[]): Promise<Outcome[][]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = await this.orm.em.fork().transactional((tx) => this.write(tx as EntityManager, batch));
+        for (const list of outcomes) {
+          for (const o of list) this.counter.inc({ outcome: typeof o === 'string' ? o : 'REJECTED' });
+        }
+        return outcomes;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw e;
+      }
+    }
+  }
+
+  private async write(tx: EntityManager, batch: Pending[]): Promise<Outcome[][]> {
+    // Flatten: one row per event, remembering where it came from.
+    const items = batch.flatMap((p, r) => p.events.map((event, i) => ({ r, i, ws: p.workspaceId, source: p.source, event })));
+    const outcomes: Outcome[][] = batch.map((p) => new Array<Outcome>(p.events.length));
+
+    // 1. Resolve recipients, locking their rows in a fixed order (no deadlocks between batches).
+    const pairs = new Map<string, { ws: string; campaign: string; contact: string }>();
+    for (const it of items) pairs.set(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`, { ws: it.ws, campaign: it.event.campaignId, contact: it.event.contactId });
+    const stateRows: Record<string, unknown>[] = await tx.execute(
+      `select a.workspace_id, a.campaign_id, a.contact_id, a.variant_id, a.revenue, ${FACTS.map((f) => `a.${FACT_COLUMN[f]}`).join(', ')}
+       from assignments a
+       join jsonb_to_recordset(?::jsonb) as x(ws uuid, campaign uuid, contact uuid)
+         on a.campaign_id = x.campaign and a.contact_id = x.contact and a.workspace_id = x.ws
+       order by a.campaign_id, a.contact_id
+       for update of a`,
+      [JSON.stringify([...pairs.values()])],
+    );
+    const states = new Map<string, RecipientState>();
+    for (const row of stateRows) {
+      if (row.variant_id === null) continue; // in the remainder: not a test recipient yet
+      const first: RecipientState['first'] = {};
+      // Raw queries return timestamps as text (MikroORM keeps PostgreSQL's microseconds).
+      for (const f of FACTS) first[f] = row[FACT_COLUMN[f]] == null ? null : new Date(row[FACT_COLUMN[f]] as string);
+      states.set(`${row.workspace_id}|${recipientKey(row.campaign_id as string, row.contact_id as string)}`, {
+        workspaceId: row.workspace_id as string,
+        campaignId: row.campaign_id as string,
+        contactId: row.contact_id as string,
+        variantId: row.variant_id as string,
+        revenue: Number(row.revenue),
+        first,
+      });
+    }
+
+    // 2. Reject events that are not about a recipient, or name another variant.
+    const unresolved = items.filter((it) => !states.has(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`));
+    const knownCampaigns = unresolved.length ? await this.existingCampaigns(tx, unresolved.map((it) => ({ ws: it.ws, id: it.event.campaignId }))) : new Set<string>();
+    const candidates: typeof items = [];
+    for (const it of items) {
+      const state = states.get(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`);
+      if (!state) {
+        outcomes[it.r]![it.i] = knownCampaigns.has(`${it.ws}|${it.event.campaignId}`)
+          ? { code: 'NOT_A_RECIPIENT', message: `Contact ${it.event.contactId} is not a recipient of campaign ${it.event.campaignId}` }
+          : { code: 'NOT_FOUND', message: `Campaign ${it.event.campaignId} not found` };
+      } else if (it.event.variantId && it.event.variantId !== state.variantId) {
+        outcomes[it.r]![it.i] = { code: 'VARIANT_MISMATCH', message: `Contact ${it.event.contactId} is assigned variant ${state.variantId}, not ${it.event.variantId}` };
+      } else {
+        candidates.push(it);
+      }
+    }
+    if (candidates.length === 0) return outcomes;
+
+    // 3. Idempotency: insert; a key already stored in the workspace is a duplicate. Rows go in
+    //    key order so that concurrent batches take unique-index locks in the same order.
+    const rows = candidates
+      .map((it) => ({ it, state: states.get(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`)! }))
+      .sort((a, b) => keyOf(a.it).localeCompare(keyOf(b.it)));
+    const insertedKeys: { workspace_id: string; idempotency_key: string | null }[] = await tx.execute(
+      `insert into events (workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source)
+       select workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source
+       from jsonb_to_recordset(?::jsonb) as x(n int, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, message_id uuid,
+            type text, occurred_at timestamptz, value numeric, sentiment text, url text, merchant_id text, idempotency_key text, source text)
+       order by x.n
+       on conflict (workspace_id, idempotency_key) where idempotency_key is not null do nothing
+       returning workspace_id, idempotency_key`,
+      [
+        JSON.stringify(
+          rows.map(({ it, state }, n) => ({
+            n,
+            workspace_id: it.ws,
+            campaign_id: it.event.campaignId,
+            contact_id: it.event.contactId,
+            variant_id: state.variantId,
+            message_id: it.event.messageId ?? null,
+            type: it.event.type,
+            occurred_at: it.event.occurredAt.toISOString(),
+            value: it.event.value,
+            sentiment: it.event.sentiment,
+            url: it.event.url,
+            merchant_id: it.event.merchantId,
+            idempotency_key: it.event.idempotencyKey,
+            source: it.source,
+          })),
+        ),
+      ],
+    );
+    // A key is inserted at most once; the first event carrying it (in insert order) is the one stored.
+    const fresh = new Set(insertedKeys.filter((k) => k.idempotency_key !== null).map((k) => `${k.workspace_id}|${k.idempotency_key}`));
+    const stored: typeof candidates = [];
+    for (const { it } of rows) {
+      const key = it.event.idempotencyKey === null ? null : `${it.ws}|${it.event.idempotencyKey}`;
+      if (key === null || fresh.delete(key)) {
+        outcomes[it.r]![it.i] = 'ACCEPTED';
+        stored.push(it);
+      } else {
+        outcomes[it.r]![it.i] = 'DUPLICATE';
+      }
+    }
+    if (stored.length === 0) return outcomes;
+
+    // 4. Unique counting, counters, hourly buckets, contact activity — one statement.
+    // Campaign ids are unique across workspaces, so once validated the workspace can leave the key.
+    const update = applyEvents(
+      new Map([...states].map(([k, v]) => [k.slice(k.indexOf('|') + 1), v])),
+      stored.map((it) => it.event),
+    );
+    const activity = new Map<string, { contact_id: string; at: string; sent_at: string | null }>();
+    for (const it of stored) {
+      const e = it.event;
+      const a = activity.get(e.contactId) ?? { contact_id: e.contactId, at: e.occurredAt.toISOString(), sent_at: null };
+      if (e.occurredAt.toISOString() > a.at) a.at = e.occurredAt.toISOString();
+      if (e.type === EventType.SENT && (!a.sent_at || e.occurredAt.toISOString() > a.sent_at)) a.sent_at = e.occurredAt.toISOString();
+      activity.set(e.contactId, a);
+    }
+    const campaigns = [...new Set(stored.map((it) => `${it.ws}|${it.event.campaignId}`))].map((k) => {
+      const [w, c] = k.split('|');
+      return JSON.stringify({ kind: 'stats', workspaceId: w, campaignId: c } satisfies LiveMessage);
+    });
+    const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+    await tx.execute(
+      `with recipients as (
+         update assignments a set
+           ${FACTS.map((f) => `${FACT_COLUMN[f]} = x.${FACT_COLUMN[f]}`).join(', ')},
+           revenue = x.revenue
+         from jsonb_to_recordset(?::jsonb) as x(campaign_id uuid, contact_id uuid, revenue numeric,
+              ${FACTS.map((f) => `${FACT_COLUMN[f]} timestamptz`).join(', ')})
+         where a.campaign_id = x.campaign_id and a.contact_id = x.contact_id
+       ),
+       counters as (
+         insert into variant_counters (variant_id, campaign_id, workspace_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events)
+         select variant_id, campaign_id, workspace_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events
+         from jsonb_to_recordset(?::jsonb) as x(variant_id uuid, campaign_id uuid, workspace_id uuid,
+              ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric, revenue_sq numeric, events bigint)
+         order by variant_id
+         on conflict (variant_id) do update set
+           ${FACTS.map((f) => `${COUNTER_COLUMN[f]} = variant_counters.${COUNTER_COLUMN[f]} + excluded.${COUNTER_COLUMN[f]}`).join(', ')},
+           revenue = variant_counters.revenue + excluded.revenue,
+           revenue_sq = variant_counters.revenue_sq + excluded.revenue_sq,
+           events = variant_counters.events + excluded.events,
+           updated_at = now()
+       ),
+       hourly as (
+         insert into variant_hourly (variant_id, hour, campaign_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue)
+         select variant_id, hour, campaign_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue
+         from jsonb_to_recordset(?::jsonb) as x(variant_id uuid, hour timestamptz, campaign_id uuid,
+              ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric)
+         order by variant_id, hour
+         on conflict (variant_id, hour) do update set
+           ${FACTS.map((f) => `${COUNTER_COLUMN[f]} = variant_hourly.${COUNTER_COLUMN[f]} + excluded.${COUNTER_COLUMN[f]}`).join(', ')},
+           revenue = variant_hourly.revenue + excluded.revenue
+       ),
+       activity as (
+         update contacts c set
+           last_event_at = greatest(c.last_event_at, x.at),
+           last_messaged_at = greatest(c.last_messaged_at, x.sent_at)
+         from (select * from jsonb_to_recordset(?::jsonb) as y(contact_id uuid, at timestamptz, sent_at timestamptz) order by contact_id) x
+         where c.id = x.contact_id
+           and (c.last_event_at is null or c.last_event_at < x.at or (x.sent_at is not null and (c.last_messaged_at is null or c.last_messaged_at < x.sent_at)))
+       )
+       select count(pg_notify(?, m)) from jsonb_array_elements_text(?::jsonb) as m`,
+      [
+        JSON.stringify(
+          update.recipients.map((r) => ({
+            campaign_id: r.campaignId,
+            contact_id: r.contactId,
+            revenue: r.revenue,
+            ...Object.fromEntries(FACTS.map((f) => [FACT_COLUMN[f], iso(r.first[f])])),
+          })),
+        ),
+        JSON.stringify(
+          update.variants.map((v) => ({
+            variant_id: v.variantId,
+            campaign_id: v.campaignId,
+            workspace_id: v.workspaceId,
+            ...Object.fromEntries(FACTS.map((f) => [COUNTER_COLUMN[f], v[f]])),
+            revenue: v.revenue,
+            revenue_sq: v.revenueSq,
+            events: v.events,
+          })),
+        ),
+        JSON.stringify(
+          update.hourly.map((h) => ({
+            variant_id: h.variantId,
+            hour: h.hour.toISOString(),
+            campaign_id: h.campaignId,
+            ...Object.fromEntries(FACTS.map((f) => [COUNTER_COLUMN[f], h[f]])),
+            revenue: h.revenue,
+          })),
+        ),
+        JSON.stringify([...activity.values()]),
+        LIVE_CHANNEL,
+        JSON.stringify(campaigns),
+      ],
+    );
+
+    // 5. Opt-out and opt-in events change the contact and go to the opt-out log.
+    const consent = stored.filter((it) => it.event.type === EventType.OPTED_OUT || it.event.type === EventType.OPTED_IN);
+    if (consent.length > 0) await this.applyConsent(tx, consent.map((it) => ({ ws: it.ws, source: it.source, event: it.event })));
+    return outcomes;
+  }
+
+  /** The latest opt-out / opt-in per contact decides; only real changes are logged. */
+  private async applyConsent(tx: EntityManager, items: { ws: string; source: string; event: NormalizedEvent }[]): Promise<void> {
+    const latest = new Map<string, { ws: string; source: string; event: NormalizedEvent }>();
+    for (const it of items) {
+      const prev = latest.get(it.event.contactId);
+      if (!prev || prev.event.occurredAt <= it.event.occurredAt) latest.set(it.event.contactId, it);
+    }
+    await tx.execute(
+      `with x as (
+         select * from jsonb_to_recordset(?::jsonb) as y(workspace_id uuid, contact_id uuid, opted_out boolean, at timestamptz, source text, keyword text)
+       ),
+       changed as (
+         update contacts c set opted_out = x.opted_out, opted_out_at = case when x.opted_out then x.at else null end
+         from x where c.id = x.contact_id and c.workspace_id = x.workspace_id and c.opted_out <> x.opted_out
+         returning c.id, c.workspace_id, x.opted_out, x.at, x.source, x.keyword
+       )
+       insert into opt_out_log (id, workspace_id, contact_id, action, source, keyword, at)
+       select gen_random_uuid(), workspace_id, id, case when opted_out then 'OPTED_OUT' else 'OPTED_IN' end, source, keyword, at from changed`,
+      [
+        JSON.stringify(
+          [...latest.values()].map(({ ws, source, event }) => ({
+            workspace_id: ws,
+            contact_id: event.contactId,
+            opted_out: event.type === EventType.OPTED_OUT,
+            at: event.occurredAt.toISOString(),
+            source,
+            keyword: event.keyword ?? null,
+          })),
+        ),
+      ],
+    );
+  }
+
+  private async existingCampaigns(tx: EntityManager, refs: { ws: string; id: string }[]): Promise<Set<string>> {
+    const rows: { ws: string; id: string }[] = await tx.execute(
+      `select c.workspace_id as ws, c.id from campaigns c join jsonb_to_recordset(?::jsonb) as x(ws uuid, id uuid) on c.id = x.id and c.workspace_id = x.ws`,
+      [JSON.stringify(refs)],
+    );
+    return new Set(rows.map((r) => `${r.ws}|${r.id}`));
+  }
+}
+
+/** Sort key for inserts: workspace and idempotency key (events without a key sort first). */
+function keyOf(it: { ws: string; event: NormalizedEvent }): string {
+  return `${it.event.idempotencyKey === null ? '0' : '1'}|${it.ws}|${it.event.idempotencyKey ?? ''}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * Messages (one per recipient send) and their tracked links. The sender records each message
+ * here; webhooks find it again by the provider's message id, and `/l/:token` by its link.
+ */
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { newId } from '../shared/ids';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** 10 base62 characters (~59 bits): short enough for SMS, too many to guess. */
+export function linkToken(): string {
+  const bytes = randomBytes(10);
+  let token = '';
+  for (const b of bytes) token += BASE62[b % 62];
+  return token;
+}
+
+export interface NewMessage {
+  workspaceId: string;
+  campaignId: string;
+  contactId: string;
+  variantId: string | null;
+  provider: string;
+  providerMessageId?: string | null;
+  body?: string | null;
+  /** Target URLs to track; each gets its own token. */
+  links?: string[];
+}
+
+export interface RecordedMessage {
+  id: string;
+  links: { token: string; url: string }[];
+}
+
+export async function recordMessage(em: EntityManager, m: NewMessage): Promise<RecordedMessage> {
+  const id = newId();
+  await em.execute(
+    `insert into messages (id, workspace_id, campaign_id, contact_id, variant_id, provider, provider_message_id, status, body, sent_at)
+     values (?, ?, ?, ?, ?, ?, ?, 'SENT', ?, now())`,
+    [id, m.workspaceId, m.campaignId, m.contactId, m.variantId, m.provider, m.providerMessageId ?? null, m.body ?? null],
+  );
+  const links = (m.links ?? []).map((url) => ({ token: linkToken(), url }));
+  if (links.length > 0) {
+    await em.execute(
+      `insert into links (token, workspace_id, message_id, campaign_id, contact_id, url)
+       select x.token, ?, ?, ?, ?, x.url from jsonb_to_recordset(?::jsonb) as x(token text, url text)`,
+      [m.workspaceId, id, m.campaignId, m.contactId, JSON.stringify(links)],
+    );
+  }
+  return { id, links };
+}

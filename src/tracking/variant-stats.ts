@@ -1,0 +1,108 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'Rates divide by `sent` (recipients a message went out to); a rate with sent = 0 is 0. Engagement counts are unique per contact.' })
+export class VariantStats {
+  @Field(() => ID)
+  variantId!: string;
+
+  @Field(() => Int, { description: 'recipients assigned to the variant' })
+  assigned!: number;
+
+  @Field(() => Int)
+  sent!: number;
+
+  @Field(() => Int)
+  delivered!: number;
+
+  @Field(() => Int)
+  failed!: number;
+
+  @Field(() => Int)
+  opened!: number;
+
+  @Field(() => Int)
+  clicked!: number;
+
+  @Field(() => Int)
+  replied!: number;
+
+  @Field(() => Int)
+  positiveReplies!: number;
+
+  @Field(() => Int)
+  converted!: number;
+
+  @Field(() => Int)
+  optedOut!: number;
+
+  @Field(() => Float, { description: 'sum of every CONVERTED value' })
+  revenue!: number;
+
+  @Field(() => Float)
+  deliveryRate!: number;
+
+  @Field(() => Float)
+  clickRate!: number;
+
+  @Field(() => Float)
+  responseRate!: number;
+
+  @Field(() => Float)
+  conversionRate!: number;
+
+  @Field(() => Float)
+  revenuePerRecipient!: number;
+
+  /** Sum over recipients of (recipient revenue)²: with revenue and sent, the variance for Welch's t-test. */
+  revenueSumOfSquares!: number;
+
+  @Field(() => Int, { description: 'events stored for the variant, repeats included' })
+  events!: number;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+/** One row of variant_counters (numeric columns arrive as strings from pg). */
+export type CounterRow = Record<string, string | number | Date | null>;
+
+const rate = (n: number, d: number) => (d > 0 ? n / d : 0);
+
+/** Counters → stats with rates; a variant without a counters row has all zeros. Pure. */
+export function toVariantStats(variantId: string, row: CounterRow | undefined, fallbackTime: Date): VariantStats {
+  const n = (k: string) => Number(row?.[k] ?? 0);
+  const sent = n('sent');
+  return {
+    variantId,
+    assigned: n('assigned'),
+    sent,
+    delivered: n('delivered'),
+    failed: n('failed'),
+    opened: n('opened'),
+    clicked: n('clicked'),
+    replied: n('replied'),
+    positiveReplies: n('positive_replies'),
+    converted: n('converted'),
+    optedOut: n('opted_out'),
+    revenue: n('revenue'),
+    deliveryRate: rate(n('delivered'), sent),
+    clickRate: rate(n('clicked'), sent),
+    responseRate: rate(n('replied'), sent),
+    conversionRate: rate(n('converted'), sent),
+    revenuePerRecipient: rate(n('revenue'), sent),
+    revenueSumOfSquares: n('revenue_sq'),
+    events: n('events'),
+    updatedAt: row?.updated_at ? new Date(row.updated_at as string | Date) : fallbackTime,
+  };
+}
+
+/** Counters for a set of variants, in one query. */
+export async function loadCounters(em: EntityManager, variantIds: readonly string[]): Promise<Map<string, CounterRow>> {
+  if (variantIds.length === 0) return new Map();
+  const rows: CounterRow[] = await em.execute(
+    `select * from variant_counters where variant_id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+    [JSON.stringify(variantIds)],
+  );
+  return new Map(rows.map((r) => [r.variant_id as string, r]));
+}

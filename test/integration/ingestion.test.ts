@@ -1,0 +1,175 @@
+import { CampaignVariantStatsDocument, TrackEventsDocument, type TrackEventInput } from '../generated/graphql';
+import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
+import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
+
+async function statsByVariant(key: string, campaignId: string) {
+  const { campaign } = await t.ok(CampaignVariantStatsDocument, { id: campaignId }, key);
+  return Object.fromEntries(campaign!.variants.map((v) => [v.id, v.stats]));
+}
+
+/** Totals over the campaign's variants. */
+async function totals(key: string, campaignId: string) {
+  const s = Object.values(await statsByVariant(key, campaignId));
+  const sum = (k: keyof (typeof s)[number]) => s.reduce((a, v) => a + (v[k] as number), 0);
+  return { sent: sum('sent'), delivered: sum('delivered'), clicked: sum('clicked'), replied: sum('replied'), positiveReplies: sum('positiveReplies'), converted: sum('converted'), optedOut: sum('optedOut'), revenue: sum('revenue'), events: sum('events'), assigned: sum('assigned') };
+}
+
+describe('trackEvents', () => {
+  let key: string;
+  let f: CampaignFixture;
+  beforeAll(async () => {
+    key = await t.newWorkspaceKey('track');
+    f = await campaignWithRecipients(t, key, 6);
+  });
+
+  it('stores events and counts each fact once per recipient; revenue sums every conversion', async () => {
+    const [a, b] = f.contacts;
+    const ev = (contact: typeof a, type: TrackEventInput['type'], extra: Partial<TrackEventInput> = {}): TrackEventInput => ({ campaignId: f.campaignId, contactId: contact!.id, type, ...extra });
+    const { trackEvents } = await t.ok(TrackEventsDocument, {
+      events: [
+        ev(a, 'SENT'), ev(a, 'DELIVERED'), ev(a, 'CLICKED'), ev(a, 'CLICKED'), ev(a, 'CONVERTED', { value: 20 }), ev(a, 'CONVERTED', { value: 5.5 }),
+        ev(b, 'SENT'), ev(b, 'REPLIED', { sentiment: 'POSITIVE' }), ev(b, 'REPLIED', { sentiment: 'NEGATIVE' }),
+      ],
+    }, key);
+    expect(trackEvents).toEqual({ accepted: 9, duplicates: 0, rejected: [] });
+    expect(await totals(key, f.campaignId)).toEqual({ assigned: 6, sent: 2, delivered: 1, clicked: 1, replied: 1, positiveReplies: 1, converted: 1, optedOut: 0, revenue: 25.5, events: 9 });
+    const stats = await statsByVariant(key, f.campaignId);
+    const sa = stats[a!.variantId]!;
+    expect(sa.sent).toBeGreaterThanOrEqual(1);
+    expect(sa.conversionRate).toBeCloseTo(sa.converted / sa.sent);
+    const [row] = await sql<{ n: string }>('select count(*) as n from events where campaign_id = ?', [f.campaignId]);
+    expect(Number(row!.n)).toBe(9);
+  });
+
+  it('counts an idempotency key once, also within one call and across calls', async () => {
+    const c = f.contacts[2]!;
+    const e = { campaignId: f.campaignId, contactId: c.id, type: 'CONVERTED' as const, value: 10, idempotencyKey: 'order-1001' };
+    expect((await t.ok(TrackEventsDocument, { events: [e, e] }, key)).trackEvents).toEqual({ accepted: 1, duplicates: 1, rejected: [] });
+    expect((await t.ok(TrackEventsDocument, { events: [e] }, key)).trackEvents).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+    const [row] = await sql<{ revenue: string }>('select revenue from assignments where campaign_id = ? and contact_id = ?', [f.campaignId, c.id]);
+    expect(Number(row!.revenue)).toBe(10);
+  });
+
+  it('rejects events about non-recipients, unknown campaigns, wrong variants and bad values, and keeps the rest', async () => {
+    const other = await campaignWithRecipients(t, key, 1, [50, 50], 'other');
+    const c = f.contacts[3]!;
+    const wrongVariant = f.variants.find((v) => v.id !== c.variantId)!.id;
+    const { trackEvents } = await t.ok(TrackEventsDocument, {
+      events: [
+        { campaignId: f.campaignId, contactId: other.contacts[0]!.id, type: 'CLICKED' },
+        { campaignId: '0190c1d2-0000-7000-8000-000000000000', contactId: c.id, type: 'CLICKED' },
+        { campaignId: f.campaignId, contactId: c.id, type: 'CLICKED', variantId: wrongVariant },
+        { campaignId: f.campaignId, contactId: c.id, type: 'CLICKED', value: 3 },
+        { campaignId: f.campaignId, contactId: c.id, type: 'CONVERTED', value: -1 },
+        { campaignId: f.campaignId, contactId: c.id, type: 'SENT', occurredAt: new Date(Date.now() + 3_600_000).toISOString() },
+        { campaignId: f.campaignId, contactId: c.id, type: 'DELIVERED', sentiment: 'POSITIVE' },
+        { campaignId: f.campaignId, contactId: c.id, type: 'CLICKED', variantId: c.variantId },
+      ],
+    }, key);
+    expect(trackEvents.accepted).toBe(1);
+    expect(trackEvents.rejected.map((r) => [r.index, r.code])).toEqual([
+      [0, 'NOT_A_RECIPIENT'],
+      [1, 'NOT_FOUND'],
+      [2, 'VARIANT_MISMATCH'],
+      [3, 'INVALID_VALUE'],
+      [4, 'INVALID_VALUE'],
+      [5, 'INVALID_OCCURRED_AT'],
+      [6, 'INVALID_SENTIMENT'],
+    ]);
+  });
+
+  it('does not let one workspace write events to another workspace’s campaign', async () => {
+    const stranger = await t.newWorkspaceKey('stranger');
+    const c = f.contacts[4]!;
+    const { trackEvents } = await t.ok(TrackEventsDocument, { events: [{ campaignId: f.campaignId, contactId: c.id, type: 'CLICKED' }] }, stranger);
+    expect(trackEvents.rejected[0]?.code).toBe('NOT_FOUND');
+    expect(trackEvents.accepted).toBe(0);
+  });
+
+  it('refuses more than 1000 events per call and a READ key', async () => {
+    const many = Array.from({ length: 1001 }, () => ({ campaignId: f.campaignId, contactId: f.contacts[0]!.id, type: 'OPENED' as const }));
+    expect(errorOf(await t.gql(TrackEventsDocument, { events: many }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_EVENTS' });
+    const reader = await t.newWorkspaceKey('reader', ['READ']);
+    expect(errorOf(await t.gql(TrackEventsDocument, { events: [] }, reader))?.code).toBe('FORBIDDEN');
+  });
+
+  it('opts a contact out on an OPTED_OUT event and logs it once', async () => {
+    const c = f.contacts[5]!;
+    await t.ok(TrackEventsDocument, { events: [{ campaignId: f.campaignId, contactId: c.id, type: 'OPTED_OUT' }, { campaignId: f.campaignId, contactId: c.id, type: 'OPTED_OUT' }] }, key);
+    const [contact] = await sql<{ opted_out: boolean }>('select opted_out from contacts where id = ?', [c.id]);
+    expect(contact!.opted_out).toBe(true);
+    const log = await sql<{ action: string; source: string }>('select action, source from opt_out_log where contact_id = ?', [c.id]);
+    expect(log).toEqual([{ action: 'OPTED_OUT', source: 'api' }]);
+    expect((await totals(key, f.campaignId)).optedOut).toBe(1);
+  });
+});
+
+describe('POST /v1/events', () => {
+  let key: string;
+  let f: CampaignFixture;
+  beforeAll(async () => {
+    key = await t.newWorkspaceKey('rest');
+    f = await campaignWithRecipients(t, key, 3, [50, 50], 'rest');
+  });
+  const post = (body: unknown, k: string | null = key) =>
+    fetch(`${t.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...(k ? { authorization: `Bearer ${k}` } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  it('accepts a JSON array and answers once the events are stored', async () => {
+    const res = await post([{ campaignId: f.campaignId, contactId: f.contacts[0]!.id, type: 'DELIVERED', idempotencyKey: 'dlv-1' }]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect((await totals(key, f.campaignId)).delivered).toBe(1);
+    expect(await (await post({ events: [{ campaignId: f.campaignId, contactId: f.contacts[0]!.id, type: 'DELIVERED', idempotencyKey: 'dlv-1' }] })).json()).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+  });
+
+  it('answers 401 without a key, 403 for READ, 400 for malformed bodies', async () => {
+    expect((await post([], null)).status).toBe(401);
+    const reader = await t.newWorkspaceKey('rest-reader', ['READ']);
+    expect((await post([], reader)).status).toBe(403);
+    const bad = await post('{"oops": ');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+    expect((await post({ not: 'events' })).status).toBe(400);
+    expect((await post([1, 2])).status).toBe(400);
+    const tooMany = await post(Array.from({ length: 1001 }, () => ({ campaignId: f.campaignId, contactId: f.contacts[0]!.id, type: 'OPENED' })));
+    expect(tooMany.status).toBe(400);
+    expect(((await tooMany.json()) as { error: { reason: string } }).error.reason).toBe('TOO_MANY_EVENTS');
+  });
+});
+
+describe('concurrency', () => {
+  it('10 concurrent writers × 100 events on the same contacts give exact counts', async () => {
+    const key = await t.newWorkspaceKey('concurrency');
+    const f = await campaignWithRecipients(t, key, 20, [50, 50], 'cc');
+    const writers = Array.from({ length: 10 }, (_, w) =>
+      t.ok(TrackEventsDocument, {
+        events: Array.from({ length: 100 }, (_, i) => {
+          const contact = f.contacts[(i + w) % 20]!;
+          const types = ['SENT', 'DELIVERED', 'CLICKED', 'CONVERTED'] as const;
+          const type = types[i % 4]!;
+          return { campaignId: f.campaignId, contactId: contact.id, type, ...(type === 'CONVERTED' ? { value: 1 } : {}), idempotencyKey: `w${w}-e${i}` };
+        }),
+      }, key),
+    );
+    const results = await Promise.all(writers);
+    expect(results.reduce((a, r) => a + r.trackEvents.accepted, 0)).toBe(1000);
+    // Every contact received every type from some writer; conversions: 250 events × 1.
+    expect(await totals(key, f.campaignId)).toMatchObject({ sent: 20, delivered: 20, clicked: 20, converted: 20, revenue: 250, events: 1000 });
+    const [row] = await sql<{ revenue: string; sq: string }>(
+      'select sum(revenue) as revenue, sum(revenue * revenue) as sq from assignments where campaign_id = ?', [f.campaignId]);
+    const [counters] = await sql<{ revenue: string; sq: string }>('select sum(revenue) as revenue, sum(revenue_sq) as sq from variant_counters where campaign_id = ?', [f.campaignId]);
+    expect(Number(counters!.revenue)).toBe(Number(row!.revenue));
+    expect(Number(counters!.sq)).toBeCloseTo(Number(row!.sq), 6);
+    // Hourly buckets hold the same unique counts.
+    const [hourly] = await sql<{ clicked: string }>('select sum(clicked) as clicked from variant_hourly where campaign_id = ?', [f.campaignId]);
+    expect(Number(hourly!.clicked)).toBe(20);
+  });
+});
