@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { createSchema } from './graphql/schema';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
+import { WebhookRetries } from './tracking/webhooks/retries';
 import { bootstrap } from './workspaces/workspace.service';
 
 export interface App {
@@ -22,6 +23,7 @@ export interface App {
   orm: Orm;
   live: LiveService;
   ingestion: IngestionPipeline;
+  retries: WebhookRetries;
   http: HttpServer;
   metrics: Metrics;
   logger: Logger;
@@ -74,6 +76,9 @@ export async function createApp(config: Config): Promise<App> {
     await live.start();
     cleanups.push(() => live.close());
     const ingestion = new IngestionPipeline(orm, logger, metrics.eventsIngested);
+    const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
+    if (config.jobs) retries.start();
+    cleanups.push(() => retries.stop());
 
     const schema = await createSchema();
     const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion });
@@ -86,6 +91,7 @@ export async function createApp(config: Config): Promise<App> {
       orm,
       live,
       ingestion,
+      retries,
       http,
       metrics,
       logger,

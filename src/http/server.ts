@@ -17,6 +17,7 @@ import { checkLimits } from '../graphql/limits';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
 import { registerTrackingRoutes } from '../tracking/routes';
+import { registerWebhookRoutes } from '../tracking/webhooks/routes';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
 
 export interface HttpDeps extends AppDeps {
@@ -90,6 +91,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   });
 
   registerTrackingRoutes(fastify, deps);
+  await registerWebhookRoutes(fastify, deps);
 
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
   const limitsPlugin: ApolloServerPlugin<Context> = {

@@ -1,0 +1,57 @@
+/**
+ * What a verified webhook asks for, as a plain payload. Routes parse and verify, then call
+ * `processWebhook`; when it cannot finish (the message is not known yet, or the database
+ * failed) the payload goes to the retry queue and is processed again later by the same function.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { IngestionPipeline, Outcome } from '../ingestion';
+import { EventType } from '../event-type';
+import { handleInbound } from '../inbound';
+
+export type WebhookPayload =
+  /** Delivery status of a message we sent (Twilio status callback, OpenPhone message.delivered). */
+  | { kind: 'status'; provider: string; providerMessageId: string; type: EventType; eventKey: string; at: string }
+  /** A message from a contact. */
+  | { kind: 'inbound'; provider: string; providerMessageId: string; from: string; body: string; at: string };
+
+export type ProcessResult = { done: true; detail: string } | { done: false; retry: string };
+
+export async function processWebhook(em: EntityManager, pipeline: IngestionPipeline, workspaceId: string, p: WebhookPayload): Promise<ProcessResult> {
+  if (p.kind === 'inbound') {
+    const r = await handleInbound(em, pipeline, { workspaceId, provider: p.provider, providerMessageId: p.providerMessageId, from: p.from, body: p.body, receivedAt: new Date(p.at) });
+    return { done: true, detail: r.status };
+  }
+  const [message] = await em.execute<{ id: string; campaign_id: string; contact_id: string }[]>(
+    'select id, campaign_id, contact_id from messages where workspace_id = ? and provider = ? and provider_message_id = ?',
+    [workspaceId, p.provider, p.providerMessageId],
+  );
+  // The callback can overtake the sender's own commit of the message: try again later.
+  if (!message) return { done: false, retry: `unknown ${p.provider} message ${p.providerMessageId}` };
+  const [outcome] = await pipeline.ingest(
+    workspaceId,
+    [
+      {
+        campaignId: message.campaign_id,
+        contactId: message.contact_id,
+        type: p.type,
+        variantId: null,
+        occurredAt: new Date(p.at),
+        value: null,
+        sentiment: null,
+        url: null,
+        merchantId: null,
+        idempotencyKey: p.eventKey,
+        messageId: message.id,
+      },
+    ],
+    `webhook:${p.provider}`,
+  );
+  if (p.type === EventType.DELIVERED || p.type === EventType.FAILED) {
+    await em.execute(`update messages set status = ? where id = ? and status not in ('DELIVERED', 'FAILED')`, [p.type, message.id]);
+  }
+  return { done: true, detail: describe(outcome!) };
+}
+
+function describe(o: Outcome): string {
+  return typeof o === 'string' ? o : o.code;
+}

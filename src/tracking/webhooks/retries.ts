@@ -1,0 +1,99 @@
+/**
+ * The webhook retry queue: payloads whose processing failed after the request was accepted.
+ * Exponential backoff (30 s, 1 min, 2 min, … capped at 1 h); after MAX_ATTEMPTS the row is
+ * DEAD — logged as an error and counted in splitcast_webhook_retries_total{result="DEAD"} — and
+ * stays in the table for inspection.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+import type { Orm } from '../../db/orm';
+import { newId } from '../../shared/ids';
+import type { IngestionPipeline } from '../ingestion';
+import { processWebhook, type WebhookPayload } from './process';
+
+export const MAX_ATTEMPTS = 8;
+const BASE_DELAY_MS = 30_000;
+const MAX_DELAY_MS = 3_600_000;
+
+/** Delay before attempt `attempts + 1`. Pure. */
+export function backoffMs(attempts: number): number {
+  return Math.min(BASE_DELAY_MS * 2 ** Math.max(attempts - 1, 0), MAX_DELAY_MS);
+}
+
+export async function enqueueRetry(em: EntityManager, workspaceId: string, payload: WebhookPayload, error: string): Promise<void> {
+  await em.execute(
+    `insert into webhook_retries (id, workspace_id, provider, payload, attempts, next_attempt_at, last_error)
+     values (?, ?, ?, ?::jsonb, 1, now() + make_interval(secs => ?), ?)`,
+    [newId(), workspaceId, payload.provider, JSON.stringify(payload), backoffMs(1) / 1000, error],
+  );
+}
+
+export class WebhookRetries {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly pipeline: IngestionPipeline,
+    private readonly logger: Logger,
+    private readonly counter: Counter<'result'>,
+  ) {}
+
+  /** Polls for due retries every `intervalMs` (the job scheduler may call runDue() instead). */
+  start(intervalMs = 5000): void {
+    this.timer = setInterval(() => void this.runDue().catch((err) => this.logger.error({ err }, 'webhook retry run failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Processes every due retry once; returns how many were attempted. */
+  runDue(limit = 100): Promise<number> {
+    this.running ??= this.claimAndProcess(limit).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async claimAndProcess(limit: number): Promise<number> {
+    const em = this.orm.em.fork();
+    return em.transactional(async (tx) => {
+      // SKIP LOCKED: several instances can drain the queue without taking the same row.
+      const due = await tx.execute<{ id: string; workspace_id: string; payload: WebhookPayload; attempts: number }[]>(
+        `select id, workspace_id, payload, attempts from webhook_retries
+         where status = 'PENDING' and next_attempt_at <= now()
+         order by next_attempt_at limit ? for update skip locked`,
+        [limit],
+      );
+      for (const row of due) {
+        let error: string;
+        try {
+          const r = await processWebhook(this.orm.em.fork(), this.pipeline, row.workspace_id, row.payload);
+          if (r.done) {
+            await tx.execute(`update webhook_retries set status = 'DONE', updated_at = now(), last_error = null where id = ?`, [row.id]);
+            this.counter.inc({ result: 'DONE' });
+            continue;
+          }
+          error = r.retry;
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        const attempts = row.attempts + 1;
+        if (attempts >= MAX_ATTEMPTS) {
+          await tx.execute(`update webhook_retries set status = 'DEAD', attempts = ?, last_error = ?, updated_at = now() where id = ?`, [attempts, error, row.id]);
+          this.counter.inc({ result: 'DEAD' });
+          this.logger.error({ retryId: row.id, workspaceId: row.workspace_id, payload: row.payload, attempts, error }, 'webhook dead-lettered');
+        } else {
+          await tx.execute(
+            `update webhook_retries set attempts = ?, last_error = ?, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() where id = ?`,
+            [attempts, error, backoffMs(attempts) / 1000, row.id],
+          );
+          this.counter.inc({ result: 'RETRIED' });
+        }
+      }
+      return due.length;
+    });
+  }
+}

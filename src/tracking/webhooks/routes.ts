@@ -1,0 +1,177 @@
+/**
+ * Provider webhooks (REST shim). Each route: find the workspace (404), verify the signature with
+ * the workspace's secret (401, nothing recorded), parse (400), then process through the ingestion
+ * pipeline. The 2xx comes only once the outcome is durable: processed, or parked in the retry queue.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppDeps } from '../../graphql/context';
+import { isUuid } from '../../shared/ids';
+import { EventType } from '../event-type';
+import { trackEvents } from '../track';
+import { enqueueRetry } from './retries';
+import { processWebhook, type WebhookPayload } from './process';
+import { GENERIC_SIGNATURE_HEADER, OPENPHONE_SIGNATURE_HEADER, verifyGenericSignature, verifyOpenPhoneSignature, verifyTwilioSignature } from './signatures';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received: signatures are computed over it. */
+    rawBody?: string;
+  }
+}
+
+type Params = { Params: { workspaceId: string } };
+
+interface WorkspaceSecrets {
+  id: string;
+  twilio_auth_token: string | null;
+  openphone_signing_secret: string | null;
+  webhook_signing_secret: string | null;
+}
+
+/** Twilio MessageStatus → event; statuses not listed (queued, sending, …) record nothing. */
+const TWILIO_STATUS: Record<string, EventType> = {
+  sent: EventType.SENT,
+  delivered: EventType.DELIVERED,
+  undelivered: EventType.FAILED,
+  failed: EventType.FAILED,
+  read: EventType.OPENED,
+};
+
+const OpenPhoneEvent = z.object({
+  id: z.string().min(1),
+  type: z.string(),
+  createdAt: z.string().optional(),
+  data: z.object({
+    object: z.object({
+      id: z.string().min(1),
+      from: z.string().optional(),
+      body: z.string().nullish(),
+      createdAt: z.string().optional(),
+    }),
+  }),
+});
+
+const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send({ error: { code, message } });
+
+export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppDeps): Promise<void> {
+  await fastify.register(async (scope) => {
+    // Keep the raw body for signature checks; parse it ourselves.
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      req.rawBody = body as string;
+      try {
+        done(null, (body as string) === '' ? undefined : JSON.parse(body as string));
+      } catch {
+        done(Object.assign(new Error('The body is not valid JSON'), { statusCode: 400, code: 'INVALID_JSON' }), undefined);
+      }
+    });
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+      req.rawBody = body as string;
+      done(null, formParams(body as string));
+    });
+
+    const workspace = async (request: FastifyRequest<Params>, reply: FastifyReply): Promise<WorkspaceSecrets | undefined> => {
+      const id = request.params.workspaceId;
+      const [ws] = isUuid(id)
+        ? await deps.orm.em.fork().execute<WorkspaceSecrets[]>('select id, twilio_auth_token, openphone_signing_secret, webhook_signing_secret from workspaces where id = ?', [id])
+        : [];
+      if (!ws) fail(reply, 404, 'NOT_FOUND', `Workspace ${id} not found`);
+      return ws;
+    };
+
+    /** Process now; park in the retry queue when that cannot finish. Answers once durable. */
+    const process = async (request: FastifyRequest, reply: FastifyReply, workspaceId: string, payload: WebhookPayload) => {
+      const em = deps.orm.em.fork();
+      try {
+        const r = await processWebhook(em, deps.ingestion, workspaceId, payload);
+        if (r.done) return { status: 'processed', detail: r.detail };
+        await enqueueRetry(em, workspaceId, payload, r.retry);
+        return { status: 'queued', detail: r.retry };
+      } catch (e) {
+        request.log.error({ err: e, payload }, 'webhook processing failed; queueing a retry');
+        try {
+          await enqueueRetry(deps.orm.em.fork(), workspaceId, payload, (e as Error).message);
+        } catch (e2) {
+          request.log.error({ err: e2 }, 'could not queue the webhook retry');
+          return fail(reply, 503, 'UNAVAILABLE', 'Could not store the webhook; please retry');
+        }
+        return { status: 'queued', detail: 'processing failed; will retry' };
+      }
+    };
+
+    scope.post<Params>('/webhooks/twilio/:workspaceId', async (request, reply) => {
+      const ws = await workspace(request, reply);
+      if (!ws) return reply;
+      const params = (request.body ?? {}) as Record<string, string | string[]>;
+      const url = deps.config.publicUrl + request.url;
+      if (!ws.twilio_auth_token) return fail(reply, 401, 'UNAUTHENTICATED', 'No Twilio auth token is configured for this workspace');
+      if (!verifyTwilioSignature(ws.twilio_auth_token, url, params, request.headers['x-twilio-signature'] as string | undefined)) {
+        return fail(reply, 401, 'UNAUTHENTICATED', 'Invalid or missing X-Twilio-Signature');
+      }
+      const one = (k: string) => (Array.isArray(params[k]) ? (params[k] as string[])[0] : (params[k] as string | undefined));
+      const sid = one('MessageSid') ?? one('SmsSid');
+      if (!sid) return fail(reply, 400, 'BAD_REQUEST', 'MessageSid is required');
+      const status = one('MessageStatus') ?? one('SmsStatus');
+      const at = new Date().toISOString();
+      let result: unknown = { status: 'ignored' };
+      if (status && status !== 'received') {
+        const type = TWILIO_STATUS[status];
+        if (type) result = await process(request, reply, ws.id, { kind: 'status', provider: 'twilio', providerMessageId: sid, type, eventKey: `twilio:${sid}:${status}`, at });
+      } else {
+        const from = one('From');
+        if (!from || one('Body') === undefined) return fail(reply, 400, 'BAD_REQUEST', 'An inbound message needs From and Body');
+        result = await process(request, reply, ws.id, { kind: 'inbound', provider: 'twilio', providerMessageId: sid, from, body: one('Body') ?? '', at });
+      }
+      if (reply.sent) return reply;
+      request.log.debug({ result }, 'twilio webhook');
+      // Empty TwiML: Twilio sends no automatic reply of its own.
+      return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    });
+
+    scope.post<Params>('/webhooks/openphone/:workspaceId', async (request, reply) => {
+      const ws = await workspace(request, reply);
+      if (!ws) return reply;
+      if (!ws.openphone_signing_secret) return fail(reply, 401, 'UNAUTHENTICATED', 'No OpenPhone signing secret is configured for this workspace');
+      if (!verifyOpenPhoneSignature(ws.openphone_signing_secret, request.rawBody ?? '', request.headers[OPENPHONE_SIGNATURE_HEADER] as string | undefined)) {
+        return fail(reply, 401, 'UNAUTHENTICATED', 'Invalid or missing openphone-signature');
+      }
+      const parsed = OpenPhoneEvent.safeParse(request.body);
+      if (!parsed.success) return fail(reply, 400, 'BAD_REQUEST', `Not an OpenPhone event: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      const event = parsed.data;
+      const message = event.data.object;
+      const at = message.createdAt ?? event.createdAt ?? new Date().toISOString();
+      if (event.type === 'message.delivered') {
+        return process(request, reply, ws.id, { kind: 'status', provider: 'openphone', providerMessageId: message.id, type: EventType.DELIVERED, eventKey: `openphone:${event.id}`, at });
+      }
+      if (event.type === 'message.received') {
+        if (!message.from) return fail(reply, 400, 'BAD_REQUEST', 'message.received needs data.object.from');
+        return process(request, reply, ws.id, { kind: 'inbound', provider: 'openphone', providerMessageId: message.id, from: message.from, body: message.body ?? '', at });
+      }
+      return { status: 'ignored', type: event.type };
+    });
+
+    scope.post<Params>('/webhooks/generic/:workspaceId', async (request, reply) => {
+      const ws = await workspace(request, reply);
+      if (!ws) return reply;
+      if (!ws.webhook_signing_secret) return fail(reply, 401, 'UNAUTHENTICATED', 'No webhook signing secret is configured for this workspace');
+      const check = verifyGenericSignature(ws.webhook_signing_secret, request.rawBody ?? '', request.headers[GENERIC_SIGNATURE_HEADER.toLowerCase()] as string | undefined, Math.floor(Date.now() / 1000));
+      if (!check.ok) return fail(reply, 401, check.reason, `Invalid ${GENERIC_SIGNATURE_HEADER} (${check.reason})`);
+      const body = request.body as unknown;
+      const events = Array.isArray(body) ? body : body && typeof body === 'object' && 'events' in body ? (body as { events: unknown }).events : body ? [body] : undefined;
+      if (!Array.isArray(events) || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
+        return fail(reply, 400, 'BAD_REQUEST', 'Send one event, an array of events, or {"events": [...]} in the TrackEventInput shape');
+      }
+      return trackEvents(deps.ingestion, ws.id, events, 'webhook:generic');
+    });
+  });
+}
+
+/** application/x-www-form-urlencoded → params; a repeated key keeps every value. */
+export function formParams(body: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
