@@ -33,6 +33,8 @@ export interface TestApp {
   metric(name: string): Promise<number>;
   /** Stops the server and starts a new one on the same database (a process restart). */
   restart(): Promise<void>;
+  /** Another server instance on the same database (closed with the harness). */
+  anotherInstance(): Promise<App>;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   let app = await createApp(config);
+  const others: App[] = [];
 
   const post = async <T>(query: string, variables: unknown, key: string | null | undefined): Promise<GraphQLResponse<T>> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -122,7 +125,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await app.close();
       app = await createApp(config);
     },
+    async anotherInstance() {
+      const other = await createApp(config);
+      others.push(other);
+      return other;
+    },
     async close() {
+      for (const o of others) await o.close();
       await app.close();
       await dropTestDatabase(databaseUrl);
     },

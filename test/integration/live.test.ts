@@ -1,0 +1,88 @@
+import { ArchiveCampaignDocument, CampaignStatusChangedDocument, TrackEventsDocument, VariantStatsUpdatedDocument } from '../generated/graphql';
+import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
+import { startTestApp, type TestApp } from '../helpers/harness';
+import { subscribe } from '../helpers/ws';
+
+let t: TestApp;
+let key: string;
+let f: CampaignFixture;
+beforeAll(async () => {
+  t = await startTestApp();
+  key = await t.newWorkspaceKey('live');
+  f = await campaignWithRecipients(t, key, 40, [50, 50], 'lv');
+});
+afterAll(() => t.close());
+
+const sentTotal = (u: { variantStatsUpdated: { variants: { sent: number }[] } }) => u.variantStatsUpdated.variants.reduce((a, v) => a + v.sent, 0);
+
+it('delivers an update to a subscriber on instance A for events posted to instance B, within 1 s', async () => {
+  const b = await t.anotherInstance();
+  const sub = await subscribe(t.url, key, VariantStatsUpdatedDocument, { campaignId: f.campaignId });
+  try {
+    const start = Date.now();
+    const res = await fetch(`${b.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({
+        query: 'mutation($e: [TrackEventInput!]!) { trackEvents(events: $e) { accepted } }',
+        variables: { e: f.contacts.slice(0, 3).map((c) => ({ campaignId: f.campaignId, contactId: c.id, type: 'SENT' })) },
+      }),
+    });
+    expect(((await res.json()) as { data: { trackEvents: { accepted: number } } }).data.trackEvents.accepted).toBe(3);
+    const update = await sub.waitFor((u) => sentTotal(u) === 3, 1000);
+    expect(Date.now() - start).toBeLessThan(1000);
+    expect(update.variantStatsUpdated.campaignId).toBe(f.campaignId);
+    expect(update.variantStatsUpdated.variants.map((v) => v.variantId).sort()).toEqual(f.variants.map((v) => v.id).sort());
+  } finally {
+    await sub.close();
+  }
+});
+
+it('coalesces a burst to at most one message per 250 ms, the last carrying the final counts', async () => {
+  const sub = await subscribe(t.url, key, VariantStatsUpdatedDocument, { campaignId: f.campaignId });
+  try {
+    const before = (await t.app.live.readStats(t.app.orm.em.fork(), f.campaignId)).variants.reduce((a, v) => a + v.clicked, 0);
+    const burst = f.contacts.slice(0, 30).map((c, i) =>
+      new Promise((r) => setTimeout(r, i * 20)).then(() => t.ok(TrackEventsDocument, { events: [{ campaignId: f.campaignId, contactId: c.id, type: 'CLICKED' }] }, key)),
+    );
+    await Promise.all(burst);
+    const clicked = (u: { variantStatsUpdated: { variants: { clicked: number }[] } }) => u.variantStatsUpdated.variants.reduce((a, v) => a + v.clicked, 0);
+    await sub.waitFor((u) => clicked(u) === before + 30, 2000);
+    await new Promise((r) => setTimeout(r, 400)); // nothing more may follow
+    const times = sub.messages.map((m) => m.at);
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    expect(times.length).toBeLessThan(30); // 30 requests over ~600 ms: coalesced
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(240);
+    expect(clicked(sub.messages[sub.messages.length - 1]!.data)).toBe(before + 30);
+  } finally {
+    await sub.close();
+  }
+});
+
+it('refuses a subscription to another workspace’s campaign', async () => {
+  const stranger = await t.newWorkspaceKey('stranger');
+  const sub = await subscribe(t.url, stranger, VariantStatsUpdatedDocument, { campaignId: f.campaignId });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
+    expect(sub.messages).toHaveLength(0);
+  } finally {
+    await sub.close();
+  }
+});
+
+it('publishes campaign status changes, to the campaign’s workspace only', async () => {
+  const other = await campaignWithRecipients(t, key, 1, [50, 50], 'lv2');
+  const mine = await subscribe(t.url, key, CampaignStatusChangedDocument, {});
+  const stranger = await subscribe(t.url, await t.newWorkspaceKey('stranger2'), CampaignStatusChangedDocument, {});
+  try {
+    await t.ok(ArchiveCampaignDocument, { id: other.campaignId }, key);
+    const update = await mine.waitFor((u) => u.campaignStatusChanged.id === other.campaignId, 1000);
+    expect(update.campaignStatusChanged.status).toBe('ARCHIVED');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stranger.messages).toHaveLength(0);
+  } finally {
+    await mine.close();
+    await stranger.close();
+  }
+});
