@@ -1,9 +1,11 @@
 /** `npm run bench`: every benchmark in turn; each prints the command that runs it alone. */
 import { main as assign } from './assign';
+import { main as ingest } from './ingest';
 
 async function run(): Promise<void> {
   console.log(`Splitcast benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   await assign();
+  await ingest();
 }
 
 run().catch((e) => {

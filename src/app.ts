@@ -10,12 +10,14 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
 import { initOrm, migrate, type Orm } from './db/orm';
+import { SqlPool } from './db/pool';
 import { createHttpServer, type HttpServer } from './http/server';
 import { createMetrics, type Metrics } from './metrics';
 import { createSchema } from './graphql/schema';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
 import { WebhookRetries } from './tracking/webhooks/retries';
+import { ApiKeyCache } from './workspaces/key-cache';
 import { bootstrap } from './workspaces/workspace.service';
 
 export interface App {
@@ -72,16 +74,19 @@ export async function createApp(config: Config): Promise<App> {
       await writeFile(adminKeyFile, boot.generatedAdminKey + '\n', { mode: 0o600 });
     }
 
-    const live = new LiveService(orm, databaseUrl, logger);
+    const keyCache = new ApiKeyCache();
+    const live = new LiveService(orm, databaseUrl, logger, keyCache);
     await live.start();
     cleanups.push(() => live.close());
-    const ingestion = new IngestionPipeline(orm, logger, metrics.eventsIngested);
+    const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries);
+    cleanups.push(() => sqlPool.close());
+    const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     if (config.jobs) retries.start();
     cleanups.push(() => retries.stop());
 
     const schema = await createSchema();
-    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion });
+    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache });
     cleanups.push(() => http.close());
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;

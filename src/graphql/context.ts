@@ -4,6 +4,7 @@ import type { Orm } from '../db/orm';
 import type { LiveService } from '../live/live.service';
 import type { IngestionPipeline } from '../tracking/ingestion';
 import type { AuthInfo } from '../workspaces/auth';
+import type { ApiKeyCache } from '../workspaces/key-cache';
 import { CampaignService } from '../campaigns/campaign.service';
 import { RecipientService } from '../campaigns/recipients.service';
 import { TemplateService } from '../campaigns/template.service';
@@ -17,6 +18,7 @@ export interface AppDeps {
   orm: Orm;
   ingestion: IngestionPipeline;
   live: LiveService;
+  keyCache: ApiKeyCache;
 }
 
 /** Services bound to one request's unit of work and the caller's workspace. */
@@ -46,7 +48,7 @@ export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, 
     em,
     loaders: createLoaders(em, ws),
     services: {
-      workspaces: new WorkspaceService(em, ws),
+      workspaces: new WorkspaceService(em, ws, deps.live, deps.keyCache),
       contacts: new ContactService(em, ws),
       campaigns: new CampaignService(em, ws, deps.live),
       recipients: new RecipientService(em, ws),

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppDeps } from '../graphql/context';
 import { forbidden } from '../errors';
 import type { ApiScope } from '../workspaces/api-key.entity';
 import { bearerToken, hasScope } from '../workspaces/api-keys';
@@ -7,8 +7,8 @@ import type { AuthInfo } from '../workspaces/auth';
 import { authenticate } from '../workspaces/workspace.service';
 
 /** REST routes: the same API keys and scopes as GraphQL. Throws UNAUTHENTICATED / FORBIDDEN (→ 401 / 403). */
-export async function requireKey(em: EntityManager, request: FastifyRequest, scope: ApiScope): Promise<AuthInfo> {
-  const auth = await authenticate(em, bearerToken(request.headers.authorization));
+export async function requireKey(deps: AppDeps, request: FastifyRequest, scope: ApiScope): Promise<AuthInfo> {
+  const auth = await authenticate(deps.orm.em.fork(), bearerToken(request.headers.authorization), deps.keyCache);
   if (!hasScope(auth.scopes, scope)) throw forbidden(`This route needs the ${scope} scope`);
   return auth;
 }

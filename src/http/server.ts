@@ -126,7 +126,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
       context: async (request) => {
         const em = orm.em.fork();
         try {
-          const auth = await authenticate(em, bearerToken(request.headers.authorization));
+          const auth = await authenticate(em, bearerToken(request.headers.authorization), deps.keyCache);
           return createContext(deps, auth, request.id, em);
         } catch (e) {
           if (!(e instanceof DomainError)) throw e;

@@ -37,7 +37,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
         try {
-          ctx.extra.auth = await authenticate(deps.orm.em.fork(), token);
+          ctx.extra.auth = await authenticate(deps.orm.em.fork(), token, deps.keyCache);
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden

@@ -15,6 +15,7 @@ import { Variant } from '../campaigns/variant.entity';
 import { notFound } from '../errors';
 import { asUuid } from '../shared/ids';
 import { loadCounters, toVariantStats, type VariantStats } from '../tracking/variant-stats';
+import type { ApiKeyCache } from '../workspaces/key-cache';
 import { LIVE_CHANNEL, type LiveMessage } from './messages';
 
 export interface StatsUpdate {
@@ -36,6 +37,7 @@ export class LiveService {
     private readonly orm: Orm,
     private readonly databaseUrl: string,
     private readonly logger: Logger,
+    private readonly keyCache: ApiKeyCache,
     private readonly coalesceMs = 250,
   ) {}
 
@@ -120,6 +122,8 @@ export class LiveService {
       if (this.statsListeners.has(message.campaignId)) this.scheduleStats(message.campaignId);
     } else if (message.kind === 'status') {
       if (this.statusListeners.size > 0) void this.emitStatus(message.campaignId);
+    } else if (message.kind === 'key-revoked') {
+      this.keyCache.revoke(message.apiKeyId);
     }
   }
 

@@ -8,4 +8,6 @@ export type LiveMessage =
   /** A campaign's counters changed. */
   | { kind: 'stats'; workspaceId: string; campaignId: string }
   /** A campaign's status changed. */
-  | { kind: 'status'; workspaceId: string; campaignId: string };
+  | { kind: 'status'; workspaceId: string; campaignId: string }
+  /** An API key was revoked: drop it from every instance's cache. */
+  | { kind: 'key-revoked'; apiKeyId: string };

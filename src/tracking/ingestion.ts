@@ -5,10 +5,9 @@
  * commit). Concurrent requests are grouped into few transactions (group commit), so throughput
  * does not depend on one round trip per event. A request's promise resolves only after commit.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import type { Orm } from '../db/orm';
+import type { Sql, SqlPool } from '../db/pool';
 import { LIVE_CHANNEL, type LiveMessage } from '../live/messages';
 import { applyEvents, FACTS, recipientKey, type Fact, type RecipientState } from './engagement';
 import { EventType } from './event-type';
@@ -64,7 +63,7 @@ export class IngestionPipeline {
   private readonly concurrency: number;
 
   constructor(
-    private readonly orm: Orm,
+    private readonly db: SqlPool,
     private readonly logger: Logger,
     private readonly counter: Counter<'outcome'>,
     opts: IngestOptions = {},
@@ -118,7 +117,7 @@ export class IngestionPipeline {
   private async withRetries(batch: Pending[]): Promise<Outcome[][]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await this.orm.em.fork().transactional((tx) => this.write(tx as EntityManager, batch));
+        const outcomes = await this.db.transaction((sql) => this.write(sql, batch));
         for (const list of outcomes) {
           for (const o of list) this.counter.inc({ outcome: typeof o === 'string' ? o : 'REJECTED' });
         }
@@ -130,7 +129,7 @@ export class IngestionPipeline {
     }
   }
 
-  private async write(tx: EntityManager, batch: Pending[]): Promise<Outcome[][]> {
+  private async write(tx: Sql, batch: Pending[]): Promise<Outcome[][]> {
     // Flatten: one row per event, remembering where it came from.
     const items = batch.flatMap((p, r) => p.events.map((event, i) => ({ r, i, ws: p.workspaceId, source: p.source, event })));
     const outcomes: Outcome[][] = batch.map((p) => new Array<Outcome>(p.events.length));
@@ -138,10 +137,10 @@ export class IngestionPipeline {
     // 1. Resolve recipients, locking their rows in a fixed order (no deadlocks between batches).
     const pairs = new Map<string, { ws: string; campaign: string; contact: string }>();
     for (const it of items) pairs.set(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`, { ws: it.ws, campaign: it.event.campaignId, contact: it.event.contactId });
-    const stateRows: Record<string, unknown>[] = await tx.execute(
+    const stateRows: Record<string, unknown>[] = await tx.query(
       `select a.workspace_id, a.campaign_id, a.contact_id, a.variant_id, a.revenue, ${FACTS.map((f) => `a.${FACT_COLUMN[f]}`).join(', ')}
        from assignments a
-       join jsonb_to_recordset(?::jsonb) as x(ws uuid, campaign uuid, contact uuid)
+       join jsonb_to_recordset($1::jsonb) as x(ws uuid, campaign uuid, contact uuid)
          on a.campaign_id = x.campaign and a.contact_id = x.contact and a.workspace_id = x.ws
        order by a.campaign_id, a.contact_id
        for update of a`,
@@ -186,10 +185,10 @@ export class IngestionPipeline {
     const rows = candidates
       .map((it) => ({ it, state: states.get(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`)! }))
       .sort((a, b) => keyOf(a.it).localeCompare(keyOf(b.it)));
-    const insertedKeys: { workspace_id: string; idempotency_key: string | null }[] = await tx.execute(
+    const insertedKeys: { workspace_id: string; idempotency_key: string | null }[] = await tx.query(
       `insert into events (workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source)
        select workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source
-       from jsonb_to_recordset(?::jsonb) as x(n int, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, message_id uuid,
+       from jsonb_to_recordset($1::jsonb) as x(n int, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, message_id uuid,
             type text, occurred_at timestamptz, value numeric, sentiment text, url text, merchant_id text, idempotency_key text, source text)
        order by x.n
        on conflict (workspace_id, idempotency_key) where idempotency_key is not null do nothing
@@ -248,19 +247,19 @@ export class IngestionPipeline {
       return JSON.stringify({ kind: 'stats', workspaceId: w, campaignId: c } satisfies LiveMessage);
     });
     const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-    await tx.execute(
+    await tx.query(
       `with recipients as (
          update assignments a set
            ${FACTS.map((f) => `${FACT_COLUMN[f]} = x.${FACT_COLUMN[f]}`).join(', ')},
            revenue = x.revenue
-         from jsonb_to_recordset(?::jsonb) as x(campaign_id uuid, contact_id uuid, revenue numeric,
+         from jsonb_to_recordset($1::jsonb) as x(campaign_id uuid, contact_id uuid, revenue numeric,
               ${FACTS.map((f) => `${FACT_COLUMN[f]} timestamptz`).join(', ')})
          where a.campaign_id = x.campaign_id and a.contact_id = x.contact_id
        ),
        counters as (
          insert into variant_counters (variant_id, campaign_id, workspace_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events)
          select variant_id, campaign_id, workspace_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events
-         from jsonb_to_recordset(?::jsonb) as x(variant_id uuid, campaign_id uuid, workspace_id uuid,
+         from jsonb_to_recordset($2::jsonb) as x(variant_id uuid, campaign_id uuid, workspace_id uuid,
               ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric, revenue_sq numeric, events bigint)
          order by variant_id
          on conflict (variant_id) do update set
@@ -273,7 +272,7 @@ export class IngestionPipeline {
        hourly as (
          insert into variant_hourly (variant_id, hour, campaign_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue)
          select variant_id, hour, campaign_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue
-         from jsonb_to_recordset(?::jsonb) as x(variant_id uuid, hour timestamptz, campaign_id uuid,
+         from jsonb_to_recordset($3::jsonb) as x(variant_id uuid, hour timestamptz, campaign_id uuid,
               ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric)
          order by variant_id, hour
          on conflict (variant_id, hour) do update set
@@ -284,11 +283,11 @@ export class IngestionPipeline {
          update contacts c set
            last_event_at = greatest(c.last_event_at, x.at),
            last_messaged_at = greatest(c.last_messaged_at, x.sent_at)
-         from (select * from jsonb_to_recordset(?::jsonb) as y(contact_id uuid, at timestamptz, sent_at timestamptz) order by contact_id) x
+         from (select * from jsonb_to_recordset($4::jsonb) as y(contact_id uuid, at timestamptz, sent_at timestamptz) order by contact_id) x
          where c.id = x.contact_id
            and (c.last_event_at is null or c.last_event_at < x.at or (x.sent_at is not null and (c.last_messaged_at is null or c.last_messaged_at < x.sent_at)))
        )
-       select count(pg_notify(?, m)) from jsonb_array_elements_text(?::jsonb) as m`,
+       select count(pg_notify($5, m)) from jsonb_array_elements_text($6::jsonb) as m`,
       [
         JSON.stringify(
           update.recipients.map((r) => ({
@@ -331,15 +330,15 @@ export class IngestionPipeline {
   }
 
   /** The latest opt-out / opt-in per contact decides; only real changes are logged. */
-  private async applyConsent(tx: EntityManager, items: { ws: string; source: string; event: NormalizedEvent }[]): Promise<void> {
+  private async applyConsent(tx: Sql, items: { ws: string; source: string; event: NormalizedEvent }[]): Promise<void> {
     const latest = new Map<string, { ws: string; source: string; event: NormalizedEvent }>();
     for (const it of items) {
       const prev = latest.get(it.event.contactId);
       if (!prev || prev.event.occurredAt <= it.event.occurredAt) latest.set(it.event.contactId, it);
     }
-    await tx.execute(
+    await tx.query(
       `with x as (
-         select * from jsonb_to_recordset(?::jsonb) as y(workspace_id uuid, contact_id uuid, opted_out boolean, at timestamptz, source text, keyword text)
+         select * from jsonb_to_recordset($1::jsonb) as y(workspace_id uuid, contact_id uuid, opted_out boolean, at timestamptz, source text, keyword text)
        ),
        changed as (
          update contacts c set opted_out = x.opted_out, opted_out_at = case when x.opted_out then x.at else null end
@@ -363,9 +362,9 @@ export class IngestionPipeline {
     );
   }
 
-  private async existingCampaigns(tx: EntityManager, refs: { ws: string; id: string }[]): Promise<Set<string>> {
-    const rows: { ws: string; id: string }[] = await tx.execute(
-      `select c.workspace_id as ws, c.id from campaigns c join jsonb_to_recordset(?::jsonb) as x(ws uuid, id uuid) on c.id = x.id and c.workspace_id = x.ws`,
+  private async existingCampaigns(tx: Sql, refs: { ws: string; id: string }[]): Promise<Set<string>> {
+    const rows: { ws: string; id: string }[] = await tx.query(
+      `select c.workspace_id as ws, c.id from campaigns c join jsonb_to_recordset($1::jsonb) as x(ws uuid, id uuid) on c.id = x.id and c.workspace_id = x.ws`,
       [JSON.stringify(refs)],
     );
     return new Set(rows.map((r) => `${r.ws}|${r.id}`));

@@ -11,7 +11,7 @@ import { trackEvents } from './track';
 
 export function registerTrackingRoutes(fastify: FastifyInstance, deps: AppDeps): void {
   fastify.post('/v1/events', async (request, reply) => {
-    const auth = await requireKey(deps.orm.em.fork(), request, ApiScope.WRITE);
+    const auth = await requireKey(deps, request, ApiScope.WRITE);
     const body = request.body as unknown;
     const events = Array.isArray(body) ? body : (body as { events?: unknown } | null)?.events;
     if (!Array.isArray(events) || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {

@@ -5,6 +5,8 @@ import { canonicalTimeZone } from '../shared/time-zone';
 import { ApiKey, ApiScope } from './api-key.entity';
 import { generateApiKey, hashApiKey, keyPrefix } from './api-keys';
 import type { AuthInfo } from './auth';
+import type { ApiKeyCache } from './key-cache';
+import type { LiveService } from '../live/live.service';
 import { Workspace, type WorkspaceSettings } from './workspace.entity';
 
 export interface CreatedKey {
@@ -27,11 +29,16 @@ export interface SettingsPatch {
 }
 
 /** Resolves a bearer key to its workspace and scopes; a revoked or unknown key is UNAUTHENTICATED. */
-export async function authenticate(em: EntityManager, token: string | undefined): Promise<AuthInfo> {
+export async function authenticate(em: EntityManager, token: string | undefined, cache?: ApiKeyCache): Promise<AuthInfo> {
   if (!token) throw unauthenticated();
-  const key = await em.findOne(ApiKey, { keyHash: hashApiKey(token), revokedAt: null }, { disableIdentityMap: true });
+  const keyHash = hashApiKey(token);
+  const cached = cache?.get(keyHash);
+  if (cached) return cached;
+  const key = await em.findOne(ApiKey, { keyHash, revokedAt: null }, { disableIdentityMap: true });
   if (!key) throw unauthenticated('The API key is unknown or revoked');
-  return { workspaceId: key.workspaceId, apiKeyId: key.id, apiKeyName: key.name, scopes: key.scopes };
+  const auth = { workspaceId: key.workspaceId, apiKeyId: key.id, apiKeyName: key.name, scopes: key.scopes };
+  cache?.set(keyHash, auth);
+  return auth;
 }
 
 export interface BootstrapResult {
@@ -75,6 +82,8 @@ export class WorkspaceService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
+    private readonly live?: LiveService,
+    private readonly keyCache?: ApiKeyCache,
   ) {}
 
   async current(): Promise<Workspace> {
@@ -104,6 +113,9 @@ export class WorkspaceService {
     if (!key) throw notFound('API key', id);
     key.revokedAt ??= new Date();
     await this.em.flush();
+    // This instance forgets the key at once; every other one when the announcement arrives.
+    this.keyCache?.revoke(key.id);
+    await this.live?.notify(this.em, { kind: 'key-revoked', apiKeyId: key.id });
     return true;
   }
 

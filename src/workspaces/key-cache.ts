@@ -1,0 +1,35 @@
+import type { AuthInfo } from './auth';
+
+/**
+ * Recently verified API keys, by hash, so a busy client costs no key lookup per request.
+ * Revocation removes the entry on every instance at once (announced over LISTEN/NOTIFY); the
+ * TTL only bounds how long a missed announcement could keep a revoked key alive.
+ */
+export class ApiKeyCache {
+  private readonly entries = new Map<string, { auth: AuthInfo; expires: number }>();
+
+  constructor(
+    private readonly ttlMs = 30_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(keyHash: string, now = Date.now()): AuthInfo | undefined {
+    const e = this.entries.get(keyHash);
+    if (!e) return undefined;
+    if (e.expires <= now) {
+      this.entries.delete(keyHash);
+      return undefined;
+    }
+    return e.auth;
+  }
+
+  set(keyHash: string, auth: AuthInfo, now = Date.now()): void {
+    if (this.entries.size >= this.maxEntries) this.entries.clear(); // crude bound; keys are few in practice
+    this.entries.set(keyHash, { auth, expires: now + this.ttlMs });
+  }
+
+  /** Drops every cached entry of an API key (it was revoked). */
+  revoke(apiKeyId: string): void {
+    for (const [hash, e] of this.entries) if (e.auth.apiKeyId === apiKeyId) this.entries.delete(hash);
+  }
+}
