@@ -1,4 +1,4 @@
-import { ArchiveCampaignDocument, CampaignStatusChangedDocument, TrackEventsDocument, VariantStatsUpdatedDocument } from '../generated/graphql';
+import { ArchiveCampaignDocument, CampaignStatusChangedDocument, CreateApiKeyDocument, RevokeApiKeyDocument, TrackEventsDocument, VariantStatsUpdatedDocument } from '../generated/graphql';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { subscribe } from '../helpers/ws';
@@ -85,4 +85,18 @@ it('publishes campaign status changes, to the campaign’s workspace only', asyn
     await mine.close();
     await stranger.close();
   }
+});
+
+it('revokes a key on every instance at once, although instances cache verified keys', async () => {
+  const b = await t.anotherInstance();
+  const { createApiKey } = await t.ok(CreateApiKeyDocument, { name: 'short-lived', scopes: ['READ'] }, key);
+  const viewer = (url: string) =>
+    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${createApiKey.secret}` }, body: JSON.stringify({ query: '{ viewer { apiKeyName } }' }) });
+  expect((await viewer(b.url)).status).toBe(200); // B has now cached the key
+  await t.ok(RevokeApiKeyDocument, { id: createApiKey.id }, key); // revoked through A
+  expect((await viewer(t.url)).status).toBe(401);
+  const deadline = Date.now() + 1000;
+  let status = 200;
+  while (Date.now() < deadline && (status = (await viewer(b.url)).status) === 200) await new Promise((r) => setTimeout(r, 20));
+  expect(status).toBe(401);
 });
