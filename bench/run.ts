@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark in turn; each prints the command that runs it alone. */
+import { main as analysis } from './analysis';
 import { main as assign } from './assign';
 import { main as ingest } from './ingest';
 
@@ -6,6 +7,7 @@ async function run(): Promise<void> {
   console.log(`Splitcast benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   await assign();
   await ingest();
+  await analysis();
 }
 
 run().catch((e) => {

@@ -13,6 +13,7 @@ import { initOrm, migrate, type Orm } from './db/orm';
 import { SqlPool } from './db/pool';
 import { createHttpServer, type HttpServer } from './http/server';
 import { createMetrics, type Metrics } from './metrics';
+import { AutoWinner } from './experiments/auto-winner';
 import { createSchema } from './graphql/schema';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
@@ -82,8 +83,13 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => sqlPool.close());
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
-    if (config.jobs) retries.start();
+    const autoWinner = new AutoWinner(orm, live, logger);
+    if (config.jobs) {
+      retries.start();
+      autoWinner.start();
+    }
     cleanups.push(() => retries.stop());
+    cleanups.push(async () => autoWinner.stop());
 
     const schema = await createSchema();
     const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache });

@@ -80,4 +80,16 @@ export class Campaign {
   @Field(() => Date, { nullable: true })
   @Property({ type: 'timestamptz', nullable: true })
   archivedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'when endTest closed the experiment' })
+  @Property({ type: 'timestamptz', nullable: true })
+  testEndedAt?: Date | null;
+
+  /** endTest's hand-over to sending: the variant the remainder of a partial test receives. */
+  @Property({ type: 'uuid', nullable: true })
+  remainderVariantId?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'when the remainder of a partial test was handed to sending' })
+  @Property({ type: 'timestamptz', nullable: true })
+  remainderRequestedAt?: Date | null;
 }

@@ -7,5 +7,6 @@ import { Campaign } from '../campaigns/campaign.entity';
 import { Variant } from '../campaigns/variant.entity';
 import { Template } from '../campaigns/template.entity';
 import { Assignment } from '../experiments/assignment.entity';
+import { Winner } from '../experiments/winner.entity';
 
-export const ENTITIES = [Workspace, ApiKey, Contact, OptOutEntry, Campaign, Variant, Template, Assignment];
+export const ENTITIES = [Workspace, ApiKey, Contact, OptOutEntry, Campaign, Variant, Template, Assignment, Winner];

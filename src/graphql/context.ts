@@ -9,6 +9,7 @@ import { CampaignService } from '../campaigns/campaign.service';
 import { RecipientService } from '../campaigns/recipients.service';
 import { TemplateService } from '../campaigns/template.service';
 import { ContactService } from '../contacts/contact.service';
+import { ExperimentService } from '../experiments/experiment.service';
 import { WorkspaceService } from '../workspaces/workspace.service';
 import { createLoaders, type Loaders } from './loaders';
 
@@ -27,6 +28,7 @@ export interface Services {
   contacts: ContactService;
   campaigns: CampaignService;
   recipients: RecipientService;
+  experiments: ExperimentService;
   templates: TemplateService;
 }
 
@@ -52,6 +54,7 @@ export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, 
       contacts: new ContactService(em, ws),
       campaigns: new CampaignService(em, ws, deps.live),
       recipients: new RecipientService(em, ws),
+      experiments: new ExperimentService(em, ws, deps.live),
       templates: new TemplateService(em, ws),
     },
   };

@@ -7,12 +7,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Contact } from '../contacts/contact.entity';
 import { Variant } from '../campaigns/variant.entity';
 import { loadCounters, type CounterRow } from '../tracking/variant-stats';
+import { Winner } from '../experiments/winner.entity';
 
 export interface Loaders {
   contactById: DataLoader<string, Contact | undefined>;
   variantsByCampaignId: DataLoader<string, Variant[]>;
   /** variant_counters rows (undefined: nothing counted yet). */
   countersByVariantId: DataLoader<string, CounterRow | undefined>;
+  winnerByCampaignId: DataLoader<string, Winner | undefined>;
+  winnerHistoryByCampaignId: DataLoader<string, Winner[]>;
 }
 
 export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
@@ -31,6 +34,15 @@ export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
     countersByVariantId: new DataLoader(async (variantIds) => {
       const rows = await loadCounters(em, variantIds);
       return variantIds.map((id) => (rows.get(id)?.workspace_id === workspaceId ? rows.get(id) : undefined));
+    }),
+    winnerByCampaignId: new DataLoader(async (campaignIds) => {
+      const rows = await em.find(Winner, { campaignId: { $in: [...campaignIds] }, workspaceId, supersededAt: null });
+      const byCampaign = new Map(rows.map((w) => [w.campaignId, w]));
+      return campaignIds.map((id) => byCampaign.get(id));
+    }),
+    winnerHistoryByCampaignId: new DataLoader(async (campaignIds) => {
+      const rows = await em.find(Winner, { campaignId: { $in: [...campaignIds] }, workspaceId }, { orderBy: { decidedAt: 'desc', id: 'desc' } });
+      return campaignIds.map((id) => rows.filter((w) => w.campaignId === id));
     }),
   };
 }

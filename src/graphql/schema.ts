@@ -6,13 +6,14 @@ import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { RecipientResolver } from '../campaigns/recipients.resolver';
 import { TemplateResolver } from '../campaigns/template.resolver';
 import { ContactResolver, OptOutEntryResolver } from '../contacts/contact.resolver';
+import { ExperimentResolver, WinnerResolver } from '../experiments/experiment.resolver';
 import { LiveResolver } from '../live/live.resolver';
 import { TrackingResolver } from '../tracking/tracking.resolver';
 import { WorkspaceResolver } from '../workspaces/workspace.resolver';
 import { authChecker, requireOperationScope } from './authorization';
 import { DateTime } from './scalars';
 
-export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, LiveResolver] as const;
+export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, ExperimentResolver, WinnerResolver, LiveResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({

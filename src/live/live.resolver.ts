@@ -2,6 +2,8 @@ import { Arg, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-g
 import { Campaign } from '../campaigns/campaign.entity';
 import type { Context } from '../graphql/context';
 import { VariantStats } from '../tracking/variant-stats';
+import { ExperimentAnalysis, WinnerDeclaredEvent } from '../experiments/analysis.types';
+import type { Winner } from '../experiments/winner.entity';
 import type { StatsUpdate } from './live.service';
 
 @ObjectType()
@@ -11,6 +13,9 @@ export class VariantStatsUpdate {
 
   @Field(() => [VariantStats])
   variants!: VariantStats[];
+
+  @Field(() => ExperimentAnalysis, { nullable: true, description: 'null for campaigns without an experiment' })
+  analysis!: ExperimentAnalysis | null;
 
   @Field()
   at!: Date;
@@ -37,5 +42,13 @@ export class LiveResolver {
   })
   campaignStatusChanged(@Arg('campaignId', () => ID, { nullable: true }) _campaignId: string | null, @Root() campaign: Campaign): Campaign {
     return campaign;
+  }
+
+  @Subscription(() => WinnerDeclaredEvent, {
+    description: "Winner declarations (automatic or manual) of one campaign, or of all the workspace's campaigns.",
+    subscribe: ({ args, context }: SubscribeData) => context.app.live.subscribeWinners(context.auth.workspaceId, args.campaignId),
+  })
+  winnerDeclared(@Arg('campaignId', () => ID, { nullable: true }) _campaignId: string | null, @Root() winner: Winner): WinnerDeclaredEvent {
+    return { campaignId: winner.campaignId, winner };
   }
 }

@@ -12,6 +12,9 @@ import type { Logger } from 'pino';
 import type { Orm } from '../db/orm';
 import { Campaign } from '../campaigns/campaign.entity';
 import { Variant } from '../campaigns/variant.entity';
+import { campaignAnalysis } from '../experiments/analysis';
+import type { ExperimentAnalysis } from '../experiments/analysis.types';
+import { Winner } from '../experiments/winner.entity';
 import { notFound } from '../errors';
 import { asUuid } from '../shared/ids';
 import { loadCounters, toVariantStats, type VariantStats } from '../tracking/variant-stats';
@@ -21,6 +24,7 @@ import { LIVE_CHANNEL, type LiveMessage } from './messages';
 export interface StatsUpdate {
   campaignId: string;
   variants: VariantStats[];
+  analysis: ExperimentAnalysis | null;
   at: Date;
 }
 
@@ -31,6 +35,9 @@ export class LiveService {
   private closed = false;
   private readonly statsListeners = new Map<string, Set<Listener<StatsUpdate>>>();
   private readonly statusListeners = new Set<Listener<Campaign>>();
+  private readonly winnerListeners = new Set<Listener<Winner>>();
+  /** Called for every counter change of any campaign, on every instance (automatic winners use it). */
+  private readonly statsHooks = new Set<(campaignId: string, workspaceId: string) => void>();
   private readonly throttle = new Map<string, { last: number; timer?: NodeJS.Timeout }>();
 
   constructor(
@@ -110,6 +117,22 @@ export class LiveService {
     });
   }
 
+  /** Winner declarations of the workspace's campaigns (one campaign, or all). */
+  subscribeWinners(workspaceId: string, campaignId?: string | null): AsyncIterable<Winner> {
+    return new Repeater<Winner>(async (push, stop) => {
+      const listener: Listener<Winner> = (w) => {
+        if (w.workspaceId === workspaceId && (!campaignId || w.campaignId === campaignId)) void push(w);
+      };
+      this.winnerListeners.add(listener);
+      await stop;
+      this.winnerListeners.delete(listener);
+    });
+  }
+
+  onStatsChanged(hook: (campaignId: string, workspaceId: string) => void): void {
+    this.statsHooks.add(hook);
+  }
+
   /** Subscribers on this instance (for metrics and tests). */
   subscriberCount(): number {
     let n = this.statusListeners.size;
@@ -119,7 +142,11 @@ export class LiveService {
 
   private onMessage(message: LiveMessage): void {
     if (message.kind === 'stats') {
+      for (const hook of this.statsHooks) hook(message.campaignId, message.workspaceId);
       if (this.statsListeners.has(message.campaignId)) this.scheduleStats(message.campaignId);
+    } else if (message.kind === 'winner') {
+      if (this.winnerListeners.size > 0) void this.emitWinner(message.campaignId);
+      if (this.statsListeners.has(message.campaignId)) this.scheduleStats(message.campaignId); // analysis changed
     } else if (message.kind === 'status') {
       if (this.statusListeners.size > 0) void this.emitStatus(message.campaignId);
     } else if (message.kind === 'key-revoked') {
@@ -154,11 +181,30 @@ export class LiveService {
     }
   }
 
+  /** Stats and analysis of a campaign, from its counters (O(variants)). */
   async readStats(em: EntityManager, campaignId: string): Promise<StatsUpdate> {
-    const variants = await em.find(Variant, { campaignId }, { orderBy: { position: 'asc' } });
+    const [campaign, variants, winner] = await Promise.all([
+      em.findOneOrFail(Campaign, { id: campaignId }),
+      em.find(Variant, { campaignId }, { orderBy: { position: 'asc' } }),
+      em.findOne(Winner, { campaignId, supersededAt: null }),
+    ]);
     const counters = await loadCounters(em, variants.map((v) => v.id));
     const at = new Date();
-    return { campaignId, variants: variants.map((v) => toVariantStats(v.id, counters.get(v.id), at)), at };
+    return {
+      campaignId,
+      variants: variants.map((v) => toVariantStats(v.id, counters.get(v.id), at)),
+      analysis: campaignAnalysis(campaign, variants, counters, winner, at)?.analysis ?? null,
+      at,
+    };
+  }
+
+  private async emitWinner(campaignId: string): Promise<void> {
+    try {
+      const winner = await this.orm.em.fork().findOne(Winner, { campaignId, supersededAt: null });
+      if (winner) for (const l of this.winnerListeners) l(winner);
+    } catch (err) {
+      this.logger.error({ err, campaignId }, 'could not read the winner for a live update');
+    }
   }
 
   private async emitStatus(campaignId: string): Promise<void> {

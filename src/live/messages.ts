@@ -9,5 +9,7 @@ export type LiveMessage =
   | { kind: 'stats'; workspaceId: string; campaignId: string }
   /** A campaign's status changed. */
   | { kind: 'status'; workspaceId: string; campaignId: string }
+  /** A campaign's winner was declared (automatically or by hand). */
+  | { kind: 'winner'; workspaceId: string; campaignId: string }
   /** An API key was revoked: drop it from every instance's cache. */
   | { kind: 'key-revoked'; apiKeyId: string };

@@ -71,7 +71,7 @@ export interface HourlyDelta extends Counts {
 }
 
 export interface EngagementUpdate {
-  /** Recipients whose first-times or revenue changed, with their new values. */
+  /** Recipients the events touched, with their new state. */
   recipients: RecipientState[];
   variants: VariantDelta[];
   hourly: HourlyDelta[];
@@ -103,13 +103,18 @@ export function applyEvents(states: ReadonlyMap<string, RecipientState>, events:
       v = { variantId: state.variantId, campaignId: state.campaignId, workspaceId: state.workspaceId, ...zeroCounts(), revenueSq: 0, events: 0 };
       variants.set(state.variantId, v);
     }
+    // A fact counts in the hour of the event that counted it (an earlier event arriving later
+    // moves the recipient's first time, not the bucket).
     const hour = hourOf(e.occurredAt);
     const hourKey = `${state.variantId}|${hour.getTime()}`;
-    let h = hourly.get(hourKey);
-    if (!h) {
-      h = { variantId: state.variantId, campaignId: state.campaignId, hour, ...zeroCounts() };
-      hourly.set(hourKey, h);
-    }
+    const bucket = (): HourlyDelta => {
+      let h = hourly.get(hourKey);
+      if (!h) {
+        h = { variantId: state.variantId, campaignId: state.campaignId, hour, ...zeroCounts() };
+        hourly.set(hourKey, h);
+      }
+      return h;
+    };
 
     v.events += 1;
     for (const fact of factOf(e.type, e.sentiment)) {
@@ -117,7 +122,7 @@ export function applyEvents(states: ReadonlyMap<string, RecipientState>, events:
       if (!seen) {
         state.first[fact] = e.occurredAt;
         v[fact] += 1;
-        h[fact] += 1;
+        bucket()[fact] += 1;
       } else if (e.occurredAt < seen) {
         state.first[fact] = e.occurredAt; // keep the earliest time; already counted
       }
@@ -127,7 +132,7 @@ export function applyEvents(states: ReadonlyMap<string, RecipientState>, events:
       state.revenue = old + e.value;
       v.revenue += e.value;
       v.revenueSq += state.revenue * state.revenue - old * old;
-      h.revenue += e.value;
+      bucket().revenue += e.value;
     }
   }
   return { recipients: [...next.values()], variants: [...variants.values()], hourly: [...hourly.values()] };

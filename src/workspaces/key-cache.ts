@@ -24,7 +24,7 @@ export class ApiKeyCache {
   }
 
   set(keyHash: string, auth: AuthInfo, now = Date.now()): void {
-    if (this.entries.size >= this.maxEntries) this.entries.clear(); // crude bound; keys are few in practice
+    if (this.entries.size >= this.maxEntries && !this.entries.has(keyHash)) this.entries.clear(); // crude bound; keys are few in practice
     this.entries.set(keyHash, { auth, expires: now + this.ttlMs });
   }
 
