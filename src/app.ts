@@ -27,6 +27,7 @@ export interface App {
   live: LiveService;
   ingestion: IngestionPipeline;
   retries: WebhookRetries;
+  sql: SqlPool;
   http: HttpServer;
   metrics: Metrics;
   logger: Logger;
@@ -92,7 +93,7 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(async () => autoWinner.stop());
 
     const schema = await createSchema();
-    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache });
+    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache, sql: sqlPool });
     cleanups.push(() => http.close());
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;
@@ -103,6 +104,7 @@ export async function createApp(config: Config): Promise<App> {
       live,
       ingestion,
       retries,
+      sql: sqlPool,
       http,
       metrics,
       logger,

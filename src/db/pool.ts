@@ -42,6 +42,12 @@ export class SqlPool {
     }
   }
 
+  /** One statement outside a transaction (reads). */
+  async query<T extends QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]> {
+    this.counter?.inc();
+    return (await this.pool.query<T>(text, params)).rows;
+  }
+
   private wrap(client: PoolClient): Sql {
     return {
       query: async <T extends QueryResultRow>(text: string, params?: unknown[]) => {

@@ -15,7 +15,14 @@
  *   decide at any look.
  * - BAYESIAN: the leader wins when its probability to beat the control (or, for a leading control,
  *   to beat every variant) is at least confidenceLevel and the expected loss of choosing it is
- *   below BAYESIAN_LOSS_THRESHOLD.
+ *   below BAYESIAN_LOSS_THRESHOLD (for REVENUE: that share of the control's revenue per
+ *   recipient). Rates use Beta(1,1) posteriors; REVENUE uses the normal approximation of the
+ *   difference of means (flat prior).
+ * - For OPT_OUT lower is better: "beating" the control means a lower rate.
+ * - The horizon (FIXED_HORIZON) and the sample advice use the control's rate and the minimum
+ *   detectable effect (upwards, or downwards when up would exceed 100 %); for REVENUE the
+ *   two-sample formula for means with the observed variances; when neither can be computed,
+ *   minSampleSize is the horizon.
  * - The winner is the leader (best rate; for OPT_OUT the lowest), provided it differs
  *   significantly from the control — or, when the control leads, every variant is significantly
  *   worse. Two leaders with the same rate: TIED_RESULTS.
@@ -27,9 +34,12 @@ import {
   expectedLoss,
   holmAdjust,
   newcombeDifference,
+  normalCdf,
+  normalQuantile,
   probabilityToBeatControl,
   requiredSampleSize,
   sequentialDifferenceTest,
+  sequentialEstimateTest,
   srmTest,
   twoProportionZTest,
   welchTTest,
@@ -88,6 +98,8 @@ export interface ComparisonResult {
   significant: boolean;
   probabilityToBeatControl: number;
   expectedLoss: number;
+  /** Expected loss of keeping the control instead of this variant (BAYESIAN, control leading). */
+  controlLoss: number;
 }
 
 export interface EngineResult {
@@ -138,10 +150,21 @@ export function analyze(input: EngineInput): EngineResult {
   // Pairwise comparisons against the control.
   const raw = others.map((v) => compare(v, control, method, metric, alpha));
   const adjusted = holmAdjust(raw.map((c) => c.pValue));
-  const comparisons = raw.map((c, i) => ({ ...c, adjustedPValue: adjusted[i]!, significant: adjusted[i]! <= alpha && c.pValue <= alpha }));
+  const lossThreshold = revenue ? BAYESIAN_LOSS_THRESHOLD * rateOf(control) : BAYESIAN_LOSS_THRESHOLD;
+  // A comparison is significant by the method's own rule (Bayesian: credibly better or worse).
+  const comparisons = raw.map((c, i) => ({
+    ...c,
+    adjustedPValue: adjusted[i]!,
+    significant:
+      method === TestMethod.BAYESIAN
+        ? c.probabilityToBeatControl >= input.confidenceLevel || 1 - c.probabilityToBeatControl >= input.confidenceLevel
+        : adjusted[i]! <= alpha && c.pValue <= alpha,
+  }));
 
   // Leader: best rate (lowest for OPT_OUT); ties broken towards the control.
-  const better = (a: VariantInput, b: VariantInput) => (lowerIsBetter ? rateOf(a) < rateOf(b) : rateOf(a) > rateOf(b));
+  // Variants that sent nothing have no rate to lead with.
+  const better = (a: VariantInput, b: VariantInput) =>
+    a.sent > 0 && b.sent === 0 ? true : a.sent === 0 ? false : lowerIsBetter ? rateOf(a) < rateOf(b) : rateOf(a) > rateOf(b);
   const ranked = [...variants].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : a === control ? -1 : b === control ? 1 : 0));
   const leader = ranked[0]!;
   const runnerUp = ranked[1];
@@ -151,7 +174,7 @@ export function analyze(input: EngineInput): EngineResult {
   // Sample size the test is designed for, and power at the current sample.
   const baseline = rateOf(control) > 0 ? rateOf(control) : totalSent > 0 ? totalResponses / totalSent : 0;
   const mde = input.minimumDetectableEffect ?? DEFAULT_MDE;
-  const required = revenue || baseline <= 0 || baseline >= 1 ? null : requiredSampleSize({ baseline, relativeEffect: mde, alpha, power: TARGET_POWER });
+  const required = revenue ? requiredForMeans(control, others, mde, alpha) : requiredForRates(baseline, mde, alpha);
   const best = leader === control ? (others.length ? ranked.find((v) => v !== control)! : control) : leader;
   const power = revenue || control.sent === 0 || best.sent === 0 ? null : achievedPower({ p1: rateOf(control), p2: rateOf(best), n1: control.sent, n2: best.sent, alpha });
   const minSent = Math.min(...variants.map((v) => v.sent));
@@ -164,10 +187,10 @@ export function analyze(input: EngineInput): EngineResult {
   if (totalSent === 0) reason = 'NOT_STARTED';
   else if (totalResponses === 0) reason = 'NO_RESPONSES';
   else if (insufficient) reason = 'INSUFFICIENT_SAMPLE';
-  else if (method === TestMethod.FIXED_HORIZON && (required === null || minSent < required)) reason = 'INSUFFICIENT_SAMPLE';
+  else if (method === TestMethod.FIXED_HORIZON && minSent < (required ?? input.minSampleSize)) reason = 'INSUFFICIENT_SAMPLE';
   else if (tied) reason = 'TIED_RESULTS';
   else {
-    significant = decides(method, leader, control, comparisons, input.confidenceLevel, leaderComparison);
+    significant = decides(method, leader, control, comparisons, input.confidenceLevel, lossThreshold, leaderComparison);
     if (!significant) reason = 'INSUFFICIENT_CONFIDENCE';
     else if (srmDetected) reason = 'SAMPLE_RATIO_MISMATCH';
     else proposed = leader;
@@ -210,42 +233,100 @@ export function analyze(input: EngineInput): EngineResult {
   return result;
 }
 
+/** Per-variant sample for rate metrics: the effect upwards, or downwards when up would pass 100 %. */
+function requiredForRates(baseline: number, mde: number, alpha: number): number | null {
+  if (baseline <= 0 || baseline >= 1) return null;
+  const up = baseline * (1 + mde) < 1;
+  return requiredSampleSize({ baseline, relativeEffect: up ? mde : -Math.min(mde, 0.99), alpha, power: TARGET_POWER });
+}
+
+/**
+ * Per-variant sample for REVENUE: n = (z₁₋α/₂ + z₀.₈)² · (σ²_c + σ²_v) / δ², δ = mde × the control's
+ * mean revenue per recipient, σ² the observed variances (the largest variant's, conservatively).
+ */
+function requiredForMeans(control: VariantInput, others: readonly VariantInput[], mde: number, alpha: number): number | null {
+  const c = moments(control);
+  const delta = mde * c.mean;
+  const variance = Math.max(c.variance, ...others.map((v) => moments(v).variance));
+  if (!(delta > 0) || !(variance > 0)) return null;
+  const z = normalQuantile(1 - alpha / 2) + normalQuantile(TARGET_POWER);
+  return Math.ceil((z * z * 2 * variance) / (delta * delta));
+}
+
+function moments(v: VariantInput): { mean: number; variance: number } {
+  const mean = v.sent > 0 ? v.revenue / v.sent : 0;
+  const variance = v.sent > 1 ? Math.max((v.revenueSumOfSquares - v.sent * mean * mean) / (v.sent - 1), 0) : 0;
+  return { mean, variance };
+}
+
+/** E[max(X, 0)] for X ~ N(mu, sigma²). */
+function positivePartMean(mu: number, sigma: number): number {
+  if (!(sigma > 0)) return Math.max(mu, 0);
+  const z = mu / sigma;
+  return mu * normalCdf(z) + (sigma * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
+}
+
 function compare(v: VariantInput, control: VariantInput, method: TestMethod, metric: Metric, alpha: number): Omit<ComparisonResult, 'adjustedPValue' | 'significant'> {
   const revenue = metric === Metric.REVENUE;
+  const lowerIsBetter = metric === Metric.OPT_OUT;
   const rate = v.sent > 0 ? (revenue ? v.revenue : v.successes) / v.sent : 0;
   const controlRate = control.sent > 0 ? (revenue ? control.revenue : control.successes) / control.sent : 0;
   const absoluteLift = rate - controlRate;
   const relativeLift = controlRate > 0 ? (absoluteLift / controlRate) * 100 : null;
-  const bayes = revenue
-    ? { probabilityToBeatControl: 0.5, expectedLoss: 0 }
-    : {
-        probabilityToBeatControl: probabilityToBeatControl({ successes: control.successes, trials: control.sent }, { successes: v.successes, trials: v.sent }),
-        expectedLoss: expectedLoss({ successes: control.successes, trials: control.sent }, { successes: v.successes, trials: v.sent }),
-      };
+  const base = { variantId: v.variantId, controlId: control.variantId, rate, controlRate, absoluteLift, relativeLift };
+
   if (revenue) {
     const w = welchTTest({ n: control.sent, sum: control.revenue, sumSq: control.revenueSumOfSquares }, { n: v.sent, sum: v.revenue, sumSq: v.revenueSumOfSquares }, 1 - alpha);
-    return { variantId: v.variantId, controlId: control.variantId, rate, controlRate, absoluteLift, relativeLift, liftLower: w.lower, liftUpper: w.upper, zScore: w.t, pValue: w.pValue, ...bayes };
+    const mc = moments(control);
+    const mv = moments(v);
+    const se2 = (control.sent > 0 ? mc.variance / control.sent : 0) + (v.sent > 0 ? mv.variance / v.sent : 0);
+    const se = Math.sqrt(se2);
+    // Flat-prior normal posterior of the difference of means.
+    const probabilityToBeatControl = se > 0 ? normalCdf(absoluteLift / se) : absoluteLift > 0 ? 1 : absoluteLift < 0 ? 0 : 0.5;
+    const expectedLoss = positivePartMean(-absoluteLift, se);
+    const controlLoss = positivePartMean(absoluteLift, se);
+    if (method === TestMethod.SEQUENTIAL) {
+      const s = sequentialEstimateTest(absoluteLift, se2, control.sent + v.sent, alpha);
+      return { ...base, liftLower: s.lower, liftUpper: s.upper, zScore: w.t, pValue: s.pValue, probabilityToBeatControl, expectedLoss, controlLoss };
+    }
+    return { ...base, liftLower: w.lower, liftUpper: w.upper, zScore: w.t, pValue: w.pValue, probabilityToBeatControl, expectedLoss, controlLoss };
   }
+
+  const c = { successes: control.successes, trials: control.sent };
+  const t = { successes: v.successes, trials: v.sent };
+  // "Beating" the control is a higher rate, or a lower one for OPT_OUT.
+  const bayes = lowerIsBetter
+    ? { probabilityToBeatControl: 1 - probabilityToBeatControl(c, t), expectedLoss: expectedLoss(t, c), controlLoss: expectedLoss(c, t) }
+    : { probabilityToBeatControl: probabilityToBeatControl(c, t), expectedLoss: expectedLoss(c, t), controlLoss: expectedLoss(t, c) };
   const z = twoProportionZTest(control.successes, control.sent, v.successes, v.sent);
   if (method === TestMethod.SEQUENTIAL) {
     const s = sequentialDifferenceTest(control.successes, control.sent, v.successes, v.sent, alpha);
-    return { variantId: v.variantId, controlId: control.variantId, rate, controlRate, absoluteLift, relativeLift, liftLower: s.lower, liftUpper: s.upper, zScore: z.z, pValue: s.pValue, ...bayes };
+    return { ...base, liftLower: s.lower, liftUpper: s.upper, zScore: z.z, pValue: s.pValue, ...bayes };
   }
   const ci = newcombeDifference(control.successes, control.sent, v.successes, v.sent, 1 - alpha);
-  return { variantId: v.variantId, controlId: control.variantId, rate, controlRate, absoluteLift, relativeLift, liftLower: ci.lower, liftUpper: ci.upper, zScore: z.z, pValue: z.pValue, ...bayes };
+  return { ...base, liftLower: ci.lower, liftUpper: ci.upper, zScore: z.z, pValue: z.pValue, ...bayes };
 }
 
 /** Whether the method lets the leader win now. */
-function decides(method: TestMethod, leader: VariantInput, control: VariantInput, comparisons: ComparisonResult[], confidence: number, leaderComparison?: ComparisonResult): boolean {
+function decides(
+  method: TestMethod,
+  leader: VariantInput,
+  control: VariantInput,
+  comparisons: ComparisonResult[],
+  confidence: number,
+  lossThreshold: number,
+  leaderComparison?: ComparisonResult,
+): boolean {
+  if (comparisons.length === 0) return false;
   if (method === TestMethod.BAYESIAN) {
     if (leader !== control) {
-      return !!leaderComparison && leaderComparison.probabilityToBeatControl >= confidence && leaderComparison.expectedLoss < BAYESIAN_LOSS_THRESHOLD;
+      return !!leaderComparison && leaderComparison.probabilityToBeatControl >= confidence && leaderComparison.expectedLoss < lossThreshold;
     }
-    // The control leads: it must beat every variant, with a small loss (the variants' expected gain over it).
-    return comparisons.every((c) => 1 - c.probabilityToBeatControl >= confidence);
+    // The control leads: it must beat every variant, and choosing it must cost little against each.
+    return comparisons.every((c) => 1 - c.probabilityToBeatControl >= confidence && c.controlLoss < lossThreshold);
   }
   if (leader !== control) return !!leaderComparison?.significant;
-  return comparisons.length > 0 && comparisons.every((c) => c.significant);
+  return comparisons.every((c) => c.significant);
 }
 
 function recommend(
@@ -297,7 +378,7 @@ function recommend(
   if (r.winnerId) {
     const w = input.variants.find((v) => v.variantId === r.winnerId)!;
     out.push(
-      input.declaredWinnerId
+      r.status === 'WINNER_DECLARED'
         ? `${name(w)} is the declared winner: send it to the rest of the audience.`
         : `${name(w)} is the winner at ${pct(input.confidenceLevel, 0)} confidence: declare it and send it to the rest of the audience.`,
     );

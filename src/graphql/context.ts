@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
+import type { SqlPool } from '../db/pool';
+import { AnalyticsService } from '../analytics/analytics.service';
 import type { LiveService } from '../live/live.service';
 import type { IngestionPipeline } from '../tracking/ingestion';
 import type { AuthInfo } from '../workspaces/auth';
@@ -20,6 +22,8 @@ export interface AppDeps {
   ingestion: IngestionPipeline;
   live: LiveService;
   keyCache: ApiKeyCache;
+  /** Plain pg pool for set-based hot paths (ingestion, exports, rollups). */
+  sql: SqlPool;
 }
 
 /** Services bound to one request's unit of work and the caller's workspace. */
@@ -29,6 +33,7 @@ export interface Services {
   campaigns: CampaignService;
   recipients: RecipientService;
   experiments: ExperimentService;
+  analytics: AnalyticsService;
   templates: TemplateService;
 }
 
@@ -55,6 +60,7 @@ export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, 
       campaigns: new CampaignService(em, ws, deps.live),
       recipients: new RecipientService(em, ws),
       experiments: new ExperimentService(em, ws, deps.live),
+      analytics: new AnalyticsService(em, ws),
       templates: new TemplateService(em, ws),
     },
   };

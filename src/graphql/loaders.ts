@@ -8,6 +8,8 @@ import { Contact } from '../contacts/contact.entity';
 import { Variant } from '../campaigns/variant.entity';
 import { loadCounters, type CounterRow } from '../tracking/variant-stats';
 import { Winner } from '../experiments/winner.entity';
+import { AnalyticsService, type TimeSeriesArgs } from '../analytics/analytics.service';
+import type { SegmentPerformance, TimeBucket } from '../analytics/analytics.types';
 
 export interface Loaders {
   contactById: DataLoader<string, Contact | undefined>;
@@ -16,10 +18,31 @@ export interface Loaders {
   countersByVariantId: DataLoader<string, CounterRow | undefined>;
   winnerByCampaignId: DataLoader<string, Winner | undefined>;
   winnerHistoryByCampaignId: DataLoader<string, Winner[]>;
+  segmentsByCampaignId: DataLoader<string, SegmentPerformance[]>;
+  /** Time series with the same arguments share one loader (one query for a whole list). */
+  timeSeries(args: TimeSeriesArgs): DataLoader<string, TimeBucket[]>;
 }
 
 export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
+  const analytics = new AnalyticsService(em, workspaceId);
+  const series = new Map<string, DataLoader<string, TimeBucket[]>>();
   return {
+    segmentsByCampaignId: new DataLoader(async (ids) => {
+      const byCampaign = await analytics.segments(ids);
+      return ids.map((id) => byCampaign.get(id) ?? []);
+    }),
+    timeSeries(args) {
+      const key = JSON.stringify([args.interval, args.from?.toISOString() ?? null, args.to?.toISOString() ?? null]);
+      let loader = series.get(key);
+      if (!loader) {
+        loader = new DataLoader(async (ids) => {
+          const byCampaign = await analytics.timeSeries(ids, args);
+          return ids.map((id) => byCampaign.get(id) ?? []);
+        });
+        series.set(key, loader);
+      }
+      return loader;
+    },
     contactById: new DataLoader(async (ids) => {
       const rows = await em.find(Contact, { id: { $in: [...ids] }, workspaceId });
       const byId = new Map(rows.map((c) => [c.id, c]));

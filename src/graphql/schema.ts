@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
+import { AnalyticsResolver, CampaignAnalyticsResolver } from '../analytics/analytics.resolver';
 import { CampaignResolver } from '../campaigns/campaign.resolver';
 import { RecipientResolver } from '../campaigns/recipients.resolver';
 import { TemplateResolver } from '../campaigns/template.resolver';
@@ -13,7 +14,7 @@ import { WorkspaceResolver } from '../workspaces/workspace.resolver';
 import { authChecker, requireOperationScope } from './authorization';
 import { DateTime } from './scalars';
 
-export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, ExperimentResolver, WinnerResolver, LiveResolver] as const;
+export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, ExperimentResolver, WinnerResolver, CampaignAnalyticsResolver, AnalyticsResolver, LiveResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({

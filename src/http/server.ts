@@ -16,6 +16,7 @@ import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors'
 import { checkLimits } from '../graphql/limits';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
+import { registerExportRoute } from '../analytics/export';
 import { registerTrackingRoutes } from '../tracking/routes';
 import { registerWebhookRoutes } from '../tracking/webhooks/routes';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
@@ -91,6 +92,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   });
 
   registerTrackingRoutes(fastify, deps);
+  registerExportRoute(fastify, deps);
   await registerWebhookRoutes(fastify, deps);
 
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };

@@ -53,7 +53,8 @@ export interface CountedEvent {
   value: number | null;
 }
 
-export type Counts = Record<Fact, number> & { revenue: number };
+/** Unique facts, plus `messages` (every SENT, repeats included: cost is per message) and revenue. */
+export type Counts = Record<Fact, number> & { messages: number; revenue: number };
 
 export interface VariantDelta extends Counts {
   variantId: string;
@@ -79,7 +80,7 @@ export interface EngagementUpdate {
 
 export const recipientKey = (campaignId: string, contactId: string) => `${campaignId}|${contactId}`;
 
-const zeroCounts = (): Counts => ({ sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 });
+const zeroCounts = (): Counts => ({ messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 });
 
 export function hourOf(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
@@ -117,6 +118,10 @@ export function applyEvents(states: ReadonlyMap<string, RecipientState>, events:
     };
 
     v.events += 1;
+    if (e.type === EventType.SENT) {
+      v.messages += 1;
+      bucket().messages += 1;
+    }
     for (const fact of factOf(e.type, e.sentiment)) {
       const seen = state.first[fact];
       if (!seen) {

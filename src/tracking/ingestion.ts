@@ -257,12 +257,13 @@ export class IngestionPipeline {
          where a.campaign_id = x.campaign_id and a.contact_id = x.contact_id
        ),
        counters as (
-         insert into variant_counters (variant_id, campaign_id, workspace_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events)
-         select variant_id, campaign_id, workspace_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events
-         from jsonb_to_recordset($2::jsonb) as x(variant_id uuid, campaign_id uuid, workspace_id uuid,
+         insert into variant_counters (variant_id, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events)
+         select variant_id, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events
+         from jsonb_to_recordset($2::jsonb) as x(variant_id uuid, campaign_id uuid, workspace_id uuid, messages bigint,
               ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric, revenue_sq numeric, events bigint)
          order by variant_id
          on conflict (variant_id) do update set
+           messages = variant_counters.messages + excluded.messages,
            ${FACTS.map((f) => `${COUNTER_COLUMN[f]} = variant_counters.${COUNTER_COLUMN[f]} + excluded.${COUNTER_COLUMN[f]}`).join(', ')},
            revenue = variant_counters.revenue + excluded.revenue,
            revenue_sq = variant_counters.revenue_sq + excluded.revenue_sq,
@@ -270,12 +271,13 @@ export class IngestionPipeline {
            updated_at = now()
        ),
        hourly as (
-         insert into variant_hourly (variant_id, hour, campaign_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue)
-         select variant_id, hour, campaign_id, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue
-         from jsonb_to_recordset($3::jsonb) as x(variant_id uuid, hour timestamptz, campaign_id uuid,
+         insert into variant_hourly (variant_id, hour, campaign_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue)
+         select variant_id, hour, campaign_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue
+         from jsonb_to_recordset($3::jsonb) as x(variant_id uuid, hour timestamptz, campaign_id uuid, messages bigint,
               ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric)
          order by variant_id, hour
          on conflict (variant_id, hour) do update set
+           messages = variant_hourly.messages + excluded.messages,
            ${FACTS.map((f) => `${COUNTER_COLUMN[f]} = variant_hourly.${COUNTER_COLUMN[f]} + excluded.${COUNTER_COLUMN[f]}`).join(', ')},
            revenue = variant_hourly.revenue + excluded.revenue
        ),
@@ -302,6 +304,7 @@ export class IngestionPipeline {
             variant_id: v.variantId,
             campaign_id: v.campaignId,
             workspace_id: v.workspaceId,
+            messages: v.messages,
             ...Object.fromEntries(FACTS.map((f) => [COUNTER_COLUMN[f], v[f]])),
             revenue: v.revenue,
             revenue_sq: v.revenueSq,
@@ -313,6 +316,7 @@ export class IngestionPipeline {
             variant_id: h.variantId,
             hour: h.hour.toISOString(),
             campaign_id: h.campaignId,
+            messages: h.messages,
             ...Object.fromEntries(FACTS.map((f) => [COUNTER_COLUMN[f], h[f]])),
             revenue: h.revenue,
           })),

@@ -36,7 +36,7 @@ function event(contactId: string, type: EventType, occurredAt = T10, extra: { va
   return { campaignId: CAMPAIGN, contactId, type, occurredAt: at(occurredAt), value: extra.value ?? null, sentiment: extra.sentiment ?? null };
 }
 
-const zero: Counts = { sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 };
+const zero: Counts = { messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 };
 const counts = (c: Partial<Counts>): Counts => ({ ...zero, ...c });
 const countsOf = (row: Counts): Counts => {
   const out = { ...zero };
@@ -94,7 +94,7 @@ describe('hourOf', () => {
 
 describe('applyEvents: counting', () => {
   it.each<[EventType, SentimentValue | null, Partial<Counts>]>([
-    [EventType.SENT, null, { sent: 1 }],
+    [EventType.SENT, null, { sent: 1, messages: 1 }],
     [EventType.DELIVERED, null, { delivered: 1 }],
     [EventType.FAILED, null, { failed: 1 }],
     [EventType.OPENED, null, { opened: 1 }],
@@ -182,7 +182,8 @@ describe('applyEvents: counting', () => {
       event(K1, EventType.DELIVERED, T10),
     ]);
     expect(variants[0]!.events).toBe(4);
-    expect(countsOf(variants[0]!)).toEqual(counts({ delivered: 1 }));
+    // The repeated sends count as messages (cost) but not as new recipients sent.
+    expect(countsOf(variants[0]!)).toEqual(counts({ delivered: 1, messages: 2 }));
   });
 
   it('counts each recipient once per fact: two recipients, two sends each', () => {
@@ -300,7 +301,7 @@ describe('applyEvents: variants and hourly buckets', () => {
   it('counts each first fact in the hour of its own event', () => {
     const { hourly } = applyEvents(statesOf(recipient(K1)), [event(K1, EventType.SENT, '2024-03-05T08:05:00Z'), event(K1, EventType.DELIVERED, '2024-03-05T09:05:00Z')]);
     const byHour = new Map(hourly.map((h) => [h.hour.toISOString(), h]));
-    expect(countsOf(byHour.get('2024-03-05T08:00:00.000Z')!)).toEqual(counts({ sent: 1 }));
+    expect(countsOf(byHour.get('2024-03-05T08:00:00.000Z')!)).toEqual(counts({ sent: 1, messages: 1 }));
     expect(countsOf(byHour.get('2024-03-05T09:00:00.000Z')!)).toEqual(counts({ delivered: 1 }));
   });
 });

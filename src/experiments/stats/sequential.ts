@@ -63,15 +63,20 @@ export function sequentialDifferenceTest(
 ): SequentialResult {
   checkBinomial('control', controlSuccesses, controlTrials);
   checkBinomial('variant', variantSuccesses, variantTrials);
-  const rho = sequentialRho(alpha, tuning);
-  const uninformative: SequentialResult = { lower: 0, upper: 0, pValue: 1, significant: false };
-  if (controlTrials === 0 || variantTrials === 0) return uninformative;
+  if (controlTrials === 0 || variantTrials === 0) return { lower: 0, upper: 0, pValue: 1, significant: false };
   const pc = controlSuccesses / controlTrials;
   const pv = variantSuccesses / variantTrials;
   const se2 = (pc * (1 - pc)) / controlTrials + (pv * (1 - pv)) / variantTrials;
-  if (!(se2 > 0)) return uninformative;
-  const n = controlTrials + variantTrials;
-  const d = pv - pc;
+  return sequentialEstimateTest(pv - pc, se2, controlTrials + variantTrials, alpha, tuning);
+}
+
+/**
+ * The same confidence sequence for any difference estimate d with squared standard error se2 over
+ * n observations in total (e.g. a difference of mean revenue per recipient, with Welch's SE²).
+ */
+export function sequentialEstimateTest(d: number, se2: number, n: number, alpha: number, tuning: number = DEFAULT_SEQUENTIAL_TUNING): SequentialResult {
+  const rho = sequentialRho(alpha, tuning);
+  if (!(se2 > 0) || !(n > 0) || !Number.isFinite(d)) return { lower: 0, upper: 0, pValue: 1, significant: false };
   const nr2 = n * rho * rho;
   const s2 = se2 * n;
   const halfwidth = Math.sqrt(s2 * 2 * (nr2 + 1) * Math.log(Math.sqrt(nr2 + 1) / alpha)) / (n * rho);

@@ -1,0 +1,93 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Campaign } from '../campaigns/campaign.entity';
+import type { Context } from '../graphql/context';
+import {
+  CampaignRank,
+  CampaignStats,
+  CampaignSummary,
+  Cohort,
+  Funnel,
+  Interval,
+  Portfolio,
+  RankMetric,
+  RoiAnalysis,
+  SegmentPerformance,
+  TimeBucket,
+} from './analytics.types';
+import { campaignStats, roi, sumRows, type CampaignTotals } from './campaign-stats';
+import { funnel } from './funnel';
+
+/** A campaign's lifetime totals, from the request's loaders (shared with Variant.stats and analysis). */
+async function totalsOf(campaign: Campaign, ctx: Context): Promise<CampaignTotals> {
+  const variants = await ctx.loaders.variantsByCampaignId.load(campaign.id);
+  const rows = await ctx.loaders.countersByVariantId.loadMany(variants.map((v) => v.id));
+  return sumRows(rows.map((r) => (r instanceof Error ? undefined : r)));
+}
+
+@Resolver(() => Campaign)
+export class CampaignAnalyticsResolver {
+  @FieldResolver(() => CampaignStats)
+  async stats(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<CampaignStats> {
+    return campaignStats(await totalsOf(campaign, ctx), campaign);
+  }
+
+  @FieldResolver(() => RoiAnalysis)
+  async roi(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<RoiAnalysis> {
+    return roi(await totalsOf(campaign, ctx), campaign);
+  }
+
+  @FieldResolver(() => Funnel, { description: 'sent → delivered → clicked → replied → converted, for the campaign and per variant' })
+  async funnel(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<Funnel> {
+    const variants = await ctx.loaders.variantsByCampaignId.load(campaign.id);
+    const rows = await ctx.loaders.countersByVariantId.loadMany(variants.map((v) => v.id));
+    const perVariant = rows.map((r) => sumRows([r instanceof Error ? undefined : r]));
+    return {
+      steps: funnel(sumRows(rows.map((r) => (r instanceof Error ? undefined : r)))),
+      variants: variants.map((variant, i) => ({ variant, steps: funnel(perVariant[i]!) })),
+    };
+  }
+
+  @FieldResolver(() => [TimeBucket], { description: 'per variant, every bucket present (zeros included); default range: the last 48 h / 30 d / 12 w / 12 months' })
+  timeSeries(
+    @Root() campaign: Campaign,
+    @Arg('interval', () => Interval, { nullable: true, defaultValue: Interval.DAY }) interval: Interval | null,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Ctx() ctx: Context,
+  ): Promise<TimeBucket[]> {
+    return ctx.loaders.timeSeries({ interval: interval ?? Interval.DAY, from, to }).load(campaign.id);
+  }
+
+  @FieldResolver(() => [SegmentPerformance], { description: "by the recipients' contact segment" })
+  segments(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<SegmentPerformance[]> {
+    return ctx.loaders.segmentsByCampaignId.load(campaign.id);
+  }
+}
+
+@Resolver()
+export class AnalyticsResolver {
+  @Query(() => Portfolio, { description: 'campaigns created or active in the last `days` days, with their activity in that window' })
+  portfolio(@Arg('days', () => Int, { nullable: true, defaultValue: 30 }) days: number | null, @Ctx() ctx: Context): Promise<Portfolio> {
+    return ctx.services.analytics.portfolio(days ?? 30);
+  }
+
+  @Query(() => [CampaignRank], { description: 'best first, over the last `days` days; campaigns where the metric is undefined are left out' })
+  topCampaigns(
+    @Arg('metric', () => RankMetric) metric: RankMetric,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 10 }) limit: number | null,
+    @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) days: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<CampaignRank[]> {
+    return ctx.services.analytics.topCampaigns(metric, limit ?? 10, days ?? 30);
+  }
+
+  @Query(() => [CampaignSummary], { description: 'lifetime stats and ROI, in the order asked' })
+  compareCampaigns(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: Context): Promise<CampaignSummary[]> {
+    return ctx.services.analytics.compare(ids);
+  }
+
+  @Query(() => [Cohort], { description: 'contacts by the week of their first campaign message, and their conversion in the weeks after' })
+  cohorts(@Arg('weeks', () => Int, { nullable: true, defaultValue: 8 }) weeks: number | null, @Ctx() ctx: Context): Promise<Cohort[]> {
+    return ctx.services.analytics.cohorts(weeks ?? 8);
+  }
+}
