@@ -1,0 +1,276 @@
+/**
+ * Dashboard benchmark: the campaign list a dashboard renders — `campaigns(first: 50)` with every
+ * variant's stats, the campaign's stats, experiment analysis, ROI and winner — over 200 running
+ * A/B tests × 4 variants with realistic counters, at 50 concurrent clients (autocannon in a child
+ * process, so the load generator does not share the server's event loop). Beside it, in the same
+ * run, a bare fastify endpoint returning the same JSON response, so the figures read as a ratio.
+ * Also prints the SQL statements one request costs (for first: 5 and first: 50: it must not grow
+ * with the page size) and checks that the responses carry no GraphQL errors.
+ * Run: npm run compile && node dist/bench/dashboard.js   (or `npm run bench`)
+ *      BENCH_DURATION=<seconds> (default 10), BENCH_CONNECTIONS=<n> (default 50)
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import Fastify from 'fastify';
+import { header, startBenchApp, type BenchEnv } from './support';
+
+const run = promisify(execFile);
+const COMMAND = 'node dist/bench/dashboard.js';
+const CAMPAIGNS = 200;
+const VARIANTS = 4;
+const PAGE = 50;
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const TARGET_P99_MS = 50;
+
+const dashboardQuery = (first: number) => `query Dashboard {
+  campaigns(first: ${first}) {
+    nodes {
+      id
+      name
+      status
+      variants {
+        key
+        stats { variantId assigned sent delivered clicked converted revenue conversionRate clickRate }
+      }
+      stats { recipients sent delivered converted revenue cost conversionRate }
+      analysis {
+        status
+        pValue
+        significant
+        noWinnerReason
+        leader { key }
+        comparisons { variant { key } relativeLift adjustedPValue probabilityToBeatControl }
+        recommendations
+      }
+      roi { cost revenue profit roas roiPercent costPerConversion }
+      winner { variant { key } }
+    }
+  }
+}`;
+
+const EXPERIMENT = {
+  primaryMetric: 'CONVERSION',
+  method: 'SEQUENTIAL',
+  confidenceLevel: 0.95,
+  minSampleSize: 30,
+  autoSelectWinner: false,
+  testAudiencePercent: 100,
+  minimumDetectableEffect: null,
+};
+
+interface Result {
+  requests: number;
+  non2xx: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  bytesPerRequest: number;
+}
+
+async function autocannon(url: string, body: string, connections: number, headers: Record<string, string>, durationS = DURATION_S): Promise<Result> {
+  const args = [require.resolve('autocannon/autocannon.js'), '--json', '-c', String(connections), '-d', String(durationS), '-m', 'POST', '-b', body];
+  for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...headers })) args.push('-H', `${k}=${v}`);
+  args.push(url);
+  const { stdout } = await run(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+  const r = JSON.parse(stdout) as {
+    latency: { p50: number; p99: number };
+    throughput: { total: number };
+    non2xx: number;
+    errors: number;
+    timeouts: number;
+    '2xx': number;
+  };
+  return {
+    requests: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    rps: r['2xx'] / durationS,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    bytesPerRequest: r['2xx'] + r.non2xx > 0 ? r.throughput.total / (r['2xx'] + r.non2xx) : 0,
+  };
+}
+
+interface DashboardData {
+  campaigns: { nodes: { analysis: unknown; variants: unknown[]; winner: unknown }[] };
+}
+
+async function post(env: BenchEnv, query: string): Promise<{ status: number; text: string; json: { data?: DashboardData; errors?: { message: string; extensions?: { reason?: string } }[] } }> {
+  const res = await fetch(`${env.t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${env.t.adminKey}` },
+    body: JSON.stringify({ query }),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) };
+}
+
+/**
+ * Starts the app; when the server's complexity limit refuses the dashboard query, starts it
+ * again with a limit that admits it (said so in the output).
+ */
+async function startApp(): Promise<BenchEnv> {
+  const base = { LOG_LEVEL: 'warn' };
+  const env = await startBenchApp(base);
+  const r = await post(env, dashboardQuery(PAGE));
+  const refused = r.json.errors?.find((e) => e.extensions?.reason === 'QUERY_TOO_COMPLEX');
+  if (!refused) return env;
+  const cost = Number(/cost (\d+)/.exec(refused.message)?.[1]);
+  if (!Number.isFinite(cost)) throw new Error(`dashboard query refused: ${refused.message}`);
+  await env.close();
+  console.log(`   note: the query costs ${cost}, above the default GRAPHQL_MAX_COMPLEXITY; running with GRAPHQL_MAX_COMPLEXITY=${cost}`);
+  return startBenchApp({ ...base, GRAPHQL_MAX_COMPLEXITY: String(cost) });
+}
+
+/** 200 running A/B tests × 4 variants with counters, and a current winner for every fifth campaign. */
+async function seed(env: BenchEnv, workspaceId: string): Promise<void> {
+  const db = env.t.app.orm.em.fork().getConnection();
+  // created_at one minute apart: the listing's keyset order is the creation order.
+  await db.execute(
+    `insert into campaigns (id, workspace_id, name, description, channel, type, status, experiment, offer_amount, cost_per_message, salt, created_at, updated_at, started_at)
+     select gen_random_uuid(), ?, 'Dashboard bench ' || g, 'seeded by bench/dashboard', 'SMS', 'AB_TEST', 'RUNNING', ?::jsonb,
+            case when g % 2 = 0 then 5 end, 0.0079, substr(md5('salt' || g), 1, 16),
+            now() - g * interval '1 minute', now() - g * interval '1 minute', now() - g * interval '1 minute' + interval '10 seconds'
+     from generate_series(1, ?) g`,
+    [workspaceId, JSON.stringify(EXPERIMENT), CAMPAIGNS],
+  );
+  await db.execute(
+    `insert into variants (id, workspace_id, campaign_id, key, name, template, weight, is_control, position)
+     select gen_random_uuid(), c.workspace_id, c.id, chr(65 + p), 'Variant ' || chr(65 + p),
+            'Hi {{firstName}}, ' || (array['10 % off today', 'free delivery this week', 'your code: SAVE5', 'last chance: 15 % off'])[p + 1] || ' {{link}}',
+            100.0 / ?, p = 0, p
+     from campaigns c cross join generate_series(0, ? - 1) p
+     where c.workspace_id = ?`,
+    [VARIANTS, VARIANTS, workspaceId],
+  );
+  // Per campaign: an audience of 2,000–20,000 per variant and a base conversion rate of 2–3.5 %;
+  // per variant: sent within multinomial noise of the even split (no sample-ratio mismatch), a
+  // conversion rate within −0.3 / +0.7 percentage points of the base (so some tests are
+  // significant, some not), and each conversion worth 40 ± noise.
+  await db.execute(
+    `with c as materialized (
+       select id, workspace_id, 2000 + floor(random() * 18000) as n, 0.02 + random() * 0.015 as base_rate
+       from campaigns where workspace_id = ?
+     ), v as materialized (
+       select v.id, v.campaign_id, v.workspace_id,
+              greatest(round(c.n + (random() - 0.5) * 2 * sqrt(c.n)), 1)::bigint as sent,
+              least(greatest(c.base_rate + case when v.position = 0 then 0 else (random() - 0.3) * 0.01 end, 0.02), 0.04) as conv_rate,
+              random() as r1, random() as r2, random() as r3, random() as r4, random() as r5, random() as r6
+       from variants v join c on c.id = v.campaign_id
+     ), k as materialized (
+       select v.*,
+              round(v.sent * (0.965 + 0.01 * r1))::bigint as delivered,
+              round(v.sent * (0.07 + 0.02 * r2))::bigint as clicked,
+              round(v.sent * (0.025 + 0.01 * r3))::bigint as replied,
+              round(v.sent * (0.008 + 0.004 * r3))::bigint as positive_replies,
+              round(v.sent * conv_rate)::bigint as converted,
+              round(v.sent * (0.004 + 0.002 * r4))::bigint as opted_out
+       from v
+     ), m as materialized (
+       select k.*, round((k.converted * 40 * (0.9 + 0.2 * r5))::numeric, 2) as revenue from k
+     )
+     insert into variant_counters (variant_id, campaign_id, workspace_id, assigned, sent, delivered, failed, opened, clicked, replied,
+                                   positive_replies, converted, opted_out, revenue, revenue_sq, events, messages, updated_at)
+     select id, campaign_id, workspace_id, sent + floor(sent * 0.005 * r6)::bigint, sent, delivered, sent - delivered, 0, clicked, replied,
+            positive_replies, converted, opted_out, revenue,
+            -- per-conversion values of 40 ± ~15: Σx² = (Σx)² / n × (1 + cv²)
+            case when converted > 0 then round(revenue * revenue / converted * 1.14, 8) else 0 end,
+            sent + delivered + (sent - delivered) + round(clicked * 1.3)::bigint + replied + converted + opted_out, sent, now()
+     from m`,
+    [workspaceId],
+  );
+  // A manual winner (the best converting variant) for every fifth campaign.
+  await db.execute(
+    `insert into winners (id, workspace_id, campaign_id, variant_id, source, confidence_level, reason, decided_at)
+     select gen_random_uuid(), c.workspace_id, c.id, best.variant_id, 'MANUAL', null, 'bench: chosen by the marketing team', now()
+     from (select id, workspace_id, row_number() over (order by created_at) as rn from campaigns where workspace_id = ?) c
+     cross join lateral (
+       select vc.variant_id from variant_counters vc where vc.campaign_id = c.id order by vc.converted::float8 / vc.sent desc limit 1
+     ) best
+     where c.rn % 5 = 0`,
+    [workspaceId],
+  );
+  await db.execute('analyze campaigns, variants, variant_counters, winners');
+}
+
+async function sqlPerRequest(env: BenchEnv, first: number): Promise<number> {
+  const before = await env.t.metric('splitcast_db_queries_total');
+  const r = await post(env, dashboardQuery(first));
+  const after = await env.t.metric('splitcast_db_queries_total');
+  if (r.status !== 200 || r.json.errors) throw new Error(`dashboard query (first: ${first}) failed: ${r.text.slice(0, 500)}`);
+  return after - before;
+}
+
+export async function main(): Promise<void> {
+  header(`dashboard: campaigns(first: ${PAGE}) with variants' stats, stats, analysis, roi, winner; ${CAMPAIGNS} campaigns × ${VARIANTS} variants; ${CONNECTIONS} connections, ${DURATION_S} s`, COMMAND);
+  const env = await startApp();
+  const { t } = env;
+  let bare: ReturnType<typeof Fastify> | undefined;
+  try {
+    const viewer = await t.raw<{ viewer: { workspace: { id: string } } }>('{ viewer { workspace { id } } }');
+    if (!viewer.data) throw new Error(`viewer: ${JSON.stringify(viewer.errors)}`);
+    const workspaceId = viewer.data.viewer.workspace.id;
+    const seedStart = Date.now();
+    await seed(env, workspaceId);
+    const seedMs = Date.now() - seedStart;
+
+    // Check the data set through the API: 200 campaigns, each with its 4 variants and an analysis.
+    const all = await post(env, dashboardQuery(CAMPAIGNS));
+    if (all.status !== 200 || all.json.errors || !all.json.data) throw new Error(`dashboard query (first: ${CAMPAIGNS}) failed: ${all.text.slice(0, 500)}`);
+    const nodes = all.json.data.campaigns.nodes;
+    const analysed = nodes.filter((n) => n.analysis !== null && n.variants.length === VARIANTS).length;
+    const winners = nodes.filter((n) => n.winner !== null).length;
+    console.log(`   seeded in ${seedMs} ms: ${nodes.length} campaigns returned, ${analysed} with ${VARIANTS} variants and an analysis, ${winners} with a winner`);
+    if (nodes.length !== CAMPAIGNS || analysed !== CAMPAIGNS) throw new Error('seeding check failed');
+
+    // Warm-up (JIT, connection pool, prepared plans) before anything is measured.
+    for (let i = 0; i < 20; i++) await post(env, dashboardQuery(PAGE));
+
+    const sql5 = await sqlPerRequest(env, 5);
+    const sql50 = await sqlPerRequest(env, PAGE);
+    console.log(`   SQL statements per request: ${sql5} for first: 5, ${sql50} for first: ${PAGE} (expected ≤ 8, independent of the page size)`);
+
+    // The bare endpoint answers with the dashboard's own response, serialized per request.
+    const sample = await post(env, dashboardQuery(PAGE));
+    if (sample.status !== 200 || sample.json.errors) throw new Error(`dashboard query failed: ${sample.text.slice(0, 500)}`);
+    const fixed = sample.json as object;
+    bare = Fastify({ logger: false });
+    bare.post('/bare', async () => fixed);
+    const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+    console.log(`   response: ${(Buffer.byteLength(sample.text) / 1024).toFixed(1)} KiB for ${PAGE} campaigns`);
+
+    const body = JSON.stringify({ query: dashboardQuery(PAGE) });
+    const b = await autocannon(`${bareUrl}/bare`, body, CONNECTIONS, {});
+    const d = await autocannon(`${t.url}/graphql`, body, CONNECTIONS, { authorization: `Bearer ${t.adminKey}` });
+
+    const after = await post(env, dashboardQuery(PAGE));
+    const errorFree = after.status === 200 && !after.json.errors && after.json.data?.campaigns.nodes.length === PAGE;
+
+    const fmt = (r: Result) =>
+      `${Math.round(r.rps).toLocaleString('en-US').padStart(10)} | ${String(r.p50).padStart(7)} | ${String(r.p99).padStart(7)} | ${(r.bytesPerRequest / 1024).toFixed(1).padStart(9)}`;
+    console.log('   endpoint                 |      req/s | p50 ms  | p99 ms  | KiB/resp');
+    console.log(`   bare fastify (same JSON) | ${fmt(b)}`);
+    console.log(`   /graphql dashboard       | ${fmt(d)}`);
+    console.log(`   ratio dashboard / bare: req/s ${(d.rps / b.rps).toFixed(3)}, p99 ×${(d.p99 / Math.max(b.p99, 1)).toFixed(1)}`);
+    console.log(`   target: p99 < ${TARGET_P99_MS} ms — ${d.p99 < TARGET_P99_MS ? 'met' : 'NOT met'} (p99 ${d.p99} ms)`);
+    const problems = [
+      d.non2xx + b.non2xx > 0 ? `non-2xx: dashboard ${d.non2xx}, bare ${b.non2xx}` : '',
+      d.errors + b.errors > 0 ? `connection errors/timeouts: dashboard ${d.errors}, bare ${b.errors}` : '',
+      errorFree ? '' : `GraphQL errors after the run: ${after.text.slice(0, 300)}`,
+    ].filter(Boolean);
+    console.log(`   check: ${problems.length ? problems.join('; ') : `${d.requests.toLocaleString('en-US')} dashboard responses 2xx, no GraphQL errors`}`);
+    if (problems.length) process.exitCode = 1;
+  } finally {
+    await bare?.close();
+    await env.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
