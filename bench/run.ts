@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark in turn; each prints the command that runs it alone. */
 import { main as analysis } from './analysis';
 import { main as assign } from './assign';
+import { main as dashboard } from './dashboard';
 import { main as ingest } from './ingest';
 
 async function run(): Promise<void> {
@@ -8,6 +9,7 @@ async function run(): Promise<void> {
   await assign();
   await ingest();
   await analysis();
+  await dashboard();
 }
 
 run().catch((e) => {

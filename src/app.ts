@@ -13,7 +13,9 @@ import { initOrm, migrate, type Orm } from './db/orm';
 import { SqlPool } from './db/pool';
 import { createHttpServer, type HttpServer } from './http/server';
 import { createMetrics, type Metrics } from './metrics';
+import { rollupHourly } from './analytics/rollup';
 import { AutoWinner } from './experiments/auto-winner';
+import { startScheduler, type Scheduler } from './jobs/scheduler';
 import { createSchema } from './graphql/schema';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
@@ -28,6 +30,8 @@ export interface App {
   ingestion: IngestionPipeline;
   retries: WebhookRetries;
   sql: SqlPool;
+  /** Present on instances with jobs on. */
+  scheduler?: Scheduler;
   http: HttpServer;
   metrics: Metrics;
   logger: Logger;
@@ -85,9 +89,14 @@ export async function createApp(config: Config): Promise<App> {
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     const autoWinner = new AutoWinner(orm, live, logger);
+    let scheduler: Scheduler | undefined;
     if (config.jobs) {
       retries.start();
       autoWinner.start();
+      scheduler = await startScheduler(databaseUrl, logger, [
+        { name: 'analytics: nightly rollup', cron: '0 2 * * *', timezone: 'UTC', run: () => rollupHourly(sqlPool, logger) },
+      ]);
+      cleanups.push(() => scheduler!.stop());
     }
     cleanups.push(() => retries.stop());
     cleanups.push(async () => autoWinner.stop());
@@ -105,6 +114,7 @@ export async function createApp(config: Config): Promise<App> {
       ingestion,
       retries,
       sql: sqlPool,
+      scheduler,
       http,
       metrics,
       logger,

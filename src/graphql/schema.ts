@@ -11,7 +11,7 @@ import { ExperimentResolver, WinnerResolver } from '../experiments/experiment.re
 import { LiveResolver } from '../live/live.resolver';
 import { TrackingResolver } from '../tracking/tracking.resolver';
 import { WorkspaceResolver } from '../workspaces/workspace.resolver';
-import { authChecker, requireOperationScope } from './authorization';
+import { authChecker } from './authorization';
 import { DateTime } from './scalars';
 
 export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, ExperimentResolver, WinnerResolver, CampaignAnalyticsResolver, AnalyticsResolver, LiveResolver] as const;
@@ -21,7 +21,6 @@ export function createSchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     scalarsMap: [{ type: Date, scalar: DateTime }],
     authChecker,
-    globalMiddlewares: [requireOperationScope],
     validate: false,
     // type-graphql insists on a PubSub; our subscriptions bring their own `subscribe` (src/live).
     pubSub: createPubSub(),

@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { DomainError, HTTP_STATUS } from '../errors';
 import { pendingMigrations } from '../db/orm';
@@ -14,6 +15,7 @@ import type { Metrics } from '../metrics';
 import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors';
 import { checkLimits } from '../graphql/limits';
+import { operationScopeError } from '../graphql/authorization';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
 import { registerExportRoute } from '../analytics/export';
@@ -99,9 +101,12 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const limitsPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operationName }) {
+        async didResolveOperation({ document, request, operationName, operation, contextValue }) {
+          // Refused before execution: answer with the matching HTTP status, not Apollo's default 500.
+          const denied = operation && operationScopeError(contextValue.auth.scopes, operation.operation);
+          if (denied) throw withStatus(toGraphQLError(denied), 403);
           const error = checkLimits(schema, document, request.variables, operationName, limits);
-          if (error) throw error;
+          if (error) throw withStatus(error, 400);
         },
         async didEncounterErrors({ errors, contextValue }) {
           for (const err of errors) {
@@ -117,7 +122,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     formatError: (formatted, error) => formatError(formatted, error, config.development),
     includeStacktraceInErrorResponses: config.development,
     introspection: true,
-    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin],
+    // Cache-control hints are unused here, and the plugin wraps every field of every response.
+    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin, ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 
@@ -132,9 +138,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
           return createContext(deps, auth, request.id, em);
         } catch (e) {
           if (!(e instanceof DomainError)) throw e;
-          const error = toGraphQLError(e);
-          (error.extensions as Record<string, unknown>).http = { status: HTTP_STATUS[e.code] };
-          throw error;
+          throw withStatus(toGraphQLError(e), HTTP_STATUS[e.code]);
         }
       },
     }),
@@ -156,4 +160,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
       await fastify.close();
     },
   };
+}
+
+/** Apollo reads the HTTP status of an error raised before execution from extensions.http. */
+function withStatus(error: GraphQLError, status: number): GraphQLError {
+  (error.extensions as Record<string, unknown>).http = { status };
+  return error;
 }

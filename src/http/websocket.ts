@@ -6,12 +6,13 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
-import { parse } from 'graphql';
+import { getOperationAST, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { createContext, type AppDeps } from '../graphql/context';
-import { formatError } from '../graphql/errors';
+import { operationScopeError } from '../graphql/authorization';
+import { formatError, toGraphQLError } from '../graphql/errors';
 import type { AuthInfo } from '../workspaces/auth';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
@@ -44,13 +45,16 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         }
       },
       context: (ctx) => createContext(deps, ctx.extra.auth!, randomUUID()),
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
         let document: DocumentNode;
         try {
           document = parse(payload.query);
         } catch {
           return; // graphql-ws reports the syntax error
         }
+        const operation = getOperationAST(document, payload.operationName);
+        const denied = operation && operationScopeError(ctx.extra.auth!.scopes, operation.operation);
+        if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
         if (error) return [error];
       },

@@ -159,22 +159,29 @@ export class LiveService {
     const state = this.throttle.get(campaignId) ?? { last: 0 };
     this.throttle.set(campaignId, state);
     if (state.timer) return; // a send is pending; it will read the latest counters
-    const wait = Math.max(0, state.last + this.coalesceMs - Date.now());
-    state.timer = setTimeout(() => {
+    const fire = () => {
+      const now = Date.now();
+      // Timers and the wall clock can disagree by a millisecond: never send early.
+      if (now - state.last < this.coalesceMs) {
+        state.timer = setTimeout(fire, state.last + this.coalesceMs - now);
+        return;
+      }
       state.timer = undefined;
-      state.last = Date.now();
-      void this.emitStats(campaignId);
-    }, wait);
+      state.last = now;
+      void this.emitStats(campaignId, new Date(now));
+    };
+    state.timer = setTimeout(fire, Math.max(0, state.last + this.coalesceMs - Date.now()));
   }
 
-  private async emitStats(campaignId: string): Promise<void> {
+  private async emitStats(campaignId: string, at: Date): Promise<void> {
     const listeners = this.statsListeners.get(campaignId);
     if (!listeners?.size) {
       this.throttle.delete(campaignId);
       return;
     }
     try {
-      const update = await this.readStats(this.orm.em.fork(), campaignId);
+      // `at` is the emission time: consecutive updates of a campaign are at least coalesceMs apart.
+      const update = await this.readStats(this.orm.em.fork(), campaignId, at);
       for (const l of listeners) l(update);
     } catch (err) {
       this.logger.error({ err, campaignId }, 'could not read live stats');
@@ -182,14 +189,13 @@ export class LiveService {
   }
 
   /** Stats and analysis of a campaign, from its counters (O(variants)). */
-  async readStats(em: EntityManager, campaignId: string): Promise<StatsUpdate> {
+  async readStats(em: EntityManager, campaignId: string, at = new Date()): Promise<StatsUpdate> {
     const [campaign, variants, winner] = await Promise.all([
       em.findOneOrFail(Campaign, { id: campaignId }),
       em.find(Variant, { campaignId }, { orderBy: { position: 'asc' } }),
       em.findOne(Winner, { campaignId, supersededAt: null }),
     ]);
     const counters = await loadCounters(em, variants.map((v) => v.id));
-    const at = new Date();
     return {
       campaignId,
       variants: variants.map((v) => toVariantStats(v.id, counters.get(v.id), at)),

@@ -70,6 +70,7 @@ describe('request protection', () => {
     const before = await t.metric('splitcast_db_queries_total');
     const deep = await t.raw('{ optOutLog { nodes { contact { id } } } }');
     expect(errorOf(deep)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' });
+    expect(deep.status).toBe(400);
     const viaFragment = await t.raw('fragment E on OptOutEntry { contact { id } } { optOutLog { nodes { ...E } } }');
     expect(errorOf(viaFragment)?.reason).toBe('QUERY_TOO_COMPLEX');
     // Refused before execution: no statement ran (the key itself comes from the cache).

@@ -38,7 +38,9 @@ describe('viewer and API keys', () => {
   it('enforces scopes: READ cannot mutate, WRITE cannot administer', async () => {
     const read = (await t.ok(CreateApiKeyDocument, { name: 'r', scopes: ['READ'] })).createApiKey.secret;
     const write = (await t.ok(CreateApiKeyDocument, { name: 'w', scopes: ['WRITE'] })).createApiKey.secret;
-    expect(errorOf(await t.gql(CreateCampaignDocument, { input: campaignInput }, read))?.code).toBe('FORBIDDEN');
+    const refused = await t.gql(CreateCampaignDocument, { input: campaignInput }, read);
+    expect(errorOf(refused)?.code).toBe('FORBIDDEN');
+    expect(refused.status).toBe(403);
     expect((await t.gql(CreateCampaignDocument, { input: campaignInput }, write)).errors).toBeUndefined();
     expect((await t.gql(ViewerDocument, {}, write)).errors).toBeUndefined(); // WRITE includes READ
     expect(errorOf(await t.gql(CreateApiKeyDocument, { name: 'x', scopes: ['ADMIN'] }, write))?.code).toBe('FORBIDDEN');

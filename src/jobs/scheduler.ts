@@ -1,0 +1,59 @@
+/**
+ * The job scheduler: Agenda 6 on the application's PostgreSQL (table `agenda_jobs`). Jobs survive
+ * restarts and, with several instances, each run happens once (Agenda locks the job row).
+ * agenda and its backend are ESM-only, so they are loaded here with a dynamic import and nowhere
+ * else. Agenda gets its own pg pool with an error handler: an idle connection dropping during
+ * shutdown must not crash the process (see STACK.md).
+ */
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+
+export interface JobDefinition {
+  name: string;
+  /** Cron expression and IANA zone, e.g. `0 2 * * *` in `UTC`. */
+  cron: string;
+  timezone: string;
+  run(): Promise<unknown>;
+}
+
+export interface Scheduler {
+  /** Runs a job now (as the schedule would) and waits for it. */
+  runNow(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startScheduler(databaseUrl: string, logger: Logger, jobs: readonly JobDefinition[]): Promise<Scheduler> {
+  // One after the other: Jest's ESM loader (tests run the app in-process) fails on parallel imports.
+  const { Agenda } = await import('agenda');
+  const { PostgresBackend } = await import('@agendajs/postgres-backend');
+  const pool = new Pool({ connectionString: databaseUrl, max: 3 });
+  pool.on('error', (err) => logger.warn({ err }, 'scheduler database connection lost'));
+  const agenda = new Agenda({ backend: new PostgresBackend({ pool }), processEvery: '30 seconds' });
+  agenda.on('error', (err: unknown) => logger.error({ err }, 'scheduler error'));
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  for (const job of jobs) {
+    agenda.define(job.name, async () => {
+      const started = Date.now();
+      try {
+        const result = await job.run();
+        logger.info({ job: job.name, ms: Date.now() - started, result }, 'job done');
+      } catch (err) {
+        logger.error({ err, job: job.name }, 'job failed');
+        throw err;
+      }
+    });
+  }
+  await agenda.start();
+  for (const job of jobs) await agenda.every(job.cron, job.name, undefined, { timezone: job.timezone, skipImmediate: true });
+  return {
+    async runNow(name) {
+      const job = byName.get(name);
+      if (!job) throw new Error(`no job ${name}`);
+      await job.run();
+    },
+    async stop() {
+      await agenda.stop();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { startTestApp, type TestApp } from '../helpers/harness';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ JOBS: 'on' });
+});
+afterAll(() => t.close());
+
+it('schedules the nightly rollup at 02:00 UTC in the database, once, across restarts', async () => {
+  const jobs = async () =>
+    t.app.orm.em.fork().getConnection().execute<{ name: string; next_run_at: string; repeat_interval: string }[]>(
+      `select name, next_run_at, repeat_interval from agenda_jobs where name = 'analytics: nightly rollup'`,
+    );
+  const [job] = await jobs();
+  expect(job!.repeat_interval).toBe('0 2 * * *');
+  const next = new Date(job!.next_run_at);
+  expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([2, 0]);
+  expect(next.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
+  await t.restart();
+  expect(await jobs()).toHaveLength(1);
+});
+
+it('runs the rollup job on demand', async () => {
+  await expect(t.app.scheduler!.runNow('analytics: nightly rollup')).resolves.toBeUndefined();
+});
+
+it('starts no scheduler with JOBS=off', async () => {
+  const off = await startTestApp({ JOBS: 'off' });
+  try {
+    expect(off.app.scheduler).toBeUndefined();
+  } finally {
+    await off.close();
+  }
+});
