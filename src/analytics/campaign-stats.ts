@@ -3,6 +3,7 @@
  * when the campaign has an offer, its amount per conversion; ratios are null instead of a
  * division by zero.
  */
+import { COUNTER_COLUMN } from '../tracking/engagement';
 import type { CounterRow } from '../tracking/variant-stats';
 
 export interface CampaignTotals {
@@ -42,20 +43,7 @@ export interface Pricing {
   offerAmount?: number | null;
 }
 
-const COLUMNS: Record<keyof CampaignTotals, string> = {
-  recipients: 'assigned',
-  messages: 'messages',
-  sent: 'sent',
-  delivered: 'delivered',
-  failed: 'failed',
-  opened: 'opened',
-  clicked: 'clicked',
-  replied: 'replied',
-  positiveReplies: 'positive_replies',
-  converted: 'converted',
-  optedOut: 'opted_out',
-  revenue: 'revenue',
-};
+const COLUMNS: Record<keyof CampaignTotals, string> = { ...COUNTER_COLUMN, recipients: 'assigned', messages: 'messages', revenue: 'revenue' };
 
 export function emptyTotals(): CampaignTotals {
   return { recipients: 0, messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 };

@@ -6,9 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { Sql, SqlPool } from '../db/pool';
+import { COUNTER_COLUMN } from '../tracking/engagement';
 
 export const ROLLUP_AFTER_DAYS = 35;
-const COUNTS = ['messages', 'sent', 'delivered', 'failed', 'opened', 'clicked', 'replied', 'positive_replies', 'converted', 'opted_out', 'revenue'];
+const COUNTS = ['messages', ...Object.values(COUNTER_COLUMN), 'revenue'];
 
 export async function rollupHourly(db: SqlPool, logger: Logger, now = new Date(), afterDays = ROLLUP_AFTER_DAYS): Promise<{ workspaces: number; hours: number }> {
   const workspaces = await db.transaction((sql) => sql.query<{ id: string; timezone: string }>('select id, timezone from workspaces'));

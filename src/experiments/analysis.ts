@@ -2,6 +2,7 @@
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignType } from '../campaigns/enums';
 import type { Variant } from '../campaigns/variant.entity';
+import { COUNTER_COLUMN } from '../tracking/engagement';
 import type { CounterRow } from '../tracking/variant-stats';
 import type { ExperimentAnalysis } from './analysis.types';
 import { analyze, type EngineResult } from './engine';
@@ -10,13 +11,13 @@ import type { Winner } from './winner.entity';
 
 /** The counter that holds each metric's unique successes. */
 const METRIC_COLUMN: Record<Metric, string> = {
-  [Metric.DELIVERY]: 'delivered',
-  [Metric.CLICK]: 'clicked',
-  [Metric.REPLY]: 'replied',
-  [Metric.POSITIVE_REPLY]: 'positive_replies',
-  [Metric.CONVERSION]: 'converted',
-  [Metric.REVENUE]: 'converted',
-  [Metric.OPT_OUT]: 'opted_out',
+  [Metric.DELIVERY]: COUNTER_COLUMN.delivered,
+  [Metric.CLICK]: COUNTER_COLUMN.clicked,
+  [Metric.REPLY]: COUNTER_COLUMN.replied,
+  [Metric.POSITIVE_REPLY]: COUNTER_COLUMN.positiveReplies,
+  [Metric.CONVERSION]: COUNTER_COLUMN.converted,
+  [Metric.REVENUE]: COUNTER_COLUMN.converted,
+  [Metric.OPT_OUT]: COUNTER_COLUMN.optedOut,
 };
 
 export interface AnalysisWithDecision {

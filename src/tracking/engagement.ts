@@ -11,6 +11,19 @@ import type { SentimentValue } from './event-input';
 export const FACTS = ['sent', 'delivered', 'failed', 'opened', 'clicked', 'replied', 'positiveReplies', 'converted', 'optedOut'] as const;
 export type Fact = (typeof FACTS)[number];
 
+/** The counter column (variant_counters, variant_hourly, variant_daily) of each fact. */
+export const COUNTER_COLUMN: Record<Fact, string> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  failed: 'failed',
+  opened: 'opened',
+  clicked: 'clicked',
+  replied: 'replied',
+  positiveReplies: 'positive_replies',
+  converted: 'converted',
+  optedOut: 'opted_out',
+};
+
 export function factOf(type: EventType, sentiment: SentimentValue | null): Fact[] {
   switch (type) {
     case EventType.SENT:

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { Sql, SqlPool } from '../db/pool';
 import { LIVE_CHANNEL, type LiveMessage } from '../live/messages';
-import { applyEvents, FACTS, recipientKey, type Fact, type RecipientState } from './engagement';
+import { applyEvents, COUNTER_COLUMN, FACTS, recipientKey, type Fact, type RecipientState } from './engagement';
 import { EventType } from './event-type';
 import type { EventRejection, NormalizedEvent } from './event-input';
 
@@ -41,18 +41,6 @@ const FACT_COLUMN: Record<Fact, string> = {
   positiveReplies: 'positive_reply_at',
   converted: 'converted_at',
   optedOut: 'opted_out_at',
-};
-/** Counter columns, per fact. */
-const COUNTER_COLUMN: Record<Fact, string> = {
-  sent: 'sent',
-  delivered: 'delivered',
-  failed: 'failed',
-  opened: 'opened',
-  clicked: 'clicked',
-  replied: 'replied',
-  positiveReplies: 'positive_replies',
-  converted: 'converted',
-  optedOut: 'opted_out',
 };
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure
 
