@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
 import { Variant } from '../campaigns/variant.entity';
+import { EngagementStats } from '../tracking/variant-stats';
 
 export enum Interval {
   HOUR = 'HOUR',
@@ -18,58 +19,16 @@ export enum RankMetric {
 registerEnumType(Interval, { name: 'Interval', description: 'calendar buckets in the workspace time zone (HOUR: absolute hours)' });
 registerEnumType(RankMetric, { name: 'RankMetric' });
 
-@ObjectType()
-export class CampaignStats {
+@ObjectType({ implements: EngagementStats })
+export class CampaignStats extends EngagementStats {
   @Field(() => Int, { description: 'recipients assigned (test variants; the remainder counts once it has a variant)' })
   recipients!: number;
 
   @Field(() => Int, { description: 'messages sent, repeats included (what cost is per)' })
   messages!: number;
 
-  @Field(() => Int, { description: 'recipients a message went out to' })
-  sent!: number;
-
-  @Field(() => Int)
-  delivered!: number;
-
-  @Field(() => Int)
-  failed!: number;
-
-  @Field(() => Int)
-  opened!: number;
-
-  @Field(() => Int)
-  clicked!: number;
-
-  @Field(() => Int)
-  replied!: number;
-
-  @Field(() => Int)
-  positiveReplies!: number;
-
-  @Field(() => Int)
-  converted!: number;
-
-  @Field(() => Int)
-  optedOut!: number;
-
-  @Field(() => Float)
-  revenue!: number;
-
   @Field(() => Float, { description: 'messages × costPerMessage + conversions × offerAmount' })
   cost!: number;
-
-  @Field(() => Float)
-  conversionRate!: number;
-
-  @Field(() => Float)
-  deliveryRate!: number;
-
-  @Field(() => Float)
-  clickRate!: number;
-
-  @Field(() => Float)
-  responseRate!: number;
 }
 
 @ObjectType()

@@ -4,7 +4,7 @@
  * division by zero.
  */
 import { COUNTER_COLUMN } from '../tracking/engagement';
-import type { CounterRow } from '../tracking/variant-stats';
+import { engagementRates, type CounterRow } from '../tracking/variant-stats';
 
 export interface CampaignTotals {
   recipients: number;
@@ -60,7 +60,6 @@ export function sumRows(rows: readonly (CounterRow | undefined)[]): CampaignTota
   return t;
 }
 
-const ratio = (n: number, d: number) => (d > 0 ? n / d : 0);
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 export function costOf(t: Pick<CampaignTotals, 'messages' | 'converted'>, p: Pricing): number {
@@ -68,14 +67,7 @@ export function costOf(t: Pick<CampaignTotals, 'messages' | 'converted'>, p: Pri
 }
 
 export function campaignStats(t: CampaignTotals, p: Pricing): CampaignStatsValue {
-  return {
-    ...t,
-    cost: costOf(t, p),
-    conversionRate: ratio(t.converted, t.sent),
-    deliveryRate: ratio(t.delivered, t.sent),
-    clickRate: ratio(t.clicked, t.sent),
-    responseRate: ratio(t.replied, t.sent),
-  };
+  return { ...t, cost: costOf(t, p), ...engagementRates(t) };
 }
 
 export function roi(t: Pick<CampaignTotals, 'messages' | 'converted' | 'revenue'>, p: Pricing): RoiValue {

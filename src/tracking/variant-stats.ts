@@ -1,15 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, InterfaceType, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Rates divide by `sent` (recipients a message went out to); a rate with sent = 0 is 0. Engagement counts are unique per contact.' })
-export class VariantStats {
-  @Field(() => ID)
-  variantId!: string;
-
-  @Field(() => Int, { description: 'recipients assigned to the variant' })
-  assigned!: number;
-
-  @Field(() => Int)
+/** Unique engagement counts and the rates over `sent`, shared by variant and campaign stats. */
+@InterfaceType({ description: 'Unique engagement counts and rates over `sent`, for a variant or a whole campaign.' })
+export abstract class EngagementStats {
+  @Field(() => Int, { description: 'recipients a message went out to' })
   sent!: number;
 
   @Field(() => Int)
@@ -50,6 +45,27 @@ export class VariantStats {
 
   @Field(() => Float)
   conversionRate!: number;
+}
+
+export type EngagementRates = Pick<EngagementStats, 'deliveryRate' | 'clickRate' | 'responseRate' | 'conversionRate'>;
+
+const rate = (n: number, d: number) => (d > 0 ? n / d : 0);
+
+/** Rates over `sent`; 0 when nothing was sent. Pure. */
+export function engagementRates(t: Pick<EngagementStats, 'sent' | 'delivered' | 'clicked' | 'replied' | 'converted'>): EngagementRates {
+  return { deliveryRate: rate(t.delivered, t.sent), clickRate: rate(t.clicked, t.sent), responseRate: rate(t.replied, t.sent), conversionRate: rate(t.converted, t.sent) };
+}
+
+@ObjectType({
+  implements: EngagementStats,
+  description: 'Rates divide by `sent` (recipients a message went out to); a rate with sent = 0 is 0. Engagement counts are unique per contact.',
+})
+export class VariantStats extends EngagementStats {
+  @Field(() => ID)
+  variantId!: string;
+
+  @Field(() => Int, { description: 'recipients assigned to the variant' })
+  assigned!: number;
 
   @Field(() => Float)
   revenuePerRecipient!: number;
@@ -67,12 +83,11 @@ export class VariantStats {
 /** One row of variant_counters (numeric columns arrive as strings from pg). */
 export type CounterRow = Record<string, string | number | Date | null>;
 
-const rate = (n: number, d: number) => (d > 0 ? n / d : 0);
-
 /** Counters → stats with rates; a variant without a counters row has all zeros. Pure. */
 export function toVariantStats(variantId: string, row: CounterRow | undefined, fallbackTime: Date): VariantStats {
   const n = (k: string) => Number(row?.[k] ?? 0);
   const sent = n('sent');
+  const counts = { sent, delivered: n('delivered'), clicked: n('clicked'), replied: n('replied'), converted: n('converted') };
   return {
     variantId,
     assigned: n('assigned'),
@@ -86,11 +101,8 @@ export function toVariantStats(variantId: string, row: CounterRow | undefined, f
     converted: n('converted'),
     optedOut: n('opted_out'),
     revenue: n('revenue'),
-    deliveryRate: rate(n('delivered'), sent),
-    clickRate: rate(n('clicked'), sent),
-    responseRate: rate(n('replied'), sent),
-    conversionRate: rate(n('converted'), sent),
-    revenuePerRecipient: rate(n('revenue'), sent),
+    ...engagementRates(counts),
+    revenuePerRecipient: sent > 0 ? n('revenue') / sent : 0,
     revenueSumOfSquares: n('revenue_sq'),
     events: n('events'),
     updatedAt: row?.updated_at ? new Date(row.updated_at as string | Date) : fallbackTime,
