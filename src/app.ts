@@ -16,6 +16,9 @@ import { createMetrics, type Metrics } from './metrics';
 import { rollupHourly } from './analytics/rollup';
 import { AutoWinner } from './experiments/auto-winner';
 import { startScheduler, type Scheduler } from './jobs/scheduler';
+import { createProvider } from './sending/providers';
+import { DueRuns } from './sending/runs';
+import { Sender } from './sending/sender';
 import { createSchema } from './graphql/schema';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
@@ -32,6 +35,7 @@ export interface App {
   sql: SqlPool;
   /** Present on instances with jobs on. */
   scheduler?: Scheduler;
+  sender?: Sender;
   http: HttpServer;
   metrics: Metrics;
   logger: Logger;
@@ -106,6 +110,20 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => http.close());
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;
+    if (!config.publicUrlFromEnv) config.publicUrl = `http://localhost:${port}`; // e.g. PORT=0
+    const url = `http://localhost:${port}`;
+
+    // Sending needs the listening address (the simulator posts its webhooks to it).
+    let sender: Sender | undefined;
+    if (config.jobs) {
+      const provider = createProvider(config, url, sqlPool, ingestion, logger);
+      sender = new Sender(orm, sqlPool, ingestion, provider, () => config.publicUrl, logger);
+      const dueRuns = new DueRuns(orm, live, logger);
+      sender.start();
+      dueRuns.start();
+      cleanups.push(() => dueRuns.stop());
+      cleanups.push(() => sender!.stop());
+    }
 
     return {
       config,
@@ -118,7 +136,8 @@ export async function createApp(config: Config): Promise<App> {
       http,
       metrics,
       logger,
-      url: `http://localhost:${port}`,
+      url,
+      sender,
       defaultWorkspaceId: boot.workspace.id,
       generatedAdminKey: boot.generatedAdminKey,
       adminKeyFile,

@@ -28,7 +28,9 @@ export interface Config {
   dataDir: string;
   mongodbUrl?: string;
   adminApiKey?: string;
+  /** Base URL for tracked links and webhook signatures; without PUBLIC_URL, the listening address. */
   publicUrl: string;
+  publicUrlFromEnv: boolean;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   jobs: boolean;
   sendProvider: 'simulator' | 'twilio';
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUrl: e.MONGODB_URL,
     adminApiKey: e.ADMIN_API_KEY,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicUrlFromEnv: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,
     jobs: e.JOBS === 'on',
     sendProvider: e.SEND_PROVIDER,

@@ -85,6 +85,13 @@ export class Campaign {
   @Property({ type: 'timestamptz', nullable: true })
   testEndedAt?: Date | null;
 
+  /** sendAt (ISO), IANA timezone, RRULE recurrence, optimizeSendTime; exposed as `schedule`. */
+  @Property({ type: 'json', nullable: true })
+  schedule?: { sendAt: string; timezone: string; recurrence: string | null; optimizeSendTime: boolean } | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  nextRunAt?: Date | null;
+
   /** endTest's hand-over to sending: the variant the remainder of a partial test receives. */
   @Property({ type: 'uuid', nullable: true })
   remainderVariantId?: string | null;

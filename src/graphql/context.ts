@@ -12,6 +12,7 @@ import { RecipientService } from '../campaigns/recipients.service';
 import { TemplateService } from '../campaigns/template.service';
 import { ContactService } from '../contacts/contact.service';
 import { ExperimentService } from '../experiments/experiment.service';
+import { SendService } from '../sending/send.service';
 import { WorkspaceService } from '../workspaces/workspace.service';
 import { createLoaders, type Loaders } from './loaders';
 
@@ -34,6 +35,7 @@ export interface Services {
   recipients: RecipientService;
   experiments: ExperimentService;
   analytics: AnalyticsService;
+  sending: SendService;
   templates: TemplateService;
 }
 
@@ -61,6 +63,7 @@ export function createContext(deps: AppDeps, auth: AuthInfo, requestId: string, 
       recipients: new RecipientService(em, ws),
       experiments: new ExperimentService(em, ws, deps.live),
       analytics: new AnalyticsService(em, ws),
+      sending: new SendService(em, ws, deps.live),
       templates: new TemplateService(em, ws),
     },
   };

@@ -10,6 +10,7 @@ import { loadCounters, type CounterRow } from '../tracking/variant-stats';
 import { Winner } from '../experiments/winner.entity';
 import { AnalyticsService, type TimeSeriesArgs } from '../analytics/analytics.service';
 import type { SegmentPerformance, TimeBucket } from '../analytics/analytics.types';
+import type { CampaignRun } from '../sending/sending.resolver';
 
 export interface Loaders {
   contactById: DataLoader<string, Contact | undefined>;
@@ -19,6 +20,7 @@ export interface Loaders {
   winnerByCampaignId: DataLoader<string, Winner | undefined>;
   winnerHistoryByCampaignId: DataLoader<string, Winner[]>;
   segmentsByCampaignId: DataLoader<string, SegmentPerformance[]>;
+  runsByCampaignId: DataLoader<string, CampaignRun[]>;
   /** Time series with the same arguments share one loader (one query for a whole list). */
   timeSeries(args: TimeSeriesArgs): DataLoader<string, TimeBucket[]>;
 }
@@ -27,6 +29,33 @@ export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
   const analytics = new AnalyticsService(em, workspaceId);
   const series = new Map<string, DataLoader<string, TimeBucket[]>>();
   return {
+    runsByCampaignId: new DataLoader(async (ids) => {
+      const rows = await em.execute<Record<string, string | number>[]>(
+        `select r.campaign_id, r.run_number, r.scheduled_for, r.started_at, r.queued, r.skipped_opted_out, r.skipped_no_consent, r.skipped_capped,
+                count(s.*) filter (where s.status = 'SENT') as sent, count(s.*) filter (where s.status = 'FAILED') as failed,
+                count(s.*) filter (where s.status = 'PENDING') as pending
+         from campaign_runs r left join sends s on s.run_id = r.id
+         where r.campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and r.workspace_id = ?
+         group by r.id order by r.run_number desc`,
+        [JSON.stringify(ids), workspaceId],
+      );
+      return ids.map((id) =>
+        rows
+          .filter((r) => r.campaign_id === id)
+          .map((r) => ({
+            runNumber: Number(r.run_number),
+            scheduledFor: new Date(r.scheduled_for as string),
+            startedAt: new Date(r.started_at as string),
+            queued: Number(r.queued),
+            sent: Number(r.sent),
+            failed: Number(r.failed),
+            pending: Number(r.pending),
+            skippedOptedOut: Number(r.skipped_opted_out),
+            skippedNoConsent: Number(r.skipped_no_consent),
+            skippedCapped: Number(r.skipped_capped),
+          })),
+      );
+    }),
     segmentsByCampaignId: new DataLoader(async (ids) => {
       const byCampaign = await analytics.segments(ids);
       return ids.map((id) => byCampaign.get(id) ?? []);

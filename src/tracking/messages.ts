@@ -26,6 +26,8 @@ export interface NewMessage {
   body?: string | null;
   /** Target URLs to track; each gets its own token. */
   links?: string[];
+  /** Links whose tokens are already in the sent body (the sender makes them before sending). */
+  tokens?: { token: string; url: string }[];
 }
 
 export interface RecordedMessage {
@@ -40,7 +42,7 @@ export async function recordMessage(em: EntityManager, m: NewMessage): Promise<R
      values (?, ?, ?, ?, ?, ?, ?, 'SENT', ?, now())`,
     [id, m.workspaceId, m.campaignId, m.contactId, m.variantId, m.provider, m.providerMessageId ?? null, m.body ?? null],
   );
-  const links = (m.links ?? []).map((url) => ({ token: linkToken(), url }));
+  const links = [...(m.tokens ?? []), ...(m.links ?? []).map((url) => ({ token: linkToken(), url }))];
   if (links.length > 0) {
     await em.execute(
       `insert into links (token, workspace_id, message_id, campaign_id, contact_id, url)

@@ -11,6 +11,9 @@ export interface WorkspaceSettings {
   /** ISO 3166-1 alpha-2 region used to read phone numbers written without a country code. */
   defaultCountry?: string | null;
   helpReply?: string | null;
+  /** Twilio account (the auth token is a secret column) and sending number. */
+  twilioAccountSid?: string | null;
+  twilioFrom?: string | null;
 }
 
 @ObjectType()

@@ -65,6 +65,12 @@ export class WorkspaceSettingsInput {
 
   @Field(() => String, { nullable: true, description: 'reply sent to HELP' })
   helpReply?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Twilio account SID (AC…) used to send' })
+  twilioAccountSid?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'sending number (E.164) or messaging service SID' })
+  twilioFrom?: string | null;
 }
 
 @Resolver(() => Workspace)

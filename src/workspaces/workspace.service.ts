@@ -26,6 +26,8 @@ export interface SettingsPatch {
   frequencyCap?: number | null;
   defaultCountry?: string | null;
   helpReply?: string | null;
+  twilioAccountSid?: string | null;
+  twilioFrom?: string | null;
 }
 
 /** Resolves a bearer key to its workspace and scopes; a revoked or unknown key is UNAUTHENTICATED. */
@@ -165,6 +167,13 @@ function validateSettings(p: SettingsPatch): WorkspaceSettings {
     out.defaultCountry = p.defaultCountry;
   }
   if (p.helpReply !== undefined) out.helpReply = p.helpReply || null;
+  if (p.twilioAccountSid !== undefined) {
+    if (p.twilioAccountSid !== null && !/^AC[0-9a-fA-F]{32}$/.test(p.twilioAccountSid)) {
+      throw badInput('INVALID_TWILIO_ACCOUNT', 'twilioAccountSid must look like AC followed by 32 hex characters', 'input.twilioAccountSid');
+    }
+    out.twilioAccountSid = p.twilioAccountSid;
+  }
+  if (p.twilioFrom !== undefined) out.twilioFrom = p.twilioFrom || null;
   return out;
 }
 

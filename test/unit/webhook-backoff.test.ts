@@ -5,30 +5,30 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 describe('MAX_ATTEMPTS', () => {
-  it('is 8', () => {
-    expect(MAX_ATTEMPTS).toBe(8);
+  it('is 12', () => {
+    expect(MAX_ATTEMPTS).toBe(12);
   });
 });
 
 describe('backoffMs', () => {
   it.each([
-    [1, 30 * SECOND],
-    [2, 1 * MINUTE],
-    [3, 2 * MINUTE],
-    [4, 4 * MINUTE],
-    [5, 8 * MINUTE],
-    [6, 16 * MINUTE],
-    [7, 32 * MINUTE],
-    [8, HOUR], // 64 min, capped
-    [9, HOUR],
+    [1, 5 * SECOND],
+    [2, 10 * SECOND],
+    [3, 20 * SECOND],
+    [4, 40 * SECOND],
+    [5, 80 * SECOND],
+    [9, 1280 * SECOND],
+    [10, 2560 * SECOND],
+    [11, HOUR], // 5120 s, capped
+    [12, HOUR],
     [20, HOUR],
     [1100, HOUR], // 2 ** 1099 is Infinity: still the cap
   ])('backoffMs(%d) = %d ms', (attempts, expected) => {
     expect(backoffMs(attempts)).toBe(expected);
   });
 
-  it.each([0, -1])('waits the base 30 s for attempts = %d', (attempts) => {
-    expect(backoffMs(attempts)).toBe(30 * SECOND);
+  it.each([0, -1])('waits the base 5 s for attempts = %d', (attempts) => {
+    expect(backoffMs(attempts)).toBe(5 * SECOND);
   });
 
   it('doubles from one attempt to the next until the cap', () => {
@@ -42,8 +42,8 @@ describe('backoffMs', () => {
     }
   });
 
-  it('reaches the cap within MAX_ATTEMPTS', () => {
-    expect(backoffMs(MAX_ATTEMPTS)).toBe(HOUR);
-    expect(backoffMs(MAX_ATTEMPTS - 1)).toBeLessThan(HOUR);
+  it('reaches the cap before the last attempt', () => {
+    expect(backoffMs(MAX_ATTEMPTS - 1)).toBe(HOUR);
+    expect(backoffMs(MAX_ATTEMPTS - 2)).toBeLessThan(HOUR);
   });
 });

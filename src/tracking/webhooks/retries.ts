@@ -1,6 +1,7 @@
 /**
  * The webhook retry queue: payloads whose processing failed after the request was accepted.
- * Exponential backoff (30 s, 1 min, 2 min, … capped at 1 h); after MAX_ATTEMPTS the row is
+ * Exponential backoff (5 s, 10 s, 20 s, … capped at 1 h; a callback that overtook the sender's
+ * commit is usually processed on the first retry); after MAX_ATTEMPTS (about 2.4 hours) the row is
  * DEAD — logged as an error and counted in splitcast_webhook_retries_total{result="DEAD"} — and
  * stays in the table for inspection.
  */
@@ -12,8 +13,8 @@ import { newId } from '../../shared/ids';
 import type { IngestionPipeline } from '../ingestion';
 import { processWebhook, type WebhookPayload } from './process';
 
-export const MAX_ATTEMPTS = 8;
-const BASE_DELAY_MS = 30_000;
+export const MAX_ATTEMPTS = 12; // about 2.4 h of retries in all
+const BASE_DELAY_MS = 5_000;
 const MAX_DELAY_MS = 3_600_000;
 
 /** Delay before attempt `attempts + 1`. Pure. */

@@ -1,0 +1,311 @@
+/**
+ * A stand-in phone network for demos and load tests. `send` answers like a provider at once
+ * ('SIM…' message ids), then plays back what recipients would do, through Splitcast's REAL
+ * public routes over HTTP: a Twilio status callback (delivered / failed) and inbound replies,
+ * both signed with the workspace's Twilio auth token exactly as Twilio signs them, and clicks on
+ * the first tracked link. Conversions are the business's own events (POST /v1/events needs an API
+ * key), so they go to the `onConversion` callback instead.
+ *
+ * Outcomes are drawn per message from the seeded PRNG, keyed by (seed, idempotency key): the same
+ * seed gives every message the same fate whatever the order or concurrency of the sends. Message
+ * ids are random (node:crypto) so that two runs never reuse one.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mulberry32, type Rng } from '../../experiments/stats/random';
+import { twilioSignature } from '../../tracking/webhooks/signatures';
+import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
+
+/** A variant's true behaviour. Probabilities are per delivered message, drawn independently. */
+export interface SimulatedRates {
+  /** P(delivered); otherwise the status callback says 'failed'. */
+  delivery: number;
+  /** P(a click on the first tracked link); messages without links are never clicked. */
+  click: number;
+  /** P(an inbound reply). */
+  reply: number;
+  /** P(a conversion), reported through onConversion. */
+  conversion: number;
+  /** Value of each conversion. */
+  revenue: number;
+  /** Share of replies that are 'STOP'. */
+  stopShare: number;
+  /** Each event comes a uniform random delay in [0, delayMs) after the status callback (which itself waits as long after the send). */
+  delayMs: number;
+}
+
+/** Used when `rates` answers null. */
+export const DEFAULT_SIMULATED_RATES: Readonly<SimulatedRates> = Object.freeze({
+  delivery: 0.97,
+  click: 0.1,
+  reply: 0.03,
+  conversion: 0.03,
+  revenue: 40,
+  stopShare: 0.05,
+  delayMs: 200,
+});
+
+export const SIMULATOR_NEEDS_TOKEN = 'simulator needs workspace twilioAuthToken to sign its webhooks';
+
+/** Non-STOP replies: mostly neutral or positive. */
+export const SIMULATED_REPLIES: readonly string[] = [
+  'Thanks!',
+  'Sounds great',
+  'Love it',
+  'ok',
+  'Yes please',
+  'Is this still available?',
+  'What time do you close?',
+  'Maybe next time',
+  'Not interested',
+];
+
+export interface SimulatorOptions {
+  /** Base URL the simulator can reach the running server at, e.g. http://127.0.0.1:4000. */
+  publicUrl: string;
+  /**
+   * Base of the URL Twilio signatures are computed over: the server's PUBLIC_URL, when it differs
+   * from the address the simulator posts to (behind a proxy). Defaults to `publicUrl`.
+   */
+  signatureBaseUrl?: string;
+  /** The variant's true rates; null for DEFAULT_SIMULATED_RATES. */
+  rates: (campaignId: string, variantId: string) => Promise<SimulatedRates | null>;
+  seed?: number;
+  onConversion?: (message: OutboundMessage, value: number) => Promise<void>;
+  fetchImpl?: typeof fetch;
+  logger?: { warn(obj: unknown, msg: string): void };
+  /** Budget for each webhook post or click, 10 s by default. */
+  requestTimeoutMs?: number;
+}
+
+/** One message's fate, drawn up front (fixed draw order, so one rate never shifts another's draws). */
+interface Plan {
+  delivered: boolean;
+  statusDelayMs: number;
+  click: number | null;
+  reply: { delayMs: number; body: string } | null;
+  conversion: number | null;
+}
+
+/** How many idempotency keys are remembered, so a retried send gets the same id and no new events. */
+const REPLAY_MEMORY = 100_000;
+
+export class SimulatorProvider implements MessagingProvider {
+  readonly name = 'simulator';
+  readonly webhookProvider = 'twilio';
+  private readonly publicUrl: string;
+  private readonly signatureBaseUrl: string;
+  private readonly seed: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly logger: { warn(obj: unknown, msg: string): void };
+  private readonly requestTimeoutMs: number;
+  private readonly sent = new Map<string, string>(); // idempotency key → message id
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private idleWaiters: (() => void)[] = [];
+  private pendingSends = 0;
+  private closed = false;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.publicUrl = options.publicUrl.replace(/\/+$/, '');
+    this.signatureBaseUrl = (options.signatureBaseUrl ?? options.publicUrl).replace(/\/+$/, '');
+    this.seed = options.seed ?? randomBytes(4).readUInt32BE(0);
+    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.logger = options.logger ?? { warn: (obj, msg) => console.warn(`[simulator] ${msg}`, obj) };
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  }
+
+  async send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult> {
+    if (this.closed) return { ok: false, retryable: true, error: 'simulator is closed' };
+    const authToken = workspace.twilioAuthToken;
+    if (!authToken) return { ok: false, retryable: false, error: SIMULATOR_NEEDS_TOKEN };
+    const replayed = this.sent.get(message.idempotencyKey);
+    if (replayed !== undefined) return { ok: true, providerMessageId: replayed };
+
+    this.pendingSends++;
+    try {
+      let rates: SimulatedRates;
+      try {
+        rates = sanitize((await this.options.rates(message.campaignId, message.variantId)) ?? DEFAULT_SIMULATED_RATES);
+      } catch (e) {
+        return { ok: false, retryable: true, error: `simulator could not load rates: ${(e as Error)?.message ?? String(e)}` };
+      }
+      if (this.closed) return { ok: false, retryable: true, error: 'simulator is closed' };
+      const again = this.sent.get(message.idempotencyKey); // a concurrent retry won the race
+      if (again !== undefined) return { ok: true, providerMessageId: again };
+
+      const sid = newSid();
+      this.remember(message.idempotencyKey, sid);
+      const plan = drawPlan(mulberry32(messageSeed(this.seed, message.idempotencyKey)), rates, message.links.length > 0);
+      const ws = { id: workspace.id, authToken, accountSid: workspace.twilioAccountSid ?? null, from: workspace.twilioFrom ?? null };
+      this.schedule(plan.statusDelayMs, async () => {
+        const status = plan.delivered ? 'delivered' : 'failed';
+        try {
+          await this.postTwilio(ws, {
+            ...accountParams(ws),
+            ...(ws.from ? { From: ws.from } : {}),
+            To: message.to,
+            MessageSid: sid,
+            SmsSid: sid,
+            MessageStatus: status,
+            SmsStatus: status,
+          });
+        } catch (e) {
+          // The phone got the message even if we could not report it: its recipient still acts.
+          this.logger.warn({ err: e, messageSid: sid }, 'simulated status callback failed');
+        }
+        if (!plan.delivered) return;
+        if (plan.click !== null) this.schedule(plan.click, () => this.click(message.links[0]!.token));
+        if (plan.reply !== null) {
+          const body = plan.reply.body;
+          this.schedule(plan.reply.delayMs, () => {
+            const replySid = newSid();
+            return this.postTwilio(ws, {
+              ...accountParams(ws),
+              From: message.to,
+              ...(ws.from ? { To: ws.from } : {}),
+              Body: body,
+              MessageSid: replySid,
+              SmsSid: replySid,
+              SmsMessageSid: replySid,
+              NumMedia: '0',
+              NumSegments: '1',
+              SmsStatus: 'received',
+            });
+          });
+        }
+        const onConversion = this.options.onConversion;
+        if (plan.conversion !== null && onConversion) this.schedule(plan.conversion, () => onConversion(message, rates.revenue));
+      });
+      return { ok: true, providerMessageId: sid };
+    } finally {
+      this.pendingSends--;
+      this.checkIdle();
+    }
+  }
+
+  /** Resolves once nothing is scheduled or in flight (all events played back, or closed). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Cancels every event not yet started and waits for those in flight. Later sends fail (retryable). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.checkIdle();
+  }
+
+  private schedule(delayMs: number, task: () => Promise<void>): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const running: Promise<void> = Promise.resolve()
+        .then(task)
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'simulated event failed'))
+        .finally(() => {
+          this.inFlight.delete(running);
+          this.checkIdle();
+        });
+      this.inFlight.add(running);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private isIdle(): boolean {
+    return this.timers.size === 0 && this.inFlight.size === 0 && this.pendingSends === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private remember(key: string, sid: string): void {
+    if (this.sent.size >= REPLAY_MEMORY) this.sent.delete(this.sent.keys().next().value!);
+    this.sent.set(key, sid);
+  }
+
+  /** POSTs Twilio-style form params to the workspace's Twilio webhook, signed as Twilio signs. */
+  private async postTwilio(ws: { id: string; authToken: string }, params: Record<string, string>): Promise<void> {
+    const path = `/webhooks/twilio/${encodeURIComponent(ws.id)}`;
+    const signature = twilioSignature(ws.authToken, this.signatureBaseUrl + path, params);
+    const res = await this.request(this.publicUrl + path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+      body: new URLSearchParams(params).toString(),
+    });
+    if (res.status < 200 || res.status >= 300) {
+      this.logger.warn({ status: res.status, body: res.body.slice(0, 500), params }, 'simulated Twilio webhook was not accepted');
+    }
+  }
+
+  /** Follows a tracked link the way a phone's browser starts to: GET, expecting a redirect. */
+  private async click(token: string): Promise<void> {
+    const res = await this.request(`${this.publicUrl}/l/${encodeURIComponent(token)}`, { method: 'GET', redirect: 'manual' });
+    if (res.status < 300 || res.status >= 400) this.logger.warn({ status: res.status, token }, 'simulated click did not redirect');
+  }
+
+  private async request(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
+    try {
+      const res = await this.fetchImpl(url, { ...init, signal: controller.signal });
+      return { status: res.status, body: await res.text() }; // read to the end: frees the socket
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function accountParams(ws: { accountSid: string | null }): Record<string, string> {
+  return ws.accountSid ? { AccountSid: ws.accountSid, ApiVersion: '2010-04-01' } : { ApiVersion: '2010-04-01' };
+}
+
+/** 'SIM' + 32 random hex digits (Twilio's sids are a 2-letter prefix + 32 hex). */
+function newSid(): string {
+  return `SIM${randomBytes(16).toString('hex')}`;
+}
+
+/** A 32-bit PRNG seed for one message: SHA-256 of the run's seed and the message's idempotency key. */
+function messageSeed(seed: number, idempotencyKey: string): number {
+  return createHash('sha256').update(`${seed >>> 0}:${idempotencyKey}`, 'utf8').digest().readUInt32BE(0);
+}
+
+function drawPlan(rng: Rng, r: SimulatedRates, hasLink: boolean): Plan {
+  const delivered = rng() < r.delivery;
+  const statusDelayMs = rng() * r.delayMs;
+  const clicked = rng() < r.click;
+  const clickDelay = rng() * r.delayMs;
+  const replied = rng() < r.reply;
+  const replyDelay = rng() * r.delayMs;
+  const stop = rng() < r.stopShare;
+  const pick = SIMULATED_REPLIES[Math.floor(rng() * SIMULATED_REPLIES.length)]!;
+  const converted = rng() < r.conversion;
+  const conversionDelay = rng() * r.delayMs;
+  return {
+    delivered,
+    statusDelayMs,
+    click: clicked && hasLink ? clickDelay : null,
+    reply: replied ? { delayMs: replyDelay, body: stop ? 'STOP' : pick } : null,
+    conversion: converted ? conversionDelay : null,
+  };
+}
+
+/** Probabilities clamped to [0, 1] (NaN → 0), delay to a finite non-negative number. */
+function sanitize(r: SimulatedRates): SimulatedRates {
+  const p = (x: number) => (x >= 0 ? Math.min(x, 1) : 0);
+  return {
+    delivery: p(r.delivery),
+    click: p(r.click),
+    reply: p(r.reply),
+    conversion: p(r.conversion),
+    revenue: Number.isFinite(r.revenue) ? r.revenue : 0,
+    stopShare: p(r.stopShare),
+    delayMs: Number.isFinite(r.delayMs) && r.delayMs > 0 ? r.delayMs : 0,
+  };
+}

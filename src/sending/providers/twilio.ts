@@ -1,0 +1,129 @@
+/**
+ * Twilio Programmable Messaging over its REST API (no SDK): one "create a Message" request per
+ * send, as the Messages resource documents it
+ * (https://www.twilio.com/docs/messaging/api/message-resource):
+ * `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth AccountSid:AuthToken,
+ * form-encoded To / From / Body / StatusCallback; the 201 answer is the Message resource as JSON,
+ * whose `sid` (SM…) status callbacks and replies refer to. Errors come back as
+ * `{ code, message, more_info, status }` (e.g. 400 with code 21211 for an invalid 'To').
+ */
+import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
+
+export interface TwilioProviderOptions {
+  /** API origin, without a trailing slash; 'https://api.twilio.com' by default. */
+  baseUrl?: string;
+  /** Where Twilio should post this workspace's status callbacks (our webhook route, absolute). */
+  statusCallbackUrl: (workspaceId: string) => string;
+  fetchImpl?: typeof fetch;
+  /** Whole-request budget (connect, answer and body), 10 s by default. */
+  timeoutMs?: number;
+}
+
+/**
+ * Sent with every create request so that a retry of the same send carries the same token.
+ * I-Twilio-Idempotency-Token is the header Twilio itself puts on the webhooks it sends (constant
+ * across Twilio's retries of one webhook); we could not find Twilio documentation saying the
+ * Messages API honours it on requests *to* Twilio, so treat it as best effort: a retry after a
+ * timeout or 5xx may still create a second message. Harmless if ignored.
+ */
+export const TWILIO_IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
+
+/** Twilio's error body for 4xx/5xx answers (all fields optional: proxies answer differently). */
+interface TwilioError {
+  code?: number;
+  message?: string;
+  more_info?: string;
+  status?: number;
+}
+
+export class TwilioProvider implements MessagingProvider {
+  readonly name = 'twilio';
+  readonly webhookProvider = 'twilio';
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: TwilioProviderOptions) {
+    this.baseUrl = (options.baseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
+    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult> {
+    const { twilioAccountSid: sid, twilioAuthToken: token, twilioFrom: from } = workspace;
+    if (!sid || !token || !from) {
+      const missing = [!sid && 'twilioAccountSid', !token && 'twilioAuthToken', !from && 'twilioFrom'].filter(Boolean).join(', ');
+      return { ok: false, retryable: false, error: `Twilio is not configured for workspace ${workspace.id} (missing ${missing})` };
+    }
+
+    const url = `${this.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`;
+    const form = new URLSearchParams({
+      To: message.to,
+      From: from,
+      Body: message.body,
+      StatusCallback: this.options.statusCallbackUrl(workspace.id),
+    });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.fetchImpl(url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${sid}:${token}`, 'utf8').toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+          [TWILIO_IDEMPOTENCY_HEADER]: message.idempotencyKey,
+        },
+        body: form.toString(),
+        signal: controller.signal,
+      });
+      status = res.status;
+      text = await res.text(); // still under the timeout: a stalled body is a timeout too
+    } catch (e) {
+      // The message may or may not have been created: retry with the same idempotency key.
+      const error = controller.signal.aborted ? `Twilio request timed out after ${this.timeoutMs} ms` : `Twilio request failed: ${describe(e)}`;
+      return { ok: false, retryable: true, error };
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const json = parseJson(text);
+    if (status >= 200 && status < 300) {
+      const messageSid = json && typeof json === 'object' ? (json as { sid?: unknown }).sid : undefined;
+      if (typeof messageSid === 'string' && messageSid !== '') return { ok: true, providerMessageId: messageSid };
+      // Accepted, but we cannot tell which message: retrying could send a duplicate.
+      return { ok: false, retryable: false, error: `Twilio answered HTTP ${status} without a message sid` };
+    }
+    // 429: "never processed and always safe to retry" (Twilio error 20429); 5xx: provider trouble.
+    const retryable = status === 429 || status >= 500;
+    return { ok: false, retryable, error: errorText(status, json as TwilioError | undefined, text) };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "Twilio error 21211: The 'To' number … (HTTP 400)", or the raw status when there is no JSON error. */
+function errorText(status: number, body: TwilioError | undefined, raw: string): string {
+  const code = body && typeof body === 'object' && typeof body.code === 'number' ? body.code : undefined;
+  const message = body && typeof body === 'object' && typeof body.message === 'string' ? body.message : undefined;
+  if (code !== undefined || message !== undefined) {
+    return `Twilio error ${code ?? 'unknown'}: ${message ?? '(no message)'} (HTTP ${status})`;
+  }
+  return `Twilio answered HTTP ${status}${raw ? `: ${raw.slice(0, 200)}` : ''}`;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const cause = (e as Error & { cause?: unknown }).cause;
+    return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,170 @@
+/**
+ * Campaign lifecycle and the send queue. Launching (or a scheduled run coming due) queues one
+ * send per eligible recipient — assigned to a variant, with consent, not opted out, under the
+ * frequency cap — with an idempotency key per campaign, run and contact, so a run can never
+ * queue a contact twice and a retried send is the same send. The sender (sender.ts) drains it.
+ */
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Campaign } from '../campaigns/campaign.entity';
+import { transition } from '../campaigns/lifecycle';
+import { RecipientService } from '../campaigns/recipients.service';
+import { badInput, notFound } from '../errors';
+import type { LiveService } from '../live/live.service';
+import { asUuid, newId } from '../shared/ids';
+import { isValidTimeZone } from '../shared/time-zone';
+import { Workspace } from '../workspaces/workspace.entity';
+import { nextRunAt, parseLocalSendAt, validateSchedule } from './schedule';
+
+export interface ScheduleData {
+  sendAt: string;
+  timezone: string;
+  recurrence: string | null;
+  optimizeSendTime: boolean;
+}
+
+export interface RunCounts {
+  queued: number;
+  skippedOptedOut: number;
+  skippedNoConsent: number;
+  skippedCapped: number;
+}
+
+export class SendService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly workspaceId: string,
+    private readonly live?: LiveService,
+  ) {}
+
+  /** Sends now: the audience (if any) is resolved, then every eligible recipient is queued. */
+  async launch(id: string): Promise<Campaign> {
+    const existing = await this.campaign(this.em, id);
+    transition(existing.status, 'launch'); // fail early, before assigning anyone
+    // Contacts the audience skipped (opted out, no consent) are counted on the run too.
+    const added = existing.audience ? await new RecipientService(this.em.fork(), this.workspaceId).addRecipients(existing.id, null, existing.audience) : null;
+    const campaign = await this.em.transactional(async (tx) => {
+      const c = await this.campaign(tx, id, true);
+      c.status = transition(c.status, 'launch');
+      c.startedAt ??= new Date();
+      c.nextRunAt = null;
+      await this.enqueueRun(tx, c, new Date(), { optedOut: added?.skippedOptedOut ?? 0, noConsent: added?.skippedNoConsent ?? 0 });
+      return c;
+    });
+    await this.announce(campaign);
+    return campaign;
+  }
+
+  async schedule(id: string, input: { sendAt: Date | string; timezone?: string | null; recurrence?: string | null; optimizeSendTime?: boolean | null }): Promise<Campaign> {
+    const timezone = input.timezone ?? 'UTC';
+    if (!isValidTimeZone(timezone)) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${timezone}"`, 'input.timezone');
+    let sendAt: Date;
+    try {
+      sendAt = typeof input.sendAt === 'string' ? parseLocalSendAt(input.sendAt, timezone) : input.sendAt;
+    } catch {
+      throw badInput('INVALID_SEND_AT', 'sendAt must be an ISO 8601 date-time', 'input.sendAt');
+    }
+    const recurrence = input.recurrence?.trim() || null;
+    const check = validateSchedule({ sendAt, timezone, recurrence });
+    if (!check.ok) throw badInput(check.reason, check.message, `input.${check.reason === 'INVALID_RECURRENCE' ? 'recurrence' : check.reason === 'INVALID_TIMEZONE' ? 'timezone' : 'sendAt'}`);
+    const next = nextRunAt({ sendAt, timezone, recurrence }, new Date(Date.now() - 1000));
+    if (!next) throw badInput('INVALID_SEND_AT', 'The schedule has no run in the future', 'input.sendAt');
+    const campaign = await this.em.transactional(async (tx) => {
+      const c = await this.campaign(tx, id, true);
+      c.status = transition(c.status, 'schedule');
+      c.schedule = { sendAt: sendAt.toISOString(), timezone, recurrence, optimizeSendTime: input.optimizeSendTime ?? false };
+      c.nextRunAt = next;
+      return c;
+    });
+    await this.announce(campaign);
+    return campaign;
+  }
+
+  async pause(id: string): Promise<Campaign> {
+    return this.simple(id, 'pause');
+  }
+
+  async resume(id: string): Promise<Campaign> {
+    return this.simple(id, 'resume');
+  }
+
+  /** Cancels the campaign and every send not made yet. */
+  async cancel(id: string): Promise<Campaign> {
+    const campaign = await this.em.transactional(async (tx) => {
+      const c = await this.campaign(tx, id, true);
+      c.status = transition(c.status, 'cancel');
+      c.nextRunAt = null;
+      c.completedAt = new Date();
+      await tx.execute(`update sends set status = 'CANCELED' where campaign_id = ? and status = 'PENDING'`, [c.id]);
+      return c;
+    });
+    await this.announce(campaign);
+    return campaign;
+  }
+
+  private async simple(id: string, action: 'pause' | 'resume'): Promise<Campaign> {
+    const campaign = await this.em.transactional(async (tx) => {
+      const c = await this.campaign(tx, id, true);
+      c.status = transition(c.status, action);
+      return c;
+    });
+    await this.announce(campaign);
+    return campaign;
+  }
+
+  /** Queues a run: one send per eligible recipient, skips counted. Idempotent per (campaign, run, contact). */
+  async enqueueRun(tx: EntityManager, c: Campaign, scheduledFor: Date, skippedEarlier = { optedOut: 0, noConsent: 0 }): Promise<RunCounts> {
+    const ws = await tx.findOneOrFail(Workspace, { id: c.workspaceId });
+    const cap = ws.settings.frequencyCap ?? null;
+    const [{ n }] = await tx.execute<{ n: number }[]>('select coalesce(max(run_number), 0) + 1 as n from campaign_runs where campaign_id = ?', [c.id]);
+    const runId = newId();
+    await tx.execute(
+      'insert into campaign_runs (id, workspace_id, campaign_id, run_number, scheduled_for) values (?, ?, ?, ?, ?)',
+      [runId, c.workspaceId, c.id, n, scheduledFor.toISOString()],
+    );
+    const [counts] = await tx.execute<{ queued: string; opted_out: string; no_consent: string; capped: string }[]>(
+      `with candidates as (
+         select a.contact_id, a.variant_id, c.consent, c.opted_out,
+                (? :: int is not null and (select count(*) from sends s
+                   where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days') >= coalesce(?::int, 0)) as capped
+         from assignments a join contacts c on c.id = a.contact_id
+         where a.campaign_id = ? and a.variant_id is not null
+       ),
+       queued as (
+         insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key)
+         select gen_random_uuid(), ?, ?, ?, contact_id, variant_id, ? || ':' || ? || ':' || contact_id
+         from candidates where consent and not opted_out and not capped
+         on conflict (idempotency_key) do nothing
+         returning 1
+       )
+       select (select count(*) from queued) as queued,
+              count(*) filter (where opted_out) as opted_out,
+              count(*) filter (where not opted_out and not consent) as no_consent,
+              count(*) filter (where consent and not opted_out and capped) as capped
+       from candidates`,
+      [cap, cap, c.id, c.workspaceId, c.id, runId, c.id, n],
+    );
+    const result = {
+      queued: Number(counts!.queued),
+      skippedOptedOut: Number(counts!.opted_out) + skippedEarlier.optedOut,
+      skippedNoConsent: Number(counts!.no_consent) + skippedEarlier.noConsent,
+      skippedCapped: Number(counts!.capped),
+    };
+    await tx.execute(
+      'update campaign_runs set queued = ?, skipped_opted_out = ?, skipped_no_consent = ?, skipped_capped = ? where id = ?',
+      [result.queued, result.skippedOptedOut, result.skippedNoConsent, result.skippedCapped, runId],
+    );
+    return result;
+  }
+
+  private async campaign(em: EntityManager, id: string, lock = false): Promise<Campaign> {
+    const c = await em.findOne(Campaign, { id: asUuid(id), workspaceId: this.workspaceId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+    if (!c) throw notFound('Campaign', id);
+    return c;
+  }
+
+  private async announce(c: Campaign): Promise<void> {
+    await this.live?.notify(this.em, { kind: 'status', workspaceId: this.workspaceId, campaignId: c.id });
+  }
+}
+

@@ -1,0 +1,185 @@
+/**
+ * The sender: drains the send queue of RUNNING campaigns. Each claimed send is leased (its next
+ * attempt moves 60 s ahead) so that a crashed instance's sends are retried by another one with the
+ * same idempotency key — which the provider deduplicates — instead of being lost or doubled.
+ * Quiet hours (contact's zone, else the workspace's) defer a send without counting an attempt; the
+ * workspace's rate limit (messages per second) is shared by every instance through a per-second
+ * counter row; provider errors retry with exponential backoff.
+ */
+import type { Logger } from 'pino';
+import type { SqlPool } from '../db/pool';
+import { EventType } from '../tracking/event-type';
+import type { IngestionPipeline } from '../tracking/ingestion';
+import { linkToken, recordMessage } from '../tracking/messages';
+import type { Orm } from '../db/orm';
+import type { MessagingProvider } from './providers/provider';
+import { nextAllowedTime } from './quiet-hours';
+import { renderMessage } from './render';
+
+export const LEASE_SECONDS = 60;
+export const MAX_SEND_ATTEMPTS = 6;
+export const DEFAULT_RATE_PER_SECOND = 50;
+
+interface ClaimedSend {
+  id: string;
+  workspace_id: string;
+  campaign_id: string;
+  contact_id: string;
+  variant_id: string;
+  idempotency_key: string;
+  attempts: number;
+  template: string;
+  offer_amount: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  external_id: string | null;
+  segment: string | null;
+  attributes: Record<string, unknown>;
+  contact_tz: string | null;
+  workspace_tz: string;
+  settings: { quietHours?: { start: number; end: number } | null; sendRatePerSecond?: number; twilioAccountSid?: string; twilioFrom?: string };
+  twilio_auth_token: string | null;
+}
+
+/** Delay before retry `attempts + 1` after a provider error: 10 s, 20 s, 40 s … capped at 10 min. Pure. */
+export function sendBackoffSeconds(attempts: number): number {
+  return Math.min(10 * 2 ** Math.max(attempts - 1, 0), 600);
+}
+
+export class Sender {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+  private stopped = false;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly sql: SqlPool,
+    private readonly pipeline: IngestionPipeline,
+    private readonly provider: MessagingProvider,
+    /** Read at send time: without PUBLIC_URL it is only known once the server listens. */
+    private readonly publicUrl: () => string,
+    private readonly logger: Logger,
+  ) {}
+
+  start(intervalMs = 250): void {
+    const tick = () => {
+      if (this.stopped) return;
+      void this.runOnce()
+        .catch((err) => this.logger.error({ err }, 'send loop failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.provider.close?.();
+  }
+
+  /** Claims and sends one batch of due sends; returns how many were handled. */
+  runOnce(batch = 100): Promise<number> {
+    this.running ??= this.drain(batch).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async drain(batch: number): Promise<number> {
+    const claimed = await this.sql.query<ClaimedSend>(
+      `update sends s set attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+       from (
+         select s.id from sends s join campaigns c on c.id = s.campaign_id
+         where s.status = 'PENDING' and s.next_attempt_at <= now() and c.status = 'RUNNING'
+         order by s.next_attempt_at limit $1 for update of s skip locked
+       ) due, variants v, contacts ct, campaigns c, workspaces w
+       where s.id = due.id and v.id = s.variant_id and ct.id = s.contact_id and c.id = s.campaign_id and w.id = s.workspace_id
+       returning s.id, s.workspace_id, s.campaign_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts,
+                 v.template, c.offer_amount, ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
+                 ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, w.settings, w.twilio_auth_token`,
+      [batch, LEASE_SECONDS],
+    );
+    for (const send of claimed) {
+      try {
+        await this.sendOne(send);
+      } catch (err) {
+        this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly; it will be retried after its lease');
+      }
+    }
+    return claimed.length;
+  }
+
+  private async defer(id: string, until: Date, countAttempt = false): Promise<void> {
+    await this.sql.query(`update sends set next_attempt_at = $2, attempts = attempts - $3 where id = $1`, [id, until.toISOString(), countAttempt ? 0 : 1]);
+  }
+
+  private async sendOne(s: ClaimedSend): Promise<void> {
+    // Quiet hours: defer to the end of the window, in the contact's zone.
+    const allowed = nextAllowedTime(new Date(), s.contact_tz ?? s.workspace_tz, s.settings.quietHours ?? null);
+    if (allowed.getTime() > Date.now()) return this.defer(s.id, allowed);
+
+    // Shared rate limit: one token per message from this second's counter row.
+    const limit = s.settings.sendRatePerSecond ?? DEFAULT_RATE_PER_SECOND;
+    const [token] = await this.sql.query(
+      `insert into send_rate (workspace_id, second, used) values ($1, date_trunc('second', now()), 1)
+       on conflict (workspace_id, second) do update set used = send_rate.used + 1 where send_rate.used < $2
+       returning used`,
+      [s.workspace_id, limit],
+    );
+    if (!token) return this.defer(s.id, new Date(Date.now() + 1000));
+
+    if (!s.phone) return this.fail(s, 'the contact has no phone number');
+    const rendered = renderMessage(
+      s.template,
+      { firstName: s.first_name, lastName: s.last_name, phone: s.phone, email: s.email, externalId: s.external_id, segment: s.segment, attributes: s.attributes },
+      { offerAmount: s.offer_amount === null ? null : Number(s.offer_amount) },
+      this.publicUrl(),
+      linkToken,
+    );
+    const result = await this.provider.send(
+      { to: s.phone, body: rendered.body, idempotencyKey: s.idempotency_key, campaignId: s.campaign_id, contactId: s.contact_id, variantId: s.variant_id, links: rendered.links },
+      { id: s.workspace_id, twilioAccountSid: s.settings.twilioAccountSid ?? null, twilioAuthToken: s.twilio_auth_token, twilioFrom: s.settings.twilioFrom ?? null },
+    );
+    if (!result.ok) {
+      if (result.retryable && s.attempts < MAX_SEND_ATTEMPTS) {
+        await this.sql.query(`update sends set next_attempt_at = now() + make_interval(secs => $2), last_error = $3 where id = $1`, [s.id, sendBackoffSeconds(s.attempts), result.error]);
+        return;
+      }
+      return this.fail(s, result.error);
+    }
+    // The message exists before its SENT event and before the provider's callbacks can need it.
+    const message = await recordMessage(this.orm.em.fork(), {
+      workspaceId: s.workspace_id,
+      campaignId: s.campaign_id,
+      contactId: s.contact_id,
+      variantId: s.variant_id,
+      provider: this.provider.webhookProvider,
+      providerMessageId: result.providerMessageId,
+      body: rendered.body,
+      tokens: rendered.links,
+    }).catch(async (err: { code?: string }) => {
+      // A retry after a crash: the provider deduplicated the send, the message row exists already.
+      if (err.code !== '23505') throw err;
+      return { id: (await this.sql.query<{ id: string }>('select id from messages where workspace_id = $1 and provider = $2 and provider_message_id = $3', [s.workspace_id, this.provider.webhookProvider, result.providerMessageId]))[0]!.id, links: rendered.links };
+    });
+    await this.pipeline.ingest(
+      s.workspace_id,
+      [{ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.SENT, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send:${s.idempotency_key}`, messageId: message.id }],
+      'sender',
+    );
+    await this.sql.query(`update sends set status = 'SENT', sent_at = now(), provider = $2, provider_message_id = $3, last_error = null where id = $1`, [s.id, this.provider.name, result.providerMessageId]);
+  }
+
+  private async fail(s: ClaimedSend, error: string): Promise<void> {
+    await this.sql.query(`update sends set status = 'FAILED', last_error = $2 where id = $1`, [s.id, error]);
+    await this.pipeline.ingest(
+      s.workspace_id,
+      [{ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.FAILED, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send-failed:${s.idempotency_key}`, messageId: null }],
+      'sender',
+    );
+  }
+}
+

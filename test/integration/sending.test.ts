@@ -1,0 +1,126 @@
+import {
+  CampaignRunsDocument,
+  CancelCampaignDocument,
+  CreateCampaignDocument,
+  LaunchCampaignDocument,
+  PauseCampaignDocument,
+  ResumeCampaignDocument,
+  ScheduleCampaignDocument,
+  UpdateWorkspaceSettingsDocument,
+  UpsertContactsDocument,
+} from '../generated/graphql';
+import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ JOBS: 'on' });
+});
+afterAll(() => t.close());
+
+const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
+let phone = 3000;
+
+/** A workspace whose simulator can sign webhooks, with contacts tagged `tag`. */
+async function workspace(contacts: { consent?: boolean; optedOut?: boolean }[], settings: Record<string, unknown> = {}) {
+  const key = await t.newWorkspaceKey();
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'sim-token', ...settings } }, key);
+  const tag = `t${phone}`;
+  await t.ok(UpsertContactsDocument, { contacts: contacts.map((c, i) => ({ externalId: `${tag}-${i}`, phone: `+1415555${phone++}`, consent: c.consent ?? true, tags: [tag] })) }, key);
+  const optedOut = contacts.flatMap((c, i) => (c.optedOut ? [`${tag}-${i}`] : []));
+  if (optedOut.length) await sql(`update contacts set opted_out = true where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
+  const { createCampaign } = await t.ok(
+    CreateCampaignDocument,
+    { input: { name: tag, type: 'AB_TEST', audience: { tags: [tag] }, variants: [{ template: 'Hi {first_name|there}: https://shop.example/a' }, { template: 'Hello! https://shop.example/b' }] } },
+    key,
+  );
+  return { key, campaignId: createCampaign.id };
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const messagesPerContact = (campaignId: string) =>
+  sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId]);
+
+it('launches over the simulator: one message per eligible recipient, skips counted', async () => {
+  const { key, campaignId } = await workspace([...Array(12).fill({}), { consent: false }, { consent: false }, { optedOut: true }]);
+  const { launchCampaign } = await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
+  expect(launchCampaign.status).toBe('RUNNING');
+  const runs = async () => (await t.ok(CampaignRunsDocument, { id: campaignId }, key)).campaign!;
+  const done = await until(runs, (c) => c.runs[0]?.sent === 12);
+  expect(done.runs).toEqual([{ runNumber: 1, queued: 12, sent: 12, failed: 0, pending: 0, skippedOptedOut: 1, skippedNoConsent: 2, skippedCapped: 0 }]);
+  const perContact = await messagesPerContact(campaignId);
+  expect(perContact).toHaveLength(12);
+  expect(perContact.every((r) => Number(r.n) === 1)).toBe(true);
+  expect(done.stats.sent).toBe(12);
+  // The simulator reports deliveries back through the signed Twilio webhook.
+  const delivered = await until(runs, (c) => c.stats.delivered >= 10);
+  expect(delivered.stats.delivered).toBeGreaterThanOrEqual(10);
+  // Bodies carry tracked links, not the raw URLs.
+  const [m] = await sql<{ body: string }>('select body from messages where campaign_id = ? limit 1', [campaignId]);
+  expect(m!.body).toMatch(new RegExp(`${t.url}/l/[0-9A-Za-z]{10}`));
+});
+
+it('fires a schedule 2 s ahead exactly once', async () => {
+  const { key, campaignId } = await workspace(Array(3).fill({}));
+  const sendAt = new Date(Date.now() + 2000).toISOString();
+  const { scheduleCampaign } = await t.ok(ScheduleCampaignDocument, { id: campaignId, input: { sendAt, timezone: 'America/New_York' } }, key);
+  expect(scheduleCampaign).toMatchObject({ status: 'SCHEDULED', schedule: { timezone: 'America/New_York', recurrence: null } });
+  expect(new Date(scheduleCampaign.schedule!.nextRunAt!).getTime()).toBe(new Date(sendAt).getTime());
+  const c = await until(async () => (await t.ok(CampaignRunsDocument, { id: campaignId }, key)).campaign!, (x) => x.runs[0]?.sent === 3, 10000);
+  expect(c.status).toBe('RUNNING');
+  expect(c.runs).toHaveLength(1);
+  expect(c.schedule!.nextRunAt).toBeNull();
+  await new Promise((r) => setTimeout(r, 1500));
+  expect((await t.ok(CampaignRunsDocument, { id: campaignId }, key)).campaign!.runs).toHaveLength(1);
+});
+
+it('pauses (nothing more is sent) and resumes without duplicates', async () => {
+  const { key, campaignId } = await workspace(Array(24).fill({}), { sendRatePerSecond: 6 });
+  await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
+  await until(async () => (await messagesPerContact(campaignId)).length, (n) => n >= 3);
+  await t.ok(PauseCampaignDocument, { id: campaignId }, key);
+  await new Promise((r) => setTimeout(r, 400)); // let an in-flight batch finish
+  const atPause = (await messagesPerContact(campaignId)).length;
+  expect(atPause).toBeLessThan(24);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect((await messagesPerContact(campaignId)).length).toBe(atPause);
+  await t.ok(ResumeCampaignDocument, { id: campaignId }, key);
+  const after = await until(() => messagesPerContact(campaignId), (rows) => rows.length === 24, 10000);
+  expect(after).toHaveLength(24);
+  expect(after.every((r) => Number(r.n) === 1)).toBe(true);
+});
+
+it('defers sends in quiet hours (contact or workspace zone) instead of dropping them', async () => {
+  const hour = new Date().getUTCHours();
+  const { key, campaignId } = await workspace(Array(2).fill({}), { quietHours: { start: hour, end: (hour + 2) % 24 } });
+  await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
+  await new Promise((r) => setTimeout(r, 1500));
+  const pending = await sql<{ status: string; next_attempt_at: string; attempts: number }>('select status, next_attempt_at, attempts from sends where campaign_id = ?', [campaignId]);
+  expect(pending).toHaveLength(2);
+  for (const s of pending) {
+    expect(s.status).toBe('PENDING');
+    expect(s.attempts).toBe(0);
+    const at = new Date(s.next_attempt_at);
+    expect(at.getUTCHours()).toBe((hour + 2) % 24);
+    expect(at.getUTCMinutes()).toBe(0);
+  }
+  expect(await messagesPerContact(campaignId)).toHaveLength(0);
+});
+
+it('refuses illegal transitions with CONFLICT and bad schedules with reasons', async () => {
+  const { key, campaignId } = await workspace(Array(1).fill({}));
+  expect(errorOf(await t.gql(PauseCampaignDocument, { id: campaignId }, key))).toMatchObject({ code: 'CONFLICT', reason: 'INVALID_TRANSITION' });
+  expect(errorOf(await t.gql(ResumeCampaignDocument, { id: campaignId }, key))).toMatchObject({ code: 'CONFLICT', reason: 'INVALID_TRANSITION' });
+  expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: campaignId, input: { sendAt: '2030-01-01T09:00:00', timezone: 'Mars/Base' } }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_TIMEZONE' });
+  expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: campaignId, input: { sendAt: '2030-01-01T09:00:00Z', recurrence: 'FREQ=SOMETIMES' } }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_RECURRENCE' });
+  expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: campaignId, input: { sendAt: '2001-01-01T09:00:00Z' } }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SEND_AT' });
+  expect((await t.ok(CancelCampaignDocument, { id: campaignId }, key)).cancelCampaign.status).toBe('CANCELED');
+  expect(errorOf(await t.gql(LaunchCampaignDocument, { id: campaignId }, key))).toMatchObject({ code: 'CONFLICT', reason: 'INVALID_TRANSITION' });
+});
