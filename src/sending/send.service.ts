@@ -13,6 +13,7 @@ import { badInput, notFound } from '../errors';
 import type { LiveService } from '../live/live.service';
 import { asUuid, newId } from '../shared/ids';
 import { isValidTimeZone } from '../shared/time-zone';
+import type { MaybeLocalDate } from '../graphql/scalars';
 import { Workspace } from '../workspaces/workspace.entity';
 import { nextRunAt, parseLocalSendAt, validateSchedule } from './schedule';
 
@@ -55,12 +56,13 @@ export class SendService {
     return campaign;
   }
 
-  async schedule(id: string, input: { sendAt: Date | string; timezone?: string | null; recurrence?: string | null; optimizeSendTime?: boolean | null }): Promise<Campaign> {
+  async schedule(id: string, input: { sendAt: MaybeLocalDate | string; timezone?: string | null; recurrence?: string | null; optimizeSendTime?: boolean | null }): Promise<Campaign> {
     const timezone = input.timezone ?? 'UTC';
     if (!isValidTimeZone(timezone)) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${timezone}"`, 'input.timezone');
     let sendAt: Date;
     try {
-      sendAt = typeof input.sendAt === 'string' ? parseLocalSendAt(input.sendAt, timezone) : input.sendAt;
+      const given = input.sendAt;
+      sendAt = typeof given === 'string' ? parseLocalSendAt(given, timezone) : given.localDateTime ? parseLocalSendAt(given.localDateTime, timezone) : given;
     } catch {
       throw badInput('INVALID_SEND_AT', 'sendAt must be an ISO 8601 date-time', 'input.sendAt');
     }

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
 import type { Context } from '../graphql/context';
+import type { MaybeLocalDate } from '../graphql/scalars';
 
 @ObjectType()
 export class Schedule {
@@ -22,8 +23,8 @@ export class Schedule {
 
 @InputType()
 export class ScheduleInput {
-  @Field({ description: 'an instant, or a local date-time (no offset) read in `timezone`' })
-  sendAt!: string;
+  @Field(() => Date, { description: 'an instant, or a local date-time (no offset) read in `timezone`' })
+  sendAt!: MaybeLocalDate;
 
   @Field(() => String, { nullable: true, defaultValue: 'UTC', description: 'IANA zone; sendAt given without offset is read in this zone' })
   timezone?: string | null;

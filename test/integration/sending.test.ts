@@ -121,6 +121,9 @@ it('refuses illegal transitions with CONFLICT and bad schedules with reasons', a
   expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: campaignId, input: { sendAt: '2030-01-01T09:00:00', timezone: 'Mars/Base' } }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_TIMEZONE' });
   expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: campaignId, input: { sendAt: '2030-01-01T09:00:00Z', recurrence: 'FREQ=SOMETIMES' } }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_RECURRENCE' });
   expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: campaignId, input: { sendAt: '2001-01-01T09:00:00Z' } }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SEND_AT' });
+  // A sendAt without an offset is read in the schedule's zone (09:00 New York = 14:00Z in winter).
+  const local = await t.ok(ScheduleCampaignDocument, { id: campaignId, input: { sendAt: '2030-01-07T09:00:00', timezone: 'America/New_York', recurrence: 'FREQ=WEEKLY;BYDAY=MO' } }, key);
+  expect(local.scheduleCampaign.schedule).toMatchObject({ sendAt: '2030-01-07T14:00:00.000Z', nextRunAt: '2030-01-07T14:00:00.000Z', recurrence: 'FREQ=WEEKLY;BYDAY=MO' });
   expect((await t.ok(CancelCampaignDocument, { id: campaignId }, key)).cancelCampaign.status).toBe('CANCELED');
   expect(errorOf(await t.gql(LaunchCampaignDocument, { id: campaignId }, key))).toMatchObject({ code: 'CONFLICT', reason: 'INVALID_TRANSITION' });
 });
