@@ -15,6 +15,7 @@ import { createHttpServer, type HttpServer } from './http/server';
 import { createMetrics, type Metrics } from './metrics';
 import { rollupHourly } from './analytics/rollup';
 import { AutoWinner } from './experiments/auto-winner';
+import { evaluateRunningTests } from './experiments/evaluate-running';
 import { startScheduler, type Scheduler } from './jobs/scheduler';
 import { createProvider } from './sending/providers';
 import { DueRuns } from './sending/runs';
@@ -95,10 +96,11 @@ export async function createApp(config: Config): Promise<App> {
     const autoWinner = new AutoWinner(orm, live, logger);
     let scheduler: Scheduler | undefined;
     if (config.jobs) {
-      retries.start();
       autoWinner.start();
       scheduler = await startScheduler(databaseUrl, logger, [
         { name: 'analytics: nightly rollup', cron: '0 2 * * *', timezone: 'UTC', run: () => rollupHourly(sqlPool, logger) },
+        { name: 'experiments: evaluate running tests', cron: '*/5 * * * *', timezone: 'UTC', run: () => evaluateRunningTests(orm, live, logger) },
+        { name: 'webhooks: retry queue', cron: '* * * * *', timezone: 'UTC', run: () => retries.runDue() },
       ]);
       cleanups.push(() => scheduler!.stop());
     }

@@ -99,4 +99,8 @@ export class Campaign {
   @Field(() => Date, { nullable: true, description: 'when the remainder of a partial test was handed to sending' })
   @Property({ type: 'timestamptz', nullable: true })
   remainderRequestedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'when the remainder was queued to receive the winner' })
+  @Property({ type: 'timestamptz', nullable: true })
+  remainderQueuedAt?: Date | null;
 }

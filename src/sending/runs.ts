@@ -13,7 +13,7 @@ import { RecipientService } from '../campaigns/recipients.service';
 import type { Orm } from '../db/orm';
 import type { LiveService } from '../live/live.service';
 import { nextRunAt } from './schedule';
-import { SendService } from './send.service';
+import { queueRemainders, SendService } from './send.service';
 
 export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, now = new Date()): Promise<number> {
   const em = orm.em.fork() as EntityManager;
@@ -42,6 +42,7 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
       logger.info({ campaignId: c.id, ...counts, nextRunAt: c.nextRunAt }, 'scheduled run queued');
       out.push(c);
     }
+    out.push(...(await queueRemainders(tx)));
     return out;
   });
   for (const c of started) await live.notify(em, { kind: 'status', workspaceId: c.workspaceId, campaignId: c.id });

@@ -115,7 +115,7 @@ export class SendService {
   }
 
   /** Queues a run: one send per eligible recipient, skips counted. Idempotent per (campaign, run, contact). */
-  async enqueueRun(tx: EntityManager, c: Campaign, scheduledFor: Date, skippedEarlier = { optedOut: 0, noConsent: 0 }): Promise<RunCounts> {
+  async enqueueRun(tx: EntityManager, c: Campaign, scheduledFor: Date, skippedEarlier = { optedOut: 0, noConsent: 0 }, onlyRemainder = false): Promise<RunCounts> {
     const ws = await tx.findOneOrFail(Workspace, { id: c.workspaceId });
     const cap = ws.settings.frequencyCap ?? null;
     const [{ n }] = await tx.execute<{ n: number }[]>('select coalesce(max(run_number), 0) + 1 as n from campaign_runs where campaign_id = ?', [c.id]);
@@ -130,7 +130,7 @@ export class SendService {
                 (? :: int is not null and (select count(*) from sends s
                    where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days') >= coalesce(?::int, 0)) as capped
          from assignments a join contacts c on c.id = a.contact_id
-         where a.campaign_id = ? and a.variant_id is not null
+         where a.campaign_id = ? and a.variant_id is not null and (not ?::boolean or a.holdout)
        ),
        queued as (
          insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key)
@@ -144,7 +144,7 @@ export class SendService {
               count(*) filter (where not opted_out and not consent) as no_consent,
               count(*) filter (where consent and not opted_out and capped) as capped
        from candidates`,
-      [cap, cap, c.id, c.workspaceId, c.id, runId, c.id, n],
+      [cap, cap, c.id, onlyRemainder, c.workspaceId, c.id, runId, c.id, n],
     );
     const result = {
       queued: Number(counts!.queued),
@@ -170,3 +170,24 @@ export class SendService {
   }
 }
 
+
+/**
+ * The remainder of a partial test, once endTest (or an automatic decision) named the variant it
+ * gets: its recipients are assigned that variant and queued as a run of their own. Runs once per
+ * campaign (remainder_queued_at), from the due-runs poller.
+ */
+export async function queueRemainders(tx: EntityManager): Promise<Campaign[]> {
+  const due = await tx.execute<{ id: string }[]>(
+    `select id from campaigns where remainder_variant_id is not null and remainder_queued_at is null and status = 'RUNNING'
+     order by remainder_requested_at limit 20 for update skip locked`,
+  );
+  const out: Campaign[] = [];
+  for (const { id } of due) {
+    const c = await tx.findOneOrFail(Campaign, { id });
+    await tx.execute('update assignments set variant_id = ? where campaign_id = ? and holdout and variant_id is null', [c.remainderVariantId, c.id]);
+    await new SendService(tx, c.workspaceId).enqueueRun(tx, c, new Date(), undefined, true);
+    c.remainderQueuedAt = new Date();
+    out.push(c);
+  }
+  return out;
+}

@@ -1,4 +1,6 @@
 import {
+  DeclareWinnerDocument,
+  EndTestDocument,
   CampaignRunsDocument,
   CancelCampaignDocument,
   CreateCampaignDocument,
@@ -126,4 +128,40 @@ it('refuses illegal transitions with CONFLICT and bad schedules with reasons', a
   expect(local.scheduleCampaign.schedule).toMatchObject({ sendAt: '2030-01-07T14:00:00.000Z', nextRunAt: '2030-01-07T14:00:00.000Z', recurrence: 'FREQ=WEEKLY;BYDAY=MO' });
   expect((await t.ok(CancelCampaignDocument, { id: campaignId }, key)).cancelCampaign.status).toBe('CANCELED');
   expect(errorOf(await t.gql(LaunchCampaignDocument, { id: campaignId }, key))).toMatchObject({ code: 'CONFLICT', reason: 'INVALID_TRANSITION' });
+});
+
+it('sends the test share first, then the winner to the remainder after endTest', async () => {
+  const key = await t.newWorkspaceKey();
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'sim-token' } }, key);
+  const tag = `rem${phone}`;
+  await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: 40 }, (_, i) => ({ externalId: `${tag}-${i}`, phone: `+1415555${phone++}`, consent: true, tags: [tag] })) }, key);
+  const { createCampaign: c } = await t.ok(
+    CreateCampaignDocument,
+    { input: { name: tag, type: 'AB_TEST', audience: { tags: [tag] }, experiment: { testAudiencePercent: 30, autoSelectWinner: false }, variants: [{ template: 'control text' }, { template: 'winner text' }] } },
+    key,
+  );
+  await t.ok(LaunchCampaignDocument, { id: c.id }, key);
+  const [held] = await sql<{ n: string }>('select count(*) as n from assignments where campaign_id = ? and holdout', [c.id]);
+  const heldOut = Number(held!.n);
+  expect(heldOut).toBeGreaterThan(10);
+  const tested = 40 - heldOut;
+  await until(() => messagesPerContact(c.id), (rows) => rows.length === tested);
+  expect(await messagesPerContact(c.id)).toHaveLength(tested);
+
+  await t.ok(DeclareWinnerDocument, { campaignId: c.id, variantId: c.variants[1]!.id, reason: 'clear favourite' }, key);
+  await t.ok(EndTestDocument, { campaignId: c.id, sendWinnerToRemainder: true }, key);
+  const all = await until(() => messagesPerContact(c.id), (rows) => rows.length === 40, 10000);
+  expect(all).toHaveLength(40);
+  expect(all.every((r) => Number(r.n) === 1)).toBe(true);
+  const bodies = await sql<{ body: string }>(
+    'select m.body from messages m join assignments a on a.campaign_id = m.campaign_id and a.contact_id = m.contact_id where m.campaign_id = ? and a.holdout',
+    [c.id],
+  );
+  expect(bodies).toHaveLength(heldOut);
+  expect(bodies.every((b) => b.body === 'winner text')).toBe(true);
+  const runs = (await t.ok(CampaignRunsDocument, { id: c.id }, key)).campaign!.runs;
+  expect(runs.map((r) => [r.runNumber, r.queued])).toEqual([
+    [2, heldOut],
+    [1, tested],
+  ]);
 });

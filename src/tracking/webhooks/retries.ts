@@ -31,7 +31,6 @@ export async function enqueueRetry(em: EntityManager, workspaceId: string, paylo
 }
 
 export class WebhookRetries {
-  private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
 
   constructor(
@@ -41,14 +40,8 @@ export class WebhookRetries {
     private readonly counter: Counter<'result'>,
   ) {}
 
-  /** Polls for due retries every `intervalMs` (the job scheduler may call runDue() instead). */
-  start(intervalMs = 5000): void {
-    this.timer = setInterval(() => void this.runDue().catch((err) => this.logger.error({ err }, 'webhook retry run failed')), intervalMs);
-    this.timer.unref();
-  }
-
+  /** Waits for a run in progress (the scheduler's 'webhooks: retry queue' job calls runDue). */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
     await this.running?.catch(() => undefined);
   }
 
