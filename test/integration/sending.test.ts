@@ -165,3 +165,21 @@ it('sends the test share first, then the winner to the remainder after endTest',
     [1, tested],
   ]);
 });
+
+it('shares the workspace rate limit between two instances, each send made once', async () => {
+  await t.anotherInstance(); // a second sender on the same database
+  const { key, campaignId } = await workspace(Array(20).fill({}), { sendRatePerSecond: 4 });
+  const start = Date.now();
+  await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
+  const rows = await until(() => messagesPerContact(campaignId), (r) => r.length === 20, 15000);
+  const elapsed = Date.now() - start;
+  expect(rows).toHaveLength(20);
+  expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
+  const [rate] = await sql<{ max: number; total: string }>(
+    'select max(used) as max, sum(used) as total from send_rate where workspace_id = (select workspace_id from campaigns where id = ?)',
+    [campaignId],
+  );
+  expect(rate!.max).toBeLessThanOrEqual(4);
+  expect(Number(rate!.total)).toBe(20);
+  expect(elapsed).toBeGreaterThanOrEqual(4000); // 20 messages at 4 per second, whichever instance sends
+});
