@@ -92,6 +92,11 @@ export class Campaign {
   @Property({ type: 'timestamptz', nullable: true })
   nextRunAt?: Date | null;
 
+  /** BANDIT: when the next wave is due (null when every audience contact has been sent). */
+  @Field(() => Date, { nullable: true, description: 'BANDIT: when the next wave goes out' })
+  @Property({ type: 'timestamptz', nullable: true })
+  nextWaveAt?: Date | null;
+
   /** endTest's hand-over to sending: the variant the remainder of a partial test receives. */
   @Property({ type: 'uuid', nullable: true })
   remainderVariantId?: string | null;

@@ -27,6 +27,12 @@ export class ExperimentConfig {
 
   @Field(() => Float, { nullable: true })
   minimumDetectableEffect?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'BANDIT: recipients per wave' })
+  banditWaveSize?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'BANDIT: minutes between waves (weights are recomputed before each)' })
+  banditWaveIntervalMinutes?: number | null;
 }
 
 @InputType()
@@ -51,6 +57,12 @@ export class ExperimentConfigInput {
 
   @Field(() => Float, { nullable: true, description: 'relative lift the test should detect, e.g. 0.2 for +20 %' })
   minimumDetectableEffect?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'BANDIT: recipients per wave (default 500)' })
+  banditWaveSize?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'BANDIT: minutes between waves (default 60)' })
+  banditWaveIntervalMinutes?: number | null;
 }
 
 /** Fills defaults and checks ranges. Pure; throws BAD_USER_INPUT with the offending path. */
@@ -63,7 +75,15 @@ export function normalizeExperimentConfig(input: Partial<ExperimentConfigInput> 
     autoSelectWinner: input?.autoSelectWinner ?? true,
     testAudiencePercent: input?.testAudiencePercent ?? 100,
     minimumDetectableEffect: input?.minimumDetectableEffect ?? null,
+    banditWaveSize: input?.banditWaveSize ?? 500,
+    banditWaveIntervalMinutes: input?.banditWaveIntervalMinutes ?? 60,
   };
+  if (!Number.isInteger(c.banditWaveSize) || c.banditWaveSize! < 10) {
+    throw badInput('INVALID_WAVE_SIZE', 'banditWaveSize must be a whole number of at least 10', `${path}.banditWaveSize`);
+  }
+  if (!Number.isInteger(c.banditWaveIntervalMinutes) || c.banditWaveIntervalMinutes! < 1) {
+    throw badInput('INVALID_WAVE_INTERVAL', 'banditWaveIntervalMinutes must be a whole number of at least 1', `${path}.banditWaveIntervalMinutes`);
+  }
   if (!(c.confidenceLevel >= 0.5 && c.confidenceLevel < 1)) {
     throw badInput('INVALID_CONFIDENCE_LEVEL', 'confidenceLevel must be at least 0.5 and below 1 (e.g. 0.95)', `${path}.confidenceLevel`);
   }

@@ -10,7 +10,7 @@ import { loadCounters, type CounterRow } from '../tracking/variant-stats';
 import { Winner } from '../experiments/winner.entity';
 import { AnalyticsService, type TimeSeriesArgs } from '../analytics/analytics.service';
 import type { SegmentPerformance, TimeBucket } from '../analytics/analytics.types';
-import type { CampaignRun } from '../sending/sending.resolver';
+import type { BanditWave, CampaignRun } from '../sending/sending.resolver';
 
 export interface Loaders {
   contactById: DataLoader<string, Contact | undefined>;
@@ -21,6 +21,7 @@ export interface Loaders {
   winnerHistoryByCampaignId: DataLoader<string, Winner[]>;
   segmentsByCampaignId: DataLoader<string, SegmentPerformance[]>;
   runsByCampaignId: DataLoader<string, CampaignRun[]>;
+  banditWavesByCampaignId: DataLoader<string, BanditWave[]>;
   /** Time series with the same arguments share one loader (one query for a whole list). */
   timeSeries(args: TimeSeriesArgs): DataLoader<string, TimeBucket[]>;
 }
@@ -29,6 +30,14 @@ export function createLoaders(em: EntityManager, workspaceId: string): Loaders {
   const analytics = new AnalyticsService(em, workspaceId);
   const series = new Map<string, DataLoader<string, TimeBucket[]>>();
   return {
+    banditWavesByCampaignId: new DataLoader(async (ids) => {
+      const rows = await em.execute<{ campaign_id: string; wave: number; computed_at: string; weights: { variantId: string; weight: number }[] }[]>(
+        `select campaign_id, wave, computed_at, weights from bandit_weights
+         where campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and workspace_id = ? order by wave`,
+        [JSON.stringify(ids), workspaceId],
+      );
+      return ids.map((id) => rows.filter((r) => r.campaign_id === id).map((r) => ({ wave: r.wave, computedAt: new Date(r.computed_at), weights: r.weights })));
+    }),
     runsByCampaignId: new DataLoader(async (ids) => {
       const rows = await em.execute<Record<string, string | number>[]>(
         `select r.campaign_id, r.run_number, r.scheduled_for, r.started_at, r.queued, r.skipped_opted_out, r.skipped_no_consent, r.skipped_capped,

@@ -14,6 +14,7 @@ import type { Orm } from '../db/orm';
 import type { LiveService } from '../live/live.service';
 import { nextRunAt } from './schedule';
 import { queueRemainders, SendService } from './send.service';
+import { dueWaves } from './waves';
 
 export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, now = new Date()): Promise<number> {
   const em = orm.em.fork() as EntityManager;
@@ -43,6 +44,7 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
       out.push(c);
     }
     out.push(...(await queueRemainders(tx)));
+    out.push(...(await dueWaves(tx, (workspaceId) => new SendService(tx, workspaceId), now)));
     return out;
   });
   for (const c of started) await live.notify(em, { kind: 'status', workspaceId: c.workspaceId, campaignId: c.id });

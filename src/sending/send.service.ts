@@ -7,6 +7,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Campaign } from '../campaigns/campaign.entity';
+import { CampaignType } from '../campaigns/enums';
 import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
 import { badInput, notFound } from '../errors';
@@ -16,6 +17,7 @@ import { isValidTimeZone } from '../shared/time-zone';
 import type { MaybeLocalDate } from '../graphql/scalars';
 import { Workspace } from '../workspaces/workspace.entity';
 import { nextRunAt, parseLocalSendAt, validateSchedule } from './schedule';
+import { sendWave } from './waves';
 
 export interface ScheduleData {
   sendAt: string;
@@ -42,14 +44,16 @@ export class SendService {
   async launch(id: string): Promise<Campaign> {
     const existing = await this.campaign(this.em, id);
     transition(existing.status, 'launch'); // fail early, before assigning anyone
+    const bandit = existing.type === CampaignType.BANDIT;
     // Contacts the audience skipped (opted out, no consent) are counted on the run too.
-    const added = existing.audience ? await new RecipientService(this.em.fork(), this.workspaceId).addRecipients(existing.id, null, existing.audience) : null;
+    const added = existing.audience && !bandit ? await new RecipientService(this.em.fork(), this.workspaceId).addRecipients(existing.id, null, existing.audience) : null;
     const campaign = await this.em.transactional(async (tx) => {
       const c = await this.campaign(tx, id, true);
       c.status = transition(c.status, 'launch');
       c.startedAt ??= new Date();
       c.nextRunAt = null;
-      await this.enqueueRun(tx, c, new Date(), { optedOut: added?.skippedOptedOut ?? 0, noConsent: added?.skippedNoConsent ?? 0 });
+      if (bandit) await sendWave(tx, c, this);
+      else await this.enqueueRun(tx, c, new Date(), { optedOut: added?.skippedOptedOut ?? 0, noConsent: added?.skippedNoConsent ?? 0 });
       return c;
     });
     await this.announce(campaign);
@@ -115,7 +119,15 @@ export class SendService {
   }
 
   /** Queues a run: one send per eligible recipient, skips counted. Idempotent per (campaign, run, contact). */
-  async enqueueRun(tx: EntityManager, c: Campaign, scheduledFor: Date, skippedEarlier = { optedOut: 0, noConsent: 0 }, onlyRemainder = false): Promise<RunCounts> {
+  async enqueueRun(
+    tx: EntityManager,
+    c: Campaign,
+    scheduledFor: Date,
+    skippedEarlier = { optedOut: 0, noConsent: 0 },
+    onlyRemainder = false,
+    /** Bandit waves: only recipients no earlier run sent to. */
+    onlyNew = false,
+  ): Promise<RunCounts> {
     const ws = await tx.findOneOrFail(Workspace, { id: c.workspaceId });
     const cap = ws.settings.frequencyCap ?? null;
     const [{ n }] = await tx.execute<{ n: number }[]>('select coalesce(max(run_number), 0) + 1 as n from campaign_runs where campaign_id = ?', [c.id]);
@@ -131,6 +143,7 @@ export class SendService {
                    where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days') >= coalesce(?::int, 0)) as capped
          from assignments a join contacts c on c.id = a.contact_id
          where a.campaign_id = ? and a.variant_id is not null and (not ?::boolean or a.holdout)
+           and (not ?::boolean or not exists (select 1 from sends s where s.campaign_id = a.campaign_id and s.contact_id = a.contact_id))
        ),
        queued as (
          insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key)
@@ -144,7 +157,7 @@ export class SendService {
               count(*) filter (where not opted_out and not consent) as no_consent,
               count(*) filter (where consent and not opted_out and capped) as capped
        from candidates`,
-      [cap, cap, c.id, onlyRemainder, c.workspaceId, c.id, runId, c.id, n],
+      [cap, cap, c.id, onlyRemainder, onlyNew, c.workspaceId, c.id, runId, c.id, n],
     );
     const result = {
       queued: Number(counts!.queued),

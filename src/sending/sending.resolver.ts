@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
 import type { Context } from '../graphql/context';
 import type { MaybeLocalDate } from '../graphql/scalars';
@@ -69,6 +69,27 @@ export class CampaignRun {
   skippedCapped!: number;
 }
 
+@ObjectType()
+export class VariantWeight {
+  @Field(() => ID)
+  variantId!: string;
+
+  @Field(() => Float, { description: 'percent' })
+  weight!: number;
+}
+
+@ObjectType()
+export class BanditWave {
+  @Field(() => Int)
+  wave!: number;
+
+  @Field()
+  computedAt!: Date;
+
+  @Field(() => [VariantWeight])
+  weights!: VariantWeight[];
+}
+
 @Resolver(() => Campaign)
 export class SendingResolver {
   @Mutation(() => Campaign, { description: 'DRAFT or SCHEDULED → RUNNING: queues every eligible recipient now' })
@@ -101,6 +122,11 @@ export class SendingResolver {
     const s = campaign.schedule;
     if (!s) return null;
     return { sendAt: new Date(s.sendAt), timezone: s.timezone, recurrence: s.recurrence, nextRunAt: campaign.nextRunAt ?? null, optimizeSendTime: s.optimizeSendTime };
+  }
+
+  @FieldResolver(() => [BanditWave], { description: 'BANDIT: the weights each wave used, in order' })
+  banditWaves(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<BanditWave[]> {
+    return ctx.loaders.banditWavesByCampaignId.load(campaign.id);
   }
 
   @FieldResolver(() => [CampaignRun], { description: 'every run, newest first, with its send counts' })

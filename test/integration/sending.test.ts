@@ -1,4 +1,5 @@
 import {
+  BanditWavesDocument,
   DeclareWinnerDocument,
   EndTestDocument,
   CampaignRunsDocument,
@@ -182,4 +183,48 @@ it('shares the workspace rate limit between two instances, each send made once',
   expect(rate!.max).toBeLessThanOrEqual(4);
   expect(Number(rate!.total)).toBe(20);
   expect(elapsed).toBeGreaterThanOrEqual(4000); // 20 messages at 4 per second, whichever instance sends
+});
+
+it('sends a bandit in waves and shifts traffic towards the best arm', async () => {
+  const key = await t.newWorkspaceKey();
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'sim-token', sendRatePerSecond: 500 } }, key);
+  const tag = `bandit${phone}`;
+  await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: 900 }, (_, i) => ({ externalId: `${tag}-${i}`, phone: `+1415${String(5000000 + phone * 1000 + i).slice(-7)}`, consent: true, tags: [tag] })) }, key);
+  phone++;
+  const { createCampaign: c } = await t.ok(
+    CreateCampaignDocument,
+    {
+      input: {
+        name: tag,
+        type: 'BANDIT',
+        audience: { tags: [tag] },
+        experiment: { primaryMetric: 'CLICK', banditWaveSize: 450, banditWaveIntervalMinutes: 60 }, // ~150 per arm: past the 100 needed to update
+        variants: [{ template: 'a https://x.example/a' }, { template: 'b https://x.example/b' }, { template: 'c https://x.example/c' }],
+      },
+    },
+    key,
+  );
+  // True click rates 5 %, 10 %, 60 % (the simulator clicks the tracked link).
+  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { click: 0.05, delayMs: 50 }, B: { click: 0.1, delayMs: 50 }, C: { click: 0.6, delayMs: 50 } }), c.id]);
+  await t.ok(LaunchCampaignDocument, { id: c.id }, key);
+  const sentTotal = async () => (await t.ok(BanditWavesDocument, { id: c.id }, key)).campaign!.variants.reduce((a, v) => a + v.stats.sent, 0);
+  await until(sentTotal, (n) => n === 450, 15000);
+  await new Promise((r) => setTimeout(r, 1500)); // clicks come back
+  await sql(`update campaigns set next_wave_at = now() where id = ?`, [c.id]);
+  await until(sentTotal, (n) => n === 900, 15000);
+  const { campaign } = await t.ok(BanditWavesDocument, { id: c.id }, key);
+  expect(campaign!.banditWaves.map((w) => w.wave)).toEqual([1, 2]);
+  const first = campaign!.banditWaves[0]!.weights.map((w) => w.weight);
+  const second = campaign!.banditWaves[1]!.weights.map((w) => w.weight);
+  expect(first.map((w) => Math.round(w))).toEqual([33, 33, 33]);
+  expect(second[2]).toBeGreaterThan(90); // C clicks best
+  expect(second[0]).toBeGreaterThanOrEqual(1); // the floor
+  expect(second.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 6);
+  const [wave2] = await sql<{ c: string; n: string }>(
+    `select count(*) filter (where v.key = 'C') as c, count(*) as n from assignments a join variants v on v.id = a.variant_id
+     where a.campaign_id = ? and a.contact_id not in (select contact_id from sends s join campaign_runs r on r.id = s.run_id where r.run_number = 1 and r.campaign_id = ?)`,
+    [c.id, c.id],
+  );
+  expect(Number(wave2!.n)).toBe(450);
+  expect(Number(wave2!.c) / 450).toBeGreaterThan(0.8); // the second wave went mostly to C
 });

@@ -11,6 +11,8 @@ const DEFAULTS = {
   autoSelectWinner: true,
   testAudiencePercent: 100,
   minimumDetectableEffect: null,
+  banditWaveSize: 500,
+  banditWaveIntervalMinutes: 60,
 };
 
 describe('normalizeExperimentConfig: defaults', () => {
@@ -36,6 +38,8 @@ describe('normalizeExperimentConfig: defaults', () => {
       autoSelectWinner: false,
       testAudiencePercent: 20,
       minimumDetectableEffect: 0.1,
+      banditWaveSize: 200,
+      banditWaveIntervalMinutes: 15,
     };
     expect(normalizeExperimentConfig(input)).toEqual(input);
   });
@@ -88,5 +92,14 @@ describe('normalizeExperimentConfig: errors', () => {
     expect(domainErrorOf(() => normalizeExperimentConfig({ minSampleSize: 0 }, 'input.campaign.experiment')).field).toBe(
       'input.campaign.experiment.minSampleSize',
     );
+  });
+});
+
+describe('normalizeExperimentConfig: bandit waves', () => {
+  it.each([
+    [{ banditWaveSize: 5 }, 'INVALID_WAVE_SIZE', 'input.experiment.banditWaveSize'],
+    [{ banditWaveIntervalMinutes: 0 }, 'INVALID_WAVE_INTERVAL', 'input.experiment.banditWaveIntervalMinutes'],
+  ])('rejects %j', (input, reason, field) => {
+    expect(domainErrorOf(() => normalizeExperimentConfig(input as Partial<ExperimentConfigInput>))).toMatchObject({ reason, field });
   });
 });
