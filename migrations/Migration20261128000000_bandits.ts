@@ -1,6 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** Bandit campaigns: when the next wave is due, and the weights each wave used. */
+/**
+ * Bandit campaigns: when the next wave is due, and the weights each wave used. Also the
+ * simulator's durable memory of accepted sends (what a real provider keeps on its side).
+ */
 export class Migration20261128000000_bandits extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table campaigns add column next_wave_at timestamptz;`);
@@ -14,6 +17,12 @@ export class Migration20261128000000_bandits extends Migration {
         weights jsonb not null,
         computed_at timestamptz not null default now(),
         unique (campaign_id, wave)
+      );`);
+    this.addSql(`
+      create table simulator_sends (
+        idempotency_key text primary key,
+        provider_message_id text not null,
+        created_at timestamptz not null default now()
       );`);
   }
 }

@@ -119,7 +119,7 @@ export async function createApp(config: Config): Promise<App> {
     let sender: Sender | undefined;
     if (config.jobs) {
       const provider = createProvider(config, url, sqlPool, ingestion, logger);
-      sender = new Sender(orm, sqlPool, ingestion, provider, () => config.publicUrl, logger);
+      sender = new Sender(orm, sqlPool, ingestion, provider, () => config.publicUrl, logger, config.sendLeaseSeconds);
       const dueRuns = new DueRuns(orm, live, logger);
       sender.start();
       dueRuns.start();

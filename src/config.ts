@@ -18,6 +18,7 @@ const Env = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(20_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  SEND_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
 });
 
 export interface Config {
@@ -40,6 +41,8 @@ export interface Config {
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
   shutdownTimeoutMs: number;
+  /** A claimed send is retried after this long if its sender died. */
+  sendLeaseSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -68,5 +71,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    sendLeaseSeconds: e.SEND_LEASE_SECONDS,
   };
 }

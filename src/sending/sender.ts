@@ -16,7 +16,6 @@ import type { MessagingProvider } from './providers/provider';
 import { nextAllowedTime } from './quiet-hours';
 import { renderMessage } from './render';
 
-export const LEASE_SECONDS = 60;
 export const MAX_SEND_ATTEMPTS = 6;
 export const DEFAULT_RATE_PER_SECOND = 50;
 
@@ -61,6 +60,8 @@ export class Sender {
     /** Read at send time: without PUBLIC_URL it is only known once the server listens. */
     private readonly publicUrl: () => string,
     private readonly logger: Logger,
+    /** How long a claimed send is reserved; after a crash it is retried once the lease runs out. */
+    private readonly leaseSeconds = 60,
   ) {}
 
   start(intervalMs = 250): void {
@@ -100,7 +101,7 @@ export class Sender {
        returning s.id, s.workspace_id, s.campaign_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts,
                  v.template, c.offer_amount, ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
                  ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, w.settings, w.twilio_auth_token`,
-      [batch, LEASE_SECONDS],
+      [batch, this.leaseSeconds],
     );
     for (const send of claimed) {
       try {

@@ -34,6 +34,12 @@ export function createProvider(config: Config, listeningUrl: string, sql: SqlPoo
         'simulator',
       );
     },
+    replayStore: {
+      get: async (key) => (await sql.query<{ id: string }>('select provider_message_id as id from simulator_sends where idempotency_key = $1', [key]))[0]?.id,
+      put: async (key, id) => {
+        await sql.query('insert into simulator_sends (idempotency_key, provider_message_id) values ($1, $2) on conflict do nothing', [key, id]);
+      },
+    },
     logger,
   });
 }

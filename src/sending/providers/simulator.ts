@@ -75,6 +75,11 @@ export interface SimulatorOptions {
   logger?: { warn(obj: unknown, msg: string): void };
   /** Budget for each webhook post or click, 10 s by default. */
   requestTimeoutMs?: number;
+  /**
+   * Durable memory of accepted sends (idempotency key → message id), as a real provider keeps it:
+   * a send retried after the sender crashed gets the same id and no second message.
+   */
+  replayStore?: { get(key: string): Promise<string | undefined>; put(key: string, providerMessageId: string): Promise<void> };
 }
 
 /** One message's fate, drawn up front (fixed draw order, so one rate never shifts another's draws). */
@@ -118,7 +123,7 @@ export class SimulatorProvider implements MessagingProvider {
     if (this.closed) return { ok: false, retryable: true, error: 'simulator is closed' };
     const authToken = workspace.twilioAuthToken;
     if (!authToken) return { ok: false, retryable: false, error: SIMULATOR_NEEDS_TOKEN };
-    const replayed = this.sent.get(message.idempotencyKey);
+    const replayed = this.sent.get(message.idempotencyKey) ?? (await this.options.replayStore?.get(message.idempotencyKey));
     if (replayed !== undefined) return { ok: true, providerMessageId: replayed };
 
     this.pendingSends++;
@@ -135,6 +140,12 @@ export class SimulatorProvider implements MessagingProvider {
 
       const sid = newSid();
       this.remember(message.idempotencyKey, sid);
+      try {
+        await this.options.replayStore?.put(message.idempotencyKey, sid); // accepted only once stored
+      } catch (e) {
+        this.sent.delete(message.idempotencyKey);
+        return { ok: false, retryable: true, error: `simulator could not store the send: ${(e as Error)?.message ?? String(e)}` };
+      }
       const plan = drawPlan(mulberry32(messageSeed(this.seed, message.idempotencyKey)), rates, message.links.length > 0);
       const ws = { id: workspace.id, authToken, accountSid: workspace.twilioAccountSid ?? null, from: workspace.twilioFrom ?? null };
       this.schedule(plan.statusDelayMs, async () => {
