@@ -83,10 +83,43 @@ export class Sender {
     await this.provider.close?.();
   }
 
-  /** Claims and sends one batch of due sends; returns how many were handled. */
+  /** Claims and sends one batch of due sends (and automatic replies); returns how many were handled. */
   runOnce(batch = 100): Promise<number> {
-    this.running ??= this.drain(batch).finally(() => (this.running = undefined));
+    this.running ??= Promise.all([this.drain(batch), this.drainOutbox(batch)])
+      .then(([a, b]) => a + b)
+      .finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  /**
+   * Automatic replies queued by inbound keywords (opt-out and opt-in confirmations, HELP). They go
+   * out whatever the contact's consent — they answer the contact — under the same rate limit.
+   */
+  private async drainOutbox(batch: number): Promise<number> {
+    const rows = await this.sql.query<{ id: string; workspace_id: string; contact_id: string; body: string; phone: string | null; settings: ClaimedSend['settings']; twilio_auth_token: string | null }>(
+      `update outbox o set status = 'SENDING', sent_at = now()
+       from (
+         select id from outbox where status = 'QUEUED' or (status = 'SENDING' and sent_at < now() - make_interval(secs => $2))
+         order by created_at limit $1 for update skip locked
+       ) due, contacts c, workspaces w
+       where o.id = due.id and c.id = o.contact_id and w.id = o.workspace_id
+       returning o.id, o.workspace_id, o.contact_id, o.body, c.phone, w.settings, w.twilio_auth_token`,
+      [batch, this.leaseSeconds],
+    );
+    for (const r of rows) {
+      if (!r.phone) {
+        await this.sql.query(`update outbox set status = 'FAILED' where id = $1`, [r.id]);
+        continue;
+      }
+      const result = await this.provider.send(
+        { to: r.phone, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
+        { id: r.workspace_id, twilioAccountSid: r.settings.twilioAccountSid ?? null, twilioAuthToken: r.twilio_auth_token, twilioFrom: r.settings.twilioFrom ?? null },
+      );
+      const status = result.ok ? 'SENT' : result.retryable ? 'QUEUED' : 'FAILED';
+      await this.sql.query(`update outbox set status = $2 where id = $1`, [r.id, status]);
+      if (!result.ok) this.logger.warn({ outboxId: r.id, error: result.error }, 'automatic reply not sent');
+    }
+    return rows.length;
   }
 
   private async drain(batch: number): Promise<number> {

@@ -12,6 +12,7 @@ import {
   UpdateWorkspaceSettingsDocument,
   UpsertContactsDocument,
 } from '../generated/graphql';
+import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
 let t: TestApp;
@@ -227,4 +228,27 @@ it('sends a bandit in waves and shifts traffic towards the best arm', async () =
   );
   expect(Number(wave2!.n)).toBe(450);
   expect(Number(wave2!.c) / 450).toBeGreaterThan(0.8); // the second wave went mostly to C
+});
+
+it('delivers the automatic reply to STOP (the contact is opted out, the confirmation still goes)', async () => {
+  const { key } = await workspace(Array(1).fill({}));
+  const [contact] = await sql<{ id: string; phone: string; workspace_id: string }>(
+    `select c.id, c.phone, c.workspace_id from contacts c join api_keys k on k.workspace_id = c.workspace_id where k.key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`,
+    [key],
+  );
+  const path = `/webhooks/twilio/${contact!.workspace_id}`;
+  const params = { MessageSid: 'SMstop1', From: contact!.phone, Body: 'STOP', SmsStatus: 'received' };
+  const res = await fetch(t.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature('sim-token', t.app.config.publicUrl + path, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  expect(res.status).toBe(200);
+  const outbox = await until(
+    () => sql<{ status: string; kind: string }>('select status, kind from outbox where contact_id = ?', [contact!.id]),
+    (rows) => rows[0]?.status === 'SENT',
+  );
+  expect(outbox).toEqual([{ status: 'SENT', kind: 'OPT_OUT' }]);
+  const [accepted] = await sql<{ n: string }>(`select count(*) as n from simulator_sends where idempotency_key like 'outbox:%'`);
+  expect(Number(accepted!.n)).toBeGreaterThanOrEqual(1);
 });

@@ -16,6 +16,11 @@ export interface OutboundMessage {
   variantId: string;
   /** Tracked-link URLs contained in body, with their tokens. */
   links: { token: string; url: string }[];
+  /**
+   * An automatic reply (opt-out confirmation, HELP): not part of a campaign, so no status
+   * callbacks and no tracking. campaignId and variantId are empty.
+   */
+  system?: boolean;
 }
 
 /**

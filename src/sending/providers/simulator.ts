@@ -126,6 +126,14 @@ export class SimulatorProvider implements MessagingProvider {
     const replayed = this.sent.get(message.idempotencyKey) ?? (await this.options.replayStore?.get(message.idempotencyKey));
     if (replayed !== undefined) return { ok: true, providerMessageId: replayed };
 
+    if (message.system) {
+      // An automatic reply: accepted, nothing to simulate afterwards.
+      const id = newSid();
+      this.remember(message.idempotencyKey, id);
+      await this.options.replayStore?.put(message.idempotencyKey, id);
+      return { ok: true, providerMessageId: id };
+    }
+
     this.pendingSends++;
     try {
       let rates: SimulatedRates;

@@ -57,12 +57,9 @@ export class TwilioProvider implements MessagingProvider {
     }
 
     const url = `${this.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`;
-    const form = new URLSearchParams({
-      To: message.to,
-      From: from,
-      Body: message.body,
-      StatusCallback: this.options.statusCallbackUrl(workspace.id),
-    });
+    const form = new URLSearchParams({ To: message.to, From: from, Body: message.body });
+    // Automatic replies are not campaign messages: no delivery callbacks for them.
+    if (!message.system) form.set('StatusCallback', this.options.statusCallbackUrl(workspace.id));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     let status: number;
