@@ -33,6 +33,9 @@ export class ExperimentConfig {
 
   @Field(() => Int, { nullable: true, description: 'BANDIT: minutes between waves (weights are recomputed before each)' })
   banditWaveIntervalMinutes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'partial tests: hours after launch when the test ends anyway (the control is kept without a winner)' })
+  maxTestHours?: number | null;
 }
 
 @InputType()
@@ -63,6 +66,9 @@ export class ExperimentConfigInput {
 
   @Field(() => Int, { nullable: true, description: 'BANDIT: minutes between waves (default 60)' })
   banditWaveIntervalMinutes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'partial tests: end the test this many hours after launch (null: no limit)' })
+  maxTestHours?: number | null;
 }
 
 /** Fills defaults and checks ranges. Pure; throws BAD_USER_INPUT with the offending path. */
@@ -77,7 +83,11 @@ export function normalizeExperimentConfig(input: Partial<ExperimentConfigInput> 
     minimumDetectableEffect: input?.minimumDetectableEffect ?? null,
     banditWaveSize: input?.banditWaveSize ?? 500,
     banditWaveIntervalMinutes: input?.banditWaveIntervalMinutes ?? 60,
+    maxTestHours: input?.maxTestHours ?? null,
   };
+  if (c.maxTestHours !== null && c.maxTestHours !== undefined && (!Number.isInteger(c.maxTestHours) || c.maxTestHours < 1)) {
+    throw badInput('INVALID_MAX_TEST_HOURS', 'maxTestHours must be a whole number of hours, at least 1', `${path}.maxTestHours`);
+  }
   if (!Number.isInteger(c.banditWaveSize) || c.banditWaveSize! < 10) {
     throw badInput('INVALID_WAVE_SIZE', 'banditWaveSize must be a whole number of at least 10', `${path}.banditWaveSize`);
   }

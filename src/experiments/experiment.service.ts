@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Campaign } from '../campaigns/campaign.entity';
 import { CampaignStatus, CampaignType } from '../campaigns/enums';
 import { Variant } from '../campaigns/variant.entity';
-import { badInput, conflict, notFound } from '../errors';
+import { badInput, conflict, DomainError, notFound } from '../errors';
 import type { LiveService } from '../live/live.service';
 import { asUuid } from '../shared/ids';
 import { loadCounters } from '../tracking/variant-stats';
@@ -95,7 +95,7 @@ export class ExperimentService {
    * sendWinnerToRemainder, the campaign keeps running and the remainder is handed to sending;
    * otherwise it completes.
    */
-  async endTest(campaignId: string, sendWinnerToRemainder: boolean): Promise<Campaign> {
+  async endTest(campaignId: string, sendWinnerToRemainder: boolean, cause = 'The test ended'): Promise<Campaign> {
     let declared: Winner | null = null;
     const campaign = await this.em.transactional(async (tx) => {
       const c = await this.campaign(tx, campaignId, true);
@@ -117,7 +117,7 @@ export class ExperimentService {
           variantId: chosen,
           source: WinnerSource.AUTOMATIC,
           confidenceLevel: proposal && current ? automaticConfidence(c.experiment.method, current, proposal) : null,
-          reason: proposal ? 'Significant when the test ended' : 'The test ended without a significant winner: the control is kept',
+          reason: proposal ? `Significant when the test ended (${cause})` : `${cause} without a significant winner: the control is kept`,
         });
         declared = winner;
       }
@@ -165,4 +165,24 @@ function automaticConfidence(method: TestMethod, current: AnalysisWithDecision, 
     return method === TestMethod.BAYESIAN ? Math.min(...all.map((x) => 1 - x.probabilityToBeatControl)) : Math.min(...all.map((x) => 1 - x.adjustedPValue));
   }
   return method === TestMethod.BAYESIAN ? c.probabilityToBeatControl : 1 - c.adjustedPValue;
+}
+
+/**
+ * Partial tests past their maximum duration end with whatever the method allows by then, else
+ * the control (recorded as such); the remainder then gets it. Runs from the due-runs poller.
+ */
+export async function endExpiredTests(em: EntityManager, live: LiveService | undefined, now = new Date()): Promise<number> {
+  const due = await em.execute<{ id: string; workspace_id: string }[]>(
+    `select id, workspace_id from campaigns
+     where status = 'RUNNING' and type <> 'STANDARD' and test_ended_at is null and started_at is not null
+       and (experiment->>'testAudiencePercent')::int < 100 and (experiment->>'maxTestHours') is not null
+       and started_at + make_interval(hours => (experiment->>'maxTestHours')::int) <= ?`,
+    [now.toISOString()],
+  );
+  for (const c of due) {
+    await new ExperimentService(em.fork(), c.workspace_id, live).endTest(c.id, true, 'The maximum test duration was reached').catch((e: unknown) => {
+      if (!(e instanceof DomainError)) throw e; // another instance ended it first
+    });
+  }
+  return due.length;
 }

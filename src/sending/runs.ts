@@ -12,6 +12,7 @@ import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
 import type { Orm } from '../db/orm';
 import type { LiveService } from '../live/live.service';
+import { endExpiredTests } from '../experiments/experiment.service';
 import { nextRunAt } from './schedule';
 import { queueRemainders, SendService } from './send.service';
 import { dueWaves } from './waves';
@@ -48,6 +49,7 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
     return out;
   });
   for (const c of started) await live.notify(em, { kind: 'status', workspaceId: c.workspaceId, campaignId: c.id });
+  await endExpiredTests(em, live, now);
   return started.length;
 }
 

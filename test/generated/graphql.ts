@@ -104,6 +104,8 @@ export type ExperimentConfigInput = {
   /** BANDIT: recipients per wave (default 500) */
   banditWaveSize?: number | null | undefined;
   confidenceLevel?: number | null | undefined;
+  /** partial tests: end the test this many hours after launch (null: no limit) */
+  maxTestHours?: number | null | undefined;
   method?: TestMethod | null | undefined;
   minSampleSize?: number | null | undefined;
   /** relative lift the test should detect, e.g. 0.2 for +20 % */

@@ -252,3 +252,22 @@ it('delivers the automatic reply to STOP (the contact is opted out, the confirma
   const [accepted] = await sql<{ n: string }>(`select count(*) as n from simulator_sends where idempotency_key like 'outbox:%'`);
   expect(Number(accepted!.n)).toBeGreaterThanOrEqual(1);
 });
+
+it('ends a partial test after its maximum duration: the control is kept (recorded as such) and the remainder gets it', async () => {
+  const key = await t.newWorkspaceKey();
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'sim-token' } }, key);
+  const tag = `max${phone}`;
+  await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: 20 }, (_, i) => ({ externalId: `${tag}-${i}`, phone: `+1415555${phone++}`, consent: true, tags: [tag] })) }, key);
+  const { createCampaign: c } = await t.ok(
+    CreateCampaignDocument,
+    { input: { name: tag, type: 'AB_TEST', audience: { tags: [tag] }, experiment: { testAudiencePercent: 50, maxTestHours: 1 }, variants: [{ template: 'control' }, { template: 'other' }] } },
+    key,
+  );
+  await t.ok(LaunchCampaignDocument, { id: c.id }, key);
+  await sql(`update campaigns set started_at = now() - interval '2 hours' where id = ?`, [c.id]);
+  const all = await until(() => messagesPerContact(c.id), (rows) => rows.length === 20, 10000);
+  expect(all).toHaveLength(20);
+  const [w] = await sql<{ source: string; reason: string; variant_id: string }>('select source, reason, variant_id from winners where campaign_id = ?', [c.id]);
+  expect(w).toMatchObject({ source: 'AUTOMATIC', variant_id: c.variants[0]!.id });
+  expect(w!.reason).toMatch(/maximum test duration.*control is kept/i);
+});

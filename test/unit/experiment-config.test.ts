@@ -13,6 +13,7 @@ const DEFAULTS = {
   minimumDetectableEffect: null,
   banditWaveSize: 500,
   banditWaveIntervalMinutes: 60,
+  maxTestHours: null,
 };
 
 describe('normalizeExperimentConfig: defaults', () => {
@@ -40,6 +41,7 @@ describe('normalizeExperimentConfig: defaults', () => {
       minimumDetectableEffect: 0.1,
       banditWaveSize: 200,
       banditWaveIntervalMinutes: 15,
+      maxTestHours: 48,
     };
     expect(normalizeExperimentConfig(input)).toEqual(input);
   });
@@ -99,6 +101,7 @@ describe('normalizeExperimentConfig: bandit waves', () => {
   it.each([
     [{ banditWaveSize: 5 }, 'INVALID_WAVE_SIZE', 'input.experiment.banditWaveSize'],
     [{ banditWaveIntervalMinutes: 0 }, 'INVALID_WAVE_INTERVAL', 'input.experiment.banditWaveIntervalMinutes'],
+    [{ maxTestHours: 0 }, 'INVALID_MAX_TEST_HOURS', 'input.experiment.maxTestHours'],
   ])('rejects %j', (input, reason, field) => {
     expect(domainErrorOf(() => normalizeExperimentConfig(input as Partial<ExperimentConfigInput>))).toMatchObject({ reason, field });
   });
