@@ -101,7 +101,7 @@ export async function createApp(config: Config): Promise<App> {
         { name: 'analytics: nightly rollup', cron: '0 2 * * *', timezone: 'UTC', run: () => rollupHourly(sqlPool, logger) },
         { name: 'experiments: evaluate running tests', cron: '*/5 * * * *', timezone: 'UTC', run: () => evaluateRunningTests(orm, live, logger) },
         { name: 'webhooks: retry queue', cron: '* * * * *', timezone: 'UTC', run: () => retries.runDue() },
-      ]);
+      ], config.mongodbUrl);
       cleanups.push(() => scheduler!.stop());
     }
     cleanups.push(() => retries.stop());

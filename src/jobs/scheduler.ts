@@ -1,6 +1,7 @@
 /**
- * The job scheduler: Agenda 6 on the application's PostgreSQL (table `agenda_jobs`). Jobs survive
- * restarts and, with several instances, each run happens once (Agenda locks the job row).
+ * The job scheduler: Agenda 6 on the application's PostgreSQL (table `agenda_jobs`), or on
+ * MongoDB when MONGODB_URL is set (collection `agendaJobs`). Jobs survive restarts and, with
+ * several instances, each run happens once (Agenda locks the job).
  * agenda and its backend are ESM-only, so they are loaded here with a dynamic import and nowhere
  * else. Agenda gets its own pg pool with an error handler: an idle connection dropping during
  * shutdown must not crash the process (see STACK.md).
@@ -22,13 +23,32 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export async function startScheduler(databaseUrl: string, logger: Logger, jobs: readonly JobDefinition[]): Promise<Scheduler> {
+export async function startScheduler(databaseUrl: string, logger: Logger, jobs: readonly JobDefinition[], mongodbUrl?: string): Promise<Scheduler> {
   // One after the other: Jest's ESM loader (tests run the app in-process) fails on parallel imports.
   const { Agenda } = await import('agenda');
-  const { PostgresBackend } = await import('@agendajs/postgres-backend');
-  const pool = new Pool({ connectionString: databaseUrl, max: 3 });
-  pool.on('error', (err) => logger.warn({ err }, 'scheduler database connection lost'));
-  const agenda = new Agenda({ backend: new PostgresBackend({ pool }), processEvery: '30 seconds' });
+  let backend: ConstructorParameters<typeof Agenda>[0]['backend'];
+  let release: () => Promise<void>;
+  if (mongodbUrl) {
+    // Connect ourselves first: Agenda's own connect has no catch, and an unreachable MongoDB
+    // would kill the process instead of failing the start with a clear message.
+    const { MongoClient } = await import('mongodb');
+    const client = new MongoClient(mongodbUrl, { serverSelectionTimeoutMS: 5000 });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new Error(`MONGODB_URL is set but MongoDB is unreachable (${(err as Error).message})`);
+    }
+    const { MongoBackend } = await import('@agendajs/mongo-backend');
+    backend = new MongoBackend({ mongo: client.db() });
+    release = () => client.close();
+  } else {
+    const { PostgresBackend } = await import('@agendajs/postgres-backend');
+    const pool = new Pool({ connectionString: databaseUrl, max: 3 });
+    pool.on('error', (err) => logger.warn({ err }, 'scheduler database connection lost'));
+    backend = new PostgresBackend({ pool });
+    release = () => pool.end();
+  }
+  const agenda = new Agenda({ backend, processEvery: '30 seconds' });
   agenda.on('error', (err: unknown) => logger.error({ err }, 'scheduler error'));
   const byName = new Map(jobs.map((j) => [j.name, j]));
   for (const job of jobs) {
@@ -53,7 +73,7 @@ export async function startScheduler(databaseUrl: string, logger: Logger, jobs: 
     },
     async stop() {
       await agenda.stop();
-      await pool.end();
+      await release();
     },
   };
 }
