@@ -1,4 +1,5 @@
 import {
+  AddRecipientsDocument,
   BanditWavesDocument,
   DeclareWinnerDocument,
   EndTestDocument,
@@ -184,6 +185,14 @@ it('shares the workspace rate limit between two instances, each send made once',
   expect(rate!.max).toBeLessThanOrEqual(4);
   expect(Number(rate!.total)).toBe(20);
   expect(elapsed).toBeGreaterThanOrEqual(4000); // 20 messages at 4 per second, whichever instance sends
+
+  // Both instances poll for due runs: a scheduled run is still queued once.
+  const other = await workspace(Array(3).fill({}));
+  await t.ok(ScheduleCampaignDocument, { id: other.campaignId, input: { sendAt: new Date(Date.now() + 1000).toISOString() } }, other.key);
+  const c = await until(async () => (await t.ok(CampaignRunsDocument, { id: other.campaignId }, other.key)).campaign!, (x) => x.runs[0]?.sent === 3);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect((await t.ok(CampaignRunsDocument, { id: other.campaignId }, other.key)).campaign!.runs).toHaveLength(1);
+  expect(c.runs[0]!.queued).toBe(3);
 });
 
 it('sends a bandit in waves and shifts traffic towards the best arm', async () => {
@@ -270,4 +279,21 @@ it('ends a partial test after its maximum duration: the control is kept (recorde
   const [w] = await sql<{ source: string; reason: string; variant_id: string }>('select source, reason, variant_id from winners where campaign_id = ?', [c.id]);
   expect(w).toMatchObject({ source: 'AUTOMATIC', variant_id: c.variants[0]!.id });
   expect(w!.reason).toMatch(/maximum test duration.*control is kept/i);
+});
+
+it('skips and counts contacts over the frequency cap', async () => {
+  const { key, campaignId } = await workspace(Array(4).fill({}), { frequencyCap: 1 });
+  // Two of the contacts already got a campaign message this week.
+  const first = await t.ok(CreateCampaignDocument, { input: { name: 'earlier', variants: [{ template: 'earlier' }] } }, key);
+  const ids = (await sql<{ id: string }>(
+    `select c.id from contacts c join api_keys k on k.workspace_id = c.workspace_id where k.key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex') order by c.external_id limit 2`,
+    [key],
+  )).map((r) => r.id);
+  await t.ok(AddRecipientsDocument, { campaignId: first.createCampaign.id, contactIds: ids }, key);
+  await t.ok(LaunchCampaignDocument, { id: first.createCampaign.id }, key);
+  await until(() => messagesPerContact(first.createCampaign.id), (r) => r.length === 2);
+  await new Promise((r) => setTimeout(r, 300)); // the sends are marked SENT after their message
+  await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
+  const c = await until(async () => (await t.ok(CampaignRunsDocument, { id: campaignId }, key)).campaign!, (x) => x.runs[0]?.sent === 2);
+  expect(c.runs[0]).toMatchObject({ queued: 2, sent: 2, skippedCapped: 2, skippedOptedOut: 0, skippedNoConsent: 0 });
 });
