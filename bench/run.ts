@@ -3,6 +3,7 @@ import { main as analysis } from './analysis';
 import { main as assign } from './assign';
 import { main as dashboard } from './dashboard';
 import { main as ingest } from './ingest';
+import { main as send } from './send';
 
 async function run(): Promise<void> {
   console.log(`Splitcast benchmarks — node ${process.version}, ${new Date().toISOString()}`);
@@ -10,6 +11,7 @@ async function run(): Promise<void> {
   await ingest();
   await analysis();
   await dashboard();
+  await send();
 }
 
 run().catch((e) => {

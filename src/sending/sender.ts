@@ -17,6 +17,8 @@ import { nextAllowedTime } from './quiet-hours';
 import { renderMessage } from './render';
 
 export const MAX_SEND_ATTEMPTS = 6;
+/** Sends in flight at once per instance. */
+export const SEND_CONCURRENCY = 16;
 export const DEFAULT_RATE_PER_SECOND = 50;
 
 interface ClaimedSend {
@@ -136,13 +138,20 @@ export class Sender {
                  ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, w.settings, w.twilio_auth_token`,
       [batch, this.leaseSeconds],
     );
-    for (const send of claimed) {
-      try {
-        await this.sendOne(send);
-      } catch (err) {
-        this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly; it will be retried after its lease');
+    // Several sends in flight at once: their SENT events then share the ingestion pipeline's
+    // transactions instead of waiting for one each.
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const send = claimed[next++]!;
+        try {
+          await this.sendOne(send);
+        } catch (err) {
+          this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly; it will be retried after its lease');
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, claimed.length) }, worker));
     return claimed.length;
   }
 

@@ -1,0 +1,61 @@
+/**
+ * Send throughput: a launched campaign of 2,000 recipients through the sender and the simulator
+ * (rate limit out of the way), on embedded PostgreSQL, beside the simulator's own accept rate in
+ * the same process (what the provider alone allows).
+ * Run: npm run compile && node dist/bench/send.js   (or `npm run bench`)
+ */
+import { SimulatorProvider } from '../src/sending/providers/simulator';
+import { CreateCampaignDocument, LaunchCampaignDocument, UpdateWorkspaceSettingsDocument, ViewerDocument } from '../test/generated/graphql';
+import { header, startBenchApp, timed } from './support';
+
+const COMMAND = 'node dist/bench/send.js';
+const RECIPIENTS = 2000;
+
+export async function main(): Promise<void> {
+  header(`sending ${RECIPIENTS.toLocaleString('en-US')} messages through the sender and the simulator`, COMMAND);
+  // Baseline: the simulator accepting messages, no database (its follow-up events switched off).
+  const sim = new SimulatorProvider({ publicUrl: 'http://127.0.0.1:9', rates: async () => ({ delivery: 0, click: 0, reply: 0, conversion: 0, revenue: 0, stopShare: 0, delayMs: 1 }), logger: { warn: () => undefined } });
+  const base = await timed(async () => {
+    for (let i = 0; i < RECIPIENTS; i++) {
+      await sim.send({ to: '+14155550000', body: 'x', idempotencyKey: `b${i}`, campaignId: 'c', contactId: 'k', variantId: 'v', links: [], system: true }, { id: 'w', twilioAuthToken: 't' });
+    }
+  });
+  await sim.close();
+
+  const env = await startBenchApp({ JOBS: 'on', LOG_LEVEL: 'warn' });
+  const { t } = env;
+  try {
+    await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'bench-token', sendRatePerSecond: 10000 } });
+    const { viewer } = await t.ok(ViewerDocument);
+    const db = t.app.orm.em.fork().getConnection();
+    await db.execute(
+      `insert into contacts (id, workspace_id, external_id, phone, tags, consent)
+       select gen_random_uuid(), ?, 's-' || g, '+1415' || lpad((7000000 + g)::text, 7, '0'), array['send'], true from generate_series(1, ?) g`,
+      [viewer.workspace.id, RECIPIENTS],
+    );
+    const { createCampaign } = await t.ok(CreateCampaignDocument, {
+      input: { name: 'send bench', type: 'AB_TEST', audience: { tags: ['send'] }, variants: [{ template: 'Hi {first_name|there} https://shop.example/a' }, { template: 'Hello https://shop.example/b' }] },
+    });
+    const run = await timed(async () => {
+      await t.ok(LaunchCampaignDocument, { id: createCampaign.id });
+      for (;;) {
+        const [row] = await db.execute<{ n: string }[]>(`select count(*) as n from sends where campaign_id = ? and status = 'SENT'`, [createCampaign.id]);
+        if (Number(row!.n) >= RECIPIENTS) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    const perSecond = (RECIPIENTS / run.ms) * 1000;
+    const basePerSecond = (RECIPIENTS / base.ms) * 1000;
+    console.log(`   launch → all ${RECIPIENTS.toLocaleString('en-US')} sent: ${(run.ms / 1000).toFixed(2)} s, ${Math.round(perSecond).toLocaleString('en-US')} messages/s`);
+    console.log(`   baseline (simulator accepts alone, same process): ${Math.round(basePerSecond).toLocaleString('en-US')} /s; ratio ${(perSecond / basePerSecond).toFixed(3)}`);
+  } finally {
+    await env.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
