@@ -297,3 +297,15 @@ it('skips and counts contacts over the frequency cap', async () => {
   const c = await until(async () => (await t.ok(CampaignRunsDocument, { id: campaignId }, key)).campaign!, (x) => x.runs[0]?.sent === 2);
   expect(c.runs[0]).toMatchObject({ queued: 2, sent: 2, skippedCapped: 2, skippedOptedOut: 0, skippedNoConsent: 0 });
 });
+
+it('reports simulated conversions through the signed generic webhook when the workspace has a secret', async () => {
+  const { key, campaignId } = await workspace(Array(5).fill({}), { webhookSigningSecret: 'whsec-sim' });
+  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { conversion: 1, revenue: 25, delayMs: 20 }, B: { conversion: 1, revenue: 25, delayMs: 20 } }), campaignId]);
+  await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
+  const rows = await until(
+    () => sql<{ source: string; value: string }>(`select source, value from events where campaign_id = ? and type = 'CONVERTED'`, [campaignId]),
+    (r) => r.length === 5,
+  );
+  expect(rows).toHaveLength(5);
+  expect(rows.every((r) => r.source === 'webhook:generic' && Number(r.value) === 25)).toBe(true);
+});

@@ -7,6 +7,7 @@ import type { IngestionPipeline } from '../../tracking/ingestion';
 import type { MessagingProvider } from './provider';
 import { DEFAULT_SIMULATED_RATES, SimulatorProvider, type SimulatedRates } from './simulator';
 import { TwilioProvider } from './twilio';
+import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../../tracking/webhooks/signatures';
 
 export function createProvider(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): MessagingProvider {
   if (config.sendProvider === 'twilio') {
@@ -24,15 +25,26 @@ export function createProvider(config: Config, listeningUrl: string, sql: SqlPoo
       const own = row?.simulation?.[row.key];
       return own ? { ...DEFAULT_SIMULATED_RATES, ...own } : null;
     },
-    // Conversions are the business's own events: they enter through the ingestion pipeline.
+    // Conversions are the business's own events: posted, signed, to the generic webhook when the
+    // workspace has a signing secret (as a shop's backend would), else straight into the pipeline.
     onConversion: async (m, value) => {
-      const [c] = await sql.query<{ workspace_id: string }>('select workspace_id from campaigns where id = $1', [m.campaignId]);
-      if (!c) return;
-      await ingestion.ingest(
-        c.workspace_id,
-        [{ campaignId: m.campaignId, contactId: m.contactId, type: EventType.CONVERTED, variantId: m.variantId, occurredAt: new Date(), value, sentiment: null, url: null, merchantId: null, idempotencyKey: `sim-conversion:${m.idempotencyKey}` }],
-        'simulator',
+      const [c] = await sql.query<{ workspace_id: string; secret: string | null }>(
+        'select c.workspace_id, w.webhook_signing_secret as secret from campaigns c join workspaces w on w.id = c.workspace_id where c.id = $1',
+        [m.campaignId],
       );
+      if (!c) return;
+      const event = { campaignId: m.campaignId, contactId: m.contactId, type: EventType.CONVERTED, value, idempotencyKey: `sim-conversion:${m.idempotencyKey}` };
+      if (c.secret) {
+        const body = JSON.stringify([event]);
+        const res = await fetch(`${listeningUrl}/webhooks/generic/${c.workspace_id}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [GENERIC_SIGNATURE_HEADER]: genericSignatureHeader(c.secret, body, Math.floor(Date.now() / 1000)) },
+          body,
+        });
+        if (!res.ok) logger.warn({ status: res.status }, 'simulated conversion refused by the generic webhook');
+        return;
+      }
+      await ingestion.ingest(c.workspace_id, [{ ...event, variantId: m.variantId, occurredAt: new Date(), sentiment: null, url: null, merchantId: null }], 'simulator');
     },
     replayStore: {
       get: async (key) => (await sql.query<{ id: string }>('select provider_message_id as id from simulator_sends where idempotency_key = $1', [key]))[0]?.id,
