@@ -6,6 +6,7 @@
  * workspace's rate limit (messages per second) is shared by every instance through a per-second
  * counter row; provider errors retry with exponential backoff.
  */
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { SqlPool } from '../db/pool';
 import { EventType } from '../tracking/event-type';
@@ -203,9 +204,9 @@ export class Sender {
       providerMessageId: result.providerMessageId,
       body: rendered.body,
       tokens: rendered.links,
-    }).catch(async (err: { code?: string }) => {
+    }).catch(async (err: unknown) => {
       // A retry after a crash: the provider deduplicated the send, the message row exists already.
-      if (err.code !== '23505') throw err;
+      if (!(err instanceof UniqueConstraintViolationException) && (err as { code?: string }).code !== '23505') throw err;
       return { id: (await this.sql.query<{ id: string }>('select id from messages where workspace_id = $1 and provider = $2 and provider_message_id = $3', [s.workspace_id, this.provider.webhookProvider, result.providerMessageId]))[0]!.id, links: rendered.links };
     });
     await this.pipeline.ingest(

@@ -13,6 +13,8 @@ import {
   UpdateWorkspaceSettingsDocument,
   UpsertContactsDocument,
 } from '../generated/graphql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { recordMessage } from '../../src/tracking/messages';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
@@ -308,4 +310,12 @@ it('reports simulated conversions through the signed generic webhook when the wo
   );
   expect(rows).toHaveLength(5);
   expect(rows.every((r) => r.source === 'webhook:generic' && Number(r.value) === 25)).toBe(true);
+});
+
+it('recognises a message recorded twice for the same provider id (the retry-after-crash path of the sender)', async () => {
+  const { campaignId } = await workspace(Array(1).fill({}));
+  const [c] = await sql<{ id: string; workspace_id: string }>('select id, workspace_id from contacts where external_id like ? limit 1', [`t${phone - 1}-%`]);
+  const m = { workspaceId: c!.workspace_id, campaignId, contactId: c!.id, variantId: null, provider: 'twilio', providerMessageId: 'SMdup' };
+  await recordMessage(t.app.orm.em.fork(), m);
+  await expect(recordMessage(t.app.orm.em.fork(), m)).rejects.toBeInstanceOf(UniqueConstraintViolationException);
 });
