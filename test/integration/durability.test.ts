@@ -3,14 +3,11 @@
  * events; after a restart every acknowledged event is stored and counted exactly once, and
  * re-sending everything (the clients' retry) completes the set without double counting.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../../src/db/embedded';
 import { createTestDatabase, dropTestDatabase } from '../helpers/harness';
+import { startServerProcess } from '../helpers/process';
 
-const MAIN = join(__dirname, '..', '..', 'src', 'main.js');
 const KEY = `sk_durability_${randomBytes(12).toString('hex')}`;
 let databaseUrl: string;
 
@@ -19,41 +16,17 @@ beforeAll(async () => {
 });
 afterAll(() => dropTestDatabase(databaseUrl));
 
-async function startServer(): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), ADMIN_API_KEY: KEY, LOG_LEVEL: 'fatal', JOBS: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise((r) => child.on('exit', r));
-  const deadline = Date.now() + 20_000;
-  while (!out.includes('Splitcast is ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, url: `http://127.0.0.1:${port}`, exited };
-}
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as { data: T; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const startServer = () => startServerProcess(databaseUrl, KEY, { JOBS: 'off' });
 
 it('keeps every acknowledged event, exactly once, across a SIGKILL', async () => {
   let server = await startServer();
   const contacts = Array.from({ length: 50 }, (_, i) => ({ externalId: `d-${i}`, consent: true, tags: ['d'] }));
-  await gql(server.url, 'mutation($c: [ContactInput!]!) { upsertContacts(contacts: $c) { created } }', { c: contacts });
-  const { createCampaign } = await gql<{ createCampaign: { id: string } }>(
-    server.url,
+  await server.gql('mutation($c: [ContactInput!]!) { upsertContacts(contacts: $c) { created } }', { c: contacts });
+  const { createCampaign } = await server.gql<{ createCampaign: { id: string } }>(
     'mutation { createCampaign(input: { name: "durable", type: AB_TEST, variants: [{ template: "a" }, { template: "b" }] }) { id } }',
   );
   const campaignId = createCampaign.id;
-  await gql(server.url, 'mutation($id: ID!) { addRecipients(campaignId: $id, audience: { tags: ["d"] }) { added } }', { id: campaignId });
+  await server.gql('mutation($id: ID!) { addRecipients(campaignId: $id, audience: { tags: ["d"] }) { added } }', { id: campaignId });
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
