@@ -1,5 +1,6 @@
 /** Validation of one contact record (GraphQL input or CSV row). Pure. */
 import { canonicalTimeZone } from '../shared/time-zone';
+import { checkJsonValue, containsNul, INVALID_TEXT } from '../shared/input-text';
 import { toE164 } from './phone';
 
 export interface ContactFields {
@@ -39,7 +40,23 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const blankToNull = (v: string | null | undefined): string | null | undefined =>
   v === undefined ? undefined : v === null || v.trim() === '' ? null : v.trim();
 
+/** Text PostgreSQL cannot store, and attributes beyond the JSON bounds, reject the row. */
+function textRejection(input: ContactFields): Rejection | undefined {
+  for (const key of ['externalId', 'phone', 'email', 'firstName', 'lastName', 'timezone', 'segment'] as const) {
+    const v = input[key];
+    if (typeof v === 'string' && containsNul(v)) return { code: INVALID_TEXT, message: `${key} contains a NUL character (U+0000), which cannot be stored` };
+  }
+  if (Array.isArray(input.tags) && input.tags.some((t) => typeof t === 'string' && containsNul(t))) {
+    return { code: INVALID_TEXT, message: 'tags contain a NUL character (U+0000), which cannot be stored' };
+  }
+  const p = input.attributes === undefined || input.attributes === null ? undefined : checkJsonValue(input.attributes, undefined, 'attributes');
+  if (p) return { code: p.reason === INVALID_TEXT ? INVALID_TEXT : 'INVALID_ATTRIBUTES', message: p.message };
+  return undefined;
+}
+
 export function normalizeContact(input: ContactFields, defaultCountry?: string | null): ContactPatch | Rejection {
+  const bad = textRejection(input);
+  if (bad) return bad;
   const patch: ContactPatch = {};
   const externalId = blankToNull(input.externalId);
   if (externalId) patch.externalId = externalId;

@@ -1,11 +1,14 @@
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Extensions, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { notFound } from '../errors';
 import type { Context } from '../graphql/context';
+import { VALIDATED_PER_ITEM } from '../graphql/input-guard';
 import { connection, PageInfo } from '../graphql/pagination';
 import { GraphQLJSON } from '../graphql/scalars';
 import { Contact } from './contact.entity';
 import { OptOutEntry } from './opt-out-entry.entity';
 
+/** Validated row by row (one bad row never fails its neighbours): see graphql/input-guard.ts. */
+@Extensions(VALIDATED_PER_ITEM)
 @InputType()
 export class ContactInput {
   @Field(() => String, { nullable: true })

@@ -61,6 +61,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, de
   if (code && CLIENT_CODES.has(code)) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
   }
+  // Apollo refuses some malformed requests (an unsupported or mismatched persisted query) with a
+  // 4xx GraphQLError that has no code: the client's fault, so say so.
+  const uncoded = original instanceof GraphQLError && original.extensions?.code === undefined;
+  const status = (uncoded ? (original.extensions?.http as { status?: number } | undefined)?.status : undefined) ?? 500;
+  if (status >= 400 && status < 500) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: /persisted query|sha/i.test(formatted.message) ? 'INVALID_PERSISTED_QUERY' : 'BAD_REQUEST' } };
+  }
   return {
     message: 'Internal server error',
     path: formatted.path,

@@ -9,12 +9,14 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { DomainError, HTTP_STATUS } from '../errors';
+import { badInput, DomainError, HTTP_STATUS } from '../errors';
 import { pendingMigrations } from '../db/orm';
+import { containsNul, INVALID_TEXT } from '../shared/input-text';
 import type { Metrics } from '../metrics';
 import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors';
 import { checkLimits } from '../graphql/limits';
+import { checkInputs } from '../graphql/input-guard';
 import { operationScopeError } from '../graphql/authorization';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
@@ -73,6 +75,17 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'Internal server error', requestId: request.id } });
   });
+  // Path and query parameters reach SQL as text: refuse what PostgreSQL cannot store, once, here.
+  fastify.addHook('preValidation', async (request, reply) => {
+    for (const bag of [request.params, request.query] as unknown[]) {
+      if (!bag || typeof bag !== 'object') continue;
+      for (const [name, v] of Object.entries(bag)) {
+        if ((typeof v === 'string' && containsNul(v)) || (Array.isArray(v) && v.some((x) => typeof x === 'string' && containsNul(x)))) {
+          return reply.status(400).send({ error: { code: 'BAD_REQUEST', reason: INVALID_TEXT, message: `${name} contains a NUL character (U+0000)` } });
+        }
+      }
+    }
+  });
   fastify.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
   });
@@ -98,6 +111,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   await registerWebhookRoutes(fastify, deps);
 
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
+  // One check of an operation's shape and argument values before it runs, over HTTP and WebSocket.
+  const checkRequest = (document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null | undefined) =>
+    checkInputs(schema, document, variables) ?? checkLimits(schema, document, variables, operationName, limits);
   const limitsPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
       return {
@@ -105,8 +121,15 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
           // Refused before execution: answer with the matching HTTP status, not Apollo's default 500.
           const denied = operation && operationScopeError(contextValue.auth.scopes, operation.operation);
           if (denied) throw withStatus(toGraphQLError(denied), 403);
-          const error = checkLimits(schema, document, request.variables, operationName, limits);
-          if (error) throw withStatus(error, 400);
+          if (operation?.operation === 'subscription') {
+            throw withStatus(
+              toGraphQLError(badInput('SUBSCRIPTION_NEEDS_WEBSOCKET', 'Subscriptions are served over WebSocket (graphql-ws) at this same URL, not over HTTP')),
+              400,
+            );
+          }
+          const error = checkRequest(document, request.variables, operationName);
+          // A malformed id is answered like any unknown id (200 with NOT_FOUND), bad input with 400.
+          if (error) throw withStatus(error, error.extensions.code === 'NOT_FOUND' ? 200 : 400);
         },
         async didEncounterErrors({ errors, contextValue }) {
           for (const err of errors) {
@@ -148,7 +171,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   fastify.addHook('onReady', async () => {
     ws = attachWebSocket(fastify.server, {
       ...deps,
-      checkLimits: (document: DocumentNode, variables, operationName) => checkLimits(schema, document, variables, operationName, limits),
+      checkLimits: checkRequest,
     });
   });
 

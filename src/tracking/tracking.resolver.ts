@@ -1,13 +1,16 @@
-import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Extensions, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Variant } from '../campaigns/variant.entity';
 import { RejectedEvent } from '../contacts/contact.resolver';
 import type { Context } from '../graphql/context';
+import { VALIDATED_PER_ITEM } from '../graphql/input-guard';
 import { EventType } from './event-type';
 import type { SentimentValue } from './event-input';
 import { Sentiment } from './sentiment-enum';
 import { trackEvents } from './track';
 import { toVariantStats, VariantStats } from './variant-stats';
 
+/** Validated row by row (one bad row never fails its neighbours): see graphql/input-guard.ts. */
+@Extensions(VALIDATED_PER_ITEM)
 @InputType()
 export class TrackEventInput {
   @Field(() => ID)

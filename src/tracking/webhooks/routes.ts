@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../graphql/context';
 import { isUuid } from '../../shared/ids';
+import { containsNul, INVALID_TEXT } from '../../shared/input-text';
 import { EventType } from '../event-type';
 import { trackEvents } from '../track';
 import { enqueueRetry } from './retries';
@@ -52,7 +53,8 @@ const OpenPhoneEvent = z.object({
   }),
 });
 
-const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send({ error: { code, message } });
+const fail = (reply: FastifyReply, status: number, code: string, message: string, reason?: string) =>
+  reply.status(status).send({ error: { code, ...(reason ? { reason } : {}), message } });
 
 export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppDeps): Promise<void> {
   await fastify.register(async (scope) => {
@@ -81,6 +83,9 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
 
     /** Process now; park in the retry queue when that cannot finish. Answers once durable. */
     const process = async (request: FastifyRequest, reply: FastifyReply, workspaceId: string, payload: WebhookPayload) => {
+      // Refused before anything is stored: the retry queue could not hold such text either.
+      const nul = Object.entries(payload).find(([, v]) => typeof v === 'string' && containsNul(v));
+      if (nul) return fail(reply, 400, 'BAD_REQUEST', `${nul[0]} contains a NUL character (U+0000), which cannot be stored`, INVALID_TEXT);
       const em = deps.orm.em.fork();
       try {
         const r = await processWebhook(em, deps.ingestion, workspaceId, payload);
