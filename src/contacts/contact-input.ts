@@ -1,6 +1,6 @@
 /** Validation of one contact record (GraphQL input or CSV row). Pure. */
 import { canonicalTimeZone } from '../shared/time-zone';
-import { checkJsonValue, containsNul, INVALID_TEXT } from '../shared/input-text';
+import { checkJsonValue, checkText, INVALID_TEXT } from '../shared/input-text';
 import { toE164 } from './phone';
 
 export interface ContactFields {
@@ -44,11 +44,11 @@ const blankToNull = (v: string | null | undefined): string | null | undefined =>
 function textRejection(input: ContactFields): Rejection | undefined {
   for (const key of ['externalId', 'phone', 'email', 'firstName', 'lastName', 'timezone', 'segment'] as const) {
     const v = input[key];
-    if (typeof v === 'string' && containsNul(v)) return { code: INVALID_TEXT, message: `${key} contains a NUL character (U+0000), which cannot be stored` };
+    const bad = typeof v === 'string' ? checkText(v, key) : undefined;
+    if (bad) return { code: INVALID_TEXT, message: bad };
   }
-  if (Array.isArray(input.tags) && input.tags.some((t) => typeof t === 'string' && containsNul(t))) {
-    return { code: INVALID_TEXT, message: 'tags contain a NUL character (U+0000), which cannot be stored' };
-  }
+  const badTag = (input.tags ?? []).map((t, i) => (typeof t === 'string' ? checkText(t, `tags.${i}`) : undefined)).find(Boolean);
+  if (badTag) return { code: INVALID_TEXT, message: badTag };
   const p = input.attributes === undefined || input.attributes === null ? undefined : checkJsonValue(input.attributes, undefined, 'attributes');
   if (p) return { code: p.reason === INVALID_TEXT ? INVALID_TEXT : 'INVALID_ATTRIBUTES', message: p.message };
   return undefined;

@@ -32,7 +32,8 @@ export function isExpectedError(error: unknown): boolean {
   if (original instanceof DomainError || original instanceof UniqueConstraintViolationException) return true;
   if (original instanceof GraphQLError) {
     const code = original.extensions?.code as string | undefined;
-    return code !== undefined && code !== 'INTERNAL_SERVER_ERROR' && code !== 'INTERNAL';
+    if (code === undefined) return clientStatus(original);
+    return code !== 'INTERNAL_SERVER_ERROR' && code !== 'INTERNAL';
   }
   return false;
 }
@@ -63,9 +64,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, de
   }
   // Apollo refuses some malformed requests (an unsupported or mismatched persisted query) with a
   // 4xx GraphQLError that has no code: the client's fault, so say so.
-  const uncoded = original instanceof GraphQLError && original.extensions?.code === undefined;
-  const status = (uncoded ? (original.extensions?.http as { status?: number } | undefined)?.status : undefined) ?? 500;
-  if (status >= 400 && status < 500) {
+  if (original instanceof GraphQLError && original.extensions?.code === undefined && clientStatus(original)) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: /persisted query|sha/i.test(formatted.message) ? 'INVALID_PERSISTED_QUERY' : 'BAD_REQUEST' } };
   }
   return {
@@ -76,4 +75,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, de
       ...(development && original instanceof Error ? { detail: original.message, stacktrace: original.stack?.split('\n') } : {}),
     },
   };
+}
+
+/** An error Apollo raised with a 4xx status of its own (and no code). */
+function clientStatus(error: GraphQLError): boolean {
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status ?? 500;
+  return status >= 400 && status < 500;
 }

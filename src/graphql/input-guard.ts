@@ -2,7 +2,7 @@
  * The GraphQL edge for argument values, checked after validation and before execution (HTTP and
  * WebSocket alike), against the raw variables and the literals of the document:
  *
- * - text: no NUL (U+0000) in any String, ID or custom-scalar string → BAD_USER_INPUT / INVALID_TEXT;
+ * - text: no NUL (U+0000) nor unpaired surrogate in any String, ID or custom-scalar string → BAD_USER_INPUT / INVALID_TEXT;
  * - JSON arguments: bounded depth and size (src/shared/input-text.ts) → JSON_TOO_DEEP / JSON_TOO_LARGE;
  * - an `ID` argument of a field names a Splitcast object, and those ids are UUIDs: anything else
  *   can name nothing → NOT_FOUND (instead of reaching PostgreSQL as a malformed uuid).
@@ -27,7 +27,7 @@ import {
   type GraphQLSchema,
   type ValueNode,
 } from 'graphql';
-import { checkJsonValue, containsNul, nulProblem, type TextProblem } from '../shared/input-text';
+import { checkJsonValue, checkText, INVALID_TEXT, type TextProblem } from '../shared/input-text';
 import { isUuid } from '../shared/ids';
 
 /** `@Extensions(VALIDATED_PER_ITEM)` on an input type: its values are checked row by row. */
@@ -127,7 +127,8 @@ function value(v: unknown, type: GraphQLInputType, path: string, idArgument: boo
 }
 
 function scalar(text: string, typeName: string, path: string, idArgument: boolean): Problem | undefined {
-  if (containsNul(text)) return fromText(nulProblem(''), path);
+  const bad = checkText(text, path);
+  if (bad) return { code: 'BAD_USER_INPUT', reason: INVALID_TEXT, message: bad, field: path };
   if (idArgument && typeName === 'ID' && !isUuid(text)) {
     return { code: 'NOT_FOUND', reason: 'NOT_FOUND', message: `Nothing has the id "${text.slice(0, 100)}" (ids are UUIDs)`, field: path };
   }

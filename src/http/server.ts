@@ -11,7 +11,7 @@ import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { badInput, DomainError, HTTP_STATUS } from '../errors';
 import { pendingMigrations } from '../db/orm';
-import { containsNul, INVALID_TEXT } from '../shared/input-text';
+import { checkText, INVALID_TEXT } from '../shared/input-text';
 import type { Metrics } from '../metrics';
 import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors';
@@ -80,9 +80,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     for (const bag of [request.params, request.query] as unknown[]) {
       if (!bag || typeof bag !== 'object') continue;
       for (const [name, v] of Object.entries(bag)) {
-        if ((typeof v === 'string' && containsNul(v)) || (Array.isArray(v) && v.some((x) => typeof x === 'string' && containsNul(x)))) {
-          return reply.status(400).send({ error: { code: 'BAD_REQUEST', reason: INVALID_TEXT, message: `${name} contains a NUL character (U+0000)` } });
-        }
+        const bad = ([] as unknown[]).concat(v).map((x) => (typeof x === 'string' ? checkText(x, name) : undefined)).find(Boolean);
+        if (bad) return reply.status(400).send({ error: { code: 'BAD_REQUEST', reason: INVALID_TEXT, message: bad } });
       }
     }
   });

@@ -2,17 +2,29 @@
  * What text and JSON a client may hand us, decided once for every entry point (GraphQL arguments,
  * event and contact rows, REST bodies, webhook fields, URL parameters). Pure.
  *
- * - PostgreSQL cannot store U+0000 in `text` nor in `jsonb`, so a NUL anywhere would fail the
- *   statement (and with it every valid row written beside it). Such text is refused up front
- *   with the reason INVALID_TEXT.
+ * - PostgreSQL cannot store U+0000 in `text` nor in `jsonb`, and its JSON parser refuses an
+ *   unpaired UTF-16 surrogate (`"\udc17"`, which JSON.stringify writes for a lone half), so either
+ *   would fail the statement — and with it every valid row written beside it. Such text is
+ *   refused up front with the reason INVALID_TEXT.
  * - JSON values (contact attributes, template variables, audience attributes) are bounded in depth
  *   and size, so that walking, storing or rendering them can never exhaust the stack or memory.
  */
 
 export const INVALID_TEXT = 'INVALID_TEXT';
 
-export function containsNul(s: string): boolean {
-  return s.includes('\u0000');
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What makes `s` unstorable, in words, or undefined when it is fine. */
+export function textDefect(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'a NUL character (U+0000)';
+  if (UNPAIRED_SURROGATE.test(s)) return 'an unpaired UTF-16 surrogate (not valid Unicode)';
+  return undefined;
+}
+
+/** The message for a field holding unstorable text, or undefined when the text is fine. */
+export function checkText(s: string, field: string): string | undefined {
+  const defect = textDefect(s);
+  return defect && `${field} contains ${defect}, which cannot be stored`;
 }
 
 export interface JsonLimits {
@@ -31,13 +43,14 @@ export interface TextProblem {
   path: string;
 }
 
-export function nulProblem(path: string): TextProblem {
-  return { reason: INVALID_TEXT, message: `${path || 'The value'} contains a NUL character (U+0000), which cannot be stored`, path };
+function textProblem(s: string, path: string): TextProblem | undefined {
+  const message = checkText(s, path || 'The value');
+  return message ? { reason: INVALID_TEXT, message, path } : undefined;
 }
 
 /**
- * Checks a JSON value (as parsed from a request) without recursion: strings and keys free of
- * NUL, depth and number of values within `limits`. Undefined when it is acceptable.
+ * Checks a JSON value (as parsed from a request) without recursion: strings and keys storable
+ * (see textDefect), depth and number of values within `limits`. Undefined when it is acceptable.
  */
 export function checkJsonValue(value: unknown, limits: JsonLimits = JSON_LIMITS, basePath = ''): TextProblem | undefined {
   const join = (path: string, key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
@@ -49,7 +62,8 @@ export function checkJsonValue(value: unknown, limits: JsonLimits = JSON_LIMITS,
       return { reason: 'JSON_TOO_LARGE', message: `${basePath || 'The JSON value'} holds more than ${limits.maxValues} values`, path: basePath };
     }
     if (typeof v === 'string') {
-      if (containsNul(v)) return nulProblem(path);
+      const p = textProblem(v, path);
+      if (p) return p;
     } else if (typeof v === 'object' && v !== null) {
       if (depth >= limits.maxDepth) {
         return { reason: 'JSON_TOO_DEEP', message: `${basePath || 'The JSON value'} is nested deeper than ${limits.maxDepth} levels`, path: basePath };
@@ -58,7 +72,8 @@ export function checkJsonValue(value: unknown, limits: JsonLimits = JSON_LIMITS,
         v.forEach((item, i) => stack.push({ v: item, depth: depth + 1, path: join(path, i) }));
       } else {
         for (const [k, item] of Object.entries(v)) {
-          if (containsNul(k)) return nulProblem(join(path, k.replace(/\u0000/g, '\\u0000')));
+          const p = textProblem(k, join(path, JSON.stringify(k).slice(1, -1)));
+          if (p) return p;
           stack.push({ v: item, depth: depth + 1, path: join(path, k) });
         }
       }

@@ -3,7 +3,7 @@
  * returns the normalised event or a rejection with a stable code.
  */
 import { isUuid } from '../shared/ids';
-import { containsNul, INVALID_TEXT } from '../shared/input-text';
+import { checkText, INVALID_TEXT } from '../shared/input-text';
 import { EventType } from './event-type';
 
 export type SentimentValue = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
@@ -91,7 +91,8 @@ export function normalizeEvent(input: EventInput, now: Date = new Date()): Norma
   const text = (v: unknown, name: string, max: number): string | null | EventRejection => {
     if (v === undefined || v === null) return null;
     if (typeof v !== 'string' || v.length === 0 || v.length > max) return reject('INVALID_EVENT', `${name} must be a string of 1 to ${max} characters`);
-    if (containsNul(v)) return reject(INVALID_TEXT, `${name} contains a NUL character (U+0000), which cannot be stored`);
+    const bad = checkText(v, name);
+    if (bad) return reject(INVALID_TEXT, bad);
     return v;
   };
   const url = text(input.url, 'url', 2048);

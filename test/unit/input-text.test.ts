@@ -27,7 +27,13 @@ describe('checkJsonValue', () => {
   it('finds a NUL in a nested string or key and names where', () => {
     expect(checkJsonValue({ a: [{ b: 'x\u0000' }] }, undefined, 'attributes')).toMatchObject({ reason: 'INVALID_TEXT', path: 'attributes.a.0.b' });
     expect(checkJsonValue({ ['k\u0000']: 1 })).toMatchObject({ reason: 'INVALID_TEXT', path: 'k\\u0000' });
-    expect(checkJsonValue('text without nul')).toBeUndefined();
+    expect(checkJsonValue('text without nul, with a pair 😀')).toBeUndefined();
+  });
+
+  it('finds an unpaired surrogate (PostgreSQL refuses its JSON escape)', () => {
+    expect(checkJsonValue(['ok', 'a\udc17b'])).toMatchObject({ reason: 'INVALID_TEXT', path: '1', message: '1 contains an unpaired UTF-16 surrogate (not valid Unicode), which cannot be stored' });
+    expect(checkJsonValue('\ud83d')).toMatchObject({ reason: 'INVALID_TEXT' });
+    expect(checkJsonValue('\ud83d\ude00')).toBeUndefined();
   });
 });
 

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../graphql/context';
 import { isUuid } from '../../shared/ids';
-import { containsNul, INVALID_TEXT } from '../../shared/input-text';
+import { checkText, INVALID_TEXT } from '../../shared/input-text';
 import { EventType } from '../event-type';
 import { trackEvents } from '../track';
 import { enqueueRetry } from './retries';
@@ -83,9 +83,11 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
 
     /** Process now; park in the retry queue when that cannot finish. Answers once durable. */
     const process = async (request: FastifyRequest, reply: FastifyReply, workspaceId: string, payload: WebhookPayload) => {
-      // Refused before anything is stored: the retry queue could not hold such text either.
-      const nul = Object.entries(payload).find(([, v]) => typeof v === 'string' && containsNul(v));
-      if (nul) return fail(reply, 400, 'BAD_REQUEST', `${nul[0]} contains a NUL character (U+0000), which cannot be stored`, INVALID_TEXT);
+      // Refused before anything is stored: the retry queue could not hold such text either, and a
+      // payload that can never be processed must not sit in it.
+      const bad = Object.entries(payload).map(([k, v]) => (typeof v === 'string' ? checkText(v, k) : undefined)).find(Boolean);
+      if (bad) return fail(reply, 400, 'BAD_REQUEST', bad, INVALID_TEXT);
+      if (Number.isNaN(new Date(payload.at).getTime())) return fail(reply, 400, 'BAD_REQUEST', `"${payload.at}" is not a valid timestamp`, 'INVALID_TIMESTAMP');
       const em = deps.orm.em.fork();
       try {
         const r = await processWebhook(em, deps.ingestion, workspaceId, payload);
