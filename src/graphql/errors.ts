@@ -32,7 +32,7 @@ export function isExpectedError(error: unknown): boolean {
   if (original instanceof DomainError || original instanceof UniqueConstraintViolationException) return true;
   if (original instanceof GraphQLError) {
     const code = original.extensions?.code as string | undefined;
-    if (code === undefined) return clientStatus(original);
+    if (code === undefined) return clientStatus(original) || original.message.startsWith('Too many errors processing variables');
     return code !== 'INTERNAL_SERVER_ERROR' && code !== 'INTERNAL';
   }
   return false;
@@ -64,6 +64,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, de
   }
   // Apollo refuses some malformed requests (an unsupported or mismatched persisted query) with a
   // 4xx GraphQLError that has no code: the client's fault, so say so.
+  // graphql-js gives up on variables after 50 coercion errors with an error of its own, uncoded.
+  if (original instanceof GraphQLError && original.extensions?.code === undefined && original.message.startsWith('Too many errors processing variables')) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_VARIABLES' } };
+  }
   if (original instanceof GraphQLError && original.extensions?.code === undefined && clientStatus(original)) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: /persisted query|sha/i.test(formatted.message) ? 'INVALID_PERSISTED_QUERY' : 'BAD_REQUEST' } };
   }

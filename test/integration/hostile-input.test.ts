@@ -130,6 +130,40 @@ describe('1. NUL (U+0000) in text', () => {
   });
 });
 
+describe('siblings found by the fuzz suite', () => {
+  it('an unpaired surrogate (valid JSON, refused by PostgreSQL) is INVALID_TEXT per event, per row and per field', async () => {
+    const lone = 'a\udc17b';
+    const res = await postEvents([click(0, { url: lone }), click(0, { idempotencyKey: 'lone-ok' })]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 0, code: 'INVALID_TEXT' }] });
+    const c = await gql('mutation($c: [ContactInput!]!) { upsertContacts(contacts: $c) { created rejected { index code } } }', { c: [{ externalId: 'lone1', segment: lone }, { externalId: 'lone2' }] });
+    expect(c.data).toEqual({ upsertContacts: { created: 1, rejected: [{ index: 0, code: 'INVALID_TEXT' }] } });
+    const reach = await gql('query($a: AudienceInput!) { estimateReach(audience: $a) { total } }', { a: { segments: ['ok', lone] } });
+    expect(errorOf(reach)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', field: 'audience.segments.1' });
+  });
+
+  it('a provider timestamp that is not a plausible date-time → 400 INVALID_TIMESTAMP, not a retry that can never succeed', async () => {
+    const queued = await count('select count(*) as n from webhook_retries');
+    for (const createdAt of ['fuzz-142799', '2026-02-30T10:00:00Z', '1970-01-01T00:00:00Z', '2999-01-01T00:00:00Z']) {
+      const event = JSON.stringify({ id: `EV-${createdAt}`, type: 'message.received', data: { object: { id: 'OPin', from: f.contacts[0]!.phone, body: 'hello', createdAt } } });
+      const res = await fetch(`${t.url}/webhooks/openphone/${f.workspaceId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'openphone-signature': openPhoneSignatureHeader(OPENPHONE_SECRET, event, Date.now()) },
+        body: event,
+      });
+      expect([createdAt, res.status]).toEqual([createdAt, 400]);
+      expect(await res.json()).toMatchObject({ error: { reason: 'INVALID_TIMESTAMP' } });
+    }
+    expect(await count('select count(*) as n from webhook_retries')).toBe(queued);
+  });
+
+  it('more than 50 bad variables (graphql-js gives up with an uncoded error) → BAD_USER_INPUT, never INTERNAL', async () => {
+    const r = await gql('mutation($e: [TrackEventInput!]!) { trackEvents(events: $e) { accepted } }', { e: Array.from({ length: 60 }, () => ({})) });
+    expect(r.status).toBe(400);
+    expect(r.errors?.every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
+  });
+});
+
 describe('3. deep and large JSON arguments', () => {
   const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
 

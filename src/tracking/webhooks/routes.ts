@@ -87,7 +87,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       // payload that can never be processed must not sit in it.
       const bad = Object.entries(payload).map(([k, v]) => (typeof v === 'string' ? checkText(v, k) : undefined)).find(Boolean);
       if (bad) return fail(reply, 400, 'BAD_REQUEST', bad, INVALID_TEXT);
-      if (Number.isNaN(new Date(payload.at).getTime())) return fail(reply, 400, 'BAD_REQUEST', `"${payload.at}" is not a valid timestamp`, 'INVALID_TIMESTAMP');
+      if (!plausibleInstant(payload.at)) return fail(reply, 400, 'BAD_REQUEST', `"${payload.at}" is not a plausible ISO 8601 timestamp`, 'INVALID_TIMESTAMP');
       const em = deps.orm.em.fork();
       try {
         const r = await processWebhook(em, deps.ingestion, workspaceId, payload);
@@ -171,6 +171,20 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return trackEvents(deps.ingestion, ws.id, events, 'webhook:generic');
     });
   });
+}
+
+/**
+ * A provider's timestamp: a date-time (JavaScript's Date alone reads "x-142799" as a year) between
+ * 2000 and a day ahead of our clock (providers' clocks drift; further is garbage).
+ */
+export function plausibleInstant(text: string, now = Date.now()): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x))) as number[];
+  // Date rolls 30 February over into March; a calendar date must exist as written.
+  if (mo! < 1 || mo! > 12 || d! < 1 || new Date(Date.UTC(y!, mo! - 1, d!)).getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return false;
+  const t = new Date(text).getTime();
+  return !Number.isNaN(t) && t >= Date.UTC(2000, 0, 1) && t <= now + 86_400_000;
 }
 
 /** application/x-www-form-urlencoded → params; a repeated key keeps every value. */
