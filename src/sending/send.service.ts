@@ -12,6 +12,7 @@ import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
 import { badInput, notFound } from '../errors';
 import type { LiveService } from '../live/live.service';
+import { statusMessage } from '../live/messages';
 import { asUuid, newId } from '../shared/ids';
 import { isValidTimeZone } from '../shared/time-zone';
 import type { MaybeLocalDate } from '../graphql/scalars';
@@ -54,9 +55,9 @@ export class SendService {
       c.nextRunAt = null;
       if (bandit) await sendWave(tx, c, this);
       else await this.enqueueRun(tx, c, new Date(), { optedOut: added?.skippedOptedOut ?? 0, noConsent: added?.skippedNoConsent ?? 0 });
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -80,9 +81,9 @@ export class SendService {
       c.status = transition(c.status, 'schedule');
       c.schedule = { sendAt: sendAt.toISOString(), timezone, recurrence, optimizeSendTime: input.optimizeSendTime ?? false };
       c.nextRunAt = next;
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -102,9 +103,9 @@ export class SendService {
       c.nextRunAt = null;
       c.completedAt = new Date();
       await tx.execute(`update sends set status = 'CANCELED' where campaign_id = ? and status = 'PENDING'`, [c.id]);
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -112,9 +113,9 @@ export class SendService {
     const campaign = await this.em.transactional(async (tx) => {
       const c = await this.campaign(tx, id, true);
       c.status = transition(c.status, action);
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -178,8 +179,12 @@ export class SendService {
     return c;
   }
 
-  private async announce(c: Campaign): Promise<void> {
-    await this.live?.notify(this.em, { kind: 'status', workspaceId: this.workspaceId, campaignId: c.id });
+  /**
+   * Publishes the transition just applied to `c`, inside the transaction that holds the campaign's
+   * row lock: delivered on commit, in commit order (= transition order), carrying its own status.
+   */
+  private async announce(tx: EntityManager, c: Campaign): Promise<void> {
+    await this.live?.notify(tx, statusMessage(c));
   }
 }
 
