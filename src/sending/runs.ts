@@ -38,7 +38,7 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
       }
       // Recurring runs resolve the audience again: new matching contacts join.
       if (c.audience) {
-        const added = await new RecipientService(tx, c.workspaceId).addRecipients(c.id, null, c.audience);
+        const added = await new RecipientService(tx, c.workspaceId).addRecipients(c.id, null, c.audience, { queue: false }); // the run below queues them
         skipped = { optedOut: added.skippedOptedOut, noConsent: added.skippedNoConsent };
       }
       const counts = await new SendService(tx, c.workspaceId).enqueueRun(tx, c, scheduledFor, skipped);

@@ -16,8 +16,8 @@ import { statusMessage } from '../live/messages';
 import { asUuid, newId } from '../shared/ids';
 import { isValidTimeZone } from '../shared/time-zone';
 import type { MaybeLocalDate } from '../graphql/scalars';
-import { Workspace } from '../workspaces/workspace.entity';
 import { nextRunAt, parseLocalSendAt, validateSchedule } from './schedule';
+import { queueSends } from './queue';
 import { sendWave } from './waves';
 
 export interface ScheduleData {
@@ -129,42 +129,18 @@ export class SendService {
     /** Bandit waves: only recipients no earlier run sent to. */
     onlyNew = false,
   ): Promise<RunCounts> {
-    const ws = await tx.findOneOrFail(Workspace, { id: c.workspaceId });
-    const cap = ws.settings.frequencyCap ?? null;
     const [{ n }] = await tx.execute<{ n: number }[]>('select coalesce(max(run_number), 0) + 1 as n from campaign_runs where campaign_id = ?', [c.id]);
     const runId = newId();
     await tx.execute(
       'insert into campaign_runs (id, workspace_id, campaign_id, run_number, scheduled_for) values (?, ?, ?, ?, ?)',
       [runId, c.workspaceId, c.id, n, scheduledFor.toISOString()],
     );
-    const [counts] = await tx.execute<{ queued: string; opted_out: string; no_consent: string; capped: string }[]>(
-      `with candidates as (
-         select a.contact_id, a.variant_id, c.consent, c.opted_out,
-                (? :: int is not null and (select count(*) from sends s
-                   where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days') >= coalesce(?::int, 0)) as capped
-         from assignments a join contacts c on c.id = a.contact_id
-         where a.campaign_id = ? and a.variant_id is not null and (not ?::boolean or a.holdout)
-           and (not ?::boolean or not exists (select 1 from sends s where s.campaign_id = a.campaign_id and s.contact_id = a.contact_id))
-       ),
-       queued as (
-         insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key)
-         select gen_random_uuid(), ?, ?, ?, contact_id, variant_id, ? || ':' || ? || ':' || contact_id
-         from candidates where consent and not opted_out and not capped
-         on conflict (idempotency_key) do nothing
-         returning 1
-       )
-       select (select count(*) from queued) as queued,
-              count(*) filter (where opted_out) as opted_out,
-              count(*) filter (where not opted_out and not consent) as no_consent,
-              count(*) filter (where consent and not opted_out and capped) as capped
-       from candidates`,
-      [cap, cap, c.id, onlyRemainder, onlyNew, c.workspaceId, c.id, runId, c.id, n],
-    );
+    const counts = await queueSends(tx, c, { id: runId, number: n }, { onlyRemainder, onlyNew });
     const result = {
-      queued: Number(counts!.queued),
-      skippedOptedOut: Number(counts!.opted_out) + skippedEarlier.optedOut,
-      skippedNoConsent: Number(counts!.no_consent) + skippedEarlier.noConsent,
-      skippedCapped: Number(counts!.capped),
+      queued: counts.queued,
+      skippedOptedOut: counts.optedOut + skippedEarlier.optedOut,
+      skippedNoConsent: counts.noConsent + skippedEarlier.noConsent,
+      skippedCapped: counts.capped,
     };
     await tx.execute(
       'update campaign_runs set queued = ?, skipped_opted_out = ?, skipped_no_consent = ?, skipped_capped = ? where id = ?',
