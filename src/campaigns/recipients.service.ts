@@ -146,23 +146,31 @@ export class RecipientService {
           }
         }
         if (contactIds.length > 0) {
-          const inserted: { contact_id: string; variant_id: string | null; holdout: boolean }[] = await tx.execute(
-            `insert into assignments (campaign_id, contact_id, workspace_id, variant_id, holdout, assigned_at)
-             select ?, x.contact_id, ?, x.variant_id, x.holdout, now()
-             from unnest(?::uuid[], ?::uuid[], ?::boolean[]) as x(contact_id, variant_id, holdout)
-             on conflict (campaign_id, contact_id) do nothing
-             returning contact_id, variant_id, holdout`,
-            [campaign.id, this.workspaceId, `{${contactIds.join(',')}}`, `{${variantIds.join(',')}}`, `{${holdouts.join(',')}}`],
+          // Counts per (variant, holdout); the inserted ids only when they are to be queued.
+          const inserted: { variant_id: string | null; holdout: boolean; n: string; ids: string[] | null }[] = await tx.execute(
+            `with ins as (
+               insert into assignments (campaign_id, contact_id, workspace_id, variant_id, holdout, assigned_at)
+               select ?, x.contact_id, ?, x.variant_id, x.holdout, now()
+               from unnest(?::uuid[], ?::uuid[], ?::boolean[]) as x(contact_id, variant_id, holdout)
+               on conflict (campaign_id, contact_id) do nothing
+               returning contact_id, variant_id, holdout
+             )
+             select variant_id, holdout, count(*) as n, case when ?::boolean and variant_id is not null then array_agg(contact_id::text) end as ids
+             from ins group by variant_id, holdout`,
+            [campaign.id, this.workspaceId, `{${contactIds.join(',')}}`, `{${variantIds.join(',')}}`, `{${holdouts.join(',')}}`, run !== null],
           );
-          for (const { variant_id, holdout } of inserted) {
-            if (holdout) result.heldOut++;
+          let added = 0;
+          const queueable: string[] = [];
+          for (const { variant_id, holdout, n, ids: newIds } of inserted) {
+            added += Number(n);
+            if (holdout) result.heldOut += Number(n);
             // The winner given to a late remainder recipient counts as an assignment to it.
-            if (variant_id !== null) perVariant.set(variant_id, (perVariant.get(variant_id) ?? 0) + 1);
+            if (variant_id !== null) perVariant.set(variant_id, (perVariant.get(variant_id) ?? 0) + Number(n));
+            if (newIds) queueable.push(...newIds);
           }
-          result.added += inserted.length;
-          result.alreadyAssigned += contactIds.length - inserted.length;
+          result.added += added;
+          result.alreadyAssigned += contactIds.length - added;
           // Only the recipients this call inserted: an existing one was queued by whoever added it.
-          const queueable = inserted.filter((r) => r.variant_id !== null).map((r) => r.contact_id);
           if (run && queueable.length > 0) {
             const counts = await queueSends(tx, campaign, run, { contactIds: queueable });
             queuedNow.queued += counts.queued;
