@@ -4,6 +4,7 @@ import { badInput, conflict, notFound } from '../errors';
 import { containsPattern, countedPage, type Page } from '../db/keyset';
 import { Assignment } from '../experiments/assignment.entity';
 import type { LiveService } from '../live/live.service';
+import { statusMessage } from '../live/messages';
 import { normalizeExperimentConfig } from '../experiments/experiment-config';
 import { asUuid } from '../shared/ids';
 import { normalizeAudience } from './audience';
@@ -144,17 +145,20 @@ export class CampaignService {
   }
 
   async archive(id: string): Promise<Campaign> {
-    const campaign = await this.get(id);
-    if (!ARCHIVABLE.has(campaign.status)) {
-      throw conflict('CAMPAIGN_ACTIVE', `A ${campaign.status} campaign cannot be archived; cancel it or let it complete first`);
-    }
-    if (campaign.status !== CampaignStatus.ARCHIVED) {
-      campaign.status = CampaignStatus.ARCHIVED;
-      campaign.archivedAt = new Date();
-      await this.em.flush();
-      await this.live?.notify(this.em, { kind: 'status', workspaceId: this.workspaceId, campaignId: campaign.id });
-    }
-    return campaign;
+    // Under the row lock, like every other transition: the status message goes out in order.
+    return this.em.transactional(async (tx) => {
+      const campaign = await tx.findOne(Campaign, { id: asUuid(id), workspaceId: this.workspaceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!campaign) throw notFound('Campaign', id);
+      if (!ARCHIVABLE.has(campaign.status)) {
+        throw conflict('CAMPAIGN_ACTIVE', `A ${campaign.status} campaign cannot be archived; cancel it or let it complete first`);
+      }
+      if (campaign.status !== CampaignStatus.ARCHIVED) {
+        campaign.status = CampaignStatus.ARCHIVED;
+        campaign.archivedAt = new Date();
+        await this.live?.notify(tx, statusMessage(campaign));
+      }
+      return campaign;
+    });
   }
 }
 

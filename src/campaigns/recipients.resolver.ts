@@ -31,6 +31,12 @@ export class AddRecipientsPayload {
 
   @Field(() => [VariantCount], { description: 'newly assigned per variant' })
   perVariant!: VariantCount[];
+
+  @Field(() => Int, { description: "RUNNING campaigns: new recipients queued for sending now, in the campaign's current run (0 otherwise: a launch or scheduled run queues them)" })
+  queued!: number;
+
+  @Field(() => Int, { description: 'RUNNING campaigns: new recipients not queued because of the workspace frequency cap' })
+  skippedCapped!: number;
 }
 
 @ObjectType()

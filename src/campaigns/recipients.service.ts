@@ -7,6 +7,7 @@ import { audienceCondition, normalizeAudience, type Audience, type AudienceInput
 import { Campaign } from './campaign.entity';
 import { CampaignStatus, CampaignType } from './enums';
 import { Variant } from './variant.entity';
+import { addToRun, currentRun, queueSends, type QueueCounts, type RunRef } from '../sending/queue';
 
 /** Contacts read and assigned per round trip: bounds memory whatever the audience size. */
 export const RECIPIENT_PAGE_SIZE = 10_000;
@@ -22,6 +23,19 @@ export interface AddRecipientsResult {
   heldOut: number;
   /** Newly added per variant, every variant listed. */
   perVariant: { variantId: string; count: number }[];
+  /** RUNNING campaigns: new recipients queued for sending now, in the campaign's current run. */
+  queued: number;
+  /** RUNNING campaigns: new recipients not queued because of the workspace frequency cap. */
+  skippedCapped: number;
+}
+
+export interface AddRecipientsOptions {
+  /**
+   * Queue new recipients of a RUNNING campaign (default). Callers that queue a run themselves
+   * right after (scheduled runs, bandit waves) pass false, or those recipients would be queued in
+   * two runs.
+   */
+  queue?: boolean;
 }
 
 export interface Reach {
@@ -46,8 +60,26 @@ export class RecipientService {
    * Assigns contacts (explicit ids and/or an audience; neither: the campaign's own audience) to
    * variants. Set-based: the audience is read in id-ordered pages and each page goes in with one
    * multi-row insert; an existing assignment is never changed (ON CONFLICT DO NOTHING).
+   *
+   * On a RUNNING campaign the new recipients are also queued, in this transaction, into the
+   * campaign's current run (same rules and idempotency keys as a launch: see sending/queue.ts).
+   * The status is read under a share lock on the campaign row, and every status change and every
+   * run (launch, scheduled runs, waves, the remainder) holds that row FOR UPDATE: a recipient added
+   * concurrently with a launch is either committed before the launch reads the assignments (the
+   * launch's run queues it) or sees RUNNING here and is queued here — exactly once either way.
+   *
+   * Partial tests (testAudiencePercent < 100) while RUNNING:
+   * - test still on: recipients in the tested share are queued with their variant now; held-out
+   *   ones wait in the remainder and get the winner with the remainder's run.
+   * - test ended, remainder run not queued yet: every new recipient joins the remainder (it gets
+   *   the winner with that run, which is still to come).
+   * - test ended, remainder run already queued: every new recipient is assigned the winner (as
+   *   part of the remainder) and queued now. Sending a losing variant after the test ended would
+   *   serve no one.
+   * Bandits: new recipients are assigned with the current wave's weights and queued into the
+   * current wave (they count towards the next wave's sampling like the wave's own recipients).
    */
-  async addRecipients(campaignId: string, contactIds?: readonly string[] | null, audienceInput?: AudienceInput | null): Promise<AddRecipientsResult> {
+  async addRecipients(campaignId: string, contactIds?: readonly string[] | null, audienceInput?: AudienceInput | null, options: AddRecipientsOptions = {}): Promise<AddRecipientsResult> {
     const ids = [...new Set(contactIds ?? [])];
     const given = audienceInput ? normalizeAudience(audienceInput, 'audience') : undefined;
     const invalid = ids.find((id) => !isUuid(id));
@@ -68,10 +100,24 @@ export class RecipientService {
 
       const variants = await tx.find(Variant, { campaignId: campaign.id }, { orderBy: { position: 'asc' } });
       const tested = campaign.type === CampaignType.STANDARD ? 100 : campaign.experiment.testAudiencePercent;
-      const assign = campaignAssigner(campaign.salt, campaignRanges(variants.map((v) => v.weight), tested));
+      const hashed = campaignAssigner(campaign.salt, campaignRanges(variants.map((v) => v.weight), tested));
       const where = recipientCondition(ids, audience);
 
-      const result: AddRecipientsResult = { added: 0, alreadyAssigned: 0, skippedOptedOut: 0, skippedNoConsent: 0, heldOut: 0, perVariant: [] };
+      // Queue while RUNNING. The run is looked up (or created) before any assignment is written,
+      // so that concurrent calls take their locks in one order.
+      const run: RunRef | null = options.queue !== false && campaign.status === CampaignStatus.RUNNING ? await currentRun(tx, campaign) : null;
+      const queuedNow: QueueCounts = { queued: 0, optedOut: 0, noConsent: 0, capped: 0 };
+      // After a partial test ended, new recipients join the remainder: with the winner when the
+      // remainder's run has gone out (queued below), else without a variant (that run assigns it).
+      const testOver = campaign.testEndedAt != null && campaign.remainderVariantId != null;
+      const winnerIndex = testOver && campaign.remainderQueuedAt ? variants.findIndex((v) => v.id === campaign.remainderVariantId) : -1;
+      const assign = (contactId: string): { variant: number; holdout: boolean } => {
+        if (testOver) return { variant: winnerIndex, holdout: true };
+        const index = hashed(contactId);
+        return { variant: index, holdout: index < 0 };
+      };
+
+      const result: AddRecipientsResult = { added: 0, alreadyAssigned: 0, skippedOptedOut: 0, skippedNoConsent: 0, heldOut: 0, perVariant: [], queued: 0, skippedCapped: 0 };
       const perVariant = new Map(variants.map((v) => [v.id, 0]));
       let after = NIL_UUID;
       for (;;) {
@@ -88,39 +134,56 @@ export class RecipientService {
         // multi-row insert per page costs one round trip.
         const contactIds: string[] = [];
         const variantIds: string[] = [];
+        const holdouts: boolean[] = [];
         for (const row of rows) {
           if (row.opted_out) result.skippedOptedOut++;
           else if (!row.consent) result.skippedNoConsent++;
           else {
-            const index = assign(row.id);
+            const { variant, holdout } = assign(row.id);
             contactIds.push(row.id);
-            variantIds.push(index < 0 ? 'NULL' : variants[index]!.id);
+            variantIds.push(variant < 0 ? 'NULL' : variants[variant]!.id);
+            holdouts.push(holdout);
           }
         }
         if (contactIds.length > 0) {
-          const inserted: { variant_id: string | null; n: string }[] = await tx.execute(
+          // Counts per (variant, holdout); the inserted ids only when they are to be queued.
+          const inserted: { variant_id: string | null; holdout: boolean; n: string; ids: string[] | null }[] = await tx.execute(
             `with ins as (
                insert into assignments (campaign_id, contact_id, workspace_id, variant_id, holdout, assigned_at)
-               select ?, x.contact_id, ?, x.variant_id, x.variant_id is null, now()
-               from unnest(?::uuid[], ?::uuid[]) as x(contact_id, variant_id)
+               select ?, x.contact_id, ?, x.variant_id, x.holdout, now()
+               from unnest(?::uuid[], ?::uuid[], ?::boolean[]) as x(contact_id, variant_id, holdout)
                on conflict (campaign_id, contact_id) do nothing
-               returning variant_id
+               returning contact_id, variant_id, holdout
              )
-             select variant_id, count(*) as n from ins group by variant_id`,
-            [campaign.id, this.workspaceId, `{${contactIds.join(',')}}`, `{${variantIds.join(',')}}`],
+             select variant_id, holdout, count(*) as n, case when ?::boolean and variant_id is not null then array_agg(contact_id::text) end as ids
+             from ins group by variant_id, holdout`,
+            [campaign.id, this.workspaceId, `{${contactIds.join(',')}}`, `{${variantIds.join(',')}}`, `{${holdouts.join(',')}}`, run !== null],
           );
           let added = 0;
-          for (const { variant_id, n } of inserted) {
+          const queueable: string[] = [];
+          for (const { variant_id, holdout, n, ids: newIds } of inserted) {
             added += Number(n);
-            if (variant_id === null) result.heldOut += Number(n);
-            else perVariant.set(variant_id, (perVariant.get(variant_id) ?? 0) + Number(n));
+            if (holdout) result.heldOut += Number(n);
+            // The winner given to a late remainder recipient counts as an assignment to it.
+            if (variant_id !== null) perVariant.set(variant_id, (perVariant.get(variant_id) ?? 0) + Number(n));
+            if (newIds) queueable.push(...newIds);
           }
           result.added += added;
           result.alreadyAssigned += contactIds.length - added;
+          // Only the recipients this call inserted: an existing one was queued by whoever added it.
+          if (run && queueable.length > 0) {
+            const counts = await queueSends(tx, campaign, run, { contactIds: queueable });
+            queuedNow.queued += counts.queued;
+            queuedNow.optedOut += counts.optedOut;
+            queuedNow.noConsent += counts.noConsent;
+            queuedNow.capped += counts.capped;
+          }
         }
         if (rows.length < RECIPIENT_PAGE_SIZE) break;
       }
       result.perVariant = [...perVariant].map(([variantId, count]) => ({ variantId, count }));
+      result.queued = queuedNow.queued;
+      result.skippedCapped = queuedNow.capped;
       // The live counters carry `assigned` too, so stats never count assignments one by one.
       await tx.execute(
         `insert into variant_counters (variant_id, campaign_id, workspace_id, assigned)
@@ -129,6 +192,8 @@ export class RecipientService {
          on conflict (variant_id) do update set assigned = variant_counters.assigned + excluded.assigned, updated_at = now()`,
         [campaign.id, this.workspaceId, JSON.stringify(result.perVariant.map((v) => ({ variant_id: v.variantId, n: v.count })))],
       );
+      // The run's totals last: its row lock is then held only until commit.
+      if (run && (queuedNow.queued || queuedNow.capped || queuedNow.optedOut || queuedNow.noConsent)) await addToRun(tx, run, queuedNow);
       return result;
     });
   }

@@ -5,6 +5,7 @@ import { CampaignStatus, CampaignType } from '../campaigns/enums';
 import { Variant } from '../campaigns/variant.entity';
 import { badInput, conflict, DomainError, notFound } from '../errors';
 import type { LiveService } from '../live/live.service';
+import { statusMessage } from '../live/messages';
 import { asUuid } from '../shared/ids';
 import { loadCounters } from '../tracking/variant-stats';
 import type { ExperimentAnalysis } from './analysis.types';
@@ -129,8 +130,9 @@ export class ExperimentService {
       } else {
         c.status = CampaignStatus.COMPLETED;
         c.completedAt = now;
+        // Published only when the status changes (a remainder hand-over keeps it RUNNING).
+        await this.live?.notify(tx, statusMessage(c));
       }
-      await this.live?.notify(tx, { kind: 'status', workspaceId: this.workspaceId, campaignId: c.id });
       return c;
     });
     if (declared) await this.announce(declared);

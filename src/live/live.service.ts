@@ -4,6 +4,8 @@
  * stats updates are coalesced: at most one message per `coalesceMs`, each carrying the state read
  * at send time, so a burst of events costs one read and one message, and the last one always
  * reflects the last change. Subscribers on this instance get it from an in-memory fan-out.
+ * Status changes are never coalesced: each transition is delivered once, in the order the
+ * NOTIFYs arrive (commit order), carrying the status it produced (see messages.ts).
  */
 import { Repeater } from '@repeaterjs/repeater';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -19,7 +21,8 @@ import { notFound } from '../errors';
 import { asUuid } from '../shared/ids';
 import { loadCounters, toVariantStats, type VariantStats } from '../tracking/variant-stats';
 import type { ApiKeyCache } from '../workspaces/key-cache';
-import { LIVE_CHANNEL, type LiveMessage } from './messages';
+import type { CampaignStatus } from '../campaigns/enums';
+import { LIVE_CHANNEL, type LiveMessage, type StatusTransition } from './messages';
 
 export interface StatsUpdate {
   campaignId: string;
@@ -39,6 +42,8 @@ export class LiveService {
   /** Called for every counter change of any campaign, on every instance (automatic winners use it). */
   private readonly statsHooks = new Set<(campaignId: string, workspaceId: string) => void>();
   private readonly throttle = new Map<string, { last: number; timer?: NodeJS.Timeout }>();
+  /** Status deliveries, one after the other: each reads the campaign, and reads can finish out of order. */
+  private statusChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly orm: Orm,
@@ -148,7 +153,10 @@ export class LiveService {
       if (this.winnerListeners.size > 0) void this.emitWinner(message.campaignId);
       if (this.statsListeners.has(message.campaignId)) this.scheduleStats(message.campaignId); // analysis changed
     } else if (message.kind === 'status') {
-      if (this.statusListeners.size > 0) void this.emitStatus(message.campaignId);
+      if (this.statusListeners.size > 0) {
+        const { campaignId, transition } = message;
+        this.statusChain = this.statusChain.then(() => this.emitStatus(campaignId, transition));
+      }
     } else if (message.kind === 'key-revoked') {
       this.keyCache.revoke(message.apiKeyId);
     }
@@ -213,10 +221,23 @@ export class LiveService {
     }
   }
 
-  private async emitStatus(campaignId: string): Promise<void> {
+  /**
+   * One status transition to this instance's subscribers. The campaign is read for its other
+   * fields, but the status and lifecycle timestamps are the transition's own: a read at delivery
+   * time would show a later status when transitions follow each other quickly.
+   */
+  private async emitStatus(campaignId: string, transition?: StatusTransition): Promise<void> {
     try {
       const campaign = await this.orm.em.fork().findOne(Campaign, { id: campaignId });
-      if (campaign) for (const l of this.statusListeners) l(campaign);
+      if (!campaign) return;
+      if (transition) {
+        const date = (iso: string | null) => (iso ? new Date(iso) : null);
+        campaign.status = transition.status as CampaignStatus;
+        campaign.startedAt = date(transition.startedAt);
+        campaign.completedAt = date(transition.completedAt);
+        campaign.archivedAt = date(transition.archivedAt);
+      }
+      for (const l of this.statusListeners) l(campaign);
     } catch (err) {
       this.logger.error({ err, campaignId }, 'could not read campaign for a status update');
     }

@@ -12,6 +12,7 @@ import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
 import type { Orm } from '../db/orm';
 import type { LiveService } from '../live/live.service';
+import { statusMessage } from '../live/messages';
 import { endExpiredTests } from '../experiments/experiment.service';
 import { nextRunAt } from './schedule';
 import { queueRemainders, SendService } from './send.service';
@@ -32,10 +33,12 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
       if (c.status === CampaignStatus.SCHEDULED) {
         c.status = transition(c.status, 'launch');
         c.startedAt ??= now;
+        // Only a real transition is published, from this transaction (delivered on commit).
+        await live.notify(tx, statusMessage(c));
       }
       // Recurring runs resolve the audience again: new matching contacts join.
       if (c.audience) {
-        const added = await new RecipientService(tx, c.workspaceId).addRecipients(c.id, null, c.audience);
+        const added = await new RecipientService(tx, c.workspaceId).addRecipients(c.id, null, c.audience, { queue: false }); // the run below queues them
         skipped = { optedOut: added.skippedOptedOut, noConsent: added.skippedNoConsent };
       }
       const counts = await new SendService(tx, c.workspaceId).enqueueRun(tx, c, scheduledFor, skipped);
@@ -48,7 +51,6 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
     out.push(...(await dueWaves(tx, (workspaceId) => new SendService(tx, workspaceId), now)));
     return out;
   });
-  for (const c of started) await live.notify(em, { kind: 'status', workspaceId: c.workspaceId, campaignId: c.id });
   await endExpiredTests(em, live, now);
   return started.length;
 }

@@ -12,11 +12,12 @@ import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
 import { badInput, notFound } from '../errors';
 import type { LiveService } from '../live/live.service';
+import { statusMessage } from '../live/messages';
 import { asUuid, newId } from '../shared/ids';
 import { isValidTimeZone } from '../shared/time-zone';
 import type { MaybeLocalDate } from '../graphql/scalars';
-import { Workspace } from '../workspaces/workspace.entity';
 import { nextRunAt, parseLocalSendAt, validateSchedule } from './schedule';
+import { queueSends } from './queue';
 import { sendWave } from './waves';
 
 export interface ScheduleData {
@@ -54,9 +55,9 @@ export class SendService {
       c.nextRunAt = null;
       if (bandit) await sendWave(tx, c, this);
       else await this.enqueueRun(tx, c, new Date(), { optedOut: added?.skippedOptedOut ?? 0, noConsent: added?.skippedNoConsent ?? 0 });
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -80,9 +81,9 @@ export class SendService {
       c.status = transition(c.status, 'schedule');
       c.schedule = { sendAt: sendAt.toISOString(), timezone, recurrence, optimizeSendTime: input.optimizeSendTime ?? false };
       c.nextRunAt = next;
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -102,9 +103,9 @@ export class SendService {
       c.nextRunAt = null;
       c.completedAt = new Date();
       await tx.execute(`update sends set status = 'CANCELED' where campaign_id = ? and status = 'PENDING'`, [c.id]);
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -112,9 +113,9 @@ export class SendService {
     const campaign = await this.em.transactional(async (tx) => {
       const c = await this.campaign(tx, id, true);
       c.status = transition(c.status, action);
+      await this.announce(tx, c);
       return c;
     });
-    await this.announce(campaign);
     return campaign;
   }
 
@@ -128,42 +129,18 @@ export class SendService {
     /** Bandit waves: only recipients no earlier run sent to. */
     onlyNew = false,
   ): Promise<RunCounts> {
-    const ws = await tx.findOneOrFail(Workspace, { id: c.workspaceId });
-    const cap = ws.settings.frequencyCap ?? null;
     const [{ n }] = await tx.execute<{ n: number }[]>('select coalesce(max(run_number), 0) + 1 as n from campaign_runs where campaign_id = ?', [c.id]);
     const runId = newId();
     await tx.execute(
       'insert into campaign_runs (id, workspace_id, campaign_id, run_number, scheduled_for) values (?, ?, ?, ?, ?)',
       [runId, c.workspaceId, c.id, n, scheduledFor.toISOString()],
     );
-    const [counts] = await tx.execute<{ queued: string; opted_out: string; no_consent: string; capped: string }[]>(
-      `with candidates as (
-         select a.contact_id, a.variant_id, c.consent, c.opted_out,
-                (? :: int is not null and (select count(*) from sends s
-                   where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days') >= coalesce(?::int, 0)) as capped
-         from assignments a join contacts c on c.id = a.contact_id
-         where a.campaign_id = ? and a.variant_id is not null and (not ?::boolean or a.holdout)
-           and (not ?::boolean or not exists (select 1 from sends s where s.campaign_id = a.campaign_id and s.contact_id = a.contact_id))
-       ),
-       queued as (
-         insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key)
-         select gen_random_uuid(), ?, ?, ?, contact_id, variant_id, ? || ':' || ? || ':' || contact_id
-         from candidates where consent and not opted_out and not capped
-         on conflict (idempotency_key) do nothing
-         returning 1
-       )
-       select (select count(*) from queued) as queued,
-              count(*) filter (where opted_out) as opted_out,
-              count(*) filter (where not opted_out and not consent) as no_consent,
-              count(*) filter (where consent and not opted_out and capped) as capped
-       from candidates`,
-      [cap, cap, c.id, onlyRemainder, onlyNew, c.workspaceId, c.id, runId, c.id, n],
-    );
+    const counts = await queueSends(tx, c, { id: runId, number: n }, { onlyRemainder, onlyNew });
     const result = {
-      queued: Number(counts!.queued),
-      skippedOptedOut: Number(counts!.opted_out) + skippedEarlier.optedOut,
-      skippedNoConsent: Number(counts!.no_consent) + skippedEarlier.noConsent,
-      skippedCapped: Number(counts!.capped),
+      queued: counts.queued,
+      skippedOptedOut: counts.optedOut + skippedEarlier.optedOut,
+      skippedNoConsent: counts.noConsent + skippedEarlier.noConsent,
+      skippedCapped: counts.capped,
     };
     await tx.execute(
       'update campaign_runs set queued = ?, skipped_opted_out = ?, skipped_no_consent = ?, skipped_capped = ? where id = ?',
@@ -178,8 +155,12 @@ export class SendService {
     return c;
   }
 
-  private async announce(c: Campaign): Promise<void> {
-    await this.live?.notify(this.em, { kind: 'status', workspaceId: this.workspaceId, campaignId: c.id });
+  /**
+   * Publishes the transition just applied to `c`, inside the transaction that holds the campaign's
+   * row lock: delivered on commit, in commit order (= transition order), carrying its own status.
+   */
+  private async announce(tx: EntityManager, c: Campaign): Promise<void> {
+    await this.live?.notify(tx, statusMessage(c));
   }
 }
 

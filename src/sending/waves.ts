@@ -64,7 +64,7 @@ export async function sendWave(tx: EntityManager, c: Campaign, sending: SendServ
     c.nextWaveAt = null;
     return 0;
   }
-  await new RecipientService(tx, c.workspaceId).addRecipients(c.id, next.map((r) => r.id), null);
+  await new RecipientService(tx, c.workspaceId).addRecipients(c.id, next.map((r) => r.id), null, { queue: false }); // the wave's run queues them
   const counts = await sending.enqueueRun(tx, c, now, undefined, false, true);
   c.nextWaveAt = new Date(now.getTime() + (c.experiment.banditWaveIntervalMinutes ?? 60) * 60_000);
   return counts.queued;

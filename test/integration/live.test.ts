@@ -1,6 +1,7 @@
 import { ArchiveCampaignDocument, CampaignStatusChangedDocument, CreateApiKeyDocument, RevokeApiKeyDocument, TrackEventsDocument, VariantStatsUpdatedDocument } from '../generated/graphql';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
+import type { App } from '../../src/app';
 import { subscribe } from '../helpers/ws';
 
 let t: TestApp;
@@ -86,6 +87,62 @@ it('publishes campaign status changes, to the campaign’s workspace only', asyn
   } finally {
     await mine.close();
     await stranger.close();
+  }
+});
+
+async function until<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+it('publishes back-to-back transitions once each, in order, with the status each produced (same and other instance)', async () => {
+  const b = await t.anotherInstance();
+  const ws = await t.newWorkspaceKey('transitions');
+  const c = await campaignWithRecipients(t, ws, 3, [50, 50], 'lv3');
+  // Mutations go through instance B; one subscriber on B (local fan-out), one on A (via NOTIFY).
+  // One request whose root fields GraphQL runs serially: the transitions are truly back to back.
+  const transitions = async () => {
+    const res = await fetch(`${b.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ws}` },
+      body: JSON.stringify({
+        query: `mutation($id: ID!) {
+          l: launchCampaign(id: $id) { status }
+          p: pauseCampaign(id: $id) { status }
+          r: resumeCampaign(id: $id) { status }
+          c: cancelCampaign(id: $id) { status }
+          a: archiveCampaign(id: $id) { status }
+        }`,
+        variables: { id: c.campaignId },
+      }),
+    });
+    const body = (await res.json()) as { errors?: unknown[]; data: Record<string, { status: string }> };
+    expect(body.errors).toBeUndefined();
+    expect(Object.values(body.data).map((x) => x.status)).toEqual(['RUNNING', 'PAUSED', 'RUNNING', 'CANCELED', 'ARCHIVED']);
+  };
+  const count = (app: App) => app.live.subscriberCount();
+  const [beforeA, beforeB] = [count(t.app), count(b)];
+  const onA = await subscribe(t.url, ws, CampaignStatusChangedDocument, {});
+  const local = await subscribe(b.url, ws, CampaignStatusChangedDocument, { campaignId: c.campaignId });
+  try {
+    expect(await until(() => count(t.app), (n) => n > beforeA)).toBeGreaterThan(beforeA);
+    expect(await until(() => count(b), (n) => n > beforeB)).toBeGreaterThan(beforeB);
+    // Archiving at the end is a sentinel: deliveries are ordered, so once ARCHIVED arrives
+    // nothing earlier is still on its way.
+    await transitions();
+    const expected = ['RUNNING', 'PAUSED', 'RUNNING', 'CANCELED', 'ARCHIVED'];
+    for (const sub of [onA, local]) {
+      await sub.waitFor((u) => u.campaignStatusChanged.status === 'ARCHIVED', 5000);
+      expect(sub.errors).toEqual([]);
+      expect(sub.messages.map((m) => m.data.campaignStatusChanged)).toEqual(expected.map((status) => ({ id: c.campaignId, status })));
+    }
+  } finally {
+    await onA.close();
+    await local.close();
   }
 });
 
