@@ -31,8 +31,8 @@ async function main(): Promise<void> {
     { w: `Demo ${stamp}` },
   );
   const key = createApiKey.secret;
-  // The simulator signs its webhooks with the workspace's Twilio token, like Twilio would.
-  await gql(key, 'mutation { updateWorkspaceSettings(input: { twilioAuthToken: "demo-simulator-token", sendRatePerSecond: 200, timezone: "Europe/Lisbon" }) { id } }');
+  // No provider secret needed: the simulator signs its webhooks with a secret it creates itself.
+  await gql(key, 'mutation { updateWorkspaceSettings(input: { sendRatePerSecond: 200, timezone: "Europe/Lisbon" }) { id } }');
   const segments = ['gold', 'silver', 'bronze'];
   for (let i = 0; i < CONTACTS; i += 1000) {
     const contacts = Array.from({ length: Math.min(1000, CONTACTS - i) }, (_, j) => ({

@@ -9,13 +9,13 @@ import { TemplateResolver } from '../campaigns/template.resolver';
 import { ContactResolver, OptOutEntryResolver } from '../contacts/contact.resolver';
 import { ExperimentResolver, WinnerResolver } from '../experiments/experiment.resolver';
 import { LiveResolver } from '../live/live.resolver';
-import { SendingResolver } from '../sending/sending.resolver';
+import { CampaignRunResolver, SendFailureResolver, SendingResolver } from '../sending/sending.resolver';
 import { TrackingResolver } from '../tracking/tracking.resolver';
 import { WorkspaceResolver } from '../workspaces/workspace.resolver';
 import { authChecker } from './authorization';
 import { DateTime } from './scalars';
 
-export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, ExperimentResolver, WinnerResolver, CampaignAnalyticsResolver, AnalyticsResolver, SendingResolver, LiveResolver] as const;
+export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, ExperimentResolver, WinnerResolver, CampaignAnalyticsResolver, AnalyticsResolver, SendingResolver, CampaignRunResolver, SendFailureResolver, LiveResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -26,6 +26,7 @@ interface ClaimedSend {
   id: string;
   workspace_id: string;
   campaign_id: string;
+  run_id: string;
   contact_id: string;
   variant_id: string;
   idempotency_key: string;
@@ -134,7 +135,7 @@ export class Sender {
          order by s.next_attempt_at limit $1 for update of s skip locked
        ) due, variants v, contacts ct, campaigns c, workspaces w
        where s.id = due.id and v.id = s.variant_id and ct.id = s.contact_id and c.id = s.campaign_id and w.id = s.workspace_id
-       returning s.id, s.workspace_id, s.campaign_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts,
+       returning s.id, s.workspace_id, s.campaign_id, s.run_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts,
                  v.template, c.offer_amount, ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
                  ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, w.settings, w.twilio_auth_token`,
       [batch, this.leaseSeconds],
@@ -189,7 +190,12 @@ export class Sender {
     );
     if (!result.ok) {
       if (result.retryable && s.attempts < MAX_SEND_ATTEMPTS) {
-        await this.sql.query(`update sends set next_attempt_at = now() + make_interval(secs => $2), last_error = $3 where id = $1`, [s.id, sendBackoffSeconds(s.attempts), result.error]);
+        const retryInSeconds = sendBackoffSeconds(s.attempts);
+        await this.sql.query(`update sends set next_attempt_at = now() + make_interval(secs => $2), last_error = $3 where id = $1`, [s.id, retryInSeconds, result.error]);
+        this.logger.warn(
+          { ...this.sendLog(s), error: result.error, willRetry: true, retryInSeconds, attemptsLeft: MAX_SEND_ATTEMPTS - s.attempts },
+          `send attempt ${s.attempts} of ${MAX_SEND_ATTEMPTS} failed; will retry in ${retryInSeconds} s`,
+        );
         return;
       }
       return this.fail(s, result.error);
@@ -217,8 +223,14 @@ export class Sender {
     await this.sql.query(`update sends set status = 'SENT', sent_at = now(), provider = $2, provider_message_id = $3, last_error = null where id = $1`, [s.id, this.provider.name, result.providerMessageId]);
   }
 
+  private sendLog(s: ClaimedSend) {
+    return { campaignId: s.campaign_id, contactId: s.contact_id, runId: s.run_id, sendId: s.id, attempt: s.attempts };
+  }
+
+  /** A final failure: recorded on the send (Campaign.sendFailures), logged once, counted as FAILED. */
   private async fail(s: ClaimedSend, error: string): Promise<void> {
-    await this.sql.query(`update sends set status = 'FAILED', last_error = $2 where id = $1`, [s.id, error]);
+    await this.sql.query(`update sends set status = 'FAILED', last_error = $2, failed_at = now() where id = $1`, [s.id, error]);
+    this.logger.warn({ ...this.sendLog(s), error, willRetry: false }, 'send failed; it will not be retried');
     await this.pipeline.ingest(
       s.workspace_id,
       [{ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.FAILED, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send-failed:${s.idempotency_key}`, messageId: null }],

@@ -1,5 +1,8 @@
 import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
+import { Contact } from '../contacts/contact.entity';
+import { checkPageSize } from '../db/keyset';
+import { notFound } from '../errors';
 import type { Context } from '../graphql/context';
 import type { MaybeLocalDate } from '../graphql/scalars';
 
@@ -36,8 +39,23 @@ export class ScheduleInput {
   optimizeSendTime?: boolean | null;
 }
 
+@ObjectType({ description: 'a send that failed for good (no retry left, or an error the provider says retrying cannot fix)' })
+export class SendFailure {
+  /** Resolved to `contact` through the per-request dataloader. */
+  contactId!: string;
+
+  @Field({ description: "why: the provider's error, or the sender's (e.g. the contact has no phone number)" })
+  error!: string;
+
+  @Field({ description: 'when the send was given up' })
+  at!: Date;
+}
+
 @ObjectType()
 export class CampaignRun {
+  /** Internal: keys the run's failures loader. */
+  id!: string;
+
   @Field(() => Int)
   runNumber!: number;
 
@@ -58,6 +76,9 @@ export class CampaignRun {
 
   @Field(() => Int)
   pending!: number;
+
+  @Field(() => Int, { description: 'pending sends whose last attempt failed with an error worth retrying (they will be tried again)' })
+  retrying!: number;
 
   @Field(() => Int)
   skippedOptedOut!: number;
@@ -132,5 +153,32 @@ export class SendingResolver {
   @FieldResolver(() => [CampaignRun], { description: 'every run, newest first, with its send counts' })
   runs(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<CampaignRun[]> {
     return ctx.loaders.runsByCampaignId.load(campaign.id);
+  }
+
+  @FieldResolver(() => [SendFailure], { description: 'sends that failed for good, newest first, with the reason (at most `first`, 0–200)' })
+  sendFailures(@Root() campaign: Campaign, @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null, @Ctx() ctx: Context): Promise<SendFailure[]> {
+    first ??= 20;
+    checkPageSize(first);
+    return ctx.loaders.sendFailures('campaign', first).load(campaign.id);
+  }
+}
+
+@Resolver(() => CampaignRun)
+export class CampaignRunResolver {
+  @FieldResolver(() => [SendFailure], { description: "this run's sends that failed for good, newest first (at most `first`, 0–200)" })
+  sendFailures(@Root() run: CampaignRun, @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null, @Ctx() ctx: Context): Promise<SendFailure[]> {
+    first ??= 20;
+    checkPageSize(first);
+    return ctx.loaders.sendFailures('run', first).load(run.id);
+  }
+}
+
+@Resolver(() => SendFailure)
+export class SendFailureResolver {
+  @FieldResolver(() => Contact)
+  async contact(@Root() failure: SendFailure, @Ctx() ctx: Context): Promise<Contact> {
+    const contact = await ctx.loaders.contactById.load(failure.contactId);
+    if (!contact) throw notFound('Contact', failure.contactId);
+    return contact;
   }
 }

@@ -126,7 +126,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       app = await createApp(config);
     },
     async anotherInstance() {
-      const other = await createApp(config);
+      // Its own copy: createApp sets config.publicUrl to the port it listens on (no PUBLIC_URL),
+      // and a shared object would make the first instance check Twilio signatures against the
+      // second one's URL (every simulated webhook of the first instance then answered 401).
+      const other = await createApp({ ...config });
       others.push(other);
       return other;
     },

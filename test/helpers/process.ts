@@ -13,6 +13,8 @@ export interface ServerProcess {
   url: string;
   /** Resolves when the process has exited (after a kill). */
   exited: Promise<unknown>;
+  /** Everything the process wrote so far (stdout and stderr: its pino JSON log lines). */
+  output(): string;
   /** POST a GraphQL operation with the admin key; throws on GraphQL errors. */
   gql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
 }
@@ -40,5 +42,5 @@ export async function startServerProcess(databaseUrl: string, adminKey: string, 
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   }
-  return { child, url, exited, gql };
+  return { child, url, exited, gql, output: () => out };
 }

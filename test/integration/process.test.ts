@@ -88,14 +88,18 @@ it('accepts ADMIN_API_KEY as the bootstrap admin key', async () => {
 
 it('drains an in-flight request on SIGTERM before stopping', async () => {
   const key = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
-  const s = await start();
+  const s = await start({ LOG_LEVEL: 'info' }); // info: fastify logs each request as it arrives
   const rows = Array.from({ length: 8000 }, (_, i) => `drain-${i},+1415555${String(i).padStart(4, '0')}`).join('\n');
   const inFlight = fetch(`${s.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ query: 'mutation($csv: String!) { importContactsCsv(csv: $csv) { created rejected { code } } }', variables: { csv: `external_id,phone\n${rows}` } }),
   });
-  await new Promise((r) => setTimeout(r, 300)); // the import takes over a second
+  // SIGTERM once the server has the request (its log says so), not after a guessed delay.
+  const arrived = Date.now() + 15_000;
+  while (!/"msg":"incoming request"[^\n]*"url":"\/graphql"|"url":"\/graphql"[^\n]*"msg":"incoming request"/.test(s.output()) && Date.now() < arrived) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
   s.child.kill('SIGTERM');
   const res = await inFlight;
   expect(res.status).toBe(200);

@@ -6,6 +6,7 @@ import { EventType } from '../../tracking/event-type';
 import type { IngestionPipeline } from '../../tracking/ingestion';
 import type { MessagingProvider } from './provider';
 import { DEFAULT_SIMULATED_RATES, SimulatorProvider, type SimulatedRates } from './simulator';
+import { SimulatorSecrets } from './simulator-secret';
 import { TwilioProvider } from './twilio';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../../tracking/webhooks/signatures';
 
@@ -13,9 +14,13 @@ export function createProvider(config: Config, listeningUrl: string, sql: SqlPoo
   if (config.sendProvider === 'twilio') {
     return new TwilioProvider({ statusCallbackUrl: (workspaceId) => `${config.publicUrl}/webhooks/twilio/${workspaceId}` });
   }
+  // Works with no setup: the simulator signs its Twilio-protocol webhooks with a secret of its own
+  // per workspace, created on first use (why not the Twilio auth token: see simulator-secret.ts).
+  const secrets = new SimulatorSecrets(sql);
   return new SimulatorProvider({
     publicUrl: listeningUrl,
     signatureBaseUrl: config.publicUrl,
+    signingSecret: (workspaceId) => secrets.get(workspaceId),
     // Per-variant true rates from the campaign's `simulation` setting ({ "<variant key>": { click: 0.2, … } }).
     rates: async (campaignId, variantId) => {
       const [row] = await sql.query<{ simulation: Record<string, Partial<SimulatedRates>> | null; key: string }>(

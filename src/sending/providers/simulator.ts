@@ -2,8 +2,9 @@
  * A stand-in phone network for demos and load tests. `send` answers like a provider at once
  * ('SIM…' message ids), then plays back what recipients would do, through Splitcast's REAL
  * public routes over HTTP: a Twilio status callback (delivered / failed) and inbound replies,
- * both signed with the workspace's Twilio auth token exactly as Twilio signs them, and clicks on
- * the first tracked link. Conversions are the business's own events (POST /v1/events needs an API
+ * both signed exactly as Twilio signs them — with the workspace's simulator signing secret, which
+ * the server creates on first use (`signingSecret`, see simulator-secret.ts; without that option,
+ * with the workspace's Twilio auth token) — and clicks on the first tracked link. Conversions are the business's own events (POST /v1/events needs an API
  * key), so they go to the `onConversion` callback instead.
  *
  * Outcomes are drawn per message from the seeded PRNG, keyed by (seed, idempotency key): the same
@@ -44,6 +45,7 @@ export const DEFAULT_SIMULATED_RATES: Readonly<SimulatedRates> = Object.freeze({
   delayMs: 200,
 });
 
+/** Only without the `signingSecret` option (unit tests, benches): the server always passes one. */
 export const SIMULATOR_NEEDS_TOKEN = 'simulator needs workspace twilioAuthToken to sign its webhooks';
 
 /** Non-STOP replies: mostly neutral or positive. */
@@ -80,6 +82,12 @@ export interface SimulatorOptions {
    * a send retried after the sender crashed gets the same id and no second message.
    */
   replayStore?: { get(key: string): Promise<string | undefined>; put(key: string, providerMessageId: string): Promise<void> };
+  /**
+   * The key the simulated Twilio webhooks are signed with, per workspace (the server's Twilio route
+   * accepts it while it runs the simulator). Without it the workspace's twilioAuthToken is used,
+   * and a workspace without one gets SIMULATOR_NEEDS_TOKEN.
+   */
+  signingSecret?: (workspaceId: string) => Promise<string>;
 }
 
 /** One message's fate, drawn up front (fixed draw order, so one rate never shifts another's draws). */
@@ -121,7 +129,12 @@ export class SimulatorProvider implements MessagingProvider {
 
   async send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult> {
     if (this.closed) return { ok: false, retryable: true, error: 'simulator is closed' };
-    const authToken = workspace.twilioAuthToken;
+    let authToken: string | null | undefined;
+    try {
+      authToken = this.options.signingSecret ? await this.options.signingSecret(workspace.id) : workspace.twilioAuthToken;
+    } catch (e) {
+      return { ok: false, retryable: true, error: `simulator could not load its signing secret: ${(e as Error)?.message ?? String(e)}` };
+    }
     if (!authToken) return { ok: false, retryable: false, error: SIMULATOR_NEEDS_TOKEN };
     const replayed = this.sent.get(message.idempotencyKey) ?? (await this.options.replayStore?.get(message.idempotencyKey));
     if (replayed !== undefined) return { ok: true, providerMessageId: replayed };
