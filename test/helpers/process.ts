@@ -156,3 +156,17 @@ export function killWithDatabase(server: ServerProcess, dataDir: string): ProcIn
   }
   return victims;
 }
+
+/** SIGKILLs whatever of `procs` still runs (the cleanup after a failed assertion, so no orphan holds the test's pipes). */
+export function killLeftovers(procs: ProcInfo[]): void {
+  for (const p of stillAlive(procs)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** `pid argv…`, for assertion messages. */
+export const brief = (p: ProcInfo): string => `${p.pid} ${p.argv.join(' ')}`;

@@ -11,7 +11,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { killWithDatabase, postgresProcesses, spawnServer, startEmbeddedServerProcess, stillAlive, type ServerProcess } from '../helpers/process';
+import { brief, killLeftovers, killWithDatabase, postgresProcesses, processTree, spawnServer, startEmbeddedServerProcess, stillAlive, type ServerProcess } from '../helpers/process';
 
 jest.setTimeout(150_000);
 
@@ -24,9 +24,14 @@ beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'splitcast-restart-'));
   chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when the tests run as root
 });
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(() => {
+  // After a failure: no server or PostgreSQL left running (they would hold the test's pipes open).
+  if (current) killLeftovers([...processTree(current.child.pid!), ...postgresProcesses(join(dataDir, 'pg'))]);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+let current: ServerProcess | undefined;
 
-const start = () => startEmbeddedServerProcess(dataDir, KEY, { JOBS: 'off', LOG_LEVEL: 'warn' }, { readyWithinMs: 30_000 });
+const start = async () => (current = await startEmbeddedServerProcess(dataDir, KEY, { JOBS: 'off', LOG_LEVEL: 'warn' }, { readyWithinMs: 30_000 }));
 
 /** A client on the server's embedded cluster: its password file and the port in postmaster.pid. */
 async function connect(): Promise<Client> {
@@ -160,5 +165,5 @@ it(`keeps every acknowledged event exactly once across ${KILLS} SIGKILLs of the 
 
   server.child.kill('SIGTERM');
   expect(await server.exited).toBe(0);
-  expect(stillAlive(postgresProcesses(join(dataDir, 'pg')))).toEqual([]);
+  expect(stillAlive(postgresProcesses(join(dataDir, 'pg'))).map(brief)).toEqual([]);
 });
