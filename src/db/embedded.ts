@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { LogTail, decideStart, isDirectoryBusy, parseCmdline, parsePidFile, parseProcStatState, problemLines, shmAttachments, type PidFileFacts, type ProcessState } from './pid-file';
+import { LogTail, decideStart, isDirectoryBusy, parseCmdline, parsePidFile, parseProcStatState, shmAttachments, startFailureLines, type PidFileFacts, type ProcessState } from './pid-file';
 
 export interface EmbeddedDatabase {
   /** Connection string of the `postgres` database on the embedded cluster. */
@@ -131,8 +131,7 @@ async function startRecovering(pg: { start(): Promise<void> }, opts: EmbeddedOpt
         await sleep(200);
         continue; // raced with the old server's exit: look again
       }
-      const problems = problemLines(log);
-      const shown = problems.length > 0 ? problems : log.slice(-10);
+      const shown = startFailureLines(log);
       const cause = e === undefined ? 'the postgres process exited' : String(e);
       throw new Error(`Embedded PostgreSQL did not start in ${opts.dir}: ${cause}${shown.length > 0 ? `. PostgreSQL said:\n  ${shown.join('\n  ')}` : ''}`);
     }

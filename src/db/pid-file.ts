@@ -148,6 +148,15 @@ export function problemLines(lines: string[]): string[] {
   return lines.filter((l) => /\b(FATAL|PANIC|ERROR|DETAIL|HINT):/.test(l));
 }
 
+/**
+ * What a failed start shows of PostgreSQL's log: its last `n` lines (the FATAL usually comes last,
+ * the LOG lines before it say what was wrong), preceded by any older FATAL / ERROR lines.
+ */
+export function startFailureLines(log: string[], n = 10): string[] {
+  const last = log.slice(-n);
+  return [...problemLines(log.slice(0, -n)), ...last];
+}
+
 /** Keeps the last `max` lines of a stream that arrives in arbitrary chunks. */
 export class LogTail {
   private lines: string[] = [];

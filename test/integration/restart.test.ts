@@ -155,7 +155,10 @@ it(`keeps every acknowledged event exactly once across ${KILLS} SIGKILLs of the 
   // A second server on the directory the live one holds refuses at once, naming the PID and the directory.
   const postmaster = postgresProcesses(join(dataDir, 'pg')).find((p) => p.argv.includes('-D'))!;
   const second = await spawnServer(KEY, { DATABASE_URL: '', DATA_DIR: dataDir, JOBS: 'off', LOG_LEVEL: 'warn' }, { readyWithinMs: 20_000 }).then(
-    () => undefined,
+    (s) => {
+      s.child.kill('SIGKILL');
+      return 'started';
+    },
     (e: Error) => e.message,
   );
   expect(second).toContain(`PostgreSQL (PID ${postmaster.pid}) is already running on the data directory ${join(dataDir, 'pg')}`);

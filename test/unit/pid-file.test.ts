@@ -8,6 +8,7 @@ import {
   parseProcStatState,
   problemLines,
   shmAttachments,
+  startFailureLines,
   type PidFile,
 } from '../../src/db/pid-file';
 
@@ -119,6 +120,11 @@ describe('PostgreSQL log', () => {
   });
   it('picks out the problem lines', () => {
     expect(problemLines(['LOG:  starting PostgreSQL 18.4', ...log, 'LOG:  database system is shut down'])).toEqual(log);
+  });
+  it('shows the last lines of a failed start, and older problem lines before them', () => {
+    const lines = ['LOG:  a', 'ERROR:  old trouble', 'LOG:  b', 'LOG:  unrecognized configuration parameter "x"', 'FATAL:  configuration file contains errors'];
+    expect(startFailureLines(lines, 2)).toEqual(['ERROR:  old trouble', 'LOG:  unrecognized configuration parameter "x"', 'FATAL:  configuration file contains errors']);
+    expect(startFailureLines(lines.slice(3), 10)).toEqual(lines.slice(3));
   });
   it('keeps the last lines of a stream that arrives in arbitrary chunks', () => {
     const tail = new LogTail(3);
