@@ -66,6 +66,7 @@ export async function createApp(config: Config): Promise<App> {
       embedded = await startEmbeddedPostgres({
         dir: join(config.dataDir, 'pg'),
         onLog: (line) => logger.debug({ component: 'postgres' }, line.trimEnd()),
+        onNotice: (message) => logger.warn({ component: 'postgres' }, message),
       });
       cleanups.push(() => embedded!.stop());
       databaseUrl = embedded.url;

@@ -41,6 +41,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  // Under `npm start` the script `exec`s node, so npm's forwarded SIGTERM / SIGINT reach this
+  // process directly. What npm cannot forward is its own death (SIGKILL), and a script shell that
+  // does not exec would die of the signal without passing it on: either way this process is
+  // re-parented. Stop then too, rather than run on orphaned with the database.
+  if (process.env.npm_lifecycle_event === 'start') {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('parent exited');
+    }, 500).unref();
+  }
 }
 
 main().catch((err) => {

@@ -4,11 +4,12 @@
  * module graph of code that Jest loads.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
+import { LogTail, decideStart, isDirectoryBusy, parseCmdline, parsePidFile, parseProcStatState, shmAttachments, startFailureLines, type PidFileFacts, type ProcessState } from './pid-file';
 
 export interface EmbeddedDatabase {
   /** Connection string of the `postgres` database on the embedded cluster. */
@@ -23,6 +24,10 @@ export interface EmbeddedOptions {
   /** 0 or unset: a free port. */
   port?: number;
   onLog?: (line: string) => void;
+  /** Told why start waits or removes a stale postmaster.pid (default: nothing). */
+  onNotice?: (message: string) => void;
+  /** How long to wait for an old server of the same directory to go away (default 20 s). */
+  staleWaitMs?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -54,7 +59,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     ? (await readFile(secretFile, 'utf8')).trim()
     : randomBytes(12).toString('hex');
   const port = opts.port || (await freePort());
-  const log = opts.onLog ?? (() => undefined);
+  const tail = new LogTail(40);
+  const log = (chunk: string) => {
+    tail.push(chunk);
+    opts.onLog?.(chunk);
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port,
@@ -66,21 +75,100 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
     onLog: log,
-    onError: (e: unknown) => log(`[error] ${String(e)}`),
+    onError: (e: unknown) => log(`\n[error] ${String(e)}\n`),
   });
   if (!existsSync(join(opts.dir, 'PG_VERSION'))) {
     await pg.initialise();
     await writeFile(secretFile, password, { mode: 0o600 });
   }
-  try {
-    await pg.start();
-  } catch (e) {
-    // The library rejects with `undefined` when the postgres process exits early.
-    throw new Error(`Embedded PostgreSQL did not start in ${opts.dir}: ${e === undefined ? 'the postgres process exited (see its log above; a stale server may hold the directory)' : String(e)}`);
-  }
+  await startRecovering(pg, opts, tail);
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
     stop: () => pg.stop(),
   };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts PostgreSQL, first clearing what a killed predecessor left: a stale postmaster.pid is
+ * removed, an old server that is still going away is waited for (bounded), a live one on the same
+ * directory is reported by PID. A failed start throws with PostgreSQL's own FATAL lines.
+ */
+async function startRecovering(pg: { start(): Promise<void> }, opts: EmbeddedOptions, tail: LogTail): Promise<void> {
+  const notice = opts.onNotice ?? (() => undefined);
+  const deadline = Date.now() + (opts.staleWaitMs ?? 20_000);
+  let lastReason = '';
+  for (;;) {
+    const decision = decideStart(await inspectDataDir(resolve(opts.dir)));
+    if (decision.action === 'refuse') throw new Error(`Embedded PostgreSQL cannot start: ${decision.message}`);
+    if (decision.action === 'wait') {
+      if (Date.now() > deadline) {
+        throw new Error(`Embedded PostgreSQL cannot start in ${opts.dir}: ${decision.reason}, still after ${Math.round((opts.staleWaitMs ?? 20_000) / 1000)} s. Stop those processes (\`pgrep -af postgres\`) and start again.`);
+      }
+      if (decision.reason !== lastReason) notice(`waiting: ${decision.reason}`);
+      lastReason = decision.reason;
+      await sleep(200);
+      continue;
+    }
+    if (decision.action === 'remove') {
+      notice(`removing ${join(opts.dir, 'postmaster.pid')}: ${decision.reason}`);
+      await unlink(join(opts.dir, 'postmaster.pid')).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    }
+    tail.clear();
+    try {
+      await pg.start();
+      return;
+    } catch (e) {
+      // The library rejects with `undefined` when the postgres process exits early; its log says why.
+      (pg as unknown as { process?: unknown }).process = undefined; // else stop() would wait for an exit that has happened
+      const log = tail.all();
+      if (isDirectoryBusy(log.join('\n')) && Date.now() < deadline) {
+        lastReason = '';
+        await sleep(200);
+        continue; // raced with the old server's exit: look again
+      }
+      const shown = startFailureLines(log);
+      const cause = e === undefined ? 'the postgres process exited' : String(e);
+      throw new Error(`Embedded PostgreSQL did not start in ${opts.dir}: ${cause}${shown.length > 0 ? `. PostgreSQL said:\n  ${shown.join('\n  ')}` : ''}`);
+    }
+  }
+}
+
+/** The facts decideStart needs: postmaster.pid, its PID's state, its shared memory segment (Linux /proc). */
+async function inspectDataDir(dir: string): Promise<PidFileFacts> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'postmaster.pid'), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { dataDir: dir };
+    throw e;
+  }
+  const pidFile = parsePidFile(text);
+  if (!pidFile) return { dataDir: dir, pidFile: 'unreadable' };
+  const facts: PidFileFacts = { dataDir: dir, pidFile, postmaster: await processState(pidFile.pid) };
+  if (pidFile.shmId !== undefined) {
+    const table = await readFile('/proc/sysvipc/shm', 'utf8').catch(() => undefined);
+    if (table) facts.shm = shmAttachments(table, pidFile.shmId);
+  }
+  return facts;
+}
+
+async function processState(pid: number): Promise<ProcessState> {
+  if (pid === process.pid) return { kind: 'running', argv: process.argv }; // reused by this very process
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return { kind: 'absent' };
+    // EPERM: it exists but belongs to another user; /proc still tells what it is.
+  }
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return existsSync('/proc/self/stat') ? { kind: 'absent' } : { kind: 'running' };
+  const state = parseProcStatState(stat);
+  if (state === 'Z' || state === 'X') return { kind: 'zombie' };
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return { kind: 'running', argv: parseCmdline(cmdline) };
 }

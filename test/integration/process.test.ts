@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/db/embedded';
+import { brief, killLeftovers, postgresProcesses, processTree, startEmbeddedServerProcess, stillAlive, waitGone, type ProcInfo } from '../helpers/process';
 
 const MAIN = join(__dirname, '..', '..', 'src', 'main.js');
 let dataDir: string;
@@ -116,4 +117,46 @@ it('refuses a bad configuration with a clear message', async () => {
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   expect(code).toBe(1);
   expect(err).toMatch(/Invalid configuration:\n\s+PORT/);
+});
+
+describe('npm start', () => {
+  // npm 11 runs the script through `sh -c`, and forwards SIGTERM / SIGINT to that shell only. dash
+  // does not exec the command, so the shell died and node (with PostgreSQL) ran on, orphaned. The
+  // script now `exec`s node; and under npm the server stops when it finds itself re-parented.
+  const KEY = 'sk_npm_start_key_0123456789abcdef';
+  const dirs: string[] = [];
+  const started: ProcInfo[] = [];
+  afterEach(() => killLeftovers(started)); // after a failure: no orphan left holding the test's pipes
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  async function npmStart() {
+    const dir = mkdtempSync(join(tmpdir(), 'splitcast-npm-'));
+    chmodSync(dir, 0o755);
+    dirs.push(dir);
+    const s = await startEmbeddedServerProcess(dir, KEY, { JOBS: 'off', LOG_LEVEL: 'warn' }, { via: 'npm', readyWithinMs: 60_000 });
+    const tree = processTree(s.child.pid!);
+    const postgres = postgresProcesses(join(dir, 'pg'));
+    started.push(...tree, ...postgres);
+    expect(tree.filter((p) => p.argv.includes('dist/src/main.js'))).toHaveLength(1);
+    expect(postgres.length).toBeGreaterThan(0);
+    expect(tree.map((p) => p.pid)).toContain(postgres[0]!.pid); // the postmaster is the server's child
+    return { s, dir, tree };
+  }
+
+  it('SIGTERM to the npm process stops the server and its database', async () => {
+    const { s, dir, tree } = await npmStart();
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect((await waitGone(tree, 30_000)).map(brief)).toEqual([]);
+    expect(stillAlive(postgresProcesses(join(dir, 'pg'))).map(brief)).toEqual([]);
+  }, 100_000);
+
+  it('SIGKILL to the npm process: the orphaned server notices and stops with its database', async () => {
+    const { s, dir, tree } = await npmStart();
+    s.child.kill('SIGKILL');
+    expect(await s.exited).toBeNull();
+    expect((await waitGone(tree, 30_000)).map(brief)).toEqual([]);
+    expect(stillAlive(postgresProcesses(join(dir, 'pg'))).map(brief)).toEqual([]);
+  }, 100_000);
 });
