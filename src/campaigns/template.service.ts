@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../errors';
 import type { Contact } from '../contacts/contact.entity';
@@ -57,7 +58,13 @@ export class TemplateService {
       throw badInput('DUPLICATE_TEMPLATE_NAME', `A template named "${name}" already exists`, 'input.name');
     }
     const template = this.em.create(Template, { workspaceId: this.workspaceId, name, body: input.body, category: input.category?.trim() || null });
-    await this.em.flush();
+    try {
+      await this.em.flush();
+    } catch (e) {
+      // Two requests raced past the check above: the loser gets the same answer as if it had come second.
+      if (e instanceof UniqueConstraintViolationException) throw badInput('DUPLICATE_TEMPLATE_NAME', `A template named "${name}" already exists`, 'input.name');
+      throw e;
+    }
     return template;
   }
 }

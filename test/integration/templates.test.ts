@@ -28,6 +28,13 @@ describe('templates', () => {
   ])('rejects %j with %s', async (input, reason, field) => {
     expect(errorOf(await t.gql(CreateTemplateDocument, { input }))).toEqual({ code: 'BAD_USER_INPUT', reason, field });
   });
+
+  it('answers DUPLICATE_TEMPLATE_NAME to every loser of a race for one name', async () => {
+    const key = await t.newWorkspaceKey();
+    const rs = await Promise.all(Array.from({ length: 6 }, () => t.gql(CreateTemplateDocument, { input: { name: 'raced', body: 'x' } }, key)));
+    expect(rs.filter((r) => !r.errors).length).toBe(1);
+    expect(rs.filter((r) => r.errors).map(errorOf)).toEqual(Array(5).fill({ code: 'BAD_USER_INPUT', reason: 'DUPLICATE_TEMPLATE_NAME', field: 'input.name' }));
+  });
 });
 
 describe('previewTemplate', () => {
