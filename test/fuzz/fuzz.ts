@@ -269,11 +269,11 @@ function linkOrRouteCase(r: Random, t: FuzzTarget): Request {
 export function makeCase(seed: number, index: number, t: FuzzTarget): Request {
   const r = prng(seed * 1_000_003 + index);
   const roll = r.next();
-  if (roll < 0.4) return graphqlCase(r, t);
-  if (roll < 0.5) return malformedGraphqlCase(r, t);
-  if (roll < 0.65) return eventsCase(r, t);
-  if (roll < 0.9) return webhookCase(r, t);
-  return linkOrRouteCase(r, t);
+  const c = roll < 0.4 ? graphqlCase(r, t) : roll < 0.5 ? malformedGraphqlCase(r, t) : roll < 0.65 ? eventsCase(r, t) : roll < 0.9 ? webhookCase(r, t) : linkOrRouteCase(r, t);
+  // Headers the server echoes or parses: a request id of any printable bytes, odd Authorization forms.
+  if (r.chance(0.1)) c.headers['x-request-id'] = Array.from({ length: r.pick([1, 36, 300, 5000]) }, () => String.fromCharCode(r.chance(0.8) ? r.int(0x20, 0x7e) : r.int(0x80, 0xff))).join('').trim() || 'x';
+  if (r.chance(0.05)) c.headers.authorization = r.pick(['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `bearer ${t.key}`, `Bearer  ${t.key}`, `Bearer ${t.key}x`, 'Bearer ' + 'sk_'.repeat(3000)]);
+  return c;
 }
 
 function describe(c: Request): string {
