@@ -68,9 +68,11 @@ it('launches over the simulator: one message per eligible recipient, skips count
   expect(perContact).toHaveLength(12);
   expect(perContact.every((r) => Number(r.n) === 1)).toBe(true);
   expect(done.stats.sent).toBe(12);
-  // The simulator reports deliveries back through the signed Twilio webhook.
-  const delivered = await until(runs, (c) => c.stats.delivered >= 10);
-  expect(delivered.stats.delivered).toBeGreaterThanOrEqual(10);
+  // The simulator reports every message's fate back through the signed Twilio webhook (97 % are
+  // delivered by default, so count both outcomes: a fixed delivered count would fail now and then).
+  const reported = await until(runs, (c) => c.stats.delivered + c.stats.failed === 12);
+  expect(reported.stats.delivered + reported.stats.failed).toBe(12);
+  expect(reported.stats.delivered).toBeGreaterThan(0);
   // Bodies carry tracked links, not the raw URLs.
   const [m] = await sql<{ body: string }>('select body from messages where campaign_id = ? limit 1', [campaignId]);
   expect(m!.body).toMatch(new RegExp(`${t.url}/l/[0-9A-Za-z]{10}`));
@@ -323,7 +325,7 @@ it('skips and counts contacts over the frequency cap', async () => {
 
 it('reports simulated conversions through the signed generic webhook when the workspace has a secret', async () => {
   const { key, campaignId } = await workspace(Array(5).fill({}), { webhookSigningSecret: 'whsec-sim' });
-  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { conversion: 1, revenue: 25, delayMs: 20 }, B: { conversion: 1, revenue: 25, delayMs: 20 } }), campaignId]);
+  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { delivery: 1, reply: 0, conversion: 1, revenue: 25, delayMs: 20 }, B: { delivery: 1, reply: 0, conversion: 1, revenue: 25, delayMs: 20 } }), campaignId]);
   await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
   const rows = await until(
     () => sql<{ source: string; value: string }>(`select source, value from events where campaign_id = ? and type = 'CONVERTED'`, [campaignId]),

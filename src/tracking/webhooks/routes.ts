@@ -23,6 +23,9 @@ declare module 'fastify' {
 
 type Params = { Params: { workspaceId: string } };
 
+/** How long a status callback for a message not yet recorded waits before going to the retry queue. */
+const OVERTAKE_GRACE_MS = 250;
+
 interface WorkspaceSecrets {
   id: string;
   twilio_auth_token: string | null;
@@ -92,7 +95,14 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       if (!plausibleInstant(payload.at)) return fail(reply, 400, 'BAD_REQUEST', `"${payload.at}" is not a plausible ISO 8601 timestamp`, 'INVALID_TIMESTAMP');
       const em = deps.orm.em.fork();
       try {
-        const r = await processWebhook(em, deps.ingestion, workspaceId, payload);
+        let r = await processWebhook(em, deps.ingestion, workspaceId, payload);
+        if (!r.done && payload.kind === 'status') {
+          // A status callback usually overtakes the sender's commit of its message by milliseconds
+          // (the provider answers the send, then calls back at once): look once more before parking
+          // it in the retry queue, whose first retry is seconds (or a scheduler tick) away.
+          await new Promise((resolve) => setTimeout(resolve, OVERTAKE_GRACE_MS));
+          r = await processWebhook(em, deps.ingestion, workspaceId, payload);
+        }
         if (r.done) return { status: 'processed', detail: r.detail };
         await enqueueRetry(em, workspaceId, payload, r.retry);
         return { status: 'queued', detail: r.retry };
