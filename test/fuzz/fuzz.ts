@@ -14,7 +14,7 @@ import type { App } from '../../src/app';
 import { recordMessage } from '../../src/tracking/messages';
 import { genericSignatureHeader, openPhoneSignatureHeader, twilioSignature } from '../../src/tracking/webhooks/signatures';
 import * as documents from '../generated/graphql';
-import { deepJsonText, jsonValue, nastyNumber, nastyString, prng, valueFor, type Known, type Random } from './generators';
+import { csvText, deepJsonText, jsonValue, nastyNumber, nastyString, prng, valueFor, type Known, type Random } from './generators';
 
 const SCHEMA = buildSchema(readFileSync(join(__dirname, '..', '..', '..', 'schema.graphql'), 'utf8'));
 const OPERATIONS = Object.values(documents)
@@ -146,7 +146,8 @@ function graphqlCase(r: Random, t: FuzzTarget): Request {
   for (const def of op.variableDefinitions ?? []) {
     if (r.chance(0.05)) continue; // missing variable
     const type = typeFromAST(SCHEMA, def.type as never) as GraphQLInputType | undefined;
-    variables[def.variable.name.value] = type ? valueFor(r, type, known(t)) : jsonValue(r);
+    const name = def.variable.name.value;
+    variables[name] = name === 'csv' && r.chance(0.8) ? csvText(r) : type ? valueFor(r, type, known(t)) : jsonValue(r);
   }
   const key = r.pick([t.key, t.key, t.key, t.readKey, 'sk_nope', '']);
   const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -145,6 +145,18 @@ export function jsonValue(r: Random, depth = 3): unknown {
   }
 }
 
+/** CSV text for the contact import: real and unknown columns, nasty cells, broken quoting. */
+export function csvText(r: Random): string {
+  const columns = ['externalId', 'phone', 'email', 'firstName', 'lastName', 'timezone', 'tags', 'segment', 'consent', 'attributes.city', nastyString(r).slice(0, 12)];
+  const header = Array.from({ length: r.int(0, 6) }, () => r.pick(columns));
+  const cell = () => {
+    const v = r.chance(0.5) ? nastyString(r).slice(0, 80) : r.pick(['+14155550123', 'true', 'no', 'a@b.co', 'Europe/Lisbon', 'x;y', '']);
+    return r.chance(0.3) ? `"${v.replace(/"/g, r.chance(0.8) ? '""' : '"')}"` : v;
+  };
+  const rows = Array.from({ length: r.pick([0, 1, 3, 20, 10_001]) }, () => Array.from({ length: header.length + r.int(-1, 1) }, cell).join(r.chance(0.95) ? ',' : ';'));
+  return (r.chance(0.1) ? '\ufeff' : '') + [header.join(','), ...rows].join(r.chance(0.8) ? '\n' : '\r\n');
+}
+
 export interface Known {
   /** Ids that exist in the fuzzed workspace, so that some cases get past the lookups. */
   ids: string[];
