@@ -5,6 +5,7 @@
  */
 import betainc = require('@stdlib/math-base-special-betainc');
 import erfc = require('@stdlib/math-base-special-erfc');
+import erfcinv = require('@stdlib/math-base-special-erfcinv');
 import gammainc = require('@stdlib/math-base-special-gammainc');
 import { checkOpenUnit } from './checks';
 
@@ -20,37 +21,15 @@ export function normalCdf(z: number): number {
   return 0.5 * erfc(-z / Math.SQRT2);
 }
 
-// Acklam's rational approximation of the normal quantile (relative error < 1.15e-9).
-const A = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239] as const;
-const B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1] as const;
-const C = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783] as const;
-const D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416] as const;
-const SQRT_2PI = Math.sqrt(2 * Math.PI);
-
-/** Φ⁻¹(p) for p ≤ 0.5, where Φ(x) = erfc(−x/√2)/2 is evaluated without cancellation. */
-function lowerQuantile(p: number): number {
-  let x: number;
-  if (p < 0.02425) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1);
-  } else {
-    const q = p - 0.5;
-    const r = q * q;
-    x = ((((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q) / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1);
-  }
-  // One Halley step on Φ(x) − p brings the 1e-9 approximation to full double precision.
-  const e = normalCdf(x) - p;
-  const u = e * SQRT_2PI * Math.exp((x * x) / 2);
-  return x - u / (1 + (x * u) / 2);
-}
-
 /**
- * Φ⁻¹(p), the standard normal quantile, for 0 < p < 1: Acklam's algorithm refined by one Halley
- * step (full double precision). p ≥ 0.5 uses the symmetry Φ⁻¹(p) = −Φ⁻¹(1 − p), where 1 − p is exact.
+ * Φ⁻¹(p), the standard normal quantile, for 0 < p < 1: −√2 · erfc⁻¹(2p) (stdlib erfcinv, Blair et
+ * al. rational approximations). For p ≤ 0.5, 2p is exact and erfcinv keeps full relative precision
+ * in the lower tail (unlike erf⁻¹(2p − 1), which cancels); p ≥ 0.5 uses Φ⁻¹(p) = −Φ⁻¹(1 − p), where
+ * 1 − p is exact.
  */
 export function normalQuantile(p: number): number {
   checkOpenUnit('p', p);
-  return p > 0.5 ? -lowerQuantile(1 - p) : lowerQuantile(p);
+  return p >= 0.5 ? Math.SQRT2 * erfcinv(2 * (1 - p)) : -Math.SQRT2 * erfcinv(2 * p);
 }
 
 function checkDf(df: number): void {
