@@ -19,6 +19,11 @@ const Env = z.object({
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(20_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SEND_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))
+    .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/i.test(o)), 'CORS_ORIGINS is a comma-separated list of origins (https://app.example.com) or *'),
 });
 
 export interface Config {
@@ -43,6 +48,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** A claimed send is retried after this long if its sender died. */
   sendLeaseSeconds: number;
+  /** Browser origins allowed to call the API (CORS); `*` for any; empty for none. */
+  corsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -72,5 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sendLeaseSeconds: e.SEND_LEASE_SECONDS,
+    corsOrigins: e.CORS_ORIGINS,
   };
 }

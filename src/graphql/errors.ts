@@ -60,7 +60,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, de
     return { ...base, extensions: rest };
   }
   if (code && CLIENT_CODES.has(code)) {
-    return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
+    // Apollo's CSRF prevention: a GET or a "simple" POST needs a header a page on another site
+    // cannot send without a preflight (see README, "GET requests").
+    const reason = code === 'BAD_REQUEST' && formatted.message.includes('Cross-Site Request Forgery') ? 'CSRF_PREVENTION' : code;
+    return { ...base, extensions: { code: 'BAD_USER_INPUT', reason } };
   }
   // Apollo refuses some malformed requests (an unsupported or mismatched persisted query) with a
   // 4xx GraphQLError that has no code: the client's fault, so say so.

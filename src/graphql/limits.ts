@@ -11,6 +11,7 @@ import {
   type SelectionSetNode,
   isListType,
   getNullableType,
+  isIntrospectionType,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 
@@ -25,7 +26,19 @@ export interface Limits {
  * is already bounded by the connection's `first`, so it is not multiplied again.
  */
 const LIST_DEFAULT = 10;
-const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+/**
+ * Introspection is not priced like data: its shape is bounded by graphql-js's
+ * MaxIntrospectionDepthRule (part of validation), so inside it every field is free, and only the
+ * entry points cost — a whole-schema `__schema` a flat 1,000 (so an operation holds at most a
+ * handful, aliases included), a `__type` lookup 10. The standard introspection query (GraphiQL,
+ * Sandbox, codegen) costs 1,000.
+ */
+const SCHEMA_COST = 1000;
+const TYPE_COST = 10;
+const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  if (field.name === '__schema') return SCHEMA_COST;
+  if (field.name === '__type') return TYPE_COST;
+  if (field.name === '__typename' || isIntrospectionType(type)) return 0;
   const pageSize = typeof args.first === 'number' ? args.first : typeof args.limit === 'number' ? args.limit : undefined;
   const isList = isListType(getNullableType(field.type));
   const size = pageSize ?? (isList && field.name !== 'nodes' ? LIST_DEFAULT : 1);

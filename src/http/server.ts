@@ -23,6 +23,8 @@ import { authenticate } from '../workspaces/workspace.service';
 import { registerExportRoute } from '../analytics/export';
 import { registerTrackingRoutes } from '../tracking/routes';
 import { registerWebhookRoutes } from '../tracking/webhooks/routes';
+import { registerCors } from './cors';
+import { explorerLandingPage, registerExplorerAssets } from './explorer';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
 
 export interface HttpDeps extends AppDeps {
@@ -89,6 +91,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
+  await registerCors(fastify, config.corsOrigins);
+  registerExplorerAssets(fastify);
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {
     try {
@@ -145,13 +149,13 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     includeStacktraceInErrorResponses: config.development,
     introspection: true,
     // Cache-control hints are unused here, and the plugin wraps every field of every response.
-    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin, ApolloServerPluginCacheControlDisabled()],
+    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin, ApolloServerPluginCacheControlDisabled(), explorerLandingPage()],
   });
   await apollo.start();
 
   fastify.route({
     url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
+    method: ['GET', 'POST'], // preflights (OPTIONS) are answered by the CORS plugin
     handler: fastifyApolloHandler(apollo, {
       context: async (request) => {
         const em = orm.em.fork();

@@ -1,18 +1,25 @@
 /**
  * graphql-ws on the same port and path as HTTP GraphQL. The API key travels in
  * `connectionParams.authorization` ("Bearer sk_…" or the bare key); a connection without a valid
- * key is closed with 4403 before any operation runs. Errors are formatted exactly as over HTTP.
+ * key is closed with 4403 before any operation runs, and so is an open one whose key is revoked
+ * (on every instance: revocations arrive over LISTEN/NOTIFY; a periodic check covers a missed one).
+ *
+ * Errors are answered exactly as over HTTP (same codes and reasons) in an `error` message for that
+ * operation only: the socket stays open for the others. That is why this module parses and
+ * validates itself instead of letting graphql-ws do it (its own parse errors close the socket with
+ * 4500, and its validation errors carry no code).
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
-import { getOperationAST, parse } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { createContext, type AppDeps } from '../graphql/context';
 import { operationScopeError } from '../graphql/authorization';
 import { formatError, toGraphQLError } from '../graphql/errors';
+import { badInput } from '../errors';
 import type { AuthInfo } from '../workspaces/auth';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
@@ -20,53 +27,114 @@ import { authenticate } from '../workspaces/workspace.service';
 export interface WebSocketDeps extends AppDeps {
   schema: GraphQLSchema;
   logger: Logger;
+  /** The same pre-execution checks as HTTP (argument values, depth, cost). */
   checkLimits(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null | undefined): GraphQLError | undefined;
+  /** How often open sockets' keys are re-checked against the database (a missed revocation). */
+  revocationCheckMs?: number;
 }
 
 export interface WebSocketHandle {
   close(): Promise<void>;
+  /** Open sockets (for tests and metrics). */
+  connections(): number;
+}
+
+/** graphql-ws close code for "forbidden", also used when the key is revoked mid-connection. */
+export const CLOSE_FORBIDDEN = 4403;
+
+/** What this server keeps per connection (graphql-ws/use/ws adds `socket` and `request`). */
+type Extra = { auth?: AuthInfo };
+
+function clientError(e: unknown, reason: string): GraphQLError {
+  const source = e instanceof GraphQLError ? e : undefined;
+  const message = source ? source.message : `The query could not be parsed (${(e as Error).message})`;
+  return new GraphQLError(message, { nodes: source?.nodes, source: source?.source, positions: source?.positions, extensions: { code: 'BAD_USER_INPUT', reason } });
 }
 
 export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketHandle {
   const wss = new WebSocketServer({ server, path: '/graphql' });
-  const format = (e: GraphQLError) => formatError(e.toJSON(), e, deps.config.development);
+  const format = (e: GraphQLError) => {
+    // Errors raised before execution (variables that do not fit their types) carry no code and no
+    // path (a resolver's error always has one); over HTTP Apollo calls them BAD_USER_INPUT, so do we.
+    if (!e.extensions?.code && !e.path) {
+      return { message: e.message, locations: e.locations, extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_VARIABLES' } };
+    }
+    return formatError(e.toJSON(), e, deps.config.development);
+  };
 
-  const handle = useServer<Record<string, unknown> | undefined, { auth?: AuthInfo }>(
+  // Open sockets by API key, to close them when the key is revoked.
+  const byKey = new Map<string, Set<WebSocket>>();
+  const closeKey = (apiKeyId: string) => {
+    for (const socket of byKey.get(apiKeyId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Forbidden: the API key was revoked');
+    byKey.delete(apiKeyId);
+  };
+  const stopListening = deps.keyCache.onRevoke(closeKey);
+  const recheck = setInterval(() => {
+    const ids = [...byKey.keys()];
+    if (ids.length === 0) return;
+    deps.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string }[]>('select id from api_keys where id = any(?::uuid[]) and revoked_at is not null', [`{${ids.join(',')}}`])
+      .then((rows) => rows.forEach((r) => closeKey(r.id)))
+      .catch((err: unknown) => deps.logger.warn({ err }, 'could not re-check the API keys of open WebSockets'));
+  }, deps.revocationCheckMs ?? 30_000);
+  recheck.unref();
+
+  const handle = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
         try {
-          ctx.extra.auth = await authenticate(deps.orm.em.fork(), token, deps.keyCache);
+          const auth = await authenticate(deps.orm.em.fork(), token, deps.keyCache);
+          ctx.extra.auth = auth;
+          const sockets = byKey.get(auth.apiKeyId) ?? new Set();
+          sockets.add(ctx.extra.socket);
+          byKey.set(auth.apiKeyId, sockets);
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
+      },
+      onClose: (ctx) => {
+        const id = ctx.extra.auth?.apiKeyId;
+        const sockets = id ? byKey.get(id) : undefined;
+        sockets?.delete(ctx.extra.socket);
+        if (id && sockets?.size === 0) byKey.delete(id);
       },
       context: (ctx) => createContext(deps, ctx.extra.auth!, randomUUID()),
       onSubscribe: (ctx, _id, payload) => {
         let document: DocumentNode;
         try {
           document = parse(payload.query);
-        } catch {
-          return; // graphql-ws reports the syntax error
+        } catch (e) {
+          return [clientError(e, 'GRAPHQL_PARSE_FAILED')];
         }
+        const invalid = validate(deps.schema, document);
+        if (invalid.length > 0) return invalid.map((e) => clientError(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
-        const denied = operation && operationScopeError(ctx.extra.auth!.scopes, operation.operation);
+        if (!operation) {
+          return [toGraphQLError(badInput('OPERATION_RESOLUTION_FAILURE', payload.operationName ? `No operation named "${payload.operationName}"` : 'Several operations: say which one with operationName'))];
+        }
+        const denied = operationScopeError(ctx.extra.auth!.scopes, operation.operation);
         if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
         if (error) return [error];
+        return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(format) } : undefined),
     },
     wss,
   );
 
   return {
+    connections: () => wss.clients.size,
     async close() {
+      clearInterval(recheck);
+      stopListening();
       await handle.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -7,6 +7,7 @@ import type { AuthInfo } from './auth';
  */
 export class ApiKeyCache {
   private readonly entries = new Map<string, { auth: AuthInfo; expires: number }>();
+  private readonly revokeListeners = new Set<(apiKeyId: string) => void>();
 
   constructor(
     private readonly ttlMs = 30_000,
@@ -28,8 +29,15 @@ export class ApiKeyCache {
     this.entries.set(keyHash, { auth, expires: now + this.ttlMs });
   }
 
-  /** Drops every cached entry of an API key (it was revoked). */
+  /** Drops every cached entry of an API key (it was revoked) and tells the listeners. */
   revoke(apiKeyId: string): void {
     for (const [hash, e] of this.entries) if (e.auth.apiKeyId === apiKeyId) this.entries.delete(hash);
+    for (const listener of this.revokeListeners) listener(apiKeyId);
+  }
+
+  /** Called on every revocation this instance hears of (open WebSockets close on it). Returns the unsubscribe. */
+  onRevoke(listener: (apiKeyId: string) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
   }
 }

@@ -1,4 +1,4 @@
-import { GraphQLError, buildSchema, parse } from 'graphql';
+import { GraphQLError, buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import { checkLimits, operationDepth } from '../../src/graphql/limits';
 
 const schema = buildSchema(`
@@ -214,5 +214,18 @@ describe('checkLimits: errors', () => {
 
   it('accepts a null operation name and no variables', () => {
     expect(checkLimits(schema, parse('{ tags }'), undefined, null, UNLIMITED)).toBeUndefined();
+  });
+});
+
+describe('introspection is not priced like data', () => {
+  it('prices the standard introspection query (GraphiQL, Sandbox, codegen) at one flat __schema', () => {
+    expectCost(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }), 1000);
+  });
+
+  it('prices __type lookups low and __typename at nothing, and still bounds aliased whole-schema dumps', () => {
+    expectCost('{ __type(name: "Campaign") { name fields { name type { name ofType { name } } } } }', 10);
+    expectCost('{ __typename campaigns(first: 1) { nodes { __typename id } } }', 3);
+    const aliases = Array.from({ length: 21 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ');
+    expect(checkLimits(schema, parse(`{ ${aliases} }`), undefined, undefined, { maxDepth: 1000, maxComplexity: 20_000 })?.extensions.reason).toBe('QUERY_TOO_COMPLEX');
   });
 });
