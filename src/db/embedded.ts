@@ -58,35 +58,49 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const password = existsSync(secretFile)
     ? (await readFile(secretFile, 'utf8')).trim()
     : randomBytes(12).toString('hex');
-  const port = opts.port || (await freePort());
   const tail = new LogTail(40);
   const log = (chunk: string) => {
     tail.push(chunk);
     opts.onLog?.(chunk);
   };
-  const pg = new EmbeddedPostgres({
-    databaseDir: opts.dir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    // PostgreSQL refuses to run as root; the library then runs it as a `postgres` system user.
-    createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: log,
-    onError: (e: unknown) => log(`\n[error] ${String(e)}\n`),
-  });
-  if (!existsSync(join(opts.dir, 'PG_VERSION'))) {
-    await pg.initialise();
-    await writeFile(secretFile, password, { mode: 0o600 });
+  const create = (port: number) =>
+    new EmbeddedPostgres({
+      databaseDir: opts.dir,
+      port,
+      user: 'postgres',
+      password,
+      persistent: true,
+      // PostgreSQL refuses to run as root; the library then runs it as a `postgres` system user.
+      createPostgresUser: userInfo().uid === 0,
+      initdbFlags: ['--encoding=UTF8'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+      onLog: log,
+      onError: (e: unknown) => log(`\n[error] ${String(e)}\n`),
+    });
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port || (await freePort());
+    const pg = create(port);
+    if (!existsSync(join(opts.dir, 'PG_VERSION'))) {
+      await pg.initialise();
+      await writeFile(secretFile, password, { mode: 0o600 });
+    }
+    try {
+      await startRecovering(pg, opts, tail);
+    } catch (e) {
+      // A free port found here can be taken by another process before PostgreSQL binds it: with
+      // no port asked for, try another.
+      if (!opts.port && attempt < 3 && /could not bind|address already in use/i.test(tail.all().join('\n'))) {
+        opts.onNotice?.(`port ${port} was taken before PostgreSQL could bind it; trying another`);
+        continue;
+      }
+      throw e;
+    }
+    return {
+      url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+      port,
+      stop: () => pg.stop(),
+    };
   }
-  await startRecovering(pg, opts, tail);
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    port,
-    stop: () => pg.stop(),
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../src/db/embedded';
 import { isPostmasterOf, parseCmdline, parseProcStatState } from '../../src/db/pid-file';
 
 const MAIN = join(__dirname, '..', '..', 'src', 'main.js');
@@ -36,8 +35,9 @@ export interface SpawnOptions {
 
 /** Spawns the server on a free port and waits for its ready line. */
 export async function spawnServer(adminKey: string, env: Record<string, string>, opts: SpawnOptions = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const fullEnv = { ...process.env, PORT: String(port), ADMIN_API_KEY: adminKey, LOG_LEVEL: 'fatal', ...env };
+  // PORT=0: the server binds a free port itself and names it in its ready line. (Choosing a free
+  // port here and handing it over races with every other process binding ports meanwhile.)
+  const fullEnv = { ...process.env, PORT: '0', ADMIN_API_KEY: adminKey, LOG_LEVEL: 'fatal', ...env };
   const started = Date.now();
   const child =
     opts.via === 'npm'
@@ -59,6 +59,8 @@ export async function spawnServer(adminKey: string, env: Record<string, string>,
     await new Promise((r) => setTimeout(r, 25));
   }
   const readyMs = Date.now() - started;
+  const port = /Splitcast is ready: GraphQL \(HTTP and WebSocket\) at http:\/\/[^:/\s]+:(\d+)\/graphql/.exec(out)?.[1];
+  if (!port) throw new Error(`no port in the ready line:\n${out}`);
   const url = `http://127.0.0.1:${port}`;
   async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` }, body: JSON.stringify({ query, variables }) });
