@@ -79,6 +79,13 @@ export class VariantStats extends EngagementStats {
   @Field(() => Float)
   revenuePerRecipient!: number;
 
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "mean seconds from send to the first reply, over recipients with both a SENT and a reply (each recipient's first of each); null without such recipients",
+  })
+  avgResponseSeconds!: number | null;
+
   /** Sum over recipients of (recipient revenue)²: with revenue and sent, the variance for Welch's t-test. */
   revenueSumOfSquares!: number;
 
@@ -113,6 +120,7 @@ export function toVariantStats(variantId: string, row: CounterRow | undefined, f
     revenue: n('revenue'),
     ...engagementRates(counts),
     revenuePerRecipient: sent > 0 ? n('revenue') / sent : 0,
+    avgResponseSeconds: n('responses') > 0 ? n('response_seconds') / n('responses') : null,
     revenueSumOfSquares: n('revenue_sq'),
     events: n('events'),
     updatedAt: row?.updated_at ? new Date(row.updated_at as string | Date) : fallbackTime,
