@@ -25,6 +25,7 @@ export interface CampaignStatsValue extends CampaignTotals {
   cost: number;
   conversionRate: number;
   deliveryRate: number;
+  openRate: number;
   clickRate: number;
   responseRate: number;
 }

@@ -58,6 +58,18 @@ export class CampaignResolver {
     return ctx.loaders.variantsByCampaignId.load(campaign.id);
   }
 
+  /**
+   * The seed assignment hashes with (READ, like every field): GrowthBook's hash v2 of seed and
+   * contact id, mapped onto the variants' weights, reproduces each recipient's variant offline.
+   */
+  @FieldResolver(() => String, {
+    description:
+      'the GrowthBook hash seed: an SDK given this seed and a contact id picks the same variant (hash version 2, hashAttribute = the contact id, weights = variants in order, coverage = testAudiencePercent / 100)',
+  })
+  hashSeed(@Root() campaign: Campaign): string {
+    return campaign.salt;
+  }
+
   /** STANDARD campaigns send one message and run no experiment. */
   @FieldResolver(() => ExperimentConfig, { nullable: true })
   experiment(@Root() campaign: Campaign): ExperimentConfig | null {

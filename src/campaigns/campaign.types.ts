@@ -92,10 +92,22 @@ export class CampaignFilter {
   search?: string | null;
 }
 
+@ObjectType({ description: 'Relay edge: a campaign and the cursor `after:` continues from' })
+export class CampaignEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Campaign)
+  node!: Campaign;
+}
+
 @ObjectType()
 export class CampaignConnection {
   @Field(() => [Campaign])
   nodes!: Campaign[];
+
+  @Field(() => [CampaignEdge], { description: 'the same campaigns as `nodes`, with their cursors (for Relay-style clients)' })
+  edges!: CampaignEdge[];
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;

@@ -81,10 +81,22 @@ export class UpsertContactsPayload {
   rejected!: RejectedEvent[];
 }
 
+@ObjectType({ description: 'Relay edge: a contact and the cursor `after:` continues from' })
+export class ContactEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Contact)
+  node!: Contact;
+}
+
 @ObjectType()
 export class ContactConnection {
   @Field(() => [Contact])
   nodes!: Contact[];
+
+  @Field(() => [ContactEdge], { description: 'the same contacts as `nodes`, with their cursors (for Relay-style clients)' })
+  edges!: ContactEdge[];
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
@@ -93,10 +105,22 @@ export class ContactConnection {
   totalCount!: number;
 }
 
+@ObjectType({ description: 'Relay edge: an opt-out log entry and the cursor `after:` continues from' })
+export class OptOutEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => OptOutEntry)
+  node!: OptOutEntry;
+}
+
 @ObjectType()
 export class OptOutConnection {
   @Field(() => [OptOutEntry])
   nodes!: OptOutEntry[];
+
+  @Field(() => [OptOutEdge], { description: 'the same entries as `nodes`, with their cursors (for Relay-style clients)' })
+  edges!: OptOutEdge[];
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;

@@ -2,7 +2,7 @@ import { newId } from '../shared/ids';
 import { Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Contact } from './contact.entity';
 import { Workspace } from '../workspaces/workspace.entity';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { EventType } from '../tracking/event-type';
 
 /** Append-only log of every consent change: the audit trail regulators ask for. */
@@ -12,6 +12,7 @@ export class OptOutEntry {
   /** Properties with defaults: optional in `em.create()`. */
   [OptionalProps]?: 'at';
 
+  @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string = newId();
 

@@ -11,6 +11,8 @@ export const MAX_PAGE_SIZE = 200;
 
 export interface Page<T> {
   nodes: T[];
+  /** One per node, in the same order: the cursor `after:` continues from after that node. */
+  cursors: string[];
   hasNextPage: boolean;
   endCursor: string | null;
 }
@@ -60,11 +62,12 @@ export async function keysetPage<T extends { id: string }, K extends keyof T & s
     limit: first + 1,
   });
   const nodes = rows.slice(0, first);
-  const last = nodes[nodes.length - 1];
+  const cursors = nodes.map((n) => encodeCursor(n[timeKey] as Date, n.id));
   return {
     nodes,
+    cursors,
     hasNextPage: rows.length > first,
-    endCursor: last ? encodeCursor(last[timeKey] as Date, last.id) : null,
+    endCursor: cursors[cursors.length - 1] ?? null,
   };
 }
 

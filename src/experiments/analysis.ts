@@ -66,6 +66,7 @@ export function campaignAnalysis(
   return {
     engine,
     analysis: {
+      id: campaign.id,
       metric: engine.metric,
       method: engine.method,
       status: engine.status as TestStatus,

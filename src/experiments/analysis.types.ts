@@ -63,8 +63,14 @@ export class VariantComparison {
   expectedLoss!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: "A campaign's experiment analysis, computed from its counters." })
 export class ExperimentAnalysis {
+  @Field(() => ID, {
+    description:
+      "cacheable id (equals the campaign id): there is one current analysis per campaign, so a live update's analysis replaces the one a client cached under Campaign.analysis",
+  })
+  id!: string;
+
   @Field(() => Metric)
   metric!: Metric;
 

@@ -1,5 +1,5 @@
 import { Entity, Enum, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { Field, Float, ObjectType } from 'type-graphql';
+import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
 import { newId } from '../shared/ids';
 import { Workspace } from '../workspaces/workspace.entity';
@@ -12,6 +12,7 @@ export class Winner {
   /** Properties with defaults: optional in `em.create()`. */
   [OptionalProps]?: 'decidedAt';
 
+  @Field(() => ID, { description: 'this declaration (a new declaration is a new Winner)' })
   @PrimaryKey({ type: 'uuid' })
   id: string = newId();
 

@@ -22,8 +22,8 @@ export interface Limits {
 
 /**
  * A field costs 1 plus its children times how many items it can return: its `first` / `limit`
- * argument when it has one (connections), else 10 for a plain list. A connection's `nodes` list
- * is already bounded by the connection's `first`, so it is not multiplied again.
+ * argument when it has one (connections), else 10 for a plain list. A connection's `nodes` and
+ * `edges` lists are already bounded by the connection's `first`, so they are not multiplied again.
  */
 const LIST_DEFAULT = 10;
 /**
@@ -41,7 +41,7 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) 
   if (field.name === '__typename' || isIntrospectionType(type)) return 0;
   const pageSize = typeof args.first === 'number' ? args.first : typeof args.limit === 'number' ? args.limit : undefined;
   const isList = isListType(getNullableType(field.type));
-  const size = pageSize ?? (isList && field.name !== 'nodes' ? LIST_DEFAULT : 1);
+  const size = pageSize ?? (isList && field.name !== 'nodes' && field.name !== 'edges' ? LIST_DEFAULT : 1);
   return 1 + Math.max(size, 1) * childComplexity;
 };
 

@@ -1,4 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
+import type { Page } from '../db/keyset';
 
 @ObjectType()
 export class PageInfo {
@@ -9,7 +10,20 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-/** Connection fields from a service page. */
-export function connection<T>(page: { nodes: T[]; hasNextPage: boolean; endCursor: string | null }): { nodes: T[]; pageInfo: PageInfo } {
-  return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+/** A Relay edge: the node and the opaque cursor `after:` continues from (the last edge's is `endCursor`). */
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/**
+ * Connection fields from a service page: `nodes` and Relay `edges` over the same rows (no second
+ * query), and `pageInfo`.
+ */
+export function connection<T>(page: Page<T>): { nodes: T[]; edges: Edge<T>[]; pageInfo: PageInfo } {
+  return {
+    nodes: page.nodes,
+    edges: page.nodes.map((node, i) => ({ cursor: page.cursors[i]!, node })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+  };
 }

@@ -53,7 +53,8 @@ export class SendFailure {
 
 @ObjectType()
 export class CampaignRun {
-  /** Internal: keys the run's failures loader. */
+  /** The campaign_runs row (also keys the run's failures loader). */
+  @Field(() => ID)
   id!: string;
 
   @Field(() => Int)

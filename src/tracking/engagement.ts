@@ -75,6 +75,10 @@ export interface VariantDelta extends Counts {
   workspaceId: string;
   /** Change in the sum over recipients of (recipient revenue)², for Welch's t-test. */
   revenueSq: number;
+  /** Change in the sum over recipients of seconds from their first SENT to their first reply. */
+  responseSeconds: number;
+  /** Change in how many recipients that sum covers (see `responseSecondsOf`). */
+  responses: number;
   events: number;
 }
 
@@ -95,6 +99,19 @@ export const recipientKey = (campaignId: string, contactId: string) => `${campai
 
 const zeroCounts = (): Counts => ({ messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 });
 
+/**
+ * A recipient's response time: seconds from the first SENT to the first reply, or null while
+ * either is missing (or the reply is stamped before the send: clocks of different sources).
+ * Both times are the earliest seen, so a late-arriving earlier event moves it; the counters then
+ * move by the difference.
+ */
+export function responseSecondsOf(first: RecipientState['first']): number | null {
+  const sent = first.sent;
+  const replied = first.replied;
+  if (!sent || !replied || replied < sent) return null;
+  return (replied.getTime() - sent.getTime()) / 1000;
+}
+
 export function hourOf(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
 }
@@ -114,7 +131,7 @@ export function applyEvents(states: ReadonlyMap<string, RecipientState>, events:
 
     let v = variants.get(state.variantId);
     if (!v) {
-      v = { variantId: state.variantId, campaignId: state.campaignId, workspaceId: state.workspaceId, ...zeroCounts(), revenueSq: 0, events: 0 };
+      v = { variantId: state.variantId, campaignId: state.campaignId, workspaceId: state.workspaceId, ...zeroCounts(), revenueSq: 0, responseSeconds: 0, responses: 0, events: 0 };
       variants.set(state.variantId, v);
     }
     // A fact counts in the hour of the event that counted it (an earlier event arriving later
@@ -152,6 +169,15 @@ export function applyEvents(states: ReadonlyMap<string, RecipientState>, events:
       v.revenueSq += state.revenue * state.revenue - old * old;
       bucket().revenue += e.value;
     }
+  }
+  // Response times: each touched recipient's contribution after the events minus before them.
+  for (const [key, state] of next) {
+    const before = responseSecondsOf(states.get(key)!.first);
+    const after = responseSecondsOf(state.first);
+    if (before === after) continue;
+    const v = variants.get(state.variantId)!;
+    v.responseSeconds += (after ?? 0) - (before ?? 0);
+    v.responses += (after === null ? 0 : 1) - (before === null ? 0 : 1);
   }
   return { recipients: [...next.values()], variants: [...variants.values()], hourly: [...hourly.values()] };
 }

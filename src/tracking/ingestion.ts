@@ -245,16 +245,18 @@ export class IngestionPipeline {
          where a.campaign_id = x.campaign_id and a.contact_id = x.contact_id
        ),
        counters as (
-         insert into variant_counters (variant_id, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events)
-         select variant_id, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, events
+         insert into variant_counters (variant_id, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, response_seconds, responses, events)
+         select variant_id, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, response_seconds, responses, events
          from jsonb_to_recordset($2::jsonb) as x(variant_id uuid, campaign_id uuid, workspace_id uuid, messages bigint,
-              ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric, revenue_sq numeric, events bigint)
+              ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric, revenue_sq numeric, response_seconds numeric, responses bigint, events bigint)
          order by variant_id
          on conflict (variant_id) do update set
            messages = variant_counters.messages + excluded.messages,
            ${FACTS.map((f) => `${COUNTER_COLUMN[f]} = variant_counters.${COUNTER_COLUMN[f]} + excluded.${COUNTER_COLUMN[f]}`).join(', ')},
            revenue = variant_counters.revenue + excluded.revenue,
            revenue_sq = variant_counters.revenue_sq + excluded.revenue_sq,
+           response_seconds = variant_counters.response_seconds + excluded.response_seconds,
+           responses = variant_counters.responses + excluded.responses,
            events = variant_counters.events + excluded.events,
            updated_at = now()
        ),
@@ -296,6 +298,8 @@ export class IngestionPipeline {
             ...Object.fromEntries(FACTS.map((f) => [COUNTER_COLUMN[f], v[f]])),
             revenue: v.revenue,
             revenue_sq: v.revenueSq,
+            response_seconds: v.responseSeconds,
+            responses: v.responses,
             events: v.events,
           })),
         ),

@@ -37,6 +37,9 @@ export abstract class EngagementStats {
   @Field(() => Float)
   deliveryRate!: number;
 
+  @Field(() => Float, { description: 'opened / sent (only channels that report opens, e.g. email, have opens)' })
+  openRate!: number;
+
   @Field(() => Float)
   clickRate!: number;
 
@@ -47,13 +50,13 @@ export abstract class EngagementStats {
   conversionRate!: number;
 }
 
-export type EngagementRates = Pick<EngagementStats, 'deliveryRate' | 'clickRate' | 'responseRate' | 'conversionRate'>;
+export type EngagementRates = Pick<EngagementStats, 'deliveryRate' | 'openRate' | 'clickRate' | 'responseRate' | 'conversionRate'>;
 
 const rate = (n: number, d: number) => (d > 0 ? n / d : 0);
 
 /** Rates over `sent`; 0 when nothing was sent. Pure. */
-export function engagementRates(t: Pick<EngagementStats, 'sent' | 'delivered' | 'clicked' | 'replied' | 'converted'>): EngagementRates {
-  return { deliveryRate: rate(t.delivered, t.sent), clickRate: rate(t.clicked, t.sent), responseRate: rate(t.replied, t.sent), conversionRate: rate(t.converted, t.sent) };
+export function engagementRates(t: Pick<EngagementStats, 'sent' | 'delivered' | 'opened' | 'clicked' | 'replied' | 'converted'>): EngagementRates {
+  return { deliveryRate: rate(t.delivered, t.sent), openRate: rate(t.opened, t.sent), clickRate: rate(t.clicked, t.sent), responseRate: rate(t.replied, t.sent), conversionRate: rate(t.converted, t.sent) };
 }
 
 @ObjectType({
@@ -61,6 +64,12 @@ export function engagementRates(t: Pick<EngagementStats, 'sent' | 'delivered' | 
   description: 'Rates divide by `sent` (recipients a message went out to); a rate with sent = 0 is 0. Engagement counts are unique per contact.',
 })
 export class VariantStats extends EngagementStats {
+  @Field(() => ID, {
+    description:
+      'cacheable id (equals variantId): a client cache keeps one VariantStats per variant, so a variantStatsUpdated message updates every query that selected the variant\'s stats',
+  })
+  id!: string;
+
   @Field(() => ID)
   variantId!: string;
 
@@ -69,6 +78,13 @@ export class VariantStats extends EngagementStats {
 
   @Field(() => Float)
   revenuePerRecipient!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "mean seconds from send to the first reply, over recipients with both a SENT and a reply (each recipient's first of each); null without such recipients",
+  })
+  avgResponseSeconds!: number | null;
 
   /** Sum over recipients of (recipient revenue)²: with revenue and sent, the variance for Welch's t-test. */
   revenueSumOfSquares!: number;
@@ -87,8 +103,9 @@ export type CounterRow = Record<string, string | number | Date | null>;
 export function toVariantStats(variantId: string, row: CounterRow | undefined, fallbackTime: Date): VariantStats {
   const n = (k: string) => Number(row?.[k] ?? 0);
   const sent = n('sent');
-  const counts = { sent, delivered: n('delivered'), clicked: n('clicked'), replied: n('replied'), converted: n('converted') };
+  const counts = { sent, delivered: n('delivered'), opened: n('opened'), clicked: n('clicked'), replied: n('replied'), converted: n('converted') };
   return {
+    id: variantId,
     variantId,
     assigned: n('assigned'),
     sent,
@@ -103,6 +120,7 @@ export function toVariantStats(variantId: string, row: CounterRow | undefined, f
     revenue: n('revenue'),
     ...engagementRates(counts),
     revenuePerRecipient: sent > 0 ? n('revenue') / sent : 0,
+    avgResponseSeconds: n('responses') > 0 ? n('response_seconds') / n('responses') : null,
     revenueSumOfSquares: n('revenue_sq'),
     events: n('events'),
     updatedAt: row?.updated_at ? new Date(row.updated_at as string | Date) : fallbackTime,

@@ -341,3 +341,36 @@ describe('applyEvents: recipients and immutability', () => {
     }
   });
 });
+
+describe('response times (avgResponseSeconds)', () => {
+  const T11 = '2024-03-05T10:16:30.000Z'; // 90 s after T10
+  const T09 = '2024-03-05T10:14:00.000Z'; // 60 s before T10
+
+  it('a first reply after a send adds its seconds and one recipient', () => {
+    const u = applyEvents(statesOf(recipient(K1)), [event(K1, EventType.SENT, T10), event(K1, EventType.REPLIED, T11)]);
+    expect(u.variants[0]).toMatchObject({ responseSeconds: 90, responses: 1 });
+  });
+
+  it('a second reply counts nothing; a reply without a send counts nothing yet', () => {
+    const u = applyEvents(statesOf(recipient(K1, V1, { sent: at(T10), replied: at(T11) }), recipient(K2)), [
+      event(K1, EventType.REPLIED, '2024-03-05T11:00:00.000Z'),
+      event(K2, EventType.REPLIED, T11),
+    ]);
+    expect(u.variants[0]).toMatchObject({ responseSeconds: 0, responses: 0 });
+  });
+
+  it('the send arriving after the reply completes the pair', () => {
+    const u = applyEvents(statesOf(recipient(K2, V1, { replied: at(T11) })), [event(K2, EventType.SENT, T10)]);
+    expect(u.variants[0]).toMatchObject({ responseSeconds: 90, responses: 1 });
+  });
+
+  it('an earlier send arriving late moves the sum by the difference, not the count', () => {
+    const u = applyEvents(statesOf(recipient(K3, V1, { sent: at(T10), replied: at(T11) })), [event(K3, EventType.SENT, T09)]);
+    expect(u.variants[0]).toMatchObject({ responseSeconds: 60, responses: 0 });
+  });
+
+  it('a reply stamped before the send is not a response time', () => {
+    const u = applyEvents(statesOf(recipient(K1)), [event(K1, EventType.REPLIED, T09), event(K1, EventType.SENT, T10)]);
+    expect(u.variants[0]).toMatchObject({ responseSeconds: 0, responses: 0 });
+  });
+});

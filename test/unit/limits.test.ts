@@ -10,7 +10,8 @@ const schema = buildSchema(`
     contacts(limit: Int): [Contact!]!
     workspace: Workspace
   }
-  type CampaignConnection { nodes: [Campaign!]! totalCount: Int! }
+  type CampaignConnection { nodes: [Campaign!]! edges: [CampaignEdge!]! totalCount: Int! }
+  type CampaignEdge { cursor: String! node: Campaign! }
   type Campaign { id: ID! name: String variants: [Variant!]! workspace: Workspace }
   type Variant { key: String! template: String }
   type Workspace { id: ID! name: String campaigns(first: Int = 20): CampaignConnection! }
@@ -129,6 +130,11 @@ describe('checkLimits: cost formula', () => {
   it("does not multiply a connection's nodes list again", () => {
     // the same selection under a plain list costs 11 per item, under nodes only 2
     expectCost('{ campaigns(first: 1) { nodes { id } } }', 1 + 1 * 2);
+  });
+
+  it("does not multiply a connection's edges list again either", () => {
+    // edges = 1 + (cursor 1 + node (1 + id 1)) = 4, not 1 + 10 × 3; campaigns = 1 + 5 × 4
+    expectCost('{ campaigns(first: 5) { edges { cursor node { id } } } }', 1 + 5 * 4);
   });
 
   it("uses the argument's default value when first is omitted", () => {
