@@ -13,6 +13,8 @@ import { badInput, DomainError, HTTP_STATUS } from '../errors';
 import { pendingMigrations } from '../db/orm';
 import { checkText, INVALID_TEXT } from '../shared/input-text';
 import type { Metrics } from '../metrics';
+import { graphqlMetricsPlugin } from '../observability/graphql-metrics';
+import { health } from '../observability/health';
 import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors';
 import { checkLimits } from '../graphql/limits';
@@ -89,7 +91,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
-  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/healthz', async () => health(metrics.startedAt));
   fastify.get('/readyz', async (_request, reply) => {
     try {
       await orm.em.getConnection().execute('select 1');
@@ -145,7 +147,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     includeStacktraceInErrorResponses: config.development,
     introspection: true,
     // Cache-control hints are unused here, and the plugin wraps every field of every response.
-    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin, ApolloServerPluginCacheControlDisabled()],
+    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin, ApolloServerPluginCacheControlDisabled(), graphqlMetricsPlugin(metrics)],
   });
   await apollo.start();
 

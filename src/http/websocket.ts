@@ -16,6 +16,7 @@ import { formatError, toGraphQLError } from '../graphql/errors';
 import type { AuthInfo } from '../workspaces/auth';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
+import { countWsOperation, trackWebSocketConnections } from '../observability/graphql-metrics';
 
 export interface WebSocketDeps extends AppDeps {
   schema: GraphQLSchema;
@@ -29,6 +30,7 @@ export interface WebSocketHandle {
 
 export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketHandle {
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  trackWebSocketConnections(wss, deps.metrics);
   const format = (e: GraphQLError) => formatError(e.toJSON(), e, deps.config.development);
 
   const handle = useServer<Record<string, unknown> | undefined, { auth?: AuthInfo }>(
@@ -53,6 +55,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
           return; // graphql-ws reports the syntax error
         }
         const operation = getOperationAST(document, payload.operationName);
+        countWsOperation(deps.metrics, operation?.operation, payload.operationName ?? operation?.name?.value);
         const denied = operation && operationScopeError(ctx.extra.auth!.scopes, operation.operation);
         if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
