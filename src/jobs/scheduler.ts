@@ -53,7 +53,12 @@ export async function startScheduler(databaseUrl: string, logger: Logger, jobs: 
     const { PostgresBackend } = await import('@agendajs/postgres-backend');
     const pool = new Pool({ connectionString: databaseUrl, max: 3 });
     pool.on('error', (err) => logger.warn({ err }, 'scheduler database connection lost'));
-    backend = new PostgresBackend({ pool });
+    const postgres = new PostgresBackend({ pool });
+    // Agenda's LISTEN connection re-emits its connection errors and then reconnects by itself;
+    // with no listener, a dropped connection (PostgreSQL restart, failover, a killed backend)
+    // would be an unhandled 'error' event and crash the process.
+    postgres.notificationChannel?.on('error', (err) => logger.warn({ err }, 'scheduler notification connection lost; it reconnects'));
+    backend = postgres;
     release = () => pool.end();
   }
   const agenda = new Agenda({ backend, processEvery: '30 seconds' });

@@ -250,6 +250,28 @@ describe('moves with what it counts', () => {
     expect(m.get('splitcast_listen_connected')).toBe(1);
   });
 
+  it("survives the scheduler's own LISTEN connection being killed", async () => {
+    const db = new URL(t.databaseUrl).pathname.slice(1);
+    const admin = await adminClient(db);
+    const schedulerListeners = `select pid from pg_stat_activity where datname = current_database() and query ilike 'listen %' and query <> 'listen splitcast_live' and pid <> pg_backend_pid()`;
+    try {
+      const before = (await admin.query<{ pid: number }>(schedulerListeners)).rows.map((r) => r.pid);
+      expect(before.length).toBeGreaterThanOrEqual(1);
+      await admin.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [before]);
+      // Agenda reconnects on its own: a new LISTEN backend appears (an unhandled 'error' event
+      // from its notification channel would have ended this process instead).
+      const after = await until(
+        async () => (await admin.query<{ pid: number }>(schedulerListeners)).rows.map((r) => r.pid),
+        (pids) => pids.some((p) => !before.includes(p)),
+      );
+      expect(after.some((p) => !before.includes(p))).toBe(true);
+    } finally {
+      await admin.end();
+    }
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    await expect(t.app.scheduler!.runNow('webhooks: retry queue')).resolves.toBeUndefined();
+  });
+
   it('caps the operation_name label: past the limit, names count as "other"', async () => {
     for (let i = 0; i < MAX_OPERATION_NAMES + 5; i++) await t.raw(`query Op${i} { viewer { apiKeyName } }`);
     const m = await scrape();
