@@ -13,10 +13,12 @@ import { initOrm, migrate, type Orm } from './db/orm';
 import { SqlPool } from './db/pool';
 import { createHttpServer, type HttpServer } from './http/server';
 import { createMetrics, type Metrics } from './metrics';
+import { registerScrapeGauges } from './observability/db-gauges';
+import { VERSION } from './observability/health';
 import { rollupHourly } from './analytics/rollup';
 import { AutoWinner } from './experiments/auto-winner';
 import { evaluateRunningTests } from './experiments/evaluate-running';
-import { startScheduler, type Scheduler } from './jobs/scheduler';
+import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler';
 import { createProvider } from './sending/providers';
 import { DueRuns } from './sending/runs';
 import { Sender } from './sending/sender';
@@ -51,7 +53,7 @@ export interface App {
 
 export async function createApp(config: Config): Promise<App> {
   const logger = pino({ level: config.logLevel, base: { service: 'splitcast' } });
-  const metrics = createMetrics();
+  const metrics = createMetrics({ provider: config.sendProvider, version: VERSION });
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -73,7 +75,7 @@ export async function createApp(config: Config): Promise<App> {
       logger.info({ dir: join(config.dataDir, 'pg'), port: embedded.port }, 'embedded PostgreSQL started');
     }
 
-    const orm = await initOrm(databaseUrl, { queryCounter: metrics.dbQueries });
+    const orm = await initOrm(databaseUrl, { queryCounter: metrics.dbQueries, queryDuration: metrics.dbQueryDuration });
     cleanups.push(() => orm.close());
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -87,22 +89,27 @@ export async function createApp(config: Config): Promise<App> {
     }
 
     const keyCache = new ApiKeyCache();
-    const live = new LiveService(orm, databaseUrl, logger, keyCache);
+    const live = new LiveService(orm, databaseUrl, logger, keyCache, undefined, { reconnects: metrics.listenReconnects, connected: metrics.listenConnected });
     await live.start();
     cleanups.push(() => live.close());
-    const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries);
+    const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries, undefined, metrics.dbQueryDuration);
     cleanups.push(() => sqlPool.close());
+    const scrapeGauges = registerScrapeGauges(metrics, { databaseUrl, orm, sql: sqlPool, subscriptions: () => live.subscriberCount(), logger });
+    cleanups.push(() => scrapeGauges.close());
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     const autoWinner = new AutoWinner(orm, live, logger);
+    const jobs: JobDefinition[] = [
+      { name: 'analytics: nightly rollup', cron: '0 2 * * *', timezone: 'UTC', run: () => rollupHourly(sqlPool, logger) },
+      { name: 'experiments: evaluate running tests', cron: '*/5 * * * *', timezone: 'UTC', run: () => evaluateRunningTests(orm, live, logger) },
+      { name: 'webhooks: retry queue', cron: '* * * * *', timezone: 'UTC', run: () => retries.runDue() },
+    ];
+    // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
+    metrics.initJobs(jobs.map((j) => j.name));
     let scheduler: Scheduler | undefined;
     if (config.jobs) {
       autoWinner.start();
-      scheduler = await startScheduler(databaseUrl, logger, [
-        { name: 'analytics: nightly rollup', cron: '0 2 * * *', timezone: 'UTC', run: () => rollupHourly(sqlPool, logger) },
-        { name: 'experiments: evaluate running tests', cron: '*/5 * * * *', timezone: 'UTC', run: () => evaluateRunningTests(orm, live, logger) },
-        { name: 'webhooks: retry queue', cron: '* * * * *', timezone: 'UTC', run: () => retries.runDue() },
-      ], config.mongodbUrl);
+      scheduler = await startScheduler(databaseUrl, logger, jobs, config.mongodbUrl, { runs: metrics.jobRuns, duration: metrics.jobDuration, lastSuccess: metrics.jobLastSuccess });
       cleanups.push(() => scheduler!.stop());
     }
     cleanups.push(() => retries.stop());
@@ -120,7 +127,11 @@ export async function createApp(config: Config): Promise<App> {
     let sender: Sender | undefined;
     if (config.jobs) {
       const provider = createProvider(config, url, sqlPool, ingestion, logger);
-      sender = new Sender(orm, sqlPool, ingestion, provider, () => config.publicUrl, logger, config.sendLeaseSeconds);
+      sender = new Sender(orm, sqlPool, ingestion, provider, () => config.publicUrl, logger, config.sendLeaseSeconds, {
+        sends: metrics.sends,
+        deferrals: metrics.sendDeferrals,
+        providerDuration: metrics.providerDuration,
+      });
       const dueRuns = new DueRuns(orm, live, logger);
       sender.start();
       dueRuns.start();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { MikroORM, ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { ENTITIES } from './entities';
 
 export type Orm = MikroORM<PostgreSqlDriver>;
@@ -10,7 +10,7 @@ export type Orm = MikroORM<PostgreSqlDriver>;
 /** Compiled migrations sit in dist/migrations, two levels above this file's dist/src/db. */
 const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
 
-export async function initOrm(url: string, opts: { queryCounter?: Counter; poolMax?: number } = {}): Promise<Orm> {
+export async function initOrm(url: string, opts: { queryCounter?: Counter; queryDuration?: Histogram<'pool'>; poolMax?: number } = {}): Promise<Orm> {
   const orm = await MikroORM.init<PostgreSqlDriver>({
     driver: PostgreSqlDriver,
     clientUrl: url,
@@ -33,7 +33,26 @@ export async function initOrm(url: string, opts: { queryCounter?: Counter; poolM
     debug: false,
   });
   const counter = opts.queryCounter;
-  if (counter) orm.em.getConnection().getKnex().on('query', () => counter.inc());
+  const knex = orm.em.getConnection().getKnex();
+  if (counter) knex.on('query', () => counter.inc());
+  const duration = opts.queryDuration;
+  if (duration) {
+    // knex tags each statement with a uid shared by its 'query' and 'query-response'/'query-error' events.
+    const started = new Map<string, number>();
+    knex.on('query', (q: { __knexQueryUid?: string }) => {
+      if (!q.__knexQueryUid) return;
+      if (started.size > 10_000) started.clear(); // never grows without bound, whatever knex emits
+      started.set(q.__knexQueryUid, performance.now());
+    });
+    const done = (q: { __knexQueryUid?: string } | undefined) => {
+      const t0 = q?.__knexQueryUid === undefined ? undefined : started.get(q.__knexQueryUid);
+      if (t0 === undefined) return;
+      started.delete(q!.__knexQueryUid!);
+      duration.observe({ pool: 'orm' }, (performance.now() - t0) / 1000);
+    };
+    knex.on('query-response', (_res: unknown, q: { __knexQueryUid?: string }) => done(q));
+    knex.on('query-error', (_err: unknown, q: { __knexQueryUid?: string }) => done(q));
+  }
   return orm;
 }
 
@@ -44,4 +63,10 @@ export async function migrate(orm: Orm): Promise<string[]> {
 
 export async function pendingMigrations(orm: Orm): Promise<number> {
   return (await orm.getMigrator().getPendingMigrations()).length;
+}
+
+/** Connections of the ORM's pool (knex / tarn), for the pool gauges. */
+export function ormPoolStats(orm: Orm): { inUse: number; idle: number; waiting: number } {
+  const pool = (orm.em.getConnection().getKnex().client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }).pool;
+  return pool ? { inUse: pool.numUsed(), idle: pool.numFree(), waiting: pool.numPendingAcquires() } : { inUse: 0, idle: 0, waiting: 0 };
 }

@@ -5,7 +5,7 @@
  */
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 
 export interface Sql {
   query<T extends QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -19,6 +19,7 @@ export class SqlPool {
     logger: Logger,
     private readonly counter?: Counter,
     max = 10,
+    private readonly duration?: Histogram<'pool'>,
   ) {
     this.pool = new Pool({ connectionString: url, max });
     // An idle client's connection dropping (e.g. PostgreSQL stopping first) must not crash the process.
@@ -45,16 +46,31 @@ export class SqlPool {
   /** One statement outside a transaction (reads). */
   async query<T extends QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]> {
     this.counter?.inc();
-    return (await this.pool.query<T>(text, params)).rows;
+    const t0 = performance.now();
+    try {
+      return (await this.pool.query<T>(text, params)).rows;
+    } finally {
+      this.duration?.observe({ pool: 'sql' }, (performance.now() - t0) / 1000);
+    }
   }
 
   private wrap(client: PoolClient): Sql {
     return {
       query: async <T extends QueryResultRow>(text: string, params?: unknown[]) => {
         this.counter?.inc();
-        return (await client.query<T>(text, params)).rows;
+        const t0 = performance.now();
+        try {
+          return (await client.query<T>(text, params)).rows;
+        } finally {
+          this.duration?.observe({ pool: 'sql' }, (performance.now() - t0) / 1000);
+        }
       },
     };
+  }
+
+  /** Connections in use and idle, and callers waiting for one (for the pool gauges). */
+  stats(): { inUse: number; idle: number; waiting: number } {
+    return { inUse: this.pool.totalCount - this.pool.idleCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   close(): Promise<void> {

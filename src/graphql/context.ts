@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
+import type { Metrics } from '../metrics';
 import type { SqlPool } from '../db/pool';
 import { AnalyticsService } from '../analytics/analytics.service';
 import type { LiveService } from '../live/live.service';
@@ -25,6 +26,7 @@ export interface AppDeps {
   keyCache: ApiKeyCache;
   /** Plain pg pool for set-based hot paths (ingestion, exports, rollups). */
   sql: SqlPool;
+  metrics: Metrics;
 }
 
 /** Services bound to one request's unit of work and the caller's workspace. */

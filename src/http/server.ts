@@ -13,6 +13,8 @@ import { badInput, DomainError, HTTP_STATUS } from '../errors';
 import { pendingMigrations } from '../db/orm';
 import { checkText, INVALID_TEXT } from '../shared/input-text';
 import type { Metrics } from '../metrics';
+import { graphqlMetricsPlugin } from '../observability/graphql-metrics';
+import { health } from '../observability/health';
 import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors';
 import { checkLimits } from '../graphql/limits';
@@ -93,7 +95,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
 
   await registerCors(fastify, config.corsOrigins);
   registerExplorerAssets(fastify);
-  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/healthz', async () => health(metrics.startedAt));
   fastify.get('/readyz', async (_request, reply) => {
     try {
       await orm.em.getConnection().execute('select 1');
@@ -149,7 +151,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     includeStacktraceInErrorResponses: config.development,
     introspection: true,
     // Cache-control hints are unused here, and the plugin wraps every field of every response.
-    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin, ApolloServerPluginCacheControlDisabled(), explorerLandingPage()],
+    plugins: [fastifyApolloDrainPlugin(fastify), limitsPlugin, ApolloServerPluginCacheControlDisabled(), explorerLandingPage(), graphqlMetricsPlugin(metrics)],
   });
   await apollo.start();
 

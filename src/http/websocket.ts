@@ -23,6 +23,7 @@ import { badInput } from '../errors';
 import type { AuthInfo } from '../workspaces/auth';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
+import { countWsOperation, trackWebSocketConnections } from '../observability/graphql-metrics';
 
 export interface WebSocketDeps extends AppDeps {
   schema: GraphQLSchema;
@@ -53,6 +54,7 @@ function clientError(e: unknown, reason: string): GraphQLError {
 
 export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketHandle {
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  trackWebSocketConnections(wss, deps.metrics);
   const format = (e: GraphQLError) => {
     // Errors raised before execution (variables that do not fit their types) carry no code and no
     // path (a resolver's error always has one); over HTTP Apollo calls them BAD_USER_INPUT, so do we.
@@ -115,6 +117,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         const invalid = validate(deps.schema, document);
         if (invalid.length > 0) return invalid.map((e) => clientError(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
+        countWsOperation(deps.metrics, operation?.operation, payload.operationName ?? operation?.name?.value);
         if (!operation) {
           return [toGraphQLError(badInput('OPERATION_RESOLUTION_FAILURE', payload.operationName ? `No operation named "${payload.operationName}"` : 'Several operations: say which one with operationName'))];
         }

@@ -8,6 +8,7 @@
  */
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 
 export interface JobDefinition {
   name: string;
@@ -17,13 +18,20 @@ export interface JobDefinition {
   run(): Promise<unknown>;
 }
 
+/** splitcast_job_runs_total, splitcast_job_duration_seconds, splitcast_job_last_success_timestamp_seconds. */
+export interface JobMetrics {
+  runs: Counter<'job_name' | 'result'>;
+  duration: Histogram<'job_name'>;
+  lastSuccess: Gauge<'job_name'>;
+}
+
 export interface Scheduler {
   /** Runs a job now (as the schedule would) and waits for it. */
   runNow(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startScheduler(databaseUrl: string, logger: Logger, jobs: readonly JobDefinition[], mongodbUrl?: string): Promise<Scheduler> {
+export async function startScheduler(databaseUrl: string, logger: Logger, jobs: readonly JobDefinition[], mongodbUrl?: string, metrics?: JobMetrics): Promise<Scheduler> {
   // One after the other: Jest's ESM loader (tests run the app in-process) fails on parallel imports.
   const { Agenda } = await import('agenda');
   let backend: ConstructorParameters<typeof Agenda>[0]['backend'];
@@ -45,31 +53,42 @@ export async function startScheduler(databaseUrl: string, logger: Logger, jobs: 
     const { PostgresBackend } = await import('@agendajs/postgres-backend');
     const pool = new Pool({ connectionString: databaseUrl, max: 3 });
     pool.on('error', (err) => logger.warn({ err }, 'scheduler database connection lost'));
-    backend = new PostgresBackend({ pool });
+    const postgres = new PostgresBackend({ pool });
+    // Agenda's LISTEN connection re-emits its connection errors and then reconnects by itself;
+    // with no listener, a dropped connection (PostgreSQL restart, failover, a killed backend)
+    // would be an unhandled 'error' event and crash the process.
+    postgres.notificationChannel?.on('error', (err) => logger.warn({ err }, 'scheduler notification connection lost; it reconnects'));
+    backend = postgres;
     release = () => pool.end();
   }
   const agenda = new Agenda({ backend, processEvery: '30 seconds' });
   agenda.on('error', (err: unknown) => logger.error({ err }, 'scheduler error'));
   const byName = new Map(jobs.map((j) => [j.name, j]));
-  for (const job of jobs) {
-    agenda.define(job.name, async () => {
-      const started = Date.now();
-      try {
-        const result = await job.run();
-        logger.info({ job: job.name, ms: Date.now() - started, result }, 'job done');
-      } catch (err) {
-        logger.error({ err, job: job.name }, 'job failed');
-        throw err;
-      }
-    });
-  }
+  const run = async (job: JobDefinition) => {
+    const started = Date.now();
+    const t0 = performance.now();
+    const labels = { job_name: job.name };
+    try {
+      const result = await job.run();
+      metrics?.runs.inc({ ...labels, result: 'success' });
+      metrics?.lastSuccess.set(labels, Date.now() / 1000);
+      logger.info({ job: job.name, ms: Date.now() - started, result }, 'job done');
+    } catch (err) {
+      metrics?.runs.inc({ ...labels, result: 'failure' });
+      logger.error({ err, job: job.name }, 'job failed');
+      throw err;
+    } finally {
+      metrics?.duration.observe(labels, (performance.now() - t0) / 1000);
+    }
+  };
+  for (const job of jobs) agenda.define(job.name, () => run(job));
   await agenda.start();
   for (const job of jobs) await agenda.every(job.cron, job.name, undefined, { timezone: job.timezone, skipImmediate: true });
   return {
     async runNow(name) {
       const job = byName.get(name);
       if (!job) throw new Error(`no job ${name}`);
-      await job.run();
+      await run(job);
     },
     async stop() {
       await agenda.stop();

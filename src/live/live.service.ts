@@ -11,6 +11,7 @@ import { Repeater } from '@repeaterjs/repeater';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
+import type { Counter, Gauge } from 'prom-client';
 import type { Orm } from '../db/orm';
 import { Campaign } from '../campaigns/campaign.entity';
 import { Variant } from '../campaigns/variant.entity';
@@ -51,6 +52,8 @@ export class LiveService {
     private readonly logger: Logger,
     private readonly keyCache: ApiKeyCache,
     private readonly coalesceMs = 250,
+    /** splitcast_listen_reconnects_total and splitcast_listen_connected. */
+    private readonly observe?: { reconnects: Counter<'result'>; connected: Gauge },
   ) {}
 
   async start(): Promise<void> {
@@ -66,18 +69,21 @@ export class LiveService {
     client.on('error', (err) => {
       this.logger.error({ err }, 'live listener lost its connection; reconnecting');
       this.client = undefined;
+      this.observe?.connected.set(0);
       void client.end().catch(() => undefined);
       this.reconnect();
     });
     await client.connect();
     await client.query(`listen ${LIVE_CHANNEL}`);
     this.client = client;
+    this.observe?.connected.set(1);
   }
 
   private reconnect(delayMs = 1000): void {
     if (this.closed) return;
     setTimeout(() => {
-      this.start().catch((err) => {
+      this.start().then(() => this.observe?.reconnects.inc({ result: 'success' }), (err) => {
+        this.observe?.reconnects.inc({ result: 'failure' });
         this.logger.error({ err }, 'live listener reconnect failed');
         this.reconnect(Math.min(delayMs * 2, 30_000));
       });
@@ -86,6 +92,7 @@ export class LiveService {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.observe?.connected.set(0);
     for (const t of this.throttle.values()) clearTimeout(t.timer);
     await this.client?.end().catch(() => undefined);
   }
@@ -140,7 +147,7 @@ export class LiveService {
 
   /** Subscribers on this instance (for metrics and tests). */
   subscriberCount(): number {
-    let n = this.statusListeners.size;
+    let n = this.statusListeners.size + this.winnerListeners.size;
     for (const s of this.statsListeners.values()) n += s.size;
     return n;
   }

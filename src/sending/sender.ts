@@ -8,6 +8,8 @@
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import type { Counter, Histogram } from 'prom-client';
+import { DEFAULT_CHANNEL } from '../metrics';
 import type { SqlPool } from '../db/pool';
 import { EventType } from '../tracking/event-type';
 import type { IngestionPipeline } from '../tracking/ingestion';
@@ -46,6 +48,13 @@ interface ClaimedSend {
   twilio_auth_token: string | null;
 }
 
+/** splitcast_sends_total, splitcast_send_deferrals_total, splitcast_provider_request_duration_seconds. */
+export interface SendMetrics {
+  sends: Counter<'result' | 'provider' | 'channel'>;
+  deferrals: Counter<'reason'>;
+  providerDuration: Histogram<'provider' | 'channel'>;
+}
+
 /** Delay before retry `attempts + 1` after a provider error: 10 s, 20 s, 40 s … capped at 10 min. Pure. */
 export function sendBackoffSeconds(attempts: number): number {
   return Math.min(10 * 2 ** Math.max(attempts - 1, 0), 600);
@@ -66,7 +75,22 @@ export class Sender {
     private readonly logger: Logger,
     /** How long a claimed send is reserved; after a crash it is retried once the lease runs out. */
     private readonly leaseSeconds = 60,
+    private readonly metrics?: SendMetrics,
   ) {}
+
+  /** One provider call, timed. */
+  private async callProvider(...args: Parameters<MessagingProvider['send']>): ReturnType<MessagingProvider['send']> {
+    const t0 = performance.now();
+    try {
+      return await this.provider.send(...args);
+    } finally {
+      this.metrics?.providerDuration.observe({ provider: this.provider.name, channel: DEFAULT_CHANNEL }, (performance.now() - t0) / 1000);
+    }
+  }
+
+  private count(result: 'SENT' | 'FAILED' | 'RETRY'): void {
+    this.metrics?.sends.inc({ result, provider: this.provider.name, channel: DEFAULT_CHANNEL });
+  }
 
   start(intervalMs = 250): void {
     const tick = () => {
@@ -115,7 +139,7 @@ export class Sender {
         await this.sql.query(`update outbox set status = 'FAILED' where id = $1`, [r.id]);
         continue;
       }
-      const result = await this.provider.send(
+      const result = await this.callProvider(
         { to: r.phone, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
         { id: r.workspace_id, twilioAccountSid: r.settings.twilioAccountSid ?? null, twilioAuthToken: r.twilio_auth_token, twilioFrom: r.settings.twilioFrom ?? null },
       );
@@ -164,7 +188,10 @@ export class Sender {
   private async sendOne(s: ClaimedSend): Promise<void> {
     // Quiet hours: defer to the end of the window, in the contact's zone.
     const allowed = nextAllowedTime(new Date(), s.contact_tz ?? s.workspace_tz, s.settings.quietHours ?? null);
-    if (allowed.getTime() > Date.now()) return this.defer(s.id, allowed);
+    if (allowed.getTime() > Date.now()) {
+      this.metrics?.deferrals.inc({ reason: 'quiet_hours' });
+      return this.defer(s.id, allowed);
+    }
 
     // Shared rate limit: one token per message from this second's counter row.
     const limit = s.settings.sendRatePerSecond ?? DEFAULT_RATE_PER_SECOND;
@@ -174,7 +201,10 @@ export class Sender {
        returning used`,
       [s.workspace_id, limit],
     );
-    if (!token) return this.defer(s.id, new Date(Date.now() + 1000));
+    if (!token) {
+      this.metrics?.deferrals.inc({ reason: 'rate_limit' });
+      return this.defer(s.id, new Date(Date.now() + 1000));
+    }
 
     if (!s.phone) return this.fail(s, 'the contact has no phone number');
     const rendered = renderMessage(
@@ -184,7 +214,7 @@ export class Sender {
       this.publicUrl(),
       linkToken,
     );
-    const result = await this.provider.send(
+    const result = await this.callProvider(
       { to: s.phone, body: rendered.body, idempotencyKey: s.idempotency_key, campaignId: s.campaign_id, contactId: s.contact_id, variantId: s.variant_id, links: rendered.links },
       { id: s.workspace_id, twilioAccountSid: s.settings.twilioAccountSid ?? null, twilioAuthToken: s.twilio_auth_token, twilioFrom: s.settings.twilioFrom ?? null },
     );
@@ -196,6 +226,7 @@ export class Sender {
           { ...this.sendLog(s), error: result.error, willRetry: true, retryInSeconds, attemptsLeft: MAX_SEND_ATTEMPTS - s.attempts },
           `send attempt ${s.attempts} of ${MAX_SEND_ATTEMPTS} failed; will retry in ${retryInSeconds} s`,
         );
+        this.count('RETRY');
         return;
       }
       return this.fail(s, result.error);
@@ -221,6 +252,7 @@ export class Sender {
       'sender',
     );
     await this.sql.query(`update sends set status = 'SENT', sent_at = now(), provider = $2, provider_message_id = $3, last_error = null where id = $1`, [s.id, this.provider.name, result.providerMessageId]);
+    this.count('SENT');
   }
 
   private sendLog(s: ClaimedSend) {
@@ -230,6 +262,7 @@ export class Sender {
   /** A final failure: recorded on the send (Campaign.sendFailures), logged once, counted as FAILED. */
   private async fail(s: ClaimedSend, error: string): Promise<void> {
     await this.sql.query(`update sends set status = 'FAILED', last_error = $2, failed_at = now() where id = $1`, [s.id, error]);
+    this.count('FAILED');
     this.logger.warn({ ...this.sendLog(s), error, willRetry: false }, 'send failed; it will not be retried');
     await this.pipeline.ingest(
       s.workspace_id,

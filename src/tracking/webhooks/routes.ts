@@ -10,6 +10,7 @@ import { isUuid } from '../../shared/ids';
 import { checkText, INVALID_TEXT } from '../../shared/input-text';
 import { EventType } from '../event-type';
 import { trackEvents } from '../track';
+import { countWebhook } from './observe';
 import { enqueueRetry } from './retries';
 import { processWebhook, type WebhookPayload } from './process';
 import { GENERIC_SIGNATURE_HEADER, OPENPHONE_SIGNATURE_HEADER, verifyGenericSignature, verifyOpenPhoneSignature, verifyTwilioSignature } from './signatures';
@@ -63,6 +64,7 @@ const fail = (reply: FastifyReply, status: number, code: string, message: string
 
 export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppDeps): Promise<void> {
   await fastify.register(async (scope) => {
+    scope.addHook('onResponse', async (request, reply) => countWebhook(deps.metrics, request, reply));
     // Keep the raw body for signature checks; parse it ourselves.
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       req.rawBody = body as string;
@@ -105,6 +107,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
         }
         if (r.done) return { status: 'processed', detail: r.detail };
         await enqueueRetry(em, workspaceId, payload, r.retry);
+        request.webhookOutcome = 'queued';
         return { status: 'queued', detail: r.retry };
       } catch (e) {
         request.log.error({ err: e, payload }, 'webhook processing failed; queueing a retry');
@@ -114,6 +117,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
           request.log.error({ err: e2 }, 'could not queue the webhook retry');
           return fail(reply, 503, 'UNAVAILABLE', 'Could not store the webhook; please retry');
         }
+        request.webhookOutcome = 'queued';
         return { status: 'queued', detail: 'processing failed; will retry' };
       }
     };
@@ -136,7 +140,8 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       if (!sid) return fail(reply, 400, 'BAD_REQUEST', 'MessageSid is required');
       const status = one('MessageStatus') ?? one('SmsStatus');
       const at = new Date().toISOString();
-      let result: unknown = { status: 'ignored' };
+      const ignored = { status: 'ignored' };
+      let result: unknown = ignored;
       if (status && status !== 'received') {
         const type = TWILIO_STATUS[status];
         if (type) result = await process(request, reply, ws.id, { kind: 'status', provider: 'twilio', providerMessageId: sid, type, eventKey: `twilio:${sid}:${status}`, at });
@@ -146,6 +151,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
         result = await process(request, reply, ws.id, { kind: 'inbound', provider: 'twilio', providerMessageId: sid, from, body: one('Body') ?? '', at });
       }
       if (reply.sent) return reply;
+      if (result === ignored) request.webhookOutcome = 'ignored';
       request.log.debug({ result }, 'twilio webhook');
       // Empty TwiML: Twilio sends no automatic reply of its own.
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
@@ -170,6 +176,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
         if (!message.from) return fail(reply, 400, 'BAD_REQUEST', 'message.received needs data.object.from');
         return process(request, reply, ws.id, { kind: 'inbound', provider: 'openphone', providerMessageId: message.id, from: message.from, body: message.body ?? '', at });
       }
+      request.webhookOutcome = 'ignored';
       return { status: 'ignored', type: event.type };
     });
 
