@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
 import { initOrm, migrate, type Orm } from './db/orm';
 import { SqlPool } from './db/pool';
 import { createHttpServer, type HttpServer } from './http/server';
+import { RateLimiter } from './http/rate-limit';
 import { createMetrics, type Metrics } from './metrics';
 import { rollupHourly } from './analytics/rollup';
 import { AutoWinner } from './experiments/auto-winner';
@@ -34,6 +35,8 @@ export interface App {
   ingestion: IngestionPipeline;
   retries: WebhookRetries;
   sql: SqlPool;
+  /** Absent when RATE_LIMIT=off. */
+  rateLimiter?: RateLimiter;
   /** Present on instances with jobs on. */
   scheduler?: Scheduler;
   sender?: Sender;
@@ -92,6 +95,9 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => live.close());
     const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries);
     cleanups.push(() => sqlPool.close());
+    const rateLimiter = config.rateLimits ? new RateLimiter(config.rateLimits, sqlPool, logger, metrics.registry) : undefined;
+    rateLimiter?.start();
+    if (rateLimiter) cleanups.push(() => rateLimiter.stop());
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     const autoWinner = new AutoWinner(orm, live, logger);
@@ -109,7 +115,7 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(async () => autoWinner.stop());
 
     const schema = await createSchema();
-    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache, sql: sqlPool });
+    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache, sql: sqlPool, rateLimiter });
     cleanups.push(() => http.close());
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;
@@ -135,6 +141,7 @@ export async function createApp(config: Config): Promise<App> {
       ingestion,
       retries,
       sql: sqlPool,
+      rateLimiter,
       scheduler,
       http,
       metrics,

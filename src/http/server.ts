@@ -24,11 +24,14 @@ import { registerExportRoute } from '../analytics/export';
 import { registerTrackingRoutes } from '../tracking/routes';
 import { registerWebhookRoutes } from '../tracking/webhooks/routes';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
+import { registerRateLimit, type RateLimiter } from './rate-limit';
 
 export interface HttpDeps extends AppDeps {
   schema: GraphQLSchema;
   metrics: Metrics;
   logger: Logger;
+  /** Absent when RATE_LIMIT=off. */
+  rateLimiter?: RateLimiter;
 }
 
 export interface HttpServer {
@@ -46,6 +49,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
   });
 
   // While draining, responses ask clients to close their keep-alive connection, so the server
@@ -57,6 +61,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   fastify.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close');
   });
+  registerRateLimit(fastify, deps.rateLimiter, deps.keyCache);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))

@@ -16,10 +16,12 @@ import { formatError, toGraphQLError } from '../graphql/errors';
 import type { AuthInfo } from '../workspaces/auth';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
+import type { RateLimiter } from './rate-limit';
 
 export interface WebSocketDeps extends AppDeps {
   schema: GraphQLSchema;
   logger: Logger;
+  rateLimiter?: RateLimiter;
   checkLimits(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null | undefined): GraphQLError | undefined;
 }
 
@@ -46,6 +48,8 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
       },
       context: (ctx) => createContext(deps, ctx.extra.auth!, randomUUID()),
       onSubscribe: (ctx, _id, payload) => {
+        const limited = deps.rateLimiter?.subscribe(ctx.extra.auth!);
+        if (limited) return [limited];
         let document: DocumentNode;
         try {
           document = parse(payload.query);
