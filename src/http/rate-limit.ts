@@ -116,6 +116,12 @@ export class RateLimiter {
     return this.syncing;
   }
 
+  /** A sync that includes every count made before this call (tests; shutdown). */
+  async flush(): Promise<void> {
+    if (this.syncing) await this.syncing;
+    await this.sync();
+  }
+
   /** Before the route authenticates: the request's key if this instance has seen it valid. */
   knownKey(keyHash: string, cache: ApiKeyCache): string | undefined {
     const now = this.now();
