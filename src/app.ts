@@ -95,9 +95,16 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => live.close());
     const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries);
     cleanups.push(() => sqlPool.close());
-    const rateLimiter = config.rateLimits ? new RateLimiter(config.rateLimits, sqlPool, logger, metrics.registry) : undefined;
-    rateLimiter?.start();
-    if (rateLimiter) cleanups.push(() => rateLimiter.stop());
+    // The rate limiter's sync has a connection of its own: never queued behind ingestion, and its
+    // background statements are not counted in splitcast_db_queries_total (per-request budgets).
+    let rateLimiter: RateLimiter | undefined;
+    if (config.rateLimits) {
+      const limiterPool = new SqlPool(databaseUrl, logger, undefined, 1);
+      cleanups.push(() => limiterPool.close());
+      rateLimiter = new RateLimiter(config.rateLimits, limiterPool, logger, metrics.registry);
+      rateLimiter.start();
+      cleanups.push(() => rateLimiter!.stop());
+    }
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     const autoWinner = new AutoWinner(orm, live, logger);

@@ -45,6 +45,10 @@ interface Entry {
   pending: number;
   /** Pending since the last sync at which an early sync was asked for. */
   sinceEarly: number;
+  /** Used since the last sync (only such buckets are read back, besides those with increments). */
+  touched: boolean;
+  /** When the cluster total was last read. */
+  readAt: number;
 }
 
 /** Start of the fixed window that contains `now` (windows are aligned on the epoch, so every instance agrees). */
@@ -94,17 +98,25 @@ export function ipBucket(ip: string): string {
 
 export class RateCounters {
   private readonly entries = new Map<string, Entry>();
-  /** Set when a bucket is new in its window or has admitted a tenth of its limit unsynced. */
+  /**
+   * Set when a bucket is new in its window, has admitted a tenth of its limit unsynced, or is used
+   * again after missing syncs (its cluster total is older than `staleMs`).
+   */
   earlySyncWanted = false;
+
+  constructor(private readonly staleMs = 500) {}
 
   private entry(bucket: string, rule: RateRule, now: number): Entry {
     const start = windowStart(now, rule.windowMs);
     const id = `${bucket}|${start}`;
     let e = this.entries.get(id);
     if (!e) {
-      e = { bucket, windowStart: start, windowEnd: start + rule.windowMs, limit: rule.limit, global: 0, inFlight: 0, pending: 0, sinceEarly: 0 };
+      e = { bucket, windowStart: start, windowEnd: start + rule.windowMs, limit: rule.limit, global: 0, inFlight: 0, pending: 0, sinceEarly: 0, touched: true, readAt: -Infinity };
       this.entries.set(id, e);
       this.earlySyncWanted = true; // learn what the other instances already admitted
+    } else if (!e.touched) {
+      e.touched = true;
+      if (now - e.readAt > this.staleMs) this.earlySyncWanted = true; // idle for a while: refresh soon
     }
     return e;
   }
@@ -125,6 +137,7 @@ export class RateCounters {
   /** Would one more request be refused? Counts nothing, creates nothing. */
   exhausted(bucket: string, rule: RateRule, now: number): Decision {
     const e = this.entries.get(`${bucket}|${windowStart(now, rule.windowMs)}`);
+    if (e) e.touched = true;
     if (!e || e.global + e.inFlight + e.pending < rule.limit) return { allowed: true, retryAfterSeconds: 0 };
     return { allowed: false, retryAfterSeconds: retryAfterSeconds(now, rule.windowMs) };
   }
@@ -140,9 +153,10 @@ export class RateCounters {
 
   /**
    * Starts a sync: drops windows that have ended, moves every pending count to in-flight and
-   * returns one row per live bucket (those with nothing pending only read the cluster total).
+   * returns a row per bucket with increments or used since the last sync (`all`: every live
+   * bucket); rows with nothing to add only read the cluster total.
    */
-  pendingSync(now: number): SyncRow[] {
+  pendingSync(now: number, all = false): SyncRow[] {
     this.earlySyncWanted = false;
     const rows: SyncRow[] = [];
     for (const [id, e] of this.entries) {
@@ -150,7 +164,10 @@ export class RateCounters {
         this.entries.delete(id);
         continue;
       }
+      if (!all && e.pending === 0 && !e.touched) continue;
       rows.push({ bucket: e.bucket, windowStart: e.windowStart, windowEnd: e.windowEnd, add: e.pending });
+      e.touched = false;
+      e.readAt = now;
       e.inFlight += e.pending;
       e.pending = 0;
       e.sinceEarly = 0;

@@ -4,9 +4,10 @@
  *
  * Each instance counts in memory per (bucket, fixed window) and decides on its own count plus the
  * cluster-wide total it last learnt. Every RATE_LIMIT_SYNC_MS (250 ms), and early when a bucket is
- * new in its window or has admitted a tenth of its limit since the last sync (at most every 50 ms),
- * it flushes its increments in one statement (`insert … on conflict do update … returning`) that
- * also returns the cluster-wide totals of every bucket it holds. Accuracy: what other instances
+ * new in its window, has admitted a tenth of its limit since the last sync, or is used again after
+ * an idle spell (at most every 50 ms), it flushes its increments in one statement (`insert … on
+ * conflict do update … returning`) that also returns the cluster-wide totals of the buckets it
+ * used since the last sync. Accuracy: what other instances
  * admitted since this one's last sync is unknown to it, so a burst spread over N instances can
  * exceed a limit by about one sync interval's worth of traffic per other instance (less for hot
  * buckets thanks to the early sync), and never by more than (N − 1) × limit. When the database
@@ -59,7 +60,7 @@ declare module 'fastify' {
 }
 
 export class RateLimiter {
-  private readonly counters = new RateCounters();
+  private readonly counters: RateCounters;
   private readonly knownKeys = new Map<string, { apiKeyId: string; expires: number }>();
   private timer?: NodeJS.Timeout;
   private earlyTimer?: NodeJS.Timeout;
@@ -76,6 +77,7 @@ export class RateLimiter {
     registry: Registry,
     private readonly now: () => number = Date.now,
   ) {
+    this.counters = new RateCounters(2 * limits.syncMs);
     this.refused = new Counter({ name: 'splitcast_rate_limited_total', help: 'Requests refused by a rate limit, by reason', labelNames: ['reason'] as const, registers: [registry] });
   }
 
@@ -107,19 +109,19 @@ export class RateLimiter {
   }
 
   /** Flushes this instance's increments and learns the cluster totals (one statement). Single-flight. */
-  sync(): Promise<void> {
+  sync(all = false): Promise<void> {
     if (this.syncing) return this.syncing;
-    this.syncing = this.runSync().finally(() => {
+    this.syncing = this.runSync(all).finally(() => {
       this.syncing = undefined;
       if (this.counters.earlySyncWanted) this.maybeSyncEarly();
     });
     return this.syncing;
   }
 
-  /** A sync that includes every count made before this call (tests; shutdown). */
+  /** A sync that includes every count made before this call and reads every bucket back (tests). */
   async flush(): Promise<void> {
     if (this.syncing) await this.syncing;
-    await this.sync();
+    await this.sync(true);
   }
 
   /** Before the route authenticates: the request's key if this instance has seen it valid. */
@@ -168,10 +170,10 @@ export class RateLimiter {
     this.earlyTimer.unref();
   }
 
-  private async runSync(): Promise<void> {
+  private async runSync(all: boolean): Promise<void> {
     const now = this.now();
     this.lastSyncAt = now;
-    const rows = this.counters.pendingSync(now);
+    const rows = this.counters.pendingSync(now, all);
     if (rows.length > 0) {
       try {
         const totals = await this.exchange(rows);

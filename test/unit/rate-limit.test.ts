@@ -88,10 +88,13 @@ describe('RateCounters: sync with the cluster', () => {
     expect(c.hit('k', rule, T0).allowed).toBe(false);
   });
 
-  it('buckets with nothing pending are still read (add 0), so the instance learns what others did', () => {
+  it('buckets used since the last sync with nothing pending are read (add 0); idle ones are not', () => {
     const c = new RateCounters();
     c.hit('k', rule, T0);
     c.synced(c.pendingSync(T0), new Map([[`k|${T0}`, 1]]));
+    expect(c.pendingSync(T0 + 50)).toEqual([]); // not used since
+    expect(c.pendingSync(T0 + 50, true)).toHaveLength(1); // unless every bucket is asked for
+    c.exhausted('k', rule, T0 + 60); // used (a check counts as use)
     const rows = c.pendingSync(T0 + 100);
     expect(rows).toEqual([{ bucket: 'k', windowStart: T0, windowEnd: T0 + 10_000, add: 0 }]);
     c.synced(rows, new Map([[`k|${T0}`, 3]]));
@@ -124,6 +127,21 @@ describe('RateCounters: sync with the cluster', () => {
     for (let i = 0; i < 9; i++) c.hit('k', big, T0);
     expect(c.earlySyncWanted).toBe(false);
     c.hit('k', big, T0);
+    expect(c.earlySyncWanted).toBe(true);
+  });
+
+  it('a bucket used again after missing syncs asks for an early sync', () => {
+    const c = new RateCounters(500);
+    const big: RateRule = { limit: 100, windowMs: 10_000 };
+    c.hit('k', big, T0);
+    c.pendingSync(T0);
+    c.pendingSync(T0 + 250); // not used: not read
+    c.hit('k', big, T0 + 300); // last read 300 ms ago: fine
+    expect(c.earlySyncWanted).toBe(false);
+    c.pendingSync(T0 + 300);
+    c.pendingSync(T0 + 550);
+    c.pendingSync(T0 + 800);
+    c.hit('k', big, T0 + 900); // last read 600 ms ago
     expect(c.earlySyncWanted).toBe(true);
   });
 
