@@ -21,10 +21,10 @@ const Env = z.object({
   SEND_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
   RATE_LIMIT: z.enum(['on', 'off']).default('on'),
   RATE_LIMIT_KEY: rateRule('1200/10'),
-  RATE_LIMIT_INGEST: rateRule('20000/10'),
+  RATE_LIMIT_INGEST: rateRule('100000/10'),
   RATE_LIMIT_AUTH_FAILURES: rateRule('60/60'),
   RATE_LIMIT_ANONYMOUS: rateRule('600/10'),
-  RATE_LIMIT_WEBHOOK: rateRule('20000/10'),
+  RATE_LIMIT_WEBHOOK: rateRule('100000/10'),
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   TRUST_PROXY: z
     .string()

@@ -216,10 +216,10 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.rateLimits).toEqual({
       key: { limit: 1200, windowMs: 10_000 },
-      ingest: { limit: 20_000, windowMs: 10_000 },
+      ingest: { limit: 100_000, windowMs: 10_000 },
       authFailures: { limit: 60, windowMs: 60_000 },
       anonymous: { limit: 600, windowMs: 10_000 },
-      webhook: { limit: 20_000, windowMs: 10_000 },
+      webhook: { limit: 100_000, windowMs: 10_000 },
       syncMs: 250,
     });
     expect(c.trustProxy).toBe(false);
