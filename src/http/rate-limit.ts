@@ -54,7 +54,7 @@ export interface Refusal extends Decision {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the rate limiter's onRequest hook, read by its onResponse hook. */
+    /** Set by the rate limiter's onRequest hook, read by its onSend hook. */
     rateLimit?: { cls: RouteClass; keyHash?: string; charged: boolean };
   }
 }
@@ -236,8 +236,8 @@ function refuse(request: FastifyRequest, reply: FastifyReply, r: Refusal): Fasti
 }
 
 /**
- * The hooks: decide in onRequest (before the body is read or the key is looked up); after the
- * response, count failed authentications and learn which keys are valid.
+ * The hooks: decide in onRequest (before the body is read or the key is looked up); as the answer
+ * goes out, count failed authentications and learn which keys are valid.
  */
 export function registerRateLimit(fastify: FastifyInstance, limiter: RateLimiter | undefined, keyCache: ApiKeyCache): void {
   if (!limiter) return;
@@ -268,20 +268,22 @@ export function registerRateLimit(fastify: FastifyInstance, limiter: RateLimiter
     return r && refuse(request, reply, r);
   });
 
-  fastify.addHook('onResponse', async (request, reply) => {
+  // onSend, not onResponse: counted before the client can see the answer and send the next request.
+  fastify.addHook('onSend', async (request, reply, payload) => {
     const state = request.rateLimit;
-    if (!state || reply.statusCode === 429) return;
+    if (!state || reply.statusCode === 429) return payload;
     if (reply.statusCode === 401) {
       limiter.counted(`authfail:${ipBucket(request.ip)}`, limits.authFailures);
       if (state.keyHash) limiter.forgetKey(state.keyHash);
-      return;
+      return payload;
     }
-    if (state.charged || !state.keyHash) return;
+    if (state.charged || !state.keyHash) return payload;
     // The route authenticated the key (first request since the cache entry expired): count it.
     const auth = keyCache.get(state.keyHash);
-    if (!auth) return;
+    if (!auth) return payload;
     limiter.rememberKey(state.keyHash, auth.apiKeyId);
     if (state.cls === 'ingest') limiter.counted(`ingest:${auth.apiKeyId}`, limits.ingest);
     else limiter.counted(`key:${auth.apiKeyId}`, limits.key);
+    return payload;
   });
 }
