@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
 import { initOrm, migrate, type Orm } from './db/orm';
 import { SqlPool } from './db/pool';
 import { createHttpServer, type HttpServer } from './http/server';
+import { RateLimiter } from './http/rate-limit';
 import { createMetrics, type Metrics } from './metrics';
 import { registerScrapeGauges } from './observability/db-gauges';
 import { VERSION } from './observability/health';
@@ -36,6 +37,8 @@ export interface App {
   ingestion: IngestionPipeline;
   retries: WebhookRetries;
   sql: SqlPool;
+  /** Absent when RATE_LIMIT=off. */
+  rateLimiter?: RateLimiter;
   /** Present on instances with jobs on. */
   scheduler?: Scheduler;
   sender?: Sender;
@@ -96,6 +99,16 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => sqlPool.close());
     const scrapeGauges = registerScrapeGauges(metrics, { databaseUrl, orm, sql: sqlPool, subscriptions: () => live.subscriberCount(), logger });
     cleanups.push(() => scrapeGauges.close());
+    // The rate limiter's sync has a connection of its own: never queued behind ingestion, and its
+    // background statements are not counted in splitcast_db_queries_total (per-request budgets).
+    let rateLimiter: RateLimiter | undefined;
+    if (config.rateLimits) {
+      const limiterPool = new SqlPool(databaseUrl, logger, undefined, 1);
+      cleanups.push(() => limiterPool.close());
+      rateLimiter = new RateLimiter(config.rateLimits, limiterPool, logger, metrics.registry);
+      rateLimiter.start();
+      cleanups.push(() => rateLimiter!.stop());
+    }
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     const autoWinner = new AutoWinner(orm, live, logger);
@@ -116,7 +129,7 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(async () => autoWinner.stop());
 
     const schema = await createSchema();
-    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache, sql: sqlPool });
+    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache, sql: sqlPool, rateLimiter });
     cleanups.push(() => http.close());
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;
@@ -146,6 +159,7 @@ export async function createApp(config: Config): Promise<App> {
       ingestion,
       retries,
       sql: sqlPool,
+      rateLimiter,
       scheduler,
       http,
       metrics,

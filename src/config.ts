@@ -24,7 +24,47 @@ const Env = z.object({
     .default('')
     .transform((v) => v.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))
     .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/i.test(o)), 'CORS_ORIGINS is a comma-separated list of origins (https://app.example.com) or *'),
+  RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+  RATE_LIMIT_KEY: rateRule('1200/10'),
+  RATE_LIMIT_INGEST: rateRule('100000/10'),
+  RATE_LIMIT_AUTH_FAILURES: rateRule('60/60'),
+  RATE_LIMIT_ANONYMOUS: rateRule('600/10'),
+  RATE_LIMIT_WEBHOOK: rateRule('100000/10'),
+  RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  TRUST_PROXY: z
+    .string()
+    .default('off')
+    .refine((t) => !/^\s*\d+\s*$/.test(t), 'a hop count is not supported: give on, off, or the proxies\' addresses / CIDRs'),
 });
+
+/** `<requests>/<seconds>`, e.g. 1200/10: at most 1,200 requests in each 10-second window. */
+function rateRule(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+      const limit = m ? Number(m[1]) : NaN;
+      const seconds = m ? Number(m[2]) : NaN;
+      if (!(limit >= 1 && seconds >= 1 && seconds <= 86_400)) {
+        ctx.addIssue({ code: 'custom', message: `expected <requests>/<seconds> such as ${fallback}, got "${text}"` });
+        return z.NEVER;
+      }
+      return { limit, windowMs: seconds * 1000 };
+    });
+}
+
+/**
+ * fastify's trustProxy: off (default), on (trust every hop: only behind a proxy that overwrites
+ * X-Forwarded-For), or the proxies' addresses / CIDRs / proxy-addr names (loopback, uniquelocal…),
+ * comma-separated. (fastify ignores a hop count: it cannot tell a proxy from a direct client.)
+ */
+function trustProxy(text: string): boolean | string {
+  const t = text.trim().toLowerCase();
+  if (t === 'off' || t === 'false') return false;
+  if (t === 'on' || t === 'true') return true;
+  return text.trim();
+}
 
 export interface Config {
   port: number;
@@ -50,6 +90,25 @@ export interface Config {
   sendLeaseSeconds: number;
   /** Browser origins allowed to call the API (CORS); `*` for any; empty for none. */
   corsOrigins: string[];
+  /** Request rate limits (src/http/rate-limit.ts); null when RATE_LIMIT=off. */
+  rateLimits: RateLimits | null;
+  /** fastify's trustProxy: whether (and which) X-Forwarded-For hops give the client IP. */
+  trustProxy: boolean | string;
+}
+
+export interface RateLimits {
+  /** Per API key: GraphQL over HTTP, REST, WebSocket subscribe operations. */
+  key: { limit: number; windowMs: number };
+  /** Per API key: POST /v1/events and /v1/orders requests (whatever their number of events). */
+  ingest: { limit: number; windowMs: number };
+  /** Per client IP: requests refused for a missing, unknown or revoked key. */
+  authFailures: { limit: number; windowMs: number };
+  /** Per client IP: requests without a known key (tracked links, unauthenticated calls). */
+  anonymous: { limit: number; windowMs: number };
+  /** Per client IP: provider webhook routes. */
+  webhook: { limit: number; windowMs: number };
+  /** How often each instance flushes its counts to PostgreSQL and learns the cluster's. */
+  syncMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -80,5 +139,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sendLeaseSeconds: e.SEND_LEASE_SECONDS,
     corsOrigins: e.CORS_ORIGINS,
+    rateLimits:
+      e.RATE_LIMIT === 'off'
+        ? null
+        : {
+            key: e.RATE_LIMIT_KEY,
+            ingest: e.RATE_LIMIT_INGEST,
+            authFailures: e.RATE_LIMIT_AUTH_FAILURES,
+            anonymous: e.RATE_LIMIT_ANONYMOUS,
+            webhook: e.RATE_LIMIT_WEBHOOK,
+            syncMs: e.RATE_LIMIT_SYNC_MS,
+          },
+    trustProxy: trustProxy(e.TRUST_PROXY),
   };
 }

@@ -28,11 +28,14 @@ import { registerWebhookRoutes } from '../tracking/webhooks/routes';
 import { registerCors } from './cors';
 import { explorerLandingPage, registerExplorerAssets } from './explorer';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
+import { registerRateLimit, type RateLimiter } from './rate-limit';
 
 export interface HttpDeps extends AppDeps {
   schema: GraphQLSchema;
   metrics: Metrics;
   logger: Logger;
+  /** Absent when RATE_LIMIT=off. */
+  rateLimiter?: RateLimiter;
 }
 
 export interface HttpServer {
@@ -50,6 +53,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
   });
 
   // While draining, responses ask clients to close their keep-alive connection, so the server
@@ -61,6 +65,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   fastify.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close');
   });
+  registerRateLimit(fastify, deps.rateLimiter, deps.keyCache);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))

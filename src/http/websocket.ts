@@ -24,11 +24,13 @@ import type { AuthInfo } from '../workspaces/auth';
 import { bearerToken } from '../workspaces/api-keys';
 import { authenticate } from '../workspaces/workspace.service';
 import { countWsOperation, trackWebSocketConnections } from '../observability/graphql-metrics';
+import type { RateLimiter } from './rate-limit';
 
 export interface WebSocketDeps extends AppDeps {
   schema: GraphQLSchema;
   logger: Logger;
   /** The same pre-execution checks as HTTP (argument values, depth, cost). */
+  rateLimiter?: RateLimiter;
   checkLimits(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null | undefined): GraphQLError | undefined;
   /** How often open sockets' keys are re-checked against the database (a missed revocation). */
   revocationCheckMs?: number;
@@ -108,6 +110,8 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
       },
       context: (ctx) => createContext(deps, ctx.extra.auth!, randomUUID()),
       onSubscribe: (ctx, _id, payload) => {
+        const limited = deps.rateLimiter?.subscribe(ctx.extra.auth!);
+        if (limited) return [limited];
         let document: DocumentNode;
         try {
           document = parse(payload.query);

@@ -14,6 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mulberry32, type Rng } from '../../experiments/stats/random';
 import { twilioSignature } from '../../tracking/webhooks/signatures';
+import { INTERNAL_REQUEST_HEADER, INTERNAL_REQUEST_TOKEN } from '../../http/rate-limit';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
 
 /** A variant's true behaviour. Probabilities are per delivered message, drawn independently. */
@@ -286,7 +287,9 @@ export class SimulatorProvider implements MessagingProvider {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
     try {
-      const res = await this.fetchImpl(url, { ...init, signal: controller.signal });
+      // Marked as this process's own traffic: the rate limiter does not count it (one IP, thousands/s).
+      const headers = { ...(init.headers as Record<string, string> | undefined), [INTERNAL_REQUEST_HEADER]: INTERNAL_REQUEST_TOKEN };
+      const res = await this.fetchImpl(url, { ...init, headers, signal: controller.signal });
       return { status: res.status, body: await res.text() }; // read to the end: frees the socket
     } finally {
       clearTimeout(timer);
