@@ -161,10 +161,11 @@ describe('generic', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     expect(await (await generic(payload)).json()).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
-    expect((await generic(payload, { sign: false })).status).toBe(401);
-    expect((await generic(payload, { at: Math.floor(Date.now() / 1000) - 301 })).status).toBe(401);
-    expect((await generic(payload, { tamper: true })).status).toBe(401);
-    expect((await generic(payload, { secret: 'nope' })).status).toBe(401);
+    const refused = async (res: Response) => [res.status, ((await res.json()) as { error: { code: string; reason: string } }).error];
+    expect(await refused(await generic(payload, { sign: false }))).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'MISSING_SIGNATURE' })]);
+    expect(await refused(await generic(payload, { at: Math.floor(Date.now() / 1000) - 301 }))).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'EXPIRED_SIGNATURE' })]);
+    expect(await refused(await generic(payload, { tamper: true }))).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'BAD_SIGNATURE' })]);
+    expect(await refused(await generic(payload, { secret: 'nope' }))).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'BAD_SIGNATURE' })]);
     expect(await events(c.id, 'CLICKED')).toBe(1);
   });
 

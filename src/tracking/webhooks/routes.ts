@@ -185,7 +185,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       if (!ws) return reply;
       if (!ws.webhook_signing_secret) return fail(reply, 401, 'UNAUTHENTICATED', 'No webhook signing secret is configured for this workspace');
       const check = verifyGenericSignature(ws.webhook_signing_secret, request.rawBody ?? '', request.headers[GENERIC_SIGNATURE_HEADER.toLowerCase()] as string | undefined, Math.floor(Date.now() / 1000));
-      if (!check.ok) return fail(reply, 401, check.reason, `Invalid ${GENERIC_SIGNATURE_HEADER} (${check.reason})`);
+      if (!check.ok) return fail(reply, 401, 'UNAUTHENTICATED', `Invalid ${GENERIC_SIGNATURE_HEADER} (${check.reason})`, check.reason);
       const body = request.body as unknown;
       const events = Array.isArray(body) ? body : body && typeof body === 'object' && 'events' in body ? (body as { events: unknown }).events : body ? [body] : undefined;
       if (!Array.isArray(events) || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
