@@ -5,7 +5,7 @@
  * Run: npm run compile && node dist/bench/analysis.js   (or `npm run bench`)
  */
 import { analyze, type EngineInput, type VariantInput } from '../src/experiments/engine';
-import { Metric, TestMethod } from '../src/experiments/enums';
+import { Metric, TestMethod } from '../src/campaigns/experiment-enums';
 import { header } from './support';
 
 const COMMAND = 'node dist/bench/analysis.js';

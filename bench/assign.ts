@@ -7,7 +7,7 @@
  * Run: npm run compile && node dist/bench/assign.js   (or `npm run bench` for every bench)
  */
 import { randomUUID } from 'node:crypto';
-import { campaignAssigner, campaignRanges, chooseVariation } from '../src/experiments/assignment';
+import { campaignAssigner, campaignRanges, chooseVariation } from '../src/campaigns/assignment';
 import { AddRecipientsDocument, CreateCampaignDocument, ViewerDocument } from '../test/generated/graphql';
 import { RECIPIENT_PAGE_SIZE } from '../src/campaigns/recipients.service';
 import { header, startBenchApp, timed } from './support';

@@ -16,19 +16,19 @@ import { RateLimiter } from './http/rate-limit';
 import { createMetrics, type Metrics } from './metrics';
 import { registerScrapeGauges } from './observability/db-gauges';
 import { VERSION } from './observability/health';
-import { rollupHourly } from './analytics/rollup';
 import { AutoWinner } from './experiments/auto-winner';
-import { evaluateRunningTests } from './experiments/evaluate-running';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler';
 import { createProvider } from './sending/providers';
 import { DueRuns } from './sending/runs';
 import { Sender } from './sending/sender';
+import type { AppDeps } from './graphql/context';
 import { createSchema } from './graphql/schema';
+import { ENTITIES, MODULES, perRequest, RESOLVERS } from './modules';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
 import { WebhookRetries } from './tracking/webhooks/retries';
-import { ApiKeyCache } from './workspaces/key-cache';
-import { bootstrap } from './workspaces/workspace.service';
+import { ApiKeyCache } from './shared/key-cache';
+import { authenticate, bootstrap } from './workspaces/workspace.service';
 
 export interface App {
   config: Config;
@@ -78,7 +78,7 @@ export async function createApp(config: Config): Promise<App> {
       logger.info({ dir: join(config.dataDir, 'pg'), port: embedded.port }, 'embedded PostgreSQL started');
     }
 
-    const orm = await initOrm(databaseUrl, { queryCounter: metrics.dbQueries, queryDuration: metrics.dbQueryDuration });
+    const orm = await initOrm(databaseUrl, ENTITIES, { queryCounter: metrics.dbQueries, queryDuration: metrics.dbQueryDuration });
     cleanups.push(() => orm.close());
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -111,25 +111,24 @@ export async function createApp(config: Config): Promise<App> {
     }
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
-    const autoWinner = new AutoWinner(orm, live, logger);
-    const jobs: JobDefinition[] = [
-      { name: 'analytics: nightly rollup', cron: '0 2 * * *', timezone: 'UTC', run: () => rollupHourly(sqlPool, logger) },
-      { name: 'experiments: evaluate running tests', cron: '*/5 * * * *', timezone: 'UTC', run: () => evaluateRunningTests(orm, live, logger) },
-      { name: 'webhooks: retry queue', cron: '* * * * *', timezone: 'UTC', run: () => retries.runDue() },
-    ];
+    const autoWinner = new AutoWinner(orm, logger);
+    const authenticateKey = (token: string | undefined) => authenticate(orm.em.fork(), token, keyCache);
+    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, authenticate: authenticateKey, perRequest, live, ingestion, retries };
+    const jobs: JobDefinition[] = MODULES.flatMap((m) => m.jobs?.({ ...deps, logger }) ?? []);
     // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
     metrics.initJobs(jobs.map((j) => j.name));
     let scheduler: Scheduler | undefined;
     if (config.jobs) {
-      autoWinner.start();
+      autoWinner.start((hook) => live.onStatsChanged(hook));
       scheduler = await startScheduler(databaseUrl, logger, jobs, config.mongodbUrl, { runs: metrics.jobRuns, duration: metrics.jobDuration, lastSuccess: metrics.jobLastSuccess });
       cleanups.push(() => scheduler!.stop());
     }
     cleanups.push(() => retries.stop());
     cleanups.push(async () => autoWinner.stop());
 
-    const schema = await createSchema();
-    const http = await createHttpServer({ config, orm, schema, metrics, logger, live, ingestion, keyCache, sql: sqlPool, rateLimiter });
+    const schema = await createSchema(RESOLVERS);
+    const routes = MODULES.flatMap((m) => (m.routes ? [m.routes] : []));
+    const http = await createHttpServer({ ...deps, schema, logger, rateLimiter, routes });
     cleanups.push(() => http.close());
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;
@@ -145,7 +144,7 @@ export async function createApp(config: Config): Promise<App> {
         deferrals: metrics.sendDeferrals,
         providerDuration: metrics.providerDuration,
       });
-      const dueRuns = new DueRuns(orm, live, logger);
+      const dueRuns = new DueRuns(orm, logger);
       sender.start();
       dueRuns.start();
       cleanups.push(() => dueRuns.stop());

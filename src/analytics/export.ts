@@ -12,7 +12,7 @@ import { notFound } from '../errors';
 import type { AppDeps } from '../graphql/context';
 import { requireKey } from '../http/auth';
 import { isUuid } from '../shared/ids';
-import { ApiScope } from '../workspaces/api-key.entity';
+import { ApiScope } from '../shared/auth';
 
 export const EXPORT_COLUMNS = ['external_id', 'phone', 'variant', 'status', 'first_delivered_at', 'first_clicked_at', 'first_replied_at', 'first_converted_at', 'revenue'] as const;
 const PAGE = 5000;

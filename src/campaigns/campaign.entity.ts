@@ -4,7 +4,7 @@ import { DecimalType, Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalPro
 import { Workspace } from '../workspaces/workspace.entity';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from '../graphql/scalars';
-import { ExperimentConfig } from '../experiments/experiment-config';
+import { ExperimentConfig } from './experiment-config';
 import { CampaignStatus, CampaignType, Channel } from './enums';
 import type { Audience } from './audience';
 

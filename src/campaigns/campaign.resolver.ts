@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
 import { connection } from '../graphql/pagination';
-import { ExperimentConfig } from '../experiments/experiment-config';
+import { ExperimentConfig } from './experiment-config';
 import { Campaign } from './campaign.entity';
 import { CampaignConnection, CampaignFilter, CreateCampaignInput, UpdateCampaignInput } from './campaign.types';
 import { CampaignType } from './enums';

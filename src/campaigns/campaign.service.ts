@@ -2,10 +2,9 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound } from '../errors';
 import { containsPattern, countedPage, type Page } from '../db/keyset';
-import { Assignment } from '../experiments/assignment.entity';
-import type { LiveService } from '../live/live.service';
-import { statusMessage } from '../live/messages';
-import { normalizeExperimentConfig } from '../experiments/experiment-config';
+import { Assignment } from './assignment.entity';
+import { announce, statusMessage } from '../domain/announcements';
+import { normalizeExperimentConfig } from './experiment-config';
 import { asUuid } from '../shared/ids';
 import { normalizeAudience } from './audience';
 import { Campaign } from './campaign.entity';
@@ -23,7 +22,6 @@ export class CampaignService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
-    private readonly live?: LiveService,
   ) {}
 
   async get(id: string): Promise<Campaign> {
@@ -155,7 +153,7 @@ export class CampaignService {
       if (campaign.status !== CampaignStatus.ARCHIVED) {
         campaign.status = CampaignStatus.ARCHIVED;
         campaign.archivedAt = new Date();
-        await this.live?.notify(tx, statusMessage(campaign));
+        await announce(tx, statusMessage(campaign));
       }
       return campaign;
     });

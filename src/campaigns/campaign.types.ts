@@ -1,5 +1,5 @@
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
-import { ExperimentConfigInput } from '../experiments/experiment-config';
+import { ExperimentConfigInput } from './experiment-config';
 import { PageInfo } from '../graphql/pagination';
 import { AudienceInput } from './audience';
 import { Campaign } from './campaign.entity';

@@ -1,13 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound } from '../errors';
-import { campaignAssigner, campaignRanges } from '../experiments/assignment';
+import { campaignAssigner, campaignRanges } from './assignment';
 import { asUuid, isUuid } from '../shared/ids';
 import { audienceCondition, normalizeAudience, type Audience, type AudienceInput } from './audience';
 import { Campaign } from './campaign.entity';
 import { CampaignStatus, CampaignType } from './enums';
 import { Variant } from './variant.entity';
-import { addToRun, currentRun, queueSends, type QueueCounts, type RunRef } from '../sending/queue';
+import { addToRun, currentRun, queueSends, type QueueCounts, type RunRef } from './send-queue';
 
 /** Contacts read and assigned per round trip: bounds memory whatever the audience size. */
 export const RECIPIENT_PAGE_SIZE = 10_000;

@@ -3,7 +3,7 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../errors';
 import { containsPattern, countedPage, keysetPage, type Page } from '../db/keyset';
 import { asUuid } from '../shared/ids';
-import { EventType } from '../tracking/event-type';
+import { EventType } from '../domain/event-type';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Contact } from './contact.entity';
 import { isRejection, normalizeContact, type ContactFields, type ContactPatch } from './contact-input';

@@ -3,7 +3,7 @@ import { Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalProps } from '@m
 import { Contact } from './contact.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { EventType } from '../tracking/event-type';
+import { EventType } from '../domain/event-type';
 
 /** Append-only log of every consent change: the audit trail regulators ask for. */
 @ObjectType('OptOutEntry')

@@ -2,19 +2,20 @@ import { join } from 'node:path';
 import { MikroORM, ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { EntityClass } from '@mikro-orm/core';
 import type { Counter, Histogram } from 'prom-client';
-import { ENTITIES } from './entities';
 
 export type Orm = MikroORM<PostgreSqlDriver>;
 
 /** Compiled migrations sit in dist/migrations, two levels above this file's dist/src/db. */
 const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
 
-export async function initOrm(url: string, opts: { queryCounter?: Counter; queryDuration?: Histogram<'pool'>; poolMax?: number } = {}): Promise<Orm> {
+/** `entities`: every feature module's (the composition root passes them). */
+export async function initOrm(url: string, entities: readonly EntityClass<object>[], opts: { queryCounter?: Counter; queryDuration?: Histogram<'pool'>; poolMax?: number } = {}): Promise<Orm> {
   const orm = await MikroORM.init<PostgreSqlDriver>({
     driver: PostgreSqlDriver,
     clientUrl: url,
-    entities: ENTITIES,
+    entities: [...entities],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     migrations: {

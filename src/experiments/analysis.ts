@@ -6,7 +6,8 @@ import { COUNTER_COLUMN } from '../tracking/engagement';
 import type { CounterRow } from '../tracking/variant-stats';
 import type { ExperimentAnalysis } from './analysis.types';
 import { analyze, type EngineResult } from './engine';
-import { Metric, NoWinnerReason, TestStatus } from './enums';
+import { NoWinnerReason, TestStatus } from './enums';
+import { Metric } from '../campaigns/experiment-enums';
 import type { Winner } from './winner.entity';
 
 /** The counter that holds each metric's unique successes. */

@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Variant } from '../campaigns/variant.entity';
-import { Metric, NoWinnerReason, TestMethod, TestStatus } from './enums';
+import { NoWinnerReason, TestStatus } from './enums';
+import { Metric, TestMethod } from '../campaigns/experiment-enums';
 import { Winner } from './winner.entity';
 
 @ObjectType()

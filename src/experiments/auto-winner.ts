@@ -6,7 +6,6 @@
 import type { Logger } from 'pino';
 import type { Orm } from '../db/orm';
 import { DomainError } from '../errors';
-import type { LiveService } from '../live/live.service';
 import { ExperimentService } from './experiment.service';
 
 export class AutoWinner {
@@ -15,13 +14,13 @@ export class AutoWinner {
 
   constructor(
     private readonly orm: Orm,
-    private readonly live: LiveService,
     private readonly logger: Logger,
     private readonly debounceMs = 1000,
   ) {}
 
-  start(): void {
-    this.live.onStatsChanged((campaignId, workspaceId) => this.schedule(campaignId, workspaceId));
+  /** `onStatsChanged` registers a hook called on every counter change of any campaign (the live feature's). */
+  start(onStatsChanged: (hook: (campaignId: string, workspaceId: string) => void) => void): void {
+    onStatsChanged((campaignId, workspaceId) => this.schedule(campaignId, workspaceId));
   }
 
   stop(): void {
@@ -43,7 +42,7 @@ export class AutoWinner {
 
   private async evaluate(campaignId: string, workspaceId: string): Promise<void> {
     try {
-      await new ExperimentService(this.orm.em.fork(), workspaceId, this.live).evaluate(campaignId);
+      await new ExperimentService(this.orm.em.fork(), workspaceId).evaluate(campaignId);
     } catch (err) {
       if (err instanceof DomainError) return; // e.g. a STANDARD campaign: nothing to decide
       this.logger.error({ err, campaignId }, 'automatic winner evaluation failed');

@@ -27,7 +27,7 @@
  *   significantly from the control — or, when the control leads, every variant is significantly
  *   worse. Two leaders with the same rate: TIED_RESULTS.
  */
-import { Metric, TestMethod } from './enums';
+import { Metric, TestMethod } from '../campaigns/experiment-enums';
 import {
   achievedPower,
   chiSquareTest,

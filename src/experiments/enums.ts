@@ -1,22 +1,5 @@
 import { registerEnumType } from 'type-graphql';
 
-export enum Metric {
-  DELIVERY = 'DELIVERY',
-  CLICK = 'CLICK',
-  REPLY = 'REPLY',
-  POSITIVE_REPLY = 'POSITIVE_REPLY',
-  CONVERSION = 'CONVERSION',
-  REVENUE = 'REVENUE',
-  OPT_OUT = 'OPT_OUT',
-}
-export enum TestMethod {
-  FIXED_HORIZON = 'FIXED_HORIZON',
-  SEQUENTIAL = 'SEQUENTIAL',
-  BAYESIAN = 'BAYESIAN',
-}
-registerEnumType(Metric, { name: 'Metric' });
-registerEnumType(TestMethod, { name: 'TestMethod' });
-
 export enum TestStatus {
   NOT_STARTED = 'NOT_STARTED',
   COLLECTING = 'COLLECTING',

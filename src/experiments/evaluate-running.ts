@@ -1,14 +1,13 @@
 import type { Logger } from 'pino';
 import type { Orm } from '../db/orm';
 import { DomainError } from '../errors';
-import type { LiveService } from '../live/live.service';
 import { ExperimentService } from './experiment.service';
 
 /**
  * Maintenance: evaluates every running test that still has no winner, so a test whose responses
  * have stopped flowing is still decided (the event-driven AutoWinner only runs on changes).
  */
-export async function evaluateRunningTests(orm: Orm, live: LiveService, logger: Logger): Promise<{ evaluated: number }> {
+export async function evaluateRunningTests(orm: Orm, logger: Logger): Promise<{ evaluated: number }> {
   const rows = await orm.em.fork().execute<{ id: string; workspace_id: string }[]>(
     `select c.id, c.workspace_id from campaigns c
      where c.status = 'RUNNING' and c.type <> 'STANDARD' and c.test_ended_at is null and (c.experiment->>'autoSelectWinner')::boolean
@@ -16,7 +15,7 @@ export async function evaluateRunningTests(orm: Orm, live: LiveService, logger: 
   );
   for (const r of rows) {
     try {
-      await new ExperimentService(orm.em.fork(), r.workspace_id, live).evaluate(r.id);
+      await new ExperimentService(orm.em.fork(), r.workspace_id).evaluate(r.id);
     } catch (err) {
       if (!(err instanceof DomainError)) logger.error({ err, campaignId: r.id }, 'evaluation failed');
     }

@@ -4,13 +4,13 @@ import { Campaign } from '../campaigns/campaign.entity';
 import { CampaignStatus, CampaignType } from '../campaigns/enums';
 import { Variant } from '../campaigns/variant.entity';
 import { badInput, conflict, DomainError, notFound } from '../errors';
-import type { LiveService } from '../live/live.service';
-import { statusMessage } from '../live/messages';
+import { announce, statusMessage } from '../domain/announcements';
 import { asUuid } from '../shared/ids';
 import { loadCounters } from '../tracking/variant-stats';
 import type { ExperimentAnalysis } from './analysis.types';
 import { campaignAnalysis, type AnalysisWithDecision } from './analysis';
-import { TestMethod, WinnerSource } from './enums';
+import { WinnerSource } from './enums';
+import { TestMethod } from '../campaigns/experiment-enums';
 import { Winner } from './winner.entity';
 
 /** A test can be decided (automatically or by hand) while it runs, or after it completed. */
@@ -20,7 +20,6 @@ export class ExperimentService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
-    private readonly live?: LiveService,
   ) {}
 
   /** Current analysis from the counters (null for campaigns without an experiment). */
@@ -131,7 +130,7 @@ export class ExperimentService {
         c.status = CampaignStatus.COMPLETED;
         c.completedAt = now;
         // Published only when the status changes (a remainder hand-over keeps it RUNNING).
-        await this.live?.notify(tx, statusMessage(c));
+        await announce(tx, statusMessage(c));
       }
       return c;
     });
@@ -153,7 +152,7 @@ export class ExperimentService {
   }
 
   private async announce(winner: Winner): Promise<void> {
-    await this.live?.notify(this.em, { kind: 'winner', workspaceId: this.workspaceId, campaignId: winner.campaignId });
+    await announce(this.em, { kind: 'winner', workspaceId: this.workspaceId, campaignId: winner.campaignId });
   }
 }
 
@@ -173,7 +172,7 @@ function automaticConfidence(method: TestMethod, current: AnalysisWithDecision, 
  * Partial tests past their maximum duration end with whatever the method allows by then, else
  * the control (recorded as such); the remainder then gets it. Runs from the due-runs poller.
  */
-export async function endExpiredTests(em: EntityManager, live: LiveService | undefined, now = new Date()): Promise<number> {
+export async function endExpiredTests(em: EntityManager, now = new Date()): Promise<number> {
   const due = await em.execute<{ id: string; workspace_id: string }[]>(
     `select id, workspace_id from campaigns
      where status = 'RUNNING' and type <> 'STANDARD' and test_ended_at is null and started_at is not null
@@ -182,7 +181,7 @@ export async function endExpiredTests(em: EntityManager, live: LiveService | und
     [now.toISOString()],
   );
   for (const c of due) {
-    await new ExperimentService(em.fork(), c.workspace_id, live).endTest(c.id, true, 'The maximum test duration was reached').catch((e: unknown) => {
+    await new ExperimentService(em.fork(), c.workspace_id).endTest(c.id, true, 'The maximum test duration was reached').catch((e: unknown) => {
       if (!(e instanceof DomainError)) throw e; // another instance ended it first
     });
   }

@@ -9,8 +9,8 @@ import type { OperationTypeNode } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import type { DomainError } from '../errors';
 import { forbidden } from '../errors';
-import { ApiScope } from '../workspaces/api-key.entity';
-import { hasScope } from '../workspaces/api-keys';
+import { ApiScope } from '../shared/auth';
+import { hasScope } from '../shared/auth';
 import type { Context } from './context';
 
 export const authChecker: AuthChecker<Context, ApiScope> = ({ context }, roles) => {

@@ -1,25 +1,15 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
-import { buildSchema } from 'type-graphql';
-import { AnalyticsResolver, CampaignAnalyticsResolver } from '../analytics/analytics.resolver';
-import { CampaignResolver } from '../campaigns/campaign.resolver';
-import { RecipientResolver } from '../campaigns/recipients.resolver';
-import { TemplateResolver } from '../campaigns/template.resolver';
-import { ContactResolver, OptOutEntryResolver } from '../contacts/contact.resolver';
-import { ExperimentResolver, WinnerResolver } from '../experiments/experiment.resolver';
-import { LiveResolver } from '../live/live.resolver';
-import { CampaignRunResolver, SendFailureResolver, SendingResolver } from '../sending/sending.resolver';
-import { TrackingResolver } from '../tracking/tracking.resolver';
-import { WorkspaceResolver } from '../workspaces/workspace.resolver';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './authorization';
 import { DateTime } from './scalars';
 
-export const RESOLVERS = [WorkspaceResolver, ContactResolver, OptOutEntryResolver, CampaignResolver, RecipientResolver, TemplateResolver, TrackingResolver, ExperimentResolver, WinnerResolver, CampaignAnalyticsResolver, AnalyticsResolver, SendingResolver, CampaignRunResolver, SendFailureResolver, LiveResolver] as const;
-
-export function createSchema(): Promise<GraphQLSchema> {
+/** The executable schema from the features' resolvers (the composition root passes them). */
+export function createSchema(resolvers: readonly Function[]): Promise<GraphQLSchema> { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  if (resolvers.length === 0) throw new Error('createSchema needs at least one resolver');
   return buildSchema({
-    resolvers: RESOLVERS,
+    resolvers: resolvers as NonEmptyArray<Function>, // eslint-disable-line @typescript-eslint/no-unsafe-function-type
     scalarsMap: [{ type: Date, scalar: DateTime }],
     authChecker,
     validate: false,

@@ -25,9 +25,9 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { RateLimits } from '../config';
 import type { SqlPool } from '../db/pool';
-import type { AuthInfo } from '../workspaces/auth';
-import type { ApiKeyCache } from '../workspaces/key-cache';
-import { bearerToken, hashApiKey } from '../workspaces/api-keys';
+import type { AuthInfo } from '../shared/auth';
+import type { ApiKeyCache } from '../shared/key-cache';
+import { bearerToken, hashApiKey } from '../shared/auth';
 import { classifyRoute, ipBucket, RateCounters, type Decision, type RateRule, type RouteClass, type SyncRow } from './rate-limit-counters';
 
 /**

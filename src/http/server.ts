@@ -20,11 +20,7 @@ import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors'
 import { checkLimits } from '../graphql/limits';
 import { checkInputs } from '../graphql/input-guard';
 import { operationScopeError } from '../graphql/authorization';
-import { bearerToken } from '../workspaces/api-keys';
-import { authenticate } from '../workspaces/workspace.service';
-import { registerExportRoute } from '../analytics/export';
-import { registerTrackingRoutes } from '../tracking/routes';
-import { registerWebhookRoutes } from '../tracking/webhooks/routes';
+import { bearerToken } from '../shared/auth';
 import { registerCors } from './cors';
 import { explorerLandingPage, registerExplorerAssets } from './explorer';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
@@ -36,6 +32,8 @@ export interface HttpDeps extends AppDeps {
   logger: Logger;
   /** Absent when RATE_LIMIT=off. */
   rateLimiter?: RateLimiter;
+  /** The features' HTTP routes (their modules' `routes`), registered in order. */
+  routes: readonly ((fastify: FastifyInstance, deps: AppDeps) => Promise<void> | void)[];
 }
 
 export interface HttpServer {
@@ -116,9 +114,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     return metrics.registry.metrics();
   });
 
-  registerTrackingRoutes(fastify, deps);
-  registerExportRoute(fastify, deps);
-  await registerWebhookRoutes(fastify, deps);
+  // The features' routes (REST shim, webhooks, exports), from their modules.
+  for (const routes of deps.routes) await routes(fastify, deps);
 
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
   // One check of an operation's shape and argument values before it runs, over HTTP and WebSocket.
@@ -167,7 +164,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
       context: async (request) => {
         const em = orm.em.fork();
         try {
-          const auth = await authenticate(em, bearerToken(request.headers.authorization), deps.keyCache);
+          const auth = await deps.authenticate(bearerToken(request.headers.authorization));
           return createContext(deps, auth, request.id, em);
         } catch (e) {
           if (!(e instanceof DomainError)) throw e;

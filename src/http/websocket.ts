@@ -20,9 +20,8 @@ import { createContext, type AppDeps } from '../graphql/context';
 import { operationScopeError } from '../graphql/authorization';
 import { formatError, toGraphQLError } from '../graphql/errors';
 import { badInput } from '../errors';
-import type { AuthInfo } from '../workspaces/auth';
-import { bearerToken } from '../workspaces/api-keys';
-import { authenticate } from '../workspaces/workspace.service';
+import type { AuthInfo } from '../shared/auth';
+import { bearerToken } from '../shared/auth';
 import { countWsOperation, trackWebSocketConnections } from '../observability/graphql-metrics';
 import type { RateLimiter } from './rate-limit';
 
@@ -92,7 +91,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
         try {
-          const auth = await authenticate(deps.orm.em.fork(), token, deps.keyCache);
+          const auth = await deps.authenticate(token);
           ctx.extra.auth = auth;
           const sockets = byKey.get(auth.apiKeyId) ?? new Set();
           sockets.add(ctx.extra.socket);

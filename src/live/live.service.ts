@@ -21,9 +21,9 @@ import { Winner } from '../experiments/winner.entity';
 import { notFound } from '../errors';
 import { asUuid } from '../shared/ids';
 import { loadCounters, toVariantStats, type VariantStats } from '../tracking/variant-stats';
-import type { ApiKeyCache } from '../workspaces/key-cache';
+import type { ApiKeyCache } from '../shared/key-cache';
 import type { CampaignStatus } from '../campaigns/enums';
-import { LIVE_CHANNEL, type LiveMessage, type StatusTransition } from './messages';
+import { LIVE_CHANNEL, type LiveMessage, type StatusTransition } from '../domain/announcements';
 
 export interface StatsUpdate {
   campaignId: string;

@@ -11,14 +11,13 @@ import { CampaignStatus } from '../campaigns/enums';
 import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
 import type { Orm } from '../db/orm';
-import type { LiveService } from '../live/live.service';
-import { statusMessage } from '../live/messages';
+import { announce, statusMessage } from '../domain/announcements';
 import { endExpiredTests } from '../experiments/experiment.service';
 import { nextRunAt } from './schedule';
 import { queueRemainders, SendService } from './send.service';
 import { dueWaves } from './waves';
 
-export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, now = new Date()): Promise<number> {
+export async function startDueRuns(orm: Orm, logger: Logger, now = new Date()): Promise<number> {
   const em = orm.em.fork() as EntityManager;
   const started = await em.transactional(async (tx) => {
     const due = await tx.execute<{ id: string }[]>(
@@ -34,7 +33,7 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
         c.status = transition(c.status, 'launch');
         c.startedAt ??= now;
         // Only a real transition is published, from this transaction (delivered on commit).
-        await live.notify(tx, statusMessage(c));
+        await announce(tx, statusMessage(c));
       }
       // Recurring runs resolve the audience again: new matching contacts join.
       if (c.audience) {
@@ -51,7 +50,7 @@ export async function startDueRuns(orm: Orm, live: LiveService, logger: Logger, 
     out.push(...(await dueWaves(tx, (workspaceId) => new SendService(tx, workspaceId), now)));
     return out;
   });
-  await endExpiredTests(em, live, now);
+  await endExpiredTests(em, now);
   return started.length;
 }
 
@@ -62,13 +61,12 @@ export class DueRuns {
 
   constructor(
     private readonly orm: Orm,
-    private readonly live: LiveService,
     private readonly logger: Logger,
   ) {}
 
   start(intervalMs = 500): void {
     this.timer = setInterval(() => {
-      this.running ??= startDueRuns(this.orm, this.live, this.logger)
+      this.running ??= startDueRuns(this.orm, this.logger)
         .catch((err) => this.logger.error({ err }, 'due runs failed'))
         .finally(() => (this.running = undefined));
     }, intervalMs);

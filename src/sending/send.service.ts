@@ -11,13 +11,12 @@ import { CampaignType } from '../campaigns/enums';
 import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
 import { badInput, notFound } from '../errors';
-import type { LiveService } from '../live/live.service';
-import { statusMessage } from '../live/messages';
+import { announce, statusMessage } from '../domain/announcements';
 import { asUuid, newId } from '../shared/ids';
 import { isValidTimeZone } from '../shared/time-zone';
 import type { MaybeLocalDate } from '../graphql/scalars';
 import { nextRunAt, parseLocalSendAt, validateSchedule } from './schedule';
-import { queueSends } from './queue';
+import { queueSends } from '../campaigns/send-queue';
 import { sendWave } from './waves';
 
 export interface ScheduleData {
@@ -38,7 +37,6 @@ export class SendService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
-    private readonly live?: LiveService,
   ) {}
 
   /** Sends now: the audience (if any) is resolved, then every eligible recipient is queued. */
@@ -160,7 +158,7 @@ export class SendService {
    * row lock: delivered on commit, in commit order (= transition order), carrying its own status.
    */
   private async announce(tx: EntityManager, c: Campaign): Promise<void> {
-    await this.live?.notify(tx, statusMessage(c));
+    await announce(tx, statusMessage(c));
   }
 }
 

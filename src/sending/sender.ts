@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import { DEFAULT_CHANNEL } from '../metrics';
 import type { SqlPool } from '../db/pool';
-import { EventType } from '../tracking/event-type';
+import { EventType } from '../domain/event-type';
 import type { IngestionPipeline } from '../tracking/ingestion';
 import { linkToken, recordMessage } from '../tracking/messages';
 import type { Orm } from '../db/orm';

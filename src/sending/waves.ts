@@ -9,12 +9,11 @@ import { Campaign } from '../campaigns/campaign.entity';
 import { audienceCondition } from '../campaigns/audience';
 import { RecipientService } from '../campaigns/recipients.service';
 import { Variant } from '../campaigns/variant.entity';
-import { Metric } from '../experiments/enums';
+import { Metric } from '../campaigns/experiment-enums';
 import { newId } from '../shared/ids';
 import { COUNTER_COLUMN } from '../tracking/engagement';
 import { loadCounters } from '../tracking/variant-stats';
 import { thompsonWeights } from './bandit';
-import type { SendService } from './send.service';
 
 const METRIC_FACT: Partial<Record<Metric, keyof typeof COUNTER_COLUMN>> = {
   [Metric.DELIVERY]: 'delivered',
@@ -25,8 +24,13 @@ const METRIC_FACT: Partial<Record<Metric, keyof typeof COUNTER_COLUMN>> = {
   [Metric.REVENUE]: 'converted',
 };
 
+/** What a wave needs from the send service: queueing a run (the service passes itself; no import cycle). */
+export interface RunQueue {
+  enqueueRun(tx: EntityManager, c: Campaign, scheduledFor: Date, skippedEarlier: undefined, onlyRemainder: boolean, onlyNew: boolean): Promise<{ queued: number }>;
+}
+
 /** Sends the next wave of a BANDIT campaign; returns how many recipients it queued (0: the audience is done). */
-export async function sendWave(tx: EntityManager, c: Campaign, sending: SendService, now = new Date()): Promise<number> {
+export async function sendWave(tx: EntityManager, c: Campaign, sending: RunQueue, now = new Date()): Promise<number> {
   const variants = await tx.find(Variant, { campaignId: c.id }, { orderBy: { position: 'asc' } });
   const [{ wave }] = await tx.execute<{ wave: number }[]>('select coalesce(max(wave), 0) + 1 as wave from bandit_weights where campaign_id = ?', [c.id]);
 
@@ -71,7 +75,7 @@ export async function sendWave(tx: EntityManager, c: Campaign, sending: SendServ
 }
 
 /** Waves that are due, across workspaces (one instance takes each campaign). */
-export async function dueWaves(tx: EntityManager, makeSending: (workspaceId: string) => SendService, now = new Date()): Promise<Campaign[]> {
+export async function dueWaves(tx: EntityManager, makeSending: (workspaceId: string) => RunQueue, now = new Date()): Promise<Campaign[]> {
   const due = await tx.execute<{ id: string }[]>(
     `select id from campaigns where next_wave_at <= ? and status = 'RUNNING' and type = 'BANDIT' order by next_wave_at limit 10 for update skip locked`,
     [now.toISOString()],

@@ -4,7 +4,7 @@
  * Every event is still stored, and revenue sums every CONVERTED value. Pure: state and events
  * in, the updates to write out.
  */
-import { EventType } from './event-type';
+import { EventType } from '../domain/event-type';
 import type { SentimentValue } from './event-input';
 
 /** The facts counted once per recipient, in the order the counters list them. */

@@ -4,7 +4,7 @@
  */
 import { isUuid } from '../shared/ids';
 import { checkText, INVALID_TEXT } from '../shared/input-text';
-import { EventType } from './event-type';
+import { EventType } from '../domain/event-type';
 
 export type SentimentValue = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL';
 

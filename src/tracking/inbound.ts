@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { toE164 } from '../contacts/phone';
 import { ContactService } from '../contacts/contact.service';
 import { newId } from '../shared/ids';
-import { EventType } from './event-type';
+import { EventType } from '../domain/event-type';
 import type { IngestionPipeline, Outcome } from './ingestion';
 import { classifyInbound } from './keywords';
 

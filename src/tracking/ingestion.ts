@@ -8,9 +8,9 @@
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { Sql, SqlPool } from '../db/pool';
-import { LIVE_CHANNEL, type LiveMessage } from '../live/messages';
+import { LIVE_CHANNEL, type LiveMessage } from '../domain/announcements';
 import { applyEvents, COUNTER_COLUMN, FACTS, recipientKey, type Fact, type RecipientState } from './engagement';
-import { EventType } from './event-type';
+import { EventType } from '../domain/event-type';
 import type { EventRejection, NormalizedEvent } from './event-input';
 
 export type Outcome = 'ACCEPTED' | 'DUPLICATE' | EventRejection;

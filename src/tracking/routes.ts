@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { requireKey } from '../http/auth';
 import type { AppDeps } from '../graphql/context';
-import { ApiScope } from '../workspaces/api-key.entity';
-import { EventType } from './event-type';
+import { ApiScope } from '../shared/auth';
+import { EventType } from '../domain/event-type';
 import { trackEvents } from './track';
 
 export function registerTrackingRoutes(fastify: FastifyInstance, deps: AppDeps): void {

@@ -3,7 +3,7 @@ import { Variant } from '../campaigns/variant.entity';
 import { RejectedEvent } from '../contacts/contact.resolver';
 import type { Context } from '../graphql/context';
 import { VALIDATED_PER_ITEM } from '../graphql/input-guard';
-import { EventType } from './event-type';
+import { EventType } from '../domain/event-type';
 import type { SentimentValue } from './event-input';
 import { Sentiment } from './sentiment-enum';
 import { trackEvents } from './track';

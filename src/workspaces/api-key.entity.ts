@@ -1,17 +1,8 @@
 import { newId } from '../shared/ids';
 import { Entity, Enum, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Workspace } from './workspace.entity';
-import { registerEnumType } from 'type-graphql';
+import { ApiScope } from '../shared/auth';
 
-export enum ApiScope {
-  READ = 'READ',
-  WRITE = 'WRITE',
-  ADMIN = 'ADMIN',
-}
-registerEnumType(ApiScope, {
-  name: 'ApiScope',
-  description: 'READ: queries and subscriptions. WRITE: also mutations. ADMIN: also keys and workspace settings.',
-});
 
 @Entity({ tableName: 'api_keys' })
 export class ApiKey {

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
 import { GraphQLJSON } from '../graphql/scalars';
-import { ApiScope } from './api-key.entity';
+import { ApiScope } from '../shared/auth';
 import { Workspace } from './workspace.entity';
 
 @ObjectType()

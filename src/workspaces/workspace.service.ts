@@ -2,11 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, unauthenticated } from '../errors';
 import { asUuid } from '../shared/ids';
 import { canonicalTimeZone } from '../shared/time-zone';
-import { ApiKey, ApiScope } from './api-key.entity';
-import { generateApiKey, hashApiKey, keyPrefix } from './api-keys';
-import type { AuthInfo } from './auth';
-import type { ApiKeyCache } from './key-cache';
-import type { LiveService } from '../live/live.service';
+import { ApiKey } from './api-key.entity';
+import { ApiScope } from '../shared/auth';
+import { generateApiKey, hashApiKey, keyPrefix } from '../shared/auth';
+import type { AuthInfo } from '../shared/auth';
+import { announce } from '../domain/announcements';
+import type { ApiKeyCache } from '../shared/key-cache';
 import { Workspace, type WorkspaceSettings } from './workspace.entity';
 
 export interface CreatedKey {
@@ -84,7 +85,6 @@ export class WorkspaceService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
-    private readonly live?: LiveService,
     private readonly keyCache?: ApiKeyCache,
   ) {}
 
@@ -117,7 +117,7 @@ export class WorkspaceService {
     await this.em.flush();
     // This instance forgets the key at once; every other one when the announcement arrives.
     this.keyCache?.revoke(key.id);
-    await this.live?.notify(this.em, { kind: 'key-revoked', apiKeyId: key.id });
+    await announce(this.em, { kind: 'key-revoked', apiKeyId: key.id });
     return true;
   }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import { ApiScope } from '../../src/workspaces/api-key.entity';
-import { KEY_PREFIX, bearerToken, generateApiKey, hasScope, hashApiKey, keyPrefix } from '../../src/workspaces/api-keys';
+import { ApiScope } from '../../src/shared/auth';
+import { KEY_PREFIX, bearerToken, generateApiKey, hasScope, hashApiKey, keyPrefix } from '../../src/shared/auth';
 
 describe('generateApiKey', () => {
   it('is sk_ followed by 43 base64url characters', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { assignIndex, bucketRanges, campaignAssigner, campaignRanges, chooseVariation, fnv1a32, growthbookHash, type BucketRange } from '../../src/experiments/assignment';
+import { assignIndex, bucketRanges, campaignAssigner, campaignRanges, chooseVariation, fnv1a32, growthbookHash, type BucketRange } from '../../src/campaigns/assignment';
 
 /** GrowthBook SDK spec vectors (see `source` in the fixture). */
 const vectors = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'growthbook-vectors.json'), 'utf8')) as {

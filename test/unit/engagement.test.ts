@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EventType } from '../../src/tracking/event-type';
+import { EventType } from '../../src/domain/event-type';
 import type { SentimentValue } from '../../src/tracking/event-input';
 import {
   FACTS,

@@ -7,7 +7,7 @@ import type { Campaign } from '../../src/campaigns/campaign.entity';
 import type { Variant } from '../../src/campaigns/variant.entity';
 import { campaignAnalysis } from '../../src/experiments/analysis';
 import { analyze, BAYESIAN_LOSS_THRESHOLD, DEFAULT_MDE, type EngineInput, type EngineResult, type VariantInput } from '../../src/experiments/engine';
-import { Metric, TestMethod } from '../../src/experiments/enums';
+import { Metric, TestMethod } from '../../src/campaigns/experiment-enums';
 import { newcombeDifference, requiredSampleSize, sequentialDifferenceTest, twoProportionZTest, welchTTest } from '../../src/experiments/stats';
 import type { Winner } from '../../src/experiments/winner.entity';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EventType } from '../../src/tracking/event-type';
+import { EventType } from '../../src/domain/event-type';
 import { MAX_EVENT_VALUE, isRejection, normalizeEvent, type EventInput, type NormalizedEvent } from '../../src/tracking/event-input';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');

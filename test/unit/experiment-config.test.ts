@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { normalizeExperimentConfig, type ExperimentConfigInput } from '../../src/experiments/experiment-config';
-import { Metric, TestMethod } from '../../src/experiments/enums';
+import { normalizeExperimentConfig, type ExperimentConfigInput } from '../../src/campaigns/experiment-config';
+import { Metric, TestMethod } from '../../src/campaigns/experiment-enums';
 import { domainErrorOf } from './support';
 
 const DEFAULTS = {

@@ -1,5 +1,5 @@
-import type { AuthInfo } from '../../src/workspaces/auth';
-import { ApiKeyCache } from '../../src/workspaces/key-cache';
+import type { AuthInfo } from '../../src/shared/auth';
+import { ApiKeyCache } from '../../src/shared/key-cache';
 
 const auth = (apiKeyId: string, workspaceId = 'ws-1'): AuthInfo => ({ workspaceId, apiKeyId, apiKeyName: `key ${apiKeyId}`, scopes: [] });
 const T0 = 1_700_000_000_000;

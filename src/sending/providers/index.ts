@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
 import type { SqlPool } from '../../db/pool';
-import { EventType } from '../../tracking/event-type';
+import { EventType } from '../../domain/event-type';
 import type { IngestionPipeline } from '../../tracking/ingestion';
 import type { MessagingProvider } from './provider';
 import { DEFAULT_SIMULATED_RATES, SimulatorProvider, type SimulatedRates } from './simulator';

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IngestionPipeline, Outcome } from '../ingestion';
-import { EventType } from '../event-type';
+import { EventType } from '../../domain/event-type';
 import { handleInbound } from '../inbound';
 
 export type WebhookPayload =

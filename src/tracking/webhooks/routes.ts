@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../graphql/context';
 import { isUuid } from '../../shared/ids';
 import { checkText, INVALID_TEXT } from '../../shared/input-text';
-import { EventType } from '../event-type';
+import { EventType } from '../../domain/event-type';
 import { trackEvents } from '../track';
 import { countWebhook } from './observe';
 import { enqueueRetry } from './retries';

@@ -1,10 +1,35 @@
 /**
+ * Who is calling, and with which rights: scopes, the API key format and hashing. Infrastructure
+ * (HTTP, GraphQL, WebSocket) authorises with these; the workspaces feature stores the keys and
+ * provides the `authenticate` function the composition root hands to the infrastructure.
+ *
  * API key format and hashing. Keys are 256-bit random secrets (`sk_` + base64url), so a single
  * SHA-256 is enough to store them: unlike passwords they cannot be guessed, and a fast hash keeps
  * authentication to one indexed lookup per request.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ApiScope } from './api-key.entity';
+import { registerEnumType } from 'type-graphql';
+
+export enum ApiScope {
+  READ = 'READ',
+  WRITE = 'WRITE',
+  ADMIN = 'ADMIN',
+}
+registerEnumType(ApiScope, {
+  name: 'ApiScope',
+  description: 'READ: queries and subscriptions. WRITE: also mutations. ADMIN: also keys and workspace settings.',
+});
+
+/** Who is calling: resolved from the API key once per request (or per WebSocket connection). */
+export interface AuthInfo {
+  workspaceId: string;
+  apiKeyId: string;
+  apiKeyName: string;
+  scopes: ApiScope[];
+}
+
+/** Resolves a presented key (or none) to the caller, or throws UNAUTHENTICATED. */
+export type Authenticate = (token: string | undefined) => Promise<AuthInfo>;
 
 export const KEY_PREFIX = 'sk_';
 

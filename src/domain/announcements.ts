@@ -1,4 +1,10 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
 /**
+ * Announcements: what one part of the domain tells every server instance (live subscriptions, key
+ * caches, automatic winners) through the PostgreSQL NOTIFY channel. Any feature may announce; the
+ * live feature listens. A small shared domain module, below every feature that uses it.
+ *
  * What travels between server instances on the PostgreSQL NOTIFY channel. Payloads stay small
  * (NOTIFY allows 8000 bytes): ids, and for status changes the few fields the transition produced.
  */
@@ -49,4 +55,9 @@ export function statusMessage(c: {
     campaignId: c.id,
     transition: { status: c.status, startedAt: iso(c.startedAt), completedAt: iso(c.completedAt), archivedAt: iso(c.archivedAt), at: new Date().toISOString() },
   };
+}
+
+/** Announces a message to every instance (delivered when `em`'s transaction commits, in commit order). */
+export async function announce(em: EntityManager, message: LiveMessage): Promise<void> {
+  await em.execute('select pg_notify(?, ?)', [LIVE_CHANNEL, JSON.stringify(message)]);
 }

@@ -2,15 +2,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { createSchema } from './schema';
+import { createSchema } from './graphql/schema';
+import { RESOLVERS } from './modules';
 
 export async function printedSchema(): Promise<string> {
-  return printSchema(lexicographicSortSchema(await createSchema())) + '\n';
+  return printSchema(lexicographicSortSchema(await createSchema(RESOLVERS))) + '\n';
 }
 
 if (require.main === module) {
   printedSchema()
-    .then((sdl) => writeFileSync(join(__dirname, '..', '..', '..', 'schema.graphql'), sdl))
+    .then((sdl) => writeFileSync(join(__dirname, '..', '..', 'schema.graphql'), sdl))
     .catch((e) => {
       console.error(e);
       process.exit(1);

@@ -1,6 +1,6 @@
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { badInput } from '../errors';
-import { Metric, TestMethod } from './enums';
+import { Metric, TestMethod } from './experiment-enums';
 
 /** How a campaign's test is judged. Stored as JSON on the campaign. */
 @ObjectType()

@@ -1,0 +1,34 @@
+/** Campaigns, variants, templates, audiences and recipients (assignment). */
+import { defineModule } from '../graphql/module';
+import { Assignment } from './assignment.entity';
+import { Campaign } from './campaign.entity';
+import { CampaignResolver } from './campaign.resolver';
+import { CampaignService } from './campaign.service';
+import { campaignsLoaders } from './campaigns.loaders';
+import { RecipientResolver } from './recipients.resolver';
+import { RecipientService } from './recipients.service';
+import { Template } from './template.entity';
+import { TemplateResolver } from './template.resolver';
+import { TemplateService } from './template.service';
+import { Variant } from './variant.entity';
+
+declare module '../graphql/context' {
+  interface Services {
+    campaigns: CampaignService;
+    recipients: RecipientService;
+    templates: TemplateService;
+  }
+  interface Loaders extends ReturnType<typeof campaignsLoaders> {}
+}
+
+export const campaignsModule = defineModule({
+  name: 'campaigns',
+  entities: [Campaign, Variant, Template, Assignment],
+  resolvers: [CampaignResolver, RecipientResolver, TemplateResolver],
+  services: ({ em, workspaceId }) => ({
+    campaigns: new CampaignService(em, workspaceId),
+    recipients: new RecipientService(em, workspaceId),
+    templates: new TemplateService(em, workspaceId),
+  }),
+  loaders: campaignsLoaders,
+});
