@@ -103,7 +103,7 @@ export async function createApp(config: Config): Promise<App> {
     // background statements are not counted in splitcast_db_queries_total (per-request budgets).
     let rateLimiter: RateLimiter | undefined;
     if (config.rateLimits) {
-      const limiterPool = new SqlPool(databaseUrl, logger, undefined, 1);
+      const limiterPool = new SqlPool(databaseUrl, logger, undefined, 1, undefined, { connectMs: 2000, statementMs: 2000 });
       cleanups.push(() => limiterPool.close());
       rateLimiter = new RateLimiter(config.rateLimits, limiterPool, logger, metrics.registry);
       rateLimiter.start();

@@ -20,8 +20,10 @@ export class SqlPool {
     private readonly counter?: Counter,
     max = 10,
     private readonly duration?: Histogram<'pool'>,
+    /** Bounds for background pools that must never hang a shutdown (e.g. the rate limiter's sync). */
+    timeouts: { connectMs?: number; statementMs?: number } = {},
   ) {
-    this.pool = new Pool({ connectionString: url, max });
+    this.pool = new Pool({ connectionString: url, max, connectionTimeoutMillis: timeouts.connectMs, statement_timeout: timeouts.statementMs });
     // An idle client's connection dropping (e.g. PostgreSQL stopping first) must not crash the process.
     this.pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
   }

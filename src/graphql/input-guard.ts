@@ -20,6 +20,7 @@ import {
   isInputObjectType,
   isListType,
   isScalarType,
+  valueFromASTUntyped,
   visit,
   visitWithTypeInfo,
   type DocumentNode,
@@ -42,7 +43,14 @@ interface Problem {
   field: string;
 }
 
-export function checkInputs(schema: GraphQLSchema, document: DocumentNode, variables: Variables): GraphQLError | undefined {
+export function checkInputs(schema: GraphQLSchema, document: DocumentNode, given: Variables): GraphQLError | undefined {
+  // A variable the request leaves out takes its default from the document: check that value too.
+  const variables: Record<string, unknown> = {};
+  for (const d of document.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const v of d.variableDefinitions ?? []) if (v.defaultValue) variables[v.variable.name.value] = valueFromASTUntyped(v.defaultValue);
+  }
+  Object.assign(variables, given ?? {});
   const typeInfo = new TypeInfo(schema);
   let problem: Problem | undefined;
   visit(

@@ -27,12 +27,15 @@ export interface Limits {
  */
 const LIST_DEFAULT = 10;
 /**
- * Introspection is not priced like data: its shape is bounded by graphql-js's
- * MaxIntrospectionDepthRule (part of validation), so inside it every field is free, and only the
- * entry points cost — a whole-schema `__schema` a flat 1,000 (so an operation holds at most a
- * handful, aliases included), a `__type` lookup 10. The standard introspection query (GraphiQL,
- * Sandbox, codegen) costs 1,000.
+ * Introspection is not priced like data (its lists are the schema's, not the database's): inside
+ * it fields are free, the entry points cost — a whole-schema `__schema` a flat 1,000 (so an
+ * operation holds at most a handful), a `__type` lookup 10 — and its own limits bound it: depth by
+ * graphql-js's MaxIntrospectionDepthRule (part of validation), and breadth by counting every field
+ * selected inside it, aliases and fragment uses included (MAX_INTROSPECTION_SELECTIONS), so that
+ * aliasing a list a thousand times cannot multiply the response. The standard introspection query
+ * (GraphiQL, Sandbox, codegen) costs 1,000 and selects a few hundred fields.
  */
+export const MAX_INTROSPECTION_SELECTIONS = 400;
 const SCHEMA_COST = 1000;
 const TYPE_COST = 10;
 const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
@@ -86,6 +89,10 @@ export function checkLimits(
   if (depth > limits.maxDepth) {
     return tooComplex(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`);
   }
+  const selected = introspectionSelections(document, operationName, MAX_INTROSPECTION_SELECTIONS + 1);
+  if (selected > MAX_INTROSPECTION_SELECTIONS) {
+    return tooComplex(`Introspection selects more than ${MAX_INTROSPECTION_SELECTIONS} fields (aliases and fragment uses included)`);
+  }
   let cost: number;
   try {
     cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: [estimator] });
@@ -96,6 +103,38 @@ export function checkLimits(
     return tooComplex(`Query cost ${cost} exceeds the limit of ${limits.maxComplexity}`);
   }
   return undefined;
+}
+
+/**
+ * Fields selected inside `__schema` / `__type`, every alias and every use of a fragment counted
+ * (as execution would expand them); stops counting at `stopAt` (the walk is bounded too).
+ */
+export function introspectionSelections(document: DocumentNode, operationName: string | null | undefined, stopAt = Infinity): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  let count = 0;
+  const walk = (set: SelectionSetNode | undefined, inside: boolean, path: readonly string[]): void => {
+    if (!set) return;
+    for (const sel of set.selections) {
+      if (count >= stopAt) return;
+      if (sel.kind === Kind.FIELD) {
+        const entering = inside || sel.name.value === '__schema' || sel.name.value === '__type';
+        if (inside) count++;
+        walk(sel.selectionSet, entering, path);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        walk(sel.selectionSet, inside, path);
+      } else {
+        const name = sel.name.value;
+        if (!path.includes(name)) walk(fragments.get(name)?.selectionSet, inside, [...path, name]); // fragment cycles are invalid anyway
+      }
+    }
+  };
+  for (const d of document.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName && d.name?.value !== operationName) continue;
+    walk(d.selectionSet, false, []);
+  }
+  return count;
 }
 
 function tooComplex(message: string): GraphQLError {

@@ -86,7 +86,7 @@ export function registerExplorerAssets(fastify: FastifyInstance): void {
     const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
     reply.header('cache-control', 'public, max-age=86400');
     if (file === 'explorer.js') return reply.type(type).send(BOOT_SCRIPT);
-    const locate = ASSETS[file];
+    const locate = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined; // not `constructor`, `__proto__`…
     if (!locate) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No explorer asset ${file}` } });
     let body = cache.get(file);
     if (!body) {

@@ -92,7 +92,8 @@ export class RateLimiter {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.earlyTimer);
-    await this.syncing;
+    // A sync in flight is bounded by its pool's timeouts; wait at most that long for it.
+    await Promise.race([this.syncing, new Promise((r) => setTimeout(r, 3000).unref())]);
   }
 
   /** Admits or refuses one request against a bucket. */
@@ -102,6 +103,20 @@ export class RateLimiter {
     if (d.allowed) return undefined;
     this.refused.labels(reason).inc();
     return { ...d, reason };
+  }
+
+  /**
+   * A graphql-ws connection presenting a key this instance has not seen valid: refused without a
+   * key lookup when its address is over the failed-authentication budget, like an HTTP request.
+   */
+  connectionRefused(ip: string): boolean {
+    const bucket = ipBucket(ip);
+    return (this.exhausted(`authfail:${bucket}`, this.limits.authFailures, 'AUTH_FAILURES') ?? this.hit(`anon:${bucket}`, this.limits.anonymous, 'ANONYMOUS_RATE')) !== undefined;
+  }
+
+  /** A graphql-ws connection whose key was refused: counted against its address, like a 401. */
+  connectionFailed(ip: string): void {
+    this.counted(`authfail:${ipBucket(ip)}`, this.limits.authFailures);
   }
 
   /** One graphql-ws subscribe operation: counted against the key like an HTTP request. */

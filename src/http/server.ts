@@ -63,6 +63,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   fastify.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close');
   });
+  // CORS before the rate limit: a 429 must carry the CORS headers, or a browser cannot read it.
+  await registerCors(fastify, config.corsOrigins);
   registerRateLimit(fastify, deps.rateLimiter, deps.keyCache);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration
@@ -96,18 +98,24 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
-  await registerCors(fastify, config.corsOrigins);
   registerExplorerAssets(fastify);
   fastify.get('/healthz', async () => health(metrics.startedAt));
-  fastify.get('/readyz', async (_request, reply) => {
+  // Unauthenticated: a probe in a tight loop shares one check per second (the ORM pool serves the API too).
+  let readiness: { at: number; check: Promise<{ status: number; body: Record<string, string> }> } | undefined;
+  const checkReadiness = async (): Promise<{ status: number; body: Record<string, string> }> => {
     try {
       await orm.em.getConnection().execute('select 1');
       const pending = await pendingMigrations(orm);
-      if (pending > 0) return reply.status(503).send({ status: 'not_ready', reason: `${pending} migration(s) pending` });
-      return { status: 'ready' };
+      if (pending > 0) return { status: 503, body: { status: 'not_ready', reason: `${pending} migration(s) pending` } };
+      return { status: 200, body: { status: 'ready' } };
     } catch (e) {
-      return reply.status(503).send({ status: 'not_ready', reason: `database unreachable: ${(e as Error).message}` });
+      return { status: 503, body: { status: 'not_ready', reason: `database unreachable: ${(e as Error).message}` } };
     }
+  };
+  fastify.get('/readyz', async (_request, reply) => {
+    if (!readiness || Date.now() - readiness.at > 1000) readiness = { at: Date.now(), check: checkReadiness() };
+    const { status, body } = await readiness.check;
+    return reply.status(status).send(body);
   });
   fastify.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);

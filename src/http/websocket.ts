@@ -14,14 +14,14 @@ import { randomUUID } from 'node:crypto';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { GraphQLError, getOperationAST, parse, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { createContext, type AppDeps } from '../graphql/context';
 import { operationScopeError } from '../graphql/authorization';
 import { formatError, toGraphQLError } from '../graphql/errors';
 import { badInput } from '../errors';
 import type { AuthInfo } from '../shared/auth';
-import { bearerToken } from '../shared/auth';
+import { bearerToken, hashApiKey } from '../shared/auth';
 import { countWsOperation, trackWebSocketConnections } from '../observability/graphql-metrics';
 import type { RateLimiter } from './rate-limit';
 
@@ -90,14 +90,25 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
+        // Unknown keys cost a lookup: the same failed-authentication budget as HTTP applies (per
+        // socket address: the upgrade does not pass through fastify, so X-Forwarded-For is not read).
+        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        const known = token !== undefined && deps.keyCache.get(hashApiKey(token)) !== undefined;
+        if (!known && deps.rateLimiter?.connectionRefused(ip)) return false;
         try {
-          const auth = await deps.authenticate(token);
+          const generation = deps.keyCache.generation;
+          let auth = await deps.authenticate(token);
+          // A revocation heard while the key was looked up may be this key's: look again (now after it).
+          if (deps.keyCache.generation !== generation) auth = await deps.authenticate(token);
+          // The client may have gone while we looked: register only an open socket (else nothing removes it).
+          if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
           ctx.extra.auth = auth;
           const sockets = byKey.get(auth.apiKeyId) ?? new Set();
           sockets.add(ctx.extra.socket);
           byKey.set(auth.apiKeyId, sockets);
           return true;
         } catch {
+          deps.rateLimiter?.connectionFailed(ip);
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
@@ -120,7 +131,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         const invalid = validate(deps.schema, document);
         if (invalid.length > 0) return invalid.map((e) => clientError(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
-        countWsOperation(deps.metrics, operation?.operation, payload.operationName ?? operation?.name?.value);
+        countWsOperation(deps.metrics, operation?.operation, operation?.name?.value);
         if (!operation) {
           return [toGraphQLError(badInput('OPERATION_RESOLUTION_FAILURE', payload.operationName ? `No operation named "${payload.operationName}"` : 'Several operations: say which one with operationName'))];
         }

@@ -57,6 +57,7 @@ export class LiveService {
   ) {}
 
   async start(): Promise<void> {
+    if (this.closed) return;
     const client = new Client({ connectionString: this.databaseUrl });
     client.on('notification', (n) => {
       if (n.channel !== LIVE_CHANNEL || !n.payload) return;
@@ -74,6 +75,11 @@ export class LiveService {
       this.reconnect();
     });
     await client.connect();
+    if (this.closed) {
+      // close() ran while this (re)connect was under way: nobody would end this connection.
+      await client.end().catch(() => undefined);
+      return;
+    }
     await client.query(`listen ${LIVE_CHANNEL}`);
     this.client = client;
     this.observe?.connected.set(1);

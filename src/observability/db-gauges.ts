@@ -59,6 +59,8 @@ export interface ScrapeGaugeSources {
   logger: Logger;
 }
 
+const MIN_READ_INTERVAL_MS = 1000;
+
 export function registerScrapeGauges(metrics: Metrics, src: ScrapeGaugeSources): ScrapeGauges {
   const pool = new Pool({
     connectionString: src.databaseUrl,
@@ -70,10 +72,14 @@ export function registerScrapeGauges(metrics: Metrics, src: ScrapeGaugeSources):
   });
   pool.on('error', (err) => src.logger.warn({ err }, 'metrics database connection lost'));
 
-  // Every gauge's collect() runs in parallel during one scrape: they share one read.
+  // Every gauge's collect() runs in parallel during one scrape: they share one read. /metrics is
+  // unauthenticated, so a client scraping in a loop gets the last read for a second (one query/s).
   let inFlight: Promise<void> | undefined;
+  let lastReadAt = 0;
   const readQueues = (): Promise<void> => {
+    if (!inFlight && Date.now() - lastReadAt < MIN_READ_INTERVAL_MS) return Promise.resolve();
     inFlight ??= (async () => {
+      lastReadAt = Date.now();
       let timer: NodeJS.Timeout | undefined;
       try {
         const timeout = new Promise<never>((_, reject) => {

@@ -28,7 +28,9 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseC
       return {
         async willSendResponse({ response, operation, operationName, request }) {
           // Before resolution (a parse or validation error) only the name the client sent is known.
-          const name = metrics.operationLabel(operationName ?? (operation ? undefined : request.operationName));
+          // Only a resolved operation's own name: a client-sent operationName that names nothing would
+          // let anyone fill the label's bounded set with junk.
+          const name = operation ? metrics.operationLabel(operation.name?.value) : 'unknown';
           const type = operation?.operation ?? 'unknown';
           metrics.graphqlDuration.observe({ operation_type: type, operation_name: name }, (performance.now() - t0) / 1000);
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;

@@ -8,6 +8,7 @@ import type { AuthInfo } from './auth';
 export class ApiKeyCache {
   private readonly entries = new Map<string, { auth: AuthInfo; expires: number }>();
   private readonly revokeListeners = new Set<(apiKeyId: string) => void>();
+  private revocations = 0;
 
   constructor(
     private readonly ttlMs = 30_000,
@@ -31,8 +32,17 @@ export class ApiKeyCache {
 
   /** Drops every cached entry of an API key (it was revoked) and tells the listeners. */
   revoke(apiKeyId: string): void {
+    this.revocations++;
     for (const [hash, e] of this.entries) if (e.auth.apiKeyId === apiKeyId) this.entries.delete(hash);
     for (const listener of this.revokeListeners) listener(apiKeyId);
+  }
+
+  /**
+   * Counts revocations heard so far. A key lookup that started before a revocation arrived may have
+   * read the key before it was revoked: compare before and after, and do not trust (or cache) it then.
+   */
+  get generation(): number {
+    return this.revocations;
   }
 
   /** Called on every revocation this instance hears of (open WebSockets close on it). Returns the unsubscribe. */

@@ -37,10 +37,12 @@ export async function authenticate(em: EntityManager, token: string | undefined,
   const keyHash = hashApiKey(token);
   const cached = cache?.get(keyHash);
   if (cached) return cached;
+  const generation = cache?.generation;
   const key = await em.findOne(ApiKey, { keyHash, revokedAt: null }, { disableIdentityMap: true });
   if (!key) throw unauthenticated('The API key is unknown or revoked');
   const auth = { workspaceId: key.workspaceId, apiKeyId: key.id, apiKeyName: key.name, scopes: key.scopes };
-  cache?.set(keyHash, auth);
+  // A revocation heard during the lookup may be this key's: then the answer is not cached.
+  if (cache && cache.generation === generation) cache.set(keyHash, auth);
   return auth;
 }
 

@@ -90,7 +90,9 @@ describe('the explorer at GET /graphql', () => {
       expect([asset, a.status]).toEqual([asset, 200]);
       expect((await a.text()).length).toBeGreaterThan(100);
     }
-    expect((await fetch(`${t.url}/graphiql/..%2fpackage.json`)).status).toBe(404);
+    for (const name of ['..%2fpackage.json', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect([name, (await fetch(`${t.url}/graphiql/${name}`)).status]).toEqual([name, 404]);
+    }
   });
 });
 

@@ -54,6 +54,11 @@ describe('1. NUL (U+0000) in text', () => {
     expect(errorOf(r)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', field });
   });
 
+  it('in a variable’s default value in the document too', async () => {
+    const r = await gql('mutation($n: String = "a\\u0000b") { createTemplate(input: {name: $n, body: "hi"}) { id } }');
+    expect(errorOf(r)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', field: 'input.name' });
+  });
+
   it('in a literal of the document too', async () => {
     const r = await gql('mutation { createTemplate(input: {name: "a\\u0000", body: "b"}) { id } }');
     expect(errorOf(r)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', field: 'input.name' });

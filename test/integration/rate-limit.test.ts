@@ -275,3 +275,46 @@ it('RATE_LIMIT=off: no limiter at all', async () => {
     await off.close();
   }
 });
+
+it('(b) WebSocket connections with unknown keys share the failed-auth budget: refused without a lookup once it is spent', async () => {
+  await oneWindowAhead();
+  const refusedBefore = await t.metric('splitcast_rate_limited_total{reason="AUTH_FAILURES"}').catch(() => 0);
+  const closeCode = (key: string) =>
+    new Promise<number>((resolve) => {
+      const client = createClient({
+        url: t.url.replace(/^http/, 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${key}` },
+        retryAttempts: 0,
+        lazy: false,
+        onNonLazyError: () => undefined,
+        on: { closed: (e) => resolve((e as { code: number }).code) },
+      });
+      void client;
+    });
+  const codes: number[] = [];
+  for (let i = 0; i < 14; i++) codes.push(await closeCode(`sk_ws_bad_${i}`));
+  expect(new Set(codes)).toEqual(new Set([4403]));
+  const refusedAfter = await t.metric('splitcast_rate_limited_total{reason="AUTH_FAILURES"}');
+  expect(refusedAfter).toBeGreaterThan(refusedBefore); // at least the connections past the budget of 10
+});
+
+it('a 429 carries the CORS headers, so a browser can read Retry-After', async () => {
+  const app = await startTestApp({ CORS_ORIGINS: 'https://app.example.com', RATE_LIMIT_KEY: '2/3600' });
+  try {
+    await oneWindowAhead();
+    const ask = () =>
+      fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { origin: 'https://app.example.com', 'content-type': 'application/json', authorization: `Bearer ${app.adminKey}` },
+        body: JSON.stringify({ query: '{ viewer { apiKeyName } }' }),
+      });
+    let res = await ask();
+    for (let i = 0; i < 5 && res.status !== 429; i++) res = await ask();
+    expect(res.status).toBe(429);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(res.headers.get('access-control-expose-headers')).toContain('retry-after');
+  } finally {
+    await app.close();
+  }
+});

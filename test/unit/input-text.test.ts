@@ -69,6 +69,12 @@ describe('checkInputs (the GraphQL edge)', () => {
     expect(check('{ things(ids: [], filter: {extra: {k: ["a\\u0000"]}}) }')).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', field: 'filter.extra.k.0' });
   });
 
+  it('checks a variable left out of the request by its default in the document', () => {
+    expect(check('query($s: String = "a\\u0000b") { things(ids: [], filter: { search: $s }) }', {})).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', field: 'filter.search' });
+    expect(check('query($i: [ID!]! = ["nope"]) { things(ids: $i) }')).toMatchObject({ code: 'NOT_FOUND', field: 'ids.0' });
+    expect(check('query($s: String = "a\\u0000b") { things(ids: [], filter: { search: $s }) }', { s: 'given' })).toBeUndefined();
+  });
+
   it('leaves rows of a validatedPerItem type to their own validator', () => {
     expect(check('query($r: [Row!]!) { rows(rows: $r) }', { r: [{ name: 'a\u0000', id: 'x' }] })).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { GraphQLError, buildSchema, getIntrospectionQuery, parse } from 'graphql';
-import { checkLimits, operationDepth } from '../../src/graphql/limits';
+import { checkLimits, introspectionSelections, MAX_INTROSPECTION_SELECTIONS, operationDepth } from '../../src/graphql/limits';
 
 const schema = buildSchema(`
   type Query {
@@ -233,5 +233,22 @@ describe('introspection is not priced like data', () => {
     expectCost('{ __typename campaigns(first: 1) { nodes { __typename id } } }', 3);
     const aliases = Array.from({ length: 21 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ');
     expect(checkLimits(schema, parse(`{ ${aliases} }`), undefined, undefined, { maxDepth: 1000, maxComplexity: 20_000 })?.extensions.reason).toBe('QUERY_TOO_COMPLEX');
+  });
+});
+
+describe('introspection breadth', () => {
+  it('allows the standard introspection query, refuses a list aliased hundreds of times', () => {
+    const full = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    expect(introspectionSelections(parse(full), undefined)).toBeLessThan(MAX_INTROSPECTION_SELECTIONS / 1.5);
+    expect(checkLimits(schema, parse(full), undefined, undefined, UNLIMITED)).toBeUndefined();
+    const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: fields { name }`).join(' ');
+    const error = checkLimits(schema, parse(`{ __schema { types { ${aliases} } } }`), undefined, undefined, UNLIMITED);
+    expect(error?.extensions.reason).toBe('QUERY_TOO_COMPLEX');
+    expect(error?.message).toContain('Introspection selects more than');
+  });
+
+  it('counts fragment uses as execution expands them', () => {
+    const q = `{ __schema { types { ...T } } } fragment T on __Type { a: name b: name ...U ...U } fragment U on __Type { kind }`;
+    expect(introspectionSelections(parse(q), undefined)).toBe(1 + 2 + 2);
   });
 });
