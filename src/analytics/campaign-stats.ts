@@ -16,6 +16,8 @@ export interface CampaignTotals {
   clicked: number;
   replied: number;
   positiveReplies: number;
+  negativeReplies: number;
+  neutralReplies: number;
   converted: number;
   optedOut: number;
   revenue: number;
@@ -47,7 +49,7 @@ export interface Pricing {
 const COLUMNS: Record<keyof CampaignTotals, string> = { ...COUNTER_COLUMN, recipients: 'assigned', messages: 'messages', revenue: 'revenue' };
 
 export function emptyTotals(): CampaignTotals {
-  return { recipients: 0, messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 };
+  return { recipients: 0, messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, negativeReplies: 0, neutralReplies: 0, converted: 0, optedOut: 0, revenue: 0 };
 }
 
 /** Sums counter (or bucket) rows; missing columns count as 0. */

@@ -8,7 +8,7 @@ import { EventType } from '../domain/event-type';
 import type { SentimentValue } from './event-input';
 
 /** The facts counted once per recipient, in the order the counters list them. */
-export const FACTS = ['sent', 'delivered', 'failed', 'opened', 'clicked', 'replied', 'positiveReplies', 'converted', 'optedOut'] as const;
+export const FACTS = ['sent', 'delivered', 'failed', 'opened', 'clicked', 'replied', 'positiveReplies', 'negativeReplies', 'neutralReplies', 'converted', 'optedOut'] as const;
 export type Fact = (typeof FACTS)[number];
 
 /** The counter column (variant_counters, variant_hourly, variant_daily) of each fact. */
@@ -20,8 +20,23 @@ export const COUNTER_COLUMN: Record<Fact, string> = {
   clicked: 'clicked',
   replied: 'replied',
   positiveReplies: 'positive_replies',
+  negativeReplies: 'negative_replies',
+  neutralReplies: 'neutral_replies',
   converted: 'converted',
   optedOut: 'opted_out',
+};
+
+/**
+ * The fact a reply's sentiment adds to `replied`. A REPLIED event without a sentiment (a client or
+ * webhook that gave none) counts in `replied` only: "not classified" is not NEUTRAL (NEUTRAL is a
+ * label, given by the client or by the classifier for a message with no signal), so the three
+ * sentiment counts need not add up to `replied`; nor, since one recipient can reply with several
+ * sentiments (counted once in each), is their sum bounded by it.
+ */
+export const SENTIMENT_FACT: Record<SentimentValue, Fact> = {
+  POSITIVE: 'positiveReplies',
+  NEGATIVE: 'negativeReplies',
+  NEUTRAL: 'neutralReplies',
 };
 
 export function factOf(type: EventType, sentiment: SentimentValue | null): Fact[] {
@@ -37,7 +52,7 @@ export function factOf(type: EventType, sentiment: SentimentValue | null): Fact[
     case EventType.CLICKED:
       return ['clicked'];
     case EventType.REPLIED:
-      return sentiment === 'POSITIVE' ? ['replied', 'positiveReplies'] : ['replied'];
+      return sentiment ? ['replied', SENTIMENT_FACT[sentiment]] : ['replied'];
     case EventType.CONVERTED:
       return ['converted'];
     case EventType.OPTED_OUT:
@@ -97,7 +112,7 @@ export interface EngagementUpdate {
 
 export const recipientKey = (campaignId: string, contactId: string) => `${campaignId}|${contactId}`;
 
-const zeroCounts = (): Counts => ({ messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 });
+const zeroCounts = (): Counts => ({ messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, negativeReplies: 0, neutralReplies: 0, converted: 0, optedOut: 0, revenue: 0 });
 
 /**
  * A recipient's response time: seconds from the first SENT to the first reply, or null while

@@ -39,6 +39,8 @@ const FACT_COLUMN: Record<Fact, string> = {
   clicked: 'clicked_at',
   replied: 'replied_at',
   positiveReplies: 'positive_reply_at',
+  negativeReplies: 'negative_reply_at',
+  neutralReplies: 'neutral_reply_at',
   converted: 'converted_at',
   optedOut: 'opted_out_at',
 };

@@ -22,8 +22,17 @@ export abstract class EngagementStats {
   @Field(() => Int)
   replied!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'recipients with at least one POSITIVE reply' })
   positiveReplies!: number;
+
+  @Field(() => Int, { description: 'recipients with at least one NEGATIVE reply' })
+  negativeReplies!: number;
+
+  @Field(() => Int, {
+    description:
+      'recipients with at least one NEUTRAL reply (a reply without a sentiment counts in `replied` only, so the three sentiment counts need not add up to `replied`)',
+  })
+  neutralReplies!: number;
 
   @Field(() => Int)
   converted!: number;
@@ -115,6 +124,8 @@ export function toVariantStats(variantId: string, row: CounterRow | undefined, f
     clicked: n('clicked'),
     replied: n('replied'),
     positiveReplies: n('positive_replies'),
+    negativeReplies: n('negative_replies'),
+    neutralReplies: n('neutral_replies'),
     converted: n('converted'),
     optedOut: n('opted_out'),
     revenue: n('revenue'),

@@ -1,3 +1,5 @@
+import { rollupHourly } from '../../src/analytics/rollup';
+import { Migration20261130130000_reply_sentiments as ReplySentiments } from '../../migrations/Migration20261130130000_reply_sentiments';
 import { CampaignVariantStatsDocument, TrackEventsDocument, type TrackEventInput } from '../generated/graphql';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
@@ -19,7 +21,7 @@ async function statsByVariant(key: string, campaignId: string) {
 async function totals(key: string, campaignId: string) {
   const s = Object.values(await statsByVariant(key, campaignId));
   const sum = (k: keyof (typeof s)[number]) => s.reduce((a, v) => a + (v[k] as number), 0);
-  return { sent: sum('sent'), delivered: sum('delivered'), clicked: sum('clicked'), replied: sum('replied'), positiveReplies: sum('positiveReplies'), converted: sum('converted'), optedOut: sum('optedOut'), revenue: sum('revenue'), events: sum('events'), assigned: sum('assigned') };
+  return { sent: sum('sent'), delivered: sum('delivered'), clicked: sum('clicked'), replied: sum('replied'), positiveReplies: sum('positiveReplies'), negativeReplies: sum('negativeReplies'), neutralReplies: sum('neutralReplies'), converted: sum('converted'), optedOut: sum('optedOut'), revenue: sum('revenue'), events: sum('events'), assigned: sum('assigned') };
 }
 
 describe('trackEvents', () => {
@@ -40,7 +42,7 @@ describe('trackEvents', () => {
       ],
     }, key);
     expect(trackEvents).toEqual({ accepted: 9, duplicates: 0, rejected: [] });
-    expect(await totals(key, f.campaignId)).toEqual({ assigned: 6, sent: 2, delivered: 1, clicked: 1, replied: 1, positiveReplies: 1, converted: 1, optedOut: 0, revenue: 25.5, events: 9 });
+    expect(await totals(key, f.campaignId)).toEqual({ assigned: 6, sent: 2, delivered: 1, clicked: 1, replied: 1, positiveReplies: 1, negativeReplies: 1, neutralReplies: 0, converted: 1, optedOut: 0, revenue: 25.5, events: 9 });
     const stats = await statsByVariant(key, f.campaignId);
     const sa = stats[a!.variantId]!;
     expect(sa.sent).toBeGreaterThanOrEqual(1);
@@ -171,5 +173,86 @@ describe('concurrency', () => {
     // Hourly buckets hold the same unique counts.
     const [hourly] = await sql<{ clicked: string }>('select sum(clicked) as clicked from variant_hourly where campaign_id = ?', [f.campaignId]);
     expect(Number(hourly!.clicked)).toBe(20);
+  });
+});
+
+describe('reply sentiments: positiveReplies, negativeReplies, neutralReplies', () => {
+  let key: string;
+  let f: CampaignFixture;
+  beforeAll(async () => {
+    key = await t.newWorkspaceKey('sentiments');
+    f = await campaignWithRecipients(t, key, 4, [50, 50], 'snt');
+  });
+  // Old enough (more than 35 days) for the nightly rollup to move their buckets into days.
+  const T = (hhmm: string) => `2026-01-15T${hhmm}:00.000Z`;
+  const reply = (i: number, occurredAt: string, sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL'): TrackEventInput => ({
+    campaignId: f.campaignId, contactId: f.contacts[i]!.id, type: 'REPLIED', occurredAt, ...(sentiment ? { sentiment } : {}),
+  });
+  const COLUMNS = 'replied, positive_replies, negative_replies, neutral_replies';
+  const snapshot = async () => ({
+    assignments: await sql(`select contact_id, replied_at, positive_reply_at, negative_reply_at, neutral_reply_at from assignments where campaign_id = ? order by contact_id`, [f.campaignId]),
+    counters: await sql(`select variant_id, ${COLUMNS} from variant_counters where campaign_id = ? order by variant_id`, [f.campaignId]),
+    hourly: await sql(`select variant_id, hour, ${COLUMNS} from variant_hourly where campaign_id = ? order by variant_id, hour`, [f.campaignId]),
+  });
+
+  it('counts each recipient once per sentiment, through trackEvents, on VariantStats and CampaignStats', async () => {
+    const first = await t.ok(TrackEventsDocument, {
+      events: [
+        reply(0, T('10:05'), 'NEGATIVE'), reply(0, T('11:05'), 'POSITIVE'), reply(0, T('11:10'), 'NEGATIVE'), // one in each of the two
+        reply(1, T('10:05'), 'NEUTRAL'), reply(1, T('10:06'), 'NEUTRAL'), // repeats count once
+        reply(2, T('10:05')), // no sentiment: replied only
+        reply(3, T('12:05'), 'NEGATIVE'),
+      ],
+    }, key);
+    expect(first.trackEvents).toEqual({ accepted: 7, duplicates: 0, rejected: [] });
+    // A late, earlier negative reply of contact 3 moves its first time, not the counts.
+    expect((await t.ok(TrackEventsDocument, { events: [reply(3, T('09:05'), 'NEGATIVE')] }, key)).trackEvents.accepted).toBe(1);
+
+    expect(await totals(key, f.campaignId)).toMatchObject({ replied: 4, positiveReplies: 1, negativeReplies: 2, neutralReplies: 1, events: 8 });
+    const stats = await statsByVariant(key, f.campaignId);
+    for (const v of f.variants) {
+      const mine = (i: number[]) => i.filter((n) => f.contacts[n]!.variantId === v.id).length;
+      expect(stats[v.id]).toMatchObject({ replied: mine([0, 1, 2, 3]), positiveReplies: mine([0]), negativeReplies: mine([0, 3]), neutralReplies: mine([1]) });
+    }
+    const res = await t.raw<{ campaign: { stats: Record<string, number> } }>(
+      'query($id: ID!) { campaign(id: $id) { stats { replied positiveReplies negativeReplies neutralReplies } } }', { id: f.campaignId }, key);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.campaign.stats).toEqual({ replied: 4, positiveReplies: 1, negativeReplies: 2, neutralReplies: 1 });
+
+    const [c3] = await sql<{ negative_reply_at: Date; replied_at: Date }>('select negative_reply_at, replied_at from assignments where campaign_id = ? and contact_id = ?', [f.campaignId, f.contacts[3]!.id]);
+    expect(new Date(c3!.negative_reply_at).toISOString()).toBe(T('09:05'));
+    expect(new Date(c3!.replied_at).toISOString()).toBe(T('09:05'));
+    // Hourly buckets: each recipient in the hour of the event that counted it.
+    const [h] = await sql<Record<string, string>>(
+      `select sum(negative_replies) filter (where hour = ?) as neg10, sum(negative_replies) filter (where hour = ?) as neg12,
+              sum(positive_replies) filter (where hour = ?) as pos11, sum(neutral_replies) as neutral, sum(negative_replies) as negative
+       from variant_hourly where campaign_id = ?`,
+      [T('10:00'), T('12:00'), T('11:00'), f.campaignId]);
+    expect(Object.fromEntries(Object.entries(h!).map(([k, v]) => [k, Number(v)]))).toEqual({ neg10: 1, neg12: 1, pos11: 1, neutral: 1, negative: 2 });
+  });
+
+  it('the migration backfill rebuilds the same first times, counters and hourly buckets from the events', async () => {
+    const before = await snapshot();
+    await sql(`update assignments set negative_reply_at = null, neutral_reply_at = null`);
+    await sql(`update variant_counters set negative_replies = 0, neutral_replies = 0`);
+    await sql(`update variant_hourly set negative_replies = 0, neutral_replies = 0`);
+    const migration = new ReplySentiments(t.app.orm.em.getDriver(), t.app.orm.config);
+    await migration.up();
+    const backfill = migration.getQueries().map(String).filter((q) => !/^\s*alter table/i.test(q));
+    expect(backfill).toHaveLength(3);
+    for (const q of backfill) await sql(q);
+    expect(await snapshot()).toEqual(before);
+    expect((await totals(key, f.campaignId)).negativeReplies).toBe(2);
+  });
+
+  it('the nightly rollup carries the sentiment counts into daily rows', async () => {
+    const [hourly] = await sql<Record<string, string>>(`select sum(negative_replies) as negative, sum(neutral_replies) as neutral from variant_hourly where campaign_id = ?`, [f.campaignId]);
+    await rollupHourly(t.app.sql, t.app.logger);
+    const [left] = await sql<{ n: string }>('select count(*) as n from variant_hourly where campaign_id = ?', [f.campaignId]);
+    expect(Number(left!.n)).toBe(0);
+    const [daily] = await sql<Record<string, string>>(`select sum(negative_replies) as negative, sum(neutral_replies) as neutral from variant_daily where campaign_id = ?`, [f.campaignId]);
+    expect(daily).toEqual(hourly);
+    expect(Number(daily!.negative)).toBe(2);
+    expect(Number(daily!.neutral)).toBe(1);
   });
 });

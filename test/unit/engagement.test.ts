@@ -36,7 +36,7 @@ function event(contactId: string, type: EventType, occurredAt = T10, extra: { va
   return { campaignId: CAMPAIGN, contactId, type, occurredAt: at(occurredAt), value: extra.value ?? null, sentiment: extra.sentiment ?? null };
 }
 
-const zero: Counts = { messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, converted: 0, optedOut: 0, revenue: 0 };
+const zero: Counts = { messages: 0, sent: 0, delivered: 0, failed: 0, opened: 0, clicked: 0, replied: 0, positiveReplies: 0, negativeReplies: 0, neutralReplies: 0, converted: 0, optedOut: 0, revenue: 0 };
 const counts = (c: Partial<Counts>): Counts => ({ ...zero, ...c });
 const countsOf = (row: Counts): Counts => {
   const out = { ...zero };
@@ -45,8 +45,8 @@ const countsOf = (row: Counts): Counts => {
 };
 
 describe('FACTS', () => {
-  it('lists the nine unique facts in counter order', () => {
-    expect([...FACTS]).toEqual(['sent', 'delivered', 'failed', 'opened', 'clicked', 'replied', 'positiveReplies', 'converted', 'optedOut']);
+  it('lists the eleven unique facts in counter order', () => {
+    expect([...FACTS]).toEqual(['sent', 'delivered', 'failed', 'opened', 'clicked', 'replied', 'positiveReplies', 'negativeReplies', 'neutralReplies', 'converted', 'optedOut']);
   });
 });
 
@@ -59,8 +59,8 @@ describe('factOf', () => {
     [EventType.CLICKED, null, ['clicked']],
     [EventType.REPLIED, null, ['replied']],
     [EventType.REPLIED, 'POSITIVE', ['replied', 'positiveReplies']],
-    [EventType.REPLIED, 'NEGATIVE', ['replied']],
-    [EventType.REPLIED, 'NEUTRAL', ['replied']],
+    [EventType.REPLIED, 'NEGATIVE', ['replied', 'negativeReplies']],
+    [EventType.REPLIED, 'NEUTRAL', ['replied', 'neutralReplies']],
     [EventType.CONVERTED, null, ['converted']],
     [EventType.OPTED_OUT, null, ['optedOut']],
     [EventType.OPTED_IN, null, []],
@@ -100,7 +100,8 @@ describe('applyEvents: counting', () => {
     [EventType.OPENED, null, { opened: 1 }],
     [EventType.CLICKED, null, { clicked: 1 }],
     [EventType.REPLIED, null, { replied: 1 }],
-    [EventType.REPLIED, 'NEGATIVE', { replied: 1 }],
+    [EventType.REPLIED, 'NEGATIVE', { replied: 1, negativeReplies: 1 }],
+    [EventType.REPLIED, 'NEUTRAL', { replied: 1, neutralReplies: 1 }],
     [EventType.REPLIED, 'POSITIVE', { replied: 1, positiveReplies: 1 }],
     [EventType.CONVERTED, null, { converted: 1 }],
     [EventType.OPTED_OUT, null, { optedOut: 1 }],
@@ -115,6 +116,8 @@ describe('applyEvents: counting', () => {
   it.each<[EventType, SentimentValue | null, Partial<Counts>]>([
     [EventType.DELIVERED, null, { delivered: 1 }],
     [EventType.REPLIED, 'POSITIVE', { replied: 1, positiveReplies: 1 }],
+    [EventType.REPLIED, 'NEGATIVE', { replied: 1, negativeReplies: 1 }],
+    [EventType.REPLIED, 'NEUTRAL', { replied: 1, neutralReplies: 1 }],
     [EventType.OPTED_IN, null, {}],
   ])('a first %s (sentiment %p) counts %j in its hourly bucket', (type, sentiment, expected) => {
     const { hourly } = applyEvents(statesOf(recipient(K1)), [event(K1, type, T10, { sentiment })]);
@@ -165,13 +168,68 @@ describe('applyEvents: counting', () => {
       event(K1, EventType.REPLIED, T10, { sentiment: 'NEGATIVE' }),
       event(K1, EventType.REPLIED, '2024-03-05T10:30:00Z', { sentiment: 'POSITIVE' }),
     ]);
-    expect(variants[0]!.replied).toBe(1);
-    expect(variants[0]!.positiveReplies).toBe(1);
+    expect(countsOf(variants[0]!)).toEqual(counts({ replied: 1, positiveReplies: 1, negativeReplies: 1 }));
   });
 
   it('counts only positiveReplies when replied is already stored', () => {
     const { variants } = applyEvents(statesOf(recipient(K1, V1, { replied: at('2024-03-05T09:00:00Z') })), [event(K1, EventType.REPLIED, T10, { sentiment: 'POSITIVE' })]);
     expect(countsOf(variants[0]!)).toEqual(counts({ positiveReplies: 1 }));
+  });
+
+  it('counts only negativeReplies / neutralReplies when replied is already stored', () => {
+    const state = recipient(K1, V1, { replied: at('2024-03-05T09:00:00Z'), positiveReplies: at('2024-03-05T09:00:00Z') });
+    const neg = applyEvents(statesOf(state), [event(K1, EventType.REPLIED, T10, { sentiment: 'NEGATIVE' })]);
+    expect(countsOf(neg.variants[0]!)).toEqual(counts({ negativeReplies: 1 }));
+    expect(neg.recipients[0]!.first.negativeReplies).toEqual(at(T10));
+    const neu = applyEvents(statesOf(state), [event(K1, EventType.REPLIED, T10, { sentiment: 'NEUTRAL' })]);
+    expect(countsOf(neu.variants[0]!)).toEqual(counts({ neutralReplies: 1 }));
+  });
+
+  it('a recipient replying NEGATIVE then POSITIVE counts once in each, and in replied once', () => {
+    const { variants, hourly, recipients } = applyEvents(statesOf(recipient(K1)), [
+      event(K1, EventType.REPLIED, T10, { sentiment: 'NEGATIVE' }),
+      event(K1, EventType.REPLIED, '2024-03-05T11:30:00Z', { sentiment: 'POSITIVE' }),
+    ]);
+    expect(countsOf(variants[0]!)).toEqual(counts({ replied: 1, negativeReplies: 1, positiveReplies: 1 }));
+    const byHour = new Map(hourly.map((h) => [h.hour.toISOString(), h]));
+    expect(countsOf(byHour.get('2024-03-05T10:00:00.000Z')!)).toEqual(counts({ replied: 1, negativeReplies: 1 }));
+    expect(countsOf(byHour.get('2024-03-05T11:00:00.000Z')!)).toEqual(counts({ positiveReplies: 1 }));
+    expect(recipients[0]!.first).toEqual({ replied: at(T10), negativeReplies: at(T10), positiveReplies: at('2024-03-05T11:30:00Z') });
+  });
+
+  it('counts repeated replies of one sentiment once, in the batch and across batches', () => {
+    const first = applyEvents(statesOf(recipient(K1), recipient(K2)), [
+      event(K1, EventType.REPLIED, T10, { sentiment: 'NEGATIVE' }),
+      event(K1, EventType.REPLIED, '2024-03-05T10:20:00Z', { sentiment: 'NEGATIVE' }),
+      event(K2, EventType.REPLIED, T10, { sentiment: 'NEUTRAL' }),
+      event(K2, EventType.REPLIED, '2024-03-05T10:20:00Z', { sentiment: 'NEUTRAL' }),
+      event(K2, EventType.REPLIED, '2024-03-05T10:25:00Z', { sentiment: 'NEUTRAL' }),
+    ]);
+    expect(countsOf(first.variants[0]!)).toEqual(counts({ replied: 2, negativeReplies: 1, neutralReplies: 1 }));
+    const again = applyEvents(statesOf(...first.recipients), [
+      event(K1, EventType.REPLIED, '2024-03-05T12:00:00Z', { sentiment: 'NEGATIVE' }),
+      event(K2, EventType.REPLIED, '2024-03-05T12:00:00Z', { sentiment: 'NEUTRAL' }),
+    ]);
+    expect(countsOf(again.variants[0]!)).toEqual(counts({}));
+    expect(again.variants[0]!.events).toBe(2);
+    expect(again.hourly.every((h) => h.negativeReplies === 0 && h.neutralReplies === 0)).toBe(true);
+  });
+
+  it('a late earlier reply moves the first negative / neutral time without counting again', () => {
+    const stored = at('2024-03-05T12:00:00Z');
+    const { variants, hourly, recipients } = applyEvents(statesOf(recipient(K1, V1, { replied: stored, negativeReplies: stored, neutralReplies: stored })), [
+      event(K1, EventType.REPLIED, T10, { sentiment: 'NEGATIVE' }),
+      event(K1, EventType.REPLIED, '2024-03-05T11:00:00Z', { sentiment: 'NEUTRAL' }),
+    ]);
+    expect(countsOf(variants[0]!)).toEqual(counts({}));
+    expect(hourly).toEqual([]);
+    expect(recipients[0]!.first).toEqual({ replied: at(T10), negativeReplies: at(T10), neutralReplies: at('2024-03-05T11:00:00Z') });
+  });
+
+  it('counts a reply without a sentiment in replied only (not as neutral)', () => {
+    const { variants, recipients } = applyEvents(statesOf(recipient(K1)), [event(K1, EventType.REPLIED, T10, { sentiment: null })]);
+    expect(countsOf(variants[0]!)).toEqual(counts({ replied: 1 }));
+    expect(recipients[0]!.first.neutralReplies).toBeUndefined();
   });
 
   it('counts every event in `events`, duplicates and OPTED_IN included', () => {
