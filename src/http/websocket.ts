@@ -22,6 +22,7 @@ import { formatError, toGraphQLError } from '../graphql/errors';
 import { badInput } from '../errors';
 import type { AuthInfo } from '../shared/auth';
 import { bearerToken, hashApiKey } from '../shared/auth';
+import { clientAddressOf } from './client-ip';
 import { countWsOperation, trackWebSocketConnections } from '../observability/graphql-metrics';
 import type { RateLimiter } from './rate-limit';
 
@@ -55,6 +56,7 @@ function clientError(e: unknown, reason: string): GraphQLError {
 
 export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketHandle {
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  const clientAddress = clientAddressOf(deps.config.trustProxy);
   trackWebSocketConnections(wss, deps.metrics);
   const format = (e: GraphQLError) => {
     // Errors raised before execution (variables that do not fit their types) carry no code and no
@@ -90,9 +92,8 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
-        // Unknown keys cost a lookup: the same failed-authentication budget as HTTP applies (per
-        // socket address: the upgrade does not pass through fastify, so X-Forwarded-For is not read).
-        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        // Unknown keys cost a lookup: the same failed-authentication budget as HTTP applies.
+        const ip = clientAddress(ctx.extra.request);
         const known = token !== undefined && deps.keyCache.get(hashApiKey(token)) !== undefined;
         if (!known && deps.rateLimiter?.connectionRefused(ip)) return false;
         try {
