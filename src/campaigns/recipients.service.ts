@@ -62,7 +62,7 @@ export class RecipientService {
    * multi-row insert; an existing assignment is never changed (ON CONFLICT DO NOTHING).
    *
    * On a RUNNING campaign the new recipients are also queued, in this transaction, into the
-   * campaign's current run (same rules and idempotency keys as a launch: see sending/queue.ts).
+   * campaign's current run (same rules and idempotency keys as a launch: see campaigns/send-queue.ts).
    * The status is read under a share lock on the campaign row, and every status change and every
    * run (launch, scheduled runs, waves, the remainder) holds that row FOR UPDATE: a recipient added
    * concurrently with a launch is either committed before the launch reads the assignments (the

@@ -22,7 +22,7 @@ export class ApiKey {
   @Property({ type: 'text' })
   prefix!: string;
 
-  /** SHA-256 of the whole key (see api-keys.ts for why a fast hash is right here). */
+  /** SHA-256 of the whole key (see shared/auth.ts for why a fast hash is right here). */
   @Property({ type: 'text' })
   keyHash!: string;
 
