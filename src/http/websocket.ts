@@ -38,8 +38,6 @@ export interface WebSocketDeps extends AppDeps {
 
 export interface WebSocketHandle {
   close(): Promise<void>;
-  /** Open sockets (for tests and metrics). */
-  connections(): number;
 }
 
 /** graphql-ws close code for "forbidden", also used when the key is revoked mid-connection. */
@@ -149,7 +147,6 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
   );
 
   return {
-    connections: () => wss.clients.size,
     async close() {
       clearInterval(recheck);
       stopListening();

@@ -28,8 +28,7 @@
  * level's posterior curve is smoothed by the circular kernel (w, 1 − 2w, w) over neighbouring hours
  * (w = options.smoothing; 0 turns it off). The kernel keeps the curve's mean.
  */
-import { mulberry32 } from '../experiments/stats/random';
-import { beta } from './sampling';
+import { betaSample, mulberry32 } from '../experiments/stats/random';
 
 export const HOURS = 24;
 
@@ -403,7 +402,7 @@ function confidenceOf(a: readonly number[], b: readonly number[], optimalHour: n
   for (let d = 0; d < draws; d++) {
     let sum = 0;
     for (let h = 0; h < HOURS; h++) {
-      theta[h] = beta(a[h]!, b[h]!, rng);
+      theta[h] = betaSample(a[h]!, b[h]!, rng);
       sum += theta[h]!;
     }
     const atOptimum = w * theta[prev]! + (1 - 2 * w) * theta[optimalHour]! + w * theta[next]!;

@@ -17,8 +17,7 @@
  *    extraMessagesMean = 20, capped at 10× that); each message a day 0–89 and a local hour (70 %:
  *    08:00–20:59 uniformly, else any hour), engaged with the true rate at that hour.
  */
-import { mulberry32, type Rng } from '../experiments/stats/random';
-import { normal } from './sampling';
+import { mulberry32, normalSample as normal, type Rng } from '../experiments/stats/random';
 import { HOURS, type HourlyCounts } from './send-time';
 
 export interface SyntheticOptions {

@@ -8,7 +8,7 @@
  * Pure: the random numbers come from a seeded generator, so a given seed gives given weights.
  */
 import { checkBinomial } from '../experiments/stats/checks';
-import { mulberry32, type Rng } from '../experiments/stats/random';
+import { betaSample, mulberry32, type Rng } from '../experiments/stats/random';
 
 export interface ArmStats {
   variantId: string;
@@ -30,48 +30,6 @@ export interface ThompsonOptions {
 }
 
 export const DEFAULT_SEED = 0x5eed_ca57;
-
-// Bound once: a global lookup per draw is needlessly slow in sandboxed contexts such as Jest's
-// (as in ../experiments/stats/random.ts).
-const { log, sqrt, cos, pow, PI } = Math;
-
-/** One standard normal draw (Box–Muller; 1 − u keeps the logarithm's argument in (0, 1]). */
-function normal(rng: Rng): number {
-  return sqrt(-2 * log(1 - rng())) * cos(2 * PI * rng());
-}
-
-/**
- * One Gamma(shape, 1) draw. Shape ≥ 1: Marsaglia & Tsang, "A simple method for generating gamma
- * variables", ACM Transactions on Mathematical Software 26(3) (2000) 363–372 — with d = shape − 1/3
- * and c = 1/√(9d), propose d·(1 + c·x)³ for a standard normal x and accept by the squeeze
- * u < 1 − 0.0331·x⁴ or, failing that, ln u < x²/2 + d·(1 − v + ln v). Shape < 1: the same paper's
- * boost, Gamma(a) = Gamma(a + 1)·U^(1/a).
- */
-export function gammaSample(shape: number, rng: Rng): number {
-  if (!(shape > 0) || !Number.isFinite(shape)) throw new RangeError(`shape must be a positive number, got ${shape}`);
-  if (shape < 1) return gammaSample(shape + 1, rng) * pow(1 - rng(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(rng);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = 1 - rng();
-    const x2 = x * x;
-    if (u < 1 - 0.0331 * x2 * x2) return d * v;
-    if (log(u) < 0.5 * x2 + d * (1 - v + log(v))) return d * v;
-  }
-}
-
-/** One Beta(a, b) draw as X/(X + Y) with X ~ Gamma(a, 1), Y ~ Gamma(b, 1) (Devroye, Non-Uniform Random Variate Generation, 1986, §IX.4). */
-export function betaSample(a: number, b: number, rng: Rng): number {
-  const x = gammaSample(a, rng);
-  return x / (x + gammaSample(b, rng));
-}
 
 /**
  * P(arm i has the highest rate) under the Beta(1 + s, 1 + n − s) posteriors, estimated as the

@@ -6,6 +6,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -52,10 +53,6 @@ async function connect(baseUrl: string, key: string): Promise<Socket> {
   };
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
 
 describe('errors over the socket', () => {
   it('answers each bad operation with the HTTP codes, and keeps the socket open for a live subscription', async () => {
@@ -87,7 +84,7 @@ describe('errors over the socket', () => {
     expect(await s.run('{ viewer { apiKeyName } }')).toEqual({ data: { viewer: { apiKeyName: expect.any(String) } } });
     const created = await t.raw<{ createCampaign: { id: string } }>('mutation { createCampaign(input: {name: "ws", type: AB_TEST, variants: [{template: "a", weight: 50}, {template: "b", weight: 50}]}) { id } }');
     await t.raw('mutation($id: ID!) { launchCampaign(id: $id) { id } }', { id: created.data!.createCampaign.id });
-    await until(() => statuses.includes('RUNNING'));
+    await until(() => statuses.includes('RUNNING'), Boolean);
     expect(statuses).toContain('RUNNING');
     expect(s.closes).toEqual([]);
     expect(stderr).not.toHaveBeenCalled();
@@ -107,7 +104,7 @@ describe('revocation', () => {
     expect(await onB.run('{ viewer { apiKeyName } }')).toEqual({ data: { viewer: { apiKeyName: 'ws-revoked' } } });
 
     await t.raw('mutation($id: ID!) { revokeApiKey(id: $id) }', { id });
-    await until(() => onA.closes.length > 0 && onB.closes.length > 0);
+    await until(() => onA.closes.length > 0 && onB.closes.length > 0, Boolean);
     expect(onA.closes[0]).toEqual({ code: 4403, reason: expect.stringContaining('revoked') });
     expect(onB.closes[0]).toEqual({ code: 4403, reason: expect.stringContaining('revoked') });
     expect(other.closes).toEqual([]);

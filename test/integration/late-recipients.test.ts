@@ -14,6 +14,7 @@ import {
 } from '../generated/graphql';
 import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -24,14 +25,6 @@ afterAll(() => t.close());
 const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
 let phone = 6000;
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A workspace with `n` contacts tagged `<tag>`; `ineligible` marks some without consent or opted out. */
 async function contacts(n: number, ineligible: (i: number) => 'no-consent' | 'opted-out' | null = () => null) {

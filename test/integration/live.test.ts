@@ -1,6 +1,7 @@
 import { ArchiveCampaignDocument, CampaignStatusChangedDocument, CreateApiKeyDocument, RevokeApiKeyDocument, TrackEventsDocument, VariantStatsUpdatedDocument } from '../generated/graphql';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
 import type { App } from '../../src/app';
 import { subscribe } from '../helpers/ws';
 
@@ -96,14 +97,6 @@ it('publishes campaign status changes, to the campaign’s workspace only', asyn
   }
 });
 
-async function until<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 it('publishes back-to-back transitions once each, in order, with the status each produced (same and other instance)', async () => {
   const b = await t.anotherInstance();

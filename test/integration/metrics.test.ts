@@ -11,6 +11,7 @@ import { CampaignStatusChangedDocument, CreateCampaignDocument, LaunchCampaignDo
 import { DEFERRAL_REASONS, GRAPHQL_ERROR_CODES, INGEST_OUTCOMES, MAX_OPERATION_NAMES, SEND_RESULTS, WEBHOOK_OUTCOMES, WEBHOOK_PROVIDERS, WEBHOOK_RETRY_RESULTS } from '../../src/metrics';
 import { genericSignatureHeader, twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { adminClient, startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
 import { subscribe } from '../helpers/ws';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -50,14 +51,6 @@ async function scrape(): Promise<Map<string, number>> {
   return parseExposition(await res.text());
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('from start', () => {
   it('has every documented series, at 0 where nothing can have happened yet', () => {
@@ -159,12 +152,7 @@ describe('moves with what it counts', () => {
     expect(received('openphone', 'bad_signature')).toBe(0);
     expect(m.get(series('splitcast_events_ingested_total', { outcome: 'REJECTED' }))).toBe(1);
     // Scrape-time gauges are read at most once a second: poll for the parked callback.
-    const deadline = Date.now() + 10_000;
-    let backlog = m.get('splitcast_webhook_retry_backlog');
-    while (backlog !== 1 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      backlog = (await scrape()).get('splitcast_webhook_retry_backlog');
-    }
+    const backlog = await until(async () => (await scrape()).get('splitcast_webhook_retry_backlog'), (n) => n === 1, 10_000, 100);
     expect(backlog).toBe(1);
     expect(m.get('splitcast_webhook_retry_oldest_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(m.get('splitcast_queue_stats_up')).toBe(1);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { createTestDatabase, dropTestDatabase } from '../helpers/harness';
+import { until } from '../helpers/until';
 import { startServerProcess, type ServerProcess } from '../helpers/process';
 
 const KEY = `sk_box_${randomBytes(12).toString('hex')}`;
@@ -39,14 +40,6 @@ const VIEW = `query($id: ID!) { campaign(id: $id) {
   sendFailures { error at contact { id externalId } }
 } }`;
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function launch(server: ServerProcess, name: string): Promise<string> {
   const { createCampaign } = await server.gql<{ createCampaign: { id: string } }>(

@@ -19,6 +19,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { recordMessage } from '../../src/tracking/messages';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -45,14 +46,6 @@ async function workspace(contacts: { consent?: boolean; optedOut?: boolean }[], 
   return { key, campaignId: createCampaign.id };
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const messagesPerContact = (campaignId: string) =>
   sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId]);

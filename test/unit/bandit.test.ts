@@ -1,4 +1,5 @@
-import { applyFloor, betaSample, gammaSample, probabilityBest, roundPercent, thompsonWeights, type ArmStats } from '../../src/sending/bandit';
+import { applyFloor, probabilityBest, roundPercent, thompsonWeights, type ArmStats } from '../../src/sending/bandit';
+import { betaSample, gammaSample } from '../../src/experiments/stats/random';
 import { binomial, mulberry32 } from '../../src/experiments/stats/random';
 
 const arm = (variantId: string, sent: number, successes: number): ArmStats => ({ variantId, sent, successes });

@@ -1,5 +1,4 @@
-import { mulberry32 } from '../../src/experiments/stats/random';
-import { beta, gamma, normal } from '../../src/optimization/sampling';
+import { betaSample as beta, gammaSample as gamma, mulberry32, normalSample as normal } from '../../src/experiments/stats/random';
 
 /** Sample mean and variance of n draws. */
 function moments(n: number, draw: () => number) {
