@@ -42,7 +42,7 @@ function evaluate(options: Partial<SyntheticOptions>): Row[] {
   const counts = hourlyCounts(population);
   const recommendations = recommendSendTimes(
     population.contacts.map((c, i) => ({ id: c.id, segment: c.segment, counts: counts[i]! })),
-    { confidenceDraws: 0 },
+    { confidenceMethod: 'off' },
   );
   const segmentPeak = new Map(population.segments.map((s) => [s.id, oracleHour(s.curve)]));
   return population.contacts.map((c, i) => ({

@@ -124,7 +124,7 @@ describe('send-time recommendations', () => {
 
   it('without own data: the segment curve (SEGMENT), or the workspace curve without a segment (WORKSPACE)', () => {
     const people = [...population(200, 14), { id: 'new', segment: 's', counts: none() }, { id: 'loner', segment: null, counts: none() }];
-    const model = fitSendTimeModel(people, { confidenceDraws: 0 });
+    const model = fitSendTimeModel(people, { confidenceMethod: 'off' });
     const inSegment = recommendSendTime(model, people[200]!);
     expect(inSegment.basis).toBe('SEGMENT');
     expect(inSegment.optimalHour).toBe(14);
@@ -142,7 +142,7 @@ describe('send-time recommendations', () => {
     // pseudo-messages): "many" needs several times that to overrule it.
     const many: ContactHistory = { id: 'many', segment: 's', counts: counts({ 3: [5000, 2500], 14: [5000, 250], 10: [5000, 250], 20: [5000, 250] }) };
     // Fitted on the others: the strengths describe the population, and these two are new to it.
-    const model = fitSendTimeModel(population(200, 14), { confidenceDraws: 200 });
+    const model = fitSendTimeModel(population(200, 14), { confidenceMethod: 'monteCarlo', confidenceDraws: 200 });
     expect(model.strengths.contactHour).toBe(1000);
     const f = recommendSendTime(model, few);
     expect(f.basis).toBe('CONTACT');
@@ -160,7 +160,7 @@ describe('send-time recommendations', () => {
     // A contact whose own few messages disagree with the segment: a genuinely uncertain optimum.
     people.push({ id: 'odd', segment: 's', counts: counts({ 6: [6, 3], 14: [6, 0] }) });
     // A weak contact-level prior (at most 10 pseudo-messages) lets its data compete with the segment.
-    const options = { confidenceDraws: 200, seed: 5, strengthBounds: { min: 2, max: 10 } };
+    const options = { confidenceMethod: 'monteCarlo' as const, confidenceDraws: 200, seed: 5, strengthBounds: { min: 2, max: 10 } };
     const a = recommendSendTimes(people, options);
     const b = recommendSendTimes([...people].reverse(), options).reverse();
     expect(b.map((r) => r.confidence)).toEqual(a.map((r) => r.confidence));
