@@ -55,6 +55,10 @@ export interface SendTimeOptions {
   defaultHour: number;
   /** Weight w of each neighbouring hour in the smoothing kernel (w, 1 − 2w, w); 0 ≤ w < 1/3 (0.2). */
   smoothing: number;
+  /** Largest individual shift of the parent's curve considered, in hours (3; 0 turns shifts off). */
+  maxShiftHours: number;
+  /** Candidate spreads σ of individual shifts (hours), chosen by marginal likelihood ([0, 0.5, 1, 1.5, 2, 3]). */
+  shiftSdGrid: readonly number[];
   /** Clamp for every estimated prior strength, in pseudo-messages ([2, 1000]): below 2 one message could decide; above 1000 a prior would outweigh any one contact's history anyway, and claim more certainty about the level above than its own data supports. */
   strengthBounds: { min: number; max: number };
   /** Windows of 3 h are preferred to 2 h when their mean rate is within this fraction of the best 2 h window's (0.1). */
@@ -78,6 +82,8 @@ export const DEFAULT_SEND_TIME_OPTIONS: SendTimeOptions = {
   defaultRate: 0.05,
   defaultHour: 10,
   smoothing: 0.2,
+  maxShiftHours: 3,
+  shiftSdGrid: [0, 0.5, 1, 1.5, 2, 3],
   strengthBounds: { min: 2, max: 1000 },
   windowTolerance: 0.1,
   confidenceMethod: 'normal',
@@ -309,8 +315,8 @@ export interface SendTimeModel {
   options: SendTimeOptions;
   workspace: LevelCurve;
   segments: Map<string, LevelCurve>;
-  /** Estimated prior strengths, in pseudo-messages. */
-  strengths: { workspaceHour: number; segmentLevel: number; segmentHour: number; contactLevel: number; contactHour: number };
+  /** Estimated prior strengths, in pseudo-messages, and the spread of individual shifts (hours). */
+  strengths: { workspaceHour: number; segmentLevel: number; segmentHour: number; contactLevel: number; contactHour: number; shiftSd: number };
 }
 
 /** The fitted curves and strengths as plain JSON (stored per workspace; options come from the code). */
@@ -325,16 +331,21 @@ export function modelToJson(model: SendTimeModel): SendTimeModelJson {
 }
 
 export function modelFromJson(json: SendTimeModelJson, options: Partial<SendTimeOptions> = {}): SendTimeModel {
-  return { options: { ...DEFAULT_SEND_TIME_OPTIONS, ...options }, workspace: json.workspace, segments: new Map(json.segments), strengths: json.strengths };
+  return { options: { ...DEFAULT_SEND_TIME_OPTIONS, ...options }, workspace: json.workspace, segments: new Map(json.segments), strengths: { ...json.strengths, shiftSd: json.strengths.shiftSd ?? 0 } };
 }
 
-/** Posterior curve of one unit given its level and the level above's curve. */
-function hourCurve(counts: HourlyCounts, level: number, parent: LevelCurve, strength: number): { a: number[]; b: number[]; rates: number[] } {
+/** Hourly counts smoothed by the circular kernel: an hour borrows its neighbours' evidence (an hour without messages lends none). */
+export function smoothCounts(c: HourlyCounts, w: number): HourlyCounts {
+  return { sent: smoothCircular(c.sent, w), engaged: smoothCircular(c.engaged, w) };
+}
+
+/** Beta posterior per hour from (smoothed) counts and per-hour prior means. */
+function hourCurve(counts: HourlyCounts, means: readonly number[], strength: number): { a: number[]; b: number[]; rates: number[] } {
   const a: number[] = [];
   const b: number[] = [];
   const rates: number[] = [];
   for (let h = 0; h < HOURS; h++) {
-    const m = inside((level * parent.rates[h]!) / parent.level);
+    const m = inside(means[h]!);
     const n = counts.sent[h]!;
     const k = counts.engaged[h]!;
     a.push(k + strength * m);
@@ -344,13 +355,71 @@ function hourCurve(counts: HourlyCounts, level: number, parent: LevelCurve, stre
   return { a, b, rates };
 }
 
+/** The parent's curve rescaled to `level`, shifted later by `shift` hours (circular). */
+function shiftedMeans(parent: LevelCurve, level: number, shift: number): number[] {
+  return Array.from({ length: HOURS }, (_, h) => inside((level * parent.rates[(h - shift + 2 * HOURS) % HOURS]!) / parent.level));
+}
+
+/** Binomial log-likelihood of raw hourly counts under per-hour rates (constant terms dropped). */
+function logLikelihood(counts: HourlyCounts, rates: readonly number[]): number {
+  let ll = 0;
+  for (let h = 0; h < HOURS; h++) {
+    const n = counts.sent[h]!;
+    if (n === 0) continue;
+    const k = counts.engaged[h]!;
+    ll += k * Math.log(rates[h]!) + (n - k) * Math.log(1 - rates[h]!);
+  }
+  return ll;
+}
+
+/** Log-likelihood of the contact's own counts for each shift −S…S of its parent's curve. */
+function shiftLogLikelihoods(counts: HourlyCounts, parent: LevelCurve, level: number, maxShift: number): number[] {
+  return Array.from({ length: 2 * maxShift + 1 }, (_, i) => logLikelihood(counts, shiftedMeans(parent, level, i - maxShift)));
+}
+
+/** Discretised N(0, sd²) over the shifts −S…S (sd 0: all mass on no shift). */
+function shiftPrior(sd: number, maxShift: number): number[] {
+  const w = Array.from({ length: 2 * maxShift + 1 }, (_, i) => (sd === 0 ? (i === maxShift ? 1 : 0) : Math.exp(-((i - maxShift) ** 2) / (2 * sd * sd))));
+  const z = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => x / z);
+}
+
+/** Posterior over the shifts (Bayes' rule on the grid), and the log marginal likelihood. */
+function shiftPosterior(logLik: readonly number[], prior: readonly number[]): { posterior: number[]; logMarginal: number } {
+  const top = Math.max(...logLik);
+  const joint = logLik.map((ll, i) => prior[i]! * Math.exp(ll - top));
+  const z = joint.reduce((a, b) => a + b, 0);
+  return { posterior: joint.map((x) => x / z), logMarginal: top + Math.log(z) };
+}
+
+/** The contact's prior means per hour: its level times the parent's shape, averaged over the shift posterior. */
+function mixtureMeans(parent: LevelCurve, level: number, posterior: readonly number[], maxShift: number): number[] {
+  const out = new Array<number>(HOURS).fill(0);
+  posterior.forEach((p, i) => {
+    if (p === 0) return;
+    const shifted = shiftedMeans(parent, level, i - maxShift);
+    for (let h = 0; h < HOURS; h++) out[h]! += p * shifted[h]!;
+  });
+  return out;
+}
+
 /**
- * Fits the workspace and segment curves and the five prior strengths from every contact's history
- * (the workspace's and segments' aggregates are the sums of their contacts').
+ * Fits the workspace and segment curves, the prior strengths and the spread of individual shifts
+ * from every contact's history (the workspace's and segments' aggregates are the sums of their
+ * contacts').
+ *
+ * Individual shifts: a contact's preference is modelled as its parent's curve shifted by d hours,
+ * d ∈ {−S…S} with a discretised N(0, σ²) prior; σ is chosen on a grid by maximising the marginal
+ * likelihood over all contacts (type-II maximum likelihood, the empirical-Bayes choice; Efron &
+ * Morris 1975 in spirit, Carlin & Louis "Bayesian Methods for Data Analysis" §5 for the recipe), so a
+ * population without individual shifts gets σ = 0 and the contact's prior is its parent's curve.
+ * Each contact's prior curve is the posterior mixture of shifted parent curves; its hours are then
+ * shrunk toward it as before.
  */
 export function fitSendTimeModel(contacts: readonly ContactHistory[], options: Partial<SendTimeOptions> = {}): SendTimeModel {
   const o: SendTimeOptions = { ...DEFAULT_SEND_TIME_OPTIONS, ...options };
   if (!(o.smoothing >= 0 && o.smoothing < 1 / 3)) throw new RangeError(`smoothing must be in [0, 1/3), got ${o.smoothing}`);
+  if (!(Number.isInteger(o.maxShiftHours) && o.maxShiftHours >= 0 && o.maxShiftHours <= 11)) throw new RangeError(`maxShiftHours must be a whole number 0–11, got ${o.maxShiftHours}`);
   for (const c of contacts) checkCounts(`contact ${c.id}`, c.counts);
   const bounds = o.strengthBounds;
 
@@ -363,7 +432,7 @@ export function fitSendTimeModel(contacts: readonly ContactHistory[], options: P
   const workspace: LevelCurve = {
     messages: wsMessages,
     level: wsLevel,
-    rates: smoothCircular(ws.sent.map((n, h) => shrink(ws.engaged[h]!, n, wsLevel, workspaceHour)), o.smoothing),
+    rates: hourCurve(smoothCounts(ws, o.smoothing), new Array<number>(HOURS).fill(wsLevel), workspaceHour).rates,
   };
 
   // Segments: level toward the workspace's, hours toward the workspace's shape at that level.
@@ -376,33 +445,53 @@ export function fitSendTimeModel(contacts: readonly ContactHistory[], options: P
   ).strength;
   const segmentLevels = new Map([...segmentCounts].map(([id, c]) => [id, inside(shrink(total(c.engaged), total(c.sent), wsLevel, segmentLevel))] as const));
   const segmentHour = knownMeanStrength(
-    [...segmentCounts].flatMap(([id, c]) =>
-      c.sent.map((n, h) => ({ trials: n, successes: c.engaged[h]!, mean: inside((segmentLevels.get(id)! * workspace.rates[h]!) / workspace.level) })),
-    ),
+    [...segmentCounts].flatMap(([id, c]) => {
+      const means = shiftedMeans(workspace, segmentLevels.get(id)!, 0);
+      return c.sent.map((n, h) => ({ trials: n, successes: c.engaged[h]!, mean: means[h]! }));
+    }),
     bounds,
   ).strength;
   const segments = new Map<string, LevelCurve>();
   for (const [id, c] of segmentCounts) {
     const level = segmentLevels.get(id)!;
-    segments.set(id, { messages: total(c.sent), level, rates: smoothCircular(hourCurve(c, level, workspace, segmentHour).rates, o.smoothing) });
+    segments.set(id, { messages: total(c.sent), level, rates: hourCurve(smoothCounts(c, o.smoothing), shiftedMeans(workspace, level, 0), segmentHour).rates });
   }
 
-  // Contacts: the same two steps below their segment (or the workspace without one).
+  // Contacts: level toward their segment's (or the workspace's without one), then the shift spread, then hours.
   const parentOf = (c: ContactHistory) => (c.segment !== null ? segments.get(c.segment)! : workspace);
   const contactLevel = knownMeanStrength(
     contacts.map((c) => ({ trials: total(c.counts.sent), successes: total(c.counts.engaged), mean: parentOf(c).level })),
     bounds,
   ).strength;
+  const levels = contacts.map((c) => inside(shrink(total(c.counts.engaged), total(c.counts.sent), parentOf(c).level, contactLevel)));
+  const S = o.maxShiftHours;
+  // Only contacts with messages carry information about σ (the others' likelihood is flat).
+  const logLiks = contacts.map((c, i) => (S > 0 && total(c.counts.sent) > 0 ? shiftLogLikelihoods(c.counts, parentOf(c), levels[i]!, S) : null));
+  let shiftSd = 0;
+  if (S > 0) {
+    let best = -Infinity;
+    for (const sd of o.shiftSdGrid) {
+      const prior = shiftPrior(sd, S);
+      let lm = 0;
+      for (const ll of logLiks) if (ll) lm += shiftPosterior(ll, prior).logMarginal;
+      // Ties (no information) keep the smaller σ: no individual shift unless the data show one.
+      if (lm > best + 1e-9) {
+        best = lm;
+        shiftSd = sd;
+      }
+    }
+  }
+  const prior = shiftPrior(shiftSd, S);
   const contactHour = knownMeanStrength(
-    contacts.flatMap((c) => {
-      const parent = parentOf(c);
-      const level = inside(shrink(total(c.counts.engaged), total(c.counts.sent), parent.level, contactLevel));
-      return c.counts.sent.map((n, h) => ({ trials: n, successes: c.counts.engaged[h]!, mean: inside((level * parent.rates[h]!) / parent.level) }));
+    contacts.flatMap((c, i) => {
+      const ll = logLiks[i];
+      const means = ll ? mixtureMeans(parentOf(c), levels[i]!, shiftPosterior(ll, prior).posterior, S) : shiftedMeans(parentOf(c), levels[i]!, 0);
+      return c.counts.sent.map((n, h) => ({ trials: n, successes: c.counts.engaged[h]!, mean: inside(means[h]!) }));
     }),
     bounds,
   ).strength;
 
-  return { options: o, workspace, segments, strengths: { workspaceHour, segmentLevel, segmentHour, contactLevel, contactHour } };
+  return { options: o, workspace, segments, strengths: { workspaceHour, segmentLevel, segmentHour, contactLevel, contactHour, shiftSd } };
 }
 
 /** FNV-1a 32-bit hash of a string: a per-contact seed that does not depend on the contacts' order. */
@@ -487,8 +576,13 @@ export function recommendSendTime(model: SendTimeModel, contact: ContactHistory)
   }
 
   const level = inside(shrink(total(contact.counts.engaged), messages, parent.level, model.strengths.contactLevel));
-  const curve = hourCurve(contact.counts, level, parent, model.strengths.contactHour);
-  const rates = smoothCircular(curve.rates, o.smoothing);
+  const S = o.maxShiftHours;
+  const means =
+    S > 0 && messages > 0 && model.strengths.shiftSd > 0
+      ? mixtureMeans(parent, level, shiftPosterior(shiftLogLikelihoods(contact.counts, parent, level, S), shiftPrior(model.strengths.shiftSd, S)).posterior, S)
+      : shiftedMeans(parent, level, 0);
+  const curve = hourCurve(smoothCounts(contact.counts, o.smoothing), means, model.strengths.contactHour);
+  const rates = curve.rates;
   const optimalHour = argmax(rates);
   return {
     contactId: contact.id,

@@ -1,18 +1,23 @@
 /**
  * Send-time learning on synthetic populations with known truth (src/optimization/synthetic.ts).
  * Uplift over random hours, per contact: true rate at the chosen hour − mean true rate over the 24
- * hours; the oracle chooses the true best hour. Fixed seeds; printed figures.
+ * hours; the oracle chooses the true best hour; the *segment ceiling* recommends each contact its
+ * segment's true best hour (knowing every segment's true curve exactly, nothing individual).
+ * Fixed seeds; printed figures.
  *
  * Targets of the issue: ≥ 80 % of the oracle's uplift for contacts with ≥ 10 past messages, ≥ 50 %
- * over everyone. The second is asserted. The first is printed but NOT asserted: on these populations
- * even the *segment ceiling* — recommending each contact its segment's true best hour, i.e. knowing
- * every segment's true curve exactly but nothing individual — reaches only about 60 %, because the
- * rest of the oracle's uplift lies in individual shifts (σ = 1.5 h) and per-hour noise that ten to
- * fifty messages at a 4–12 % engagement rate (a handful of engagements spread over 24 hours) cannot
- * reveal. What is asserted instead: the estimator reaches that ceiling from data alone, and where
- * contacts have enough history it learns individual preferences beyond it.
+ * over everyone. Populations:
+ *  - default: smooth individual curves (segment curve shifted by N(0, 1.5²) h, amplitude scaled), no
+ *    per-hour white noise (not learnable; see synthetic.ts), sparse histories (35 % under 10
+ *    messages, the others 10 + Geometric(20) in 90 days, base rates 4–12 %: ~2–3 engagements each).
+ *    ≥ 50 % holds and is asserted; ≥ 80 % does NOT hold (about 67–69 %, with a segment ceiling of
+ *    66–70 %): two or three engagements cannot locate an individual shift of ±1.5 h. Printed.
+ *  - richer histories (10 + Geometric(80) messages, base rates 8–20 %): the per-contact shift
+ *    estimate (send-time.ts) goes well beyond the segment ceiling (asserted: ≥ 8 points) and reaches
+ *    about 78–80 % (printed).
+ *  - harder: the previous default with per-hour white noise 0.15 (printed; ~60 %, at its ceiling).
  */
-import { recommendSendTimes } from '../../src/optimization/send-time';
+import { fitSendTimeModel, recommendSendTimes } from '../../src/optimization/send-time';
 import { generatePopulation, hourlyCounts, oracleHour, upliftOverRandom, type SyntheticOptions } from '../../src/optimization/synthetic';
 
 interface Row {
@@ -57,16 +62,22 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const show = (name: string, f: Figures) =>
   `  ${name}: ${f.contacts} contacts, oracle uplift ${f.oracle.toFixed(4)}; recommendations capture ${pct(f.captured)} of it, the segment ceiling ${pct(f.ceiling)}`;
 
+const report = (title: string, rows: Row[]) => {
+  const experienced = figures(rows.filter((r) => r.messages >= 10));
+  const newcomers = figures(rows.filter((r) => r.messages < 10));
+  const all = figures(rows);
+  console.log(
+    [`${title} (target ≥ 80 % with ≥ 10 messages: ${experienced.captured >= 0.8 ? 'met' : 'NOT met'}; ≥ 50 % overall: ${all.captured >= 0.5 ? 'met' : 'NOT met'})`,
+      show('≥ 10 messages', experienced), show('< 10 messages', newcomers), show('everyone', all)].join('\n'),
+  );
+  return { experienced, newcomers, all };
+};
+
+const RICHER: Partial<SyntheticOptions> = { extraMessagesMean: 80, baseRateRange: [0.08, 0.2] };
+
 describe('send-time learning on a synthetic population with known truth', () => {
-  it.each([20240601, 7, 99])('sparse histories (seed %i): ≥ 50 %% of the oracle overall, the segment ceiling from data alone', (seed) => {
-    const rows = evaluate({ seed });
-    const experienced = figures(rows.filter((r) => r.messages >= 10));
-    const newcomers = figures(rows.filter((r) => r.messages < 10));
-    const all = figures(rows);
-    console.log(
-      [`sparse population, seed ${seed} (target ≥ 80 % with ≥ 10 messages: ${experienced.captured >= 0.8 ? 'met' : 'NOT met'})`,
-        show('≥ 10 messages', experienced), show('< 10 messages', newcomers), show('everyone', all)].join('\n'),
-    );
+  it.each([20240601, 7, 99])('default population (seed %i): ≥ 50 %% of the oracle overall, the segment ceiling from data alone', (seed) => {
+    const { experienced, newcomers, all } = report(`default population, seed ${seed}`, evaluate({ seed }));
     expect(experienced.contacts).toBeGreaterThan(1500);
     expect(newcomers.contacts).toBeGreaterThan(800);
     expect(all.captured).toBeGreaterThanOrEqual(0.5);
@@ -74,17 +85,31 @@ describe('send-time learning on a synthetic population with known truth', () => 
     expect(newcomers.captured).toBeGreaterThanOrEqual(0.95 * newcomers.ceiling);
   });
 
-  it.each([20240601, 7, 99])('richer histories (seed %i): contacts with ≥ 50 messages beat the segment ceiling', (seed) => {
-    const rows = evaluate({ seed, extraMessagesMean: 80, baseRateRange: [0.08, 0.2] });
+  it.each([20240601, 7, 99])('richer histories (seed %i): the individual shift takes contacts with ≥ 10 messages well beyond the segment ceiling', (seed) => {
+    const rows = evaluate({ seed, ...RICHER });
+    const { experienced, all } = report(`richer population (10 + Geometric(80) messages, base rates 8–20 %), seed ${seed}`, rows);
     const heavy = figures(rows.filter((r) => r.messages >= 50));
-    const experienced = figures(rows.filter((r) => r.messages >= 10));
-    const all = figures(rows);
-    console.log(
-      [`richer population (10 + Geometric(80) messages, base rates 8–20 %), seed ${seed}`,
-        show('≥ 50 messages', heavy), show('≥ 10 messages', experienced), show('everyone', all)].join('\n'),
-    );
+    console.log(show('≥ 50 messages', heavy));
     expect(heavy.contacts).toBeGreaterThan(1000);
-    expect(heavy.captured).toBeGreaterThanOrEqual(heavy.ceiling + 0.03);
+    expect(experienced.captured).toBeGreaterThanOrEqual(experienced.ceiling + 0.08);
+    expect(heavy.captured).toBeGreaterThanOrEqual(heavy.ceiling + 0.1);
     expect(all.captured).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it.each([20240601, 7, 99])('harder population with per-hour white noise 0.15 (seed %i): printed, ≥ 50 %% overall', (seed) => {
+    const { all } = report(`harder population (hourNoise 0.15), seed ${seed}`, evaluate({ seed, hourNoise: 0.15 }));
+    expect(all.captured).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('estimates the spread of individual shifts: none without them, about the truth with rich histories', () => {
+    const fit = (options: Partial<SyntheticOptions>) => {
+      const population = generatePopulation({ contacts: 3000, ...options });
+      const counts = hourlyCounts(population);
+      return fitSendTimeModel(population.contacts.map((c, i) => ({ id: c.id, segment: c.segment, counts: counts[i]! })), { confidenceMethod: 'off' }).strengths.shiftSd;
+    };
+    expect(fit({ individualShiftHours: 0, ...RICHER })).toBe(0);
+    const sd = fit({ individualShiftHours: 1.5, ...RICHER });
+    expect(sd).toBeGreaterThanOrEqual(1);
+    expect(sd).toBeLessThanOrEqual(2);
   });
 });

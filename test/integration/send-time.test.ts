@@ -1,0 +1,211 @@
+/**
+ * Send time per contact through the real app: history written with trackEvents (past occurredAt),
+ * read back per contact × local hour, learned, stored and served.
+ *
+ * Workspace A (zone America/New_York), segment "gold", 12 campaigns of one message each:
+ *  - ny (America/New_York): 6 of its 12 messages at 14:00 local, all clicked; the rest ignored;
+ *  - tokyo (Asia/Tokyo): 4 at 20:00 Tokyo time (11:00 UTC), all clicked; the rest ignored;
+ *  - crowd0–9 (no zone: the workspace's): 4 of 12 at 10:00 local, all clicked; the rest ignored;
+ *  - newbie (gold, no history), loner (no segment, no history), shy (gold, no consent).
+ * Workspace B: one contact, no history at all.
+ */
+// The harness first: it loads the app, and with it reflect-metadata, before any decorated class.
+import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+import { refreshAllSendTimes } from '../../src/optimization/send-time.service';
+import { optimizationModule } from '../../src/optimization/module';
+import {
+  AddRecipientsDocument,
+  CreateApiKeyDocument,
+  CreateCampaignDocument,
+  SendTimePreviewDocument,
+  SendTimeRecommendationDocument,
+  TrackEventsDocument,
+  UpdateWorkspaceSettingsDocument,
+  UpsertContactsDocument,
+  type TrackEventInput,
+} from '../generated/graphql';
+
+let t: TestApp;
+let keyA: string;
+let keyB: string;
+const ids = new Map<string, string>();
+let loneB: string;
+
+const HOURS_NY = [14, 8, 14, 9, 14, 10, 14, 11, 14, 16, 14, 18];
+const HOURS_TOKYO = [20, 8, 9, 20, 11, 12, 20, 13, 15, 20, 17, 18];
+const HOURS_CROWD = [8, 9, 10, 11, 12, 10, 13, 15, 10, 16, 17, 10];
+
+/** Wall-clock parts of an instant in a zone. */
+function wallClock(zone: string, ms: number): { y: number; mo: number; d: number; h: number; mi: number } {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
+      .formatToParts(new Date(ms))
+      .map((x) => [x.type, Number(x.value)]),
+  );
+  return { y: p.year!, mo: p.month!, d: p.day!, h: p.hour!, mi: p.minute! };
+}
+
+/** The instant at `hour`:05 local time in `zone`, `daysAgo` days ago (checked by converting back). */
+function atLocal(zone: string, daysAgo: number, hour: number): string {
+  const day = wallClock(zone, Date.now() - daysAgo * 86_400_000);
+  const target = Date.UTC(day.y, day.mo - 1, day.d, hour, 5);
+  let ms = target;
+  for (let i = 0; i < 3; i++) {
+    const w = wallClock(zone, ms);
+    ms += target - Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi);
+  }
+  const back = wallClock(zone, ms);
+  if (back.h !== hour) throw new Error(`no ${hour}:05 in ${zone} that day`);
+  return new Date(ms).toISOString();
+}
+
+const rec = async (name: string, key = keyA) => (await t.ok(SendTimeRecommendationDocument, { contactId: ids.get(name)! }, key)).sendTimeRecommendation;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  keyA = await t.newWorkspaceKey('send-time-a');
+  keyB = await t.newWorkspaceKey('send-time-b');
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { timezone: 'America/New_York' } }, keyA);
+  const crowd = Array.from({ length: 10 }, (_, j) => `crowd${j}`);
+  const contact = (externalId: string, i: number, extra: Record<string, unknown>) => ({ externalId, phone: `+1415555${3000 + i}`, consent: true, ...extra });
+  await t.ok(
+    UpsertContactsDocument,
+    {
+      contacts: [
+        contact('ny', 0, { timezone: 'America/New_York', segment: 'gold', tags: ['hist'] }),
+        contact('tokyo', 1, { timezone: 'Asia/Tokyo', segment: 'gold', tags: ['hist'] }),
+        ...crowd.map((c, j) => contact(c, 10 + j, { segment: 'gold', tags: ['hist'] })),
+        contact('newbie', 2, { segment: 'gold' }),
+        contact('loner', 3, {}),
+        contact('shy', 4, { segment: 'gold', consent: false }),
+      ],
+    },
+    keyA,
+  );
+  await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'lone', phone: '+14155559999', consent: true }] }, keyB);
+  const rows = await t.app.sql.query<{ id: string; external_id: string; ws: string }>(
+    `select c.id, c.external_id, w.name as ws from contacts c join workspaces w on w.id = c.workspace_id where w.name in ('send-time-a', 'send-time-b')`,
+  );
+  for (const r of rows) {
+    if (r.ws === 'send-time-a') ids.set(r.external_id, r.id);
+    else loneB = r.id;
+  }
+
+  const events: TrackEventInput[] = [];
+  for (let i = 0; i < 12; i++) {
+    const campaign = (await t.ok(CreateCampaignDocument, { input: { name: `History ${i}`, variants: [{ template: 'hello' }] } }, keyA)).createCampaign.id;
+    await t.ok(AddRecipientsDocument, { campaignId: campaign, audience: { tags: ['hist'] } }, keyA);
+    const daysAgo = 5 + 3 * i;
+    const message = (name: string, zone: string, hour: number, engaged: boolean) => {
+      const sent = atLocal(zone, daysAgo, hour);
+      events.push({ campaignId: campaign, contactId: ids.get(name)!, type: 'SENT', occurredAt: sent });
+      if (engaged) events.push({ campaignId: campaign, contactId: ids.get(name)!, type: 'CLICKED', occurredAt: new Date(Date.parse(sent) + 30 * 60_000).toISOString() });
+    };
+    message('ny', 'America/New_York', HOURS_NY[i]!, HOURS_NY[i] === 14);
+    message('tokyo', 'Asia/Tokyo', HOURS_TOKYO[i]!, HOURS_TOKYO[i] === 20);
+    crowd.forEach((c, j) => {
+      const hour = HOURS_CROWD[(i + j) % 12]!;
+      message(c, 'America/New_York', hour, hour === 10);
+    });
+  }
+  const tracked = await t.ok(TrackEventsDocument, { events }, keyA);
+  expect(tracked.trackEvents).toMatchObject({ accepted: events.length, rejected: [] });
+}, 120_000);
+afterAll(() => t.close());
+
+describe('send time per contact', () => {
+  it('registers the daily refresh at 04:00 UTC', () => {
+    const jobs = optimizationModule.jobs!({ sql: t.app.sql, logger: t.app.logger } as never);
+    expect(jobs.find((j) => j.name === 'optimization: send time')).toMatchObject({ cron: '0 4 * * *', timezone: 'UTC' });
+  });
+
+  it('the job refreshes every workspace: a stored row per contact, in bulk', async () => {
+    const result = await refreshAllSendTimes(t.app.sql);
+    expect(result.workspaces).toBeGreaterThanOrEqual(2);
+    const stored = await t.app.sql.query<{ contact_id: string; optimal_hour: number; basis: string; messages: number }>(
+      `select contact_id, optimal_hour, basis, messages from send_time_recommendations where contact_id = any($1::uuid[])`,
+      [[...ids.values(), loneB]],
+    );
+    expect(stored).toHaveLength(ids.size + 1);
+    const byId = new Map(stored.map((r) => [r.contact_id, r]));
+    expect(byId.get(ids.get('ny')!)).toMatchObject({ optimal_hour: 14, basis: 'CONTACT', messages: 12 });
+    expect(byId.get(loneB)).toMatchObject({ basis: 'DEFAULT', messages: 0 });
+    const [model] = await t.app.sql.query<{ messages: number }>(`select messages from send_time_models m join workspaces w on w.id = m.workspace_id where w.name = 'send-time-a'`);
+    expect(model!.messages).toBe(144);
+  });
+
+  it('a contact with a clear best hour gets it, in its own zone (basis CONTACT), served from the stored row', async () => {
+    const [stored] = await t.app.sql.query<{ computed_at: Date }>(`select computed_at from send_time_recommendations where contact_id = $1`, [ids.get('ny')]);
+    const ny = await rec('ny');
+    expect(ny).toMatchObject({ contactId: ids.get('ny'), optimalHour: 14, basis: 'CONTACT', timezone: 'America/New_York', messages: 12, computedAt: stored!.computed_at.toISOString() });
+    expect(ny.window).toMatch(/^1[2-4]:00–1[5-7]:00$/);
+    expect(ny.windowStart).toBeLessThanOrEqual(14);
+    expect(ny.hourlyRates).toHaveLength(24);
+    expect(ny.expectedRate).toBe(Math.max(...ny.hourlyRates));
+    expect(ny.confidence).toBeGreaterThan(0.5);
+    expect(ny.confidence).toBeLessThanOrEqual(1);
+
+    // 20:00 in Tokyo is 11:00 UTC and 06:00 or 07:00 in New York: the hour is read in the contact's zone.
+    expect(await rec('tokyo')).toMatchObject({ optimalHour: 20, basis: 'CONTACT', timezone: 'Asia/Tokyo', messages: 12 });
+    expect(await rec('crowd3')).toMatchObject({ optimalHour: 10, basis: 'CONTACT', timezone: 'America/New_York' });
+  });
+
+  it('without own history: the segment (SEGMENT), the workspace without a segment (WORKSPACE), nothing at all (DEFAULT, confidence 0)', async () => {
+    expect(await rec('newbie')).toMatchObject({ optimalHour: 10, basis: 'SEGMENT', messages: 0 });
+    expect(await rec('loner')).toMatchObject({ basis: 'WORKSPACE', messages: 0 });
+    const lone = (await t.ok(SendTimeRecommendationDocument, { contactId: loneB }, keyB)).sendTimeRecommendation;
+    expect(lone).toMatchObject({ optimalHour: 10, window: '09:00–12:00', confidence: 0, basis: 'DEFAULT', messages: 0, timezone: 'UTC' });
+  });
+
+  it('recomputes a contact whose history changed since its row, and a contact created since the refresh', async () => {
+    const before = await rec('crowd5');
+    const campaign = (await t.ok(CreateCampaignDocument, { input: { name: 'Fresh', variants: [{ template: 'hi' }] } }, keyA)).createCampaign.id;
+    await t.ok(AddRecipientsDocument, { campaignId: campaign, contactIds: [ids.get('crowd5')!] }, keyA);
+    await t.ok(TrackEventsDocument, { events: [{ campaignId: campaign, contactId: ids.get('crowd5')!, type: 'SENT', occurredAt: new Date().toISOString() }] }, keyA);
+    const after = await rec('crowd5');
+    expect(after.messages).toBe(13);
+    expect(Date.parse(after.computedAt)).toBeGreaterThan(Date.parse(before.computedAt));
+
+    await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'late', phone: '+14155553999', consent: true, segment: 'gold' }] }, keyA);
+    const [late] = await t.app.sql.query<{ id: string }>(`select id from contacts where external_id = 'late' and workspace_id = (select workspace_id from contacts where id = $1)`, [ids.get('ny')]);
+    ids.set('late', late!.id);
+    expect(await t.app.sql.query(`select 1 from send_time_recommendations where contact_id = $1`, [late!.id])).toHaveLength(0);
+  });
+
+  it('previews an audience per recommended hour, computing contacts without a row first', async () => {
+    const gold = (await t.ok(SendTimePreviewDocument, { audience: { segments: ['gold'] } }, keyA)).sendTimePreview;
+    // ny, tokyo, 10 crowd, newbie, late; shy has no consent.
+    expect(gold.total).toBe(14);
+    expect(gold.withOwnHistory).toBe(12);
+    expect(gold.hours.map((h) => h.hour)).toEqual(Array.from({ length: 24 }, (_, h) => h));
+    const at = (h: number) => gold.hours[h]!.contacts;
+    expect([at(10), at(14), at(20)]).toEqual([12, 1, 1]);
+    expect(gold.hours.reduce((s, h) => s + h.contacts, 0)).toBe(14);
+    // 'late' (no row before this preview) now has one, as the on-demand path would have made.
+    expect(await t.app.sql.query(`select 1 from send_time_recommendations where contact_id = $1`, [ids.get('late')])).toHaveLength(1);
+
+    const everyone = (await t.ok(SendTimePreviewDocument, { channel: 'WHATSAPP' }, keyA)).sendTimePreview;
+    expect(everyone).toMatchObject({ total: 15, withOwnHistory: 12 });
+    const empty = (await t.ok(SendTimePreviewDocument, {}, keyB)).sendTimePreview;
+    expect(empty.total).toBe(1);
+    expect(empty.withOwnHistory).toBe(0);
+    expect(empty.hours[10]!.contacts).toBe(1);
+  });
+
+  it('refuses a malformed audience with INVALID_AUDIENCE', async () => {
+    const r = await t.gql(SendTimePreviewDocument, { audience: { segments: [' '] } }, keyA);
+    expect(errorOf(r)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_AUDIENCE', field: 'audience.segments' });
+  });
+
+  it('answers NOT_FOUND for a contact of another workspace or no contact at all', async () => {
+    expect(errorOf(await t.gql(SendTimeRecommendationDocument, { contactId: loneB }, keyA))).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_FOUND' });
+    expect(errorOf(await t.gql(SendTimeRecommendationDocument, { contactId: 'not-an-id' }, keyA))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await t.gql(SendTimeRecommendationDocument, { contactId: ids.get('ny')! }, keyB))).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('is allowed with a READ key', async () => {
+    const read = (await t.ok(CreateApiKeyDocument, { name: 'reader', scopes: ['READ'] }, keyA)).createApiKey.secret;
+    expect((await rec('ny', read)).optimalHour).toBe(14);
+    expect((await t.ok(SendTimePreviewDocument, { audience: { tags: ['hist'] } }, read)).sendTimePreview.total).toBe(12);
+  });
+});
