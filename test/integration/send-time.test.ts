@@ -4,8 +4,11 @@
  *
  * Workspace A (zone America/New_York), segment "gold", 12 campaigns of one message each:
  *  - ny (America/New_York): 6 of its 12 messages at 14:00 local, all clicked; the rest ignored;
- *  - tokyo (Asia/Tokyo): 4 at 20:00 Tokyo time (11:00 UTC), all clicked; the rest ignored;
- *  - crowd0–9 (no zone: the workspace's): 4 of 12 at 10:00 local, all clicked; the rest ignored;
+ *  - tokyo (Asia/Tokyo): 4 at 10:00 Tokyo time (01:00 UTC, 20:00 or 21:00 in New York), all
+ *    clicked; the rest ignored;
+ *  - crowd0–7 (no zone: the workspace's): 4 of 12 at 10:00 local, all clicked; the rest ignored;
+ *    crowd8–9 the same at 16:00 instead (a segment whose contacts differ, as real ones do: with
+ *    identical contacts the estimated prior would pool every contact fully into the segment);
  *  - newbie (gold, no history), loner (no segment, no history), shy (gold, no consent).
  * Workspace B: one contact, no history at all.
  */
@@ -32,7 +35,7 @@ const ids = new Map<string, string>();
 let loneB: string;
 
 const HOURS_NY = [14, 8, 14, 9, 14, 10, 14, 11, 14, 16, 14, 18];
-const HOURS_TOKYO = [20, 8, 9, 20, 11, 12, 20, 13, 15, 20, 17, 18];
+const HOURS_TOKYO = [10, 8, 9, 10, 11, 12, 10, 13, 15, 10, 17, 18];
 const HOURS_CROWD = [8, 9, 10, 11, 12, 10, 13, 15, 10, 16, 17, 10];
 
 /** Wall-clock parts of an instant in a zone. */
@@ -102,10 +105,12 @@ beforeAll(async () => {
       if (engaged) events.push({ campaignId: campaign, contactId: ids.get(name)!, type: 'CLICKED', occurredAt: new Date(Date.parse(sent) + 30 * 60_000).toISOString() });
     };
     message('ny', 'America/New_York', HOURS_NY[i]!, HOURS_NY[i] === 14);
-    message('tokyo', 'Asia/Tokyo', HOURS_TOKYO[i]!, HOURS_TOKYO[i] === 20);
+    message('tokyo', 'Asia/Tokyo', HOURS_TOKYO[i]!, HOURS_TOKYO[i] === 10);
     crowd.forEach((c, j) => {
-      const hour = HOURS_CROWD[(i + j) % 12]!;
-      message(c, 'America/New_York', hour, hour === 10);
+      const best = j < 8 ? 10 : 16;
+      const slot = HOURS_CROWD[(i + j) % 12]!;
+      const hour = slot === 10 ? best : slot;
+      message(c, 'America/New_York', hour, hour === best);
     });
   }
   const tracked = await t.ok(TrackEventsDocument, { events }, keyA);
@@ -145,9 +150,10 @@ describe('send time per contact', () => {
     expect(ny.confidence).toBeGreaterThan(0.5);
     expect(ny.confidence).toBeLessThanOrEqual(1);
 
-    // 20:00 in Tokyo is 11:00 UTC and 06:00 or 07:00 in New York: the hour is read in the contact's zone.
-    expect(await rec('tokyo')).toMatchObject({ optimalHour: 20, basis: 'CONTACT', timezone: 'Asia/Tokyo', messages: 12 });
+    // 10:00 in Tokyo is 01:00 UTC and 20:00 or 21:00 in New York: the hour is read in the contact's zone.
+    expect(await rec('tokyo')).toMatchObject({ optimalHour: 10, basis: 'CONTACT', timezone: 'Asia/Tokyo', messages: 12 });
     expect(await rec('crowd3')).toMatchObject({ optimalHour: 10, basis: 'CONTACT', timezone: 'America/New_York' });
+    expect(await rec('crowd9')).toMatchObject({ optimalHour: 16, basis: 'CONTACT' });
   });
 
   it('without own history: the segment (SEGMENT), the workspace without a segment (WORKSPACE), nothing at all (DEFAULT, confidence 0)', async () => {
@@ -179,7 +185,7 @@ describe('send time per contact', () => {
     expect(gold.withOwnHistory).toBe(12);
     expect(gold.hours.map((h) => h.hour)).toEqual(Array.from({ length: 24 }, (_, h) => h));
     const at = (h: number) => gold.hours[h]!.contacts;
-    expect([at(10), at(14), at(20)]).toEqual([12, 1, 1]);
+    expect([at(10), at(14), at(16)]).toEqual([11, 1, 2]);
     expect(gold.hours.reduce((s, h) => s + h.contacts, 0)).toBe(14);
     // 'late' (no row before this preview) now has one, as the on-demand path would have made.
     expect(await t.app.sql.query(`select 1 from send_time_recommendations where contact_id = $1`, [ids.get('late')])).toHaveLength(1);
