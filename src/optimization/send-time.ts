@@ -25,8 +25,20 @@
  * single message decide.
  *
  * Hours are sparse (ten messages over 24 hours), and true preferences are smooth in time, so every
- * level's posterior curve is smoothed by the circular kernel (w, 1 − 2w, w) over neighbouring hours
- * (w = options.smoothing; 0 turns it off). The kernel keeps the curve's mean.
+ * level's hourly *counts* (sent and engaged) are smoothed by the circular kernel (w, 1 − 2w, w) over
+ * neighbouring hours before the update (w = options.smoothing; 0 turns it off): local pooling of
+ * evidence, in the spirit of kernel (Nadaraya–Watson) estimation. Smoothing the posterior rates
+ * instead (the first version) let hours without data lend their prior mean to their neighbours,
+ * which favoured isolated well-engaged hours next to empty ones over hours next to measured zeros.
+ *
+ * Individual shifts (fitSendTimeModel): a contact's prior curve is its parent's curve shifted by a
+ * few hours, averaged over the posterior of the shift given the contact's own counts, with the
+ * spread of shifts chosen by marginal likelihood. It is what lets contacts with rich histories go
+ * beyond their segment's peak (see test/unit/send-time-validation.test.ts for the figures).
+ *
+ * Known weaknesses: a level's own data also shape the prior from the level above (a workspace with
+ * one segment counts its data twice); prior means are level × shape clamped below 1, which a very
+ * peaked curve can hit; the strengths are moment estimates, noisy with few contacts.
  */
 import { normalCdf } from '../experiments/stats/distributions';
 import { betaSample, mulberry32 } from '../experiments/stats/random';
