@@ -39,6 +39,7 @@ import { badInput } from '../errors';
 import { fnv1a32 } from '../campaigns/assignment';
 import { mulberry32, type Rng } from '../experiments/stats/random';
 import {
+  DAY_MS,
   DEFAULT_ENCODING_OPTIONS,
   buildFeatures,
   conversionLabel,
@@ -57,6 +58,8 @@ export const MODEL_FORMAT = 'splitcast-rf-1';
 export interface TrainingOptions {
   /** Days after the send within which a conversion counts (7). */
   labelDays: number;
+  /** Messages sent in the last `windowDays` before `asOf` are examples (90); older rows are only history. */
+  windowDays: number;
   nEstimators: number;
   /** Tree depth limit (ml-cart `maxDepth`). */
   maxDepth: number;
@@ -85,6 +88,7 @@ export interface TrainingOptions {
 /** Tuned with `npm run bench:learning` (see README: the trade-off between trees, depth and rows per tree). */
 export const DEFAULT_TRAINING_OPTIONS: TrainingOptions = {
   labelDays: 7,
+  windowDays: 90,
   nEstimators: 60,
   maxDepth: 8,
   minNumSamples: 40,
@@ -375,7 +379,9 @@ export function trainConversionModel(rows: readonly MessageRow[], asOf: number, 
   const started = performance.now();
   const labelled: MessageRow[] = [];
   const labels: number[] = [];
+  const from = asOf - options.windowDays * DAY_MS;
   for (const r of rows) {
+    if (r.sentAt < from) continue;
     const label = conversionLabel(r, options.labelDays, asOf);
     if (label !== null) {
       labelled.push(r);

@@ -3,10 +3,22 @@
  * merchant affinity, and the recommendations built on them.
  */
 import { defineModule } from '../graphql/module';
+import { ModelResolver } from './model.resolver';
+import { ModelService, retrainAll } from './model.service';
+
+declare module '../graphql/context' {
+  interface Services {
+    models: ModelService;
+  }
+}
 
 export const optimizationModule = defineModule({
   name: 'optimization',
   entities: [],
-  resolvers: [],
-  jobs: () => [],
+  resolvers: [ModelResolver],
+  services: ({ app, workspaceId }) => ({ models: new ModelService(app.sql, workspaceId) }),
+  jobs: ({ sql, logger }) => [
+    // Weekly, Monday 03:00 UTC: every workspace with enough labelled messages gets a new version.
+    { name: 'optimization: conversion model', cron: '0 3 * * 1', timezone: 'UTC', run: () => retrainAll(sql, logger) },
+  ],
 });
