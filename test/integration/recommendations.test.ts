@@ -12,6 +12,8 @@ import {
 } from '../generated/graphql';
 import { analyzeOffers, type OfferCell, type SegmentValueStats } from '../../src/optimization/offers';
 import { audienceSize } from '../../src/optimization/segments';
+import pino from 'pino';
+import { refreshRecommendations } from '../../src/optimization/recommendation.service';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
 /**
@@ -262,5 +264,21 @@ describe('WINNER', () => {
     expect(after.winner).toMatchObject({ source: 'MANUAL', reason: `applied recommendation ${w.id}`, variant: { key: 'B' } });
     // Declared now: the next generation has no WINNER row.
     expect((await generate(keys.C, c.id)).some((r) => r.type === 'WINNER')).toBe(false);
+  });
+});
+
+describe('the daily job', () => {
+  it('gives every DRAFT, SCHEDULED and RUNNING campaign a new generation, and leaves the others alone', async () => {
+    const before = await sql<{ campaign_id: string; n: number }>(`select campaign_id, count(*)::int as n from recommendations where superseded_at is null and applied_at is null group by 1`);
+    const result = await refreshRecommendations(t.app.orm, pino({ level: 'silent' }));
+    const [{ n }] = (await sql<{ n: number }>(`select count(*)::int as n from campaigns where status in ('DRAFT', 'SCHEDULED', 'RUNNING')`)) as [{ n: number }];
+    expect(result).toEqual({ campaigns: n, failed: 0 });
+    const after = await sql<{ campaign_id: string; created_at: Date; status: string }>(
+      `select r.campaign_id, max(r.created_at) as created_at, min(c.status) as status from recommendations r join campaigns c on c.id = r.campaign_id
+       where r.superseded_at is null and r.applied_at is null group by 1`,
+    );
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((r) => ['DRAFT', 'SCHEDULED', 'RUNNING'].includes(r.status))).toBe(true);
+    expect(before.length).toBeGreaterThan(0);
   });
 });
