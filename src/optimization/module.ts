@@ -5,6 +5,10 @@
 import { defineModule } from '../graphql/module';
 import { ModelResolver } from './model.resolver';
 import { ModelService, retrainAll } from './model.service';
+import { Recommendation } from './recommendation.entity';
+import { recommendationLoaders } from './recommendation.loaders';
+import { CampaignRecommendationsResolver, RecommendationResolver } from './recommendation.resolver';
+import { RecommendationService, refreshRecommendations } from './recommendation.service';
 import { SendTimeResolver } from './send-time.resolver';
 import { refreshAllSendTimes, SendTimeService } from './send-time.service';
 
@@ -12,20 +16,27 @@ declare module '../graphql/context' {
   interface Services {
     sendTime: SendTimeService;
     models: ModelService;
+    recommendations: RecommendationService;
   }
+  interface Loaders extends ReturnType<typeof recommendationLoaders> {}
 }
 
 export const optimizationModule = defineModule({
   name: 'optimization',
-  entities: [],
-  resolvers: [SendTimeResolver, ModelResolver],
-  services: ({ app, workspaceId }) => ({
+  entities: [Recommendation],
+  resolvers: [SendTimeResolver, ModelResolver, RecommendationResolver, CampaignRecommendationsResolver],
+  services: ({ app, em, workspaceId, auth }) => ({
     sendTime: new SendTimeService(app.sql, workspaceId),
     models: new ModelService(app.sql, workspaceId),
+    recommendations: new RecommendationService(em, workspaceId, auth.apiKeyId),
   }),
-  jobs: ({ sql, logger }) => [
+  loaders: recommendationLoaders,
+  jobs: ({ sql, orm, logger }) => [
+    // Daily, 04:00 UTC: every contact's recommended hour (the documents' schedule).
     { name: 'optimization: send time', cron: '0 4 * * *', timezone: 'UTC', run: () => refreshAllSendTimes(sql) },
     // Weekly, Monday 03:00 UTC: every workspace with enough labelled messages gets a new version.
     { name: 'optimization: conversion model', cron: '0 3 * * 1', timezone: 'UTC', run: () => retrainAll(sql, logger) },
+    // Daily, 05:00 UTC, after the send times: DRAFT, SCHEDULED and RUNNING campaigns.
+    { name: 'optimization: recommendations', cron: '0 5 * * *', timezone: 'UTC', run: () => refreshRecommendations(orm, logger) },
   ],
 });
