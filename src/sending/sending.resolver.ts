@@ -5,6 +5,9 @@ import { checkPageSize } from '../db/keyset';
 import { notFound } from '../errors';
 import type { Context } from '../graphql/context';
 import type { MaybeLocalDate } from '../graphql/scalars';
+import { DEFAULT_SEND_TIME_HOLDOUT_PERCENT } from './send-time-plan';
+import { scheduleData } from './send-time-runs';
+import { SendTimeUplift } from './send-time-uplift';
 
 @ObjectType()
 export class Schedule {
@@ -22,6 +25,9 @@ export class Schedule {
 
   @Field()
   optimizeSendTime!: boolean;
+
+  @Field(() => Int, { description: 'share of recipients (with a recommended hour) sent at sendAt as a control for send-time optimisation' })
+  sendTimeHoldoutPercent!: number;
 }
 
 @InputType()
@@ -37,6 +43,13 @@ export class ScheduleInput {
 
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: "send at each contact's recommended hour within 24 h of sendAt" })
   optimizeSendTime?: boolean | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: DEFAULT_SEND_TIME_HOLDOUT_PERCENT,
+    description: 'share of recipients sent at sendAt as a control for send-time optimisation (0-50; membership hashed from the campaign seed)',
+  })
+  sendTimeHoldoutPercent?: number | null;
 }
 
 @ObjectType({ description: 'a send that failed for good (no retry left, or an error the provider says retrying cannot fix)' })
@@ -143,7 +156,20 @@ export class SendingResolver {
   schedule(@Root() campaign: Campaign): Schedule | null {
     const s = campaign.schedule;
     if (!s) return null;
-    return { sendAt: new Date(s.sendAt), timezone: s.timezone, recurrence: s.recurrence, nextRunAt: campaign.nextRunAt ?? null, optimizeSendTime: s.optimizeSendTime };
+    const data = scheduleData(campaign)!;
+    return {
+      sendAt: new Date(s.sendAt),
+      timezone: s.timezone,
+      recurrence: s.recurrence,
+      nextRunAt: campaign.nextRunAt ?? null,
+      optimizeSendTime: s.optimizeSendTime,
+      sendTimeHoldoutPercent: data.sendTimeHoldoutPercent!,
+    };
+  }
+
+  @FieldResolver(() => SendTimeUplift, { nullable: true, description: 'measured effect of send-time optimisation against its holdout; null when not used' })
+  sendTimeUplift(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<SendTimeUplift | null> {
+    return ctx.loaders.sendTimeUpliftByCampaignId.load(campaign.id);
   }
 
   @FieldResolver(() => [BanditWave], { description: 'BANDIT: the weights each wave used, in order' })
