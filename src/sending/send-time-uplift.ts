@@ -6,7 +6,6 @@
  * experiment engine's (src/experiments/stats): Newcombe's hybrid score interval for the difference
  * (Newcombe 1998, method 10) and the pooled two-proportion z-test, two-sided. Pure, no I/O.
  */
-import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Metric } from '../campaigns/experiment-enums';
 import { newcombeDifference, twoProportionZTest } from '../experiments/stats';
 
@@ -37,38 +36,23 @@ export interface UpliftCounts {
   holdoutSuccesses: number;
 }
 
-@ObjectType({ description: 'send-time optimisation against its holdout, on the primary metric (REVENUE: conversion); rates divide by recipients sent' })
-export class SendTimeUplift {
-  @Field(() => Metric, { description: 'what the rates count (REVENUE campaigns: CONVERSION)' })
-  metric!: Metric;
-
-  @Field(() => Float, { description: 'rate among recipients sent at their recommended hour' })
-  treatedRate!: number;
-
-  @Field(() => Float, { description: 'rate among the holdout, sent at sendAt' })
-  holdoutRate!: number;
-
-  @Field(() => Float, { description: 'treatedRate - holdoutRate' })
-  absoluteLift!: number;
-
-  @Field(() => Float, { description: 'lower end of the 95 % Newcombe (hybrid score) interval of absoluteLift' })
-  liftLower!: number;
-
-  @Field(() => Float, { description: 'upper end of that interval' })
-  liftUpper!: number;
-
-  @Field(() => Float, { description: 'two-sided pooled two-proportion z-test; 1 when a group is empty' })
-  pValue!: number;
-
-  @Field(() => Int, { description: 'recipients sent at their recommended hour' })
-  treated!: number;
-
-  @Field(() => Int, { description: 'holdout recipients sent' })
-  holdout!: number;
+/** The uplift (the GraphQL type `SendTimeUplift` in sending.resolver.ts has these fields). */
+export interface SendTimeUpliftResult {
+  /** What the rates count (REVENUE campaigns: CONVERSION). */
+  metric: Metric;
+  treatedRate: number;
+  holdoutRate: number;
+  /** treatedRate − holdoutRate. */
+  absoluteLift: number;
+  liftLower: number;
+  liftUpper: number;
+  pValue: number;
+  treated: number;
+  holdout: number;
 }
 
 /** Rates, difference with its interval and p-value from the two groups' counts. An empty group has rate 0. */
-export function computeSendTimeUplift(c: UpliftCounts): SendTimeUplift {
+export function computeSendTimeUplift(c: UpliftCounts): SendTimeUpliftResult {
   const treatedRate = c.treated === 0 ? 0 : c.treatedSuccesses / c.treated;
   const holdoutRate = c.holdout === 0 ? 0 : c.holdoutSuccesses / c.holdout;
   const interval = newcombeDifference(c.holdoutSuccesses, c.holdout, c.treatedSuccesses, c.treated, SEND_TIME_UPLIFT_CONFIDENCE);

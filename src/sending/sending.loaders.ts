@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { RequestScope } from '../graphql/context';
 import { Metric } from '../campaigns/experiment-enums';
 import type { BanditWave, CampaignRun, SendFailure } from './sending.resolver';
-import { computeSendTimeUplift, UPLIFT_FACT_COLUMN, type SendTimeUplift } from './send-time-uplift';
+import { computeSendTimeUplift, UPLIFT_FACT_COLUMN, type SendTimeUpliftResult } from './send-time-uplift';
 
 /** SQL: whether the recipient's assignment has a success on the campaign's primary metric. */
 const SUCCESS_SQL = `case c.experiment->>'primaryMetric' ${Object.entries(UPLIFT_FACT_COLUMN)
@@ -45,7 +45,7 @@ export function sendingLoaders({ em, workspaceId }: RequestScope) {
      * once, in the group of their first send that went out (the group is stable across recurring
      * runs: it is hashed from the campaign seed); null for a campaign without any grouped send.
      */
-    sendTimeUpliftByCampaignId: new DataLoader<string, SendTimeUplift | null>(async (ids) => {
+    sendTimeUpliftByCampaignId: new DataLoader<string, SendTimeUpliftResult | null>(async (ids) => {
       const rows = await em.execute<{ campaign_id: string; metric: Metric | null; treated: string; treated_successes: string; holdout: string; holdout_successes: string }[]>(
         `with recipients as (
            select s.campaign_id, s.contact_id,
