@@ -20,6 +20,7 @@ import { AutoWinner } from './experiments/auto-winner';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler';
 import { createProvider } from './sending/providers';
 import { DueRuns } from './sending/runs';
+import { createSendTimeSource } from './optimization/send-time.source';
 import { Sender } from './sending/sender';
 import type { AppDeps } from './graphql/context';
 import { createSchema } from './graphql/schema';
@@ -113,7 +114,8 @@ export async function createApp(config: Config): Promise<App> {
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     const autoWinner = new AutoWinner(orm, logger);
     const authenticateKey = (token: string | undefined) => authenticate(orm.em.fork(), token, keyCache);
-    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, authenticate: authenticateKey, perRequest, live, ingestion, retries };
+    const sendTimes = createSendTimeSource(sqlPool);
+    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, authenticate: authenticateKey, perRequest, live, ingestion, retries, sendTimes };
     const jobs: JobDefinition[] = MODULES.flatMap((m) => m.jobs?.({ ...deps, logger }) ?? []);
     // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
     metrics.initJobs(jobs.map((j) => j.name));
@@ -144,7 +146,7 @@ export async function createApp(config: Config): Promise<App> {
         deferrals: metrics.sendDeferrals,
         providerDuration: metrics.providerDuration,
       });
-      const dueRuns = new DueRuns(orm, logger);
+      const dueRuns = new DueRuns(orm, logger, sendTimes);
       sender.start();
       dueRuns.start();
       cleanups.push(() => dueRuns.stop());

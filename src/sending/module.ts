@@ -3,12 +3,17 @@ import { defineModule } from '../graphql/module';
 import { SendService } from './send.service';
 import { CampaignRunResolver, SendFailureResolver, SendingResolver } from './sending.resolver';
 import { sendingLoaders } from './sending.loaders';
+import type { SendTimeSource } from './send-time-port';
 
 declare module '../graphql/context' {
   interface Services {
     sending: SendService;
   }
   interface Loaders extends ReturnType<typeof sendingLoaders> {}
+  interface AppDeps {
+    /** Recommended send hours for schedules with optimizeSendTime (implemented by optimization, wired in app.ts). */
+    sendTimes?: SendTimeSource;
+  }
 }
 
 export const sendingModule = defineModule({

@@ -2,7 +2,8 @@
  * Scheduled runs: campaigns whose next run is due are started (SCHEDULED → RUNNING) and get a run
  * queued; recurring ones get their next run time. Several instances can poll: each due campaign
  * is taken by one of them (FOR UPDATE SKIP LOCKED) and its next run time moves in the same
- * transaction, so a run is queued once.
+ * transaction, so a run is queued once. A schedule with optimizeSendTime has its run's sends planned
+ * at each recipient's recommended hour in the same transaction (send-time-runs.ts).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -14,10 +15,12 @@ import type { Orm } from '../db/orm';
 import { announce, statusMessage } from '../domain/announcements';
 import { endExpiredTests } from '../experiments/experiment.service';
 import { nextRunAt } from './schedule';
+import type { SendTimeSource } from './send-time-port';
+import { planRunSendTimes } from './send-time-runs';
 import { queueRemainders, SendService } from './send.service';
 import { dueWaves } from './waves';
 
-export async function startDueRuns(orm: Orm, logger: Logger, now = new Date()): Promise<number> {
+export async function startDueRuns(orm: Orm, logger: Logger, now = new Date(), sendTimes?: SendTimeSource): Promise<number> {
   const em = orm.em.fork() as EntityManager;
   const started = await em.transactional(async (tx) => {
     const due = await tx.execute<{ id: string }[]>(
@@ -42,8 +45,11 @@ export async function startDueRuns(orm: Orm, logger: Logger, now = new Date()): 
       }
       const counts = await new SendService(tx, c.workspaceId).enqueueRun(tx, c, scheduledFor, skipped);
       const s = c.schedule;
+      // Planned from the run's time, or from now when the poll is late (after an outage), so that
+      // nobody is sent at an hour that has already passed.
+      const sendTime = s?.optimizeSendTime ? await planRunSendTimes(tx, c, counts.runId, new Date(Math.max(scheduledFor.getTime(), now.getTime())), sendTimes) : undefined;
       c.nextRunAt = s?.recurrence ? nextRunAt({ sendAt: new Date(s.sendAt), timezone: s.timezone, recurrence: s.recurrence }, now) : null;
-      logger.info({ campaignId: c.id, ...counts, nextRunAt: c.nextRunAt }, 'scheduled run queued');
+      logger.info({ campaignId: c.id, ...counts, sendTime, nextRunAt: c.nextRunAt }, 'scheduled run queued');
       out.push(c);
     }
     out.push(...(await queueRemainders(tx)));
@@ -62,11 +68,13 @@ export class DueRuns {
   constructor(
     private readonly orm: Orm,
     private readonly logger: Logger,
+    /** Recommended send hours for optimizeSendTime; without it those runs go at sendAt. */
+    private readonly sendTimes?: SendTimeSource,
   ) {}
 
   start(intervalMs = 500): void {
     this.timer = setInterval(() => {
-      this.running ??= startDueRuns(this.orm, this.logger)
+      this.running ??= startDueRuns(this.orm, this.logger, new Date(), this.sendTimes)
         .catch((err) => this.logger.error({ err }, 'due runs failed'))
         .finally(() => (this.running = undefined));
     }, intervalMs);

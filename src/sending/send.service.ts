@@ -17,6 +17,7 @@ import { isValidTimeZone } from '../shared/time-zone';
 import type { MaybeLocalDate } from '../graphql/scalars';
 import { nextRunAt, parseLocalSendAt, validateSchedule } from './schedule';
 import { queueSends } from '../campaigns/send-queue';
+import { DEFAULT_SEND_TIME_HOLDOUT_PERCENT, isValidHoldoutPercent, MAX_SEND_TIME_HOLDOUT_PERCENT } from './send-time-plan';
 import { sendWave } from './waves';
 
 export interface ScheduleData {
@@ -24,6 +25,8 @@ export interface ScheduleData {
   timezone: string;
   recurrence: string | null;
   optimizeSendTime: boolean;
+  /** Share of recipients (with a recommended hour) held out at sendAt, 0–50; absent on schedules stored before it existed (then 10). */
+  sendTimeHoldoutPercent?: number;
 }
 
 export interface RunCounts {
@@ -31,6 +34,8 @@ export interface RunCounts {
   skippedOptedOut: number;
   skippedNoConsent: number;
   skippedCapped: number;
+  /** The campaign_runs row queued. */
+  runId: string;
 }
 
 export class SendService {
@@ -59,8 +64,15 @@ export class SendService {
     return campaign;
   }
 
-  async schedule(id: string, input: { sendAt: MaybeLocalDate | string; timezone?: string | null; recurrence?: string | null; optimizeSendTime?: boolean | null }): Promise<Campaign> {
+  async schedule(
+    id: string,
+    input: { sendAt: MaybeLocalDate | string; timezone?: string | null; recurrence?: string | null; optimizeSendTime?: boolean | null; sendTimeHoldoutPercent?: number | null },
+  ): Promise<Campaign> {
     const timezone = input.timezone ?? 'UTC';
+    const sendTimeHoldoutPercent = input.sendTimeHoldoutPercent ?? DEFAULT_SEND_TIME_HOLDOUT_PERCENT;
+    if (!isValidHoldoutPercent(sendTimeHoldoutPercent)) {
+      throw badInput('INVALID_SEND_TIME_HOLDOUT', `sendTimeHoldoutPercent must be a whole percent from 0 to ${MAX_SEND_TIME_HOLDOUT_PERCENT}, got ${sendTimeHoldoutPercent}`, 'input.sendTimeHoldoutPercent');
+    }
     if (!isValidTimeZone(timezone)) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${timezone}"`, 'input.timezone');
     let sendAt: Date;
     try {
@@ -77,7 +89,8 @@ export class SendService {
     const campaign = await this.em.transactional(async (tx) => {
       const c = await this.campaign(tx, id, true);
       c.status = transition(c.status, 'schedule');
-      c.schedule = { sendAt: sendAt.toISOString(), timezone, recurrence, optimizeSendTime: input.optimizeSendTime ?? false };
+      const schedule: ScheduleData = { sendAt: sendAt.toISOString(), timezone, recurrence, optimizeSendTime: input.optimizeSendTime ?? false, sendTimeHoldoutPercent };
+      c.schedule = schedule;
       c.nextRunAt = next;
       await this.announce(tx, c);
       return c;
@@ -139,6 +152,7 @@ export class SendService {
       skippedOptedOut: counts.optedOut + skippedEarlier.optedOut,
       skippedNoConsent: counts.noConsent + skippedEarlier.noConsent,
       skippedCapped: counts.capped,
+      runId,
     };
     await tx.execute(
       'update campaign_runs set queued = ?, skipped_opted_out = ?, skipped_no_consent = ?, skipped_capped = ? where id = ?',

@@ -1,7 +1,14 @@
 /** The sending feature's request-scoped dataloaders: runs, bandit waves and send failures per campaign. */
 import DataLoader from 'dataloader';
 import type { RequestScope } from '../graphql/context';
+import { Metric } from '../campaigns/experiment-enums';
 import type { BanditWave, CampaignRun, SendFailure } from './sending.resolver';
+import { computeSendTimeUplift, UPLIFT_FACT_COLUMN, type SendTimeUpliftResult } from './send-time-uplift';
+
+/** SQL: whether the recipient's assignment has a success on the campaign's primary metric. */
+const SUCCESS_SQL = `case c.experiment->>'primaryMetric' ${Object.entries(UPLIFT_FACT_COLUMN)
+  .map(([metric, column]) => `when '${metric}' then a.${column} is not null`)
+  .join(' ')} else a.converted_at is not null end`;
 
 export function sendingLoaders({ em, workspaceId }: RequestScope) {
   const failures = new Map<string, DataLoader<string, SendFailure[]>>();
@@ -33,6 +40,44 @@ export function sendingLoaders({ em, workspaceId }: RequestScope) {
       }
       return loader;
     },
+    /**
+     * Send-time uplift per campaign, one statement for any number of campaigns. A recipient counts
+     * once, in the group of their first send that went out (the group is stable across recurring
+     * runs: it is hashed from the campaign seed); null for a campaign without any grouped send.
+     */
+    sendTimeUpliftByCampaignId: new DataLoader<string, SendTimeUpliftResult | null>(async (ids) => {
+      const rows = await em.execute<{ campaign_id: string; metric: Metric | null; treated: string; treated_successes: string; holdout: string; holdout_successes: string }[]>(
+        `with recipients as (
+           select s.campaign_id, s.contact_id,
+                  (array_agg(s.send_time_group order by s.sent_at, s.id) filter (where s.status = 'SENT'))[1] as grp
+           from sends s
+           where s.campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and s.workspace_id = ? and s.send_time_group is not null
+           group by s.campaign_id, s.contact_id
+         )
+         select r.campaign_id, min(c.experiment->>'primaryMetric') as metric,
+                count(*) filter (where r.grp = 'OPTIMIZED') as treated,
+                count(*) filter (where r.grp = 'OPTIMIZED' and ${SUCCESS_SQL}) as treated_successes,
+                count(*) filter (where r.grp = 'HOLDOUT') as holdout,
+                count(*) filter (where r.grp = 'HOLDOUT' and ${SUCCESS_SQL}) as holdout_successes
+         from recipients r
+         join campaigns c on c.id = r.campaign_id and c.workspace_id = ?
+         left join assignments a on a.campaign_id = r.campaign_id and a.contact_id = r.contact_id
+         group by r.campaign_id`,
+        [JSON.stringify(ids), workspaceId, workspaceId],
+      );
+      const byCampaign = new Map(rows.map((r) => [r.campaign_id, r]));
+      return ids.map((id) => {
+        const r = byCampaign.get(id);
+        if (!r) return null;
+        return computeSendTimeUplift({
+          metric: r.metric && r.metric in UPLIFT_FACT_COLUMN ? r.metric : Metric.CONVERSION,
+          treated: Number(r.treated),
+          treatedSuccesses: Number(r.treated_successes),
+          holdout: Number(r.holdout),
+          holdoutSuccesses: Number(r.holdout_successes),
+        });
+      });
+    }),
     banditWavesByCampaignId: new DataLoader<string, BanditWave[]>(async (ids) => {
       const rows = await em.execute<{ campaign_id: string; wave: number; computed_at: string; weights: { variantId: string; weight: number }[] }[]>(
         `select campaign_id, wave, computed_at, weights from bandit_weights

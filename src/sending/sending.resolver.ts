@@ -5,6 +5,10 @@ import { checkPageSize } from '../db/keyset';
 import { notFound } from '../errors';
 import type { Context } from '../graphql/context';
 import type { MaybeLocalDate } from '../graphql/scalars';
+import { DEFAULT_SEND_TIME_HOLDOUT_PERCENT } from './send-time-plan';
+import { scheduleData } from './send-time-runs';
+import { Metric } from '../campaigns/experiment-enums';
+import type { SendTimeUpliftResult } from './send-time-uplift';
 
 @ObjectType()
 export class Schedule {
@@ -22,6 +26,9 @@ export class Schedule {
 
   @Field()
   optimizeSendTime!: boolean;
+
+  @Field(() => Int, { description: 'share of recipients (with a recommended hour) sent at sendAt as a control for send-time optimisation' })
+  sendTimeHoldoutPercent!: number;
 }
 
 @InputType()
@@ -37,6 +44,43 @@ export class ScheduleInput {
 
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: "send at each contact's recommended hour within 24 h of sendAt" })
   optimizeSendTime?: boolean | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: DEFAULT_SEND_TIME_HOLDOUT_PERCENT,
+    description: 'share of recipients sent at sendAt as a control for send-time optimisation (0-50; membership hashed from the campaign seed)',
+  })
+  sendTimeHoldoutPercent?: number | null;
+}
+
+@ObjectType({ description: 'send-time optimisation against its holdout on the primary metric (REVENUE: conversion); rates divide by recipients sent' })
+export class SendTimeUplift implements SendTimeUpliftResult {
+  @Field(() => Metric, { description: 'what the rates count (REVENUE campaigns: CONVERSION)' })
+  metric!: Metric;
+
+  @Field(() => Float, { description: 'rate among recipients sent at their recommended hour' })
+  treatedRate!: number;
+
+  @Field(() => Float, { description: 'rate among the holdout, sent at sendAt' })
+  holdoutRate!: number;
+
+  @Field(() => Float, { description: 'treatedRate - holdoutRate' })
+  absoluteLift!: number;
+
+  @Field(() => Float, { description: 'lower end of the 95 % Newcombe (hybrid score) interval of absoluteLift' })
+  liftLower!: number;
+
+  @Field(() => Float, { description: 'upper end of that interval' })
+  liftUpper!: number;
+
+  @Field(() => Float, { description: 'two-sided pooled two-proportion z-test; 1 when a group is empty' })
+  pValue!: number;
+
+  @Field(() => Int, { description: 'recipients sent at their recommended hour' })
+  treated!: number;
+
+  @Field(() => Int, { description: 'holdout recipients sent' })
+  holdout!: number;
 }
 
 @ObjectType({ description: 'a send that failed for good (no retry left, or an error the provider says retrying cannot fix)' })
@@ -143,7 +187,20 @@ export class SendingResolver {
   schedule(@Root() campaign: Campaign): Schedule | null {
     const s = campaign.schedule;
     if (!s) return null;
-    return { sendAt: new Date(s.sendAt), timezone: s.timezone, recurrence: s.recurrence, nextRunAt: campaign.nextRunAt ?? null, optimizeSendTime: s.optimizeSendTime };
+    const data = scheduleData(campaign)!;
+    return {
+      sendAt: new Date(s.sendAt),
+      timezone: s.timezone,
+      recurrence: s.recurrence,
+      nextRunAt: campaign.nextRunAt ?? null,
+      optimizeSendTime: s.optimizeSendTime,
+      sendTimeHoldoutPercent: data.sendTimeHoldoutPercent!,
+    };
+  }
+
+  @FieldResolver(() => SendTimeUplift, { nullable: true, description: 'measured effect of send-time optimisation against its holdout; null when not used' })
+  sendTimeUplift(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<SendTimeUpliftResult | null> {
+    return ctx.loaders.sendTimeUpliftByCampaignId.load(campaign.id);
   }
 
   @FieldResolver(() => [BanditWave], { description: 'BANDIT: the weights each wave used, in order' })
