@@ -87,7 +87,7 @@ export class Campaign {
 
   /** sendAt (ISO), IANA timezone, RRULE recurrence, optimizeSendTime; exposed as `schedule`. */
   @Property({ type: 'json', nullable: true })
-  schedule?: { sendAt: string; timezone: string; recurrence: string | null; optimizeSendTime: boolean } | null;
+  schedule?: { sendAt: string; timezone: string; recurrence: string | null; optimizeSendTime: boolean; sendTimeHoldoutPercent?: number } | null;
 
   @Property({ type: 'timestamptz', nullable: true })
   nextRunAt?: Date | null;

@@ -22,6 +22,7 @@ export type RecommendationAction =
   | { kind: 'SET_TEST_AUDIENCE_PERCENT'; testAudiencePercent: number }
   | { kind: 'DECLARE_WINNER'; variantId: string }
   | { kind: 'END_TEST' }
+  | { kind: 'OPTIMIZE_SEND_TIME' }
   | { kind: 'NONE' };
 
 /** A stored recommendation (SQL: migrations/Migration20261201000000_optimization.ts). */

@@ -107,6 +107,12 @@ export class RecommendationService {
           }
           await experiments.endTest(campaign!.id, true, `applied recommendation ${rec.id}`);
           break;
+        case 'OPTIMIZE_SEND_TIME':
+          editable();
+          if (!campaign!.schedule) throw notApplicable('The campaign has no schedule any more: schedule it with optimizeSendTime');
+          // The schedule keeps its time, zone, recurrence and holdout; only the send times change.
+          campaign!.schedule = { ...campaign!.schedule, optimizeSendTime: true };
+          break;
         case 'NONE':
           break; // advice only: applying records that it was taken note of
       }

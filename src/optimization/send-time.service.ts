@@ -333,10 +333,14 @@ export async function sendTimes(sql: SendTimeDb, workspaceId: string, contactIds
   return out;
 }
 
-/** Each known contact's optimal local hour (0–23, in its zone), computing missing and stale ones. For the sender. */
+/**
+ * Each known contact's optimal local hour (0–23, in its zone), computing missing and stale ones. For
+ * the sender. Basis DEFAULT (no history anywhere in the workspace) is left out: with nothing learned
+ * there is nothing to act on, and the sender then sends at sendAt, outside both uplift groups.
+ */
 export async function optimalHours(sql: SendTimeDb, workspaceId: string, contactIds: readonly string[]): Promise<Map<string, number>> {
   const all = await sendTimes(sql, workspaceId, contactIds);
-  return new Map([...all].map(([id, s]) => [id, s.optimalHour]));
+  return new Map([...all].filter(([, s]) => s.basis !== 'DEFAULT').map(([id, s]) => [id, s.optimalHour]));
 }
 
 export interface SendTimePreviewResult {

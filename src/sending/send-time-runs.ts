@@ -20,8 +20,7 @@ export interface SendTimePlanCounts {
 
 /** The stored schedule with the holdout share (schedules stored before it existed: the default). */
 export function scheduleData(c: Campaign): ScheduleData | null {
-  // The campaign entity's schedule type predates the holdout share; the jsonb holds it.
-  const s = c.schedule as ScheduleData | null | undefined;
+  const s = c.schedule;
   return s ? { ...s, sendTimeHoldoutPercent: isValidHoldoutPercent(s.sendTimeHoldoutPercent) ? s.sendTimeHoldoutPercent : DEFAULT_SEND_TIME_HOLDOUT_PERCENT } : null;
 }
 

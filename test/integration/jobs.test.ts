@@ -29,6 +29,10 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, the webhook
   expect(rows).toEqual([
     { name: 'analytics: nightly rollup', repeat_interval: '0 2 * * *' },
     { name: 'experiments: evaluate running tests', repeat_interval: '*/5 * * * *' },
+    { name: 'optimization: conversion model', repeat_interval: '0 3 * * 1' },
+    { name: 'optimization: merchant affinity', repeat_interval: '0 */6 * * *' },
+    { name: 'optimization: recommendations', repeat_interval: '0 5 * * *' },
+    { name: 'optimization: send time', repeat_interval: '0 4 * * *' },
     { name: 'webhooks: retry queue', repeat_interval: '* * * * *' },
   ]);
   await expect(t.app.scheduler!.runNow('experiments: evaluate running tests')).resolves.toBeUndefined();
