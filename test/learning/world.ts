@@ -10,8 +10,8 @@
  *
  *  - Time zones. Each contact gets one of `zones` (null = none: the workspace's zone applies). A
  *    message's local (day, hour) becomes a UTC instant in that zone (a random minute in the hour).
- *    In a DST spring-forward gap the wall-clock hour does not exist; the instant then falls in the
- *    next hour (a handful of messages per year; counted by `dstShiftedMessages`).
+ *    In a DST spring-forward gap the wall-clock hour does not exist; the instant then falls one
+ *    hour earlier on the wall clock (a handful of messages per year; counted by `dstShiftedMessages`).
  *  - Offers. A grid (default 0, 5, 10, 15, 20). Each message gets an offer uniformly at random
  *    from the grid, independently of its hour, so per-offer comparisons are unconfounded. Campaigns
  *    are (period of `campaignPeriodDays` days, offer, wave): a contact's second message with the
@@ -162,7 +162,7 @@ export interface World {
   campaigns: WorldCampaign[];
   messages: WorldMessage[];
   visits: WorldVisit[];
-  /** Messages whose intended local hour fell in a DST gap (their instant is an hour later). */
+  /** Messages whose intended local hour fell in a DST gap (their instant is an hour earlier). */
   dstShiftedMessages: number;
 }
 
@@ -233,7 +233,7 @@ function offsetMs(zone: string, utcMs: number): number {
 
 /**
  * The UTC instant of a wall-clock time in a zone (two fixed-point steps on the offset, which
- * settle everywhere but in a DST gap, where the result is the instant one offset later).
+ * settle everywhere but in a DST gap, where the wall clock of the result is one hour earlier).
  */
 export function zonedToUtc(zone: string, year: number, month: number, day: number, hour: number, minute: number): number {
   const naive = Date.UTC(year, month - 1, day, hour, minute);
