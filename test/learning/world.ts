@@ -13,9 +13,10 @@
  *    In a DST spring-forward gap the wall-clock hour does not exist; the instant then falls one
  *    hour earlier on the wall clock (a handful of messages per year; counted by `dstShiftedMessages`).
  *  - Offers. A grid (default 0, 5, 10, 15, 20). Each message gets an offer uniformly at random
- *    from the grid, independently of its hour, so per-offer comparisons are unconfounded. Campaigns
- *    are (period of `campaignPeriodDays` days, offer, wave): a contact's second message with the
- *    same offer in the same period goes into the next wave, since a campaign holds one message per
+ *    from the grid, independently of its hour and segment, so per-offer comparisons are
+ *    unconfounded (dealt without replacement within a contact's period, see below). Campaigns are
+ *    (period of `campaignPeriodDays` days, offer, wave): a contact's second message with the same
+ *    offer in the same period goes into the next wave, since a campaign holds one message per
  *    recipient.
  *  - Offer elasticity per segment s: the share of engaged messages that convert is
  *    c_s(o) = σ(α_s + β_s·o) (logistic in the offer), and each conversion is an order worth V_s on
@@ -313,6 +314,7 @@ export function generateWorld(options: Partial<WorldOptions> = {}): World {
   const campaigns: WorldCampaign[] = [];
   const campaignIndex = new Map<string, number>();
   const used = new Set<string>(); // contact|campaign: one message per recipient per campaign
+  const rounds = new Map<string, number[]>(); // contact|period → offers not yet dealt in the current round
   const messages: WorldMessage[] = [];
   let dstShiftedMessages = 0;
   // Chronological per contact, so waves fill in time order.
@@ -320,8 +322,17 @@ export function generateWorld(options: Partial<WorldOptions> = {}): World {
   for (const h of history) {
     const contact = contacts[h.contact]!;
     const segment = segments[segmentIndex.get(contact.segment)!]!;
-    const offerIndex = Math.floor(messageRng() * o.offers.length);
     const period = Math.floor(h.day / o.campaignPeriodDays);
+    // Offers are dealt to a contact's messages of a period without replacement, round after round:
+    // uniform for every message and independent of its hour, and a contact needs a second wave of
+    // campaigns only after it got every offer once in the period (fewer, fuller campaigns).
+    const roundKey = `${h.contact}|${period}`;
+    let round = rounds.get(roundKey);
+    if (!round || round.length === 0) {
+      round = o.offers.map((_, i) => i);
+      rounds.set(roundKey, round);
+    }
+    const offerIndex = round.splice(Math.floor(messageRng() * round.length), 1)[0]!;
     let wave = 0;
     let campaign: number;
     for (;;) {
