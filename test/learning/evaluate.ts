@@ -374,52 +374,57 @@ export async function evaluateWorld(t: TestApp, key: string, world: World, writt
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : 'n/a');
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
-/** A markdown table of the figures beside the targets and the truth-side references. */
-export function figuresTable(f: Figures, targets: Targets = ISSUE_TARGETS): string {
-  const rows: [string, string, string, string, string][] = [
-    [
+/**
+ * A markdown table of the figures beside the targets and the truth-side references. A part that
+ * could not be measured is a row saying why (`missing`: part → reason).
+ */
+export function figuresTable(f: Partial<Figures>, targets: Targets = ISSUE_TARGETS, missing: Partial<Record<keyof Figures, string>> = {}): string {
+  const rows: string[][] = [];
+  const absent = (part: keyof Figures, what: string) => rows.push([what, 'not measured', '', '', (missing[part] ?? 'not run').replace(/\|/g, '/').slice(0, 200)]);
+  if (f.sendTime) {
+    rows.push([
       `send time: captured share of the oracle's uplift, contacts with ≥ 10 messages (${f.sendTime.withHistory})`,
       pct(f.sendTime.capturedWithHistory),
       `≥ ${pct(targets.sendTimeWithHistory)}`,
       verdict(f.sendTime.capturedWithHistory >= targets.sendTimeWithHistory),
       `segment's true best hour: ${pct(f.sendTime.segmentCeilingWithHistory)}`,
-    ],
-    [
+    ]);
+    rows.push([
       `send time: captured share, everyone (${f.sendTime.contacts})`,
       pct(f.sendTime.capturedEveryone),
       `≥ ${pct(targets.sendTimeEveryone)}`,
       verdict(f.sendTime.capturedEveryone >= targets.sendTimeEveryone),
       `segment's true best hour: ${pct(f.sendTime.segmentCeilingEveryone)}`,
-    ],
-    [
+    ]);
+  } else absent('sendTime', 'send time');
+  if (f.offers) {
+    rows.push([
       `offers: chosen within one grid step of the true optimum (${f.offers.segments.length} segments)`,
       pct(f.offers.withinOneStep),
       `≥ ${pct(targets.offerWithinOneStep)}`,
       verdict(f.offers.withinOneStep >= targets.offerWithinOneStep),
       `plain empirical argmax: ${pct(f.offers.empiricalWithinOneStep)}`,
-    ],
-    [
+    ]);
+  } else absent('offers', 'offers');
+  if (f.model) {
+    rows.push([
       `conversion model: held-out AUC − baseline AUC (AUC ${f.model.auc.toFixed(3)}, baseline ${f.model.baselineAuc.toFixed(3)})`,
       f.model.lift.toFixed(3),
       `≥ ${targets.aucLift.toFixed(2)}`,
       verdict(f.model.lift >= targets.aucLift),
       `true probabilities' AUC: ${f.model.oracleAuc.toFixed(3)}`,
-    ],
-    [
+    ]);
+  } else absent('model', 'conversion model');
+  if (f.affinity) {
+    rows.push([
       `affinity: true favourite first, contacts with ≥ 1 interaction (${f.affinity.contacts})`,
       pct(f.affinity.top1),
       `≥ ${pct(targets.affinityTop1)}`,
       verdict(f.affinity.top1 >= targets.affinityTop1),
       `own most frequent merchant: ${pct(f.affinity.pluralityTop1)}`,
-    ],
-    [
-      `affinity: same, contacts with ≥ 3 interactions (${f.affinity.contactsMin3})`,
-      pct(f.affinity.top1Min3),
-      '—',
-      '—',
-      `own most frequent merchant: ${pct(f.affinity.pluralityTop1Min3)}`,
-    ],
-  ];
+    ]);
+    rows.push([`affinity: same, contacts with ≥ 3 interactions (${f.affinity.contactsMin3})`, pct(f.affinity.top1Min3), '—', '—', `own most frequent merchant: ${pct(f.affinity.pluralityTop1Min3)}`]);
+  } else absent('affinity', 'affinity');
   return ['| figure | measured | target | verdict | reference from the truth |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
