@@ -22,7 +22,9 @@ import {
   evaluateSendTime,
   figuresTable,
   ISSUE_TARGETS,
+  LEARNING_SECTION,
   offersTable,
+  withSection,
   type Figures,
 } from '../test/learning/evaluate';
 import { generateWorld, startDateEndingBefore } from '../test/learning/world';
@@ -30,7 +32,7 @@ import { writeMerchantNames, writeWorld } from '../test/learning/writer';
 import { header, startBenchApp, timed } from './support';
 
 const COMMAND = 'npm run validate:learning';
-const SECTION = '## Learning validation';
+const SECTION = LEARNING_SECTION;
 
 const envNumber = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -42,14 +44,6 @@ const envNumber = (name: string, fallback: number) => {
 
 const rate = (events: number, ms: number) => `${Math.round((events / ms) * 1000).toLocaleString('en-US')} events/s`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** Replaces the section (up to the next `## ` heading) or appends it. */
-export function withSection(markdown: string, section: string): string {
-  const start = markdown.indexOf(`${SECTION}\n`);
-  if (start < 0) return `${markdown.trimEnd()}${markdown.trim() ? '\n\n' : '# Benchmarks\n\n'}${section.trimEnd()}\n`;
-  const next = markdown.indexOf('\n## ', start + SECTION.length);
-  return `${markdown.slice(0, start)}${section.trimEnd()}\n${next < 0 ? '' : markdown.slice(next)}`;
-}
 
 export async function main(): Promise<void> {
   const contacts = envNumber('LEARNING_CONTACTS', 5000);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { capturedShare, empiricalOfferChoice, nearestGridIndex, offerFigures, pluralityFavourite, rocAuc, sendTimeFigures, uplift } from './evaluate';
+import { withSection, capturedShare, empiricalOfferChoice, nearestGridIndex, offerFigures, pluralityFavourite, rocAuc, sendTimeFigures, uplift } from './evaluate';
 import { generateWorld } from './world';
 
 const reference = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'learning', 'auc-reference.json'), 'utf8')) as {
@@ -73,5 +73,18 @@ describe('offer and affinity scoring', () => {
     expect(f.withHistory).toBe(world.contacts.filter((c) => c.messages >= 10).length);
     expect(f.basis).toEqual({ CONTACT: 200 });
     expect(f.segmentCeilingEveryone).toBeLessThan(1);
+  });
+});
+
+describe('BENCHMARKS.md section', () => {
+  const section = '## Learning validation\n\nnew figures\n';
+  it('is appended to a file without it, or starts a new file', () => {
+    expect(withSection('', section)).toBe('# Benchmarks\n\n## Learning validation\n\nnew figures\n');
+    expect(withSection('# Benchmarks\n\n## Ingestion\n\nx\n', section)).toBe('# Benchmarks\n\n## Ingestion\n\nx\n\n## Learning validation\n\nnew figures\n');
+  });
+  it('replaces an earlier one and keeps the sections around it', () => {
+    const before = '# Benchmarks\n\n## A\n\na\n\n## Learning validation\n\nold\n\n## B\n\nb\n';
+    expect(withSection(before, section)).toBe('# Benchmarks\n\n## A\n\na\n\n## Learning validation\n\nnew figures\n\n## B\n\nb\n');
+    expect(withSection('## Learning validation\n\nold\n', section)).toBe(section);
   });
 });

@@ -436,3 +436,14 @@ export function offersTable(f: OfferFigures): string {
     ...f.segments.map((s) => `| ${s.segment} | ${s.trueOptimum} | ${s.chosen ?? 'none'} | ${s.withinOneStep ? 'yes' : 'no'} | ${s.confidence ?? '—'} | ${s.empirical} |`),
   ].join('\n');
 }
+
+export const LEARNING_SECTION = '## Learning validation';
+
+/** BENCHMARKS.md with the learning section replaced (up to the next `## ` heading), or appended. */
+export function withSection(markdown: string, section: string, heading = LEARNING_SECTION): string {
+  const found = markdown.startsWith(`${heading}\n`) ? 0 : markdown.indexOf(`\n${heading}\n`);
+  if (found < 0) return `${markdown.trim() ? `${markdown.trimEnd()}\n\n` : '# Benchmarks\n\n'}${section.trimEnd()}\n`;
+  const start = markdown.startsWith(`${heading}\n`) ? 0 : found + 1;
+  const next = markdown.indexOf('\n## ', start + heading.length);
+  return `${markdown.slice(0, start)}${section.trimEnd()}\n${next < 0 ? '' : markdown.slice(next)}`;
+}
