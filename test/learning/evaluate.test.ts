@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withSection, capturedShare, empiricalOfferChoice, nearestGridIndex, offerFigures, pluralityFavourite, rocAuc, sendTimeFigures, uplift } from './evaluate';
+import { agreedOffers, withSection, capturedShare, empiricalOfferChoice, nearestGridIndex, offerFigures, pluralityFavourite, rocAuc, sendTimeFigures, uplift } from './evaluate';
 import { generateWorld } from './world';
 
 const reference = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'learning', 'auc-reference.json'), 'utf8')) as {
@@ -62,6 +62,12 @@ describe('offer and affinity scoring', () => {
     expect(f.segments[3]!.chosen).toBeNull();
     expect(f.withinOneStep).toBe(0.5);
     expect(empiricalOfferChoice(world)).toHaveLength(4);
+  });
+
+  it('reads a choice only where the recommendations at the lowest and the highest current offer agree', () => {
+    const low = new Map([['a', { value: 10, confidence: 0.8 }], ['b', { value: 0, confidence: 0.3 }], ['c', { value: 5, confidence: 0.9 }]]);
+    const high = new Map([['a', { value: 10, confidence: 0.7 }], ['b', { value: 20, confidence: 0.3 }]]);
+    expect([...agreedOffers(low, high)]).toEqual([['a', { value: 10, confidence: 0.7 }]]);
   });
 
   it('scores send time by the group of contacts with at least 10 messages and everyone', () => {

@@ -140,7 +140,7 @@ export interface SendTimeFigures {
 export interface OfferSegmentFigure {
   segment: string;
   trueOptimum: number;
-  /** null: no OFFER recommendation for the segment (counted as a miss). */
+  /** null: no decided OFFER recommendation for the segment (see agreedOffers; counted as a miss). */
   chosen: number | null;
   withinOneStep: boolean;
   confidence: number | null;
@@ -277,8 +277,6 @@ async function perContact<T>(t: TestApp, key: string, ids: readonly string[], fi
 export interface EvaluateOptions {
   /** Called before any query, e.g. to run the daily jobs (the batch path). */
   refresh?: () => Promise<void>;
-  /** Offer of the campaign the OFFER recommendations are generated for (default: the grid's middle). */
-  currentOffer?: number;
   /** Contacts per request for per-contact queries. */
   batch?: number;
   now?: Date;
@@ -327,20 +325,13 @@ export async function evaluateModel(t: TestApp, key: string, world: World, now =
   return { auc, baselineAuc, lift: auc - baselineAuc, oracleAuc: oracleAuc(world, now), version: trainModel.version ?? null, samples: trainModel.samples ?? null, ms: elapsed(start) };
 }
 
-/**
- * OFFER recommendations for a new DRAFT campaign whose audience is every segment of the world and
- * whose offer is `currentOffer`: one recommendation per segment is read as that segment's chosen
- * offer. A segment without one counts as a miss (reported with chosen = null).
- */
-export async function evaluateOffers(t: TestApp, key: string, world: World, currentOffer?: number): Promise<OfferFigures> {
-  const start = Date.now();
-  const grid = world.options.offers;
-  const offer = currentOffer ?? grid[Math.floor(grid.length / 2)]!;
+/** The OFFER recommendation per segment for a new DRAFT campaign with this offer and every segment of the world as its audience. */
+async function offerRecommendations(t: TestApp, key: string, world: World, offer: number): Promise<Map<string, { value: number; confidence: number | null }>> {
   const { createCampaign } = await query<{ createCampaign: { id: string } }>(
     t,
     key,
     'mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }',
-    { i: { name: `${world.options.tag} offer evaluation`, type: 'STANDARD', channel: 'SMS', offerAmount: offer, audience: { segments: world.segments.map((s) => s.id) }, variants: [{ template: 'Hi {first_name|there}, new deals are in today. Reply STOP to opt out' }] } },
+    { i: { name: `${world.options.tag} offer evaluation at ${offer}`, type: 'STANDARD', channel: 'SMS', offerAmount: offer, audience: { segments: world.segments.map((s) => s.id) }, variants: [{ template: 'Hi {first_name|there}, new deals are in today. Reply STOP to opt out' }] } },
     'createCampaign (offer evaluation)',
   );
   const { generateRecommendations } = await query<{ generateRecommendations: { type: string; segment: string | null; recommendedValue: string; confidence: number }[] }>(
@@ -350,13 +341,38 @@ export async function evaluateOffers(t: TestApp, key: string, world: World, curr
     { id: createCampaign.id },
     'generateRecommendations',
   );
-  const chosen = new Map<string, { value: number; confidence: number | null }>();
+  const out = new Map<string, { value: number; confidence: number | null }>();
   for (const r of generateRecommendations) {
     if (r.type !== 'OFFER' || !r.segment) continue;
     const value = Number.parseFloat(r.recommendedValue);
-    if (Number.isFinite(value)) chosen.set(r.segment, { value, confidence: r.confidence });
+    if (Number.isFinite(value)) out.set(r.segment, { value, confidence: r.confidence });
   }
-  return { ...offerFigures(world, chosen), ms: elapsed(start) };
+  return out;
+}
+
+/**
+ * The offer each segment's recommendation chooses. A recommender that cannot tell (too little data,
+ * or no offer likely enough to be the best) keeps the campaign's current offer, and reading that as
+ * its choice would credit it with whatever the current offer happens to be. So recommendations are
+ * generated for two campaigns, one at the lowest and one at the highest grid offer: a segment whose
+ * two recommendations agree has a choice independent of the current offer; one whose two differ
+ * (or that has none) is undecided and counts as a miss (chosen = null).
+ */
+export function agreedOffers(low: Map<string, { value: number; confidence: number | null }>, high: Map<string, { value: number; confidence: number | null }>): Map<string, { value: number; confidence: number | null }> {
+  const out = new Map<string, { value: number; confidence: number | null }>();
+  for (const [segment, a] of low) {
+    const b = high.get(segment);
+    if (b && Math.abs(a.value - b.value) < 1e-9) out.set(segment, { value: a.value, confidence: Math.min(a.confidence ?? 1, b.confidence ?? 1) });
+  }
+  return out;
+}
+
+export async function evaluateOffers(t: TestApp, key: string, world: World): Promise<OfferFigures> {
+  const start = Date.now();
+  const grid = world.options.offers;
+  const low = await offerRecommendations(t, key, world, grid[0]!);
+  const high = await offerRecommendations(t, key, world, grid[grid.length - 1]!);
+  return { ...offerFigures(world, agreedOffers(low, high)), ms: elapsed(start) };
 }
 
 export async function evaluateWorld(t: TestApp, key: string, world: World, written: WrittenWorld, options: EvaluateOptions = {}): Promise<Figures> {
@@ -364,7 +380,7 @@ export async function evaluateWorld(t: TestApp, key: string, world: World, writt
   if (options.refresh) await options.refresh();
   const sendTime = await evaluateSendTime(t, key, world, written, batch);
   const affinity = await evaluateAffinity(t, key, world, written, batch);
-  const offers = await evaluateOffers(t, key, world, options.currentOffer);
+  const offers = await evaluateOffers(t, key, world);
   const model = await evaluateModel(t, key, world, options.now);
   return { sendTime, offers, model, affinity };
 }
