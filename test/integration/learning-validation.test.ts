@@ -4,7 +4,7 @@
  * features' answers scored against the truth (test/learning/evaluate.ts).
  *
  * Scale: 600 contacts in 4 segments, ~13k messages over 90 days, ~17k events, weekly campaigns
- * (campaignPeriodDays 7) so that there are ~280 campaigns rather than ~1,000.
+ * (campaignPeriodDays 7): ~170 campaigns rather than ~450 daily ones.
  *
  * Thresholds at this scale (documented in the README's learning-validation section):
  *  - send time: the issue's ≥ 80 % (contacts with ≥ 10 messages) and ≥ 50 % (everyone): per-contact
