@@ -5,6 +5,7 @@ import {
   CreateCampaignDocument,
   GenerateRecommendationsDocument,
   LaunchCampaignDocument,
+  ScheduleCampaignSendTimeDocument,
   TrackEventsDocument,
   UpsertContactsDocument,
   type RecommendationFieldsFragment,
@@ -14,6 +15,7 @@ import { analyzeOffers, type OfferCell, type SegmentValueStats } from '../../src
 import { audienceSize } from '../../src/optimization/segments';
 import pino from 'pino';
 import { refreshRecommendations } from '../../src/optimization/recommendation.service';
+import { refreshSendTimes } from '../../src/optimization/send-time.service';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
 /**
@@ -27,7 +29,7 @@ import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
  * C (winner): a running 50/50 A/B test on 200 contacts, control converting 5 %, variant B 40 %.
  */
 let t: TestApp;
-const keys: Record<'A' | 'B' | 'C', string> = { A: '', B: '', C: '' };
+const keys: Record<'A' | 'B' | 'C' | 'D', string> = { A: '', B: '', C: '', D: '' };
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
 
@@ -71,6 +73,7 @@ beforeAll(async () => {
   keys.A = await t.newWorkspaceKey('recs-offers');
   keys.B = await t.newWorkspaceKey('recs-segments');
   keys.C = await t.newWorkspaceKey('recs-winner');
+  keys.D = await t.newWorkspaceKey('recs-send-time');
 });
 afterAll(() => t.close());
 
@@ -264,6 +267,61 @@ describe('WINNER', () => {
     expect(after.winner).toMatchObject({ source: 'MANUAL', reason: `applied recommendation ${w.id}`, variant: { key: 'B' } });
     // Declared now: the next generation has no WINNER row.
     expect((await generate(keys.C, c.id)).some((r) => r.type === 'WINNER')).toBe(false);
+  });
+});
+
+describe('SEND_TIME', () => {
+  /**
+   * Workspace D (zone UTC): 30 contacts of segment "evening" each got 24 past messages, one per
+   * hour of the day (campaign k at k:00 UTC, k days + 30 ago), and clicked exactly the ones sent at
+   * 19:00, 20:00 and 21:00. A campaign scheduled for 09:00 UTC should rather go at their hour.
+   */
+  let target: string;
+  beforeAll(async () => {
+    const bySegment = await contacts(keys.D, 'd', { evening: 30 });
+    const ids = bySegment.get('evening')!;
+    for (let k = 0; k < 24; k++) {
+      const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: `past hour ${k}`, variants: [{ template: 'Hello' }] } }, keys.D);
+      await t.ok(AddRecipientsDocument, { campaignId: c.id, audience: { tags: ['d'] } }, keys.D);
+      const day = new Date(Date.now() - (30 + k) * 86_400_000);
+      const at = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), k));
+      const events: TrackEventInput[] = ids.flatMap((id) => [
+        { campaignId: c.id, contactId: id, type: 'SENT' as const, occurredAt: at.toISOString() },
+        ...(k >= 19 && k <= 21 ? [{ campaignId: c.id, contactId: id, type: 'CLICKED' as const, occurredAt: new Date(at.getTime() + 600_000).toISOString() }] : []),
+      ]);
+      expect((await t.ok(TrackEventsDocument, { events }, keys.D)).trackEvents.rejected).toEqual([]);
+      await sql(`update campaigns set status = 'COMPLETED' where id = ?`, [c.id]);
+    }
+    const [{ workspace_id }] = (await sql<{ workspace_id: string }>(`select workspace_id from contacts where id = ?`, [ids[0]])) as [{ workspace_id: string }];
+    await refreshSendTimes(t.app.sql, workspace_id);
+    const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: 'next', variants: [{ template: 'Hello' }], audience: { tags: ['d'] } } }, keys.D);
+    target = c.id;
+  });
+
+  it('recommends optimizeSendTime with the learned gain over the scheduled hour; applying turns it on', async () => {
+    // Not scheduled yet: advice measured against a random hour, nothing to apply.
+    const unscheduled = (await generate(keys.D, target)).find((r) => r.type === 'SEND_TIME')!;
+    expect(unscheduled.title).toMatch(/schedule the campaign/);
+    expect(unscheduled.expectedImpact!).toBeGreaterThan(0);
+
+    const sendAt = new Date(Date.now() + 86_400_000);
+    sendAt.setUTCHours(9, 0, 0, 0);
+    await t.ok(ScheduleCampaignSendTimeDocument, { id: target, input: { sendAt: sendAt.toISOString(), timezone: 'UTC' } }, keys.D);
+    const row = (await generate(keys.D, target)).find((r) => r.type === 'SEND_TIME')!;
+    expect(row.recommendedValue).toBe('optimizeSendTime');
+    expect(row.basis).toMatch(/^30 of 30 contacts in the audience have a learned send time \(30 from their own history/);
+    expect(row.basis).toMatch(/most common hour (19|20|21):00 local/);
+    // The gain over 09:00 is larger than over a random hour: 09:00 is one of their worst hours.
+    expect(row.expectedImpact!).toBeGreaterThan(unscheduled.expectedImpact!);
+    expect(row.confidence).toBeGreaterThan(0.5);
+
+    await t.ok(ApplyRecommendationDocument, { id: row.id }, keys.D);
+    const [{ schedule }] = (await sql<{ schedule: { optimizeSendTime: boolean; sendAt: string; sendTimeHoldoutPercent: number } }>(`select schedule from campaigns where id = ?`, [target])) as [
+      { schedule: { optimizeSendTime: boolean; sendAt: string; sendTimeHoldoutPercent: number } },
+    ];
+    expect(schedule).toMatchObject({ optimizeSendTime: true, sendAt: sendAt.toISOString(), sendTimeHoldoutPercent: 10 });
+    // Already optimized: the next generation has no SEND_TIME row.
+    expect((await generate(keys.D, target)).some((r) => r.type === 'SEND_TIME')).toBe(false);
   });
 });
 
