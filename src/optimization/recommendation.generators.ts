@@ -7,7 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audienceCondition } from '../campaigns/audience';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignStatus, CampaignType } from '../campaigns/enums';
-import { Metric, TestMethod } from '../campaigns/experiment-enums';
+import { Metric, METRIC_SUCCESS_COLUMN, TestMethod } from '../campaigns/experiment-enums';
 import { Variant } from '../campaigns/variant.entity';
 import { DEFAULT_MDE, TARGET_POWER } from '../experiments/engine';
 import { ExperimentService } from '../experiments/experiment.service';
@@ -46,16 +46,6 @@ const money = (x: number) => (Math.round(x * 100) / 100).toFixed(2).replace(/\.0
 const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
 const signed = (x: number, f: (x: number) => string) => `${x >= 0 ? '+' : '−'}${f(Math.abs(x))}`;
 
-/** The assignments column holding the first time of each metric's fact (REVENUE: conversions). */
-const METRIC_FACT: Record<Metric, string> = {
-  [Metric.DELIVERY]: 'delivered_at',
-  [Metric.CLICK]: 'clicked_at',
-  [Metric.REPLY]: 'replied_at',
-  [Metric.POSITIVE_REPLY]: 'positive_reply_at',
-  [Metric.CONVERSION]: 'converted_at',
-  [Metric.REVENUE]: 'converted_at',
-  [Metric.OPT_OUT]: 'opted_out_at',
-};
 
 // ---------------------------------------------------------------------------------------------
 // OFFER
@@ -133,7 +123,7 @@ export const segmentRecommendations: RecommendationGenerator = async ({ em, work
   if (!EDITABLE.has(campaign.status)) return [];
   const metric = campaign.experiment.primaryMetric;
   const rows = await em.execute<{ segment: string; messages: number; successes: number }[]>(
-    `select coalesce(c.segment, '') as segment, count(*)::int as messages, count(a.${METRIC_FACT[metric]})::int as successes
+    `select coalesce(c.segment, '') as segment, count(*)::int as messages, count(a.${METRIC_SUCCESS_COLUMN[metric]})::int as successes
      from assignments a join campaigns k on k.id = a.campaign_id join contacts c on c.id = a.contact_id
      where a.workspace_id = ? and k.workspace_id = ? and a.sent_at is not null and a.sent_at >= now() - make_interval(days => ${HISTORY_DAYS})
        and k.type = ? and k.channel = ? and k.id <> ?
@@ -176,7 +166,7 @@ export const audienceSizeRecommendations: RecommendationGenerator = async ({ em,
   if (campaign.type === CampaignType.STANDARD || !active || cfg.primaryMetric === Metric.REVENUE || campaign.testEndedAt) return [];
   const variants = await em.find(Variant, { campaignId: campaign.id, workspaceId }, { orderBy: { position: 'asc' } });
   if (variants.length < 2) return [];
-  const fact = METRIC_FACT[cfg.primaryMetric];
+  const fact = METRIC_SUCCESS_COLUMN[cfg.primaryMetric];
   const control = variants.find((v) => v.isControl) ?? variants[0]!;
   const [controlRow] = await em.execute<{ sent: number; successes: number }[]>(
     `select count(*)::int as sent, count(${fact})::int as successes from assignments where campaign_id = ? and workspace_id = ? and variant_id = ? and sent_at is not null`,

@@ -12,20 +12,6 @@ import { newcombeDifference, twoProportionZTest } from '../experiments/stats';
 /** The interval's level: 95 %, as the uplift's description says (not the campaign's test level). */
 export const SEND_TIME_UPLIFT_CONFIDENCE = 0.95;
 
-/**
- * The assignments column holding the first time of each metric's success. REVENUE is not a rate:
- * like the experiment engine's rate analysis of it, the uplift then compares conversion rates.
- */
-export const UPLIFT_FACT_COLUMN: Record<Metric, string> = {
-  [Metric.DELIVERY]: 'delivered_at',
-  [Metric.CLICK]: 'clicked_at',
-  [Metric.REPLY]: 'replied_at',
-  [Metric.POSITIVE_REPLY]: 'positive_reply_at',
-  [Metric.CONVERSION]: 'converted_at',
-  [Metric.REVENUE]: 'converted_at',
-  [Metric.OPT_OUT]: 'opted_out_at',
-};
-
 export interface UpliftCounts {
   metric: Metric;
   /** OPTIMIZED recipients a message went out to, and those of them with a success. */

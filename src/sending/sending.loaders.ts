@@ -1,12 +1,12 @@
 /** The sending feature's request-scoped dataloaders: runs, bandit waves and send failures per campaign. */
 import DataLoader from 'dataloader';
 import type { RequestScope } from '../graphql/context';
-import { Metric } from '../campaigns/experiment-enums';
+import { Metric, METRIC_SUCCESS_COLUMN } from '../campaigns/experiment-enums';
 import type { BanditWave, CampaignRun, SendFailure } from './sending.resolver';
-import { computeSendTimeUplift, UPLIFT_FACT_COLUMN, type SendTimeUpliftResult } from './send-time-uplift';
+import { computeSendTimeUplift, type SendTimeUpliftResult } from './send-time-uplift';
 
 /** SQL: whether the recipient's assignment has a success on the campaign's primary metric. */
-const SUCCESS_SQL = `case c.experiment->>'primaryMetric' ${Object.entries(UPLIFT_FACT_COLUMN)
+const SUCCESS_SQL = `case c.experiment->>'primaryMetric' ${Object.entries(METRIC_SUCCESS_COLUMN)
   .map(([metric, column]) => `when '${metric}' then a.${column} is not null`)
   .join(' ')} else a.converted_at is not null end`;
 
@@ -70,7 +70,7 @@ export function sendingLoaders({ em, workspaceId }: RequestScope) {
         const r = byCampaign.get(id);
         if (!r) return null;
         return computeSendTimeUplift({
-          metric: r.metric && r.metric in UPLIFT_FACT_COLUMN ? r.metric : Metric.CONVERSION,
+          metric: r.metric && r.metric in METRIC_SUCCESS_COLUMN ? r.metric : Metric.CONVERSION,
           treated: Number(r.treated),
           treatedSuccesses: Number(r.treated_successes),
           holdout: Number(r.holdout),
