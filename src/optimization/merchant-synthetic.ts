@@ -13,7 +13,11 @@
  *  - its number of interactions is 0–2 uniformly (probability fewShare) or 3 + Geometric(mean
  *    extraInteractionsMean); each at a uniform time in the last `days` days, at merchant ~ θ, of
  *    type CONVERTED / CLICKED / REPLIED / OPENED with probabilities typeShares (independent of the
- *    merchant: the type carries no information about the preference here).
+ *    merchant by default: the type then carries no information about the preference);
+ *  - optional realism, off by default: with probability driftShare the contact's taste changed at
+ *    a uniform moment of the window (before it, interactions come from an independent earlier θ'
+ *    with its own favourite; the truth is the current θ), and purchases concentrate on what the
+ *    contact prefers most: a CONVERTED merchant is drawn from θ^purchaseSharpness (normalised).
  */
 import { gammaSample, mulberry32, type Rng } from '../experiments/stats/random';
 import type { Interaction, InteractionType } from './affinity';
@@ -34,6 +38,10 @@ export interface MerchantPopulationOptions {
   /** Mean of the geometric number of interactions beyond 3 for the others (5). */
   extraInteractionsMean: number;
   typeShares: Readonly<Record<InteractionType, number>>;
+  /** Share of contacts whose taste changed during the window (0). */
+  driftShare: number;
+  /** Exponent applied to θ for purchases (1: purchases drawn like any interaction). */
+  purchaseSharpness: number;
   /** The end of the history window (the moment the affinity is computed at). */
   now: Date;
 }
@@ -49,6 +57,8 @@ export const DEFAULT_MERCHANT_POPULATION: MerchantPopulationOptions = {
   fewShare: 0.3,
   extraInteractionsMean: 5,
   typeShares: { CONVERTED: 0.15, CLICKED: 0.55, REPLIED: 0.1, OPENED: 0.2 },
+  driftShare: 0,
+  purchaseSharpness: 1,
   now: new Date('2026-12-01T00:00:00Z'),
 };
 
@@ -101,11 +111,18 @@ export function generateMerchantPopulation(options: Partial<MerchantPopulationOp
   const typeWeights = types.map((t) => o.typeShares[t]);
   const start = o.now.getTime() - o.days * DAY_MS;
 
+  const drawShares = () => {
+    const f = categorical(basePopularity, rng);
+    return dirichletSample(
+      basePopularity.map((b, m) => (m === f ? o.dominance : o.spread * M * b)),
+      rng,
+    );
+  };
+  const sharpen = (theta: number[]) => theta.map((x) => Math.pow(x, o.purchaseSharpness));
+
   const contacts: SyntheticShopper[] = [];
   for (let c = 0; c < o.contacts; c++) {
-    const f = categorical(basePopularity, rng);
-    const alpha = basePopularity.map((b, m) => (m === f ? o.dominance : o.spread * M * b));
-    const preferences = dirichletSample(alpha, rng);
+    const preferences = drawShares();
     let best = 0;
     for (let m = 1; m < M; m++) if (preferences[m]! > preferences[best]!) best = m;
     let n: number;
@@ -115,11 +132,16 @@ export function generateMerchantPopulation(options: Partial<MerchantPopulationOp
       const q = 1 / (o.extraInteractionsMean + 1);
       n = 3 + Math.floor(Math.log(1 - rng()) / Math.log(1 - q));
     }
+    // Drift is drawn only when enabled, so the default population is the same as without the option.
+    const changedAt = o.driftShare > 0 && rng() < o.driftShare ? start + rng() * o.days * DAY_MS : -Infinity;
+    const earlier = changedAt > -Infinity ? drawShares() : preferences;
     const interactions: Interaction[] = [];
     for (let i = 0; i < n; i++) {
-      const m = categorical(preferences, rng);
+      const at = start + Math.floor(rng() * o.days * DAY_MS);
       const type = types[categorical(typeWeights, rng)]!;
-      interactions.push({ merchantId: merchants[m]!, type, occurredAt: new Date(start + Math.floor(rng() * o.days * DAY_MS)) });
+      const theta = at < changedAt ? earlier : preferences;
+      const m = categorical(type === 'CONVERTED' && o.purchaseSharpness !== 1 ? sharpen(theta) : theta, rng);
+      interactions.push({ merchantId: merchants[m]!, type, occurredAt: new Date(at) });
     }
     contacts.push({ id: `c${c}`, preferences, favourite: merchants[best]!, interactions });
   }
