@@ -84,16 +84,21 @@ const lock = (sql: Sql, workspaceId: string) => sql.query('select pg_advisory_xa
 export async function refreshAffinities(db: SqlPool, workspaceId: string, now: Date = new Date()): Promise<RefreshResult> {
   return db.transaction(async (sql) => {
     await lock(sql, workspaceId);
-    const rows = await sql.query<EvidenceRow>(evidenceSql(false), [workspaceId, now.toISOString()]);
     const byContact = new Map<string, MerchantEvidence[]>();
-    for (const r of rows) {
-      let list = byContact.get(r.contact_id);
-      if (!list) byContact.set(r.contact_id, (list = []));
-      list.push({ merchantId: r.merchant_id, weight: r.weight, interactions: r.interactions });
+    let rowCount = 0;
+    {
+      // Scoped so the raw result can be collected once it is grouped (it is the largest object here).
+      const rows = await sql.query<EvidenceRow>(evidenceSql(false), [workspaceId, now.toISOString()]);
+      rowCount = rows.length;
+      for (const r of rows) {
+        let list = byContact.get(r.contact_id);
+        if (!list) byContact.set(r.contact_id, (list = []));
+        list.push({ merchantId: r.merchant_id, weight: r.weight, interactions: r.interactions });
+      }
     }
     const popularity = merchantPopularity(byContact.values());
     const contactsPerMerchant = new Map<string, number>();
-    for (const r of rows) contactsPerMerchant.set(r.merchant_id, (contactsPerMerchant.get(r.merchant_id) ?? 0) + 1);
+    for (const evidence of byContact.values()) for (const e of evidence) contactsPerMerchant.set(e.merchantId, (contactsPerMerchant.get(e.merchantId) ?? 0) + 1);
     await storePopularity(sql, workspaceId, popularity, contactsPerMerchant, now);
 
     const fallback = popularityFallback(popularity, 0);
@@ -111,7 +116,7 @@ export async function refreshAffinities(db: SqlPool, workspaceId: string, now: D
       `with d as (delete from merchant_affinities where workspace_id = $1 and computed_at < $2 returning 1) select count(*)::int as n from d`,
       [workspaceId, now.toISOString()],
     );
-    return { contacts: byContact.size, merchants: popularity.size, rows: rows.length, deleted: deleted[0]!.n };
+    return { contacts: byContact.size, merchants: popularity.size, rows: rowCount, deleted: deleted[0]!.n };
   });
 }
 
