@@ -48,9 +48,19 @@ export const PRIOR_STRENGTH = 2;
 
 const DAY_MS = 86_400_000;
 
+/** The tunable constants together (the known-truth test and the constants sweep vary them). */
+export interface AffinityParams {
+  weights: Readonly<Record<InteractionType, number>>;
+  halfLifeDays: number;
+  horizonDays: number;
+  priorStrength: number;
+}
+
+export const AFFINITY_PARAMS: Readonly<AffinityParams> = { weights: INTERACTION_WEIGHTS, halfLifeDays: HALF_LIFE_DAYS, horizonDays: HORIZON_DAYS, priorStrength: PRIOR_STRENGTH };
+
 /** w(type), 0 for event types that carry no preference. */
-export function interactionWeight(type: string): number {
-  return Object.prototype.hasOwnProperty.call(INTERACTION_WEIGHTS, type) ? INTERACTION_WEIGHTS[type as InteractionType] : 0;
+export function interactionWeight(type: string, weights: Readonly<Record<InteractionType, number>> = INTERACTION_WEIGHTS): number {
+  return Object.prototype.hasOwnProperty.call(weights, type) ? weights[type as InteractionType] : 0;
 }
 
 /** 2^(−age/half-life); an event stamped up to a few minutes ahead (allowed by ingestion) counts as fresh. */
@@ -75,10 +85,13 @@ export interface MerchantEvidence {
  * Decayed evidence per merchant from raw interactions (the reference the SQL aggregate mirrors):
  * weightless types and interactions beyond the horizon are left out.
  */
-export function evidenceFrom(interactions: readonly Interaction[], now: Date, halfLifeDays = HALF_LIFE_DAYS, horizonDays = HORIZON_DAYS): MerchantEvidence[] {
+export function evidenceFrom(interactions: readonly Interaction[], now: Date, params: Partial<AffinityParams> = {}): MerchantEvidence[] {
+  const weights = params.weights ?? INTERACTION_WEIGHTS;
+  const halfLifeDays = params.halfLifeDays ?? HALF_LIFE_DAYS;
+  const horizonDays = params.horizonDays ?? HORIZON_DAYS;
   const byMerchant = new Map<string, MerchantEvidence>();
   for (const i of interactions) {
-    const w = interactionWeight(i.type);
+    const w = interactionWeight(i.type, weights);
     const age = now.getTime() - i.occurredAt.getTime();
     if (w === 0 || age > horizonDays * DAY_MS) continue;
     const e = byMerchant.get(i.merchantId) ?? { merchantId: i.merchantId, weight: 0, interactions: 0 };

@@ -1,9 +1,11 @@
 /**
  * Merchant affinity refresh: the stored scores (merchant_affinities) and the workspace's merchant
- * popularity (merchants.popularity) from the event history. Set-based: one SQL aggregate of decayed
- * weights per contact × merchant, the pure scoring of affinity.ts in memory, bulk upserts, and one
- * delete of the rows the history no longer supports. Each refresh is one transaction under a
- * per-workspace advisory lock, so the 6-hourly job and on-demand computations never interleave.
+ * popularity (merchants.popularity) from the event history. The workspace refresh is one SQL
+ * statement (aggregate of decayed weights → popularity → Dirichlet posterior mean → upserts →
+ * delete of the rows the history no longer supports): Node never holds the contact × merchant
+ * pairs. The on-demand refresh of one contact (a handful of rows) scores with the pure functions of
+ * affinity.ts against the stored popularity. Each refresh is one transaction under a per-workspace
+ * advisory lock, so the 6-hourly job and on-demand computations never interleave.
  */
 import type { Logger } from 'pino';
 import type { Sql, SqlPool } from '../db/pool';
@@ -11,15 +13,11 @@ import {
   HALF_LIFE_DAYS,
   HORIZON_DAYS,
   INTERACTION_WEIGHTS,
+  PRIOR_STRENGTH,
   affinityScores,
-  merchantPopularity,
   popularityFallback,
   type AffinityScore,
-  type MerchantEvidence,
 } from './affinity';
-
-/** Rows per bulk upsert statement (bounded parameter size). */
-const CHUNK = 20_000;
 
 const WEIGHTED_TYPES = Object.keys(INTERACTION_WEIGHTS);
 // Generated from the constants, so the SQL and affinity.ts cannot disagree on a weight.
@@ -80,43 +78,57 @@ export interface RefreshResult {
 
 const lock = (sql: Sql, workspaceId: string) => sql.query('select pg_advisory_xact_lock(hashtext($1))', [`merchant-affinity:${workspaceId}`]);
 
+/**
+ * The whole refresh of one workspace as one statement, so that the contact × merchant pairs never
+ * leave the database: x_cm per pair (evidenceSql), X_c per contact, the popularity p_m, the
+ * posterior mean (x_cm + s·p_m)/(X_c + s) — each step exactly as affinity.ts defines it (the
+ * integration test checks the stored scores against those pure functions) —, then the writes.
+ * The data-modifying CTEs all see the same snapshot, so the stale rows are found by anti-join
+ * against the new scores (never by computed_at, which the upsert in the same statement changes
+ * invisibly); every write touches a disjoint set of rows, and every one runs to completion
+ * whether or not the final select reads it.
+ * $1 workspace, $2 now, $3 prior strength.
+ */
+const REFRESH_SQL = `
+  with ev as (${evidenceSql(false)}),
+  tot as (select contact_id, sum(weight) as total from ev group by contact_id),
+  sh as (select ev.contact_id, ev.merchant_id, ev.weight, ev.interactions, tot.total from ev join tot using (contact_id)),
+  -- C contacts with evidence (X_c > 0) + M merchants seen: the Laplace denominator.
+  k as (select (select count(*) from tot where total > 0)::float8 + (select count(distinct merchant_id) from ev)::float8 as denominator),
+  pop as (
+    select sh.merchant_id, (coalesce(sum(sh.weight / sh.total) filter (where sh.total > 0), 0) + 1) / k.denominator as p, count(*)::int as contacts
+    from sh cross join k group by sh.merchant_id, k.denominator),
+  scores as (
+    select sh.contact_id, sh.merchant_id, sh.interactions, least(1::float8, greatest(0::float8, (sh.weight + $3::float8 * pop.p) / (sh.total + $3::float8))) as score
+    from sh join pop using (merchant_id)),
+  seen as (
+    insert into merchants (workspace_id, id, popularity, contacts, popularity_at)
+    select $1, merchant_id, p, contacts, $2::timestamptz from pop
+    on conflict (workspace_id, id) do update set popularity = excluded.popularity, contacts = excluded.contacts, popularity_at = excluded.popularity_at
+    returning 1),
+  -- Merchants the history no longer shows keep their name, lose their share.
+  unseen as (
+    update merchants m set popularity = null, contacts = 0, popularity_at = $2::timestamptz
+    where m.workspace_id = $1 and (m.popularity is not null or m.contacts <> 0) and not exists (select 1 from pop where pop.merchant_id = m.id)
+    returning 1),
+  written as (
+    insert into merchant_affinities (contact_id, merchant_id, workspace_id, score, interactions, computed_at)
+    select contact_id, merchant_id, $1, score, interactions, $2::timestamptz from scores
+    on conflict (contact_id, merchant_id) do update set score = excluded.score, interactions = excluded.interactions, computed_at = excluded.computed_at
+    returning 1),
+  stale as (
+    delete from merchant_affinities a
+    where a.workspace_id = $1 and not exists (select 1 from scores s where s.contact_id = a.contact_id and s.merchant_id = a.merchant_id)
+    returning 1)
+  select (select count(*) from tot)::int as contacts, (select count(*) from pop)::int as merchants,
+         (select count(*) from written)::int as rows, (select count(*) from stale)::int as deleted`;
+
 /** Recomputes every contact's affinities and the merchant popularity of one workspace. */
 export async function refreshAffinities(db: SqlPool, workspaceId: string, now: Date = new Date()): Promise<RefreshResult> {
   return db.transaction(async (sql) => {
     await lock(sql, workspaceId);
-    const byContact = new Map<string, MerchantEvidence[]>();
-    let rowCount = 0;
-    {
-      // Scoped so the raw result can be collected once it is grouped (it is the largest object here).
-      const rows = await sql.query<EvidenceRow>(evidenceSql(false), [workspaceId, now.toISOString()]);
-      rowCount = rows.length;
-      for (const r of rows) {
-        let list = byContact.get(r.contact_id);
-        if (!list) byContact.set(r.contact_id, (list = []));
-        list.push({ merchantId: r.merchant_id, weight: r.weight, interactions: r.interactions });
-      }
-    }
-    const popularity = merchantPopularity(byContact.values());
-    const contactsPerMerchant = new Map<string, number>();
-    for (const evidence of byContact.values()) for (const e of evidence) contactsPerMerchant.set(e.merchantId, (contactsPerMerchant.get(e.merchantId) ?? 0) + 1);
-    await storePopularity(sql, workspaceId, popularity, contactsPerMerchant, now);
-
-    const fallback = popularityFallback(popularity, 0);
-    let batch: { contactId: string; score: AffinityScore }[] = [];
-    for (const [contactId, evidence] of byContact) {
-      for (const score of affinityScores(evidence, popularity, fallback)) batch.push({ contactId, score });
-      if (batch.length >= CHUNK) {
-        await upsertScores(sql, workspaceId, batch, now);
-        batch = [];
-      }
-    }
-    await upsertScores(sql, workspaceId, batch, now);
-    // Every supported row was just written with computed_at = now: the older ones are no longer supported.
-    const deleted = await sql.query<{ n: number }>(
-      `with d as (delete from merchant_affinities where workspace_id = $1 and computed_at < $2 returning 1) select count(*)::int as n from d`,
-      [workspaceId, now.toISOString()],
-    );
-    return { contacts: byContact.size, merchants: popularity.size, rows: rowCount, deleted: deleted[0]!.n };
+    const [r] = await sql.query<RefreshResult>(REFRESH_SQL, [workspaceId, now.toISOString(), PRIOR_STRENGTH]);
+    return { contacts: r!.contacts, merchants: r!.merchants, rows: r!.rows, deleted: r!.deleted };
   });
 }
 
@@ -161,25 +173,6 @@ export async function refreshContactAffinities(db: SqlPool, workspaceId: string,
     await upsertScores(sql, workspaceId, scores.map((score) => ({ contactId, score })), now);
     await sql.query('delete from merchant_affinities where workspace_id = $1 and contact_id = $2 and computed_at < $3', [workspaceId, contactId, now.toISOString()]);
   });
-}
-
-async function storePopularity(sql: Sql, workspaceId: string, popularity: Map<string, number>, contacts: Map<string, number>, now: Date): Promise<void> {
-  const ids = [...popularity.keys()].sort();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const part = ids.slice(i, i + CHUNK);
-    await sql.query(
-      `insert into merchants (workspace_id, id, popularity, contacts, popularity_at)
-       select $1, x.id, x.p, x.n, $5 from unnest($2::text[], $3::float8[], $4::int[]) as x(id, p, n)
-       on conflict (workspace_id, id) do update set popularity = excluded.popularity, contacts = excluded.contacts, popularity_at = excluded.popularity_at`,
-      [workspaceId, part, part.map((m) => popularity.get(m)!), part.map((m) => contacts.get(m) ?? 0), now.toISOString()],
-    );
-  }
-  // Merchants the history no longer shows keep their name, lose their share.
-  await sql.query(
-    `update merchants set popularity = null, contacts = 0, popularity_at = $2
-     where workspace_id = $1 and (popularity_at is null or popularity_at < $2) and (popularity is not null or contacts <> 0)`,
-    [workspaceId, now.toISOString()],
-  );
 }
 
 async function upsertScores(sql: Sql, workspaceId: string, rows: { contactId: string; score: AffinityScore }[], now: Date): Promise<void> {

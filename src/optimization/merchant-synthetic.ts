@@ -20,7 +20,7 @@
  *    contact prefers most: a CONVERTED merchant is drawn from θ^purchaseSharpness (normalised).
  */
 import { gammaSample, mulberry32, type Rng } from '../experiments/stats/random';
-import type { Interaction, InteractionType } from './affinity';
+import { affinityScores, evidenceFrom, merchantPopularity, popularityFallback, type AffinityParams, type Interaction, type InteractionType } from './affinity';
 
 export interface MerchantPopulationOptions {
   seed: number;
@@ -146,4 +146,56 @@ export function generateMerchantPopulation(options: Partial<MerchantPopulationOp
     contacts.push({ id: `c${c}`, preferences, favourite: merchants[best]!, interactions });
   }
   return { merchants, basePopularity, contacts, now: o.now };
+}
+
+/** How often a ranking puts the true favourite first, among the contacts of one interaction-count bucket. */
+export interface RankingBucket {
+  label: string;
+  contacts: number;
+  /** First by affinity (affinity.ts with the given constants). */
+  affinity: number;
+  /** First by plain counting: most interactions of any type, undecayed (ties: first seen). */
+  rawCount: number;
+  /** The workspace's most popular merchant for everyone. */
+  popularityOnly: number;
+}
+
+export const RANKING_BUCKETS: readonly [string, (n: number) => boolean][] = [
+  ['all', () => true],
+  ['0', (n) => n === 0],
+  ['1', (n) => n === 1],
+  ['2', (n) => n === 2],
+  ['3-4', (n) => n >= 3 && n <= 4],
+  ['5-9', (n) => n >= 5 && n <= 9],
+  ['10+', (n) => n >= 10],
+  ['>=3', (n) => n >= 3],
+];
+
+/** Counts, per bucket of interactions per contact, the contacts whose true favourite each method ranks first. */
+export function evaluateRanking(pop: MerchantPopulation, params: Partial<AffinityParams> = {}): RankingBucket[] {
+  const evidence = pop.contacts.map((c) => evidenceFrom(c.interactions, pop.now, params));
+  const p = merchantPopularity(evidence);
+  const fallback = popularityFallback(p, 0);
+  // The most popular merchant overall: the guess for a contact with no evidence.
+  const top = [...p].sort((a, b) => b[1] - a[1])[0]![0];
+  const rows = RANKING_BUCKETS.map(([label]) => ({ label, contacts: 0, affinity: 0, rawCount: 0, popularityOnly: 0 }));
+  pop.contacts.forEach((c, i) => {
+    const e = evidence[i]!;
+    const n = c.interactions.length;
+    const first = e.length ? affinityScores(e, p, fallback, params.priorStrength)[0]!.merchantId : top;
+    const counts = new Map<string, number>();
+    for (const x of c.interactions) counts.set(x.merchantId, (counts.get(x.merchantId) ?? 0) + 1);
+    let raw = top;
+    let best = 0;
+    for (const [m, k] of counts) if (k > best) [raw, best] = [m, k];
+    RANKING_BUCKETS.forEach(([, inBucket], b) => {
+      if (!inBucket(n)) return;
+      const r = rows[b]!;
+      r.contacts++;
+      if (first === c.favourite) r.affinity++;
+      if (raw === c.favourite) r.rawCount++;
+      if (top === c.favourite) r.popularityOnly++;
+    });
+  });
+  return rows;
 }

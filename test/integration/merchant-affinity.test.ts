@@ -8,7 +8,9 @@ import {
   UpsertMerchantsDocument,
   type TrackEventInput,
 } from '../generated/graphql';
+import { affinityScores, evidenceFrom, merchantPopularity, popularityFallback, type Interaction } from '../../src/optimization/affinity';
 import { refreshAffinities, refreshAllAffinities } from '../../src/optimization/merchant-affinity.service';
+import { generateMerchantPopulation } from '../../src/optimization/merchant-synthetic';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
 /**
@@ -254,5 +256,67 @@ describe('merchantAffinity', () => {
       ['book', 'book'],
     ]);
     expect((await t.ok(MerchantsDocument, {}, key)).merchants.nodes.map((m) => m.name)).toEqual(['book', 'Cafe Central', 'Shoe Palace']);
+  });
+});
+
+describe('the set-based refresh against the pure reference', () => {
+  it('stores, for a generated population, the scores and popularity affinity.ts computes from the same events (1e-9)', async () => {
+    await t.newWorkspaceKey('affinity-reference');
+    const ws = (await t.app.sql.query<{ id: string }>(`select id from workspaces where name = 'affinity-reference'`))[0]!.id;
+    // 300 contacts, drifting tastes, on 30 merchants; plus what both sides must leave out: types
+    // without weight, interactions beyond the horizon, a stamp a little ahead of now (fresh), and
+    // events of a contact that does not exist.
+    const pop = generateMerchantPopulation({ seed: 77, contacts: 300, driftShare: 0.3, purchaseSharpness: 2 });
+    const now = pop.now;
+    const history = new Map<string, Interaction[]>(pop.contacts.map((c, i) => {
+      const extra: Interaction[] = [
+        { merchantId: 'm000', type: 'SENT', occurredAt: new Date(now.getTime() - 2 * DAY) },
+        { merchantId: 'm001', type: 'OPTED_OUT', occurredAt: new Date(now.getTime() - 3 * DAY) },
+        { merchantId: 'm002', type: 'CONVERTED', occurredAt: new Date(now.getTime() - 400 * DAY) },
+      ];
+      if (i % 7 === 0) extra.push({ merchantId: 'late', type: 'CLICKED', occurredAt: new Date(now.getTime() + 90_000) });
+      return [c.id, [...c.interactions, ...extra]];
+    }));
+    const contactIds = new Map((await t.app.sql.query<{ id: string; external_id: string }>(
+      `insert into contacts (id, workspace_id, external_id, tags, consent) select gen_random_uuid(), $1, x, array['ref'], true from unnest($2::text[]) x returning id, external_id`,
+      [ws, [...history.keys()]],
+    )).map((r) => [r.external_id, r.id]));
+    const rows = [...history].flatMap(([c, list]) => list.map((i) => ({ contact: contactIds.get(c)!, ...i })));
+    rows.push({ contact: '00000000-0000-4000-8000-0000000000ff', merchantId: 'ghost', type: 'CONVERTED', occurredAt: now });
+    // Direct inserts: the ingestion pipeline is not under test here (campaign and variant ids are placeholders).
+    await t.app.sql.query(
+      `insert into events (workspace_id, campaign_id, contact_id, variant_id, type, occurred_at, merchant_id, source)
+       select $1, '00000000-0000-4000-8000-000000000001', x.c, '00000000-0000-4000-8000-000000000002', x.t, x.at, x.m, 'test'
+       from unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) as x(c, t, m, at)`,
+      [ws, rows.map((r) => r.contact), rows.map((r) => r.type), rows.map((r) => r.merchantId), rows.map((r) => r.occurredAt.toISOString())],
+    );
+
+    const result = await refreshAffinities(t.app.sql, ws, now);
+
+    const evidence = new Map([...history].map(([c, list]) => [contactIds.get(c)!, evidenceFrom(list, now)] as const).filter(([, e]) => e.length > 0));
+    const popularity = merchantPopularity(evidence.values());
+    const fallback = popularityFallback(popularity, 0);
+    const want = new Map([...evidence].flatMap(([c, e]) => affinityScores(e, popularity, fallback).map((s) => [`${c}/${s.merchantId}`, s] as const)));
+    expect(result).toEqual({ contacts: evidence.size, merchants: popularity.size, rows: want.size, deleted: 0 });
+    expect(want.size).toBeGreaterThan(500);
+
+    const stored = await t.app.sql.query<{ contact_id: string; merchant_id: string; score: number; interactions: number }>(
+      'select contact_id, merchant_id, score, interactions from merchant_affinities where workspace_id = $1',
+      [ws],
+    );
+    expect(stored).toHaveLength(want.size);
+    let worst = 0;
+    for (const s of stored) {
+      const w = want.get(`${s.contact_id}/${s.merchant_id}`)!;
+      expect(w).toBeDefined();
+      expect(s.interactions).toBe(w.interactions);
+      worst = Math.max(worst, Math.abs(s.score - w.score));
+    }
+    expect(worst).toBeLessThan(1e-9);
+    const storedPopularity = await t.app.sql.query<{ id: string; popularity: number }>('select id, popularity from merchants where workspace_id = $1', [ws]);
+    expect(storedPopularity.map((m) => m.id).sort()).toEqual([...popularity.keys()].sort());
+    for (const m of storedPopularity) expect(Math.abs(m.popularity - popularity.get(m.id)!)).toBeLessThan(1e-9);
+    expect(popularity.has('ghost')).toBe(false);
+    expect(popularity.has('late')).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ interface Bucket {
 }
 
 function evaluate(pop: MerchantPopulation, strength?: number, halfLifeDays?: number): Bucket[] {
-  const evidence = pop.contacts.map((c) => evidenceFrom(c.interactions, pop.now, halfLifeDays));
+  const evidence = pop.contacts.map((c) => evidenceFrom(c.interactions, pop.now, { halfLifeDays }));
   const p = merchantPopularity(evidence);
   const fallback = popularityFallback(p, 0);
   // The most popular merchant overall: the guess for a contact with no evidence.
