@@ -10,8 +10,8 @@
 import { MerchantAffinityDocument } from '../test/generated/graphql';
 import { refreshAffinities } from '../src/optimization/merchant-affinity.service';
 import { header, startBenchApp, timed } from './support';
-import type { AffinityParams } from '../src/optimization/affinity';
-import { evaluateRanking, generateMerchantPopulation, type MerchantPopulationOptions, type RankingBucket } from '../src/optimization/merchant-synthetic';
+import { AFFINITY_PARAMS, type AffinityParams } from '../src/optimization/affinity';
+import { evaluateRanking, generateMerchantPopulation, scoreRmse, type MerchantPopulationOptions, type RankingBucket } from '../src/optimization/merchant-synthetic';
 
 const COMMAND = 'npm run bench:affinity';
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
@@ -114,7 +114,7 @@ function sweep(): void {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const counting = pops.map((s) => mean(s.pops.map((p) => at3(evaluateRanking(p), 'rawCount'))));
   console.log(`   plain counting: ${pops.map((s, i) => `${s.name} ${(100 * counting[i]!).toFixed(1)} %`).join(', ')}   (mean of ${SEEDS.length} seeds × 5,000 contacts)`);
-  console.log(`   ${'weights'.padEnd(15)} ${'half-life'.padStart(9)} ${'s'.padStart(5)}  ${pops.map((s) => s.name.padStart(24)).join('')}   worst/mean gap`);
+  console.log(`   ${'weights'.padEnd(15)} ${'half-life'.padStart(9)} ${'s'.padStart(5)}  ${pops.map((s) => s.name.padStart(26)).join('')}   worst/mean gap`);
   const results: { line: string; worst: number; meanGap: number }[] = [];
   for (const [wName, weights] of Object.entries(WEIGHT_SETS))
     for (const halfLifeDays of [30, 60, 90, 120, 180, 365, Infinity])
@@ -123,13 +123,16 @@ function sweep(): void {
         const gaps = shares.map((x, i) => x - counting[i]!);
         const worst = Math.min(...gaps);
         const meanGap = mean(gaps);
-        const line = `   ${wName.padEnd(15)} ${(halfLifeDays === Infinity ? '∞' : `${halfLifeDays} d`).padStart(9)} ${String(priorStrength).padStart(5)}  ${shares.map((x, i) => `${(100 * x).toFixed(1)} % (${gaps[i]! >= 0 ? '+' : ''}${(100 * gaps[i]!).toFixed(1)})`.padStart(24)).join('')}   ${(100 * worst).toFixed(1)} ${(100 * meanGap).toFixed(1)}`;
+        const line = `   ${wName.padEnd(15)} ${(halfLifeDays === Infinity ? '∞' : `${halfLifeDays} d`).padStart(9)} ${String(priorStrength).padStart(5)}  ${shares.map((x, i) => `${(100 * x).toFixed(1)} % (${gaps[i]! >= 0 ? '+' : ''}${(100 * gaps[i]!).toFixed(1)})`.padStart(26)).join('')}   ${(100 * worst).toFixed(1)} ${(100 * meanGap).toFixed(1)}`;
         console.log(line);
         results.push({ line, worst, meanGap });
       }
   // The choice rule: the best worst-case gap to counting over the scenarios, then the best mean gap.
   console.log('   best by worst gap to counting, then mean gap:');
   for (const r of results.sort((a, b) => Math.round(1000 * (b.worst - a.worst)) || b.meanGap - a.meanGap).slice(0, 12)) console.log(r.line);
+  // Ranking is nearly flat in s; the strength is chosen by how close the scores are to the true shares.
+  console.log(`   score RMSE against the true shares θ by prior strength (weights and half-life as in affinity.ts: ${JSON.stringify(AFFINITY_PARAMS.weights)}, ${AFFINITY_PARAMS.halfLifeDays} d):`);
+  for (const priorStrength of [0.25, 0.5, 1, 2, 4, 8]) console.log(`   s = ${String(priorStrength).padEnd(5)} ${pops.map((s) => `${s.name} ${mean(s.pops.map((p) => scoreRmse(p, { priorStrength }))).toFixed(4)}`).join('   ')}`);
 }
 
 if (require.main === module && process.argv[2] === 'constants') sweep();

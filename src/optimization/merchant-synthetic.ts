@@ -199,3 +199,24 @@ export function evaluateRanking(pop: MerchantPopulation, params: Partial<Affinit
   });
   return rows;
 }
+
+/**
+ * Calibration of the scores: root mean squared difference between a contact's score for a merchant
+ * and its true share θ of that merchant, over every stored (contact, merchant) pair. Ranking hardly
+ * depends on the prior strength; this is what the strength is for (a single click is not θ = 1).
+ */
+export function scoreRmse(pop: MerchantPopulation, params: Partial<AffinityParams> = {}): number {
+  const index = new Map(pop.merchants.map((m, i) => [m, i]));
+  const evidence = pop.contacts.map((c) => evidenceFrom(c.interactions, pop.now, params));
+  const p = merchantPopularity(evidence);
+  const fallback = popularityFallback(p, 0);
+  let sum = 0;
+  let n = 0;
+  pop.contacts.forEach((c, i) => {
+    for (const s of affinityScores(evidence[i]!, p, fallback, params.priorStrength)) {
+      sum += (s.score - c.preferences[index.get(s.merchantId)!]!) ** 2;
+      n++;
+    }
+  });
+  return Math.sqrt(sum / n);
+}

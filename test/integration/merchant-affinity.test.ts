@@ -8,25 +8,28 @@ import {
   UpsertMerchantsDocument,
   type TrackEventInput,
 } from '../generated/graphql';
-import { affinityScores, evidenceFrom, merchantPopularity, popularityFallback, type Interaction } from '../../src/optimization/affinity';
+import { HALF_LIFE_DAYS, INTERACTION_WEIGHTS, PRIOR_STRENGTH, affinityScores, evidenceFrom, merchantPopularity, popularityFallback, type Interaction } from '../../src/optimization/affinity';
 import { refreshAffinities, refreshAllAffinities } from '../../src/optimization/merchant-affinity.service';
 import { generateMerchantPopulation } from '../../src/optimization/merchant-synthetic';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
 /**
- * Hand-computed affinities (weights CONVERTED 3, CLICKED 1; half-life 30 days; prior strength 2):
+ * Hand-computed affinities (weights CONVERTED W_CONV = 1.25, CLICKED 1; half-life H = 120 days;
+ * prior strength s = 1; taken from affinity.ts so that this follows the documented constants):
  *   c0: CONVERTED at "shoe" now, CLICKED at "book" 30 and 60 days ago, SENT at "cafe" (no weight)
  *   c1: CLICKED at "book" now
  *   c2: nothing with a merchant
- * x0_shoe = 3·h(a), x0_book = h(b) + h(c), x1_book = h(d), h(age) = 0.5^(age/30 d); ages are the
+ * x0_shoe = W_CONV·h(a), x0_book = h(b) + h(c), x1_book = h(d), h(age) = 0.5^(age/H); ages are the
  * exact days between occurredAt and the computation time. Popularity (C = 2, M = 2):
  *   p_shoe = (x0_shoe/X0 + 1)/4, p_book = (x0_book/X0 + 1 + 1)/4
- * scores: c0 shoe (x0_shoe + 2 p_shoe)/(X0 + 2), c0 book (x0_book + 2 p_book)/(X0 + 2),
- *         c1 book (x1_book + 2 p_book)/(x1_book + 2).
- * Roughly: c0 shoe 0.678, c0 book 0.322, c1 book 0.700.
+ * scores: c0 shoe (x0_shoe + s p_shoe)/(X0 + s), c0 book (x0_book + s p_book)/(X0 + s),
+ *         c1 book (x1_book + s p_book)/(x1_book + s).
+ * Roughly: c0 book 0.576, c0 shoe 0.424 (two older visits outweigh one fresh purchase), c1 book 0.819.
  */
 const DAY = 86_400_000;
-const h = (ageMs: number) => Math.pow(0.5, Math.max(0, ageMs) / (30 * DAY));
+const W_CONV = INTERACTION_WEIGHTS.CONVERTED;
+const S = PRIOR_STRENGTH;
+const h = (ageMs: number) => Math.pow(0.5, Math.max(0, ageMs) / (HALF_LIFE_DAYS * DAY));
 
 let t: TestApp;
 let key: string;
@@ -38,7 +41,7 @@ const at = (days: number) => new Date(base.getTime() - days * DAY);
 
 function expected(now: Date) {
   const age = (d: Date) => now.getTime() - d.getTime();
-  const x0shoe = 3 * h(age(at(0)));
+  const x0shoe = W_CONV * h(age(at(0)));
   const x0book = h(age(at(30))) + h(age(at(60)));
   const X0 = x0shoe + x0book;
   const x1book = h(age(at(0)));
@@ -47,9 +50,9 @@ function expected(now: Date) {
   return {
     pShoe,
     pBook,
-    c0shoe: (x0shoe + 2 * pShoe) / (X0 + 2),
-    c0book: (x0book + 2 * pBook) / (X0 + 2),
-    c1book: (x1book + 2 * pBook) / (x1book + 2),
+    c0shoe: (x0shoe + S * pShoe) / (X0 + S),
+    c0book: (x0book + S * pBook) / (X0 + S),
+    c1book: (x1book + S * pBook) / (x1book + S),
   };
 }
 
@@ -137,12 +140,12 @@ describe('merchantAffinity', () => {
     const r = await t.ok(MerchantAffinityDocument, { contactId: ids.get('c0')! }, key);
     const rows = r.merchantAffinity;
     expect(rows.map((x) => [x.merchantId, x.merchantName, x.interactions])).toEqual([
-      ['shoe', 'Shoe Palace', 1],
       ['book', 'book', 2],
+      ['shoe', 'Shoe Palace', 1],
     ]);
     const want = expected(new Date(rows[0]!.computedAt as string));
-    expect(rows[0]!.score).toBeCloseTo(want.c0shoe, 10);
-    expect(rows[1]!.score).toBeCloseTo(want.c0book, 10);
+    expect(rows[0]!.score).toBeCloseTo(want.c0book, 10);
+    expect(rows[1]!.score).toBeCloseTo(want.c0shoe, 10);
     expect(rows[0]!.score + rows[1]!.score).toBeCloseTo(1, 10); // c0 interacted with every merchant seen
     // The first computation refreshed the whole workspace (it needs the popularity): c1 is stored too.
     const c1 = (await t.ok(MerchantAffinityDocument, { contactId: ids.get('c1')! }, key)).merchantAffinity;
@@ -209,18 +212,21 @@ describe('merchantAffinity', () => {
   it('recomputes a contact on demand when a merchant event (even one stamped in the past) arrived after its rows', async () => {
     const before = (await t.ok(MerchantAffinityDocument, { contactId: ids.get('c1')! }, key)).merchantAffinity;
     expect(before.map((r) => r.merchantId)).toEqual(['book']);
-    await track([{ campaignId, contactId: ids.get('c1')!, type: 'CONVERTED', merchantId: 'shoe', value: 10, occurredAt: at(10).toISOString() }]);
+    await track([
+      { campaignId, contactId: ids.get('c1')!, type: 'CONVERTED', merchantId: 'shoe', value: 10, occurredAt: at(10).toISOString() },
+      { campaignId, contactId: ids.get('c1')!, type: 'CONVERTED', merchantId: 'shoe', value: 12, occurredAt: at(5).toISOString() },
+    ]);
     const after = (await t.ok(MerchantAffinityDocument, { contactId: ids.get('c1')! }, key)).merchantAffinity;
     expect(after.map((r) => r.merchantId)).toEqual(['shoe', 'book']);
     expect(new Date(after[0]!.computedAt as string).getTime()).toBeGreaterThan(new Date(before[0]!.computedAt as string).getTime());
-    // Against the stored popularity of the last refresh: x_shoe = 3·h(age), x_book = h(age).
+    // Against the stored popularity of the last refresh: x_shoe = W_CONV·(h(age10) + h(age5)), x_book = h(age0).
     const now = new Date(after[0]!.computedAt as string);
     const [pBook, pShoe] = (await sql<{ popularity: number }>('select popularity from merchants where workspace_id = ? and popularity is not null order by id', [workspaceId])).map((p) => p.popularity);
-    const xShoe = 3 * h(now.getTime() - at(10).getTime());
+    const xShoe = W_CONV * (h(now.getTime() - at(10).getTime()) + h(now.getTime() - at(5).getTime()));
     const xBook = h(now.getTime() - at(0).getTime());
-    expect(after[0]!.score).toBeCloseTo((xShoe + 2 * pShoe!) / (xShoe + xBook + 2), 10);
-    expect(after[1]!.score).toBeCloseTo((xBook + 2 * pBook!) / (xShoe + xBook + 2), 10);
-    expect(after[0]!.interactions).toBe(1);
+    expect(after[0]!.score).toBeCloseTo((xShoe + S * pShoe!) / (xShoe + xBook + S), 10);
+    expect(after[1]!.score).toBeCloseTo((xBook + S * pBook!) / (xShoe + xBook + S), 10);
+    expect(after[0]!.interactions).toBe(2);
     // Nothing new: the stored rows are answered as they are.
     const again = (await t.ok(MerchantAffinityDocument, { contactId: ids.get('c1')! }, key)).merchantAffinity;
     expect(again).toEqual(after);
@@ -228,7 +234,7 @@ describe('merchantAffinity', () => {
 
   it('validates the limit', async () => {
     const c0 = ids.get('c0')!;
-    expect((await t.ok(MerchantAffinityDocument, { contactId: c0, limit: 1 }, key)).merchantAffinity.map((r) => r.merchantId)).toEqual(['shoe']);
+    expect((await t.ok(MerchantAffinityDocument, { contactId: c0, limit: 1 }, key)).merchantAffinity.map((r) => r.merchantId)).toEqual(['book']);
     expect((await t.ok(MerchantAffinityDocument, { contactId: c0, limit: 100 }, key)).merchantAffinity).toHaveLength(2);
     for (const limit of [0, -1, 101]) {
       expect(errorOf(await t.gql(MerchantAffinityDocument, { contactId: c0, limit }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_LIMIT', field: 'limit' });
@@ -252,8 +258,8 @@ describe('merchantAffinity', () => {
     expect(theirs[0]!.score).toBeCloseTo(1, 12);
     const ours = (await t.ok(MerchantAffinityDocument, { contactId: ids.get('c0')! }, key)).merchantAffinity;
     expect(ours.map((r) => [r.merchantId, r.merchantName])).toEqual([
-      ['shoe', 'Shoe Palace'],
       ['book', 'book'],
+      ['shoe', 'Shoe Palace'],
     ]);
     expect((await t.ok(MerchantsDocument, {}, key)).merchants.nodes.map((m) => m.name)).toEqual(['book', 'Cafe Central', 'Shoe Palace']);
   });

@@ -27,29 +27,30 @@ const reference = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'tes
 
 describe('interaction weights and decay', () => {
   it('orders CONVERTED > CLICKED > other engagement, and gives delivery facts and opt changes nothing', () => {
-    expect(interactionWeight('CONVERTED')).toBe(3);
+    expect(interactionWeight('CONVERTED')).toBe(1.25);
     expect(interactionWeight('CLICKED')).toBe(1);
-    expect(interactionWeight('REPLIED')).toBe(0.5);
-    expect(interactionWeight('OPENED')).toBe(0.25);
+    expect(interactionWeight('REPLIED')).toBe(0.9);
+    expect(interactionWeight('OPENED')).toBe(0.8);
     for (const t of ['SENT', 'DELIVERED', 'FAILED', 'OPTED_OUT', 'OPTED_IN', 'toString', '__proto__']) expect(interactionWeight(t)).toBe(0);
   });
 
   it('halves every half-life and treats a slightly future stamp as fresh', () => {
-    expect(HALF_LIFE_DAYS).toBe(30);
+    expect(HALF_LIFE_DAYS).toBe(120);
     expect(decay(0)).toBe(1);
-    expect(decay(30 * DAY)).toBeCloseTo(0.5, 15);
-    expect(decay(90 * DAY)).toBeCloseTo(0.125, 15);
+    expect(decay(120 * DAY)).toBeCloseTo(0.5, 15);
+    expect(decay(360 * DAY)).toBeCloseTo(0.125, 15);
+    expect(decay(30 * DAY, 30)).toBeCloseTo(0.5, 15);
     expect(decay(-5 * 60_000)).toBe(1);
   });
 });
 
 describe('hand-computed affinity', () => {
-  // A: a click at "a" 30 days ago (0.5), a purchase at "b" now (3); a SENT at "c" (no weight).
+  // A: a click at "a" 120 days ago (0.5), a purchase at "b" now (1.25); a SENT at "c" (no weight).
   // B: a click at "a" now (1).
-  // Shares: A a 1/7, b 6/7; B a 1. C = 2, M = 2: p_a = (8/7 + 1)/4 = 15/28, p_b = (6/7 + 1)/4 = 13/28.
-  // A: a = (0.5 + 2·15/28)/5.5 = 2/7, b = (3 + 2·13/28)/5.5 = 5/7.  B: a = (1 + 2·15/28)/3 = 29/42.
+  // Shares: A a 2/7, b 5/7; B a 1. C = 2, M = 2: p_a = (2/7 + 1 + 1)/4 = 4/7, p_b = (5/7 + 1)/4 = 3/7.
+  // s = 1. A: a = (0.5 + 4/7)/2.75 = 30/77, b = (1.25 + 3/7)/2.75 = 47/77.  B: a = (1 + 4/7)/2 = 11/14.
   const a: Interaction[] = [
-    { merchantId: 'a', type: 'CLICKED', occurredAt: ago(30) },
+    { merchantId: 'a', type: 'CLICKED', occurredAt: ago(120) },
     { merchantId: 'b', type: 'CONVERTED', occurredAt: now },
     { merchantId: 'c', type: 'SENT', occurredAt: now },
   ];
@@ -60,20 +61,20 @@ describe('hand-computed affinity', () => {
   it('builds decayed evidence', () => {
     expect(ea.map((e) => e.merchantId).sort()).toEqual(['a', 'b']);
     expect(ea.find((e) => e.merchantId === 'a')!.weight).toBeCloseTo(0.5, 15);
-    expect(ea.find((e) => e.merchantId === 'b')!.weight).toBe(3);
+    expect(ea.find((e) => e.merchantId === 'b')!.weight).toBe(1.25);
     expect(ea.every((e) => e.interactions === 1)).toBe(true);
   });
 
   it('computes the popularity and posterior mean shares', () => {
     const p = merchantPopularity([ea, eb]);
-    expect(p.get('a')).toBeCloseTo(15 / 28, 14);
-    expect(p.get('b')).toBeCloseTo(13 / 28, 14);
+    expect(p.get('a')).toBeCloseTo(4 / 7, 14);
+    expect(p.get('b')).toBeCloseTo(3 / 7, 14);
     const sa = affinityScores(ea, p, popularityFallback(p, ea.length));
     expect(sa.map((s) => s.merchantId)).toEqual(['b', 'a']);
-    expect(sa[0]!.score).toBeCloseTo(5 / 7, 14);
-    expect(sa[1]!.score).toBeCloseTo(2 / 7, 14);
+    expect(sa[0]!.score).toBeCloseTo(47 / 77, 14);
+    expect(sa[1]!.score).toBeCloseTo(30 / 77, 14);
     const sb = affinityScores(eb, p, popularityFallback(p, eb.length));
-    expect(sb).toEqual([{ merchantId: 'a', score: expect.closeTo(29 / 42, 14), interactions: 1 }]);
+    expect(sb).toEqual([{ merchantId: 'a', score: expect.closeTo(11 / 14, 14), interactions: 1 }]);
   });
 
   it('is not sure after one click, surer after ten', () => {
@@ -82,10 +83,10 @@ describe('hand-computed affinity', () => {
       ['y', 0.95],
     ]);
     const one = affinityScores([{ merchantId: 'x', weight: 1, interactions: 1 }], p, 0.01)[0]!.score;
-    expect(one).toBeCloseTo((1 + 0.1) / 3, 14);
+    expect(one).toBeCloseTo((1 + 0.05) / 2, 14);
     const ten = affinityScores([{ merchantId: 'x', weight: 10, interactions: 10 }], p, 0.01)[0]!.score;
-    expect(ten).toBeCloseTo((10 + 0.1) / 12, 14);
-    expect(PRIOR_STRENGTH).toBe(2);
+    expect(ten).toBeCloseTo((10 + 0.05) / 11, 14);
+    expect(PRIOR_STRENGTH).toBe(1);
   });
 
   it('drops interactions beyond the horizon and ignores weightless types entirely', () => {
@@ -97,8 +98,8 @@ describe('hand-computed affinity', () => {
   it('falls back to the smallest known share, or a uniform prior when nothing is known', () => {
     expect(popularityFallback(new Map([['a', 0.7], ['b', 0.3]]), 4)).toBe(0.3);
     expect(popularityFallback(new Map(), 3)).toBe(0.25);
-    // An unknown merchant: (1 + 2·0.25)/(1 + 2) = 0.5.
-    expect(affinityScores([{ merchantId: 'new', weight: 1, interactions: 1 }], new Map(), 0.25)[0]!.score).toBeCloseTo(0.5, 15);
+    // An unknown merchant: (1 + 1·0.25)/(1 + 1) = 0.625.
+    expect(affinityScores([{ merchantId: 'new', weight: 1, interactions: 1 }], new Map(), 0.25)[0]!.score).toBeCloseTo(0.625, 15);
   });
 
   it('breaks ties by merchant id', () => {
