@@ -1,5 +1,6 @@
 /**
- * Merchant affinity refresh at scale: 100,000 contacts × 1,000,000 merchant events (50 merchants,
+ * Merchant affinity refresh at scale (the one-statement refresh of merchant-affinity.service.ts):
+ * 100,000 contacts × 1,000,000 merchant events (50 merchants,
  * Zipf-like popularity; CONVERTED 15 %, CLICKED 55 %, REPLIED 10 %, OPENED 20 %; 90 days), written
  * by SQL into the app's database, then `refreshAffinities` for the workspace — the first run
  * inserting every row, the second updating them —, beside the bare aggregate statement alone in
@@ -10,7 +11,7 @@
 import { MerchantAffinityDocument } from '../test/generated/graphql';
 import { refreshAffinities } from '../src/optimization/merchant-affinity.service';
 import { header, startBenchApp, timed } from './support';
-import { AFFINITY_PARAMS, type AffinityParams } from '../src/optimization/affinity';
+import { AFFINITY_PARAMS, HALF_LIFE_DAYS, type AffinityParams } from '../src/optimization/affinity';
 import { evaluateRanking, generateMerchantPopulation, scoreRmse, type MerchantPopulationOptions, type RankingBucket } from '../src/optimization/merchant-synthetic';
 
 const COMMAND = 'npm run bench:affinity';
@@ -48,7 +49,7 @@ export async function main(): Promise<void> {
     const now = new Date();
     const bare = await timed(() =>
       sql.query(
-        `select count(*) from (select contact_id, merchant_id, sum(power(0.5::float8, extract(epoch from ($2::timestamptz - occurred_at))::float8 / 2592000)) from events
+        `select count(*) from (select contact_id, merchant_id, sum(power(0.5::float8, extract(epoch from ($2::timestamptz - occurred_at))::float8 / ${HALF_LIFE_DAYS * 86_400})) from events
          where workspace_id = $1 and merchant_id is not null group by 1, 2) x`,
         [ws, now.toISOString()],
       ),
