@@ -3,6 +3,9 @@
  * merchant affinity, and the recommendations built on them.
  */
 import { defineModule } from '../graphql/module';
+import { refreshAllAffinities } from './merchant-affinity.service';
+import { MerchantResolver } from './merchant.resolver';
+import { MerchantService } from './merchant.service';
 import { ModelResolver } from './model.resolver';
 import { ModelService, retrainAll } from './model.service';
 import { Recommendation } from './recommendation.entity';
@@ -16,6 +19,7 @@ declare module '../graphql/context' {
   interface Services {
     sendTime: SendTimeService;
     models: ModelService;
+    merchants: MerchantService;
     recommendations: RecommendationService;
   }
   interface Loaders extends ReturnType<typeof recommendationLoaders> {}
@@ -24,10 +28,11 @@ declare module '../graphql/context' {
 export const optimizationModule = defineModule({
   name: 'optimization',
   entities: [Recommendation],
-  resolvers: [SendTimeResolver, ModelResolver, RecommendationResolver, CampaignRecommendationsResolver],
+  resolvers: [SendTimeResolver, ModelResolver, MerchantResolver, RecommendationResolver, CampaignRecommendationsResolver],
   services: ({ app, em, workspaceId, auth }) => ({
     sendTime: new SendTimeService(app.sql, workspaceId),
     models: new ModelService(app.sql, workspaceId),
+    merchants: new MerchantService(app.sql, workspaceId),
     recommendations: new RecommendationService(em, workspaceId, auth.apiKeyId),
   }),
   loaders: recommendationLoaders,
@@ -38,5 +43,7 @@ export const optimizationModule = defineModule({
     { name: 'optimization: conversion model', cron: '0 3 * * 1', timezone: 'UTC', run: () => retrainAll(sql, logger) },
     // Daily, 05:00 UTC, after the send times: DRAFT, SCHEDULED and RUNNING campaigns.
     { name: 'optimization: recommendations', cron: '0 5 * * *', timezone: 'UTC', run: () => refreshRecommendations(orm, logger) },
+    // Every 6 hours: merchant affinities of every contact with merchant events.
+    { name: 'optimization: merchant affinity', cron: '0 */6 * * *', timezone: 'UTC', run: () => refreshAllAffinities(sql, logger) },
   ],
 });

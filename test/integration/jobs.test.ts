@@ -24,7 +24,7 @@ it('runs the rollup job on demand', async () => {
   await expect(t.app.scheduler!.runNow('analytics: nightly rollup')).resolves.toBeUndefined();
 });
 
-it('registers the maintenance jobs: test evaluation every 5 minutes, the webhook retry queue every minute', async () => {
+it('registers the maintenance jobs: test evaluation every 5 minutes, merchant affinity every 6 hours, the webhook retry queue every minute', async () => {
   const rows = await t.app.orm.em.fork().getConnection().execute<{ name: string; repeat_interval: string }[]>(`select name, repeat_interval from agenda_jobs order by name`);
   expect(rows).toEqual([
     { name: 'analytics: nightly rollup', repeat_interval: '0 2 * * *' },
@@ -37,6 +37,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, the webhook
   ]);
   await expect(t.app.scheduler!.runNow('experiments: evaluate running tests')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('webhooks: retry queue')).resolves.toBeUndefined();
+  await expect(t.app.scheduler!.runNow('optimization: merchant affinity')).resolves.toBeUndefined();
 });
 
 it('starts no scheduler with JOBS=off', async () => {
