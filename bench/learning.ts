@@ -19,7 +19,8 @@ import { DEFAULT_SYNTHETIC_MODEL_OPTIONS, syntheticMessages } from '../src/optim
 import { trainInWorker } from '../src/optimization/model.service';
 
 const asOf = DEFAULT_SYNTHETIC_MODEL_OPTIONS.asOf;
-const quick = process.argv.includes('--quick');
+/** `npm run bench` runs the quick form (50k and scoring); `--quick` alone does too. */
+let quick = process.argv.includes('--quick');
 const f3 = (x: number) => x.toFixed(3);
 
 function oracleAuc(rows: MessageRow[], truth: number[], labelDays = 7): number {
@@ -46,7 +47,8 @@ function run(label: string, contacts: number, options: Partial<TrainingOptions> 
   return { result, seconds, rows };
 }
 
-async function main() {
+export async function main(options: { quick?: boolean } = {}): Promise<void> {
+  if (options.quick) quick = true;
   console.log(`conversion model bench — defaults ${JSON.stringify({ ...DEFAULT_TRAINING_OPTIONS, encoding: undefined })}`);
   const base = run('50k messages, defaults', 10_000);
   if (!quick) {
@@ -100,7 +102,9 @@ async function main() {
   );
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -2,8 +2,11 @@
 import { main as analysis } from './analysis';
 import { main as assign } from './assign';
 import { main as dashboard } from './dashboard';
+import { main as affinity } from './affinity';
 import { main as ingest } from './ingest';
+import { main as learning } from './learning';
 import { main as send } from './send';
+import { main as sendTime } from './send-time';
 
 async function run(): Promise<void> {
   console.log(`Splitcast benchmarks — node ${process.version}, ${new Date().toISOString()}`);
@@ -12,6 +15,9 @@ async function run(): Promise<void> {
   await analysis();
   await dashboard();
   await send();
+  await sendTime();
+  await learning({ quick: true });
+  await affinity();
 }
 
 run().catch((e) => {
