@@ -334,13 +334,23 @@ export async function sendTimes(sql: SendTimeDb, workspaceId: string, contactIds
 }
 
 /**
- * Each known contact's optimal local hour (0–23, in its zone), computing missing and stale ones. For
- * the sender. Basis DEFAULT (no history anywhere in the workspace) is left out: with nothing learned
- * there is nothing to act on, and the sender then sends at sendAt, outside both uplift groups.
+ * The stored optimal local hour (0–23, in its zone) of each given contact of the workspace, as they
+ * are (stale ones included; nothing is computed: the sender calls this inside its queueing
+ * transaction, after `sendTimes` prepared them outside it). Basis DEFAULT (no history anywhere in the
+ * workspace) is left out: with nothing learned there is nothing to act on, and the sender then sends
+ * at sendAt, outside both uplift groups.
  */
-export async function optimalHours(sql: SendTimeDb, workspaceId: string, contactIds: readonly string[]): Promise<Map<string, number>> {
-  const all = await sendTimes(sql, workspaceId, contactIds);
-  return new Map([...all].filter(([, s]) => s.basis !== 'DEFAULT').map(([id, s]) => [id, s.optimalHour]));
+export async function storedOptimalHours(sql: Pick<SqlPool, 'query'>, workspaceId: string, contactIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const ids = [...new Set(contactIds.map(asUuid))];
+  for (let i = 0; i < ids.length; i += CONTACT_CHUNK) {
+    const rows = await sql.query<{ contact_id: string; optimal_hour: number }>(
+      `select contact_id, optimal_hour from send_time_recommendations where workspace_id = $1 and contact_id = any($2::uuid[]) and basis <> 'DEFAULT'`,
+      [workspaceId, ids.slice(i, i + CONTACT_CHUNK)],
+    );
+    for (const r of rows) out.set(r.contact_id, Number(r.optimal_hour));
+  }
+  return out;
 }
 
 export interface SendTimePreviewResult {

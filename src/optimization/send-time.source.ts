@@ -1,11 +1,14 @@
 /**
- * The learning feature's side of sending's SendTimeSource port: each contact's recommended local
- * hour (send-time.service.ts `optimalHours`: the stored recommendation, computed first for contacts
- * whose history changed since or who have none yet).
+ * The learning feature's side of sending's SendTimeSource port (send-time.service.ts): `prepare`
+ * computes the contacts whose history changed since their recommendation or who have none yet;
+ * `optimalHours` reads the stored hours.
  */
 import type { SendTimeSource } from '../sending/send-time-port';
-import { optimalHours, type SendTimeDb } from './send-time.service';
+import { sendTimes, storedOptimalHours, type SendTimeDb } from './send-time.service';
 
 export function createSendTimeSource(sql: SendTimeDb): SendTimeSource {
-  return { optimalHours: (workspaceId, contactIds) => optimalHours(sql, workspaceId, contactIds) };
+  return {
+    prepare: async (workspaceId, contactIds) => void (await sendTimes(sql, workspaceId, contactIds)),
+    optimalHours: (workspaceId, contactIds) => storedOptimalHours(sql, workspaceId, contactIds),
+  };
 }

@@ -3,10 +3,12 @@
  * queued; recurring ones get their next run time. Several instances can poll: each due campaign
  * is taken by one of them (FOR UPDATE SKIP LOCKED) and its next run time moves in the same
  * transaction, so a run is queued once. A schedule with optimizeSendTime has its run's sends planned
- * at each recipient's recommended hour in the same transaction (send-time-runs.ts).
+ * at each recipient's recommended hour in the same transaction (send-time-runs.ts), from
+ * recommendations prepared just before it.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { audienceCondition } from '../campaigns/audience';
 import { Campaign } from '../campaigns/campaign.entity';
 import { CampaignStatus } from '../campaigns/enums';
 import { transition } from '../campaigns/lifecycle';
@@ -20,8 +22,39 @@ import { planRunSendTimes } from './send-time-runs';
 import { queueRemainders, SendService } from './send.service';
 import { dueWaves } from './waves';
 
+/**
+ * Before the queueing transaction: the recommendations of the recipients of due runs with
+ * optimizeSendTime are computed where missing or stale (recipients so far and the audience's
+ * contacts). This can take seconds and must not hold the campaign locks of every due run; a failure
+ * only means the stored (possibly stale, or missing: sent at sendAt, ungrouped) hours are used.
+ */
+async function prepareSendTimes(em: EntityManager, sendTimes: SendTimeSource, now: Date, logger: Logger): Promise<void> {
+  const due = await em.execute<{ id: string; workspace_id: string }[]>(
+    `select id, workspace_id from campaigns where next_run_at <= ? and status in ('SCHEDULED', 'RUNNING') and (schedule->>'optimizeSendTime')::boolean order by next_run_at limit 20`,
+    [now.toISOString()],
+  );
+  for (const { id, workspace_id } of due) {
+    try {
+      const c = await em.findOneOrFail(Campaign, { id, workspaceId: workspace_id });
+      const audience = c.audience ? audienceCondition(c.audience) : null;
+      const contacts = await em.execute<{ contact_id: string }[]>(
+        `select contact_id from assignments where campaign_id = ? and workspace_id = ?` +
+          (audience ? ` union select c.id from contacts c where c.workspace_id = ? and ${audience.sql}` : ''),
+        [id, workspace_id, ...(audience ? [workspace_id, ...audience.params] : [])],
+      );
+      await sendTimes.prepare(
+        workspace_id,
+        contacts.map((r) => r.contact_id),
+      );
+    } catch (err) {
+      logger.warn({ err, campaignId: id }, 'send times could not be prepared; the stored ones are used');
+    }
+  }
+}
+
 export async function startDueRuns(orm: Orm, logger: Logger, now = new Date(), sendTimes?: SendTimeSource): Promise<number> {
   const em = orm.em.fork() as EntityManager;
+  if (sendTimes) await prepareSendTimes(orm.em.fork() as EntityManager, sendTimes, now, logger);
   const started = await em.transactional(async (tx) => {
     const due = await tx.execute<{ id: string }[]>(
       `select id from campaigns where next_run_at <= ? and status in ('SCHEDULED', 'RUNNING') order by next_run_at limit 20 for update skip locked`,

@@ -34,8 +34,8 @@ export async function planRunSendTimes(tx: EntityManager, c: Campaign, runId: st
   const rows = await tx.execute<{ id: string; contact_id: string; contact_tz: string | null; workspace_tz: string }[]>(
     `select s.id, s.contact_id, ct.timezone as contact_tz, w.timezone as workspace_tz
      from sends s join contacts ct on ct.id = s.contact_id join workspaces w on w.id = s.workspace_id
-     where s.run_id = ? and s.workspace_id = ? and s.status = 'PENDING'`,
-    [runId, c.workspaceId],
+     where s.campaign_id = ? and s.run_id = ? and s.workspace_id = ? and s.status = 'PENDING'`,
+    [c.id, runId, c.workspaceId],
   );
   if (rows.length === 0 || !source) return { optimized: 0, holdout: 0, ungrouped: rows.length };
   const hours = await source.optimalHours(

@@ -3,9 +3,11 @@
  * each recipient with a recommendation at their local hour, a hashed holdout at sendAt, quiet hours
  * still win, and Campaign.sendTimeUplift compares the groups with the engine's statistics.
  * Recommendations are rows written straight into send_time_recommendations (what the learning job
- * stores); the sends table shows each send's group and planned time.
+ * stores; the end-to-end path from history is covered by send-time.test.ts and recommendations.test.ts);
+ * the sends table shows each send's group and planned time.
  */
 import {
+  AddRecipientsDocument,
   CampaignSendTimeUpliftDocument,
   CampaignsSendTimeUpliftDocument,
   CreateCampaignDocument,
@@ -117,12 +119,15 @@ it('schedules with optimizeSendTime: hours, holdout, quiet hours, uplift', async
     // No zone (workspace's, UTC) and no recommendation.
     ...['u0', 'u1'].map((x) => ({ id: ids.get(x)!, zone: null, hour: null, group: null, role: 'none' })),
   ];
-  const withHour = plan.filter((p) => p.hour !== null);
+  // Every contact gets a row, as the learning job would store: those "without a recommendation"
+  // get basis DEFAULT (nothing learned: the sender leaves them at sendAt, ungrouped). All rows are
+  // fresh (no history), so the sender's prepare step has nothing to compute.
   await sql(
     `insert into send_time_recommendations (contact_id, workspace_id, optimal_hour, window_start, window_hours, expected_rate, confidence, basis, messages, rates)
-     select x.id, c.workspace_id, x.hour, x.hour, 1, 0.1, 0.5, 'CONTACT', 10, array_fill(0.1::double precision, array[24])
+     select x.id, c.workspace_id, coalesce(x.hour, 10), coalesce(x.hour, 10), 1, 0.1, 0.5, case when x.hour is null then 'DEFAULT' else 'CONTACT' end, 10,
+            array_fill(0.1::double precision, array[24])
      from jsonb_to_recordset(?::jsonb) as x(id uuid, hour int) join contacts c on c.id = x.id`,
-    [JSON.stringify(withHour.map((p) => ({ id: p.id, hour: p.hour })))],
+    [JSON.stringify(plan.map((p) => ({ id: p.id, hour: p.hour })))],
   );
 
   // The run starts at sendAt; everything not planned later or in quiet hours goes out.
@@ -203,3 +208,51 @@ it('schedules with optimizeSendTime: hours, holdout, quiet hours, uplift', async
   const other = await t.newWorkspaceKey();
   expect((await t.gql(CampaignSendTimeUpliftDocument, { id: campaignId }, other)).data?.campaign ?? null).toBeNull();
 });
+
+it('learns the hours from history before the run: no stored recommendation needed', async () => {
+  // 12 contacts in Tokyo (UTC+9, no DST), each sent 24 past messages, one per local hour, who clicked
+  // only those sent at 20:00–21:59 local. Nothing is stored for them when the run comes due: the
+  // sender's prepare step computes their recommendations from this history, outside its transaction.
+  const key = await t.newWorkspaceKey();
+  const TOKYO = 'Asia/Tokyo';
+  const contacts = Array.from({ length: 12 }, (_, i) => ({ externalId: `t${i}`, phone: `+141555${String(63000 + i)}`, timezone: TOKYO, consent: true, tags: ['learned'] }));
+  await t.ok(UpsertContactsDocument, { contacts }, key);
+  const ids = (await sql<{ id: string }>(`select id from contacts where external_id like 't%' and timezone = ? and workspace_id = (select workspace_id from contacts where external_id = 't0' and timezone = ? limit 1)`, [TOKYO, TOKYO])).map((r) => r.id);
+  expect(ids).toHaveLength(12);
+  for (let h = 0; h < 24; h++) {
+    const { createCampaign: past } = await t.ok(CreateCampaignDocument, { input: { name: `past ${h}`, variants: [{ template: 'Hello' }] } }, key);
+    await t.ok(AddRecipientsDocument, { campaignId: past.id, audience: { tags: ['learned'] } }, key);
+    const day = Date.now() - (20 + h) * 86_400_000;
+    const at = Math.floor(day / 86_400_000) * 86_400_000 + ((h - 9 + 24) % 24) * HOUR_MS; // h:00 in Tokyo
+    const events = ids.flatMap((contactId) => [
+      { campaignId: past.id, contactId, type: 'SENT' as const, occurredAt: new Date(at).toISOString() },
+      ...(h === 20 || h === 21 ? [{ campaignId: past.id, contactId, type: 'CLICKED' as const, occurredAt: new Date(at + 300_000).toISOString() }] : []),
+    ]);
+    expect((await t.ok(TrackEventsDocument, { events }, key)).trackEvents.rejected).toEqual([]);
+    await sql(`update campaigns set status = 'COMPLETED' where id = ?`, [past.id]);
+  }
+  expect(await sql(`select 1 from send_time_recommendations where contact_id = any(?::uuid[])`, [`{${ids.join(',')}}`])).toHaveLength(0);
+
+  const { createCampaign } = await t.ok(CreateCampaignDocument, { input: { name: 'learned', audience: { tags: ['learned'] }, variants: [{ template: 'Hi' }] } }, key);
+  const sendAt = new Date(Date.now() + 2500);
+  await t.ok(ScheduleCampaignSendTimeDocument, { id: createCampaign.id, input: { sendAt: sendAt.toISOString(), optimizeSendTime: true, sendTimeHoldoutPercent: 0 } }, key);
+  type Row = { contact_id: string; send_time_group: string | null; next_attempt_at: string; optimal_hour: number; basis: string };
+  const rows = await until(
+    () =>
+      sql<Row>(
+        `select s.contact_id, s.send_time_group, s.next_attempt_at, r.optimal_hour, r.basis
+         from sends s left join send_time_recommendations r on r.contact_id = s.contact_id where s.campaign_id = ?`,
+        [createCampaign.id],
+      ),
+    (r) => r.length === 12,
+    30_000,
+  );
+  for (const r of rows) {
+    expect({ basis: r.basis, group: r.send_time_group }).toEqual({ basis: 'CONTACT', group: 'OPTIMIZED' });
+    expect([20, 21]).toContain(r.optimal_hour);
+    // Planned at the learned local hour, within 24 h of sendAt (or now, if that hour is the current one).
+    const at = new Date(r.next_attempt_at).getTime();
+    expect(at).toBeLessThan(sendAt.getTime() + 24 * HOUR_MS);
+    expect(localHour(Math.max(at, sendAt.getTime()), TOKYO)).toBe(r.optimal_hour);
+  }
+}, 60_000);
