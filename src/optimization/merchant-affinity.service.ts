@@ -8,6 +8,7 @@
  * advisory lock, so the 6-hourly job and on-demand computations never interleave.
  */
 import type { Logger } from 'pino';
+import { forEachItem } from '../jobs/each';
 import type { Sql, SqlPool } from '../db/pool';
 import {
   HALF_LIFE_DAYS,
@@ -136,14 +137,17 @@ export async function refreshAffinities(db: SqlPool, workspaceId: string, now: D
 export async function refreshAllAffinities(db: SqlPool, logger: Logger, now: Date = new Date()): Promise<RefreshResult & { workspaces: number }> {
   const workspaces = await db.query<{ id: string }>('select id from workspaces order by id');
   const total = { workspaces: workspaces.length, contacts: 0, merchants: 0, rows: 0, deleted: 0 };
-  for (const ws of workspaces) {
-    const r = await refreshAffinities(db, ws.id, now);
-    total.contacts += r.contacts;
-    total.merchants += r.merchants;
-    total.rows += r.rows;
-    total.deleted += r.deleted;
+  try {
+    await forEachItem(workspaces, 'merchant affinity', logger, (ws) => ({ workspaceId: ws.id }), async (ws) => {
+      const r = await refreshAffinities(db, ws.id, now);
+      total.contacts += r.contacts;
+      total.merchants += r.merchants;
+      total.rows += r.rows;
+      total.deleted += r.deleted;
+    });
+  } finally {
+    logger.info(total, 'merchant affinities refreshed');
   }
-  logger.info(total, 'merchant affinities refreshed');
   return total;
 }
 

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { forEachItem } from '../jobs/each';
 import type { Sql, SqlPool } from '../db/pool';
 import { DomainError, type ErrorCode } from '../errors';
 import { newId } from '../shared/ids';
@@ -177,18 +178,17 @@ export async function retrainAll(sql: SqlPool, logger: Logger, now = new Date())
   );
   let trained = 0;
   let skipped = 0;
-  for (const { workspace_id: workspaceId } of candidates) {
+  await forEachItem(candidates, 'conversion model', logger, (c) => ({ workspaceId: c.workspace_id }), async ({ workspace_id: workspaceId }) => {
     try {
       const info = await trainWorkspaceModel(sql, workspaceId, {}, now);
       logger.info({ workspaceId, version: info.version, auc: info.metrics.auc, samples: info.samples }, 'conversion model trained');
       trained++;
     } catch (err) {
-      if (err instanceof DomainError && err.reason === 'NOT_ENOUGH_DATA') {
-        logger.info({ workspaceId, reason: err.message }, 'conversion model skipped');
-        skipped++;
-      } else throw err;
+      if (!(err instanceof DomainError && err.reason === 'NOT_ENOUGH_DATA')) throw err;
+      logger.info({ workspaceId, reason: err.message }, 'conversion model skipped');
+      skipped++;
     }
-  }
+  });
   return { trained, skipped };
 }
 

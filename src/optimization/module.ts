@@ -38,7 +38,7 @@ export const optimizationModule = defineModule({
   loaders: recommendationLoaders,
   jobs: ({ sql, orm, logger }) => [
     // Daily, 04:00 UTC: every contact's recommended hour (the documents' schedule).
-    { name: 'optimization: send time', cron: '0 4 * * *', timezone: 'UTC', run: () => refreshAllSendTimes(sql) },
+    { name: 'optimization: send time', cron: '0 4 * * *', timezone: 'UTC', run: () => refreshAllSendTimes(sql, logger) },
     // Weekly, Monday 03:00 UTC: every workspace with enough labelled messages gets a new version.
     { name: 'optimization: conversion model', cron: '0 3 * * 1', timezone: 'UTC', run: () => retrainAll(sql, logger) },
     // Daily, 05:00 UTC, after the send times: DRAFT, SCHEDULED and RUNNING campaigns.

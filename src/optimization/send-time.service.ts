@@ -20,6 +20,8 @@
 import type { Sql, SqlPool } from '../db/pool';
 import { notFound } from '../errors';
 import { audienceCondition, normalizeAudience, type AudienceInput } from '../campaigns/audience';
+import type { Logger } from 'pino';
+import { forEachItem } from '../jobs/each';
 import { asUuid } from '../shared/ids';
 import {
   HOURS,
@@ -225,10 +227,12 @@ export async function refreshSendTimes(sql: SendTimeDb, workspaceId: string, opt
 }
 
 /** Every workspace, one after the other (the daily job). */
-export async function refreshAllSendTimes(sql: SendTimeDb): Promise<{ workspaces: number; contacts: number }> {
+export async function refreshAllSendTimes(sql: SendTimeDb, logger: Logger): Promise<{ workspaces: number; contacts: number }> {
   const workspaces = await sql.query<{ id: string }>('select id from workspaces order by id');
   let contacts = 0;
-  for (const w of workspaces) contacts += (await refreshSendTimes(sql, w.id)).contacts;
+  await forEachItem(workspaces, 'send time', logger, (w) => ({ workspaceId: w.id }), async (w) => {
+    contacts += (await refreshSendTimes(sql, w.id)).contacts;
+  });
   return { workspaces: workspaces.length, contacts };
 }
 

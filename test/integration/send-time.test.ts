@@ -125,7 +125,7 @@ describe('send time per contact', () => {
   });
 
   it('the job refreshes every workspace: a stored row per contact, in bulk', async () => {
-    const result = await refreshAllSendTimes(t.app.sql);
+    const result = await refreshAllSendTimes(t.app.sql, t.app.logger);
     expect(result.workspaces).toBeGreaterThanOrEqual(2);
     const stored = await t.app.sql.query<{ contact_id: string; optimal_hour: number; basis: string; messages: number }>(
       `select contact_id, optimal_hour, basis, messages from send_time_recommendations where contact_id = any($1::uuid[])`,
