@@ -29,6 +29,7 @@ import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
 import { WebhookRetries } from './tracking/webhooks/retries';
 import { ApiKeyCache } from './shared/key-cache';
+import { useDatabaseTimeZones } from './shared/time-zone';
 import { authenticate, bootstrap } from './workspaces/workspace.service';
 
 export interface App {
@@ -83,6 +84,8 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => orm.close());
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    // Zones are used by the runtime and by PostgreSQL: only those both know are accepted.
+    useDatabaseTimeZones((await orm.em.fork().getConnection().execute<{ name: string }[]>('select name from pg_timezone_names')).map((r) => r.name));
 
     const boot = await bootstrap(orm.em.fork(), config.adminApiKey);
     let adminKeyFile: string | undefined;

@@ -12,6 +12,7 @@ import { newId } from '../shared/ids';
 import { DEFAULT_TRAINING_OPTIONS, MODEL_KIND, loadModel, type LoadedModel, type SerializedModel, type TrainingOptions, type TrainingResult } from './conversion-model';
 import { DAY_MS, type MessageRow } from './features';
 import type { ModelInfo } from './model.types';
+import { LOCAL_ZONE_SQL } from '../shared/time-zone';
 
 interface RowRecord {
   contact_id: string;
@@ -38,8 +39,8 @@ export async function loadMessageRows(sql: Sql, workspaceId: string, from: Date,
   const rows = await sql.query<RowRecord>(
     `select a.contact_id,
             (extract(epoch from a.sent_at) * 1000)::float8 as sent_at,
-            extract(hour from a.sent_at at time zone coalesce(c.timezone, w.timezone))::int as local_hour,
-            extract(isodow from a.sent_at at time zone coalesce(c.timezone, w.timezone))::int - 1 as local_weekday,
+            extract(hour from a.sent_at at time zone ${LOCAL_ZONE_SQL('c', 'w')})::int as local_hour,
+            extract(isodow from a.sent_at at time zone ${LOCAL_ZONE_SQL('c', 'w')})::int - 1 as local_weekday,
             k.channel, k.type as campaign_type, k.offer_amount::float8 as offer_amount, v.template, c.segment, c.tags,
             (extract(epoch from least(a.clicked_at, a.replied_at, a.converted_at,
                case when k.channel in ('WHATSAPP', 'EMAIL') then a.opened_at end)) * 1000)::float8 as engaged_at,

@@ -16,6 +16,7 @@ import { Winner } from '../experiments/winner.entity';
 import { analyzeOffers, DEFAULT_OFFER_OPTIONS, type OfferCell, type SegmentValueStats } from './offers';
 import type { RecommendationAction, RecommendationType } from './recommendation.entity';
 import { audienceSize, rankSegments, testPercentFor } from './segments';
+import { LOCAL_ZONE_SQL } from '../shared/time-zone';
 
 export interface RecommendationDraft {
   type: RecommendationType;
@@ -324,7 +325,7 @@ export const sendTimeRecommendations: RecommendationGenerator = async ({ em, wor
   const [row] = await em.execute<{ contacts: number; learned: number; own: number; at_optimal: number | null; at_current: number | null; confidence: number | null; modal_hour: number | null }[]>(
     `with c as (${contacts.sql}),
      r as (
-       select r.*, coalesce(c.timezone, w.timezone) as zone
+       select r.*, ${LOCAL_ZONE_SQL('c', 'w')} as zone
        from c join send_time_recommendations r on r.contact_id = c.id and r.workspace_id = c.workspace_id
        join workspaces w on w.id = c.workspace_id
        where r.basis <> 'DEFAULT'

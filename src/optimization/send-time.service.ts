@@ -23,6 +23,7 @@ import { audienceCondition, normalizeAudience, type AudienceInput } from '../cam
 import type { Logger } from 'pino';
 import { forEachItem } from '../jobs/each';
 import { asUuid } from '../shared/ids';
+import { LOCAL_ZONE_SQL } from '../shared/time-zone';
 import {
   HOURS,
   fitSendTimeModel,
@@ -97,20 +98,16 @@ export const windowLabel = (start: number, hours: number) => `${pad(start)}:00�
 
 /**
  * Hourly history per contact of the workspace (all of them, or the given ids), contacts without any
- * message included (empty arrays). Zones are matched against pg_timezone_names, so a zone PostgreSQL
- * does not know falls back (contact → workspace → UTC) instead of failing the statement.
+ * message included (empty arrays), at local hours (LOCAL_ZONE_SQL).
  */
 function historySql(byIds: boolean): string {
   const within = `a.sent_at + interval '${ENGAGEMENT_WINDOW_HOURS} hours'`;
   const engagedBy = (column: string) => `(a.${column} >= a.sent_at and a.${column} < ${within})`;
   return `
-    with zones as materialized (select name from pg_timezone_names),
-    people as (
-      select c.id, c.segment, coalesce(zc.name, zw.name, 'UTC') as zone
+    with people as (
+      select c.id, c.segment, ${LOCAL_ZONE_SQL('c', 'w')} as zone
       from contacts c
       join workspaces w on w.id = c.workspace_id
-      left join zones zc on zc.name = c.timezone
-      left join zones zw on zw.name = w.timezone
       where c.workspace_id = $1 ${byIds ? 'and c.id = any($2::uuid[])' : ''}
     ),
     hourly as (
@@ -255,7 +252,7 @@ interface StoredRow {
 async function readStored(sql: Pick<SqlPool, 'query'>, workspaceId: string, ids: readonly string[]): Promise<StoredRow[]> {
   return sql.query<StoredRow>(
     `select c.id as contact_id, r.optimal_hour, r.window_start, r.window_hours, r.expected_rate, r.confidence, r.basis, r.messages, r.rates, r.computed_at,
-            coalesce(c.timezone, w.timezone, 'UTC') as zone,
+            ${LOCAL_ZONE_SQL('c', 'w')} as zone,
             (r.computed_at is not null and r.computed_at >= coalesce(greatest(c.last_messaged_at, c.last_event_at), '-infinity')) as fresh
      from contacts c
      join workspaces w on w.id = c.workspace_id

@@ -1,4 +1,4 @@
-import { canonicalTimeZone, isValidTimeZone } from '../../src/shared/time-zone';
+import { canonicalTimeZone, isValidTimeZone, useDatabaseTimeZones } from '../../src/shared/time-zone';
 
 describe('isValidTimeZone', () => {
   it.each([['Europe/Lisbon'], ['America/New_York'], ['Asia/Kolkata'], ['UTC'], ['Etc/GMT+5']])('accepts %s', (zone) => {
@@ -22,5 +22,20 @@ describe('canonicalTimeZone', () => {
     expect(canonicalTimeZone('UTC')).toBe('UTC');
     expect(canonicalTimeZone('Mars/Olympus')).toBeUndefined();
     expect(canonicalTimeZone('')).toBeUndefined();
+  });
+});
+
+describe('zones PostgreSQL knows too', () => {
+  it('once the database list is registered, a zone the runtime knows but the database does not is refused', () => {
+    expect(isValidTimeZone('Pacific/Kiritimati')).toBe(true);
+    useDatabaseTimeZones(['UTC', 'Europe/Berlin']);
+    try {
+      expect(isValidTimeZone('europe/berlin')).toBe(true);
+      expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
+      expect(isValidTimeZone('Pacific/Kiritimati')).toBe(false);
+      expect(canonicalTimeZone('Pacific/Kiritimati')).toBeUndefined();
+    } finally {
+      useDatabaseTimeZones(undefined);
+    }
   });
 });
