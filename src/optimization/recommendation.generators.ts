@@ -52,6 +52,18 @@ const signed = (x: number, f: (x: number) => string) => `${x >= 0 ? '+' : '−'}
 // OFFER
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Offer rows per campaign at most: segments are free text, and each costs Monte Carlo draws on the
+ * event loop and a stored row. Without audience segments, those with the most messages come first.
+ */
+export const MAX_OFFER_SEGMENTS = 20;
+
+function segmentsByVolume(cells: readonly OfferCell[]): string[] {
+  const messages = new Map<string, number>();
+  for (const c of cells) if (c.segment !== '') messages.set(c.segment, (messages.get(c.segment) ?? 0) + c.messages);
+  return [...messages].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([segment]) => segment);
+}
+
 export const offerRecommendations: RecommendationGenerator = async ({ em, workspaceId, campaign }) => {
   if (campaign.offerAmount === null || campaign.offerAmount === undefined || !EDITABLE.has(campaign.status)) return [];
   const window = `a.workspace_id = ? and a.sent_at is not null and a.sent_at >= now() - make_interval(days => ${HISTORY_DAYS})`;
@@ -76,7 +88,7 @@ export const offerRecommendations: RecommendationGenerator = async ({ em, worksp
       [workspaceId],
     )
   ).map((r): SegmentValueStats => ({ segment: r.segment, conversions: r.conversions, revenue: Number(r.revenue), revenueSq: Number(r.revenue_sq) }));
-  const segments = campaign.audience?.segments?.length ? campaign.audience.segments : [...new Set(cells.map((c) => c.segment).filter((s) => s !== ''))].sort();
+  const segments = (campaign.audience?.segments?.length ? campaign.audience.segments : segmentsByVolume(cells)).slice(0, MAX_OFFER_SEGMENTS).sort();
   const current = Number(campaign.offerAmount);
   const analysis = analyzeOffers(cells, values, segments, current);
   const o = DEFAULT_OFFER_OPTIONS;
