@@ -223,6 +223,20 @@ export async function refreshSendTimes(sql: SendTimeDb, workspaceId: string, opt
   return { contacts: rows.length, messages: model.workspace.messages, readMs: t1 - t0, computeMs: t2 - t1, writeMs: performance.now() - t2 };
 }
 
+/**
+ * An on-demand refit, once: concurrent callers (previews, recommendations, the sender's prepare step)
+ * queue on a per-workspace advisory lock, and whoever finds a model fitted after it asked uses it
+ * instead of refitting again.
+ */
+async function refreshSendTimesOnce(sql: SendTimeDb, workspaceId: string): Promise<void> {
+  const asked = await dbNow(sql);
+  await sql.transaction(async (tx) => {
+    await tx.query(`select pg_advisory_xact_lock(hashtextextended('send-time:' || $1, 0))`, [workspaceId]);
+    const [model] = await tx.query<{ fresh: boolean }>('select fitted_at >= $2 as fresh from send_time_models where workspace_id = $1', [workspaceId, asked]);
+    if (!model?.fresh) await refreshSendTimes(sql, workspaceId);
+  });
+}
+
 /** Every workspace, one after the other (the daily job). */
 export async function refreshAllSendTimes(sql: SendTimeDb, logger: Logger): Promise<{ workspaces: number; contacts: number }> {
   const workspaces = await sql.query<{ id: string }>('select id from workspaces order by id');
@@ -300,7 +314,7 @@ async function computeContacts(sql: SendTimeDb, workspaceId: string, ids: readon
   if (ids.length === 0) return out;
   const model = ids.length > REFRESH_INSTEAD ? null : await usableModel(sql, workspaceId);
   if (!model) {
-    await refreshSendTimes(sql, workspaceId);
+    await refreshSendTimesOnce(sql, workspaceId);
     for (let i = 0; i < ids.length; i += CONTACT_CHUNK) {
       for (const r of await readStored(sql, workspaceId, ids.slice(i, i + CONTACT_CHUNK))) if (r.computed_at) out.set(r.contact_id, fromRow(r));
     }

@@ -14,6 +14,7 @@
  */
 // The harness first: it loads the app, and with it reflect-metadata, before any decorated class.
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
 import { refreshAllSendTimes } from '../../src/optimization/send-time.service';
 import { optimizationModule } from '../../src/optimization/module';
 import {
@@ -207,6 +208,35 @@ describe('send time per contact', () => {
     expect(errorOf(await t.gql(SendTimeRecommendationDocument, { contactId: loneB }, keyA))).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_FOUND' });
     expect(errorOf(await t.gql(SendTimeRecommendationDocument, { contactId: 'not-an-id' }, keyA))).toMatchObject({ code: 'NOT_FOUND' });
     expect(errorOf(await t.gql(SendTimeRecommendationDocument, { contactId: ids.get('ny')! }, keyB))).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('refits a workspace once when several queries need it at the same time', async () => {
+    // Workspace C: five new contacts, nothing stored. A small workspace is refitted whole on demand;
+    // five concurrent queries must share one refit. The test holds the workspace's refit lock while
+    // they queue, so that all five have asked before the first refits (no timing involved).
+    const keyC = (await t.ok(CreateApiKeyDocument, { name: 'c', scopes: ['READ', 'WRITE'], workspaceName: 'send-time single flight' }, keyA)).createApiKey.secret;
+    await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: 5 }, (_, i) => ({ externalId: `sf${i}`, consent: true })) }, keyC);
+    const [{ workspace_id: ws }] = (await t.app.sql.query<{ workspace_id: string }>(`select workspace_id from contacts where external_id = 'sf0'`)) as [{ workspace_id: string }];
+    const contacts = (await t.app.sql.query<{ id: string }>(`select id from contacts where workspace_id = $1`, [ws])).map((r) => r.id);
+    await t.app.sql.query(
+      `create table if not exists test_refits (n int); create or replace function test_count_refit() returns trigger language plpgsql as $$ begin insert into test_refits values (1); return new; end $$;
+       drop trigger if exists test_count_refit on send_time_models;
+       create trigger test_count_refit after insert or update on send_time_models for each row execute function test_count_refit();`,
+    );
+    let queries: Promise<unknown>[] = [];
+    await t.app.sql.transaction(async (tx) => {
+      await tx.query(`select pg_advisory_xact_lock(hashtextextended('send-time:' || $1, 0))`, [ws]);
+      queries = contacts.map((contactId) => t.ok(SendTimeRecommendationDocument, { contactId }, keyC));
+      await until(
+        () => tx.query<{ n: string }>(`select count(*) as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`),
+        (r) => Number(r[0]!.n) === 5,
+        20_000,
+      );
+    });
+    const answers = (await Promise.all(queries)) as { sendTimeRecommendation: { basis: string } }[];
+    expect(answers.map((a) => a.sendTimeRecommendation.basis)).toEqual(Array(5).fill('DEFAULT'));
+    expect(await t.app.sql.query(`select 1 from test_refits`)).toHaveLength(1);
+    await t.app.sql.query(`drop trigger test_count_refit on send_time_models`);
   });
 
   it('is allowed with a READ key', async () => {
