@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { forEachItem } from '../jobs/each';
 import type { Sql, SqlPool } from '../db/pool';
-import { DomainError, type ErrorCode } from '../errors';
+import { badInput, DomainError, type ErrorCode } from '../errors';
 import { newId } from '../shared/ids';
 import { DEFAULT_TRAINING_OPTIONS, MODEL_KIND, loadModel, type LoadedModel, type SerializedModel, type TrainingOptions, type TrainingResult } from './conversion-model';
 import { DAY_MS, type MessageRow } from './features';
@@ -89,6 +89,17 @@ export function trainInWorker(rows: MessageRow[], asOf: number, options: Partial
       if (!settled) reject(new Error(`conversion model worker exited with code ${code}`));
     });
   });
+}
+
+// Workspaces with a training queued or running in this process: a second request waits for
+// nothing useful (the same data, the next version) and would hold the queue for everyone else.
+const training = new Set<string>();
+
+/** Claims the workspace's training slot; the returned function releases it. TRAINING_IN_PROGRESS when taken. */
+export function claimTraining(workspaceId: string): () => void {
+  if (training.has(workspaceId)) throw badInput('TRAINING_IN_PROGRESS', 'A model of this workspace is being trained; see `models` once it is done');
+  training.add(workspaceId);
+  return () => void training.delete(workspaceId);
 }
 
 // One training at a time per process: each one uses a core for up to a minute.
@@ -199,8 +210,13 @@ export class ModelService {
     private readonly workspaceId: string,
   ) {}
 
-  train(): Promise<ModelInfo> {
-    return trainWorkspaceModel(this.sql, this.workspaceId);
+  async train(): Promise<ModelInfo> {
+    const release = claimTraining(this.workspaceId);
+    try {
+      return await trainWorkspaceModel(this.sql, this.workspaceId);
+    } finally {
+      release();
+    }
   }
 
   list(): Promise<ModelInfo[]> {

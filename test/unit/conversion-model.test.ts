@@ -12,6 +12,7 @@ import {
 import { buildFeatures } from '../../src/optimization/features';
 import { rocAuc } from '../../src/optimization/model-metrics';
 import { DEFAULT_SYNTHETIC_MODEL_OPTIONS, syntheticMessages } from '../../src/optimization/model.synthetic';
+import { claimTraining } from '../../src/optimization/model.service';
 
 const asOf = DEFAULT_SYNTHETIC_MODEL_OPTIONS.asOf;
 
@@ -87,5 +88,16 @@ describe('binning', () => {
     expect(bins[0]).toBeNull();
     expect(bins[1]).toEqual([25, 50, 75]);
     expect(applyBins([[2, 0], [2, 24], [2, 25], [2, 99]], bins)).toEqual([[2, 0], [2, 0], [2, 1], [2, 3]]);
+  });
+});
+
+describe('one training per workspace at a time', () => {
+  it('refuses a second claim with TRAINING_IN_PROGRESS until the first is released; other workspaces are free', () => {
+    const release = claimTraining('ws-1');
+    expect(() => claimTraining('ws-1')).toThrow(expect.objectContaining({ reason: 'TRAINING_IN_PROGRESS', code: 'BAD_USER_INPUT' }));
+    const other = claimTraining('ws-2');
+    release();
+    claimTraining('ws-1')();
+    other();
   });
 });
