@@ -8,9 +8,12 @@
 const FNV_OFFSET_BASIS = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** 32-bit FNV-1a over UTF-16 code units (what GrowthBook's JS SDK hashes), unsigned. */
-export function fnv1a32(text: string): number {
-  return fnvUpdate(FNV_OFFSET_BASIS, text) >>> 0;
+/**
+ * 32-bit FNV-1a over UTF-16 code units (what GrowthBook's JS SDK hashes), unsigned. `basis` other
+ * than the standard offset basis gives a family of independent hashes (seeded uses elsewhere).
+ */
+export function fnv1a32(text: string, basis = FNV_OFFSET_BASIS): number {
+  return fnvUpdate(basis, text) >>> 0;
 }
 
 /** FNV-1a is a stream: hashing `a + b` is hashing `b` from the state left by `a`. */

@@ -28,6 +28,7 @@
  */
 import { betaSample, gammaSample as gammaDraw, mulberry32, normalSample, type Rng } from '../experiments/stats/random';
 import { betaBinomialMoments, knownMeanStrength } from './send-time';
+import { fnv1a32 } from '../campaigns/assignment';
 
 export interface OfferCell {
   /** Contact segment ('' for contacts without one). */
@@ -144,9 +145,7 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 
 /** Seed per segment: results do not depend on which other segments are analysed. */
 function segmentSeed(seed: number, segment: string): number {
-  let h = 0x811c9dc5 ^ seed;
-  for (let i = 0; i < segment.length; i++) h = Math.imul(h ^ segment.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return fnv1a32(segment, (0x811c9dc5 ^ seed) >>> 0);
 }
 
 /**
