@@ -347,12 +347,13 @@ describe('Bayes-oracle bound on the share of the oracle uplift any send-time est
     ['individual shift σ = 1.0 h', { individualShiftHours: 1 }],
   ];
   for (const [name, variant] of populations)
-    it.each(SEEDS)(`${name} (seed %i, 3000 contacts): figures printed; the estimator does not beat the bound and stays within 8 points of it`, (seed) => {
+    it.each(SEEDS)(`${name} (seed %i, 3000 contacts): figures printed; the estimator does not beat the bound and stays within 5 points of it`, (seed) => {
       const { experienced, all } = report(`${name}, seed ${seed}`, evaluate({ seed, contacts: 3000, ...variant }));
       for (const s of [experienced, all]) {
         // The bound is optimal in expectation; a realisation may favour the estimator by noise only.
         expect(s.estimator).toBeLessThanOrEqual(s.bayes + 3 * s.gapSe);
-        expect(s.bayes - s.estimator).toBeLessThanOrEqual(0.08);
+        // Measured gaps with the deconvolved segment curves: 0.0–3.6 points (up to 5.8 without it).
+        expect(s.bayes - s.estimator).toBeLessThanOrEqual(0.05);
         // The bound predicts its own share (the model is the generator's, so it is calibrated).
         expect(Math.abs(s.expectedBayes - s.bayes)).toBeLessThan(0.04);
       }

@@ -10,12 +10,16 @@
  *  - default: smooth individual curves (segment curve shifted by N(0, 1.5²) h, amplitude scaled), no
  *    per-hour white noise (not learnable; see synthetic.ts), sparse histories (35 % under 10
  *    messages, the others 10 + Geometric(20) in 90 days, base rates 4–12 %: ~2–3 engagements each).
- *    ≥ 50 % holds and is asserted; ≥ 80 % does NOT hold (about 67–69 %, with a segment ceiling of
- *    66–70 %): two or three engagements cannot locate an individual shift of ±1.5 h. Printed.
+ *    ≥ 50 % holds and is asserted; ≥ 80 % does NOT hold (69.0 / 71.7 / 69.1 % on the three seeds, with
+ *    a segment ceiling of 66–70 % and a Bayes-oracle bound of 72–73 %, test/unit/send-time-bound.test.ts):
+ *    two or three engagements cannot locate an individual shift of ±1.5 h. Beating the segment
+ *    ceiling by ≥ 1 point is asserted (it comes from the deconvolved segment curves, send-time.ts).
+ *    Printed.
  *  - richer histories (10 + Geometric(80) messages, base rates 8–20 %): the per-contact shift
  *    estimate (send-time.ts) goes well beyond the segment ceiling (asserted: ≥ 8 points) and reaches
- *    about 78–80 % (printed).
- *  - harder: the previous default with per-hour white noise 0.15 (printed; ~60 %, at its ceiling).
+ *    80.4 / 80.9 / 78.6 % (printed).
+ *  - harder: the previous default with per-hour white noise 0.15 (printed; 62.2 / 63.5 / 61.9 %, segment
+ *    ceiling 58–62 %).
  */
 import { fitSendTimeModel, recommendSendTimes } from '../../src/optimization/send-time';
 import { generatePopulation, hourlyCounts, oracleHour, upliftOverRandom, type SyntheticOptions } from '../../src/optimization/synthetic';
@@ -76,12 +80,12 @@ const report = (title: string, rows: Row[]) => {
 const RICHER: Partial<SyntheticOptions> = { extraMessagesMean: 80, baseRateRange: [0.08, 0.2] };
 
 describe('send-time learning on a synthetic population with known truth', () => {
-  it.each([20240601, 7, 99])('default population (seed %i): ≥ 50 %% of the oracle overall, the segment ceiling from data alone', (seed) => {
+  it.each([20240601, 7, 99])('default population (seed %i): ≥ 50 %% of the oracle overall, beyond the segment ceiling from data alone', (seed) => {
     const { experienced, newcomers, all } = report(`default population, seed ${seed}`, evaluate({ seed }));
     expect(experienced.contacts).toBeGreaterThan(1500);
     expect(newcomers.contacts).toBeGreaterThan(800);
     expect(all.captured).toBeGreaterThanOrEqual(0.5);
-    expect(experienced.captured).toBeGreaterThanOrEqual(0.95 * experienced.ceiling);
+    expect(experienced.captured).toBeGreaterThanOrEqual(experienced.ceiling + 0.01);
     expect(newcomers.captured).toBeGreaterThanOrEqual(0.95 * newcomers.ceiling);
   });
 

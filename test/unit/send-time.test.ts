@@ -192,8 +192,10 @@ describe('send-time recommendations', () => {
     const normal = recommendSendTime(fitSendTimeModel(people, { ...base, confidenceMethod: 'normal' }), odd);
     const mc = recommendSendTime(fitSendTimeModel(people, { ...base, confidenceMethod: 'monteCarlo', confidenceDraws: 20_000 }), odd);
     expect(normal.optimalHour).toBe(mc.optimalHour);
-    // MC standard error ≤ 0.0036; the rest is the approximation (a 24-term sum of Betas, not normal).
-    expect(Math.abs(normal.confidence! - mc.confidence!)).toBeLessThan(0.04);
+    // MC standard error ≤ 0.0036: within 4 of them. The optimum's Beta is exact and only the mean of
+    // the other 23 hours is approximated as normal (a plain normal approximation of the whole
+    // contrast was off by up to 0.05 on these few-message contacts).
+    expect(Math.abs(normal.confidence! - mc.confidence!)).toBeLessThan(0.015);
   });
 
   it('refuses malformed counts', () => {
