@@ -30,6 +30,7 @@ import {
   modelFromJson,
   modelToJson,
   recommendSendTime,
+  windowLabel,
   type ContactHistory,
   type SendTimeBasis,
   type SendTimeModel,
@@ -93,8 +94,6 @@ interface HistoryRow {
   engaged: number[];
 }
 
-const pad = (h: number) => String(h).padStart(2, '0');
-export const windowLabel = (start: number, hours: number) => `${pad(start)}:00–${pad((start + hours) % HOURS)}:00`;
 
 /**
  * Hourly history per contact of the workspace (all of them, or the given ids), contacts without any

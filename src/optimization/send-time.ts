@@ -59,6 +59,7 @@
  * synthetic populations of 3000 contacts without shifts it still picks σ = 0.
  */
 import { betaCdf } from '../experiments/stats/distributions';
+import { fnv1a32 } from '../campaigns/assignment';
 import { betaSample, mulberry32 } from '../experiments/stats/random';
 
 export const HOURS = 24;
@@ -268,6 +269,9 @@ export function argmax(values: readonly number[]): number {
 
 const pad = (h: number) => String(h).padStart(2, '0');
 
+/** "09:00–11:00" (end exclusive; circular: "23:00–01:00"). */
+export const windowLabel = (start: number, hours: number) => `${pad(start)}:00–${pad((start + hours) % HOURS)}:00`;
+
 /**
  * The window around the optimum: the best 2 h window containing it (by mean rate), widened to the
  * best 3 h window containing it when that one's mean rate is within `tolerance` (relative) of the
@@ -298,7 +302,7 @@ export function sendWindow(rates: readonly number[], optimalHour: number, tolera
   const two = best(2);
   const three = best(3);
   const chosen = three.value >= (1 - tolerance) * two.value ? { ...three, hours: 3 } : { ...two, hours: 2 };
-  return { start: chosen.start, hours: chosen.hours, label: `${pad(chosen.start)}:00–${pad((chosen.start + chosen.hours) % HOURS)}:00` };
+  return { start: chosen.start, hours: chosen.hours, label: windowLabel(chosen.start, chosen.hours) };
 }
 
 function total(values: readonly number[]): number {
@@ -586,13 +590,6 @@ export function fitSendTimeModel(contacts: readonly ContactHistory[], options: P
   return { options: o, workspace, segments, strengths: { workspaceHour, segmentLevel, segmentHour, contactLevel, contactHour, shiftSd } };
 }
 
-/** FNV-1a 32-bit hash of a string: a per-contact seed that does not depend on the contacts' order. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /**
  * P(θ_opt > mean_h θ_h) under the independent per-hour Beta(a_h, b_h) posteriors, by `draws` seeded
  * Monte Carlo draws (standard error ≤ 0.5/√draws). θ_h are the hours of the recommended curve itself
@@ -698,7 +695,7 @@ export function recommendSendTime(model: SendTimeModel, contact: ContactHistory)
       o.confidenceMethod === 'normal'
         ? normalConfidence(curve.a, curve.b, optimalHour)
         : o.confidenceMethod === 'monteCarlo'
-          ? confidenceOf(curve.a, curve.b, optimalHour, o.confidenceDraws, (o.seed ^ hash32(contact.id)) >>> 0)
+          ? confidenceOf(curve.a, curve.b, optimalHour, o.confidenceDraws, (o.seed ^ fnv1a32(contact.id)) >>> 0 /* per contact: independent of the contacts' order */)
           : null,
     basis,
     messages,
