@@ -151,6 +151,20 @@ export async function refreshAllAffinities(db: SqlPool, logger: Logger, now: Dat
   return total;
 }
 
+/** First refreshes in flight in this process, per workspace: concurrent queries share one. */
+const firstRefreshes = new Map<string, Promise<void>>();
+
+function firstRefresh(db: SqlPool, workspaceId: string, now: Date): Promise<void> {
+  let run = firstRefreshes.get(workspaceId);
+  if (!run) {
+    run = refreshAffinities(db, workspaceId, now)
+      .then(() => undefined)
+      .finally(() => firstRefreshes.delete(workspaceId));
+    firstRefreshes.set(workspaceId, run);
+  }
+  return run;
+}
+
 /**
  * Recomputes one contact's affinities against the workspace's stored popularity. Before the
  * workspace's first refresh there is no popularity to shrink toward: the whole workspace is
@@ -158,10 +172,7 @@ export async function refreshAllAffinities(db: SqlPool, logger: Logger, now: Dat
  */
 export async function refreshContactAffinities(db: SqlPool, workspaceId: string, contactId: string, now: Date = new Date()): Promise<void> {
   const known = await db.query<{ n: number }>('select count(*)::int as n from merchants where workspace_id = $1 and popularity is not null', [workspaceId]);
-  if (known[0]!.n === 0) {
-    await refreshAffinities(db, workspaceId, now);
-    return;
-  }
+  if (known[0]!.n === 0) return firstRefresh(db, workspaceId, now);
   await db.transaction(async (sql) => {
     await lock(sql, workspaceId);
     const rows = await sql.query<EvidenceRow>(evidenceSql(true), [workspaceId, now.toISOString(), contactId]);

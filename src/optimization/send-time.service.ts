@@ -222,18 +222,29 @@ export async function refreshSendTimes(sql: SendTimeDb, workspaceId: string, opt
   return { contacts: rows.length, messages: model.workspace.messages, readMs: t1 - t0, computeMs: t2 - t1, writeMs: performance.now() - t2 };
 }
 
+/** On-demand refits in flight in this process, per workspace: concurrent callers share one. */
+const refitting = new Map<string, Promise<void>>();
+
 /**
- * An on-demand refit, once: concurrent callers (previews, recommendations, the sender's prepare step)
- * queue on a per-workspace advisory lock, and whoever finds a model fitted after it asked uses it
- * instead of refitting again.
+ * An on-demand refit, once: callers in this process (previews, recommendations, the sender's prepare
+ * step) share the one in flight; across instances they queue on a per-workspace advisory lock, and
+ * whoever then finds a model fitted after it asked uses it instead of refitting. The refit runs on
+ * the lock's own connection (inside its transaction), so a caller waiting on the lock never holds a
+ * connection the refit needs.
  */
-async function refreshSendTimesOnce(sql: SendTimeDb, workspaceId: string): Promise<void> {
-  const asked = await dbNow(sql);
-  await sql.transaction(async (tx) => {
-    await tx.query(`select pg_advisory_xact_lock(hashtextextended('send-time:' || $1, 0))`, [workspaceId]);
-    const [model] = await tx.query<{ fresh: boolean }>('select fitted_at >= $2 as fresh from send_time_models where workspace_id = $1', [workspaceId, asked]);
-    if (!model?.fresh) await refreshSendTimes(sql, workspaceId);
-  });
+function refreshSendTimesOnce(sql: SendTimeDb, workspaceId: string): Promise<void> {
+  const inFlight = refitting.get(workspaceId);
+  if (inFlight) return inFlight;
+  const run = (async () => {
+    const asked = await dbNow(sql);
+    await sql.transaction(async (tx) => {
+      await tx.query(`select pg_advisory_xact_lock(hashtextextended('send-time:' || $1, 0))`, [workspaceId]);
+      const [model] = await tx.query<{ fresh: boolean }>('select fitted_at >= $2 as fresh from send_time_models where workspace_id = $1', [workspaceId, asked]);
+      if (!model?.fresh) await refreshSendTimes({ query: tx.query.bind(tx), transaction: (fn) => fn(tx) }, workspaceId);
+    });
+  })().finally(() => refitting.delete(workspaceId));
+  refitting.set(workspaceId, run);
+  return run;
 }
 
 /** Every workspace, one after the other (the daily job). */

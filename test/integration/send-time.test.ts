@@ -210,12 +210,13 @@ describe('send time per contact', () => {
     expect(errorOf(await t.gql(SendTimeRecommendationDocument, { contactId: ids.get('ny')! }, keyB))).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('refits a workspace once when several queries need it at the same time', async () => {
-    // Workspace C: five new contacts, nothing stored. A small workspace is refitted whole on demand;
-    // five concurrent queries must share one refit. The test holds the workspace's refit lock while
-    // they queue, so that all five have asked before the first refits (no timing involved).
+  it('refits a workspace once when many queries need it at the same time', async () => {
+    // Workspace C: 30 new contacts, nothing stored. A small workspace is refitted whole on demand;
+    // 30 concurrent queries (more than the pool's connections) must share one refit (and hold one connection between them: the pool
+    // must not fill up with callers waiting for a refit that needs a connection). The test holds the
+    // workspace's refit lock until the refit waits on it, so that all five have asked by then.
     const keyC = (await t.ok(CreateApiKeyDocument, { name: 'c', scopes: ['READ', 'WRITE'], workspaceName: 'send-time single flight' }, keyA)).createApiKey.secret;
-    await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: 5 }, (_, i) => ({ externalId: `sf${i}`, consent: true })) }, keyC);
+    await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: 30 }, (_, i) => ({ externalId: `sf${i}`, consent: true })) }, keyC);
     const [{ workspace_id: ws }] = (await t.app.sql.query<{ workspace_id: string }>(`select workspace_id from contacts where external_id = 'sf0'`)) as [{ workspace_id: string }];
     const contacts = (await t.app.sql.query<{ id: string }>(`select id from contacts where workspace_id = $1`, [ws])).map((r) => r.id);
     await t.app.sql.query(
@@ -226,15 +227,17 @@ describe('send time per contact', () => {
     let queries: Promise<unknown>[] = [];
     await t.app.sql.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(hashtextextended('send-time:' || $1, 0))`, [ws]);
-      queries = contacts.map((contactId) => t.ok(SendTimeRecommendationDocument, { contactId }, keyC));
+      // One request with 30 aliases: its resolvers run concurrently.
+      queries = [t.raw<Record<string, { basis: string }>>(`{ ${contacts.map((id, i) => `c${i}: sendTimeRecommendation(contactId: "${id}") { basis }`).join(' ')} }`, {}, keyC)];
       await until(
         () => tx.query<{ n: string }>(`select count(*) as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`),
-        (r) => Number(r[0]!.n) === 5,
+        (r) => Number(r[0]!.n) === 1,
         20_000,
       );
     });
-    const answers = (await Promise.all(queries)) as { sendTimeRecommendation: { basis: string } }[];
-    expect(answers.map((a) => a.sendTimeRecommendation.basis)).toEqual(Array(5).fill('DEFAULT'));
+    const [answer] = (await Promise.all(queries)) as { data?: Record<string, { basis: string }>; errors?: unknown }[];
+    expect(answer!.errors).toBeUndefined();
+    expect(Object.values(answer!.data!).map((a) => a.basis)).toEqual(Array(30).fill('DEFAULT'));
     expect(await t.app.sql.query(`select 1 from test_refits`)).toHaveLength(1);
     await t.app.sql.query(`drop trigger test_count_refit on send_time_models`);
   });
