@@ -130,6 +130,9 @@ const toInfo = (r: ModelRecord): ModelInfo => ({
   featureImportance: r.feature_importance,
 });
 
+/** Versions of a workspace's model kept (older ones are deleted when a new one is stored). */
+export const KEPT_MODEL_VERSIONS = 10;
+
 /** Stores a trained model as the next version of its kind (versions are serialised per workspace and kind by an advisory lock). */
 export async function storeModel(sql: SqlPool, workspaceId: string, result: TrainingResult): Promise<ModelInfo> {
   return sql.transaction(async (tx) => {
@@ -141,6 +144,11 @@ export async function storeModel(sql: SqlPool, workspaceId: string, result: Trai
        select $1, $2, $3, coalesce((select max(version) from models where workspace_id = $2 and kind = $3), 0) + 1, $4, $5, $6, $7
        returning id, kind, version, trained_at, samples, metrics, feature_importance`,
       [newId(), workspaceId, MODEL_KIND, result.samples, JSON.stringify(result.metrics), JSON.stringify(result.featureImportance), JSON.stringify(result.model)],
+    );
+    // Each version is megabytes of JSON: only the latest few are kept.
+    await tx.query(
+      'delete from models where workspace_id = $1 and kind = $2 and version <= (select max(version) from models where workspace_id = $1 and kind = $2) - $3',
+      [workspaceId, MODEL_KIND, KEPT_MODEL_VERSIONS],
     );
     return toInfo(rows[0]!);
   });

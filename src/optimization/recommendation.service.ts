@@ -123,8 +123,12 @@ export class RecommendationService {
   }
 }
 
-/** The daily job: a new generation for every DRAFT, SCHEDULED and RUNNING campaign. */
+/** The daily job: a new generation for every DRAFT, SCHEDULED and RUNNING campaign (and old superseded rows deleted). */
+/** Superseded recommendations are kept this long (for reading what was advised when), then deleted by the daily job. */
+export const SUPERSEDED_RETENTION_DAYS = 30;
+
 export async function refreshRecommendations(orm: Orm, logger: Logger): Promise<{ campaigns: number; failed: number }> {
+  await orm.em.fork().execute(`delete from recommendations where superseded_at < now() - make_interval(days => ${SUPERSEDED_RETENTION_DAYS})`);
   const rows = await orm.em.fork().execute<{ id: string; workspace_id: string }[]>(
     `select id, workspace_id from campaigns where status in (select jsonb_array_elements_text(?::jsonb)) order by created_at`,
     [JSON.stringify(REFRESHED_STATUSES)],

@@ -9,8 +9,8 @@ import {
   type TrackEventInput,
 } from '../generated/graphql';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
-import { loadLatestModel, loadMessageRows } from '../../src/optimization/model.service';
-import { scoreMessages } from '../../src/optimization/conversion-model';
+import { KEPT_MODEL_VERSIONS, loadLatestModel, loadMessageRows, storeModel } from '../../src/optimization/model.service';
+import { scoreMessages, type TrainingResult } from '../../src/optimization/conversion-model';
 
 /**
  * History written through the public API with past `occurredAt`: 240 contacts, two campaigns
@@ -121,5 +121,15 @@ describe('conversion model over GraphQL', () => {
     expect(errorOf(r)?.code).toBe('FORBIDDEN');
     const { models } = await t.ok(ModelsDocument, {}, createApiKey.secret);
     expect(models).toHaveLength(2);
+  });
+
+  it('keeps the latest versions only: each is megabytes of JSON', async () => {
+    // Another workspace; versions stored directly (the training itself is covered above).
+    const other = await t.newWorkspaceKey('model-retention');
+    const ws = (await t.app.sql.query<{ id: string }>(`select id from workspaces where name = 'model-retention'`))[0]!.id;
+    const stored = { samples: 1, metrics: { auc: 0.5 }, featureImportance: [], model: { trees: [] } } as unknown as TrainingResult;
+    for (let i = 0; i < KEPT_MODEL_VERSIONS + 2; i++) await storeModel(t.app.sql, ws, stored);
+    const { models } = await t.ok(ModelsDocument, {}, other);
+    expect(models.map((m) => m.version)).toEqual(Array.from({ length: KEPT_MODEL_VERSIONS }, (_, i) => KEPT_MODEL_VERSIONS + 2 - i));
   });
 });

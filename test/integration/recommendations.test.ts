@@ -326,9 +326,15 @@ describe('SEND_TIME', () => {
 });
 
 describe('the daily job', () => {
-  it('gives every DRAFT, SCHEDULED and RUNNING campaign a new generation, and leaves the others alone', async () => {
+  it('gives every DRAFT, SCHEDULED and RUNNING campaign a new generation, leaves the others alone, and deletes superseded rows after 30 days', async () => {
     const before = await sql<{ campaign_id: string; n: number }>(`select campaign_id, count(*)::int as n from recommendations where superseded_at is null and applied_at is null group by 1`);
+    // Superseded rows older than the retention go; newer ones stay.
+    const [old] = (await sql<{ id: string }>(`select id from recommendations where superseded_at is not null limit 1`)) as [{ id: string }];
+    await sql(`update recommendations set superseded_at = now() - interval '31 days' where id = ?`, [old.id]);
+    const superseded = (await sql<{ n: number }>(`select count(*)::int as n from recommendations where superseded_at is not null`))[0]!.n;
     const result = await refreshRecommendations(t.app.orm, pino({ level: 'silent' }));
+    expect(await sql(`select 1 from recommendations where id = ?`, [old.id])).toHaveLength(0);
+    expect((await sql<{ n: number }>(`select count(*)::int as n from recommendations where superseded_at is not null`))[0]!.n).toBeGreaterThanOrEqual(superseded - 1);
     const [{ n }] = (await sql<{ n: number }>(`select count(*)::int as n from campaigns where status in ('DRAFT', 'SCHEDULED', 'RUNNING')`)) as [{ n: number }];
     expect(result).toEqual({ campaigns: n, failed: 0 });
     const after = await sql<{ campaign_id: string; created_at: Date; status: string }>(
