@@ -92,3 +92,12 @@ export function audienceCondition(audience: Audience): { sql: string; params: un
   }
   return { sql: parts.length ? parts.join(' and ') : 'true', params };
 }
+
+/**
+ * The audience's contacts a campaign may reach (consent, not opted out), as a SQL condition on
+ * `contacts` (alias `c`) with `?` bindings: what reach estimates, waves and the learning count.
+ */
+export function reachableCondition(audience: Audience): { sql: string; params: unknown[] } {
+  const where = audienceCondition(audience);
+  return { sql: `c.consent and not c.opted_out and (${where.sql})`, params: where.params };
+}

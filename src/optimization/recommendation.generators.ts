@@ -4,7 +4,7 @@
  * campaign's drafts as one generation. Adding a type is adding a generator to GENERATORS.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { audienceCondition } from '../campaigns/audience';
+import { reachableCondition } from '../campaigns/audience';
 import type { Campaign } from '../campaigns/campaign.entity';
 import { CampaignStatus, CampaignType } from '../campaigns/enums';
 import { Metric, METRIC_SUCCESS_COLUMN, TestMethod } from '../campaigns/experiment-enums';
@@ -46,6 +46,12 @@ export const EDITABLE = new Set([CampaignStatus.DRAFT, CampaignStatus.SCHEDULED]
 const money = (x: number) => (Math.round(x * 100) / 100).toFixed(2).replace(/\.00$/, '');
 const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
 const signed = (x: number, f: (x: number) => string) => `${x >= 0 ? '+' : '−'}${f(Math.abs(x))}`;
+
+/** The campaign's recipients so far (assigned contacts). */
+async function recipientCount(em: EntityManager, workspaceId: string, campaignId: string): Promise<number> {
+  const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from assignments where campaign_id = ? and workspace_id = ?`, [campaignId, workspaceId]);
+  return row!.n;
+}
 
 
 // ---------------------------------------------------------------------------------------------
@@ -199,14 +205,12 @@ export const audienceSizeRecommendations: RecommendationGenerator = async ({ em,
   const size = audienceSize({ baseline, relativeEffect: mde, confidenceLevel: cfg.confidenceLevel, weights: variants.map((v) => v.weight), testAudiencePercent: cfg.testAudiencePercent });
   if (size.audience === null || size.testRecipients === null) return [];
 
-  const [{ recipients }] = (await em.execute<{ recipients: number }[]>(`select count(*)::int as recipients from assignments where campaign_id = ? and workspace_id = ?`, [campaign.id, workspaceId])) as [
-    { recipients: number },
-  ];
+  const recipients = await recipientCount(em, workspaceId, campaign.id);
   let reach = recipients;
   let reachName = 'recipients';
   if (recipients === 0) {
-    const cond = audienceCondition(campaign.audience ?? {});
-    const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from contacts c where c.workspace_id = ? and c.consent and not c.opted_out and ${cond.sql}`, [workspaceId, ...cond.params]);
+    const cond = reachableCondition(campaign.audience ?? {});
+    const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from contacts c where c.workspace_id = ? and ${cond.sql}`, [workspaceId, ...cond.params]);
     reach = row!.n;
     reachName = 'contacts in the audience';
   }
@@ -326,14 +330,12 @@ export const winnerRecommendations: RecommendationGenerator = async ({ em, works
 export const sendTimeRecommendations: RecommendationGenerator = async ({ em, workspaceId, campaign }) => {
   if (!EDITABLE.has(campaign.status) || campaign.schedule?.optimizeSendTime) return [];
   const sendAt = campaign.schedule?.sendAt ?? null;
-  const [{ recipients }] = (await em.execute<{ recipients: number }[]>(`select count(*)::int as recipients from assignments where campaign_id = ? and workspace_id = ?`, [campaign.id, workspaceId])) as [
-    { recipients: number },
-  ];
-  const cond = audienceCondition(campaign.audience ?? {});
+  const recipients = await recipientCount(em, workspaceId, campaign.id);
+  const cond = reachableCondition(campaign.audience ?? {});
   const contacts =
     recipients > 0
       ? { sql: `select c.* from contacts c join assignments a on a.contact_id = c.id where a.campaign_id = ? and a.workspace_id = ?`, params: [campaign.id, workspaceId] }
-      : { sql: `select c.* from contacts c where c.workspace_id = ? and c.consent and not c.opted_out and ${cond.sql}`, params: [workspaceId, ...cond.params] };
+      : { sql: `select c.* from contacts c where c.workspace_id = ? and ${cond.sql}`, params: [workspaceId, ...cond.params] };
   const [row] = await em.execute<{ contacts: number; learned: number; own: number; at_optimal: number | null; at_current: number | null; confidence: number | null; modal_hour: number | null }[]>(
     `with c as (${contacts.sql}),
      r as (

@@ -19,7 +19,7 @@
  */
 import type { Sql, SqlPool } from '../db/pool';
 import { notFound } from '../errors';
-import { audienceCondition, normalizeAudience, type AudienceInput } from '../campaigns/audience';
+import { normalizeAudience, reachableCondition, type AudienceInput } from '../campaigns/audience';
 import type { Logger } from 'pino';
 import { forEachItem } from '../jobs/each';
 import { asUuid } from '../shared/ids';
@@ -408,8 +408,8 @@ export class SendTimeService {
    * grouped SQL over the stored rows counts them.
    */
   async preview(audienceInput: AudienceInput | null | undefined): Promise<SendTimePreviewResult> {
-    const where = numbered(audienceCondition(normalizeAudience(audienceInput ?? {}, 'audience')), 2);
-    const reachable = `c.workspace_id = $1 and c.consent and not c.opted_out and (${where.sql})`;
+    const where = numbered(reachableCondition(normalizeAudience(audienceInput ?? {}, 'audience')), 2);
+    const reachable = `c.workspace_id = $1 and ${where.sql}`;
     const stale = await this.sql.query<{ id: string }>(
       `select c.id from contacts c left join send_time_recommendations r on r.contact_id = c.id
        where ${reachable} and (r.computed_at is null or r.computed_at < coalesce(greatest(c.last_messaged_at, c.last_event_at), '-infinity'))`,

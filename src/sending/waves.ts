@@ -6,7 +6,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Campaign } from '../campaigns/campaign.entity';
-import { audienceCondition } from '../campaigns/audience';
+import { reachableCondition } from '../campaigns/audience';
 import { RecipientService } from '../campaigns/recipients.service';
 import { Variant } from '../campaigns/variant.entity';
 import { Metric } from '../campaigns/experiment-enums';
@@ -56,10 +56,10 @@ export async function sendWave(tx: EntityManager, c: Campaign, sending: RunQueue
   await tx.flush(); // the new weights must be in the table before assignment reads them
 
   // The wave: the next audience contacts not yet in the campaign (eligible ones only).
-  const where = audienceCondition(c.audience ?? {});
+  const where = reachableCondition(c.audience ?? {});
   const next = await tx.execute<{ id: string }[]>(
     `select c.id from contacts c
-     where c.workspace_id = ? and (${where.sql}) and c.consent and not c.opted_out
+     where c.workspace_id = ? and ${where.sql}
        and not exists (select 1 from assignments a where a.campaign_id = ? and a.contact_id = c.id)
      order by c.id limit ?`,
     [c.workspaceId, ...where.params, c.id, c.experiment.banditWaveSize ?? 500],

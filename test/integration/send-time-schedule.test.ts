@@ -19,6 +19,7 @@ import {
 import { growthbookHash } from '../../src/campaigns/assignment';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
+import { localHour } from '../helpers/local-time';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -32,12 +33,6 @@ const KOLKATA = 'Asia/Kolkata';
 const NEW_YORK = 'America/New_York';
 const HOUR_MS = 3_600_000;
 
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-function localHour(t: number, zone: string): number {
-  let f = hourFormats.get(zone);
-  if (!f) hourFormats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' })));
-  return Number(f.format(t)) % 24;
-}
 /** The first whole minute after `from` whose local hour in `zone` is `hour` (a search, independent of the planner). */
 function nextLocalHourStart(from: number, zone: string, hour: number): number {
   for (let m = Math.floor(from / 60_000) * 60_000 + 60_000; m < from + 26 * HOUR_MS; m += 60_000) if (localHour(m, zone) === hour) return m;

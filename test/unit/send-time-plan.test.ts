@@ -11,6 +11,7 @@ import { Metric } from '../../src/campaigns/experiment-enums';
 import { mulberry32 } from '../../src/experiments/stats/random';
 import { holdoutMembership, isValidHoldoutPercent, plannedSendAt, planRun, SEND_TIME_HOLDOUT_SEED_SUFFIX } from '../../src/sending/send-time-plan';
 import { computeSendTimeUplift } from '../../src/sending/send-time-uplift';
+import { localHour } from '../helpers/local-time';
 
 interface Reference {
   plan: { zone: string; start: string; hour: number; expected: string }[];
@@ -20,13 +21,6 @@ interface Reference {
 const reference = JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/send-time-plan/reference.json'), 'utf8')) as Reference;
 
 const HOUR_MS = 3_600_000;
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-/** Local hour by Intl directly (not through schedule.ts). */
-function localHour(t: number, zone: string): number {
-  let f = hourFormats.get(zone);
-  if (!f) hourFormats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' })));
-  return Number(f.format(t)) % 24;
-}
 
 describe('plannedSendAt', () => {
   it.each(reference.plan.map((c) => [c.zone, c.start, c.hour, c.expected]))('%s from %s at hour %i → %s (zoneinfo brute force)', (zone, start, hour, expected) => {
