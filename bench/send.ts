@@ -7,6 +7,7 @@
 import { SimulatorProvider } from '../src/sending/providers/simulator';
 import { CreateCampaignDocument, LaunchCampaignDocument, UpdateWorkspaceSettingsDocument, ViewerDocument } from '../test/generated/graphql';
 import { header, startBenchApp, timed } from './support';
+import { Channel } from '../src/domain/channel';
 
 const COMMAND = 'node dist/bench/send.js';
 const RECIPIENTS = 2000;
@@ -14,10 +15,10 @@ const RECIPIENTS = 2000;
 export async function main(): Promise<void> {
   header(`sending ${RECIPIENTS.toLocaleString('en-US')} messages through the sender and the simulator`, COMMAND);
   // Baseline: the simulator accepting messages, no database (its follow-up events switched off).
-  const sim = new SimulatorProvider({ publicUrl: 'http://127.0.0.1:9', rates: async () => ({ delivery: 0, click: 0, reply: 0, conversion: 0, revenue: 0, stopShare: 0, delayMs: 1 }), logger: { warn: () => undefined } });
+  const sim = new SimulatorProvider({ publicUrl: 'http://127.0.0.1:9', rates: async () => ({ delivery: 0, click: 0, reply: 0, open: 0, conversion: 0, revenue: 0, stopShare: 0, delayMs: 1 }), logger: { warn: () => undefined } });
   const base = await timed(async () => {
     for (let i = 0; i < RECIPIENTS; i++) {
-      await sim.send({ to: '+14155550000', body: 'x', idempotencyKey: `b${i}`, campaignId: 'c', contactId: 'k', variantId: 'v', links: [], system: true }, { id: 'w', twilioAuthToken: 't' });
+      await sim.send({ channel: Channel.SMS, to: '+14155550000', body: 'x', idempotencyKey: `b${i}`, campaignId: 'c', contactId: 'k', variantId: 'v', links: [], system: true }, { id: 'w', twilioAuthToken: 't' });
     }
   });
   await sim.close();

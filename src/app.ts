@@ -18,7 +18,7 @@ import { registerScrapeGauges } from './observability/db-gauges';
 import { VERSION } from './observability/health';
 import { AutoWinner } from './experiments/auto-winner';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler';
-import { createProvider } from './sending/providers';
+import { createProviders } from './sending/providers';
 import { DueRuns } from './sending/runs';
 import { createSendTimeSource } from './optimization/send-time.source';
 import { Sender } from './sending/sender';
@@ -143,8 +143,8 @@ export async function createApp(config: Config): Promise<App> {
     // Sending needs the listening address (the simulator posts its webhooks to it).
     let sender: Sender | undefined;
     if (config.jobs) {
-      const provider = createProvider(config, url, sqlPool, ingestion, logger);
-      sender = new Sender(orm, sqlPool, ingestion, provider, () => config.publicUrl, logger, config.sendLeaseSeconds, {
+      const providers = createProviders(config, url, sqlPool, ingestion, logger);
+      sender = new Sender(orm, sqlPool, ingestion, providers, () => config.publicUrl, logger, config.sendLeaseSeconds, {
         sends: metrics.sends,
         deferrals: metrics.sendDeferrals,
         providerDuration: metrics.providerDuration,

@@ -17,8 +17,8 @@ export const INGEST_OUTCOMES = ['ACCEPTED', 'DUPLICATE', 'REJECTED'] as const;
 /** The codes clients see (src/graphql/errors.ts); anything else is counted as OTHER. */
 export const GRAPHQL_ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL', 'OTHER'] as const;
 export const DB_POOLS = ['orm', 'sql'] as const;
-/** The only channel the current providers speak. */
-export const DEFAULT_CHANNEL = 'sms';
+/** The `channel` label of send metrics: the Channel enum in lower case. */
+export const CHANNEL_LABELS = ['sms', 'whatsapp', 'email'] as const;
 
 export const MAX_OPERATION_NAMES = 100;
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
@@ -254,8 +254,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   for (const provider of WEBHOOK_PROVIDERS) for (const outcome of WEBHOOK_OUTCOMES) m.webhooksReceived.inc({ provider, outcome }, 0);
   for (const state of ['due', 'deferred']) m.sendQueueDepth.set({ state }, 0);
   if (opts.provider) {
-    for (const result of SEND_RESULTS) m.sends.inc({ result, provider: opts.provider, channel: DEFAULT_CHANNEL }, 0);
-    m.providerDuration.zero({ provider: opts.provider, channel: DEFAULT_CHANNEL });
+    // SEND_PROVIDER's own series; providers a workspace configures (SMTP, WhatsApp Cloud) appear once used.
+    for (const channel of CHANNEL_LABELS) {
+      for (const result of SEND_RESULTS) m.sends.inc({ result, provider: opts.provider, channel }, 0);
+      m.providerDuration.zero({ provider: opts.provider, channel });
+    }
   }
   for (const reason of DEFERRAL_REASONS) m.sendDeferrals.inc({ reason }, 0);
   for (const result of ['success', 'failure']) m.listenReconnects.inc({ result }, 0);

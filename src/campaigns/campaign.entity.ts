@@ -5,7 +5,8 @@ import { Workspace } from '../workspaces/workspace.entity';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from '../graphql/scalars';
 import { ExperimentConfig } from './experiment-config';
-import { CampaignStatus, CampaignType, Channel } from './enums';
+import { CampaignStatus, CampaignType } from './enums';
+import { Channel } from '../domain/channel';
 import type { Audience } from './audience';
 
 @ObjectType()

@@ -9,7 +9,8 @@ import { asUuid } from '../shared/ids';
 import { normalizeAudience } from './audience';
 import { Campaign } from './campaign.entity';
 import type { CampaignFilter, CreateCampaignInput, UpdateCampaignInput } from './campaign.types';
-import { CampaignStatus, CampaignType, Channel } from './enums';
+import { CampaignStatus, CampaignType } from './enums';
+import { Channel } from '../domain/channel';
 import { Variant } from './variant.entity';
 import { normalizeVariants, type NormalizedVariant } from './variants';
 
@@ -44,12 +45,13 @@ export class CampaignService {
 
   async create(input: CreateCampaignInput): Promise<Campaign> {
     const type = input.type ?? CampaignType.STANDARD;
-    const variants = normalizeVariants(type, input.variants);
+    const channel = input.channel ?? Channel.SMS;
+    const variants = normalizeVariants(type, input.variants, 'input.variants', channel);
     const campaign = this.em.create(Campaign, {
       workspaceId: this.workspaceId,
       name: checkName(input.name),
       description: input.description ?? null,
-      channel: input.channel ?? Channel.SMS,
+      channel,
       type,
       status: CampaignStatus.DRAFT,
       experiment: normalizeExperimentConfig(input.experiment),
@@ -77,7 +79,7 @@ export class CampaignService {
       if (input.costPerMessage !== undefined && input.costPerMessage !== null) {
         campaign.costPerMessage = checkMoney(input.costPerMessage, 'costPerMessage', 'INVALID_COST')!;
       }
-      if (input.variants) await this.replaceVariants(tx, campaign, normalizeVariants(campaign.type, input.variants));
+      if (input.variants) await this.replaceVariants(tx, campaign, normalizeVariants(campaign.type, input.variants, 'input.variants', campaign.channel));
       campaign.updatedAt = new Date();
       return campaign;
     });
@@ -133,6 +135,9 @@ export class CampaignService {
         key: v.key,
         name: v.name,
         template: v.template,
+        subject: v.subject,
+        html: v.html,
+        whatsappTemplate: v.whatsappTemplate,
         weight: v.weight,
         isControl: v.isControl,
         position: v.position,

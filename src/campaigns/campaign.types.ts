@@ -3,7 +3,20 @@ import { ExperimentConfigInput } from './experiment-config';
 import { PageInfo } from '../graphql/pagination';
 import { AudienceInput } from './audience';
 import { Campaign } from './campaign.entity';
-import { CampaignStatus, CampaignType, Channel } from './enums';
+import { CampaignStatus, CampaignType } from './enums';
+import { Channel } from '../domain/channel';
+
+@InputType()
+export class WhatsAppTemplateInput {
+  @Field()
+  name!: string;
+
+  @Field()
+  language!: string;
+
+  @Field(() => [String], { nullable: true })
+  parameters?: string[] | null;
+}
 
 @InputType()
 export class VariantInput {
@@ -21,6 +34,15 @@ export class VariantInput {
 
   @Field(() => Boolean, { nullable: true, description: 'exactly one control; the first variant unless marked' })
   isControl?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL (required there): subject line; may use variables' })
+  subject?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL: optional HTML body (the template is the text part); may use variables' })
+  html?: string | null;
+
+  @Field(() => WhatsAppTemplateInput, { nullable: true, description: 'WHATSAPP: approved template sent outside the 24-hour customer-service window' })
+  whatsappTemplate?: WhatsAppTemplateInput | null;
 }
 
 @InputType()

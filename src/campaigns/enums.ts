@@ -1,10 +1,5 @@
 import { registerEnumType } from 'type-graphql';
 
-export enum Channel {
-  SMS = 'SMS',
-  WHATSAPP = 'WHATSAPP',
-  EMAIL = 'EMAIL',
-}
 export enum CampaignType {
   /** One message to everyone. */
   STANDARD = 'STANDARD',
@@ -22,6 +17,5 @@ export enum CampaignStatus {
   CANCELED = 'CANCELED',
   ARCHIVED = 'ARCHIVED',
 }
-registerEnumType(Channel, { name: 'Channel' });
 registerEnumType(CampaignType, { name: 'CampaignType' });
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });

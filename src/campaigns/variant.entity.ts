@@ -4,6 +4,19 @@ import { Campaign } from './campaign.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 
+/** An approved WhatsApp message template (Meta), sent outside the 24-hour customer-service window. */
+@ObjectType()
+export class WhatsAppTemplate {
+  @Field({ description: 'the approved template name, as registered with Meta' })
+  name!: string;
+
+  @Field({ description: 'its language code, e.g. en_US' })
+  language!: string;
+
+  @Field(() => [String], { description: "body parameters {{1}}, {{2}}, … in order; each may use the contact's variables, e.g. {first_name}" })
+  parameters!: string[];
+}
+
 @ObjectType()
 @Entity({ tableName: 'variants' })
 export class Variant {
@@ -31,6 +44,18 @@ export class Variant {
   @Field()
   @Property({ type: 'text' })
   template!: string;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL: subject line' })
+  @Property({ type: 'text', nullable: true })
+  subject?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL: optional HTML body' })
+  @Property({ type: 'text', nullable: true })
+  html?: string | null;
+
+  @Field(() => WhatsAppTemplate, { nullable: true, description: 'WHATSAPP: approved template used outside the 24-hour window' })
+  @Property({ type: 'json', nullable: true })
+  whatsappTemplate?: WhatsAppTemplate | null;
 
   @Field(() => Float, {
     description: 'percent of the test audience, 0 < weight < 100 for A/B, sums to 100 within a campaign',

@@ -4,6 +4,7 @@
  */
 import { badInput } from '../errors';
 import { CampaignType } from './enums';
+import { Channel } from '../domain/channel';
 import { unknownVariables } from './templates/render';
 
 export const MIN_TEST_VARIANTS = 2;
@@ -17,18 +18,30 @@ export interface VariantDraft {
   template: string;
   weight?: number | null;
   isControl?: boolean | null;
+  subject?: string | null;
+  html?: string | null;
+  whatsappTemplate?: { name: string; language: string; parameters?: string[] | null } | null;
 }
 
 export interface NormalizedVariant {
   key: string;
   name: string;
   template: string;
+  subject: string | null;
+  html: string | null;
+  whatsappTemplate: { name: string; language: string; parameters: string[] } | null;
   weight: number;
   isControl: boolean;
   position: number;
 }
 
-export function normalizeVariants(type: CampaignType, drafts: readonly VariantDraft[], path = 'input.variants'): NormalizedVariant[] {
+/** Meta template names: lowercase letters, digits and underscores. Languages: en, en_US, pt_BR, … */
+const WHATSAPP_TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+const WHATSAPP_LANGUAGE = /^[a-z]{2,3}(_[A-Z]{2})?$/;
+/** Meta allows far fewer body parameters than this; the bound only keeps input sane. */
+const MAX_WHATSAPP_PARAMETERS = 100;
+
+export function normalizeVariants(type: CampaignType, drafts: readonly VariantDraft[], path = 'input.variants', channel: Channel = Channel.SMS): NormalizedVariant[] {
   const [min, max] = type === CampaignType.STANDARD ? [1, 1] : [MIN_TEST_VARIANTS, MAX_VARIANTS];
   if (drafts.length < min) {
     throw badInput('TOO_FEW_VARIANTS', `A ${type} campaign needs at least ${min} variant(s); got ${drafts.length}`, path);
@@ -40,10 +53,8 @@ export function normalizeVariants(type: CampaignType, drafts: readonly VariantDr
   drafts.forEach((d, i) => {
     const at = `${path}.${i}.template`;
     if (!d.template || d.template.trim() === '') throw badInput('EMPTY_TEMPLATE', `Variant ${i + 1} has an empty template`, at);
-    const unknown = unknownVariables(d.template);
-    if (unknown.length > 0) {
-      throw badInput('UNKNOWN_TEMPLATE_VARIABLE', `Variant ${i + 1} uses unknown variable(s): ${unknown.map((u) => `{${u}}`).join(', ')}`, at);
-    }
+    checkVariables(d.template, i, at);
+    checkChannelFields(d, i, `${path}.${i}`, channel);
   });
 
   const weights = splitWeights(drafts, path);
@@ -59,10 +70,51 @@ export function normalizeVariants(type: CampaignType, drafts: readonly VariantDr
     key: keys[i]!,
     name: d.name?.trim() || `Variant ${keys[i]}`,
     template: d.template,
+    subject: channel === Channel.EMAIL ? d.subject!.trim() : null,
+    html: channel === Channel.EMAIL && d.html?.trim() ? d.html : null,
+    whatsappTemplate:
+      channel === Channel.WHATSAPP && d.whatsappTemplate
+        ? { name: d.whatsappTemplate.name, language: d.whatsappTemplate.language, parameters: d.whatsappTemplate.parameters ?? [] }
+        : null,
     weight: weights[i]!,
     isControl: i === control,
     position: i,
   }));
+}
+
+function checkVariables(text: string, i: number, at: string): void {
+  const unknown = unknownVariables(text);
+  if (unknown.length > 0) {
+    throw badInput('UNKNOWN_TEMPLATE_VARIABLE', `Variant ${i + 1} uses unknown variable(s): ${unknown.map((u) => `{${u}}`).join(', ')}`, at);
+  }
+}
+
+/**
+ * Email variants need a subject (subject-line tests are the most common email test) and may have
+ * HTML; WhatsApp variants may name an approved template. A field of another channel is refused
+ * rather than silently dropped.
+ */
+function checkChannelFields(d: VariantDraft, i: number, at: string, channel: Channel): void {
+  const notFor = (field: string, own: Channel) =>
+    badInput('FIELD_NOT_FOR_CHANNEL', `Variant ${i + 1}: ${field} is for ${own} campaigns; this one is ${channel}`, `${at}.${field}`);
+  if (channel !== Channel.EMAIL && d.subject != null) throw notFor('subject', Channel.EMAIL);
+  if (channel !== Channel.EMAIL && d.html != null) throw notFor('html', Channel.EMAIL);
+  if (channel !== Channel.WHATSAPP && d.whatsappTemplate != null) throw notFor('whatsappTemplate', Channel.WHATSAPP);
+  if (channel === Channel.EMAIL) {
+    if (!d.subject?.trim()) throw badInput('MISSING_SUBJECT', `Variant ${i + 1} of an EMAIL campaign needs a subject`, `${at}.subject`);
+    if (/[\r\n]/.test(d.subject)) throw badInput('INVALID_SUBJECT', `Variant ${i + 1}: a subject is one line`, `${at}.subject`);
+    checkVariables(d.subject, i, `${at}.subject`);
+    if (d.html) checkVariables(d.html, i, `${at}.html`);
+  }
+  const wt = d.whatsappTemplate;
+  if (channel === Channel.WHATSAPP && wt) {
+    const bad = (field: string, message: string) => badInput('INVALID_WHATSAPP_TEMPLATE', `Variant ${i + 1}: ${message}`, `${at}.whatsappTemplate.${field}`);
+    if (!WHATSAPP_TEMPLATE_NAME.test(wt.name)) throw bad('name', 'a WhatsApp template name has lowercase letters, digits and underscores, as registered with Meta');
+    if (!WHATSAPP_LANGUAGE.test(wt.language)) throw bad('language', 'language must be a WhatsApp language code such as en or en_US');
+    const params = wt.parameters ?? [];
+    if (params.length > MAX_WHATSAPP_PARAMETERS) throw bad('parameters', `at most ${MAX_WHATSAPP_PARAMETERS} parameters`);
+    params.forEach((p, j) => checkVariables(p, i, `${at}.whatsappTemplate.parameters.${j}`));
+  }
 }
 
 /** Given weights are kept; omitted ones share what is left of 100 equally. */

@@ -1,7 +1,7 @@
 /** Send time per contact: thin resolvers over SendTimeService (READ scope, as every query). */
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { AudienceInput } from '../campaigns/audience';
-import { Channel } from '../campaigns/enums';
+import { Channel } from '../domain/channel';
 import type { Context } from '../graphql/context';
 import type { StoredSendTime } from './send-time.service';
 import { SendTimePreview, SendTimeRecommendation } from './send-time.types';

@@ -9,15 +9,17 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
-import { DEFAULT_CHANNEL } from '../metrics';
 import type { SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import type { IngestionPipeline } from '../tracking/ingestion';
 import { linkToken, recordMessage } from '../tracking/messages';
 import type { Orm } from '../db/orm';
-import type { MessagingProvider } from './providers/provider';
+import { Channel } from '../domain/channel';
+import type { WorkspaceSettings } from '../workspaces/workspace.entity';
+import type { ProviderRouter } from './providers';
+import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './providers/provider';
 import { nextAllowedTime } from './quiet-hours';
-import { renderMessage } from './render';
+import { composeMessage } from './compose';
 
 export const MAX_SEND_ATTEMPTS = 6;
 /** Sends in flight at once per instance. */
@@ -33,7 +35,12 @@ interface ClaimedSend {
   variant_id: string;
   idempotency_key: string;
   attempts: number;
+  channel: Channel;
   template: string;
+  subject: string | null;
+  html: string | null;
+  whatsapp_template: { name: string; language: string; parameters: string[] } | null;
+  whatsapp_window_open: boolean;
   offer_amount: string | null;
   phone: string | null;
   first_name: string | null;
@@ -44,8 +51,26 @@ interface ClaimedSend {
   attributes: Record<string, unknown>;
   contact_tz: string | null;
   workspace_tz: string;
-  settings: { quietHours?: { start: number; end: number } | null; sendRatePerSecond?: number; twilioAccountSid?: string; twilioFrom?: string };
+  settings: WorkspaceSettings;
   twilio_auth_token: string | null;
+  smtp_password: string | null;
+  whatsapp_access_token: string | null;
+}
+
+/** The workspace columns a provider needs (credentials), selected with each claimed send. */
+const WORKSPACE_COLUMNS = 'w.settings, w.twilio_auth_token, w.smtp_password, w.whatsapp_access_token';
+type WorkspaceRow = Pick<ClaimedSend, 'workspace_id' | 'settings' | 'twilio_auth_token' | 'smtp_password' | 'whatsapp_access_token'>;
+
+function providerWorkspace(r: WorkspaceRow): ProviderWorkspace {
+  const { smtp, whatsappCloud } = r.settings;
+  return {
+    id: r.workspace_id,
+    twilioAccountSid: r.settings.twilioAccountSid ?? null,
+    twilioAuthToken: r.twilio_auth_token,
+    twilioFrom: r.settings.twilioFrom ?? null,
+    smtp: smtp ? { ...smtp, password: r.smtp_password } : null,
+    whatsappCloud: whatsappCloud && r.whatsapp_access_token ? { ...whatsappCloud, accessToken: r.whatsapp_access_token } : null,
+  };
 }
 
 /** splitcast_sends_total, splitcast_send_deferrals_total, splitcast_provider_request_duration_seconds. */
@@ -69,7 +94,7 @@ export class Sender {
     private readonly orm: Orm,
     private readonly sql: SqlPool,
     private readonly pipeline: IngestionPipeline,
-    private readonly provider: MessagingProvider,
+    private readonly providers: ProviderRouter,
     /** Read at send time: without PUBLIC_URL it is only known once the server listens. */
     private readonly publicUrl: () => string,
     private readonly logger: Logger,
@@ -79,17 +104,17 @@ export class Sender {
   ) {}
 
   /** One provider call, timed. */
-  private async callProvider(...args: Parameters<MessagingProvider['send']>): ReturnType<MessagingProvider['send']> {
+  private async callProvider(provider: MessagingProvider, message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult> {
     const t0 = performance.now();
     try {
-      return await this.provider.send(...args);
+      return await provider.send(message, workspace);
     } finally {
-      this.metrics?.providerDuration.observe({ provider: this.provider.name, channel: DEFAULT_CHANNEL }, (performance.now() - t0) / 1000);
+      this.metrics?.providerDuration.observe({ provider: provider.name, channel: message.channel.toLowerCase() }, (performance.now() - t0) / 1000);
     }
   }
 
-  private count(result: 'SENT' | 'FAILED' | 'RETRY'): void {
-    this.metrics?.sends.inc({ result, provider: this.provider.name, channel: DEFAULT_CHANNEL });
+  private count(result: 'SENT' | 'FAILED' | 'RETRY', provider: string, channel: Channel): void {
+    this.metrics?.sends.inc({ result, provider, channel: channel.toLowerCase() });
   }
 
   start(intervalMs = 250): void {
@@ -108,7 +133,7 @@ export class Sender {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
-    await this.provider.close?.();
+    await Promise.all(this.providers.providers.map((p) => p.close?.()));
   }
 
   /** Claims and sends one batch of due sends (and automatic replies); returns how many were handled. */
@@ -124,24 +149,28 @@ export class Sender {
    * out whatever the contact's consent — they answer the contact — under the same rate limit.
    */
   private async drainOutbox(batch: number): Promise<number> {
-    const rows = await this.sql.query<{ id: string; workspace_id: string; contact_id: string; body: string; phone: string | null; settings: ClaimedSend['settings']; twilio_auth_token: string | null }>(
+    const rows = await this.sql.query<WorkspaceRow & { id: string; contact_id: string; body: string; channel: Channel; phone: string | null }>(
       `update outbox o set status = 'SENDING', sent_at = now()
        from (
          select id from outbox where status = 'QUEUED' or (status = 'SENDING' and sent_at < now() - make_interval(secs => $2))
          order by created_at limit $1 for update skip locked
        ) due, contacts c, workspaces w
        where o.id = due.id and c.id = o.contact_id and w.id = o.workspace_id
-       returning o.id, o.workspace_id, o.contact_id, o.body, c.phone, w.settings, w.twilio_auth_token`,
+       returning o.id, o.workspace_id, o.contact_id, o.body, o.channel, c.phone, ${WORKSPACE_COLUMNS}`,
       [batch, this.leaseSeconds],
     );
     for (const r of rows) {
-      if (!r.phone) {
+      // Keyword replies answer a text message (SMS or WhatsApp), on the channel it came on.
+      const workspace = providerWorkspace(r);
+      const provider = this.providers.route(r.channel, workspace);
+      if (!r.phone || !('send' in provider)) {
         await this.sql.query(`update outbox set status = 'FAILED' where id = $1`, [r.id]);
         continue;
       }
       const result = await this.callProvider(
-        { to: r.phone, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
-        { id: r.workspace_id, twilioAccountSid: r.settings.twilioAccountSid ?? null, twilioAuthToken: r.twilio_auth_token, twilioFrom: r.settings.twilioFrom ?? null },
+        provider,
+        { channel: r.channel, to: r.phone, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
+        workspace,
       );
       const status = result.ok ? 'SENT' : result.retryable ? 'QUEUED' : 'FAILED';
       await this.sql.query(`update outbox set status = $2 where id = $1`, [r.id, status]);
@@ -160,8 +189,10 @@ export class Sender {
        ) due, variants v, contacts ct, campaigns c, workspaces w
        where s.id = due.id and v.id = s.variant_id and ct.id = s.contact_id and c.id = s.campaign_id and w.id = s.workspace_id
        returning s.id, s.workspace_id, s.campaign_id, s.run_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts,
-                 v.template, c.offer_amount, ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
-                 ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, w.settings, w.twilio_auth_token`,
+                 c.channel, v.template, v.subject, v.html, v.whatsapp_template, c.offer_amount,
+                 coalesce(ct.whatsapp_inbound_at > now() - interval '24 hours', false) as whatsapp_window_open,
+                 ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
+                 ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, ${WORKSPACE_COLUMNS}`,
       [batch, this.leaseSeconds],
     );
     // Several sends in flight at once: their SENT events then share the ingestion pipeline's
@@ -206,17 +237,25 @@ export class Sender {
       return this.defer(s.id, new Date(Date.now() + 1000));
     }
 
-    if (!s.phone) return this.fail(s, 'the contact has no phone number');
-    const rendered = renderMessage(
-      s.template,
-      { firstName: s.first_name, lastName: s.last_name, phone: s.phone, email: s.email, externalId: s.external_id, segment: s.segment, attributes: s.attributes },
-      { offerAmount: s.offer_amount === null ? null : Number(s.offer_amount) },
-      this.publicUrl(),
-      linkToken,
-    );
+    const workspace = providerWorkspace(s);
+    const provider = this.providers.route(s.channel, workspace);
+    if (!('send' in provider)) return this.fail(s, provider.unavailable, 'none');
+    const composed = composeMessage({
+      channel: s.channel,
+      variant: { template: s.template, subject: s.subject, html: s.html, whatsappTemplate: s.whatsapp_template },
+      contact: { firstName: s.first_name, lastName: s.last_name, phone: s.phone, email: s.email, externalId: s.external_id, segment: s.segment, attributes: s.attributes },
+      campaign: { offerAmount: s.offer_amount === null ? null : Number(s.offer_amount) },
+      publicUrl: this.publicUrl(),
+      makeToken: linkToken,
+      whatsappWindowOpen: s.whatsapp_window_open,
+      trackingToken: s.channel === Channel.EMAIL ? linkToken() : undefined,
+    });
+    if (!composed.ok) return this.fail(s, composed.error, provider.name);
+    const rendered = composed.message;
     const result = await this.callProvider(
-      { to: s.phone, body: rendered.body, idempotencyKey: s.idempotency_key, campaignId: s.campaign_id, contactId: s.contact_id, variantId: s.variant_id, links: rendered.links },
-      { id: s.workspace_id, twilioAccountSid: s.settings.twilioAccountSid ?? null, twilioAuthToken: s.twilio_auth_token, twilioFrom: s.settings.twilioFrom ?? null },
+      provider,
+      { ...rendered, idempotencyKey: s.idempotency_key, campaignId: s.campaign_id, contactId: s.contact_id, variantId: s.variant_id },
+      workspace,
     );
     if (!result.ok) {
       if (result.retryable && s.attempts < MAX_SEND_ATTEMPTS) {
@@ -226,33 +265,36 @@ export class Sender {
           { ...this.sendLog(s), error: result.error, willRetry: true, retryInSeconds, attemptsLeft: MAX_SEND_ATTEMPTS - s.attempts },
           `send attempt ${s.attempts} of ${MAX_SEND_ATTEMPTS} failed; will retry in ${retryInSeconds} s`,
         );
-        this.count('RETRY');
+        this.count('RETRY', provider.name, s.channel);
         return;
       }
-      return this.fail(s, result.error);
+      return this.fail(s, result.error, provider.name);
     }
+    const webhookProvider = provider.webhookProvider(s.channel);
     // The message exists before its SENT event and before the provider's callbacks can need it.
     const message = await recordMessage(this.orm.em.fork(), {
       workspaceId: s.workspace_id,
       campaignId: s.campaign_id,
       contactId: s.contact_id,
       variantId: s.variant_id,
-      provider: this.provider.webhookProvider,
+      provider: webhookProvider,
       providerMessageId: result.providerMessageId,
+      channel: s.channel,
       body: rendered.body,
       tokens: rendered.links,
+      trackingToken: rendered.trackingToken ?? null,
     }).catch(async (err: unknown) => {
       // A retry after a crash: the provider deduplicated the send, the message row exists already.
       if (!(err instanceof UniqueConstraintViolationException) && (err as { code?: string }).code !== '23505') throw err;
-      return { id: (await this.sql.query<{ id: string }>('select id from messages where workspace_id = $1 and provider = $2 and provider_message_id = $3', [s.workspace_id, this.provider.webhookProvider, result.providerMessageId]))[0]!.id, links: rendered.links };
+      return { id: (await this.sql.query<{ id: string }>('select id from messages where workspace_id = $1 and provider = $2 and provider_message_id = $3', [s.workspace_id, webhookProvider, result.providerMessageId]))[0]!.id, links: rendered.links };
     });
     await this.pipeline.ingest(
       s.workspace_id,
       [{ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.SENT, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send:${s.idempotency_key}`, messageId: message.id }],
       'sender',
     );
-    await this.sql.query(`update sends set status = 'SENT', sent_at = now(), provider = $2, provider_message_id = $3, last_error = null where id = $1`, [s.id, this.provider.name, result.providerMessageId]);
-    this.count('SENT');
+    await this.sql.query(`update sends set status = 'SENT', sent_at = now(), provider = $2, provider_message_id = $3, last_error = null where id = $1`, [s.id, provider.name, result.providerMessageId]);
+    this.count('SENT', provider.name, s.channel);
   }
 
   private sendLog(s: ClaimedSend) {
@@ -260,9 +302,9 @@ export class Sender {
   }
 
   /** A final failure: recorded on the send (Campaign.sendFailures), logged once, counted as FAILED. */
-  private async fail(s: ClaimedSend, error: string): Promise<void> {
+  private async fail(s: ClaimedSend, error: string, provider: string): Promise<void> {
     await this.sql.query(`update sends set status = 'FAILED', last_error = $2, failed_at = now() where id = $1`, [s.id, error]);
-    this.count('FAILED');
+    this.count('FAILED', provider, s.channel);
     this.logger.warn({ ...this.sendLog(s), error, willRetry: false }, 'send failed; it will not be retried');
     await this.pipeline.ingest(
       s.workspace_id,

@@ -10,6 +10,7 @@ import { toE164 } from '../contacts/phone';
 import { ContactService } from '../contacts/contact.service';
 import { newId } from '../shared/ids';
 import { EventType } from '../domain/event-type';
+import { Channel } from '../domain/channel';
 import type { IngestionPipeline, Outcome } from './ingestion';
 import { classifyInbound } from './keywords';
 
@@ -26,9 +27,12 @@ export interface InboundMessage {
   /** e.g. `twilio`, `openphone`: also the opt-out log source (`sms:<provider>`). */
   provider: string;
   providerMessageId: string;
+  /** The sender's address on `channel`: a phone number (SMS, WhatsApp; a `whatsapp:` prefix is dropped). */
   from: string;
   body: string;
   receivedAt: Date;
+  /** Keywords act on this channel only: STOP by SMS opts out of SMS, on WhatsApp out of WhatsApp. */
+  channel: Channel;
 }
 
 export type InboundResult =

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../shared/ids';
+import { Channel } from '../domain/channel';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -23,6 +24,10 @@ export interface NewMessage {
   variantId: string | null;
   provider: string;
   providerMessageId?: string | null;
+  /** SMS when absent. */
+  channel?: Channel;
+  /** EMAIL: the open-pixel / unsubscribe token already in the sent message. */
+  trackingToken?: string | null;
   body?: string | null;
   /** Target URLs to track; each gets its own token. */
   links?: string[];
@@ -38,9 +43,9 @@ export interface RecordedMessage {
 export async function recordMessage(em: EntityManager, m: NewMessage): Promise<RecordedMessage> {
   const id = newId();
   await em.execute(
-    `insert into messages (id, workspace_id, campaign_id, contact_id, variant_id, provider, provider_message_id, status, body, sent_at)
-     values (?, ?, ?, ?, ?, ?, ?, 'SENT', ?, now())`,
-    [id, m.workspaceId, m.campaignId, m.contactId, m.variantId, m.provider, m.providerMessageId ?? null, m.body ?? null],
+    `insert into messages (id, workspace_id, campaign_id, contact_id, variant_id, provider, provider_message_id, status, body, sent_at, channel, tracking_token)
+     values (?, ?, ?, ?, ?, ?, ?, 'SENT', ?, now(), ?, ?)`,
+    [id, m.workspaceId, m.campaignId, m.contactId, m.variantId, m.provider, m.providerMessageId ?? null, m.body ?? null, m.channel ?? Channel.SMS, m.trackingToken ?? null],
   );
   const links = [...(m.tokens ?? []), ...(m.links ?? []).map((url) => ({ token: linkToken(), url }))];
   if (links.length > 0) {

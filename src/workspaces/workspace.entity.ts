@@ -14,6 +14,26 @@ export interface WorkspaceSettings {
   /** Twilio account (the auth token is a secret column) and sending number. */
   twilioAccountSid?: string | null;
   twilioFrom?: string | null;
+  /** SMTP server for EMAIL campaigns (the password is a secret column). */
+  smtp?: SmtpSettings | null;
+  /** Meta WhatsApp Cloud API sender (access token, app secret and verify token are secret columns). */
+  whatsappCloud?: WhatsAppCloudSettings | null;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  username?: string | null;
+  /** The From header: `a@b.example` or `Name <a@b.example>`. */
+  from: string;
+}
+
+export interface WhatsAppCloudSettings {
+  phoneNumberId: string;
+  /** Graph API origin and version, e.g. https://graph.facebook.com/v21.0 (tests point it at a local server). */
+  apiBaseUrl: string;
 }
 
 @ObjectType()
@@ -47,6 +67,24 @@ export class Workspace {
 
   @Property({ type: 'text', nullable: true })
   webhookSigningSecret?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  smtpPassword?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  whatsappAccessToken?: string | null;
+
+  /** Meta app secret: X-Hub-Signature-256 of the WhatsApp webhook is an HMAC-SHA256 with it. */
+  @Property({ type: 'text', nullable: true })
+  whatsappAppSecret?: string | null;
+
+  /** Echoed by Meta in the webhook verification handshake (hub.verify_token). */
+  @Property({ type: 'text', nullable: true })
+  whatsappVerifyToken?: string | null;
+
+  /** The email provider's event-webhook signing key (Mailgun HTTP webhook signing key). */
+  @Property({ type: 'text', nullable: true })
+  emailWebhookKey?: string | null;
 
   @Field()
   @Property({ type: 'timestamptz' })

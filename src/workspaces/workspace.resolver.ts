@@ -35,6 +35,45 @@ export class CreatedApiKey {
 }
 
 @InputType()
+export class SmtpSettingsInput {
+  @Field()
+  host!: string;
+
+  @Field(() => Int)
+  port!: number;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: false, description: 'TLS from the first byte (port 465); otherwise STARTTLS when offered' })
+  secure?: boolean | null;
+
+  @Field(() => String, { nullable: true })
+  username?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'write-only' })
+  password?: string | null;
+
+  @Field({ description: 'From header: a@b.example or "Name <a@b.example>"' })
+  from!: string;
+}
+
+@InputType()
+export class WhatsAppCloudSettingsInput {
+  @Field()
+  phoneNumberId!: string;
+
+  @Field({ description: 'write-only' })
+  accessToken!: string;
+
+  @Field({ description: 'write-only: X-Hub-Signature-256 of webhooks is checked with it' })
+  appSecret!: string;
+
+  @Field({ description: 'write-only: the hub.verify_token of the webhook verification handshake' })
+  verifyToken!: string;
+
+  @Field(() => String, { nullable: true, description: 'default: the public Graph API' })
+  apiBaseUrl?: string | null;
+}
+
+@InputType()
 export class WorkspaceSettingsInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
@@ -71,6 +110,18 @@ export class WorkspaceSettingsInput {
 
   @Field(() => String, { nullable: true, description: 'sending number (E.164) or messaging service SID' })
   twilioFrom?: string | null;
+
+  @Field(() => SmtpSettingsInput, { nullable: true, description: 'SMTP server for EMAIL campaigns; null removes it' })
+  smtp?: SmtpSettingsInput | null;
+
+  @Field(() => WhatsAppCloudSettingsInput, { nullable: true, description: 'Meta WhatsApp Cloud API sender; null removes it' })
+  whatsappCloud?: WhatsAppCloudSettingsInput | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'email provider event webhook secret or verification key (SendGrid public key or Mailgun signing key); write-only, empty string clears',
+  })
+  emailWebhookKey?: string | null;
 }
 
 @Resolver(() => Workspace)
@@ -116,6 +167,11 @@ export class WorkspaceResolver {
       twilioAuthTokenSet: Boolean(ws.twilioAuthToken),
       openphoneSigningSecretSet: Boolean(ws.openphoneSigningSecret),
       webhookSigningSecretSet: Boolean(ws.webhookSigningSecret),
+      smtpPasswordSet: Boolean(ws.smtpPassword),
+      whatsappAccessTokenSet: Boolean(ws.whatsappAccessToken),
+      whatsappAppSecretSet: Boolean(ws.whatsappAppSecret),
+      whatsappVerifyTokenSet: Boolean(ws.whatsappVerifyToken),
+      emailWebhookKeySet: Boolean(ws.emailWebhookKey),
     };
   }
 }

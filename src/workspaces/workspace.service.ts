@@ -8,7 +8,7 @@ import { generateApiKey, hashApiKey, keyPrefix } from '../shared/auth';
 import type { AuthInfo } from '../shared/auth';
 import { announce } from '../domain/announcements';
 import type { ApiKeyCache } from '../shared/key-cache';
-import { Workspace, type WorkspaceSettings } from './workspace.entity';
+import { Workspace, type SmtpSettings, type WhatsAppCloudSettings, type WorkspaceSettings } from './workspace.entity';
 
 export interface CreatedKey {
   key: ApiKey;
@@ -29,7 +29,13 @@ export interface SettingsPatch {
   helpReply?: string | null;
   twilioAccountSid?: string | null;
   twilioFrom?: string | null;
+  smtp?: { host: string; port: number; secure?: boolean | null; username?: string | null; password?: string | null; from: string } | null;
+  whatsappCloud?: { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string; apiBaseUrl?: string | null } | null;
+  emailWebhookKey?: string | null;
 }
+
+/** Meta's Graph API; the version is the one the WhatsApp Cloud API documentation uses. */
+export const DEFAULT_WHATSAPP_API_BASE_URL = 'https://graph.facebook.com/v21.0';
 
 /** Resolves a bearer key to its workspace and scopes; a revoked or unknown key is UNAUTHENTICATED. */
 export async function authenticate(em: EntityManager, token: string | undefined, cache?: ApiKeyCache): Promise<AuthInfo> {
@@ -134,12 +140,22 @@ export class WorkspaceService {
       if (!zone) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${patch.timezone}"`, 'input.timezone');
       ws.timezone = zone;
     }
+    const settings = validateSettings(patch); // before anything changes
     // Secrets: a string sets, an empty string clears, absent leaves as is.
-    for (const secret of ['twilioAuthToken', 'openphoneSigningSecret', 'webhookSigningSecret'] as const) {
+    for (const secret of ['twilioAuthToken', 'openphoneSigningSecret', 'webhookSigningSecret', 'emailWebhookKey'] as const) {
       const v = patch[secret];
       if (v !== undefined && v !== null) ws[secret] = v === '' ? null : v;
     }
-    ws.settings = { ...ws.settings, ...validateSettings(patch) };
+    // Providers with credentials: a value replaces the whole provider, null removes it.
+    if (patch.smtp !== undefined) {
+      ws.smtpPassword = patch.smtp?.password || null;
+    }
+    if (patch.whatsappCloud !== undefined) {
+      ws.whatsappAccessToken = patch.whatsappCloud?.accessToken ?? null;
+      ws.whatsappAppSecret = patch.whatsappCloud?.appSecret ?? null;
+      ws.whatsappVerifyToken = patch.whatsappCloud?.verifyToken ?? null;
+    }
+    ws.settings = { ...ws.settings, ...settings };
     await this.em.flush();
     return ws;
   }
@@ -176,7 +192,37 @@ function validateSettings(p: SettingsPatch): WorkspaceSettings {
     out.twilioAccountSid = p.twilioAccountSid;
   }
   if (p.twilioFrom !== undefined) out.twilioFrom = p.twilioFrom || null;
+  if (p.smtp !== undefined) out.smtp = p.smtp === null ? null : parseSmtp(p.smtp);
+  if (p.whatsappCloud !== undefined) out.whatsappCloud = p.whatsappCloud === null ? null : parseWhatsAppCloud(p.whatsappCloud);
   return out;
+}
+
+const EMAIL_ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+function parseSmtp(p: NonNullable<SettingsPatch['smtp']>): SmtpSettings {
+  const bad = (field: string, message: string) => badInput('INVALID_SMTP_SETTINGS', message, `input.smtp.${field}`);
+  const host = p.host.trim();
+  if (!host || /\s/.test(host)) throw bad('host', 'smtp.host must be a host name or address');
+  if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65_535) throw bad('port', 'smtp.port must be a TCP port (1–65535)');
+  const from = p.from.trim();
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
+  if (!EMAIL_ADDRESS.test(address)) throw bad('from', 'smtp.from must be an email address, optionally with a name: "Shop <news@shop.example>"');
+  return { host, port: p.port, secure: p.secure ?? false, username: p.username || null, from };
+}
+
+function parseWhatsAppCloud(p: NonNullable<SettingsPatch['whatsappCloud']>): WhatsAppCloudSettings {
+  const bad = (field: string, message: string) => badInput('INVALID_WHATSAPP_SETTINGS', message, `input.whatsappCloud.${field}`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(p.phoneNumberId)) throw bad('phoneNumberId', 'whatsappCloud.phoneNumberId must be the phone number ID Meta shows (digits)');
+  for (const secret of ['accessToken', 'appSecret', 'verifyToken'] as const) {
+    if (!p[secret].trim()) throw bad(secret, `whatsappCloud.${secret} cannot be empty`);
+  }
+  let apiBaseUrl = DEFAULT_WHATSAPP_API_BASE_URL;
+  if (p.apiBaseUrl) {
+    const url = URL.canParse(p.apiBaseUrl) ? new URL(p.apiBaseUrl) : null;
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw bad('apiBaseUrl', 'whatsappCloud.apiBaseUrl must be an http(s) URL');
+    apiBaseUrl = p.apiBaseUrl.replace(/\/+$/, '');
+  }
+  return { phoneNumberId: p.phoneNumberId, apiBaseUrl };
 }
 
 function parseQuietHours(v: unknown): { start: number; end: number } {

@@ -176,6 +176,18 @@ export type Sentiment =
   | 'NEUTRAL'
   | 'POSITIVE';
 
+export type SmtpSettingsInput = {
+  /** From header: a@b.example or "Name <a@b.example>" */
+  from: string;
+  host: string;
+  /** write-only */
+  password?: string | null | undefined;
+  port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when offered */
+  secure?: boolean | null | undefined;
+  username?: string | null | undefined;
+};
+
 export type TemplateInput = {
   body: string;
   category?: string | null | undefined;
@@ -224,14 +236,38 @@ export type UpdateCampaignInput = {
 };
 
 export type VariantInput = {
+  /** EMAIL: optional HTML body (the template is the text part); may use variables */
+  html?: string | null | undefined;
   /** exactly one control; the first variant unless marked */
   isControl?: boolean | null | undefined;
   /** defaults to the next free letter: A, B, … */
   key?: string | null | undefined;
   name?: string | null | undefined;
+  /** EMAIL (required there): subject line; may use variables */
+  subject?: string | null | undefined;
   template: string;
   /** percent; omitted weights share the rest equally */
   weight?: number | null | undefined;
+  /** WHATSAPP: approved template sent outside the 24-hour customer-service window */
+  whatsappTemplate?: WhatsAppTemplateInput | null | undefined;
+};
+
+export type WhatsAppCloudSettingsInput = {
+  /** write-only */
+  accessToken: string;
+  /** default: the public Graph API */
+  apiBaseUrl?: string | null | undefined;
+  /** write-only: X-Hub-Signature-256 of webhooks is checked with it */
+  appSecret: string;
+  phoneNumberId: string;
+  /** write-only: the hub.verify_token of the webhook verification handshake */
+  verifyToken: string;
+};
+
+export type WhatsAppTemplateInput = {
+  language: string;
+  name: string;
+  parameters?: Array<string> | null | undefined;
 };
 
 export type WinnerSource =
@@ -241,6 +277,8 @@ export type WinnerSource =
 export type WorkspaceSettingsInput = {
   /** ISO 3166-1 alpha-2 region for phone numbers without +country code */
   defaultCountry?: string | null | undefined;
+  /** email provider event webhook secret or verification key (SendGrid public key or Mailgun signing key); write-only, empty string clears */
+  emailWebhookKey?: string | null | undefined;
   /** max campaign messages per contact per 7 days */
   frequencyCap?: number | null | undefined;
   /** reply sent to HELP */
@@ -251,6 +289,8 @@ export type WorkspaceSettingsInput = {
   /** local hours, e.g. {start: 21, end: 8} */
   quietHours?: unknown;
   sendRatePerSecond?: number | null | undefined;
+  /** SMTP server for EMAIL campaigns; null removes it */
+  smtp?: SmtpSettingsInput | null | undefined;
   /** IANA zone used for reports (days, weeks) */
   timezone?: string | null | undefined;
   /** Twilio account SID (AC…) used to send */
@@ -261,6 +301,8 @@ export type WorkspaceSettingsInput = {
   twilioFrom?: string | null | undefined;
   /** write-only; empty string clears */
   webhookSigningSecret?: string | null | undefined;
+  /** Meta WhatsApp Cloud API sender; null removes it */
+  whatsappCloud?: WhatsAppCloudSettingsInput | null | undefined;
 };
 
 export type CampaignStatsFieldsFragment = { recipients: number, messages: number, sent: number, delivered: number, failed: number, clicked: number, replied: number, converted: number, optedOut: number, revenue: number, cost: number, conversionRate: number };

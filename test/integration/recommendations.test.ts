@@ -50,7 +50,7 @@ async function contacts(key: string, prefix: string, bySegment: Record<string, n
 
 /** A past STANDARD campaign sent to everyone tagged `tag`; `converted[segment]` of each segment converted with `value`. */
 async function pastCampaign(key: string, tag: string, input: { offerAmount?: number; channel?: 'SMS' | 'EMAIL' }, bySegment: Map<string, string[]>, converted: Record<string, number>, value: Record<string, number>) {
-  const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: `past ${tag} ${input.offerAmount ?? ''}`, ...input, variants: [{ template: 'Hello' }] } }, key);
+  const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: `past ${tag} ${input.offerAmount ?? ''}`, ...input, variants: [{ template: 'Hello', ...(input.channel === 'EMAIL' ? { subject: 'Hello' } : {}) }] } }, key);
   await t.ok(AddRecipientsDocument, { campaignId: c.id, audience: { tags: [tag] } }, key);
   const events: TrackEventInput[] = [];
   for (const [segment, ids] of bySegment) {
@@ -183,7 +183,7 @@ describe('SEGMENT and AUDIENCE_SIZE', () => {
   });
 
   it('recommends the segments whose Wilson lower bound beats the workspace rate, and applies them as the audience', async () => {
-    const c = (await t.ok(CreateCampaignDocument, { input: { name: 'Newsletter', channel: 'EMAIL', audience: { tags: ['seg'] }, variants: [{ template: 'News' }] } }, keys.B)).createCampaign.id;
+    const c = (await t.ok(CreateCampaignDocument, { input: { name: 'Newsletter', channel: 'EMAIL', audience: { tags: ['seg'] }, variants: [{ template: 'News', subject: 'News' }] } }, keys.B)).createCampaign.id;
     const rows = await generate(keys.B, c);
     expect(rows.map((r) => r.type)).toEqual(['SEGMENT']);
     const s = rows[0]!;

@@ -107,6 +107,11 @@ describe('updateWorkspaceSettings', () => {
       twilioAuthTokenSet: true,
       openphoneSigningSecretSet: false,
       webhookSigningSecretSet: true,
+      smtpPasswordSet: false,
+      whatsappAccessTokenSet: false,
+      whatsappAppSecretSet: false,
+      whatsappVerifyTokenSet: false,
+      emailWebhookKeySet: false,
     });
     const { viewer } = await t.ok(ViewerDocument);
     expect(JSON.stringify(viewer)).not.toContain('tw-secret-123');

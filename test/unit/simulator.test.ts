@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OutboundMessage } from '../../src/sending/providers/provider';
+import { Channel } from '../../src/domain/channel';
 import { SIMULATED_REPLIES, SIMULATOR_NEEDS_TOKEN, SimulatorProvider, type SimulatedRates } from '../../src/sending/providers/simulator';
 import { verifyTwilioSignature } from '../../src/tracking/webhooks/signatures';
 
@@ -87,6 +88,7 @@ class FakeSplitcast {
 
 function messages(n: number, prefix = 'm'): OutboundMessage[] {
   return Array.from({ length: n }, (_, i) => ({
+    channel: Channel.SMS,
     to: `+1415555${String(i).padStart(4, '0')}`,
     body: `Hi! 20% off: https://sc.example/l/${prefix}tok${i}`,
     idempotencyKey: `${prefix}-send-${i}`,
@@ -97,7 +99,7 @@ function messages(n: number, prefix = 'm'): OutboundMessage[] {
   }));
 }
 
-const RATES: SimulatedRates = { delivery: 1, click: 0.5, reply: 0.2, conversion: 0.1, revenue: 25, stopShare: 0.5, delayMs: 20 };
+const RATES: SimulatedRates = { delivery: 1, click: 0.5, reply: 0.2, open: 0, conversion: 0.1, revenue: 25, stopShare: 0.5, delayMs: 20 };
 
 describe('SimulatorProvider', () => {
   const server = new FakeSplitcast();

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OutboundMessage } from '../../src/sending/providers/provider';
+import { Channel } from '../../src/domain/channel';
 import { TWILIO_IDEMPOTENCY_HEADER, TwilioProvider } from '../../src/sending/providers/twilio';
 
 const ACCOUNT_SID = 'AC' + 'a1'.repeat(16);
@@ -109,6 +110,7 @@ const WORKSPACE = { id: '0b9c7a52-5f0e-4c8e-9a57-3f3d3c1f0a11', twilioAccountSid
 
 function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
   return {
+    channel: Channel.SMS,
     to: '+14155550123',
     body: 'Spring sale: 20% off today only https://sc.example/l/tok123 Reply STOP to opt out',
     idempotencyKey: 'send:camp-1:contact-1',

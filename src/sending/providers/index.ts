@@ -1,19 +1,49 @@
-/** The provider SEND_PROVIDER names: the simulator (default) or Twilio. */
+/**
+ * Which provider sends a message: decided per channel and workspace (`ProviderRouter.route`).
+ *
+ * - A provider the workspace configured wins: SMTP (`smtp`) for EMAIL, the WhatsApp Cloud API
+ *   (`whatsappCloud`) for WHATSAPP.
+ * - Otherwise SEND_PROVIDER decides: `simulator` (the default) speaks every channel; `twilio`
+ *   sends SMS and WhatsApp (`whatsapp:` addresses) — and EMAIL without SMTP settings cannot go
+ *   out (the send fails with the reason; nothing is faked).
+ */
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
 import type { SqlPool } from '../../db/pool';
 import { EventType } from '../../domain/event-type';
 import type { IngestionPipeline } from '../../tracking/ingestion';
-import type { MessagingProvider } from './provider';
+import { Channel } from '../../domain/channel';
+import type { MessagingProvider, ProviderWorkspace } from './provider';
 import { DEFAULT_SIMULATED_RATES, SimulatorProvider, type SimulatedRates } from './simulator';
 import { SimulatorSecrets } from './simulator-secret';
 import { TwilioProvider } from './twilio';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../../tracking/webhooks/signatures';
 
-export function createProvider(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): MessagingProvider {
-  if (config.sendProvider === 'twilio') {
-    return new TwilioProvider({ statusCallbackUrl: (workspaceId) => `${config.publicUrl}/webhooks/twilio/${workspaceId}` });
-  }
+export interface ProviderRouter {
+  /** The provider for a message on `channel` from this workspace, or why there is none. */
+  route(channel: Channel, workspace: ProviderWorkspace): MessagingProvider | { unavailable: string };
+  /** Every provider: closed with the sender. */
+  readonly providers: readonly MessagingProvider[];
+}
+
+export const EMAIL_NOT_CONFIGURED = 'email is not configured for this workspace: set smtp with updateWorkspaceSettings';
+
+export function createProviders(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): ProviderRouter {
+  const base = config.sendProvider === 'twilio' ? createTwilio(config) : createSimulator(config, listeningUrl, sql, ingestion, logger);
+  return {
+    providers: [base],
+    route(channel) {
+      if (channel === Channel.EMAIL && config.sendProvider !== 'simulator') return { unavailable: EMAIL_NOT_CONFIGURED };
+      return base;
+    },
+  };
+}
+
+function createTwilio(config: Config): TwilioProvider {
+  return new TwilioProvider({ statusCallbackUrl: (workspaceId) => `${config.publicUrl}/webhooks/twilio/${workspaceId}` });
+}
+
+function createSimulator(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): SimulatorProvider {
   // Works with no setup: the simulator signs its Twilio-protocol webhooks with a secret of its own
   // per workspace, created on first use (why not the Twilio auth token: see simulator-secret.ts).
   const secrets = new SimulatorSecrets(sql);

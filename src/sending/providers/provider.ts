@@ -1,14 +1,34 @@
 /**
  * The messaging-provider seam: the sending pipeline hands one rendered message at a time to a
- * provider (Twilio, the simulator, …) and records the provider's message id, which later status
- * callbacks and replies refer to.
+ * provider (Twilio, WhatsApp Cloud, SMTP, the simulator, …) and records the provider's message
+ * id, which later status callbacks and replies refer to. Which provider a message goes to is
+ * decided per channel and workspace by the router (./index.ts).
  */
+import type { Channel } from '../../domain/channel';
+import type { SmtpSettings, WhatsAppCloudSettings } from '../../workspaces/workspace.entity';
+
+/** An approved WhatsApp template with its parameters already rendered for the recipient. */
+export interface RenderedWhatsAppTemplate {
+  name: string;
+  language: string;
+  parameters: string[];
+}
 
 /** One rendered message, ready to go out. */
 export interface OutboundMessage {
-  /** Recipient, E.164 (e.g. +14155550123). */
+  channel: Channel;
+  /** Recipient: E.164 (e.g. +14155550123) for SMS and WhatsApp, an email address for EMAIL. */
   to: string;
+  /** SMS text, WhatsApp free text (inside the 24-hour window), or the email's text part. */
   body: string;
+  /** EMAIL: subject line. */
+  subject?: string;
+  /** EMAIL: HTML part. */
+  html?: string;
+  /** EMAIL: extra headers (List-Unsubscribe, List-Unsubscribe-Post, …). */
+  headers?: Record<string, string>;
+  /** WHATSAPP outside the 24-hour window: this approved template goes out instead of `body`. */
+  whatsappTemplate?: RenderedWhatsAppTemplate;
   /** Our idempotency key for this send, stable across retries. */
   idempotencyKey: string;
   campaignId: string;
@@ -16,6 +36,8 @@ export interface OutboundMessage {
   variantId: string;
   /** Tracked-link URLs contained in body, with their tokens. */
   links: { token: string; url: string }[];
+  /** EMAIL: the message's open-pixel / unsubscribe token (`/o/:token`, `/u/:token`). */
+  trackingToken?: string;
   /**
    * An automatic reply (opt-out confirmation, HELP): not part of a campaign, so no status
    * callbacks and no tracking. campaignId and variantId are empty.
@@ -35,15 +57,24 @@ export interface ProviderWorkspace {
   twilioAccountSid?: string | null;
   twilioAuthToken?: string | null;
   twilioFrom?: string | null;
+  smtp?: (SmtpSettings & { password: string | null }) | null;
+  whatsappCloud?: (WhatsAppCloudSettings & { accessToken: string }) | null;
 }
 
 export interface MessagingProvider {
   readonly name: string;
   /**
-   * Whose webhooks report on its messages (the webhook route's provider name): the key under which
-   * messages are recorded so callbacks find them. The simulator speaks Twilio's protocol.
+   * Whose webhooks report on its messages on `channel` (the webhook route's provider name): the
+   * key under which messages are recorded so callbacks find them. The simulator speaks Twilio's
+   * protocol for SMS, the Cloud API's for WhatsApp and the email provider's for email.
    */
-  readonly webhookProvider: string;
+  webhookProvider(channel: Channel): string;
+  /**
+   * The provider account a message on `channel` from this workspace is sent through (e.g.
+   * `twilio:<AccountSid>:<from>`, `whatsapp-cloud:<phone number id>`, `smtp:<host>:<user>`): the
+   * send rate limit is kept per account, so workspaces sharing one share its limit.
+   */
+  accountKey(channel: Channel, workspace: ProviderWorkspace): string;
   /** Hands one message to the provider. Never throws: every failure is a SendResult. */
   send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult>;
   /** Releases timers and connections; pending work is cancelled or awaited. */

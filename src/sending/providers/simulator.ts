@@ -1,11 +1,13 @@
 /**
- * A stand-in phone network for demos and load tests. `send` answers like a provider at once
- * ('SIM…' message ids), then plays back what recipients would do, through Splitcast's REAL
- * public routes over HTTP: a Twilio status callback (delivered / failed) and inbound replies,
- * both signed exactly as Twilio signs them — with the workspace's simulator signing secret, which
- * the server creates on first use (`signingSecret`, see simulator-secret.ts; without that option,
- * with the workspace's Twilio auth token) — and clicks on the first tracked link. Conversions are the business's own events (POST /v1/events needs an API
- * key), so they go to the `onConversion` callback instead.
+ * A stand-in phone network and mailbox for demos and load tests. `send` answers like a provider at
+ * once ('SIM…' message ids), then plays back what recipients would do, through Splitcast's REAL
+ * public routes over HTTP, each channel in its own provider's protocol (a `SimulatedChannel`:
+ * ./simulator-sms.ts speaks Twilio's): the status callback (delivered / failed), opens, replies,
+ * all signed exactly as that provider signs them — with the workspace's simulator signing secret,
+ * which the server creates on first use (`signingSecret`, see simulator-secret.ts; without that
+ * option, with the workspace's Twilio auth token) — and clicks on the first tracked link.
+ * Conversions are the business's own events (POST /v1/events needs an API key), so they go to the
+ * `onConversion` callback instead.
  *
  * Outcomes are drawn per message from the seeded PRNG, keyed by (seed, idempotency key): the same
  * seed gives every message the same fate whatever the order or concurrency of the sends. Message
@@ -13,9 +15,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mulberry32, type Rng } from '../../experiments/stats/random';
-import { twilioSignature } from '../../tracking/webhooks/signatures';
+import { Channel } from '../../domain/channel';
 import { INTERNAL_REQUEST_HEADER, INTERNAL_REQUEST_TOKEN } from '../../http/rate-limit';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
+import { newSid, type PlaybackContext, type SimulatedChannel } from './simulator-channel';
+import { SIMULATED_SMS } from './simulator-sms';
 
 /** A variant's true behaviour. Probabilities are per delivered message, drawn independently. */
 export interface SimulatedRates {
@@ -25,6 +29,8 @@ export interface SimulatedRates {
   click: number;
   /** P(an inbound reply). */
   reply: number;
+  /** P(opened) per delivered message: an email's open pixel loads, a WhatsApp message is read. SMS has no opens. */
+  open: number;
   /** P(a conversion), reported through onConversion. */
   conversion: number;
   /** Value of each conversion. */
@@ -40,6 +46,7 @@ export const DEFAULT_SIMULATED_RATES: Readonly<SimulatedRates> = Object.freeze({
   delivery: 0.97,
   click: 0.1,
   reply: 0.03,
+  open: 0.3,
   conversion: 0.03,
   revenue: 40,
   stopShare: 0.05,
@@ -98,14 +105,20 @@ interface Plan {
   click: number | null;
   reply: { delayMs: number; body: string } | null;
   conversion: number | null;
+  /** Delay of the open (email pixel, WhatsApp read), on channels that have one. */
+  open: number | null;
 }
+
+/** The channels the simulator speaks. */
+const CHANNELS: Partial<Record<Channel, SimulatedChannel>> = {
+  [Channel.SMS]: SIMULATED_SMS,
+};
 
 /** How many idempotency keys are remembered, so a retried send gets the same id and no new events. */
 const REPLAY_MEMORY = 100_000;
 
 export class SimulatorProvider implements MessagingProvider {
   readonly name = 'simulator';
-  readonly webhookProvider = 'twilio';
   private readonly publicUrl: string;
   private readonly signatureBaseUrl: string;
   private readonly seed: number;
@@ -128,8 +141,19 @@ export class SimulatorProvider implements MessagingProvider {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   }
 
+  webhookProvider(channel: Channel): string {
+    return (CHANNELS[channel] ?? SIMULATED_SMS).webhookProvider;
+  }
+
+  /** The simulated network has one account per workspace and channel. */
+  accountKey(channel: Channel, ws: ProviderWorkspace): string {
+    return `simulator:${ws.id}:${channel}`;
+  }
+
   async send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult> {
     if (this.closed) return { ok: false, retryable: true, error: 'simulator is closed' };
+    const channel = CHANNELS[message.channel];
+    if (!channel) return { ok: false, retryable: false, error: `the simulator does not speak ${message.channel}` };
     let authToken: string | null | undefined;
     try {
       authToken = this.options.signingSecret ? await this.options.signingSecret(workspace.id) : workspace.twilioAuthToken;
@@ -168,43 +192,29 @@ export class SimulatorProvider implements MessagingProvider {
         this.sent.delete(message.idempotencyKey);
         return { ok: false, retryable: true, error: `simulator could not store the send: ${(e as Error)?.message ?? String(e)}` };
       }
-      const plan = drawPlan(mulberry32(messageSeed(this.seed, message.idempotencyKey)), rates, message.links.length > 0);
-      const ws = { id: workspace.id, authToken, accountSid: workspace.twilioAccountSid ?? null, from: workspace.twilioFrom ?? null };
+      const plan = drawPlan(mulberry32(messageSeed(this.seed, message.idempotencyKey)), rates, message.links.length > 0, channel.opens);
+      const ctx: PlaybackContext = {
+        message,
+        providerMessageId: sid,
+        workspace,
+        secret: authToken,
+        signatureBaseUrl: this.signatureBaseUrl,
+        request: (path, init) => this.request(this.publicUrl + path, init),
+        warn: (obj, msg) => this.logger.warn(obj, msg),
+      };
       this.schedule(plan.statusDelayMs, async () => {
-        const status = plan.delivered ? 'delivered' : 'failed';
         try {
-          await this.postTwilio(ws, {
-            ...accountParams(ws),
-            ...(ws.from ? { From: ws.from } : {}),
-            To: message.to,
-            MessageSid: sid,
-            SmsSid: sid,
-            MessageStatus: status,
-            SmsStatus: status,
-          });
+          await channel.status(ctx, plan.delivered);
         } catch (e) {
-          // The phone got the message even if we could not report it: its recipient still acts.
+          // The recipient got the message even if we could not report it: they still act.
           this.logger.warn({ err: e, messageSid: sid }, 'simulated status callback failed');
         }
         if (!plan.delivered) return;
         if (plan.click !== null) this.schedule(plan.click, () => this.click(message.links[0]!.token));
+        if (plan.open !== null && channel.open) this.schedule(plan.open, () => channel.open!(ctx));
         if (plan.reply !== null) {
           const body = plan.reply.body;
-          this.schedule(plan.reply.delayMs, () => {
-            const replySid = newSid();
-            return this.postTwilio(ws, {
-              ...accountParams(ws),
-              From: message.to,
-              ...(ws.from ? { To: ws.from } : {}),
-              Body: body,
-              MessageSid: replySid,
-              SmsSid: replySid,
-              SmsMessageSid: replySid,
-              NumMedia: '0',
-              NumSegments: '1',
-              SmsStatus: 'received',
-            });
-          });
+          this.schedule(plan.reply.delayMs, () => channel.reply(ctx, body));
         }
         const onConversion = this.options.onConversion;
         if (plan.conversion !== null && onConversion) this.schedule(plan.conversion, () => onConversion(message, rates.revenue));
@@ -263,20 +273,6 @@ export class SimulatorProvider implements MessagingProvider {
     this.sent.set(key, sid);
   }
 
-  /** POSTs Twilio-style form params to the workspace's Twilio webhook, signed as Twilio signs. */
-  private async postTwilio(ws: { id: string; authToken: string }, params: Record<string, string>): Promise<void> {
-    const path = `/webhooks/twilio/${encodeURIComponent(ws.id)}`;
-    const signature = twilioSignature(ws.authToken, this.signatureBaseUrl + path, params);
-    const res = await this.request(this.publicUrl + path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
-      body: new URLSearchParams(params).toString(),
-    });
-    if (res.status < 200 || res.status >= 300) {
-      this.logger.warn({ status: res.status, body: res.body.slice(0, 500), params }, 'simulated Twilio webhook was not accepted');
-    }
-  }
-
   /** Follows a tracked link the way a phone's browser starts to: GET, expecting a redirect. */
   private async click(token: string): Promise<void> {
     const res = await this.request(`${this.publicUrl}/l/${encodeURIComponent(token)}`, { method: 'GET', redirect: 'manual' });
@@ -297,21 +293,13 @@ export class SimulatorProvider implements MessagingProvider {
   }
 }
 
-function accountParams(ws: { accountSid: string | null }): Record<string, string> {
-  return ws.accountSid ? { AccountSid: ws.accountSid, ApiVersion: '2010-04-01' } : { ApiVersion: '2010-04-01' };
-}
-
-/** 'SIM' + 32 random hex digits (Twilio's sids are a 2-letter prefix + 32 hex). */
-function newSid(): string {
-  return `SIM${randomBytes(16).toString('hex')}`;
-}
 
 /** A 32-bit PRNG seed for one message: SHA-256 of the run's seed and the message's idempotency key. */
 function messageSeed(seed: number, idempotencyKey: string): number {
   return createHash('sha256').update(`${seed >>> 0}:${idempotencyKey}`, 'utf8').digest().readUInt32BE(0);
 }
 
-function drawPlan(rng: Rng, r: SimulatedRates, hasLink: boolean): Plan {
+function drawPlan(rng: Rng, r: SimulatedRates, hasLink: boolean, opens: boolean): Plan {
   const delivered = rng() < r.delivery;
   const statusDelayMs = rng() * r.delayMs;
   const clicked = rng() < r.click;
@@ -322,12 +310,16 @@ function drawPlan(rng: Rng, r: SimulatedRates, hasLink: boolean): Plan {
   const pick = SIMULATED_REPLIES[Math.floor(rng() * SIMULATED_REPLIES.length)]!;
   const converted = rng() < r.conversion;
   const conversionDelay = rng() * r.delayMs;
+  // Drawn last: SMS plans (no opens) stay what they were before opens existed.
+  const opened = opens && rng() < r.open;
+  const openDelay = opened ? rng() * r.delayMs : 0;
   return {
     delivered,
     statusDelayMs,
     click: clicked && hasLink ? clickDelay : null,
     reply: replied ? { delayMs: replyDelay, body: stop ? 'STOP' : pick } : null,
     conversion: converted ? conversionDelay : null,
+    open: opened ? openDelay : null,
   };
 }
 
@@ -338,6 +330,7 @@ function sanitize(r: SimulatedRates): SimulatedRates {
     delivery: p(r.delivery),
     click: p(r.click),
     reply: p(r.reply),
+    open: p(r.open),
     conversion: p(r.conversion),
     revenue: Number.isFinite(r.revenue) ? r.revenue : 0,
     stopShare: p(r.stopShare),

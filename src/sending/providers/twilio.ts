@@ -7,6 +7,7 @@
  * whose `sid` (SM…) status callbacks and replies refer to. Errors come back as
  * `{ code, message, more_info, status }` (e.g. 400 with code 21211 for an invalid 'To').
  */
+import { Channel } from '../../domain/channel';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
 
 export interface TwilioProviderOptions {
@@ -38,7 +39,14 @@ interface TwilioError {
 
 export class TwilioProvider implements MessagingProvider {
   readonly name = 'twilio';
-  readonly webhookProvider = 'twilio';
+  webhookProvider(): string {
+    return 'twilio';
+  }
+
+  /** A Twilio account's sending number (its throughput is per number). */
+  accountKey(_channel: Channel, ws: ProviderWorkspace): string {
+    return `twilio:${ws.twilioAccountSid ?? ws.id}:${ws.twilioFrom ?? ''}`;
+  }
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
@@ -57,7 +65,9 @@ export class TwilioProvider implements MessagingProvider {
     }
 
     const url = `${this.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`;
-    const form = new URLSearchParams({ To: message.to, From: from, Body: message.body });
+    // WhatsApp through Twilio: the same API and webhooks, addresses prefixed `whatsapp:`.
+    const address = (a: string) => (message.channel === Channel.WHATSAPP && !a.startsWith('whatsapp:') ? `whatsapp:${a}` : a);
+    const form = new URLSearchParams({ To: address(message.to), From: address(from), Body: message.body });
     // Automatic replies are not campaign messages: no delivery callbacks for them.
     if (!message.system) form.set('StatusCallback', this.options.statusCallbackUrl(workspace.id));
     const controller = new AbortController();

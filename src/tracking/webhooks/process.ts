@@ -6,19 +6,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IngestionPipeline, Outcome } from '../ingestion';
 import { EventType } from '../../domain/event-type';
+import { Channel } from '../../domain/channel';
 import { handleInbound } from '../inbound';
 
 export type WebhookPayload =
   /** Delivery status of a message we sent (Twilio status callback, OpenPhone message.delivered). */
   | { kind: 'status'; provider: string; providerMessageId: string; type: EventType; eventKey: string; at: string }
-  /** A message from a contact. */
-  | { kind: 'inbound'; provider: string; providerMessageId: string; from: string; body: string; at: string };
+  /** A message from a contact. `channel` absent (queued before channels): SMS. */
+  | { kind: 'inbound'; provider: string; providerMessageId: string; from: string; body: string; at: string; channel?: Channel };
 
 export type ProcessResult = { done: true; detail: string } | { done: false; retry: string };
 
 export async function processWebhook(em: EntityManager, pipeline: IngestionPipeline, workspaceId: string, p: WebhookPayload): Promise<ProcessResult> {
   if (p.kind === 'inbound') {
-    const r = await handleInbound(em, pipeline, { workspaceId, provider: p.provider, providerMessageId: p.providerMessageId, from: p.from, body: p.body, receivedAt: new Date(p.at) });
+    const r = await handleInbound(em, pipeline, { workspaceId, provider: p.provider, providerMessageId: p.providerMessageId, from: p.from, body: p.body, receivedAt: new Date(p.at), channel: p.channel ?? Channel.SMS });
     return { done: true, detail: r.status };
   }
   const [message] = await em.execute<{ id: string; campaign_id: string; contact_id: string }[]>(

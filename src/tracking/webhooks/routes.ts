@@ -9,6 +9,7 @@ import type { AppDeps } from '../../graphql/context';
 import { isUuid } from '../../shared/ids';
 import { checkText, INVALID_TEXT } from '../../shared/input-text';
 import { EventType } from '../../domain/event-type';
+import { Channel } from '../../domain/channel';
 import { trackEvents } from '../track';
 import { countWebhook } from './observe';
 import { enqueueRetry } from './retries';
@@ -23,6 +24,9 @@ declare module 'fastify' {
 }
 
 type Params = { Params: { workspaceId: string } };
+
+/** Twilio writes WhatsApp addresses as `whatsapp:+14155550123` (To, From) on the SMS webhook. */
+export const TWILIO_WHATSAPP_PREFIX = 'whatsapp:';
 
 /** How long a status callback for a message not yet recorded waits before going to the retry queue. */
 const OVERTAKE_GRACE_MS = 250;
@@ -148,7 +152,17 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       } else {
         const from = one('From');
         if (!from || one('Body') === undefined) return fail(reply, 400, 'BAD_REQUEST', 'An inbound message needs From and Body');
-        result = await process(request, reply, ws.id, { kind: 'inbound', provider: 'twilio', providerMessageId: sid, from, body: one('Body') ?? '', at });
+        // Twilio's WhatsApp numbers arrive as `whatsapp:+E164` on the same webhook.
+        const whatsapp = from.startsWith(TWILIO_WHATSAPP_PREFIX);
+        result = await process(request, reply, ws.id, {
+          kind: 'inbound',
+          provider: 'twilio',
+          providerMessageId: sid,
+          from: whatsapp ? from.slice(TWILIO_WHATSAPP_PREFIX.length) : from,
+          body: one('Body') ?? '',
+          at,
+          channel: whatsapp ? Channel.WHATSAPP : Channel.SMS,
+        });
       }
       if (reply.sent) return reply;
       if (result === ignored) request.webhookOutcome = 'ignored';
@@ -174,7 +188,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       }
       if (event.type === 'message.received') {
         if (!message.from) return fail(reply, 400, 'BAD_REQUEST', 'message.received needs data.object.from');
-        return process(request, reply, ws.id, { kind: 'inbound', provider: 'openphone', providerMessageId: message.id, from: message.from, body: message.body ?? '', at });
+        return process(request, reply, ws.id, { kind: 'inbound', provider: 'openphone', providerMessageId: message.id, from: message.from, body: message.body ?? '', at, channel: Channel.SMS });
       }
       request.webhookOutcome = 'ignored';
       return { status: 'ignored', type: event.type };
