@@ -58,7 +58,8 @@ export function composeMessage(input: ComposeInput): ComposeResult {
     if (!contact.email) return { ok: false, error: NO_EMAIL };
     const token = input.trackingToken;
     const unsubscribeUrl = token ? `${input.publicUrl}/u/${token}` : null;
-    const subject = renderTemplate(input.variant.subject ?? '', values).text;
+    // One line whatever the contact's values hold: a header never spans lines.
+    const subject = renderTemplate(input.variant.subject ?? '', values).text.replace(/[\r\n]+/g, ' ');
     let body = text(input.variant.template);
     let html = input.variant.html ? links.track(renderTemplate(input.variant.html, escapeValues(values)).text, true) : undefined;
     if (unsubscribeUrl) {
