@@ -3,6 +3,8 @@ import { registerEnumType } from 'type-graphql';
 
 export enum Metric {
   DELIVERY = 'DELIVERY',
+  /** EMAIL (open pixel, approximate) and WHATSAPP (read receipts); SMS reports no opens. */
+  OPEN = 'OPEN',
   CLICK = 'CLICK',
   REPLY = 'REPLY',
   POSITIVE_REPLY = 'POSITIVE_REPLY',
@@ -21,6 +23,7 @@ export enum TestMethod {
  */
 export const METRIC_SUCCESS_COLUMN: Record<Metric, string> = {
   [Metric.DELIVERY]: 'delivered_at',
+  [Metric.OPEN]: 'opened_at',
   [Metric.CLICK]: 'clicked_at',
   [Metric.REPLY]: 'replied_at',
   [Metric.POSITIVE_REPLY]: 'positive_reply_at',

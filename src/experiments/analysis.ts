@@ -13,6 +13,7 @@ import type { Winner } from './winner.entity';
 /** The counter that holds each metric's unique successes. */
 const METRIC_COLUMN: Record<Metric, string> = {
   [Metric.DELIVERY]: COUNTER_COLUMN.delivered,
+  [Metric.OPEN]: COUNTER_COLUMN.opened,
   [Metric.CLICK]: COUNTER_COLUMN.clicked,
   [Metric.REPLY]: COUNTER_COLUMN.replied,
   [Metric.POSITIVE_REPLY]: COUNTER_COLUMN.positiveReplies,

@@ -17,6 +17,7 @@ import { thompsonWeights } from './bandit';
 
 const METRIC_FACT: Partial<Record<Metric, keyof typeof COUNTER_COLUMN>> = {
   [Metric.DELIVERY]: 'delivered',
+  [Metric.OPEN]: 'opened',
   [Metric.CLICK]: 'clicked',
   [Metric.REPLY]: 'replied',
   [Metric.POSITIVE_REPLY]: 'positiveReplies',
