@@ -2,28 +2,12 @@
  * Consent and opt-out per channel: pure helpers over the contact's two channel sets
  * (`consent_channels`, `opted_out_channels`). No I/O.
  */
-import { Field, InputType, ObjectType } from 'type-graphql';
 import { Channel, CHANNELS } from '../domain/channel';
 
-@ObjectType({ description: 'consent and opt-out of a contact on one channel' })
-export class ChannelConsent {
-  @Field(() => Channel)
-  channel!: Channel;
-
-  @Field({ description: 'consent given on this channel' })
-  granted!: boolean;
-
-  @Field({ description: 'opted out of this channel' })
-  optedOut!: boolean;
-}
-
-@InputType()
-export class ChannelConsentInput {
-  @Field(() => Channel)
-  channel!: Channel;
-
-  @Field()
-  granted!: boolean;
+export interface ChannelConsentValue {
+  channel: Channel;
+  granted: boolean;
+  optedOut: boolean;
 }
 
 /** A channel set in enum order, without duplicates (how the columns are written). */
@@ -33,7 +17,7 @@ export function channelSet(channels: Iterable<Channel>): Channel[] {
 }
 
 /** Every channel, in enum order, with its consent and opt-out. */
-export function channelConsentOf(contact: { consentChannels: readonly Channel[]; optedOutChannels: readonly Channel[] }): ChannelConsent[] {
+export function channelConsentOf(contact: { consentChannels: readonly Channel[]; optedOutChannels: readonly Channel[] }): ChannelConsentValue[] {
   return CHANNELS.map((channel) => ({ channel, granted: contact.consentChannels.includes(channel), optedOut: contact.optedOutChannels.includes(channel) }));
 }
 

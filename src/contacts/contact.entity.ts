@@ -4,7 +4,8 @@ import { Workspace } from '../workspaces/workspace.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from '../graphql/scalars';
 import type { Channel } from '../domain/channel';
-import { ChannelConsent, channelConsentOf } from './channel-consent';
+import { channelConsentOf } from './channel-consent';
+import { ChannelConsent } from './channel-consent.types';
 
 @ObjectType()
 @Entity({ tableName: 'contacts' })

@@ -6,7 +6,7 @@ import { connection, PageInfo } from '../graphql/pagination';
 import { GraphQLJSON } from '../graphql/scalars';
 import { Contact } from './contact.entity';
 import { OptOutEntry } from './opt-out-entry.entity';
-import { ChannelConsentInput } from './channel-consent';
+import { ChannelConsentInput } from './channel-consent.types';
 import { Channel } from '../domain/channel';
 
 /** Validated row by row (one bad row never fails its neighbours): see graphql/input-guard.ts. */
