@@ -26,6 +26,7 @@ import {
 import { recordMessage } from '../../src/tracking/messages';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { Channel as ChannelEnum } from '../../src/domain/channel';
+import { Migration20261202100000_channel_consent } from '../../migrations/Migration20261202100000_channel_consent';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 
@@ -85,6 +86,39 @@ const launchRun = async (key: string, id: string) => {
 };
 
 const channels = async (key: string, id: string) => (await t.ok(ContactChannelsDocument, { id }, key)).contact!;
+
+describe('the migration', () => {
+  it('keeps the meaning of existing rows: consent → every channel, opted out → out of every channel', async () => {
+    // The migration's own statements, run on old-shape tables in a schema of their own.
+    const migration = new Migration20261202100000_channel_consent(t.app.orm.em.getDriver() as never, t.app.orm.config);
+    await migration.up();
+    const rows = await t.app.orm.em.fork().transactional(async (tx) => {
+      const run = (q: string) => tx.execute(q);
+      await run('drop schema if exists old_shape cascade');
+      await run('create schema old_shape');
+      await run('set local search_path to old_shape');
+      await run('create table contacts (id int primary key, workspace_id int, consent boolean not null default false, opted_out boolean not null default false, opted_out_at timestamptz)');
+      await run('create table opt_out_log (id int primary key, action text not null)');
+      await run('create table sends (contact_id int, sent_at timestamptz, status text)');
+      await run('create table send_rate (workspace_id int, second timestamptz, used int, primary key (workspace_id, second))');
+      await run(`insert into contacts values (1, 1, true, false, null), (2, 1, true, true, '2026-01-02T03:04:05Z'), (3, 1, false, false, null), (4, 1, false, true, '2026-01-01T00:00:00Z')`);
+      await run(`insert into opt_out_log values (1, 'OPTED_OUT')`);
+      for (const q of migration.getQueries()) await run(String(q));
+      const out = await tx.execute<{ id: number; consent_channels: string[]; opted_out_channels: string[]; opted_out_at: Date | null }[]>('select id, consent_channels, opted_out_channels, opted_out_at from contacts order by id');
+      const log = await tx.execute<{ channel: string | null }[]>('select channel from opt_out_log');
+      await run('drop schema old_shape cascade');
+      return { out, log };
+    });
+    expect(rows.out.map((r) => [r.id, r.consent_channels, r.opted_out_channels])).toEqual([
+      [1, ALL, []],
+      [2, ALL, ALL],
+      [3, [], []],
+      [4, [], ALL],
+    ]);
+    expect(new Date(rows.out[1]!.opted_out_at!).toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(rows.log).toEqual([{ channel: null }]);
+  });
+});
 
 describe('consent per channel', () => {
   it('gives consent on every channel with consent: true (what the migration gives existing consent), per channel after it', async () => {
