@@ -29,7 +29,7 @@ export async function main(): Promise<void> {
     const sql = t.app.sql;
     const ws = t.app.defaultWorkspaceId;
     const setup = await timed(async () => {
-      await sql.query(`insert into contacts (id, workspace_id, external_id, tags, consent) select gen_random_uuid(), $1, 'bench-' || g, array['bench'], true from generate_series(1, $2) g`, [ws, CONTACTS]);
+      await sql.query(`insert into contacts (id, workspace_id, external_id, tags, consent_channels) select gen_random_uuid(), $1, 'bench-' || g, array['bench'], array['SMS', 'WHATSAPP', 'EMAIL'] from generate_series(1, $2) g`, [ws, CONTACTS]);
       // Events need a campaign and variant id; the pipeline is not under test here, so they are written directly.
       await sql.query(
         `with c as (select array_agg(id) as ids from contacts where workspace_id = $1)

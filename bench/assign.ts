@@ -44,8 +44,8 @@ async function bulkAssignment(): Promise<void> {
     const { viewer } = await t.ok(ViewerDocument);
     const db = t.app.orm.em.fork().getConnection();
     await db.execute(
-      `insert into contacts (id, workspace_id, external_id, tags, consent)
-       select gen_random_uuid(), ?, 'bench-' || g, array['bench'], true from generate_series(1, ?) g`,
+      `insert into contacts (id, workspace_id, external_id, tags, consent_channels)
+       select gen_random_uuid(), ?, 'bench-' || g, array['bench'], array['SMS', 'WHATSAPP', 'EMAIL'] from generate_series(1, ?) g`,
       [viewer.workspace.id, RECIPIENTS],
     );
     await db.execute('vacuum analyze contacts');

@@ -47,7 +47,7 @@ export async function main(): Promise<void> {
     const { viewer } = await t.ok(ViewerDocument);
     const db = t.app.orm.em.fork().getConnection();
     await db.execute(
-      `insert into contacts (id, workspace_id, external_id, tags, consent) select gen_random_uuid(), ?, 'b-' || g, array['bench'], true from generate_series(1, ?) g`,
+      `insert into contacts (id, workspace_id, external_id, tags, consent_channels) select gen_random_uuid(), ?, 'b-' || g, array['bench'], array['SMS', 'WHATSAPP', 'EMAIL'] from generate_series(1, ?) g`,
       [viewer.workspace.id, CONTACTS],
     );
     const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: 'ingest bench', type: 'AB_TEST', variants: [{ template: 'a' }, { template: 'b' }, { template: 'c' }] } });

@@ -33,9 +33,9 @@ export async function main(): Promise<void> {
     }
     const setup = await timed(async () => {
       await sql.query(
-        `insert into contacts (id, workspace_id, external_id, segment, timezone, consent)
+        `insert into contacts (id, workspace_id, external_id, segment, timezone, consent_channels)
          select gen_random_uuid(), $1, 'bench-' || g, 'segment-' || (g % 4),
-                case when g % 5 = 0 then (array['Europe/Lisbon', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney'])[1 + g % 4] end, true
+                case when g % 5 = 0 then (array['Europe/Lisbon', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney'])[1 + g % 4] end, array['SMS', 'WHATSAPP', 'EMAIL']
          from generate_series(1, $2) g`,
         [ws, CONTACTS],
       );

@@ -30,8 +30,8 @@ export async function main(): Promise<void> {
     const { viewer } = await t.ok(ViewerDocument);
     const db = t.app.orm.em.fork().getConnection();
     await db.execute(
-      `insert into contacts (id, workspace_id, external_id, phone, tags, consent)
-       select gen_random_uuid(), ?, 's-' || g, '+1415' || lpad((7000000 + g)::text, 7, '0'), array['send'], true from generate_series(1, ?) g`,
+      `insert into contacts (id, workspace_id, external_id, phone, tags, consent_channels)
+       select gen_random_uuid(), ?, 's-' || g, '+1415' || lpad((7000000 + g)::text, 7, '0'), array['send'], array['SMS', 'WHATSAPP', 'EMAIL'] from generate_series(1, ?) g`,
       [viewer.workspace.id, RECIPIENTS],
     );
     const { createCampaign } = await t.ok(CreateCampaignDocument, {

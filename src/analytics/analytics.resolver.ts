@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
+import { Channel } from '../domain/channel';
 import type { Context } from '../graphql/context';
 import {
   CampaignRank,
@@ -67,8 +68,12 @@ export class CampaignAnalyticsResolver {
 @Resolver()
 export class AnalyticsResolver {
   @Query(() => Portfolio, { description: 'campaigns created or active in the last `days` days, with their activity in that window' })
-  portfolio(@Arg('days', () => Int, { nullable: true, defaultValue: 30 }) days: number | null, @Ctx() ctx: Context): Promise<Portfolio> {
-    return ctx.services.analytics.portfolio(days ?? 30);
+  portfolio(
+    @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) days: number | null,
+    @Arg('channel', () => Channel, { nullable: true, description: 'only campaigns on this channel' }) channel: Channel | null,
+    @Ctx() ctx: Context,
+  ): Promise<Portfolio> {
+    return ctx.services.analytics.portfolio(days ?? 30, channel ?? null);
   }
 
   @Query(() => [CampaignRank], { description: 'best first, over the last `days` days; campaigns where the metric is undefined are left out' })
@@ -76,9 +81,10 @@ export class AnalyticsResolver {
     @Arg('metric', () => RankMetric) metric: RankMetric,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 10 }) limit: number | null,
     @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) days: number | null,
+    @Arg('channel', () => Channel, { nullable: true, description: 'only campaigns on this channel' }) channel: Channel | null,
     @Ctx() ctx: Context,
   ): Promise<CampaignRank[]> {
-    return ctx.services.analytics.topCampaigns(metric, limit ?? 10, days ?? 30);
+    return ctx.services.analytics.topCampaigns(metric, limit ?? 10, days ?? 30, channel ?? null);
   }
 
   @Query(() => [CampaignSummary], { description: 'lifetime stats and ROI, in the order asked' })

@@ -4,6 +4,7 @@
  * query per call (the resolvers batch through dataloaders).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Channel } from '../domain/channel';
 import { Campaign } from '../campaigns/campaign.entity';
 import { CampaignStatus } from '../campaigns/enums';
 import { badInput, notFound } from '../errors';
@@ -162,7 +163,8 @@ export class AnalyticsService {
   }
 
   /** Per-campaign totals over the last `days` days (hourly buckets and daily rollups). */
-  private async window(days: number): Promise<CampaignWindowRow[]> {
+  /** `channel`: only campaigns on that channel (null: every channel). */
+  private async window(days: number, channel: Channel | null = null): Promise<CampaignWindowRow[]> {
     if (!Number.isInteger(days) || days < 1 || days > MAX_WINDOW_DAYS) throw badInput('INVALID_DAYS', `days must be a whole number from 1 to ${MAX_WINDOW_DAYS}`, 'days');
     const tz = await this.timeZone();
     return this.em.execute<CampaignWindowRow[]>(
@@ -171,23 +173,23 @@ export class AnalyticsService {
          select campaign_id, sum(messages) as messages, sum(sent) as sent, sum(replied) as replied, sum(converted) as converted, sum(revenue) as revenue
          from (
            select h.campaign_id, h.messages, h.sent, h.replied, h.converted, h.revenue from variant_hourly h, since
-           where h.hour >= since.at and h.campaign_id in (select id from campaigns where workspace_id = ?)
+           where h.hour >= since.at and h.campaign_id in (select id from campaigns where workspace_id = ? and (?::text is null or channel = ?))
            union all
            select d.campaign_id, d.messages, d.sent, d.replied, d.converted, d.revenue from variant_daily d, since
-           where d.day >= (since.at at time zone ?)::date and d.campaign_id in (select id from campaigns where workspace_id = ?)
+           where d.day >= (since.at at time zone ?)::date and d.campaign_id in (select id from campaigns where workspace_id = ? and (?::text is null or channel = ?))
          ) x group by campaign_id
        )
        select c.id, c.status, c.cost_per_message, c.offer_amount,
               coalesce(b.messages, 0) as messages, coalesce(b.sent, 0) as sent, coalesce(b.replied, 0) as replied,
               coalesce(b.converted, 0) as converted, coalesce(b.revenue, 0) as revenue
        from campaigns c left join b on b.campaign_id = c.id, since
-       where c.workspace_id = ? and c.status <> 'ARCHIVED' and (c.created_at >= since.at or b.campaign_id is not null)`,
-      [days, this.workspaceId, tz, this.workspaceId, this.workspaceId],
+       where c.workspace_id = ? and (?::text is null or c.channel = ?) and c.status <> 'ARCHIVED' and (c.created_at >= since.at or b.campaign_id is not null)`,
+      [days, this.workspaceId, channel, channel, tz, this.workspaceId, channel, channel, this.workspaceId, channel, channel],
     );
   }
 
-  async portfolio(days: number): Promise<Portfolio> {
-    const rows = await this.window(days);
+  async portfolio(days: number, channel: Channel | null = null): Promise<Portfolio> {
+    const rows = await this.window(days, channel);
     let sent = 0;
     let converted = 0;
     let revenue = 0;
@@ -211,9 +213,9 @@ export class AnalyticsService {
   }
 
   /** Campaigns ranked by a metric over the window; campaigns where it is undefined (no sends, no cost) are left out. */
-  async topCampaigns(metric: RankMetric, limit: number, days: number): Promise<CampaignRank[]> {
+  async topCampaigns(metric: RankMetric, limit: number, days: number, channel: Channel | null = null): Promise<CampaignRank[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('INVALID_LIMIT', 'limit must be from 1 to 100', 'limit');
-    const scored = (await this.window(days))
+    const scored = (await this.window(days, channel))
       .map((r) => ({ id: r.id, value: rankValue(metric, r) }))
       .filter((x): x is { id: string; value: number } => x.value !== null)
       .sort((a, b) => b.value - a.value || a.id.localeCompare(b.id))

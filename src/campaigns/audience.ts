@@ -2,6 +2,8 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { badInput } from '../errors';
 import { GraphQLJSON } from '../graphql/scalars';
+import type { Channel } from '../domain/channel';
+import { channelReachableSql } from '../contacts/channel-consent';
 
 export interface Audience {
   tags?: string[];
@@ -94,10 +96,12 @@ export function audienceCondition(audience: Audience): { sql: string; params: un
 }
 
 /**
- * The audience's contacts a campaign may reach (consent, not opted out), as a SQL condition on
- * `contacts` (alias `c`) with `?` bindings: what reach estimates, waves and the learning count.
+ * The audience's contacts a campaign on `channel` may reach (consent on that channel, not opted
+ * out of it), as a SQL condition on `contacts` (alias `c`) with `?` bindings: what sends, waves,
+ * send-time previews and the learning count. The address is not required here (a contact without
+ * one is queued and its send fails with the reason); estimateReachByChannel requires it.
  */
-export function reachableCondition(audience: Audience): { sql: string; params: unknown[] } {
+export function reachableCondition(audience: Audience, channel: Channel): { sql: string; params: unknown[] } {
   const where = audienceCondition(audience);
-  return { sql: `c.consent and not c.opted_out and (${where.sql})`, params: where.params };
+  return { sql: `${channelReachableSql(channel)} and (${where.sql})`, params: where.params };
 }

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Channel } from '../domain/channel';
 import type { Context } from '../graphql/context';
 import { AudienceInput } from './audience';
 import { Variant } from './variant.entity';
@@ -44,7 +45,9 @@ export class Reach {
   @Field(() => Int, { description: 'contacts the audience selects' })
   total!: number;
 
-  @Field(() => Int, { description: 'of those, with consent and not opted out' })
+  @Field(() => Int, {
+    description: 'of those, reachable: estimateReach — consent on at least one channel not opted out of; estimateReachByChannel — consent on the channel, not opted out of it, with its address',
+  })
   withConsent!: number;
 }
 
@@ -65,6 +68,15 @@ export class RecipientResolver {
   @Query(() => Reach)
   estimateReach(@Arg('audience', () => AudienceInput) audience: AudienceInput, @Ctx() ctx: Context): Promise<Reach> {
     return ctx.services.recipients.estimateReach(audience);
+  }
+
+  @Query(() => Reach, { description: 'withConsent: consent on the channel, not opted out of it, and its address (phone for SMS and WhatsApp, email for EMAIL)' })
+  estimateReachByChannel(
+    @Arg('audience', () => AudienceInput) audience: AudienceInput,
+    @Arg('channel', () => Channel) channel: Channel,
+    @Ctx() ctx: Context,
+  ): Promise<Reach> {
+    return ctx.services.recipients.estimateReachByChannel(audience, channel);
   }
 
   @Query(() => Variant, { nullable: true, description: 'the assigned variant; null for a contact who is not a recipient (or is in the remainder)' })

@@ -7,6 +7,8 @@ import { audienceCondition, normalizeAudience, type Audience, type AudienceInput
 import { Campaign } from './campaign.entity';
 import { CampaignStatus, CampaignType } from './enums';
 import { Variant } from './variant.entity';
+import { anyChannelReachableSql, channelAddressSql, channelReachableSql } from '../contacts/channel-consent';
+import type { Channel } from '../domain/channel';
 import { addToRun, currentRun, queueSends, type QueueCounts, type RunRef } from './send-queue';
 
 /** Contacts read and assigned per round trip: bounds memory whatever the audience size. */
@@ -40,12 +42,13 @@ export interface AddRecipientsOptions {
 
 export interface Reach {
   total: number;
-  /** Contacts who gave consent and have not opted out: who a campaign can actually reach. */
+  /** Contacts who gave consent and have not opted out (per estimate: see estimateReach / estimateReachByChannel). */
   withConsent: number;
 }
 
 interface ContactRow {
   id: string;
+  /** On the campaign's channel. */
   consent: boolean;
   opted_out: boolean;
 }
@@ -122,10 +125,11 @@ export class RecipientService {
       let after = NIL_UUID;
       for (;;) {
         const rows: ContactRow[] = await tx.execute(
-          `select c.id, c.consent, c.opted_out from contacts c
+          // Consent and opt-out on the campaign's channel only.
+          `select c.id, ? = any(c.consent_channels) as consent, ? = any(c.opted_out_channels) as opted_out from contacts c
            where c.workspace_id = ? and (${where.sql}) and c.id > ?
            order by c.id limit ?`,
-          [this.workspaceId, ...where.params, after, RECIPIENT_PAGE_SIZE],
+          [campaign.channel, campaign.channel, this.workspaceId, ...where.params, after, RECIPIENT_PAGE_SIZE],
         );
         if (rows.length === 0) break;
         after = rows[rows.length - 1]!.id;
@@ -208,10 +212,20 @@ export class RecipientService {
     throw notFound('Contact', ids.find((id) => !known.has(id.toLowerCase())));
   }
 
+  /** withConsent: contacts reachable on at least one channel (consent on it, not opted out of it; any address). */
   async estimateReach(audienceInput: AudienceInput): Promise<Reach> {
+    return this.countReach(audienceInput, anyChannelReachableSql());
+  }
+
+  /** withConsent: contacts reachable on `channel`: consent on it, not opted out of it, and its address (phone or email). */
+  async estimateReachByChannel(audienceInput: AudienceInput, channel: Channel): Promise<Reach> {
+    return this.countReach(audienceInput, `${channelReachableSql(channel)} and ${channelAddressSql(channel)}`);
+  }
+
+  private async countReach(audienceInput: AudienceInput, reachable: string): Promise<Reach> {
     const where = audienceCondition(normalizeAudience(audienceInput, 'audience'));
     const [row] = await this.em.execute<{ total: string; with_consent: string }[]>(
-      `select count(*) as total, count(*) filter (where c.consent and not c.opted_out) as with_consent
+      `select count(*) as total, count(*) filter (where ${reachable}) as with_consent
        from contacts c where c.workspace_id = ? and (${where.sql})`,
       [this.workspaceId, ...where.params],
     );

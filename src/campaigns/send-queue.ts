@@ -1,13 +1,16 @@
 /**
  * The one place sends are queued. A run (launch, a scheduled run, a bandit wave, the remainder of
  * a partial test) and recipients added to a RUNNING campaign go through the same eligibility
- * rules — assigned to a variant, with consent, not opted out, under the workspace frequency cap —
+ * rules — assigned to a variant, with consent on the campaign's channel, not opted out of it, under
+ * the channel's frequency cap (its messages to the contact on that channel in the last 7 days) —
  * and the same idempotency key per campaign, run and contact (`<campaign>:<run number>:<contact>`),
  * so a contact is queued at most once per run whoever queues it. Quiet hours and the rate limit
  * apply when the sender sends (sender.ts).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Workspace } from '../workspaces/workspace.entity';
+import { Channel } from '../domain/channel';
+import { rulesFor } from '../workspaces/channel-rules';
 
 export interface RunRef {
   id: string;
@@ -33,13 +36,14 @@ export interface QueueFilter {
 /** Queues one send per eligible recipient of campaign `c` into `run`; returns what it queued and skipped. */
 export async function queueSends(tx: EntityManager, c: { id: string; workspaceId: string }, run: RunRef, filter: QueueFilter = {}): Promise<QueueCounts> {
   const ws = await tx.findOneOrFail(Workspace, { id: c.workspaceId });
-  const cap = ws.settings.frequencyCap ?? null;
+  const [{ channel } = { channel: Channel.SMS }] = await tx.execute<{ channel: Channel }[]>('select channel from campaigns where id = ?', [c.id]);
+  const cap = rulesFor(ws.settings, channel).frequencyCap;
   const only = filter.contactIds ? `{${filter.contactIds.join(',')}}` : null;
   const [counts] = await tx.execute<{ queued: string; opted_out: string; no_consent: string; capped: string }[]>(
     `with candidates as (
-       select a.contact_id, a.variant_id, c.consent, c.opted_out,
-              (? :: int is not null and (select count(*) from sends s
-                 where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days') >= coalesce(?::int, 0)) as capped
+       select a.contact_id, a.variant_id, ?::text = any(c.consent_channels) as consent, ?::text = any(c.opted_out_channels) as opted_out,
+              (? :: int is not null and (select count(*) from sends s join campaigns sc on sc.id = s.campaign_id
+                 where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days' and sc.channel = ?) >= coalesce(?::int, 0)) as capped
        from assignments a join contacts c on c.id = a.contact_id
        where a.campaign_id = ? and a.variant_id is not null and (not ?::boolean or a.holdout)
          and (not ?::boolean or not exists (select 1 from sends s where s.campaign_id = a.campaign_id and s.contact_id = a.contact_id))
@@ -57,7 +61,7 @@ export async function queueSends(tx: EntityManager, c: { id: string; workspaceId
             count(*) filter (where not opted_out and not consent) as no_consent,
             count(*) filter (where consent and not opted_out and capped) as capped
      from candidates`,
-    [cap, cap, c.id, filter.onlyRemainder ?? false, filter.onlyNew ?? false, only, only, c.workspaceId, c.id, run.id, c.id, run.number],
+    [channel, channel, cap, channel, cap, c.id, filter.onlyRemainder ?? false, filter.onlyNew ?? false, only, only, c.workspaceId, c.id, run.id, c.id, run.number],
   );
   return { queued: Number(counts!.queued), optedOut: Number(counts!.opted_out), noConsent: Number(counts!.no_consent), capped: Number(counts!.capped) };
 }

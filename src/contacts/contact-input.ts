@@ -2,6 +2,7 @@
 import { canonicalTimeZone } from '../shared/time-zone';
 import { checkJsonValue, checkText, INVALID_TEXT } from '../shared/input-text';
 import { toE164 } from './phone';
+import { isChannel, type Channel } from '../domain/channel';
 
 export interface ContactFields {
   externalId?: string | null;
@@ -13,7 +14,10 @@ export interface ContactFields {
   tags?: string[] | null;
   segment?: string | null;
   attributes?: unknown;
+  /** Every channel at once; applied before `channelConsent`. */
   consent?: boolean | null;
+  /** Per channel, after `consent`. */
+  channelConsent?: readonly { channel: Channel; granted: boolean }[] | null;
 }
 
 /** Only the fields the caller gave: an upsert leaves the others as they are. */
@@ -28,6 +32,7 @@ export type ContactPatch = {
   segment?: string | null;
   attributes?: Record<string, unknown>;
   consent?: boolean;
+  channelConsent?: { channel: Channel; granted: boolean }[];
 };
 
 export interface Rejection {
@@ -96,6 +101,15 @@ export function normalizeContact(input: ContactFields, defaultCountry?: string |
     patch.attributes = input.attributes as Record<string, unknown>;
   }
   if (input.consent !== undefined && input.consent !== null) patch.consent = input.consent;
+  if (input.channelConsent !== undefined && input.channelConsent !== null) {
+    const seen = new Set<Channel>();
+    for (const { channel, granted } of input.channelConsent) {
+      if (!isChannel(channel) || typeof granted !== 'boolean') return { code: 'INVALID_CONSENT', message: 'channelConsent entries must be {channel: SMS | WHATSAPP | EMAIL, granted: true | false}' };
+      if (seen.has(channel)) return { code: 'INVALID_CONSENT', message: `channelConsent names ${channel} twice` };
+      seen.add(channel);
+    }
+    patch.channelConsent = input.channelConsent.map(({ channel, granted }) => ({ channel, granted }));
+  }
   return patch;
 }
 

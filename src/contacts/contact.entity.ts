@@ -3,12 +3,15 @@ import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-o
 import { Workspace } from '../workspaces/workspace.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from '../graphql/scalars';
+import type { Channel } from '../domain/channel';
+import { channelConsentOf } from './channel-consent';
+import { ChannelConsent } from './channel-consent.types';
 
 @ObjectType()
 @Entity({ tableName: 'contacts' })
 export class Contact {
   /** Properties with defaults: optional in `em.create()`. */
-  [OptionalProps]?: 'tags' | 'attributes' | 'consent' | 'optedOut' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'tags' | 'attributes' | 'consentChannels' | 'optedOutChannels' | 'consent' | 'optedOut' | 'channelConsent' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -53,15 +56,30 @@ export class Contact {
   @Property({ type: 'json' })
   attributes: Record<string, unknown> = {};
 
-  @Field({ description: 'Express consent to receive campaign messages. New contacts have none unless given.' })
-  @Property({ type: 'boolean' })
-  consent: boolean = false;
+  /** Channels the contact gave express consent to receive campaign messages on (none unless given). */
+  @Property({ type: 'text[]' })
+  consentChannels: Channel[] = [];
 
-  @Field()
-  @Property({ type: 'boolean' })
-  optedOut: boolean = false;
+  /** Channels the contact opted out of (STOP by SMS: SMS; an email unsubscribe: EMAIL; …). */
+  @Property({ type: 'text[]' })
+  optedOutChannels: Channel[] = [];
 
-  @Field(() => Date, { nullable: true })
+  @Field({ description: 'consent on at least one channel (per channel: channelConsent)' })
+  get consent(): boolean {
+    return this.consentChannels.length > 0;
+  }
+
+  @Field({ description: 'opted out of at least one channel (per channel: channelConsent)' })
+  get optedOut(): boolean {
+    return this.optedOutChannels.length > 0;
+  }
+
+  @Field(() => [ChannelConsent], { description: 'every channel in enum order: consent given, opted out' })
+  get channelConsent(): ChannelConsent[] {
+    return channelConsentOf(this);
+  }
+
+  @Field(() => Date, { nullable: true, description: 'the latest opt-out, any channel; null while no channel is opted out' })
   @Property({ type: 'timestamptz', nullable: true })
   optedOutAt?: Date | null;
 

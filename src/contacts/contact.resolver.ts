@@ -6,6 +6,8 @@ import { connection, PageInfo } from '../graphql/pagination';
 import { GraphQLJSON } from '../graphql/scalars';
 import { Contact } from './contact.entity';
 import { OptOutEntry } from './opt-out-entry.entity';
+import { ChannelConsentInput } from './channel-consent.types';
+import { Channel } from '../domain/channel';
 
 /** Validated row by row (one bad row never fails its neighbours): see graphql/input-guard.ts. */
 @Extensions(VALIDATED_PER_ITEM)
@@ -38,8 +40,11 @@ export class ContactInput {
   @Field(() => GraphQLJSON, { nullable: true, description: 'merged key by key; null removes a key' })
   attributes?: unknown;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'consent on every channel (true) or none (false)' })
   consent?: boolean | null;
+
+  @Field(() => [ChannelConsentInput], { nullable: true, description: 'consent per channel, applied after `consent`' })
+  channelConsent?: ChannelConsentInput[] | null;
 }
 
 @InputType()
@@ -50,7 +55,7 @@ export class ContactFilter {
   @Field(() => String, { nullable: true })
   segment?: string | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'opted out of at least one channel (true) or of none (false)' })
   optedOut?: boolean | null;
 
   @Field(() => String, { nullable: true, description: 'case-insensitive match on name, email, phone, externalId' })
@@ -164,14 +169,24 @@ export class ContactResolver {
     return ctx.services.contacts.importCsv(csv);
   }
 
-  @Mutation(() => Contact)
+  @Mutation(() => Contact, { description: 'opts out of every channel' })
   optOut(@Arg('contactId', () => ID) contactId: string, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: Context): Promise<Contact> {
-    return ctx.services.contacts.setOptedOut(contactId, true, { source: 'api', reason });
+    return ctx.services.contacts.setOptedOut(contactId, null, true, { source: 'api', reason });
   }
 
-  @Mutation(() => Contact)
+  @Mutation(() => Contact, { description: 'channel null = every channel' })
+  optOutChannel(
+    @Arg('contactId', () => ID) contactId: string,
+    @Arg('channel', () => Channel, { nullable: true }) channel: Channel | null,
+    @Arg('reason', () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<Contact> {
+    return ctx.services.contacts.setOptedOut(contactId, channel ?? null, true, { source: 'api', reason });
+  }
+
+  @Mutation(() => Contact, { description: 'opts back in on every channel' })
   optIn(@Arg('contactId', () => ID) contactId: string, @Ctx() ctx: Context): Promise<Contact> {
-    return ctx.services.contacts.setOptedOut(contactId, false, { source: 'api' });
+    return ctx.services.contacts.setOptedOut(contactId, null, false, { source: 'api' });
   }
 }
 

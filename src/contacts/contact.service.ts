@@ -9,6 +9,8 @@ import { Contact } from './contact.entity';
 import { isRejection, normalizeContact, type ContactFields, type ContactPatch } from './contact-input';
 import { parseContactsCsv } from './csv';
 import { OptOutEntry } from './opt-out-entry.entity';
+import { applyConsentPatch, applyOptOut } from './channel-consent';
+import { CHANNELS, type Channel } from '../domain/channel';
 
 export const MAX_UPSERT_BATCH = 10_000;
 
@@ -52,7 +54,9 @@ export class ContactService {
     const where: FilterQuery<Contact> & Record<string, unknown> = { workspaceId: this.workspaceId };
     if (filter?.tags?.length) where.tags = { $overlap: filter.tags };
     if (filter?.segment) where.segment = filter.segment;
-    if (filter?.optedOut !== undefined && filter.optedOut !== null) where.optedOut = filter.optedOut;
+    // Opted out of at least one channel (the same meaning as Contact.optedOut).
+    if (filter?.optedOut === true) where.optedOutChannels = { $overlap: [...CHANNELS] };
+    if (filter?.optedOut === false) where.$not = { optedOutChannels: { $overlap: [...CHANNELS] } };
     const q = filter?.search?.trim();
     if (q) {
       const like = containsPattern(q);
@@ -151,19 +155,26 @@ export class ContactService {
     return { created: result.created, updated: result.updated, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
-  /** Sets the opt-out state and appends to the opt-out log; a call that changes nothing logs nothing. */
-  async setOptedOut(id: string, optedOut: boolean, change: ConsentChange): Promise<Contact> {
+  /**
+   * Opts the contact out of `channel` (or back in), null = every channel, and appends one entry to
+   * the opt-out log (with that channel); a call that changes nothing logs nothing. `optedOutAt`
+   * is the latest opt-out on any channel, null once no channel is opted out.
+   */
+  async setOptedOut(id: string, channel: Channel | null, optedOut: boolean, change: ConsentChange): Promise<Contact> {
     return this.em.transactional(async (tx) => {
       const contact = await tx.findOne(Contact, { id: asUuid(id), workspaceId: this.workspaceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!contact) throw notFound('Contact', id);
-      if (contact.optedOut === optedOut) return contact;
+      const next = applyOptOut(contact.optedOutChannels, channel, optedOut);
+      if (next.join() === contact.optedOutChannels.join()) return contact;
       const at = new Date();
-      contact.optedOut = optedOut;
-      contact.optedOutAt = optedOut ? at : null;
+      contact.optedOutChannels = next;
+      if (optedOut) contact.optedOutAt = at;
+      else if (next.length === 0) contact.optedOutAt = null;
       tx.create(OptOutEntry, {
         workspaceId: this.workspaceId,
         contactId: contact.id,
         action: optedOut ? EventType.OPTED_OUT : EventType.OPTED_IN,
+        channel,
         source: change.source,
         keyword: change.keyword ?? null,
         reason: change.reason ?? null,
@@ -179,8 +190,9 @@ export class ContactService {
 }
 
 function applyPatch(contact: Contact, patch: ContactPatch): void {
-  const { attributes, ...fields } = patch;
+  const { attributes, consent, channelConsent, ...fields } = patch;
   Object.assign(contact, fields);
+  if (consent !== undefined || channelConsent !== undefined) contact.consentChannels = applyConsentPatch(contact.consentChannels, consent, channelConsent);
   if (attributes) {
     // Attributes merge key by key; a null value removes the key.
     const merged: Record<string, unknown> = { ...contact.attributes };

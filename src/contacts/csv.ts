@@ -6,6 +6,7 @@
 import { parse } from 'csv-parse/sync';
 import { badInput } from '../errors';
 import type { ContactFields, Rejection } from './contact-input';
+import { Channel } from '../domain/channel';
 
 const COLUMNS: Record<string, keyof ContactFields> = {
   externalid: 'externalId',
@@ -22,6 +23,8 @@ const COLUMNS: Record<string, keyof ContactFields> = {
   segment: 'segment',
   consent: 'consent',
 };
+/** Optional per-channel consent columns (`consent_sms`, …), applied after `consent`. */
+const CONSENT_COLUMNS: Record<string, Channel> = { consentsms: Channel.SMS, consentwhatsapp: Channel.WHATSAPP, consentemail: Channel.EMAIL };
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
 export const MAX_CSV_ROWS = 50_000;
@@ -40,7 +43,10 @@ export function parseContactsCsv(csv: string): CsvRow[] {
   const [header, ...rows] = parsed.map((p) => ({ cells: p.record, line: startLine(p) }));
   if (!header || header.cells.length === 0) throw badInput('INVALID_CSV', 'The CSV needs a header row', 'csv');
   if (rows.length > MAX_CSV_ROWS) throw badInput('TOO_MANY_ROWS', `At most ${MAX_CSV_ROWS} rows per import`, 'csv');
-  const columns = header.cells.map((h) => ({ name: h, field: COLUMNS[h.toLowerCase().replace(/[\s_-]/g, '')] }));
+  const columns = header.cells.map((h) => {
+    const key = h.toLowerCase().replace(/[\s_-]/g, '');
+    return { name: h, field: COLUMNS[key], channel: CONSENT_COLUMNS[key] };
+  });
   if (!columns.some((c) => c.field === 'externalId' || c.field === 'phone')) {
     throw badInput('INVALID_CSV', 'The header needs an external_id or a phone column', 'csv');
   }
@@ -49,6 +55,15 @@ export function parseContactsCsv(csv: string): CsvRow[] {
     const attributes: Record<string, string> = {};
     for (const [j, col] of columns.entries()) {
       const cell = cells[j] ?? '';
+      if (col.channel) {
+        if (cell === '') continue;
+        const v = cell.toLowerCase();
+        if (!TRUE.has(v) && !FALSE.has(v)) {
+          return { line, rejection: { code: 'INVALID_CONSENT', message: `${col.name} "${cell}" must be yes/no, true/false or 1/0` } };
+        }
+        fields.channelConsent = [...(fields.channelConsent ?? []).filter((c) => c.channel !== col.channel), { channel: col.channel, granted: TRUE.has(v) }];
+        continue;
+      }
       if (!col.field) {
         if (cell !== '') attributes[col.name] = cell;
         continue;

@@ -209,7 +209,7 @@ export const audienceSizeRecommendations: RecommendationGenerator = async ({ em,
   let reach = recipients;
   let reachName = 'recipients';
   if (recipients === 0) {
-    const cond = reachableCondition(campaign.audience ?? {});
+    const cond = reachableCondition(campaign.audience ?? {}, campaign.channel);
     const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from contacts c where c.workspace_id = ? and ${cond.sql}`, [workspaceId, ...cond.params]);
     reach = row!.n;
     reachName = 'contacts in the audience';
@@ -331,7 +331,7 @@ export const sendTimeRecommendations: RecommendationGenerator = async ({ em, wor
   if (!EDITABLE.has(campaign.status) || campaign.schedule?.optimizeSendTime) return [];
   const sendAt = campaign.schedule?.sendAt ?? null;
   const recipients = await recipientCount(em, workspaceId, campaign.id);
-  const cond = reachableCondition(campaign.audience ?? {});
+  const cond = reachableCondition(campaign.audience ?? {}, campaign.channel);
   const contacts =
     recipients > 0
       ? { sql: `select c.* from contacts c join assignments a on a.contact_id = c.id where a.campaign_id = ? and a.workspace_id = ?`, params: [campaign.id, workspaceId] }

@@ -33,10 +33,9 @@ export class SendTimeResolver {
   @Query(() => SendTimePreview, { description: 'contacts per recommended hour for an audience, and how many have enough own history (a preview chart)' })
   sendTimePreview(
     @Arg('audience', () => AudienceInput, { nullable: true }) audience: AudienceInput | null,
-    // Every channel reaches the same contacts today (one consent flag, the phone): kept for the contract and per-channel consent later.
-    @Arg('channel', () => Channel, { nullable: true, defaultValue: Channel.SMS }) _channel: Channel | null,
+    @Arg('channel', () => Channel, { nullable: true, defaultValue: Channel.SMS }) channel: Channel | null,
     @Ctx() ctx: Context,
   ): Promise<SendTimePreview> {
-    return ctx.services.sendTime.preview(audience);
+    return ctx.services.sendTime.preview(audience, channel ?? Channel.SMS);
   }
 }

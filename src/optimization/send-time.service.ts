@@ -20,6 +20,7 @@
 import type { Sql, SqlPool } from '../db/pool';
 import { notFound } from '../errors';
 import { normalizeAudience, reachableCondition, type AudienceInput } from '../campaigns/audience';
+import { Channel } from '../domain/channel';
 import type { Logger } from 'pino';
 import { forEachItem } from '../jobs/each';
 import { asUuid } from '../shared/ids';
@@ -401,14 +402,13 @@ export class SendTimeService {
   }
 
   /**
-   * Contacts of the audience reachable on the channel, per recommended hour. Reachable = consent
-   * and not opted out, the same as estimateReach's withConsent (every channel sends to the phone
-   * today, with one consent flag: the channel does not change the count yet). Missing and stale
-   * recommendations of the audience are computed first (as the on-demand path would), then one
-   * grouped SQL over the stored rows counts them.
+   * Contacts of the audience reachable on `channel`, per recommended hour. Reachable = consent on
+   * the channel and not opted out of it (campaigns/audience.ts reachableCondition: what a campaign
+   * on that channel would queue). Missing and stale recommendations of the audience are computed
+   * first (as the on-demand path would), then one grouped SQL over the stored rows counts them.
    */
-  async preview(audienceInput: AudienceInput | null | undefined): Promise<SendTimePreviewResult> {
-    const where = numbered(reachableCondition(normalizeAudience(audienceInput ?? {}, 'audience')), 2);
+  async preview(audienceInput: AudienceInput | null | undefined, channel: Channel = Channel.SMS): Promise<SendTimePreviewResult> {
+    const where = numbered(reachableCondition(normalizeAudience(audienceInput ?? {}, 'audience'), channel), 2);
     const reachable = `c.workspace_id = $1 and ${where.sql}`;
     const stale = await this.sql.query<{ id: string }>(
       `select c.id from contacts c left join send_time_recommendations r on r.contact_id = c.id

@@ -54,7 +54,7 @@ export class HourCount {
 
 @ObjectType({ description: 'contacts of an audience per recommended hour (a preview chart)' })
 export class SendTimePreview {
-  @Field(() => Int, { description: 'contacts of the audience reachable on the channel (consent, not opted out: estimateReach.withConsent)' })
+  @Field(() => Int, { description: 'contacts of the audience reachable on the channel (consent on it, not opted out of it)' })
   total!: number;
 
   @Field(() => Int, { description: 'of those, recommended from their own history (basis CONTACT)' })

@@ -2,9 +2,10 @@
  * The sender: drains the send queue of RUNNING campaigns. Each claimed send is leased (its next
  * attempt moves 60 s ahead) so that a crashed instance's sends are retried by another one with the
  * same idempotency key — which the provider deduplicates — instead of being lost or doubled.
- * Quiet hours (contact's zone, else the workspace's) defer a send without counting an attempt; the
- * workspace's rate limit (messages per second) is shared by every instance through a per-second
- * counter row; provider errors retry with exponential backoff.
+ * Quiet hours (contact's zone, else the workspace's; per channel) defer a send without counting an
+ * attempt; the rate limit (messages per second per provider account, the workspace's rate for the
+ * channel) is shared by every instance through a per-second counter row; provider errors retry
+ * with exponential backoff.
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
@@ -19,12 +20,12 @@ import type { WorkspaceSettings } from '../workspaces/workspace.entity';
 import type { ProviderRouter } from './providers';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './providers/provider';
 import { nextAllowedTime } from './quiet-hours';
+import { rulesFor } from '../workspaces/channel-rules';
 import { composeMessage } from './compose';
 
 export const MAX_SEND_ATTEMPTS = 6;
 /** Sends in flight at once per instance. */
 export const SEND_CONCURRENCY = 16;
-export const DEFAULT_RATE_PER_SECOND = 50;
 
 interface ClaimedSend {
   id: string;
@@ -217,29 +218,31 @@ export class Sender {
   }
 
   private async sendOne(s: ClaimedSend): Promise<void> {
+    // The channel's rules (its own quiet hours and send rate, else the workspace-wide ones).
+    const rules = rulesFor(s.settings, s.channel);
     // Quiet hours: defer to the end of the window, in the contact's zone.
-    const allowed = nextAllowedTime(new Date(), s.contact_tz ?? s.workspace_tz, s.settings.quietHours ?? null);
+    const allowed = nextAllowedTime(new Date(), s.contact_tz ?? s.workspace_tz, rules.quietHours);
     if (allowed.getTime() > Date.now()) {
       this.metrics?.deferrals.inc({ reason: 'quiet_hours' });
       return this.defer(s.id, allowed);
     }
 
-    // Shared rate limit: one token per message from this second's counter row.
-    const limit = s.settings.sendRatePerSecond ?? DEFAULT_RATE_PER_SECOND;
+    const workspace = providerWorkspace(s);
+    const provider = this.providers.route(s.channel, workspace);
+    if (!('send' in provider)) return this.fail(s, provider.unavailable, 'none');
+    // Shared rate limit per provider account (workspaces sharing an account share it): one token
+    // per message from this second's counter row, at the workspace's rate for the channel.
     const [token] = await this.sql.query(
-      `insert into send_rate (workspace_id, second, used) values ($1, date_trunc('second', now()), 1)
-       on conflict (workspace_id, second) do update set used = send_rate.used + 1 where send_rate.used < $2
+      `insert into send_rate (account, second, used) values ($1, date_trunc('second', now()), 1)
+       on conflict (account, second) do update set used = send_rate.used + 1 where send_rate.used < $2
        returning used`,
-      [s.workspace_id, limit],
+      [provider.accountKey(s.channel, workspace), rules.sendRatePerSecond],
     );
     if (!token) {
       this.metrics?.deferrals.inc({ reason: 'rate_limit' });
       return this.defer(s.id, new Date(Date.now() + 1000));
     }
 
-    const workspace = providerWorkspace(s);
-    const provider = this.providers.route(s.channel, workspace);
-    if (!('send' in provider)) return this.fail(s, provider.unavailable, 'none');
     const composed = composeMessage({
       channel: s.channel,
       variant: { template: s.template, subject: s.subject, html: s.html, whatsappTemplate: s.whatsapp_template },

@@ -57,7 +57,7 @@ export async function sendWave(tx: EntityManager, c: Campaign, sending: RunQueue
   await tx.flush(); // the new weights must be in the table before assignment reads them
 
   // The wave: the next audience contacts not yet in the campaign (eligible ones only).
-  const where = reachableCondition(c.audience ?? {});
+  const where = reachableCondition(c.audience ?? {}, c.channel);
   const next = await tx.execute<{ id: string }[]>(
     `select c.id from contacts c
      where c.workspace_id = ? and ${where.sql}

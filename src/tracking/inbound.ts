@@ -60,17 +60,18 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
 
   const queueReply = (kind: keyof typeof DEFAULT_REPLIES) =>
     em.execute(
-      `insert into outbox (id, workspace_id, contact_id, kind, body, dedupe_key) values (?, ?, ?, ?, ?, ?)
+      // The reply goes out on the channel the keyword came on.
+      `insert into outbox (id, workspace_id, contact_id, kind, body, dedupe_key, channel) values (?, ?, ?, ?, ?, ?, ?)
        on conflict (workspace_id, dedupe_key) do nothing`,
-      [newId(), m.workspaceId, contact.id, kind, kind === 'HELP' ? (ws?.settings.helpReply ?? DEFAULT_REPLIES.HELP) : DEFAULT_REPLIES[kind], `${dedupe}:reply`],
+      [newId(), m.workspaceId, contact.id, kind, kind === 'HELP' ? (ws?.settings.helpReply ?? DEFAULT_REPLIES.HELP) : DEFAULT_REPLIES[kind], `${dedupe}:reply`, m.channel],
     );
-  const ingest = (type: EventType, extra: { sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL'; keyword?: string } = {}) =>
+  const ingest = (type: EventType, extra: { sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL'; keyword?: string } = {}, message = recent) =>
     pipeline
       .ingest(
         m.workspaceId,
         [
           {
-            campaignId: recent!.campaign_id,
+            campaignId: message!.campaign_id,
             contactId: contact.id,
             type,
             variantId: null,
@@ -80,7 +81,7 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
             url: null,
             merchantId: null,
             idempotencyKey: `${dedupe}:${type}`,
-            messageId: recent!.id,
+            messageId: message!.id,
             keyword: extra.keyword ?? null,
           },
         ],
@@ -93,11 +94,19 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
     case 'OPT_IN': {
       await queueReply(intent.kind);
       const optedOut = intent.kind === 'OPT_OUT';
-      if (!recent) {
-        await new ContactService(em, m.workspaceId).setOptedOut(contact.id, optedOut, { source, keyword: intent.keyword });
+      // The keyword acts on its channel only. The ingestion pipeline opts out of the channel of the
+      // event's campaign, so the event is attributed to a recent message on this channel.
+      const [onChannel] = await em.execute<{ id: string; campaign_id: string }[]>(
+        `select id, campaign_id from messages
+         where workspace_id = ? and contact_id = ? and channel = ? and created_at > ?::timestamptz - make_interval(hours => ?)
+         order by created_at desc limit 1`,
+        [m.workspaceId, contact.id, m.channel, m.receivedAt.toISOString(), ATTRIBUTION_WINDOW_HOURS],
+      );
+      if (!onChannel) {
+        await new ContactService(em, m.workspaceId).setOptedOut(contact.id, m.channel, optedOut, { source, keyword: intent.keyword });
         return { status: 'NO_RECENT_CAMPAIGN', action: intent.kind };
       }
-      const outcome = await ingest(optedOut ? EventType.OPTED_OUT : EventType.OPTED_IN, { keyword: intent.keyword });
+      const outcome = await ingest(optedOut ? EventType.OPTED_OUT : EventType.OPTED_IN, { keyword: intent.keyword }, onChannel);
       return { status: 'PROCESSED', action: intent.kind, outcome };
     }
     case 'HELP':

@@ -327,29 +327,61 @@ export class IngestionPipeline {
     return outcomes;
   }
 
-  /** The latest opt-out / opt-in per contact decides; only real changes are logged. */
+  /**
+   * Opt-outs follow the channel: an event acts on the channel of its campaign (STOP by SMS on SMS,
+   * an email unsubscribe on EMAIL). The latest opt-out / opt-in per contact and channel decides;
+   * only real changes are logged, with their channel. `opted_out_at` is the latest opt-out on any
+   * channel (null once none is left).
+   */
   private async applyConsent(tx: Sql, items: { ws: string; source: string; event: NormalizedEvent }[]): Promise<void> {
-    const latest = new Map<string, { ws: string; source: string; event: NormalizedEvent }>();
-    for (const it of items) {
-      const prev = latest.get(it.event.contactId);
-      if (!prev || prev.event.occurredAt <= it.event.occurredAt) latest.set(it.event.contactId, it);
-    }
     await tx.query(
       `with x as (
-         select * from jsonb_to_recordset($1::jsonb) as y(workspace_id uuid, contact_id uuid, opted_out boolean, at timestamptz, source text, keyword text)
+         select * from jsonb_to_recordset($1::jsonb) as y(n int, workspace_id uuid, contact_id uuid, campaign_id uuid, opted_out boolean, at timestamptz, source text, keyword text)
+       ),
+       latest as (
+         select distinct on (x.workspace_id, x.contact_id, cp.channel) x.*, cp.channel
+         from x join campaigns cp on cp.id = x.campaign_id and cp.workspace_id = x.workspace_id
+         order by x.workspace_id, x.contact_id, cp.channel, x.at desc, x.n desc
+       ),
+       -- One row per contact: the channels to add to and remove from its opt-outs.
+       per_contact as (
+         select workspace_id, contact_id,
+                coalesce(array_agg(channel) filter (where opted_out), '{}') as add_channels,
+                coalesce(array_agg(channel) filter (where not opted_out), '{}') as remove_channels,
+                max(at) filter (where opted_out) as last_out
+         from latest group by workspace_id, contact_id
+       ),
+       -- The state before the change (locked): which channels this statement really changes.
+       before as (
+         select c.id, c.opted_out_channels as was from contacts c join per_contact p on c.id = p.contact_id and c.workspace_id = p.workspace_id
+         for update of c
        ),
        changed as (
-         update contacts c set opted_out = x.opted_out, opted_out_at = case when x.opted_out then x.at else null end
-         from x where c.id = x.contact_id and c.workspace_id = x.workspace_id and c.opted_out <> x.opted_out
-         returning c.id, c.workspace_id, x.opted_out, x.at, x.source, x.keyword
+         update contacts c set
+           opted_out_channels = array(
+             select ch from unnest(array['SMS', 'WHATSAPP', 'EMAIL']::text[]) with ordinality as t(ch, i)
+             where (ch = any(c.opted_out_channels) or ch = any(p.add_channels)) and not ch = any(p.remove_channels)
+             order by i),
+           opted_out_at = case
+             when p.last_out is not null and not c.opted_out_channels @> p.add_channels then greatest(p.last_out, c.opted_out_at)
+             when c.opted_out_channels <@ p.remove_channels then null
+             else c.opted_out_at end
+         from per_contact p join before b on b.id = p.contact_id
+         where c.id = p.contact_id and c.workspace_id = p.workspace_id
+           and (not c.opted_out_channels @> p.add_channels or c.opted_out_channels && p.remove_channels)
+         returning c.id, c.workspace_id, b.was
        )
-       insert into opt_out_log (id, workspace_id, contact_id, action, source, keyword, at)
-       select gen_random_uuid(), workspace_id, id, case when opted_out then 'OPTED_OUT' else 'OPTED_IN' end, source, keyword, at from changed`,
+       insert into opt_out_log (id, workspace_id, contact_id, action, channel, source, keyword, at)
+       select gen_random_uuid(), l.workspace_id, l.contact_id, case when l.opted_out then 'OPTED_OUT' else 'OPTED_IN' end, l.channel, l.source, l.keyword, l.at
+       from latest l join changed ch on ch.id = l.contact_id and ch.workspace_id = l.workspace_id
+       where l.opted_out <> (l.channel = any(ch.was))`,
       [
         JSON.stringify(
-          [...latest.values()].map(({ ws, source, event }) => ({
+          items.map(({ ws, source, event }, n) => ({
+            n,
             workspace_id: ws,
             contact_id: event.contactId,
+            campaign_id: event.campaignId,
             opted_out: event.type === EventType.OPTED_OUT,
             at: event.occurredAt.toISOString(),
             source,

@@ -18,6 +18,15 @@ export interface WorkspaceSettings {
   smtp?: SmtpSettings | null;
   /** Meta WhatsApp Cloud API sender (access token, app secret and verify token are secret columns). */
   whatsappCloud?: WhatsAppCloudSettings | null;
+  /** Per-channel overrides of quietHours, frequencyCap and sendRatePerSecond (sending/channel-rules.ts). */
+  channels?: Partial<Record<'SMS' | 'WHATSAPP' | 'EMAIL', ChannelRuleSettings>>;
+}
+
+/** A key present overrides the workspace-wide value for the channel (null too); absent inherits. */
+export interface ChannelRuleSettings {
+  quietHours?: { start: number; end: number } | null;
+  frequencyCap?: number | null;
+  sendRatePerSecond?: number;
 }
 
 export interface SmtpSettings {

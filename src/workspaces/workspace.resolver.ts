@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Channel } from '../domain/channel';
 import type { Context } from '../graphql/context';
 import { GraphQLJSON } from '../graphql/scalars';
 import { ApiScope } from '../shared/auth';
@@ -73,6 +74,21 @@ export class WhatsAppCloudSettingsInput {
   apiBaseUrl?: string | null;
 }
 
+@InputType({ description: 'sending rules for one channel (settings.channels.<channel>)' })
+export class ChannelRulesInput {
+  @Field(() => Channel)
+  channel!: Channel;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'local hours, e.g. {start: 21, end: 8}; null = none on this channel; left out = inherit' })
+  quietHours?: unknown;
+
+  @Field(() => Int, { nullable: true, description: 'max campaign messages per contact on this channel per 7 days; null = none; left out = inherit' })
+  frequencyCap?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'messages per second per provider account on this channel; null or left out = inherit' })
+  sendRatePerSecond?: number | null;
+}
+
 @InputType()
 export class WorkspaceSettingsInput {
   @Field(() => String, { nullable: true })
@@ -122,6 +138,12 @@ export class WorkspaceSettingsInput {
     description: 'email provider event webhook secret or verification key (SendGrid public key or Mailgun signing key); write-only, empty string clears',
   })
   emailWebhookKey?: string | null;
+
+  @Field(() => [ChannelRulesInput], {
+    nullable: true,
+    description: 'per-channel overrides of quietHours, frequencyCap and sendRatePerSecond; each entry replaces its channel\'s override (a field left out inherits the workspace-wide value; null quietHours / frequencyCap = none on that channel)',
+  })
+  channelRules?: ChannelRulesInput[] | null;
 }
 
 @Resolver(() => Workspace)

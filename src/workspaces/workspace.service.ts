@@ -8,7 +8,8 @@ import { generateApiKey, hashApiKey, keyPrefix } from '../shared/auth';
 import type { AuthInfo } from '../shared/auth';
 import { announce } from '../domain/announcements';
 import type { ApiKeyCache } from '../shared/key-cache';
-import { Workspace, type SmtpSettings, type WhatsAppCloudSettings, type WorkspaceSettings } from './workspace.entity';
+import { isChannel } from '../domain/channel';
+import { Workspace, type ChannelRuleSettings, type SmtpSettings, type WhatsAppCloudSettings, type WorkspaceSettings } from './workspace.entity';
 
 export interface CreatedKey {
   key: ApiKey;
@@ -32,6 +33,8 @@ export interface SettingsPatch {
   smtp?: { host: string; port: number; secure?: boolean | null; username?: string | null; password?: string | null; from: string } | null;
   whatsappCloud?: { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string; apiBaseUrl?: string | null } | null;
   emailWebhookKey?: string | null;
+  /** Per-channel overrides; each entry replaces that channel's override (fields left out inherit). */
+  channelRules?: { channel: string; quietHours?: unknown; frequencyCap?: number | null; sendRatePerSecond?: number | null }[] | null;
 }
 
 /** Meta's Graph API; the version is the one the WhatsApp Cloud API documentation uses. */
@@ -155,28 +158,45 @@ export class WorkspaceService {
       ws.whatsappAppSecret = patch.whatsappCloud?.appSecret ?? null;
       ws.whatsappVerifyToken = patch.whatsappCloud?.verifyToken ?? null;
     }
-    ws.settings = { ...ws.settings, ...settings };
+    const channels = settings.channels ? { ...ws.settings.channels, ...settings.channels } : ws.settings.channels;
+    ws.settings = { ...ws.settings, ...settings, ...(channels ? { channels } : {}) };
     await this.em.flush();
     return ws;
   }
 }
 
-function validateSettings(p: SettingsPatch): WorkspaceSettings {
-  const out: WorkspaceSettings = {};
+/** The three sending rules, validated alike workspace-wide and per channel (`path` names the input). */
+function validateRules(p: Pick<SettingsPatch, 'sendRatePerSecond' | 'quietHours' | 'frequencyCap'>, path: string): ChannelRuleSettings {
+  const out: ChannelRuleSettings = {};
   if (p.sendRatePerSecond !== undefined && p.sendRatePerSecond !== null) {
     if (!Number.isInteger(p.sendRatePerSecond) || p.sendRatePerSecond < 1 || p.sendRatePerSecond > 10_000) {
-      throw badInput('INVALID_SEND_RATE', 'sendRatePerSecond must be an integer from 1 to 10000', 'input.sendRatePerSecond');
+      throw badInput('INVALID_SEND_RATE', 'sendRatePerSecond must be an integer from 1 to 10000', `${path}.sendRatePerSecond`);
     }
     out.sendRatePerSecond = p.sendRatePerSecond;
   }
   if (p.quietHours !== undefined) {
-    out.quietHours = p.quietHours === null ? null : parseQuietHours(p.quietHours);
+    out.quietHours = p.quietHours === null ? null : parseQuietHours(p.quietHours, `${path}.quietHours`);
   }
   if (p.frequencyCap !== undefined) {
     if (p.frequencyCap !== null && (!Number.isInteger(p.frequencyCap) || p.frequencyCap < 1)) {
-      throw badInput('INVALID_FREQUENCY_CAP', 'frequencyCap must be a positive integer (messages per contact per 7 days), or null for none', 'input.frequencyCap');
+      throw badInput('INVALID_FREQUENCY_CAP', 'frequencyCap must be a positive integer (messages per contact per 7 days), or null for none', `${path}.frequencyCap`);
     }
     out.frequencyCap = p.frequencyCap;
+  }
+  return out;
+}
+
+function validateSettings(p: SettingsPatch): WorkspaceSettings {
+  const out: WorkspaceSettings = validateRules(p, 'input');
+  if (p.channelRules !== undefined && p.channelRules !== null) {
+    const channels: NonNullable<WorkspaceSettings['channels']> = {};
+    p.channelRules.forEach((rule, i) => {
+      const path = `input.channelRules.${i}`;
+      if (!isChannel(rule.channel)) throw badInput('INVALID_CHANNEL_RULES', 'channel must be SMS, WHATSAPP or EMAIL', `${path}.channel`);
+      if (rule.channel in channels) throw badInput('INVALID_CHANNEL_RULES', `channelRules names ${rule.channel} twice`, `${path}.channel`);
+      channels[rule.channel] = validateRules(rule, path);
+    });
+    out.channels = channels;
   }
   if (p.defaultCountry !== undefined) {
     if (p.defaultCountry !== null && !/^[A-Z]{2}$/.test(p.defaultCountry)) {
@@ -225,11 +245,11 @@ function parseWhatsAppCloud(p: NonNullable<SettingsPatch['whatsappCloud']>): Wha
   return { phoneNumberId: p.phoneNumberId, apiBaseUrl };
 }
 
-function parseQuietHours(v: unknown): { start: number; end: number } {
+function parseQuietHours(v: unknown, path = 'input.quietHours'): { start: number; end: number } {
   const hour = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 23;
   const q = v as { start?: unknown; end?: unknown };
   if (typeof v !== 'object' || v === null || !hour(q.start) || !hour(q.end) || q.start === q.end) {
-    throw badInput('INVALID_QUIET_HOURS', 'quietHours must be {start, end} with distinct whole hours 0–23, e.g. {"start": 21, "end": 8}', 'input.quietHours');
+    throw badInput('INVALID_QUIET_HOURS', 'quietHours must be {start, end} with distinct whole hours 0–23, e.g. {"start": 21, "end": 8}', path);
   }
   return { start: q.start as number, end: q.end as number };
 }

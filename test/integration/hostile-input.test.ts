@@ -131,7 +131,7 @@ describe('1. NUL (U+0000) in text', () => {
     });
     expect(op.status).toBe(400);
     expect(await count('select count(*) as n from webhook_retries')).toBe(queued);
-    expect(await count(`select count(*) as n from contacts where id = ? and opted_out`, [f.contacts[0]!.id])).toBe(0);
+    expect(await count(`select count(*) as n from contacts where id = ? and cardinality(opted_out_channels) > 0`, [f.contacts[0]!.id])).toBe(0);
   });
 });
 

@@ -106,7 +106,7 @@ describe('trackEvents', () => {
   it('opts a contact out on an OPTED_OUT event and logs it once', async () => {
     const c = f.contacts[5]!;
     await t.ok(TrackEventsDocument, { events: [{ campaignId: f.campaignId, contactId: c.id, type: 'OPTED_OUT' }, { campaignId: f.campaignId, contactId: c.id, type: 'OPTED_OUT' }] }, key);
-    const [contact] = await sql<{ opted_out: boolean }>('select opted_out from contacts where id = ?', [c.id]);
+    const [contact] = await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]);
     expect(contact!.opted_out).toBe(true);
     const log = await sql<{ action: string; source: string }>('select action, source from opt_out_log where contact_id = ?', [c.id]);
     expect(log).toEqual([{ action: 'OPTED_OUT', source: 'api' }]);

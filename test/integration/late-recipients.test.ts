@@ -35,7 +35,7 @@ async function contacts(n: number, ineligible: (i: number) => 'no-consent' | 'op
   phone++;
   await t.ok(UpsertContactsDocument, { contacts: rows }, key);
   const optedOut = rows.filter((_, i) => ineligible(i) === 'opted-out').map((r) => r.externalId);
-  if (optedOut.length) await sql(`update contacts set opted_out = true where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
+  if (optedOut.length) await sql(`update contacts set opted_out_channels = array['SMS', 'WHATSAPP', 'EMAIL'] where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
   const ids = await sql<{ id: string; external_id: string }>(`select id, external_id from contacts where external_id like ? order by external_id`, [`${tag}-%`]);
   return { key, tag, ids: ids.map((r) => r.id) };
 }

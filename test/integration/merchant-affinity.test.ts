@@ -284,7 +284,7 @@ describe('the set-based refresh against the pure reference', () => {
       return [c.id, [...c.interactions, ...extra]];
     }));
     const contactIds = new Map((await t.app.sql.query<{ id: string; external_id: string }>(
-      `insert into contacts (id, workspace_id, external_id, tags, consent) select gen_random_uuid(), $1, x, array['ref'], true from unnest($2::text[]) x returning id, external_id`,
+      `insert into contacts (id, workspace_id, external_id, tags, consent_channels) select gen_random_uuid(), $1, x, array['ref'], array['SMS', 'WHATSAPP', 'EMAIL'] from unnest($2::text[]) x returning id, external_id`,
       [ws, [...history.keys()]],
     )).map((r) => [r.external_id, r.id]));
     const rows = [...history].flatMap(([c, list]) => list.map((i) => ({ contact: contactIds.get(c)!, ...i })));

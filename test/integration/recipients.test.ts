@@ -25,8 +25,8 @@ const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = [])
 async function seedContacts(key: string, n: number, tag: string): Promise<void> {
   const { viewer } = await t.ok(ViewerDocument, {}, key);
   await sql(
-    `insert into contacts (id, workspace_id, external_id, tags, consent)
-     select gen_random_uuid(), ?, ? || '-' || g, array[?], true from generate_series(1, ?) g`,
+    `insert into contacts (id, workspace_id, external_id, tags, consent_channels)
+     select gen_random_uuid(), ?, ? || '-' || g, array[?], array['SMS', 'WHATSAPP', 'EMAIL'] from generate_series(1, ?) g`,
     [viewer.workspace.id, tag, tag, n],
   );
 }
@@ -141,7 +141,7 @@ describe('audiences', () => {
       [key],
     );
     ids = Object.fromEntries(rows.map((r) => [r.external_id, r.id]));
-    await sql(`update contacts set opted_out = true, opted_out_at = now() where id = ?`, [ids.fay]);
+    await sql(`update contacts set opted_out_channels = array['SMS', 'WHATSAPP', 'EMAIL'], opted_out_at = now() where id = ?`, [ids.fay]);
     // Activity: ana messaged 2 days ago, bo 30 days ago, cy never. Events: ana 1 day ago, cy 10 days ago.
     await sql(`update contacts set last_messaged_at = ?, last_event_at = ? where id = ?`, [days(2), days(1), ids.ana]);
     await sql(`update contacts set last_messaged_at = ? where id = ?`, [days(30), ids.bo]);

@@ -37,7 +37,7 @@ async function workspace(contacts: { consent?: boolean; optedOut?: boolean }[], 
   const tag = `t${phone}`;
   await t.ok(UpsertContactsDocument, { contacts: contacts.map((c, i) => ({ externalId: `${tag}-${i}`, phone: `+1415555${phone++}`, consent: c.consent ?? true, tags: [tag] })) }, key);
   const optedOut = contacts.flatMap((c, i) => (c.optedOut ? [`${tag}-${i}`] : []));
-  if (optedOut.length) await sql(`update contacts set opted_out = true where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
+  if (optedOut.length) await sql(`update contacts set opted_out_channels = array['SMS', 'WHATSAPP', 'EMAIL'] where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
   const { createCampaign } = await t.ok(
     CreateCampaignDocument,
     { input: { name: tag, type: 'AB_TEST', audience: { tags: [tag] }, variants: [{ template: 'Hi {first_name|there}: https://shop.example/a' }, { template: 'Hello! https://shop.example/b' }] } },
@@ -187,7 +187,7 @@ it('shares the workspace rate limit between two instances, each send made once',
   // limiter hands out at most 4 tokens per calendar second of the database clock, whichever
   // instance asks, so 20 sends took tokens in at least 5 distinct seconds.
   const perSecond = await sql<{ second: string; used: number }>(
-    'select second, used from send_rate where workspace_id = (select workspace_id from campaigns where id = ?) order by second',
+    "select second, used from send_rate where account = 'simulator:' || (select workspace_id from campaigns where id = ?) || ':SMS' order by second",
     [campaignId],
   );
   expect(Math.max(...perSecond.map((r) => r.used))).toBeLessThanOrEqual(4);

@@ -101,7 +101,7 @@ describe('Twilio', () => {
     const c = f.contacts[i]!;
     await sent(i, 'twilio', `SMout${i}`);
     for (let n = 0; n < 2; n++) expect((await twilio({ MessageSid: `SMin${i}`, From: c.phone, To: '+15550000000', Body: body, SmsStatus: 'received' })).status).toBe(200);
-    expect((await sql<{ opted_out: boolean }>('select opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
+    expect((await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
     expect(await events(c.id, 'OPTED_OUT')).toBe(1);
     const log = await sql<{ action: string; source: string; keyword: string }>('select action, source, keyword from opt_out_log where contact_id = ?', [c.id]);
     expect(log).toEqual([{ action: 'OPTED_OUT', source: 'sms:twilio', keyword: body.trim().replace(/!$/, '').toUpperCase() }]);
@@ -114,7 +114,7 @@ describe('Twilio', () => {
     const inbound = (sid: string, body: string) => twilio({ MessageSid: sid, From: c.phone, Body: body, SmsStatus: 'received' });
     await inbound('SMa', 'stop');
     await inbound('SMb', ' Start ');
-    expect((await sql<{ opted_out: boolean }>('select opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(false);
+    expect((await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(false);
     expect((await sql<{ action: string }>('select action from opt_out_log where contact_id = ? order by at', [c.id])).map((r) => r.action)).toEqual(['OPTED_OUT', 'OPTED_IN']);
     await inbound('SMc', 'help');
     expect((await sql<{ kind: string }>('select kind from outbox where contact_id = ? order by created_at', [c.id])).map((r) => r.kind)).toEqual(['OPT_OUT', 'OPT_IN', 'HELP']);
@@ -127,7 +127,7 @@ describe('Twilio', () => {
   it('opts out a sender with no recent campaign message too (and ignores unknown numbers)', async () => {
     const c = f.contacts[8]!;
     expect((await twilio({ MessageSid: 'SMx', From: c.phone, Body: 'STOP' })).status).toBe(200);
-    expect((await sql<{ opted_out: boolean }>('select opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
+    expect((await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
     expect((await twilio({ MessageSid: 'SMy', From: '+14155550000', Body: 'hello' })).status).toBe(200);
   });
 });
