@@ -180,6 +180,8 @@ export class ContactService {
 
 function applyPatch(contact: Contact, patch: ContactPatch): void {
   const { attributes, ...fields } = patch;
+  // A new address has not bounced: the suppression belonged to the old one.
+  if (fields.email !== undefined && fields.email !== contact.email) contact.emailBouncedAt = null;
   Object.assign(contact, fields);
   if (attributes) {
     // Attributes merge key by key; a null value removes the key.
