@@ -7,7 +7,7 @@ import { audienceCondition, normalizeAudience, type Audience, type AudienceInput
 import { Campaign } from './campaign.entity';
 import { CampaignStatus, CampaignType } from './enums';
 import { Variant } from './variant.entity';
-import { anyChannelReachableSql, channelAddressSql, channelReachableSql } from '../contacts/channel-consent';
+import { anyChannelReachableSql, channelAddressSql, channelReachableSql, optedOutSql } from '../contacts/channel-consent';
 import type { Channel } from '../domain/channel';
 import { addToRun, currentRun, queueSends, type QueueCounts, type RunRef } from './send-queue';
 
@@ -126,10 +126,10 @@ export class RecipientService {
       for (;;) {
         const rows: ContactRow[] = await tx.execute(
           // Consent and opt-out on the campaign's channel only.
-          `select c.id, ? = any(c.consent_channels) as consent, ? = any(c.opted_out_channels) as opted_out from contacts c
+          `select c.id, ? = any(c.consent_channels) as consent, ${optedOutSql(campaign.channel)} as opted_out from contacts c
            where c.workspace_id = ? and (${where.sql}) and c.id > ?
            order by c.id limit ?`,
-          [campaign.channel, campaign.channel, this.workspaceId, ...where.params, after, RECIPIENT_PAGE_SIZE],
+          [campaign.channel, this.workspaceId, ...where.params, after, RECIPIENT_PAGE_SIZE],
         );
         if (rows.length === 0) break;
         after = rows[rows.length - 1]!.id;

@@ -10,6 +10,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Channel } from '../domain/channel';
+import { optedOutSql } from '../contacts/channel-consent';
 import { rulesFor } from '../workspaces/channel-rules';
 
 export interface RunRef {
@@ -41,7 +42,7 @@ export async function queueSends(tx: EntityManager, c: { id: string; workspaceId
   const only = filter.contactIds ? `{${filter.contactIds.join(',')}}` : null;
   const [counts] = await tx.execute<{ queued: string; opted_out: string; no_consent: string; capped: string }[]>(
     `with candidates as (
-       select a.contact_id, a.variant_id, ?::text = any(c.consent_channels) as consent, ?::text = any(c.opted_out_channels) as opted_out,
+       select a.contact_id, a.variant_id, ?::text = any(c.consent_channels) as consent, ${optedOutSql(channel)} as opted_out,
               (? :: int is not null and (select count(*) from sends s join campaigns sc on sc.id = s.campaign_id
                  where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days' and sc.channel = ?) >= coalesce(?::int, 0)) as capped
        from assignments a join contacts c on c.id = a.contact_id
@@ -61,7 +62,7 @@ export async function queueSends(tx: EntityManager, c: { id: string; workspaceId
             count(*) filter (where not opted_out and not consent) as no_consent,
             count(*) filter (where consent and not opted_out and capped) as capped
      from candidates`,
-    [channel, channel, cap, channel, cap, c.id, filter.onlyRemainder ?? false, filter.onlyNew ?? false, only, only, c.workspaceId, c.id, run.id, c.id, run.number],
+    [channel, cap, channel, cap, c.id, filter.onlyRemainder ?? false, filter.onlyNew ?? false, only, only, c.workspaceId, c.id, run.id, c.id, run.number],
   );
   return { queued: Number(counts!.queued), optedOut: Number(counts!.opted_out), noConsent: Number(counts!.no_consent), capped: Number(counts!.capped) };
 }

@@ -52,7 +52,17 @@ export function applyOptOut(current: readonly Channel[], channel: Channel | null
  */
 export function channelReachableSql(channel: Channel, alias = 'c'): string {
   if (!CHANNELS.includes(channel)) throw new RangeError(`unknown channel ${String(channel)}`);
-  return `'${channel}' = any(${alias}.consent_channels) and not '${channel}' = any(${alias}.opted_out_channels)`;
+  return `'${channel}' = any(${alias}.consent_channels) and not ${optedOutSql(channel, alias)}`;
+}
+
+/**
+ * SQL for "must not be sent to on `channel`": opted out of it — or, for EMAIL, the address hard
+ * bounced (suppressed until the contact's email changes). Sends count such contacts as opted out.
+ */
+export function optedOutSql(channel: Channel, alias = 'c'): string {
+  if (!CHANNELS.includes(channel)) throw new RangeError(`unknown channel ${String(channel)}`);
+  const optedOut = `'${channel}' = any(${alias}.opted_out_channels)`;
+  return channel === Channel.EMAIL ? `(${optedOut} or ${alias}.email_bounced_at is not null)` : optedOut;
 }
 
 /** SQL for "has the address `channel` sends to": a phone for SMS and WhatsApp, an email for EMAIL. */

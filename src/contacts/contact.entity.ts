@@ -83,6 +83,10 @@ export class Contact {
   @Property({ type: 'timestamptz', nullable: true })
   optedOutAt?: Date | null;
 
+  /** When the current email address hard-bounced (suppressed for email); cleared when the email changes. Not in the API yet. */
+  @Property({ type: 'timestamptz', nullable: true })
+  emailBouncedAt?: Date | null;
+
   @Field(() => Date, { nullable: true, description: 'last campaign message sent to the contact' })
   @Property({ type: 'timestamptz', nullable: true })
   lastMessagedAt?: Date | null;

@@ -191,6 +191,8 @@ export class ContactService {
 
 function applyPatch(contact: Contact, patch: ContactPatch): void {
   const { attributes, consent, channelConsent, ...fields } = patch;
+  // A new address has not bounced: the suppression belonged to the old one.
+  if (fields.email !== undefined && fields.email !== contact.email) contact.emailBouncedAt = null;
   Object.assign(contact, fields);
   if (consent !== undefined || channelConsent !== undefined) contact.consentChannels = applyConsentPatch(contact.consentChannels, consent, channelConsent);
   if (attributes) {

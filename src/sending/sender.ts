@@ -14,6 +14,7 @@ import type { SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import type { IngestionPipeline } from '../tracking/ingestion';
 import { linkToken, recordMessage } from '../tracking/messages';
+import { markEmailBounced } from '../contacts/suppression';
 import type { Orm } from '../db/orm';
 import { Channel } from '../domain/channel';
 import type { WorkspaceSettings } from '../workspaces/workspace.entity';
@@ -270,6 +271,9 @@ export class Sender {
         );
         this.count('RETRY', provider.name, s.channel);
         return;
+      }
+      if (result.bounced && s.channel === Channel.EMAIL && s.email) {
+        await markEmailBounced(this.orm.em.fork(), { workspaceId: s.workspace_id, contactId: s.contact_id, email: s.email, at: new Date() });
       }
       return this.fail(s, result.error, provider.name);
     }

@@ -1,6 +1,7 @@
-/** Event ingestion: the pipeline, trackEvents, POST /v1/events, tracked links and provider webhooks. */
+/** Event ingestion: the pipeline, trackEvents, POST /v1/events, tracked links, email opens and unsubscribes, and provider webhooks. */
 import { defineModule } from '../graphql/module';
 import type { IngestionPipeline } from './ingestion';
+import { registerEmailRoutes } from './email-routes';
 import { registerTrackingRoutes } from './routes';
 import { TrackingResolver } from './tracking.resolver';
 import { trackingLoaders } from './tracking.loaders';
@@ -21,6 +22,7 @@ export const trackingModule = defineModule({
   loaders: trackingLoaders,
   routes: async (fastify, deps) => {
     registerTrackingRoutes(fastify, deps);
+    await registerEmailRoutes(fastify, deps);
     await registerWebhookRoutes(fastify, deps);
   },
   jobs: ({ retries }) => [{ name: 'webhooks: retry queue', cron: '* * * * *', timezone: 'UTC', run: () => retries.runDue() }],

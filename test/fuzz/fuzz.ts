@@ -1,6 +1,6 @@
 /**
  * The fuzz suite: hostile GraphQL bodies and variables, events, webhooks on every provider route
- * (signed and unsigned) and links, against a running server. After every case:
+ * (signed and unsigned), links, and the email pixel and unsubscribe routes, against a running server. After every case:
  *   - no 5xx, and no GraphQL error with code INTERNAL;
  *   - a rejected request (4xx, or GraphQL errors without data) left the stored data unchanged;
  * and after all of them the server is healthy and still answers a valid query.
@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { buildSchema, Kind, print, typeFromAST, type DocumentNode, type GraphQLInputType, type OperationDefinitionNode } from 'graphql';
 import type { App } from '../../src/app';
 import { recordMessage } from '../../src/tracking/messages';
-import { genericSignatureHeader, openPhoneSignatureHeader, twilioSignature } from '../../src/tracking/webhooks/signatures';
+import { Channel } from '../../src/domain/channel';
+import { genericSignatureHeader, mailgunSignature, openPhoneSignatureHeader, twilioSignature } from '../../src/tracking/webhooks/signatures';
 import * as documents from '../generated/graphql';
 import { csvText, deepJsonText, jsonValue, nastyNumber, nastyString, prng, valueFor, type Known, type Random } from './generators';
 
@@ -33,6 +34,11 @@ export interface FuzzTarget {
   twilioToken: string;
   openphoneSecret: string;
   genericSecret: string;
+  /** The workspace's Mailgun signing key (email event webhook). */
+  emailKey: string;
+  /** Email messages: their Message-IDs (provider 'email') and open / unsubscribe tokens. */
+  emailMessageIds: string[];
+  trackingTokens: string[];
   /** Provider ids of recorded messages, so that status callbacks can find them. */
   providerMessageIds: string[];
   linkTokens: string[];
@@ -73,7 +79,8 @@ export async function prepareTarget(app: App, adminKey: string, publicUrl: strin
   const twilioToken = 'fuzz-twilio-token';
   const openphoneSecret = Buffer.from('fuzz-openphone').toString('base64');
   const genericSecret = 'whsec_fuzz';
-  await gql('mutation($i: WorkspaceSettingsInput!) { updateWorkspaceSettings(input: $i) { id } }', { i: { twilioAuthToken: twilioToken, openphoneSigningSecret: openphoneSecret, webhookSigningSecret: genericSecret } }, key);
+  const emailKey = 'fuzz-mailgun-key';
+  await gql('mutation($i: WorkspaceSettingsInput!) { updateWorkspaceSettings(input: $i) { id } }', { i: { twilioAuthToken: twilioToken, openphoneSigningSecret: openphoneSecret, webhookSigningSecret: genericSecret, emailWebhookKey: emailKey } }, key);
   const { viewer } = await gql<{ viewer: { workspace: { id: string } } }>('{ viewer { workspace { id } } }', {}, key);
   const contacts = Array.from({ length: 8 }, (_, i) => ({ externalId: `fz-${i}`, phone: `+1415556${String(1000 + i)}`, consent: true, tags: ['fz'] }));
   await gql('mutation($c: [ContactInput!]!) { upsertContacts(contacts: $c) { created } }', { c: contacts }, key);
@@ -103,6 +110,16 @@ export async function prepareTarget(app: App, adminKey: string, publicUrl: strin
     providerMessageIds.push(providerMessageId);
     linkTokens.push(...m.links.map((l) => l.token));
   }
+  // The same recipients by email: Message-IDs for the Mailgun webhook, tokens for /o/ and /u/.
+  const emailMessageIds: string[] = [];
+  const trackingTokens: string[] = [];
+  for (const [i, row] of rows.entries()) {
+    const providerMessageId = `fuzz${suffix}${i}@shop.example`;
+    const trackingToken = `Fz${suffix}${i}`.replace(/[^0-9A-Za-z]/g, '');
+    await recordMessage(app.orm.em.fork(), { workspaceId: viewer.workspace.id, campaignId: createCampaign.id, contactId: row.id, variantId: row.variant_id, provider: 'email', providerMessageId, channel: Channel.EMAIL, trackingToken });
+    emailMessageIds.push(providerMessageId);
+    trackingTokens.push(trackingToken);
+  }
   return {
     app,
     key,
@@ -114,6 +131,9 @@ export async function prepareTarget(app: App, adminKey: string, publicUrl: strin
     twilioToken,
     openphoneSecret,
     genericSecret,
+    emailKey,
+    emailMessageIds,
+    trackingTokens,
     providerMessageIds,
     linkTokens,
     publicUrl,
@@ -210,7 +230,7 @@ function eventsCase(r: Random, t: FuzzTarget): Request {
 function webhookCase(r: Random, t: FuzzTarget): Request {
   const workspaceId = r.chance(0.9) ? t.workspaceId : nastyString(r).slice(0, 60);
   const sign = r.chance(0.75);
-  switch (r.int(0, 2)) {
+  switch (r.int(0, 3)) {
     case 0: {
       const path = `/webhooks/twilio/${pathPart(workspaceId)}`;
       const params: Record<string, string> = {};
@@ -242,6 +262,29 @@ function webhookCase(r: Random, t: FuzzTarget): Request {
       if (sign) headers['openphone-signature'] = openPhoneSignatureHeader(t.openphoneSecret, body, Date.now());
       return { kind: 'openphone webhook', method: 'POST', path, headers, body };
     }
+    case 3: {
+      const path = `/webhooks/email/${pathPart(workspaceId)}`;
+      const data = r.chance(0.8)
+        ? {
+            event: r.pick(['delivered', 'opened', 'clicked', 'failed', 'complained', 'unsubscribed', 'accepted', nastyString(r)]),
+            id: r.chance(0.8) ? `ev${r.int(0, 1e9)}` : jsonValue(r, 0),
+            timestamp: r.chance(0.7) ? Date.now() / 1000 : r.chance(0.5) ? nastyNumber(r) : jsonValue(r, 0),
+            severity: r.pick(['permanent', 'temporary', undefined, nastyString(r)]),
+            recipient: r.chance(0.7) ? `someone${r.int(0, 9)}@example.com` : jsonValue(r, 0),
+            url: r.chance(0.5) ? 'https://shop.example/a' : r.chance(0.5) ? nastyString(r) : undefined,
+            message: r.chance(0.9) ? { headers: { 'message-id': r.chance(0.7) ? r.pick(t.emailMessageIds) : r.chance(0.5) ? nastyString(r) : jsonValue(r, 0) } } : jsonValue(r, 2),
+          }
+        : jsonValue(r, 3);
+      const timestamp = String(Math.floor(Date.now() / 1000) - (r.chance(0.1) ? 3600 : 0));
+      const token = r.chance(0.9) ? `tok${r.int(0, 1e12)}` : nastyString(r);
+      const signature = sign
+        ? { timestamp, token, signature: mailgunSignature(t.emailKey, timestamp, token) }
+        : r.chance(0.5)
+          ? { timestamp, token, signature: nastyString(r) }
+          : jsonValue(r, 1);
+      const body = r.chance(0.95) ? JSON.stringify({ signature, 'event-data': data }) : nastyString(r);
+      return { kind: 'email webhook', method: 'POST', path, headers: { 'content-type': 'application/json' }, body };
+    }
     default: {
       const path = `/webhooks/generic/${pathPart(workspaceId)}`;
       const events = Array.from({ length: r.pick([1, 2, 5, 30]) }, () => eventObject(r, t));
@@ -258,13 +301,28 @@ function linkOrRouteCase(r: Random, t: FuzzTarget): Request {
   const routes = [
     () => `/l/${r.chance(0.5) && t.linkTokens.length ? r.pick(t.linkTokens) : pathPart(nastyString(r))}`,
     () => `/l/${r.pick(['%00', '%ff', '%', '..%2f..', 'a'.repeat(3000)])}`,
+    () => `/o/${r.chance(0.5) ? r.pick(t.trackingTokens) : pathPart(nastyString(r))}`,
+    () => `/u/${r.chance(0.5) ? r.pick(t.trackingTokens) : pathPart(nastyString(r))}`,
+    () => `/${r.pick(['o', 'u'])}/${r.pick(['%00', '%ff', '%', '..%2f..', 'a'.repeat(3000)])}`,
     () => `/v1/campaigns/${r.chance(0.5) ? t.campaignId : pathPart(nastyString(r))}/export.csv`,
     () => `/${pathPart(nastyString(r))}`,
     () => `/graphql?query=${pathPart(nastyString(r))}`,
     () => `/healthz?x=${pathPart(nastyString(r))}`,
   ];
   const key = r.pick([t.key, t.readKey, '', nastyString(r).replace(/[^\x20-\x7e]/g, '')]);
-  return { kind: 'link or route', method: r.pick(['GET', 'GET', 'GET', 'POST', 'DELETE', 'HEAD']), path: r.pick(routes)(), headers: key ? { authorization: `Bearer ${key}` } : {} };
+  const method = r.pick(['GET', 'GET', 'GET', 'POST', 'DELETE', 'HEAD']);
+  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+  if (method !== 'POST') return { kind: 'link or route', method, path: r.pick(routes)(), headers };
+  // POST bodies as an unsubscribe (RFC 8058 one-click, the page's form) or anything else.
+  headers['content-type'] = r.pick(['application/x-www-form-urlencoded', 'multipart/form-data; boundary=b', 'multipart/form-data', 'text/plain', 'application/json', nastyString(r).replace(/[^\x20-\x7e]/g, '') || 'x/y']);
+  const body = r.pick([
+    () => 'List-Unsubscribe=One-Click',
+    () => 'confirm=yes',
+    () => '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n',
+    () => nastyString(r),
+    () => JSON.stringify(jsonValue(r, 2)),
+  ])();
+  return { kind: 'link or route', method, path: r.pick(routes)(), headers, body };
 }
 
 export function makeCase(seed: number, index: number, t: FuzzTarget): Request {

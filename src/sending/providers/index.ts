@@ -16,6 +16,7 @@ import { Channel } from '../../domain/channel';
 import type { MessagingProvider, ProviderWorkspace } from './provider';
 import { DEFAULT_SIMULATED_RATES, SimulatorProvider, type SimulatedRates } from './simulator';
 import { SimulatorSecrets } from './simulator-secret';
+import { SmtpProvider } from './smtp';
 import { TwilioProvider } from './twilio';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../../tracking/webhooks/signatures';
 
@@ -30,9 +31,11 @@ export const EMAIL_NOT_CONFIGURED = 'email is not configured for this workspace:
 
 export function createProviders(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): ProviderRouter {
   const base = config.sendProvider === 'twilio' ? createTwilio(config) : createSimulator(config, listeningUrl, sql, ingestion, logger);
+  const smtp = new SmtpProvider();
   return {
-    providers: [base],
-    route(channel) {
+    providers: [base, smtp],
+    route(channel, workspace) {
+      if (channel === Channel.EMAIL && workspace.smtp) return smtp;
       if (channel === Channel.EMAIL && config.sendProvider !== 'simulator') return { unavailable: EMAIL_NOT_CONFIGURED };
       return base;
     },

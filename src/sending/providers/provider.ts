@@ -48,8 +48,10 @@ export interface OutboundMessage {
 /**
  * The provider's answer. `retryable: true` means trying the same message again later (with the
  * same idempotency key) may succeed: rate limits, provider outages, network errors, timeouts.
+ * `bounced: true`: the recipient's address was refused for good (an email hard bounce at send
+ * time); the address is suppressed.
  */
-export type SendResult = { ok: true; providerMessageId: string } | { ok: false; retryable: boolean; error: string };
+export type SendResult = { ok: true; providerMessageId: string } | { ok: false; retryable: boolean; error: string; bounced?: boolean };
 
 /** The workspace fields a provider may need (credentials are per workspace). */
 export interface ProviderWorkspace {

@@ -8,10 +8,25 @@ import type { IngestionPipeline, Outcome } from '../ingestion';
 import { EventType } from '../../domain/event-type';
 import { Channel } from '../../domain/channel';
 import { handleInbound } from '../inbound';
+import { markEmailBounced } from '../../contacts/suppression';
 
 export type WebhookPayload =
-  /** Delivery status of a message we sent (Twilio status callback, OpenPhone message.delivered). */
-  | { kind: 'status'; provider: string; providerMessageId: string; type: EventType; eventKey: string; at: string }
+  /**
+   * What happened to a message we sent (Twilio status callback, OpenPhone message.delivered, an
+   * email event). Email adds: `url` (CLICKED), `bouncedAddress` (a hard bounce: that address is
+   * suppressed), `keyword` (OPTED_OUT: why, for the opt-out log — `complained`, `unsubscribed`).
+   */
+  | {
+      kind: 'status';
+      provider: string;
+      providerMessageId: string;
+      type: EventType;
+      eventKey: string;
+      at: string;
+      url?: string;
+      bouncedAddress?: string;
+      keyword?: string;
+    }
   /** A message from a contact. `channel` absent (queued before channels): SMS. */
   | { kind: 'inbound'; provider: string; providerMessageId: string; from: string; body: string; at: string; channel?: Channel };
 
@@ -39,14 +54,18 @@ export async function processWebhook(em: EntityManager, pipeline: IngestionPipel
         occurredAt: new Date(p.at),
         value: null,
         sentiment: null,
-        url: null,
+        url: p.url ?? null,
         merchantId: null,
         idempotencyKey: p.eventKey,
         messageId: message.id,
+        keyword: p.keyword ?? null,
       },
     ],
     `webhook:${p.provider}`,
   );
+  if (p.bouncedAddress) {
+    await markEmailBounced(em, { workspaceId, contactId: message.contact_id, email: p.bouncedAddress, at: new Date(p.at) });
+  }
   if (p.type === EventType.DELIVERED || p.type === EventType.FAILED) {
     await em.execute(`update messages set status = ? where id = ? and status not in ('DELIVERED', 'FAILED')`, [p.type, message.id]);
   }

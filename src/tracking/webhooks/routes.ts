@@ -14,7 +14,8 @@ import { trackEvents } from '../track';
 import { countWebhook } from './observe';
 import { enqueueRetry } from './retries';
 import { processWebhook, type WebhookPayload } from './process';
-import { GENERIC_SIGNATURE_HEADER, OPENPHONE_SIGNATURE_HEADER, verifyGenericSignature, verifyOpenPhoneSignature, verifyTwilioSignature } from './signatures';
+import { parseMailgunEvent } from './mailgun';
+import { GENERIC_SIGNATURE_HEADER, MAILGUN_DEFAULT_TOLERANCE_SECONDS, OPENPHONE_SIGNATURE_HEADER, verifyGenericSignature, verifyMailgunSignature, verifyOpenPhoneSignature, verifyTwilioSignature } from './signatures';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,6 +37,8 @@ interface WorkspaceSecrets {
   twilio_auth_token: string | null;
   openphone_signing_secret: string | null;
   webhook_signing_secret: string | null;
+  /** The email provider's (Mailgun's) webhook signing key. */
+  email_webhook_key: string | null;
   /** Honoured on the Twilio route only while SEND_PROVIDER=simulator (see sending/providers/simulator-secret.ts). */
   simulator_signing_secret: string | null;
 }
@@ -86,7 +89,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
     const workspace = async (request: FastifyRequest<Params>, reply: FastifyReply): Promise<WorkspaceSecrets | undefined> => {
       const id = request.params.workspaceId;
       const [ws] = isUuid(id)
-        ? await deps.orm.em.fork().execute<WorkspaceSecrets[]>('select id, twilio_auth_token, openphone_signing_secret, webhook_signing_secret, simulator_signing_secret from workspaces where id = ?', [id])
+        ? await deps.orm.em.fork().execute<WorkspaceSecrets[]>('select id, twilio_auth_token, openphone_signing_secret, webhook_signing_secret, email_webhook_key, simulator_signing_secret from workspaces where id = ?', [id])
         : [];
       if (!ws) fail(reply, 404, 'NOT_FOUND', `Workspace ${id} not found`);
       return ws;
@@ -194,6 +197,38 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return { status: 'ignored', type: event.type };
     });
 
+    // Mailgun's tokens seen in the last few minutes (older ones fail the timestamp check anyway).
+    const mailgunTokens = new RecentTokens(MAILGUN_DEFAULT_TOLERANCE_SECONDS * 2 * 1000);
+    scope.post<Params>('/webhooks/email/:workspaceId', async (request, reply) => {
+      const ws = await workspace(request, reply);
+      if (!ws) return reply;
+      // The workspace's Mailgun signing key; and, while this server runs the simulator, the
+      // simulator's own secret (it speaks Mailgun's protocol to this route for email).
+      const keys = [ws.email_webhook_key, deps.config.sendProvider === 'simulator' ? ws.simulator_signing_secret : null].filter((k): k is string => Boolean(k));
+      if (keys.length === 0) return fail(reply, 401, 'UNAUTHENTICATED', 'No email webhook key is configured for this workspace');
+      const body = request.body as Record<string, unknown> | undefined;
+      const signature = body && typeof body === 'object' && !Array.isArray(body) ? body.signature : undefined;
+      const check = verifyMailgunSignature(keys, signature, Math.floor(Date.now() / 1000));
+      if (!check.ok) return fail(reply, 401, 'UNAUTHENTICATED', `Invalid Mailgun signature (${check.reason})`, check.reason);
+      const token = `${ws.id}:${(signature as { token: string }).token}`;
+      // A replayed token is acknowledged and not processed again (the event keys would make it a
+      // duplicate anyway; this saves the work and the lookups).
+      if (mailgunTokens.has(token)) {
+        request.webhookOutcome = 'ignored';
+        return { status: 'replayed' };
+      }
+      const event = parseMailgunEvent(body);
+      if (event.kind === 'malformed') return fail(reply, 400, 'BAD_REQUEST', event.message);
+      if (event.kind === 'ignored') {
+        mailgunTokens.add(token);
+        request.webhookOutcome = 'ignored';
+        return { status: 'ignored', event: event.event };
+      }
+      const result = await process(request, reply, ws.id, event.payload);
+      if (!reply.sent) mailgunTokens.add(token); // remembered once durable: a retry after a failure must get through
+      return result;
+    });
+
     scope.post<Params>('/webhooks/generic/:workspaceId', async (request, reply) => {
       const ws = await workspace(request, reply);
       if (!ws) return reply;
@@ -232,4 +267,33 @@ export function formParams(body: string): Record<string, string | string[]> {
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
+}
+
+/** Tokens seen within `ttlMs`, in insertion order (so expiry is a walk from the oldest), bounded in size. */
+export class RecentTokens {
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  has(token: string): boolean {
+    this.prune();
+    return this.seen.has(token);
+  }
+
+  add(token: string): void {
+    this.prune();
+    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(token, this.now() + this.ttlMs);
+  }
+
+  private prune(): void {
+    const now = this.now();
+    for (const [token, expires] of this.seen) {
+      if (expires > now) break;
+      this.seen.delete(token);
+    }
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * Signature checks for the webhook routes: Twilio, OpenPhone (Quo) legacy webhooks, and
+ * Signature checks for the webhook routes: Twilio, OpenPhone (Quo) legacy webhooks, Mailgun, and
  * Splitcast's own generic scheme. Pure (node:crypto only, no I/O). Every comparison is
  * constant-time over equal-length buffers; verifiers return false / a reason and never throw.
  */
@@ -181,5 +181,52 @@ export function verifyGenericSignature(
   const expected = genericDigest(secret, rawBody, parsed.t);
   let ok = false;
   for (const candidate of parsed.v1) if (sameBytes(Buffer.from(candidate, 'hex'), expected)) ok = true;
+  return ok ? { ok: true } : { ok: false, reason: 'BAD_SIGNATURE' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mailgun (email event webhooks)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Mailgun's webhook signature, as "Securing Webhooks" documents it
+ * (https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks): the
+ * JSON body carries `signature: { timestamp, token, signature }`, where timestamp is Unix seconds,
+ * token a random 50-character string and signature = hex(HMAC-SHA256(webhook signing key,
+ * timestamp + token)) — concatenated with no separator. The body itself is not signed (Mailgun's
+ * scheme), so the event data is only as trustworthy as the token's freshness: stale timestamps are
+ * refused (5 minutes either way by default) and the route remembers recent tokens.
+ */
+export const MAILGUN_DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** The hex signature Mailgun sends for this timestamp and token (for tests and the simulator). */
+export function mailgunSignature(signingKey: string, timestamp: string, token: string): string {
+  return createHmac('sha256', signingKey).update(timestamp + token, 'utf8').digest('hex');
+}
+
+/**
+ * Checks a Mailgun `signature` object against any of `keys` (the workspace's signing key and, under
+ * the simulator, its secret): missing → malformed → expired → bad, with the generic scheme's reasons.
+ */
+export function verifyMailgunSignature(
+  keys: readonly string[],
+  signature: unknown,
+  nowSeconds: number,
+  toleranceSeconds = MAILGUN_DEFAULT_TOLERANCE_SECONDS,
+): GenericSignatureResult {
+  if (signature === undefined || signature === null) return { ok: false, reason: 'MISSING_SIGNATURE' };
+  if (typeof signature !== 'object' || Array.isArray(signature)) return { ok: false, reason: 'MALFORMED_SIGNATURE' };
+  const { timestamp, token, signature: hex } = signature as Record<string, unknown>;
+  // Mailgun documents the timestamp as an int; some payloads carry it as a string of digits.
+  const ts = typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0 ? String(timestamp) : timestamp;
+  if (typeof ts !== 'string' || !/^\d{1,12}$/.test(ts) || typeof token !== 'string' || token === '' || token.length > 200 || typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex)) {
+    return { ok: false, reason: 'MALFORMED_SIGNATURE' };
+  }
+  if (!(Math.abs(nowSeconds - Number(ts)) <= toleranceSeconds)) return { ok: false, reason: 'EXPIRED_SIGNATURE' };
+  const given = Buffer.from(hex, 'hex');
+  let ok = false;
+  for (const key of keys) {
+    if (typeof key === 'string' && key !== '' && sameBytes(given, Buffer.from(mailgunSignature(key, ts, token), 'hex'))) ok = true;
+  }
   return ok ? { ok: true } : { ok: false, reason: 'BAD_SIGNATURE' };
 }
