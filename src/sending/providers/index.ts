@@ -17,6 +17,7 @@ import type { MessagingProvider, ProviderWorkspace } from './provider';
 import { DEFAULT_SIMULATED_RATES, SimulatorProvider, type SimulatedRates } from './simulator';
 import { SimulatorSecrets } from './simulator-secret';
 import { TwilioProvider } from './twilio';
+import { WhatsAppCloudProvider } from './whatsapp-cloud';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../../tracking/webhooks/signatures';
 
 export interface ProviderRouter {
@@ -30,9 +31,12 @@ export const EMAIL_NOT_CONFIGURED = 'email is not configured for this workspace:
 
 export function createProviders(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): ProviderRouter {
   const base = config.sendProvider === 'twilio' ? createTwilio(config) : createSimulator(config, listeningUrl, sql, ingestion, logger);
+  // One instance for every workspace: credentials and base URL come with each message's workspace.
+  const whatsappCloud = new WhatsAppCloudProvider();
   return {
-    providers: [base],
-    route(channel) {
+    providers: [base, whatsappCloud],
+    route(channel, workspace) {
+      if (channel === Channel.WHATSAPP && workspace.whatsappCloud) return whatsappCloud;
       if (channel === Channel.EMAIL && config.sendProvider !== 'simulator') return { unavailable: EMAIL_NOT_CONFIGURED };
       return base;
     },

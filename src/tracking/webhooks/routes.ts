@@ -14,6 +14,7 @@ import { trackEvents } from '../track';
 import { countWebhook } from './observe';
 import { enqueueRetry } from './retries';
 import { processWebhook, type WebhookPayload } from './process';
+import { registerWhatsAppRoutes } from './whatsapp';
 import { GENERIC_SIGNATURE_HEADER, OPENPHONE_SIGNATURE_HEADER, verifyGenericSignature, verifyOpenPhoneSignature, verifyTwilioSignature } from './signatures';
 
 declare module 'fastify' {
@@ -36,7 +37,9 @@ interface WorkspaceSecrets {
   twilio_auth_token: string | null;
   openphone_signing_secret: string | null;
   webhook_signing_secret: string | null;
-  /** Honoured on the Twilio route only while SEND_PROVIDER=simulator (see sending/providers/simulator-secret.ts). */
+  whatsapp_app_secret: string | null;
+  whatsapp_verify_token: string | null;
+  /** Honoured on the Twilio and WhatsApp routes only while SEND_PROVIDER=simulator (see sending/providers/simulator-secret.ts). */
   simulator_signing_secret: string | null;
 }
 
@@ -86,7 +89,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
     const workspace = async (request: FastifyRequest<Params>, reply: FastifyReply): Promise<WorkspaceSecrets | undefined> => {
       const id = request.params.workspaceId;
       const [ws] = isUuid(id)
-        ? await deps.orm.em.fork().execute<WorkspaceSecrets[]>('select id, twilio_auth_token, openphone_signing_secret, webhook_signing_secret, simulator_signing_secret from workspaces where id = ?', [id])
+        ? await deps.orm.em.fork().execute<WorkspaceSecrets[]>('select id, twilio_auth_token, openphone_signing_secret, webhook_signing_secret, whatsapp_app_secret, whatsapp_verify_token, simulator_signing_secret from workspaces where id = ?', [id])
         : [];
       if (!ws) fail(reply, 404, 'NOT_FOUND', `Workspace ${id} not found`);
       return ws;
@@ -94,11 +97,8 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
 
     /** Process now; park in the retry queue when that cannot finish. Answers once durable. */
     const process = async (request: FastifyRequest, reply: FastifyReply, workspaceId: string, payload: WebhookPayload) => {
-      // Refused before anything is stored: the retry queue could not hold such text either, and a
-      // payload that can never be processed must not sit in it.
-      const bad = Object.entries(payload).map(([k, v]) => (typeof v === 'string' ? checkText(v, k) : undefined)).find(Boolean);
-      if (bad) return fail(reply, 400, 'BAD_REQUEST', bad, INVALID_TEXT);
-      if (!plausibleInstant(payload.at)) return fail(reply, 400, 'BAD_REQUEST', `"${payload.at}" is not a plausible ISO 8601 timestamp`, 'INVALID_TIMESTAMP');
+      const bad = payloadProblem(payload);
+      if (bad) return fail(reply, 400, 'BAD_REQUEST', bad.message, bad.reason);
       const em = deps.orm.em.fork();
       try {
         let r = await processWebhook(em, deps.ingestion, workspaceId, payload);
@@ -171,6 +171,8 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     });
 
+    registerWhatsAppRoutes(scope, { workspace, problem: payloadProblem, process, fail, simulator: deps.config.sendProvider === 'simulator' });
+
     scope.post<Params>('/webhooks/openphone/:workspaceId', async (request, reply) => {
       const ws = await workspace(request, reply);
       if (!ws) return reply;
@@ -208,6 +210,17 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return trackEvents(deps.ingestion, ws.id, events, 'webhook:generic');
     });
   });
+}
+
+/**
+ * Why a payload cannot be stored, or undefined. Refused before anything is stored: the retry
+ * queue could not hold such text either, and a payload that can never be processed must not sit in it.
+ */
+function payloadProblem(payload: WebhookPayload): { message: string; reason: string } | undefined {
+  const bad = Object.entries(payload).map(([k, v]) => (typeof v === 'string' ? checkText(v, k) : undefined)).find(Boolean);
+  if (bad) return { message: bad, reason: INVALID_TEXT };
+  if (!plausibleInstant(payload.at)) return { message: `"${payload.at}" is not a plausible ISO 8601 timestamp`, reason: 'INVALID_TIMESTAMP' };
+  return undefined;
 }
 
 /**
