@@ -66,9 +66,10 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
 
   const queueReply = (kind: keyof typeof DEFAULT_REPLIES) =>
     em.execute(
-      `insert into outbox (id, workspace_id, contact_id, kind, body, dedupe_key) values (?, ?, ?, ?, ?, ?)
+      // Answered on the channel the keyword came on (a WhatsApp STOP is confirmed on WhatsApp).
+      `insert into outbox (id, workspace_id, contact_id, kind, body, dedupe_key, channel) values (?, ?, ?, ?, ?, ?, ?)
        on conflict (workspace_id, dedupe_key) do nothing`,
-      [newId(), m.workspaceId, contact.id, kind, kind === 'HELP' ? (ws?.settings.helpReply ?? DEFAULT_REPLIES.HELP) : DEFAULT_REPLIES[kind], `${dedupe}:reply`],
+      [newId(), m.workspaceId, contact.id, kind, kind === 'HELP' ? (ws?.settings.helpReply ?? DEFAULT_REPLIES.HELP) : DEFAULT_REPLIES[kind], `${dedupe}:reply`, m.channel],
     );
   const ingest = (type: EventType, extra: { sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL'; keyword?: string } = {}) =>
     pipeline

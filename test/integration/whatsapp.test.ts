@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { CreateCampaignDocument, LaunchCampaignDocument, UpdateWorkspaceSettingsDocument, UpsertContactsDocument, WhatsAppCampaignDocument, type WhatsAppCampaignQuery } from '../generated/graphql';
 import { createApp } from '../../src/app';
 import { OUTSIDE_WHATSAPP_WINDOW } from '../../src/sending/compose';
+import { DEFAULT_REPLIES } from '../../src/tracking/inbound';
 import { whatsappSignatureHeader } from '../../src/tracking/webhooks/signatures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -200,6 +201,20 @@ describe('WhatsApp Cloud API', () => {
     const done = await until(() => stats(ws.key, createCampaign.id), (c) => c.stats.sent === 1 && c.sendFailures.length === 1);
     expect(done.sendFailures).toEqual([{ error: OUTSIDE_WHATSAPP_WINDOW, contact: { externalId: ws.contacts[0]!.externalId } }]);
     expect(cloud.to(digits(1)).at(-1)!.body).toMatchObject({ type: 'text', text: { body: 'Just text, Bo' } });
+  });
+});
+
+describe('WhatsApp keywords', () => {
+  it('confirms a WhatsApp STOP on WhatsApp, through the Cloud API', async () => {
+    const ws = await workspace(['Hal'], true);
+    const waId = ws.contacts[0]!.phone.slice(1);
+    expect((await webhook(ws.workspaceId, cloudWebhook({ messages: [cloudText(waId, 'STOP')] }))).status).toBe(200);
+    const outbox = await until(
+      () => sql<{ kind: string; channel: string; status: string }>('select o.kind, o.channel, o.status from outbox o join contacts c on c.id = o.contact_id where c.external_id = ?', [ws.contacts[0]!.externalId]),
+      (rows) => rows[0]?.status === 'SENT',
+    );
+    expect(outbox).toEqual([{ kind: 'OPT_OUT', channel: 'WHATSAPP', status: 'SENT' }]);
+    expect(cloud.to(waId).map((r) => r.body)).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: waId, type: 'text', text: { body: DEFAULT_REPLIES.OPT_OUT, preview_url: true } }]);
   });
 });
 
