@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export const SEND_RESULTS = ['SENT', 'FAILED', 'RETRY'] as const;
 export const DEFERRAL_REASONS = ['quiet_hours', 'rate_limit'] as const;
-export const WEBHOOK_PROVIDERS = ['twilio', 'openphone', 'generic'] as const;
+export const WEBHOOK_PROVIDERS = ['twilio', 'openphone', 'generic', 'whatsapp', 'email'] as const;
 export const WEBHOOK_OUTCOMES = ['processed', 'queued', 'ignored', 'bad_signature', 'bad_request', 'not_found', 'rate_limited', 'error'] as const;
 export const WEBHOOK_RETRY_RESULTS = ['RETRIED', 'DONE', 'DEAD'] as const;
 export const INGEST_OUTCOMES = ['ACCEPTED', 'DUPLICATE', 'REJECTED'] as const;

@@ -8,7 +8,7 @@ import { Channel } from '../domain/channel';
 
 @InputType()
 export class WhatsAppTemplateInput {
-  @Field()
+  @Field({ description: 'the template name registered with Meta (WhatsApp Cloud API), or its Content SID HX… (Twilio)' })
   name!: string;
 
   @Field()

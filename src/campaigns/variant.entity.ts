@@ -7,7 +7,7 @@ import { Field, Float, ID, ObjectType } from 'type-graphql';
 /** An approved WhatsApp message template (Meta), sent outside the 24-hour customer-service window. */
 @ObjectType()
 export class WhatsAppTemplate {
-  @Field({ description: 'the approved template name, as registered with Meta' })
+  @Field({ description: 'the approved template: its name registered with Meta (WhatsApp Cloud API), or its Content SID HX… (Twilio)' })
   name!: string;
 
   @Field({ description: 'its language code, e.g. en_US' })

@@ -35,8 +35,12 @@ export interface NormalizedVariant {
   position: number;
 }
 
-/** Meta template names: lowercase letters, digits and underscores. Languages: en, en_US, pt_BR, … */
-const WHATSAPP_TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+/**
+ * A WhatsApp template is named as its provider knows it: the Meta template name (lowercase
+ * letters, digits and underscores) for the Cloud API, the Content SID (HX + 32 hex) for Twilio.
+ * Languages: en, en_US, pt_BR, …
+ */
+const WHATSAPP_TEMPLATE_NAME = /^(?:[a-z0-9_]{1,512}|HX[0-9a-fA-F]{32})$/;
 const WHATSAPP_LANGUAGE = /^[a-z]{2,3}(_[A-Z]{2})?$/;
 /** Meta allows far fewer body parameters than this; the bound only keeps input sane. */
 const MAX_WHATSAPP_PARAMETERS = 100;
@@ -109,7 +113,7 @@ function checkChannelFields(d: VariantDraft, i: number, at: string, channel: Cha
   const wt = d.whatsappTemplate;
   if (channel === Channel.WHATSAPP && wt) {
     const bad = (field: string, message: string) => badInput('INVALID_WHATSAPP_TEMPLATE', `Variant ${i + 1}: ${message}`, `${at}.whatsappTemplate.${field}`);
-    if (!WHATSAPP_TEMPLATE_NAME.test(wt.name)) throw bad('name', 'a WhatsApp template name has lowercase letters, digits and underscores, as registered with Meta');
+    if (!WHATSAPP_TEMPLATE_NAME.test(wt.name)) throw bad('name', 'name must be the template name registered with Meta (lowercase letters, digits and underscores) or, with Twilio, its Content SID (HX followed by 32 hex digits)');
     if (!WHATSAPP_LANGUAGE.test(wt.language)) throw bad('language', 'language must be a WhatsApp language code such as en or en_US');
     const params = wt.parameters ?? [];
     if (params.length > MAX_WHATSAPP_PARAMETERS) throw bad('parameters', `at most ${MAX_WHATSAPP_PARAMETERS} parameters`);

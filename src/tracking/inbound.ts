@@ -47,6 +47,12 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
     ? await em.execute<{ id: string }[]>('select id from contacts where workspace_id = ? and phone = ?', [m.workspaceId, phone])
     : [];
   if (!contact) return { status: 'UNKNOWN_CONTACT' };
+  if (m.channel === Channel.WHATSAPP) {
+    // The contact wrote to us: WhatsApp's 24-hour customer-service window (re)opens, so the sender
+    // may send free text instead of a template. greatest(): a late redelivery never shortens it;
+    // least(…, now()): a provider clock running ahead never lengthens it.
+    await em.execute('update contacts set whatsapp_inbound_at = greatest(whatsapp_inbound_at, least(?::timestamptz, now())) where workspace_id = ? and id = ?', [m.receivedAt.toISOString(), m.workspaceId, contact.id]);
+  }
 
   const [recent] = await em.execute<{ id: string; campaign_id: string }[]>(
     `select id, campaign_id from messages
@@ -60,7 +66,7 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
 
   const queueReply = (kind: keyof typeof DEFAULT_REPLIES) =>
     em.execute(
-      // The reply goes out on the channel the keyword came on.
+      // Answered on the channel the keyword came on (a WhatsApp STOP is confirmed on WhatsApp).
       `insert into outbox (id, workspace_id, contact_id, kind, body, dedupe_key, channel) values (?, ?, ?, ?, ?, ?, ?)
        on conflict (workspace_id, dedupe_key) do nothing`,
       [newId(), m.workspaceId, contact.id, kind, kind === 'HELP' ? (ws?.settings.helpReply ?? DEFAULT_REPLIES.HELP) : DEFAULT_REPLIES[kind], `${dedupe}:reply`, m.channel],

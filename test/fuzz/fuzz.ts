@@ -13,7 +13,7 @@ import { buildSchema, Kind, print, typeFromAST, type DocumentNode, type GraphQLI
 import type { App } from '../../src/app';
 import { recordMessage } from '../../src/tracking/messages';
 import { Channel } from '../../src/domain/channel';
-import { genericSignatureHeader, mailgunSignature, openPhoneSignatureHeader, twilioSignature } from '../../src/tracking/webhooks/signatures';
+import { genericSignatureHeader, mailgunSignature, openPhoneSignatureHeader, twilioSignature, whatsappSignatureHeader } from '../../src/tracking/webhooks/signatures';
 import * as documents from '../generated/graphql';
 import { csvText, deepJsonText, jsonValue, nastyNumber, nastyString, prng, valueFor, type Known, type Random } from './generators';
 
@@ -39,6 +39,8 @@ export interface FuzzTarget {
   /** Email messages: their Message-IDs (provider 'email') and open / unsubscribe tokens. */
   emailMessageIds: string[];
   trackingTokens: string[];
+  whatsappAppSecret: string;
+  whatsappVerifyToken: string;
   /** Provider ids of recorded messages, so that status callbacks can find them. */
   providerMessageIds: string[];
   linkTokens: string[];
@@ -80,7 +82,15 @@ export async function prepareTarget(app: App, adminKey: string, publicUrl: strin
   const openphoneSecret = Buffer.from('fuzz-openphone').toString('base64');
   const genericSecret = 'whsec_fuzz';
   const emailKey = 'fuzz-mailgun-key';
-  await gql('mutation($i: WorkspaceSettingsInput!) { updateWorkspaceSettings(input: $i) { id } }', { i: { twilioAuthToken: twilioToken, openphoneSigningSecret: openphoneSecret, webhookSigningSecret: genericSecret, emailWebhookKey: emailKey } }, key);
+  const whatsappAppSecret = 'fuzz-meta-app-secret';
+  const whatsappVerifyToken = 'fuzz-verify-token';
+  // Port 9 (discard): nothing is sent during the fuzz run (jobs are off); only the webhook matters.
+  const whatsappCloud = { phoneNumberId: '1065403522', accessToken: 'fuzz-access-token', appSecret: whatsappAppSecret, verifyToken: whatsappVerifyToken, apiBaseUrl: 'http://127.0.0.1:9/v21.0' };
+  await gql(
+    'mutation($i: WorkspaceSettingsInput!) { updateWorkspaceSettings(input: $i) { id } }',
+    { i: { twilioAuthToken: twilioToken, openphoneSigningSecret: openphoneSecret, webhookSigningSecret: genericSecret, emailWebhookKey: emailKey, whatsappCloud } },
+    key,
+  );
   const { viewer } = await gql<{ viewer: { workspace: { id: string } } }>('{ viewer { workspace { id } } }', {}, key);
   const contacts = Array.from({ length: 8 }, (_, i) => ({ externalId: `fz-${i}`, phone: `+1415556${String(1000 + i)}`, consent: true, tags: ['fz'] }));
   await gql('mutation($c: [ContactInput!]!) { upsertContacts(contacts: $c) { created } }', { c: contacts }, key);
@@ -103,7 +113,7 @@ export async function prepareTarget(app: App, adminKey: string, publicUrl: strin
       campaignId: createCampaign.id,
       contactId: row.id,
       variantId: row.variant_id,
-      provider: i % 2 ? 'openphone' : 'twilio',
+      provider: ['twilio', 'openphone', 'whatsapp'][i % 3]!,
       providerMessageId,
       links: ['https://shop.example/a'],
     });
@@ -134,6 +144,8 @@ export async function prepareTarget(app: App, adminKey: string, publicUrl: strin
     emailKey,
     emailMessageIds,
     trackingTokens,
+    whatsappAppSecret,
+    whatsappVerifyToken,
     providerMessageIds,
     linkTokens,
     publicUrl,
@@ -230,7 +242,7 @@ function eventsCase(r: Random, t: FuzzTarget): Request {
 function webhookCase(r: Random, t: FuzzTarget): Request {
   const workspaceId = r.chance(0.9) ? t.workspaceId : nastyString(r).slice(0, 60);
   const sign = r.chance(0.75);
-  switch (r.int(0, 3)) {
+  switch (r.int(0, 4)) {
     case 0: {
       const path = `/webhooks/twilio/${pathPart(workspaceId)}`;
       const params: Record<string, string> = {};
@@ -285,6 +297,8 @@ function webhookCase(r: Random, t: FuzzTarget): Request {
       const body = r.chance(0.95) ? JSON.stringify({ signature, 'event-data': data }) : nastyString(r);
       return { kind: 'email webhook', method: 'POST', path, headers: { 'content-type': 'application/json' }, body };
     }
+    case 4:
+      return whatsappCase(r, t, workspaceId, sign);
     default: {
       const path = `/webhooks/generic/${pathPart(workspaceId)}`;
       const events = Array.from({ length: r.pick([1, 2, 5, 30]) }, () => eventObject(r, t));
@@ -295,6 +309,49 @@ function webhookCase(r: Random, t: FuzzTarget): Request {
       return { kind: 'generic webhook', method: 'POST', path, headers, body };
     }
   }
+}
+
+/** Meta WhatsApp Cloud API: the GET handshake, or a POST of statuses / inbound messages (signed or not). */
+function whatsappCase(r: Random, t: FuzzTarget, workspaceId: string, sign: boolean): Request {
+  const path = `/webhooks/whatsapp/${pathPart(workspaceId)}`;
+  const nasty = () => (r.chance(0.5) ? nastyString(r) : jsonValue(r, 1));
+  if (r.chance(0.2)) {
+    const query: string[] = [];
+    if (r.chance(0.9)) query.push(`hub.mode=${r.chance(0.8) ? 'subscribe' : pathPart(nastyString(r))}`);
+    if (r.chance(0.9)) query.push(`hub.verify_token=${r.chance(0.6) ? t.whatsappVerifyToken : pathPart(nastyString(r))}`);
+    if (r.chance(0.1)) query.push(`hub.verify_token=${t.whatsappVerifyToken}`); // repeated: an array
+    if (r.chance(0.9)) query.push(`hub.challenge=${r.chance(0.6) ? r.int(0, 1e9) : pathPart(r.chance(0.5) ? nastyString(r) : 'x'.repeat(r.pick([513, 5000])))}`);
+    return { kind: 'whatsapp handshake', method: 'GET', path: `${path}?${query.join('&')}`, headers: {} };
+  }
+  const seconds = () => (r.chance(0.8) ? String(Math.floor(Date.now() / 1000) - r.int(0, 1e6)) : r.pick<unknown>(['0', 0, -1, 1e20, '99999999999', '1.5', nastyString(r)]));
+  const status = () => ({
+    id: r.chance(0.7) ? r.pick(t.providerMessageIds) : nasty(),
+    status: r.pick(['sent', 'delivered', 'read', 'failed', 'deleted', nastyString(r)]),
+    timestamp: seconds(),
+    recipient_id: r.chance(0.8) ? r.pick(t.contacts).phone.slice(1) : nasty(),
+    ...(r.chance(0.2) ? { errors: r.chance(0.7) ? [{ code: 131026, title: 'Message undeliverable' }] : nasty() } : {}),
+  });
+  const message = () => {
+    const type = r.pick(['text', 'text', 'button', 'interactive', 'image', nastyString(r)]);
+    return {
+      from: r.chance(0.7) ? r.pick(t.contacts).phone.slice(1) : nasty(),
+      id: r.chance(0.8) ? `wamid.fuzz${r.int(0, 1e9)}` : nasty(),
+      timestamp: seconds(),
+      type,
+      ...(r.chance(0.8) ? { text: { body: r.chance(0.7) ? r.pick(['STOP', 'START', 'HELP', 'yes please!', nastyString(r)]) : nasty() } } : {}),
+      ...(type === 'button' ? { button: { text: nasty() } } : {}),
+      ...(type === 'interactive' ? { interactive: { button_reply: { title: nasty() } } } : {}),
+    };
+  };
+  const value = { ...(r.chance(0.6) ? { statuses: Array.from({ length: r.pick([0, 1, 3]) }, status) } : {}), ...(r.chance(0.6) ? { messages: Array.from({ length: r.pick([0, 1, 2]) }, message) } : {}) };
+  const change = { field: r.chance(0.9) ? 'messages' : nastyString(r), value: r.chance(0.95) ? value : jsonValue(r, 2) };
+  const body = r.chance(0.85)
+    ? JSON.stringify({ object: r.chance(0.9) ? 'whatsapp_business_account' : nasty(), entry: r.chance(0.9) ? [{ id: '1', changes: [change] }] : jsonValue(r, 2) })
+    : (JSON.stringify(jsonValue(r, 3)) ?? 'null');
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (sign) headers['x-hub-signature-256'] = whatsappSignatureHeader(r.chance(0.95) ? t.whatsappAppSecret : 'wrong-secret', body);
+  else if (r.chance(0.5)) headers['x-hub-signature-256'] = nastyString(r).replace(/[^\x20-\x7e]/g, '');
+  return { kind: 'whatsapp webhook', method: 'POST', path, headers, body };
 }
 
 function linkOrRouteCase(r: Random, t: FuzzTarget): Request {

@@ -6,6 +6,9 @@ import {
   verifyGenericSignature,
   verifyOpenPhoneSignature,
   verifyTwilioSignature,
+  sameSecret,
+  verifyWhatsAppSignature,
+  whatsappSignatureHeader,
 } from '../../src/tracking/webhooks/signatures';
 
 describe('Twilio X-Twilio-Signature', () => {
@@ -281,5 +284,48 @@ describe('Splitcast X-Splitcast-Signature', () => {
   it('refuses to build a header for a non-integer time', () => {
     expect(() => genericSignatureHeader(SECRET, BODY, 1.5)).toThrow(RangeError);
     expect(() => genericSignatureHeader(SECRET, BODY, -1)).toThrow(RangeError);
+  });
+});
+
+describe('Meta X-Hub-Signature-256 (WhatsApp Cloud API)', () => {
+  // An independent vector: HMAC-SHA256 with key "secret" over "test", as published with the
+  // whatsapp_sdk Elixir package's WhatsApp.Webhook.compute_signature example.
+  const VECTOR = 'sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914';
+  const body = '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[]}]}';
+
+  it('signs sha256=<hex HMAC-SHA256(app secret, raw body)>', () => {
+    expect(whatsappSignatureHeader('secret', 'test')).toBe(VECTOR);
+    expect(verifyWhatsAppSignature('secret', 'test', VECTOR)).toBe(true);
+  });
+
+  it('accepts its own signature, upper-case hex and surrounding spaces', () => {
+    const header = whatsappSignatureHeader('app-secret', body);
+    expect(verifyWhatsAppSignature('app-secret', body, header)).toBe(true);
+    expect(verifyWhatsAppSignature('app-secret', body, `sha256=${header.slice(7).toUpperCase()}`)).toBe(true);
+    expect(verifyWhatsAppSignature('app-secret', body, ` ${header} `)).toBe(true);
+  });
+
+  it('refuses another secret, another body (one byte, or re-serialised JSON) and malformed headers', () => {
+    const header = whatsappSignatureHeader('app-secret', body);
+    expect(verifyWhatsAppSignature('other-secret', body, header)).toBe(false);
+    expect(verifyWhatsAppSignature('app-secret', body.replace('"1"', '"2"'), header)).toBe(false);
+    expect(verifyWhatsAppSignature('app-secret', JSON.stringify(JSON.parse(body), null, 1), header)).toBe(false);
+    for (const bad of [undefined, '', 'sha256=', header.slice(7), `sha1=${header.slice(7)}`, `${header}00`, header.slice(0, -1), `sha256=${'z'.repeat(64)}`, `${header},${header}`]) {
+      expect(verifyWhatsAppSignature('app-secret', body, bad)).toBe(false);
+    }
+    expect(verifyWhatsAppSignature('', body, whatsappSignatureHeader('', body))).toBe(false);
+  });
+});
+
+describe('sameSecret (webhook verify tokens)', () => {
+  it('is true only for the same non-empty string', () => {
+    expect(sameSecret('verify-me', 'verify-me')).toBe(true);
+    expect(sameSecret('verify-me', 'verify-me ')).toBe(false);
+    expect(sameSecret('verify-me', 'verify-mE')).toBe(false);
+    expect(sameSecret('verify-me', 'v')).toBe(false);
+    expect(sameSecret('', '')).toBe(false);
+    expect(sameSecret(null, 'x')).toBe(false);
+    expect(sameSecret('x', ['x'])).toBe(false);
+    expect(sameSecret('x', undefined)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { OutboundMessage } from '../../src/sending/providers/provider';
 import { Channel } from '../../src/domain/channel';
-import { TWILIO_IDEMPOTENCY_HEADER, TwilioProvider } from '../../src/sending/providers/twilio';
+import { TWILIO_IDEMPOTENCY_HEADER, TwilioProvider, twilioContentVariables } from '../../src/sending/providers/twilio';
 
 const ACCOUNT_SID = 'AC' + 'a1'.repeat(16);
 const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -75,7 +75,9 @@ class FakeTwilio {
       return void res.end('<html><body>Bad Gateway</body></html>');
     }
     if (!form.To) return error(400, 21604, "A 'To' phone number is required.");
-    if (form.To === INVALID_TO || !/^\+[1-9]\d{6,14}$/.test(form.To)) {
+    if (form.ContentSid !== undefined && !/^HX[0-9a-fA-F]{32}$/.test(form.ContentSid)) return error(400, 21655, 'The ContentSid is Invalid.');
+    if (form.ContentVariables !== undefined && form.ContentSid === undefined) return error(400, 21654, 'ContentSid Required');
+    if (form.To === INVALID_TO || !/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(form.To)) {
       return error(400, 21211, `The 'To' number ${form.To} is not a valid phone number.`);
     }
     if (this.mode === 'no-sid') return json(201, { status: 'queued' });
@@ -244,5 +246,38 @@ describe('TwilioProvider', () => {
     const viaFake = new TwilioProvider({ statusCallbackUrl: callbackUrl, fetchImpl });
     expect(await viaFake.send(message(), WORKSPACE)).toEqual({ ok: true, providerMessageId: 'SMfeed' });
     expect(calls).toEqual([`https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`]);
+  });
+
+  describe('WhatsApp', () => {
+    const CONTENT_SID = 'HX' + 'c3'.repeat(16);
+
+    it('sends free text inside the window to whatsapp: addresses, with Body', async () => {
+      expect((await provider.send(message({ channel: Channel.WHATSAPP }), WORKSPACE)).ok).toBe(true);
+      expect(twilio.requests[0]!.form).toMatchObject({ To: 'whatsapp:+14155550123', From: `whatsapp:${FROM}`, Body: message().body });
+      expect(twilio.requests[0]!.form.ContentSid).toBeUndefined();
+    });
+
+    it('sends a template through the Content API: ContentSid and positional ContentVariables instead of Body', async () => {
+      const template = { name: CONTENT_SID, language: 'en', parameters: ['Ana', '20% "off"'] };
+      const result = await provider.send(message({ channel: Channel.WHATSAPP, body: '[tpl] Ana | 20% "off"', whatsappTemplate: template }), WORKSPACE);
+      expect(result.ok).toBe(true);
+      const form = twilio.requests[0]!.form;
+      expect(form).toEqual({ To: 'whatsapp:+14155550123', From: `whatsapp:${FROM}`, ContentSid: CONTENT_SID, ContentVariables: '{"1":"Ana","2":"20% \\"off\\""}', StatusCallback: callbackUrl(WORKSPACE.id) });
+      expect(JSON.parse(form.ContentVariables!)).toEqual({ 1: 'Ana', 2: '20% "off"' });
+      expect(twilioContentVariables([])).toBe('{}');
+    });
+
+    it('omits ContentVariables for a template without parameters', async () => {
+      await provider.send(message({ channel: Channel.WHATSAPP, whatsappTemplate: { name: CONTENT_SID, language: 'en', parameters: [] } }), WORKSPACE);
+      expect(twilio.requests[0]!.form.ContentSid).toBe(CONTENT_SID);
+      expect('ContentVariables' in twilio.requests[0]!.form).toBe(false);
+    });
+
+    it('refuses a Meta template name (Twilio knows templates by Content SID) without any request', async () => {
+      const result = await provider.send(message({ channel: Channel.WHATSAPP, whatsappTemplate: { name: 'spring_sale', language: 'en', parameters: [] } }), WORKSPACE);
+      expect(result).toMatchObject({ ok: false, retryable: false });
+      expect(!result.ok && result.error).toContain('Content SID');
+      expect(twilio.requests).toHaveLength(0);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { DomainError } from '../../src/errors';
 import { CampaignType } from '../../src/campaigns/enums';
 import { MAX_VARIANTS, MIN_TEST_VARIANTS, normalizeVariants, splitWeights, variantKeys, type VariantDraft } from '../../src/campaigns/variants';
+import { Channel } from '../../src/domain/channel';
 import { domainErrorOf } from './support';
 
 const drafts = (n: number, extra: Partial<VariantDraft> = {}): VariantDraft[] =>
@@ -225,5 +226,19 @@ describe('variantKeys', () => {
   ])('rejects keys that are %s with DUPLICATE_VARIANT_KEY', (_label, first, second) => {
     const error = domainErrorOf(() => variantKeys([{ key: first }, {}, { key: second }]));
     expect([error.code, error.reason, error.field]).toEqual(['BAD_USER_INPUT', 'DUPLICATE_VARIANT_KEY', 'input.variants.2.key']);
+  });
+});
+
+describe('normalizeVariants: WhatsApp template names', () => {
+  const wa = (name: string) => normalizeVariants(CampaignType.STANDARD, [{ template: 'Hi', whatsappTemplate: { name, language: 'en_US', parameters: ['{first_name}'] } }], 'input.variants', Channel.WHATSAPP);
+
+  it.each(['spring_sale', 'hello_world2', 'HX' + '0123456789abcdef'.repeat(2), 'HX' + 'ABCDEF0123456789'.repeat(2)])('accepts %s (a Meta template name or a Twilio Content SID)', (name) => {
+    expect(wa(name)[0]!.whatsappTemplate).toEqual({ name, language: 'en_US', parameters: ['{first_name}'] });
+  });
+
+  it.each(['Spring_Sale', 'spring-sale', 'HX123', 'HX' + 'g'.repeat(32), 'HX' + 'a'.repeat(33), 'MG' + 'a'.repeat(32), ''])('refuses %j with INVALID_WHATSAPP_TEMPLATE on the name', (name) => {
+    const error = domainErrorOf(() => wa(name));
+    expect(error.reason).toBe('INVALID_WHATSAPP_TEMPLATE');
+    expect(error.field).toBe('input.variants.0.whatsappTemplate.name');
   });
 });

@@ -18,6 +18,7 @@ import { DEFAULT_SIMULATED_RATES, SimulatorProvider, type SimulatedRates } from 
 import { SimulatorSecrets } from './simulator-secret';
 import { SmtpProvider } from './smtp';
 import { TwilioProvider } from './twilio';
+import { WhatsAppCloudProvider } from './whatsapp-cloud';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../../tracking/webhooks/signatures';
 
 export interface ProviderRouter {
@@ -32,10 +33,13 @@ export const EMAIL_NOT_CONFIGURED = 'email is not configured for this workspace:
 export function createProviders(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): ProviderRouter {
   const base = config.sendProvider === 'twilio' ? createTwilio(config) : createSimulator(config, listeningUrl, sql, ingestion, logger);
   const smtp = new SmtpProvider();
+  // One instance for every workspace: credentials and base URL come with each message's workspace.
+  const whatsappCloud = new WhatsAppCloudProvider();
   return {
-    providers: [base, smtp],
+    providers: [base, smtp, whatsappCloud],
     route(channel, workspace) {
       if (channel === Channel.EMAIL && workspace.smtp) return smtp;
+      if (channel === Channel.WHATSAPP && workspace.whatsappCloud) return whatsappCloud;
       if (channel === Channel.EMAIL && config.sendProvider !== 'simulator') return { unavailable: EMAIL_NOT_CONFIGURED };
       return base;
     },

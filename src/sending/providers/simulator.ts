@@ -2,8 +2,9 @@
  * A stand-in phone network and mailbox for demos and load tests. `send` answers like a provider at
  * once ('SIM…' message ids), then plays back what recipients would do, through Splitcast's REAL
  * public routes over HTTP, each channel in its own provider's protocol (a `SimulatedChannel`:
- * ./simulator-sms.ts speaks Twilio's, ./simulator-email.ts Mailgun's and a mail client's): the status callback (delivered / failed), opens, replies,
- * all signed exactly as that provider signs them — with the workspace's simulator signing secret,
+ * ./simulator-sms.ts speaks Twilio's, ./simulator-whatsapp.ts the WhatsApp Cloud API's,
+ * ./simulator-email.ts Mailgun's and a mail client's): the status callback (delivered / failed),
+ * opens, replies, all signed exactly as that provider signs them — with the workspace's simulator signing secret,
  * which the server creates on first use (`signingSecret`, see simulator-secret.ts; without that
  * option, with the workspace's Twilio auth token) — and clicks on the first tracked link.
  * Conversions are the business's own events (POST /v1/events needs an API key), so they go to the
@@ -21,6 +22,7 @@ import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult 
 import { newSid, type PlaybackContext, type SimulatedChannel } from './simulator-channel';
 import { SIMULATED_EMAIL } from './simulator-email';
 import { SIMULATED_SMS } from './simulator-sms';
+import { SIMULATED_WHATSAPP } from './simulator-whatsapp';
 
 /** A variant's true behaviour. Probabilities are per delivered message, drawn independently. */
 export interface SimulatedRates {
@@ -113,6 +115,7 @@ interface Plan {
 /** The channels the simulator speaks. */
 const CHANNELS: Partial<Record<Channel, SimulatedChannel>> = {
   [Channel.SMS]: SIMULATED_SMS,
+  [Channel.WHATSAPP]: SIMULATED_WHATSAPP,
   [Channel.EMAIL]: SIMULATED_EMAIL,
 };
 

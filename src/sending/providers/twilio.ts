@@ -6,9 +6,14 @@
  * form-encoded To / From / Body / StatusCallback; the 201 answer is the Message resource as JSON,
  * whose `sid` (SM…) status callbacks and replies refer to. Errors come back as
  * `{ code, message, more_info, status }` (e.g. 400 with code 21211 for an invalid 'To').
+ * WhatsApp templates (outside the 24-hour window) go through Twilio's Content API: the same
+ * request with `ContentSid` (the template's HX… SID) and `ContentVariables` (JSON
+ * `{"1": …, "2": …}`) instead of `Body`
+ * (https://www.twilio.com/docs/content/send-templates-created-with-the-content-template-builder).
  */
 import { Channel } from '../../domain/channel';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
+import { TWILIO_CONTENT_SID } from './whatsapp-cloud';
 
 export interface TwilioProviderOptions {
   /** API origin, without a trailing slash; 'https://api.twilio.com' by default. */
@@ -67,7 +72,17 @@ export class TwilioProvider implements MessagingProvider {
     const url = `${this.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`;
     // WhatsApp through Twilio: the same API and webhooks, addresses prefixed `whatsapp:`.
     const address = (a: string) => (message.channel === Channel.WHATSAPP && !a.startsWith('whatsapp:') ? `whatsapp:${a}` : a);
-    const form = new URLSearchParams({ To: address(message.to), From: address(from), Body: message.body });
+    const form = new URLSearchParams({ To: address(message.to), From: address(from) });
+    const template = message.channel === Channel.WHATSAPP ? message.whatsappTemplate : undefined;
+    if (template) {
+      if (!TWILIO_CONTENT_SID.test(template.name)) {
+        return { ok: false, retryable: false, error: `Twilio sends WhatsApp templates by Content SID (HX followed by 32 hex digits); "${template.name}" is not one` };
+      }
+      form.set('ContentSid', template.name);
+      if (template.parameters.length > 0) form.set('ContentVariables', twilioContentVariables(template.parameters));
+    } else {
+      form.set('Body', message.body);
+    }
     // Automatic replies are not campaign messages: no delivery callbacks for them.
     if (!message.system) form.set('StatusCallback', this.options.statusCallbackUrl(workspace.id));
     const controller = new AbortController();
@@ -107,6 +122,11 @@ export class TwilioProvider implements MessagingProvider {
     const retryable = status === 429 || status >= 500;
     return { ok: false, retryable, error: errorText(status, json as TwilioError | undefined, text) };
   }
+}
+
+/** Positional template parameters as Twilio's ContentVariables: `{"1": first, "2": second, …}`. Pure. */
+export function twilioContentVariables(parameters: readonly string[]): string {
+  return JSON.stringify(Object.fromEntries(parameters.map((p, i) => [String(i + 1), p])));
 }
 
 function parseJson(text: string): unknown {

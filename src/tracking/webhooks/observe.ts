@@ -11,7 +11,7 @@ declare module 'fastify' {
   }
 }
 
-const ROUTE = /^\/webhooks\/(twilio|openphone|generic)\//;
+const ROUTE = /^\/webhooks\/(twilio|openphone|generic|whatsapp|email)\//;
 
 export function webhookOutcome(status: number, marked?: WebhookOutcome): WebhookOutcome {
   if (status < 300) return marked ?? 'processed';

@@ -15,6 +15,7 @@ import { countWebhook } from './observe';
 import { enqueueRetry } from './retries';
 import { processWebhook, type WebhookPayload } from './process';
 import { parseMailgunEvent } from './mailgun';
+import { registerWhatsAppRoutes } from './whatsapp';
 import { GENERIC_SIGNATURE_HEADER, MAILGUN_DEFAULT_TOLERANCE_SECONDS, OPENPHONE_SIGNATURE_HEADER, verifyGenericSignature, verifyMailgunSignature, verifyOpenPhoneSignature, verifyTwilioSignature } from './signatures';
 
 declare module 'fastify' {
@@ -39,7 +40,9 @@ interface WorkspaceSecrets {
   webhook_signing_secret: string | null;
   /** The email provider's (Mailgun's) webhook signing key. */
   email_webhook_key: string | null;
-  /** Honoured on the Twilio route only while SEND_PROVIDER=simulator (see sending/providers/simulator-secret.ts). */
+  whatsapp_app_secret: string | null;
+  whatsapp_verify_token: string | null;
+  /** Honoured on the Twilio, WhatsApp and email routes only while SEND_PROVIDER=simulator (see sending/providers/simulator-secret.ts). */
   simulator_signing_secret: string | null;
 }
 
@@ -89,7 +92,10 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
     const workspace = async (request: FastifyRequest<Params>, reply: FastifyReply): Promise<WorkspaceSecrets | undefined> => {
       const id = request.params.workspaceId;
       const [ws] = isUuid(id)
-        ? await deps.orm.em.fork().execute<WorkspaceSecrets[]>('select id, twilio_auth_token, openphone_signing_secret, webhook_signing_secret, email_webhook_key, simulator_signing_secret from workspaces where id = ?', [id])
+        ? await deps.orm.em.fork().execute<WorkspaceSecrets[]>(
+            'select id, twilio_auth_token, openphone_signing_secret, webhook_signing_secret, email_webhook_key, whatsapp_app_secret, whatsapp_verify_token, simulator_signing_secret from workspaces where id = ?',
+            [id],
+          )
         : [];
       if (!ws) fail(reply, 404, 'NOT_FOUND', `Workspace ${id} not found`);
       return ws;
@@ -97,11 +103,8 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
 
     /** Process now; park in the retry queue when that cannot finish. Answers once durable. */
     const process = async (request: FastifyRequest, reply: FastifyReply, workspaceId: string, payload: WebhookPayload) => {
-      // Refused before anything is stored: the retry queue could not hold such text either, and a
-      // payload that can never be processed must not sit in it.
-      const bad = Object.entries(payload).map(([k, v]) => (typeof v === 'string' ? checkText(v, k) : undefined)).find(Boolean);
-      if (bad) return fail(reply, 400, 'BAD_REQUEST', bad, INVALID_TEXT);
-      if (!plausibleInstant(payload.at)) return fail(reply, 400, 'BAD_REQUEST', `"${payload.at}" is not a plausible ISO 8601 timestamp`, 'INVALID_TIMESTAMP');
+      const bad = payloadProblem(payload);
+      if (bad) return fail(reply, 400, 'BAD_REQUEST', bad.message, bad.reason);
       const em = deps.orm.em.fork();
       try {
         let r = await processWebhook(em, deps.ingestion, workspaceId, payload);
@@ -174,6 +177,8 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     });
 
+    registerWhatsAppRoutes(scope, { workspace, problem: payloadProblem, process, fail, simulator: deps.config.sendProvider === 'simulator' });
+
     scope.post<Params>('/webhooks/openphone/:workspaceId', async (request, reply) => {
       const ws = await workspace(request, reply);
       if (!ws) return reply;
@@ -243,6 +248,17 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return trackEvents(deps.ingestion, ws.id, events, 'webhook:generic');
     });
   });
+}
+
+/**
+ * Why a payload cannot be stored, or undefined. Refused before anything is stored: the retry
+ * queue could not hold such text either, and a payload that can never be processed must not sit in it.
+ */
+function payloadProblem(payload: WebhookPayload): { message: string; reason: string } | undefined {
+  const bad = Object.entries(payload).map(([k, v]) => (typeof v === 'string' ? checkText(v, k) : undefined)).find(Boolean);
+  if (bad) return { message: bad, reason: INVALID_TEXT };
+  if (!plausibleInstant(payload.at)) return { message: `"${payload.at}" is not a plausible ISO 8601 timestamp`, reason: 'INVALID_TIMESTAMP' };
+  return undefined;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
- * Signature checks for the webhook routes: Twilio, OpenPhone (Quo) legacy webhooks, Mailgun, and
+ * Signature checks for the webhook routes: Twilio, OpenPhone (Quo) legacy webhooks, Mailgun, Meta's
+ * WhatsApp Cloud API (X-Hub-Signature-256), and
  * Splitcast's own generic scheme. Pure (node:crypto only, no I/O). Every comparison is
  * constant-time over equal-length buffers; verifiers return false / a reason and never throw.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Constant-time equality of two byte strings; false (not a throw) when the lengths differ. */
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -229,4 +230,39 @@ export function verifyMailgunSignature(
     if (typeof key === 'string' && key !== '' && sameBytes(given, Buffer.from(mailgunSignature(key, ts, token), 'hex'))) ok = true;
   }
   return ok ? { ok: true } : { ok: false, reason: 'BAD_SIGNATURE' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meta (WhatsApp Cloud API) webhooks
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`, as Meta signs every
+ * webhook POST ("Validating payloads" in the Graph API webhooks docs). The raw body must be the
+ * exact bytes received: Meta escapes non-ASCII as \uXXXX, so re-serialised JSON would not match.
+ */
+export const WHATSAPP_SIGNATURE_HEADER = 'x-hub-signature-256';
+
+/** The header value Meta would send for `rawBody` (for tests and the simulator). */
+export function whatsappSignatureHeader(appSecret: string, rawBody: string): string {
+  return `sha256=${createHmac('sha256', appSecret).update(rawBody, 'utf8').digest('hex')}`;
+}
+
+/** True when `header` is `sha256=<64 hex>` signing `rawBody` under `appSecret` (hex case-insensitive). */
+export function verifyWhatsAppSignature(appSecret: string, rawBody: string, header: string | undefined): boolean {
+  if (typeof header !== 'string' || typeof appSecret !== 'string' || appSecret === '' || typeof rawBody !== 'string') return false;
+  const m = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
+  if (!m) return false;
+  return sameBytes(Buffer.from(m[1]!, 'hex'), createHmac('sha256', appSecret).update(rawBody, 'utf8').digest());
+}
+
+/**
+ * Constant-time equality of two secrets of any length (e.g. the webhook handshake's
+ * hub.verify_token): their SHA-256 digests are compared, so neither the content nor the length of
+ * the expected value leaks through timing. False when either is empty or not a string.
+ */
+export function sameSecret(expected: string | null | undefined, given: unknown): boolean {
+  if (typeof expected !== 'string' || typeof given !== 'string' || expected === '' || given === '') return false;
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return sameBytes(digest(expected), digest(given));
 }
