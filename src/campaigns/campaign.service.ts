@@ -13,6 +13,7 @@ import { CampaignStatus, CampaignType } from './enums';
 import { Channel } from '../domain/channel';
 import { Variant } from './variant.entity';
 import { normalizeVariants, type NormalizedVariant } from './variants';
+import { TemplateService } from './template.service';
 
 /** Settings may change only before a campaign goes out. */
 const EDITABLE = new Set([CampaignStatus.DRAFT, CampaignStatus.SCHEDULED]);
@@ -46,7 +47,7 @@ export class CampaignService {
   async create(input: CreateCampaignInput): Promise<Campaign> {
     const type = input.type ?? CampaignType.STANDARD;
     const channel = input.channel ?? Channel.SMS;
-    const variants = normalizeVariants(type, input.variants, 'input.variants', channel);
+    const variants = normalizeVariants(type, await new TemplateService(this.em, this.workspaceId).fillFromLibrary(input.variants, channel), 'input.variants', channel);
     const campaign = this.em.create(Campaign, {
       workspaceId: this.workspaceId,
       name: checkName(input.name),
@@ -79,7 +80,10 @@ export class CampaignService {
       if (input.costPerMessage !== undefined && input.costPerMessage !== null) {
         campaign.costPerMessage = checkMoney(input.costPerMessage, 'costPerMessage', 'INVALID_COST')!;
       }
-      if (input.variants) await this.replaceVariants(tx, campaign, normalizeVariants(campaign.type, input.variants, 'input.variants', campaign.channel));
+      if (input.variants) {
+        const drafts = await new TemplateService(tx, this.workspaceId).fillFromLibrary(input.variants, campaign.channel);
+        await this.replaceVariants(tx, campaign, normalizeVariants(campaign.type, drafts, 'input.variants', campaign.channel));
+      }
       campaign.updatedAt = new Date();
       return campaign;
     });
@@ -138,6 +142,7 @@ export class CampaignService {
         subject: v.subject,
         html: v.html,
         whatsappTemplate: v.whatsappTemplate,
+        templateId: v.templateId,
         weight: v.weight,
         isControl: v.isControl,
         position: v.position,

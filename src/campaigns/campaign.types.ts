@@ -1,4 +1,4 @@
-import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ExperimentConfigInput } from './experiment-config';
 import { PageInfo } from '../graphql/pagination';
 import { AudienceInput } from './audience';
@@ -26,8 +26,8 @@ export class VariantInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
 
-  @Field()
-  template!: string;
+  @Field(() => String, { nullable: true, description: 'the text (SMS, WhatsApp free text, email text part); with templateId, defaults to the library template\'s body' })
+  template?: string | null;
 
   @Field(() => Float, { nullable: true, description: 'percent; omitted weights share the rest equally' })
   weight?: number | null;
@@ -43,6 +43,9 @@ export class VariantInput {
 
   @Field(() => WhatsAppTemplateInput, { nullable: true, description: 'WHATSAPP: approved template sent outside the 24-hour customer-service window' })
   whatsappTemplate?: WhatsAppTemplateInput | null;
+
+  @Field(() => ID, { nullable: true, description: 'create the variant from a library template (its body, subject, html); fields given here win' })
+  templateId?: string | null;
 }
 
 @InputType()

@@ -3,6 +3,7 @@ import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-o
 import { Workspace } from '../workspaces/workspace.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { templateVariables } from './templates/render';
+import { Channel } from '../domain/channel';
 
 /** A reusable message body with `{variable}` placeholders. */
 @ObjectType()
@@ -29,6 +30,18 @@ export class Template {
   @Field(() => String, { nullable: true })
   @Property({ type: 'text', nullable: true })
   category?: string | null;
+
+  @Field(() => Channel, { nullable: true, description: 'the channel it is written for; null: any' })
+  @Property({ type: 'text', nullable: true })
+  channel?: Channel | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL: subject line' })
+  @Property({ type: 'text', nullable: true })
+  subject?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL: HTML body' })
+  @Property({ type: 'text', nullable: true })
+  html?: string | null;
 
   @Field()
   @Property({ type: 'timestamptz' })

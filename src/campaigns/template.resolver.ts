@@ -2,6 +2,7 @@ import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resol
 import type { Context } from '../graphql/context';
 import { GraphQLJSON } from '../graphql/scalars';
 import { Template } from './template.entity';
+import { Channel } from '../domain/channel';
 import { previewTemplate } from './template.service';
 
 @InputType()
@@ -14,6 +15,15 @@ export class TemplateInput {
 
   @Field(() => String, { nullable: true })
   category?: string | null;
+
+  @Field(() => Channel, { nullable: true, description: 'the channel it is written for; null: any' })
+  channel?: Channel | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL templates: subject line' })
+  subject?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL templates: HTML body' })
+  html?: string | null;
 }
 
 @ObjectType()

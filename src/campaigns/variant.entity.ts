@@ -57,6 +57,10 @@ export class Variant {
   @Property({ type: 'json', nullable: true })
   whatsappTemplate?: WhatsAppTemplate | null;
 
+  @Field(() => ID, { nullable: true, description: 'the library template it was created from (its text was copied: later edits do not change it)' })
+  @Property({ type: 'uuid', nullable: true })
+  templateId?: string | null;
+
   @Field(() => Float, {
     description: 'percent of the test audience, 0 < weight < 100 for A/B, sums to 100 within a campaign',
   })

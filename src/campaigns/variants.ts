@@ -21,6 +21,8 @@ export interface VariantDraft {
   subject?: string | null;
   html?: string | null;
   whatsappTemplate?: { name: string; language: string; parameters?: string[] | null } | null;
+  /** The library template the draft was filled from (resolved by TemplateService.fillFromLibrary). */
+  templateId?: string | null;
 }
 
 export interface NormalizedVariant {
@@ -30,6 +32,7 @@ export interface NormalizedVariant {
   subject: string | null;
   html: string | null;
   whatsappTemplate: { name: string; language: string; parameters: string[] } | null;
+  templateId: string | null;
   weight: number;
   isControl: boolean;
   position: number;
@@ -80,6 +83,7 @@ export function normalizeVariants(type: CampaignType, drafts: readonly VariantDr
       channel === Channel.WHATSAPP && d.whatsappTemplate
         ? { name: d.whatsappTemplate.name, language: d.whatsappTemplate.language, parameters: d.whatsappTemplate.parameters ?? [] }
         : null,
+    templateId: d.templateId ?? null,
     weight: weights[i]!,
     isControl: i === control,
     position: i,

@@ -2,7 +2,7 @@
  * The channel fields of variants and the per-workspace provider settings: stored, returned
  * (secrets only as *Set flags), validated with stable reasons.
  */
-import { CreateChannelCampaignDocument, DuplicateChannelCampaignDocument, UpdateCampaignDocument, UpdateWorkspaceSettingsDocument, ViewerDocument } from '../generated/graphql';
+import { CreateCampaignFromTemplatesDocument, CreateChannelCampaignDocument, CreateChannelTemplateDocument, DuplicateChannelCampaignDocument, UpdateCampaignDocument, UpdateWorkspaceSettingsDocument, ViewerDocument } from '../generated/graphql';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
 let t: TestApp;
@@ -68,8 +68,8 @@ describe('variants per channel', () => {
       },
     });
     expect(c.variants).toEqual([
-      { key: 'A', subject: 'Spring is here', html: null, template: 'Hi {first_name}', whatsappTemplate: null },
-      { key: 'B', subject: '{first_name}, 20% off', html: '<p>Hi {first_name}</p>', template: 'Hi {first_name}', whatsappTemplate: null },
+      { key: 'A', subject: 'Spring is here', html: null, template: 'Hi {first_name}', templateId: null, whatsappTemplate: null },
+      { key: 'B', subject: '{first_name}, 20% off', html: '<p>Hi {first_name}</p>', template: 'Hi {first_name}', templateId: null, whatsappTemplate: null },
     ]);
     const { duplicateCampaign: copy } = await t.ok(DuplicateChannelCampaignDocument, { id: c.id });
     expect(copy.variants.map((v) => [v.subject, v.html])).toEqual(c.variants.map((v) => [v.subject, v.html]));
@@ -92,5 +92,37 @@ describe('variants per channel', () => {
     expect(errorOf(noSubject)).toMatchObject({ reason: 'MISSING_SUBJECT', field: 'input.variants.0.subject' });
     const sms = await t.gql(CreateChannelCampaignDocument, { input: { name: 'S', variants: [{ template: 'x', subject: 'y' }] } });
     expect(errorOf(sms)).toMatchObject({ reason: 'FIELD_NOT_FOR_CHANNEL', field: 'input.variants.0.subject' });
+  });
+});
+
+describe('library templates per channel', () => {
+  it('keeps an email template’s subject and HTML, and a variant made from it copies them (given fields win)', async () => {
+    const { createTemplate: tpl } = await t.ok(CreateChannelTemplateDocument, {
+      input: { name: 'Spring email', channel: 'EMAIL', subject: 'Spring for {first_name}', html: '<p>Hi {first_name}</p>', body: 'Hi {first_name}' },
+    });
+    expect(tpl).toMatchObject({ channel: 'EMAIL', subject: 'Spring for {first_name}', html: '<p>Hi {first_name}</p>' });
+    const { createCampaign: c } = await t.ok(CreateCampaignFromTemplatesDocument, {
+      input: { name: 'From the library', channel: 'EMAIL', type: 'AB_TEST', variants: [{ templateId: tpl.id }, { templateId: tpl.id, subject: 'Last call, {first_name}' }] },
+    });
+    expect(c.variants).toEqual([
+      { key: 'A', templateId: tpl.id, template: 'Hi {first_name}', subject: 'Spring for {first_name}', html: '<p>Hi {first_name}</p>' },
+      { key: 'B', templateId: tpl.id, template: 'Hi {first_name}', subject: 'Last call, {first_name}', html: '<p>Hi {first_name}</p>' },
+    ]);
+  });
+
+  it('refuses a template of another channel, an unknown one, a variant with no text, and email fields on a non-email template', async () => {
+    const { createTemplate: sms } = await t.ok(CreateChannelTemplateDocument, { input: { name: 'SMS only', channel: 'SMS', body: 'Hi' } });
+    const wrong = await t.gql(CreateCampaignFromTemplatesDocument, { input: { name: 'x', channel: 'WHATSAPP', variants: [{ templateId: sms.id }] } });
+    expect(errorOf(wrong)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TEMPLATE_CHANNEL_MISMATCH', field: 'input.variants.0.templateId' });
+    const unknown = await t.gql(CreateCampaignFromTemplatesDocument, { input: { name: 'x', variants: [{ templateId: '00000000-0000-4000-8000-000000000000' }] } });
+    expect(errorOf(unknown)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_TEMPLATE', field: 'input.variants.0.templateId' });
+    const empty = await t.gql(CreateCampaignFromTemplatesDocument, { input: { name: 'x', variants: [{}] } });
+    expect(errorOf(empty)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'EMPTY_TEMPLATE', field: 'input.variants.0.template' });
+    const subjectOnSms = await t.gql(CreateChannelTemplateDocument, { input: { name: 'y', channel: 'SMS', body: 'Hi', subject: 'S' } });
+    expect(errorOf(subjectOnSms)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'FIELD_NOT_FOR_CHANNEL', field: 'input.subject' });
+    // A template for any channel (channel null) serves every campaign.
+    const { createTemplate: any } = await t.ok(CreateChannelTemplateDocument, { input: { name: 'Any channel', body: 'Hello {first_name}' } });
+    const { createCampaign: wa } = await t.ok(CreateCampaignFromTemplatesDocument, { input: { name: 'wa', channel: 'WHATSAPP', variants: [{ templateId: any.id }] } });
+    expect(wa.variants[0]).toMatchObject({ templateId: any.id, template: 'Hello {first_name}', subject: null });
   });
 });
