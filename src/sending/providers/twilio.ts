@@ -12,6 +12,7 @@
  * (https://www.twilio.com/docs/content/send-templates-created-with-the-content-template-builder).
  */
 import { Channel } from '../../domain/channel';
+import { callApi } from './http';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
 import { TWILIO_CONTENT_SID } from './whatsapp-cloud';
 
@@ -85,12 +86,10 @@ export class TwilioProvider implements MessagingProvider {
     }
     // Automatic replies are not campaign messages: no delivery callbacks for them.
     if (!message.system) form.set('StatusCallback', this.options.statusCallbackUrl(workspace.id));
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const res = await this.fetchImpl(url, {
+    const answer = await callApi(
+      this.fetchImpl,
+      url,
+      {
         method: 'POST',
         headers: {
           Authorization: `Basic ${Buffer.from(`${sid}:${token}`, 'utf8').toString('base64')}`,
@@ -99,19 +98,13 @@ export class TwilioProvider implements MessagingProvider {
           [TWILIO_IDEMPOTENCY_HEADER]: message.idempotencyKey,
         },
         body: form.toString(),
-        signal: controller.signal,
-      });
-      status = res.status;
-      text = await res.text(); // still under the timeout: a stalled body is a timeout too
-    } catch (e) {
-      // The message may or may not have been created: retry with the same idempotency key.
-      const error = controller.signal.aborted ? `Twilio request timed out after ${this.timeoutMs} ms` : `Twilio request failed: ${describe(e)}`;
-      return { ok: false, retryable: true, error };
-    } finally {
-      clearTimeout(timer);
-    }
-
-    const json = parseJson(text);
+      },
+      this.timeoutMs,
+      'Twilio',
+    );
+    // The message may or may not have been created: retry with the same idempotency key.
+    if (!answer.ok) return { ok: false, retryable: true, error: answer.error };
+    const { status, json, text } = answer;
     if (status >= 200 && status < 300) {
       const messageSid = json && typeof json === 'object' ? (json as { sid?: unknown }).sid : undefined;
       if (typeof messageSid === 'string' && messageSid !== '') return { ok: true, providerMessageId: messageSid };
@@ -129,14 +122,6 @@ export function twilioContentVariables(parameters: readonly string[]): string {
   return JSON.stringify(Object.fromEntries(parameters.map((p, i) => [String(i + 1), p])));
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return text === '' ? undefined : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** "Twilio error 21211: The 'To' number … (HTTP 400)", or the raw status when there is no JSON error. */
 function errorText(status: number, body: TwilioError | undefined, raw: string): string {
   const code = body && typeof body === 'object' && typeof body.code === 'number' ? body.code : undefined;
@@ -145,12 +130,4 @@ function errorText(status: number, body: TwilioError | undefined, raw: string): 
     return `Twilio error ${code ?? 'unknown'}: ${message ?? '(no message)'} (HTTP ${status})`;
   }
   return `Twilio answered HTTP ${status}${raw ? `: ${raw.slice(0, 200)}` : ''}`;
-}
-
-function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = (e as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
-  }
-  return String(e);
 }

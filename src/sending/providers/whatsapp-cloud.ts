@@ -10,6 +10,7 @@
  */
 import { Channel } from '../../domain/channel';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
+import { callApi } from './http';
 
 export interface WhatsAppCloudProviderOptions {
   fetchImpl?: typeof fetch;
@@ -88,29 +89,22 @@ export class WhatsAppCloudProvider implements MessagingProvider {
       return { ok: false, retryable: false, error: `${message.whatsappTemplate.name} is a Twilio Content SID; the WhatsApp Cloud API needs the template's name as registered with Meta` };
     }
     const url = `${cloud.apiBaseUrl.replace(/\/+$/, '')}/${encodeURIComponent(cloud.phoneNumberId)}/messages`;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const res = await this.fetchImpl(url, {
+    const answer = await callApi(
+      this.fetchImpl,
+      url,
+      {
         method: 'POST',
         headers: { Authorization: `Bearer ${cloud.accessToken}`, 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(whatsappCloudRequest(message)),
-        signal: controller.signal,
-      });
-      status = res.status;
-      text = await res.text(); // under the timeout too
-    } catch (e) {
-      // The Cloud API has no idempotency key: a retry after a timeout may deliver twice. Sending
-      // nothing instead would lose messages Meta never received; retrying is the lesser harm.
-      const error = controller.signal.aborted ? `WhatsApp Cloud API request timed out after ${this.timeoutMs} ms` : `WhatsApp Cloud API request failed: ${describe(e)}`;
-      return { ok: false, retryable: true, error };
-    } finally {
-      clearTimeout(timer);
-    }
-
-    const json = parseJson(text) as { messages?: { id?: unknown }[]; error?: GraphError } | undefined;
+      },
+      this.timeoutMs,
+      'WhatsApp Cloud API',
+    );
+    // The Cloud API has no idempotency key: a retry after a timeout may deliver twice. Sending
+    // nothing instead would lose messages Meta never received; retrying is the lesser harm.
+    if (!answer.ok) return { ok: false, retryable: true, error: answer.error };
+    const { status, text } = answer;
+    const json = answer.json as { messages?: { id?: unknown }[]; error?: GraphError } | undefined;
     if (status >= 200 && status < 300) {
       const id = Array.isArray(json?.messages) ? json.messages[0]?.id : undefined;
       if (typeof id === 'string' && id !== '') return { ok: true, providerMessageId: id };
@@ -130,20 +124,4 @@ function errorText(status: number, err: GraphError | undefined, code: number | u
   const details = typeof err.error_data?.details === 'string' ? ` (${err.error_data.details})` : '';
   const trace = typeof err.fbtrace_id === 'string' ? `, fbtrace_id ${err.fbtrace_id}` : '';
   return `WhatsApp Cloud API error ${code ?? 'unknown'}: ${message}${details} (HTTP ${status}${trace})`;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text === '' ? undefined : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = (e as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
-  }
-  return String(e);
 }
