@@ -37,6 +37,8 @@ interface ClaimedSend {
   variant_id: string;
   idempotency_key: string;
   attempts: number;
+  /** EMAIL: the open / unsubscribe token, the same on every attempt. */
+  tracking_token: string | null;
   channel: Channel;
   template: string;
   subject: string | null;
@@ -80,6 +82,15 @@ export interface SendMetrics {
   sends: Counter<'result' | 'provider' | 'channel'>;
   deferrals: Counter<'reason'>;
   providerDuration: Histogram<'provider' | 'channel'>;
+}
+
+/**
+ * An email's link tokens: its tracking token and the link's position. A retried send (SMTP sends it
+ * again) then carries the same working links as the message recorded the first time.
+ */
+function derivedTokens(trackingToken: string): () => string {
+  let n = 0;
+  return () => `${trackingToken}${(n++).toString(36)}`;
 }
 
 /** Delay before retry `attempts + 1` after a provider error: 10 s, 20 s, 40 s … capped at 10 min. Pure. */
@@ -183,14 +194,15 @@ export class Sender {
 
   private async drain(batch: number): Promise<number> {
     const claimed = await this.sql.query<ClaimedSend>(
-      `update sends s set attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+      `update sends s set attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2),
+         tracking_token = case when c.channel = 'EMAIL' then coalesce(s.tracking_token, replace(gen_random_uuid()::text, '-', '')) end
        from (
          select s.id from sends s join campaigns c on c.id = s.campaign_id
          where s.status = 'PENDING' and s.next_attempt_at <= now() and c.status = 'RUNNING'
          order by s.next_attempt_at limit $1 for update of s skip locked
        ) due, variants v, contacts ct, campaigns c, workspaces w
        where s.id = due.id and v.id = s.variant_id and ct.id = s.contact_id and c.id = s.campaign_id and w.id = s.workspace_id
-       returning s.id, s.workspace_id, s.campaign_id, s.run_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts,
+       returning s.id, s.workspace_id, s.campaign_id, s.run_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts, s.tracking_token,
                  c.channel, v.template, v.subject, v.html, v.whatsapp_template, c.offer_amount,
                  coalesce(ct.whatsapp_inbound_at > now() - interval '24 hours', false) as whatsapp_window_open,
                  ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
@@ -250,9 +262,9 @@ export class Sender {
       contact: { firstName: s.first_name, lastName: s.last_name, phone: s.phone, email: s.email, externalId: s.external_id, segment: s.segment, attributes: s.attributes },
       campaign: { offerAmount: s.offer_amount === null ? null : Number(s.offer_amount) },
       publicUrl: this.publicUrl(),
-      makeToken: linkToken,
+      makeToken: s.tracking_token ? derivedTokens(s.tracking_token) : linkToken,
       whatsappWindowOpen: s.whatsapp_window_open,
-      trackingToken: s.channel === Channel.EMAIL ? linkToken() : undefined,
+      trackingToken: s.tracking_token ?? undefined,
     });
     if (!composed.ok) return this.fail(s, composed.error, provider.name);
     const rendered = composed.message;

@@ -122,7 +122,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
 
   it('rewrites links to tracked /l/ links that redirect and count clicks', async () => {
     const mail = mine[0]!;
-    const textLink = new RegExp(`${t.url}/l/([0-9A-Za-z]{10})`).exec(mail.text!)![1];
+    const textLink = new RegExp(`${t.url}/l/([0-9A-Za-z]+)`).exec(mail.text!)![1];
     expect(mail.text).not.toContain('https://shop.example');
     expect(mail.html).toContain(`href="${t.url}/l/${textLink}"`); // one token per URL in both parts
     const res = await fetch(`${t.url}/l/${textLink}`, { redirect: 'manual' });
@@ -134,7 +134,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
   it('carries List-Unsubscribe with RFC 8058 one-click; the one-click POST records OPTED_OUT', async () => {
     const mail = mine[1]!;
     const unsubscribe = header(mail, 'list-unsubscribe');
-    expect(unsubscribe).toMatch(new RegExp(`^<${t.url}/u/[0-9A-Za-z]{10}>$`));
+    expect(unsubscribe).toMatch(new RegExp(`^<${t.url}/u/[0-9a-f]{32}>$`));
     expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     const url = unsubscribe!.slice(1, -1);
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
@@ -155,6 +155,21 @@ describe('an EMAIL A/B campaign over SMTP', () => {
       [addressOf(mail)],
     );
     expect(contact).toEqual({ consent_channels: ['SMS', 'WHATSAPP', 'EMAIL'], opted_out_channels: ['EMAIL'], channel: 'EMAIL' });
+  });
+
+  it('keeps each mail’s tokens on its send, so a mail sent again after a crash carries working links', async () => {
+    const rows = await sql<{ send_token: string | null; message_token: string | null; link_tokens: string[] }>(
+      `select s.tracking_token as send_token, m.tracking_token as message_token, array(select l.token from links l where l.message_id = m.id) as link_tokens
+       from sends s join messages m on m.campaign_id = s.campaign_id and m.contact_id = s.contact_id
+       where s.campaign_id = ? and s.status = 'SENT'`,
+      [c.campaignId],
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.send_token).toMatch(/^[0-9a-f]{32}$/);
+      expect(r.message_token).toBe(r.send_token);
+      for (const token of r.link_tokens) expect(token.startsWith(r.send_token!)).toBe(true);
+    }
   });
 
   it('shows a confirmation page on GET (which changes nothing) and unsubscribes on its form', async () => {
@@ -183,7 +198,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
 
   it('records the first open of the pixel only, and serves the image whatever the token', async () => {
     const mail = mine[3]!;
-    const pixel = /<img src="([^"]+\/o\/[0-9A-Za-z]{10})"/.exec(mail.html as string)![1]!;
+    const pixel = /<img src="([^"]+\/o\/[0-9a-f]{32})"/.exec(mail.html as string)![1]!;
     for (let i = 0; i < 2; i++) {
       const res = await fetch(pixel);
       expect(res.status).toBe(200);
