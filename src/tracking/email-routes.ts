@@ -13,6 +13,8 @@
  *
  * All go through the ingestion pipeline; the answer comes once the event is committed.
  */
+import { ContactService } from '../contacts/contact.service';
+import { Channel } from '../domain/channel';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../graphql/context';
 import { EventType } from '../domain/event-type';
@@ -96,6 +98,10 @@ export async function registerEmailRoutes(fastify: FastifyInstance, deps: AppDep
         // Not a recipient any more (cannot happen while the message row exists): say so, change nothing.
         request.log.error({ token, outcome }, 'unsubscribe not recorded');
         return reply.status(409).send({ error: { code: 'CONFLICT', message: 'This unsubscribe link no longer matches a recipient; reply to the email instead' } });
+      }
+      // The link was used before; the contact may have opted back in since. Every use unsubscribes.
+      if (outcome === 'DUPLICATE') {
+        await new ContactService(deps.orm.em.fork(), m.workspace_id).setOptedOut(m.contact_id, Channel.EMAIL, true, { source: 'email:unsubscribe' });
       }
       const oneClick = isOneClick(request.headers['content-type'], request.body as Record<string, string | string[]> | undefined, request.multipartBody);
       if (oneClick) return reply.type('text/plain; charset=utf-8').send('Unsubscribed.\n');

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { CampaignRunsDocument, CreateCampaignDocument, EmailCampaignStatsDocument, LaunchCampaignDocument, UpdateWorkspaceSettingsDocument, UpsertContactsDocument } from '../generated/graphql';
+import { CampaignRunsDocument, CreateCampaignDocument, EmailCampaignStatsDocument, LaunchCampaignDocument, OptInDocument, UpdateWorkspaceSettingsDocument, UpsertContactsDocument } from '../generated/graphql';
 import { mailgunSignature } from '../../src/tracking/webhooks/signatures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -155,6 +155,17 @@ describe('an EMAIL A/B campaign over SMTP', () => {
       [addressOf(mail)],
     );
     expect(contact).toEqual({ consent_channels: ['SMS', 'WHATSAPP', 'EMAIL'], opted_out_channels: ['EMAIL'], channel: 'EMAIL' });
+  });
+
+  it('unsubscribes again through the same link after the contact opted back in', async () => {
+    const mail = mine[1]!;
+    const url = header(mail, 'list-unsubscribe')!.slice(1, -1);
+    const [{ id }] = await sql<{ id: string }>('select id from contacts where email = ?', [addressOf(mail)]);
+    await t.ok(OptInDocument, { contactId: id }, c.key);
+    const out = async () => (await sql<{ out: string[] }>('select opted_out_channels as out from contacts where id = ?', [id]))[0]!.out;
+    expect(await out()).toEqual([]);
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+    expect(await out()).toEqual(['EMAIL']);
   });
 
   it('keeps each mail’s tokens on its send, so a mail sent again after a crash carries working links', async () => {
