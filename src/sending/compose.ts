@@ -8,7 +8,8 @@
  *   in the last 24 hours); outside it only an approved template may be sent, so the variant's
  *   `whatsappTemplate` goes instead, its parameters filled the same way. Without one the send fails.
  * - Email: subject, text part (the template) and optional HTML part, to the contact's email.
- *   Links are tracked in both parts (one token per URL per message); the HTML gets an open pixel
+ *   Links are tracked in both parts (one token per URL per message; in HTML only `<a>` / `<area>`
+ *   targets, never images or stylesheets); the HTML gets an open pixel
  *   (`/o/<token>`; opens are approximate: image blocking hides some, privacy proxies fake some);
  *   both parts end with an unsubscribe link (`/u/<token>`) and the headers carry RFC 8058's
  *   one-click `List-Unsubscribe` / `List-Unsubscribe-Post`.
@@ -19,6 +20,8 @@ import type { OutboundMessage, RenderedWhatsAppTemplate } from './providers/prov
 
 /** Trailing punctuation is not part of a URL written in prose. */
 const URL_PATTERN = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+/** `<a … href="…">` / `<area … href='…'>`: the tag's start, the quote and the target. */
+const HTML_LINK = /(<(?:a|area)\b[^>]*?\bhref\s*=\s*)(["'])([^"']*)\2/gi;
 
 export interface ComposeInput {
   channel: Channel;
@@ -61,7 +64,7 @@ export function composeMessage(input: ComposeInput): ComposeResult {
     // One line whatever the contact's values hold: a header never spans lines.
     const subject = renderTemplate(input.variant.subject ?? '', values).text.replace(/[\r\n]+/g, ' ');
     let body = text(input.variant.template);
-    let html = input.variant.html ? links.track(renderTemplate(input.variant.html, escapeValues(values)).text, true) : undefined;
+    let html = input.variant.html ? links.trackHtml(renderTemplate(input.variant.html, escapeValues(values)).text) : undefined;
     if (unsubscribeUrl) {
       body += `\n\n--\nUnsubscribe: ${unsubscribeUrl}`;
       if (html !== undefined) {
@@ -103,17 +106,28 @@ class Linker {
     private readonly makeToken: () => string,
   ) {}
 
-  track(text: string, html = false): string {
-    return text.replace(URL_PATTERN, (raw) => {
-      // In HTML, `&amp;` in an href is `&` in the URL the browser follows.
-      const url = html ? raw.replaceAll('&amp;', '&') : raw;
-      let token = this.byUrl.get(url);
-      if (!token) {
-        token = this.makeToken();
-        this.byUrl.set(url, token);
-      }
-      return `${this.publicUrl}/l/${token}`;
+  track(text: string): string {
+    return text.replace(URL_PATTERN, (url) => this.link(url));
+  }
+
+  /**
+   * In HTML only link targets are tracked: `href` of `<a>` and `<area>`. Images, stylesheets,
+   * namespaces and the DOCTYPE keep their URLs (an image load is not a click).
+   */
+  trackHtml(html: string): string {
+    return html.replace(HTML_LINK, (whole, start: string, quote: string, href: string) => {
+      const url = href.trim().replaceAll('&amp;', '&'); // `&amp;` in an attribute is `&` in the URL followed
+      return /^https?:\/\//i.test(url) ? `${start}${quote}${this.link(url)}${quote}` : whole;
     });
+  }
+
+  private link(url: string): string {
+    let token = this.byUrl.get(url);
+    if (!token) {
+      token = this.makeToken();
+      this.byUrl.set(url, token);
+    }
+    return `${this.publicUrl}/l/${token}`;
   }
 
   list(): { token: string; url: string }[] {

@@ -13,7 +13,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import type { IngestionPipeline } from '../tracking/ingestion';
-import { linkToken, recordMessage } from '../tracking/messages';
+import { derivedLinkToken, linkToken, recordMessage } from '../tracking/messages';
 import { markEmailBounced } from '../contacts/suppression';
 import type { Orm } from '../db/orm';
 import { Channel } from '../domain/channel';
@@ -85,12 +85,12 @@ export interface SendMetrics {
 }
 
 /**
- * An email's link tokens: its tracking token and the link's position. A retried send (SMTP sends it
+ * An email's link tokens, derived from its tracking token (one-way): a retried send (SMTP sends it
  * again) then carries the same working links as the message recorded the first time.
  */
 function derivedTokens(trackingToken: string): () => string {
   let n = 0;
-  return () => `${trackingToken}${(n++).toString(36)}`;
+  return () => derivedLinkToken(trackingToken, n++);
 }
 
 /** Delay before retry `attempts + 1` after a provider error: 10 s, 20 s, 40 s … capped at 10 min. Pure. */

@@ -1,7 +1,7 @@
 /**
  * Inbound messages (SMS / WhatsApp replies from providers). The sender's number finds the
- * contact; the contact's most recent campaign message in the last 72 hours gives the campaign
- * and variant. Keywords act before anything else: STOP & co. opt out (even without a recent
+ * contact; the contact's most recent campaign message on the same channel in the last 72 hours
+ * gives the campaign and variant. Keywords act before anything else: STOP & co. opt out (even without a recent
  * campaign: compliance does not depend on attribution), START & co. opt back in, HELP answers;
  * each queues exactly one automatic reply. Any other text is a REPLIED event with a sentiment.
  */
@@ -54,14 +54,17 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
     await em.execute('update contacts set whatsapp_inbound_at = greatest(whatsapp_inbound_at, least(?::timestamptz, now())) where workspace_id = ? and id = ?', [m.receivedAt.toISOString(), m.workspaceId, contact.id]);
   }
 
+  // The campaign a message answers is the latest one on the same channel: an SMS reply never
+  // counts for an email campaign, and a keyword acts on its channel only (the ingestion pipeline
+  // opts out of the channel of the event's campaign).
   const [recent] = await em.execute<{ id: string; campaign_id: string }[]>(
     `select id, campaign_id from messages
-     where workspace_id = ? and contact_id = ? and created_at > ?::timestamptz - make_interval(hours => ?)
+     where workspace_id = ? and contact_id = ? and channel = ? and created_at > ?::timestamptz - make_interval(hours => ?)
      order by created_at desc limit 1`,
-    [m.workspaceId, contact.id, m.receivedAt.toISOString(), ATTRIBUTION_WINDOW_HOURS],
+    [m.workspaceId, contact.id, m.channel, m.receivedAt.toISOString(), ATTRIBUTION_WINDOW_HOURS],
   );
   const intent = classifyInbound(m.body);
-  const source = `sms:${m.provider}`;
+  const source = `${m.channel.toLowerCase()}:${m.provider}`;
   const dedupe = `${m.provider}:${m.providerMessageId}`;
 
   const queueReply = (kind: keyof typeof DEFAULT_REPLIES) =>
@@ -71,13 +74,13 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
        on conflict (workspace_id, dedupe_key) do nothing`,
       [newId(), m.workspaceId, contact.id, kind, kind === 'HELP' ? (ws?.settings.helpReply ?? DEFAULT_REPLIES.HELP) : DEFAULT_REPLIES[kind], `${dedupe}:reply`, m.channel],
     );
-  const ingest = (type: EventType, extra: { sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL'; keyword?: string } = {}, message = recent) =>
+  const ingest = (type: EventType, extra: { sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL'; keyword?: string } = {}) =>
     pipeline
       .ingest(
         m.workspaceId,
         [
           {
-            campaignId: message!.campaign_id,
+            campaignId: recent!.campaign_id,
             contactId: contact.id,
             type,
             variantId: null,
@@ -87,7 +90,7 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
             url: null,
             merchantId: null,
             idempotencyKey: `${dedupe}:${type}`,
-            messageId: message!.id,
+            messageId: recent!.id,
             keyword: extra.keyword ?? null,
           },
         ],
@@ -100,19 +103,11 @@ export async function handleInbound(em: EntityManager, pipeline: IngestionPipeli
     case 'OPT_IN': {
       await queueReply(intent.kind);
       const optedOut = intent.kind === 'OPT_OUT';
-      // The keyword acts on its channel only. The ingestion pipeline opts out of the channel of the
-      // event's campaign, so the event is attributed to a recent message on this channel.
-      const [onChannel] = await em.execute<{ id: string; campaign_id: string }[]>(
-        `select id, campaign_id from messages
-         where workspace_id = ? and contact_id = ? and channel = ? and created_at > ?::timestamptz - make_interval(hours => ?)
-         order by created_at desc limit 1`,
-        [m.workspaceId, contact.id, m.channel, m.receivedAt.toISOString(), ATTRIBUTION_WINDOW_HOURS],
-      );
-      if (!onChannel) {
+      if (!recent) {
         await new ContactService(em, m.workspaceId).setOptedOut(contact.id, m.channel, optedOut, { source, keyword: intent.keyword });
         return { status: 'NO_RECENT_CAMPAIGN', action: intent.kind };
       }
-      const outcome = await ingest(optedOut ? EventType.OPTED_OUT : EventType.OPTED_IN, { keyword: intent.keyword }, onChannel);
+      const outcome = await ingest(optedOut ? EventType.OPTED_OUT : EventType.OPTED_IN, { keyword: intent.keyword });
       return { status: 'PROCESSED', action: intent.kind, outcome };
     }
     case 'HELP':

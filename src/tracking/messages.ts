@@ -2,7 +2,7 @@
  * Messages (one per recipient send) and their tracked links. The sender records each message
  * here; webhooks find it again by the provider's message id, and `/l/:token` by its link.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../shared/ids';
 import { Channel } from '../domain/channel';
@@ -14,6 +14,18 @@ export function linkToken(): string {
   const bytes = randomBytes(10);
   let token = '';
   for (const b of bytes) token += BASE62[b % 62];
+  return token;
+}
+
+/**
+ * The n-th link token of a message whose links must be reproducible (an email sent again after a
+ * crash carries the same links): 16 base62 characters of HMAC-SHA256(message secret, n). One-way:
+ * a shared link reveals nothing of the secret (the message's unsubscribe token).
+ */
+export function derivedLinkToken(secret: string, n: number): string {
+  const bytes = createHmac('sha256', secret).update(`link:${n}`, 'utf8').digest();
+  let token = '';
+  for (let i = 0; i < 16; i++) token += BASE62[bytes[i]! % 62];
   return token;
 }
 

@@ -1,4 +1,5 @@
 import { Channel } from '../../src/domain/channel';
+import { derivedLinkToken } from '../../src/tracking/messages';
 import { composeMessage, NO_EMAIL, NO_PHONE, OUTSIDE_WHATSAPP_WINDOW, type ComposeInput } from '../../src/sending/compose';
 
 const PUBLIC = 'https://sc.example';
@@ -83,6 +84,23 @@ describe('composeMessage: email', () => {
     expect(r.message.trackingToken).toBe('TOK');
   });
 
+  it('tracks only link targets in HTML: images, stylesheets and namespaces keep their URLs', () => {
+    const html =
+      '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http://www.w3.org/1999/xhtml"><head><link rel="stylesheet" href="https://cdn.example/s.css"></head>' +
+      "<body><img src=\"https://cdn.example/banner.png\"><a class='x' href='https://shop.example/a'>a</a><area shape=\"rect\" HREF=\"https://shop.example/b\"><a href=\"mailto:x@y.example\">m</a></body></html>";
+    const r = email({ variant: { template: 'x', subject: 'S', html } });
+    const out = r.ok ? r.message.html! : '';
+    for (const kept of ['http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd', 'xmlns="http://www.w3.org/1999/xhtml"', 'href="https://cdn.example/s.css"', 'src="https://cdn.example/banner.png"', 'href="mailto:x@y.example"']) {
+      expect(out).toContain(kept);
+    }
+    expect(out).toContain(`href='${PUBLIC}/l/t1'`);
+    expect(out).toContain(`HREF="${PUBLIC}/l/t2"`);
+    expect(r.ok && r.message.links).toEqual([
+      { token: 't1', url: 'https://shop.example/a' },
+      { token: 't2', url: 'https://shop.example/b' },
+    ]);
+  });
+
   it('puts the unsubscribe link and the open pixel before </body>', () => {
     const r = email();
     const html = r.ok ? r.message.html! : '';
@@ -104,5 +122,19 @@ describe('composeMessage: email', () => {
     const r = email({ variant: { template: 'Plain', subject: 'S' } });
     expect(r.ok && r.message.html).toBeUndefined();
     expect(email({ contact: { phone: '+14155550123' } })).toEqual({ ok: false, error: NO_EMAIL });
+  });
+});
+
+describe('derivedLinkToken', () => {
+  it('is reproducible, differs per link, and reveals nothing of its secret', () => {
+    const secret = '0123456789abcdef0123456789abcdef';
+    const tokens = [0, 1, 2].map((n) => derivedLinkToken(secret, n));
+    expect(tokens.map((n, i) => derivedLinkToken(secret, i) === n)).toEqual([true, true, true]);
+    expect(new Set(tokens).size).toBe(3);
+    for (const t of tokens) {
+      expect(t).toMatch(/^[0-9A-Za-z]{16}$/);
+      expect(t).not.toContain(secret.slice(0, 6));
+    }
+    expect(derivedLinkToken('another-secret-another-secret-00', 0)).not.toBe(tokens[0]);
   });
 });
