@@ -48,6 +48,8 @@ export type ComposeResult = { ok: true; message: ComposedMessage } | { ok: false
 
 export const NO_PHONE = 'the contact has no phone number';
 export const NO_EMAIL = 'the contact has no email address';
+/** Variants are validated to have one; an email campaign made before channels existed may not. */
+export const NO_SUBJECT = 'the email variant has no subject';
 export const OUTSIDE_WHATSAPP_WINDOW =
   'outside the 24-hour WhatsApp customer-service window only an approved template may be sent, and the variant has no whatsappTemplate';
 
@@ -59,6 +61,7 @@ export function composeMessage(input: ComposeInput): ComposeResult {
 
   if (channel === Channel.EMAIL) {
     if (!contact.email) return { ok: false, error: NO_EMAIL };
+    if (!input.variant.subject?.trim()) return { ok: false, error: NO_SUBJECT };
     const token = input.trackingToken;
     const unsubscribeUrl = token ? `${input.publicUrl}/u/${token}` : null;
     // One line whatever the contact's values hold: a header never spans lines.

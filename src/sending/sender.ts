@@ -45,6 +45,10 @@ interface ClaimedSend {
   html: string | null;
   whatsapp_template: { name: string; language: string; parameters: string[] } | null;
   whatsapp_window_open: boolean;
+  /** Since it was queued the contact opted out of the channel (or, on email, the address bounced). */
+  opted_out_now: boolean;
+  /** Since it was queued the contact withdrew consent on the channel. */
+  no_consent_now: boolean;
   offer_amount: string | null;
   phone: string | null;
   first_name: string | null;
@@ -205,6 +209,8 @@ export class Sender {
        returning s.id, s.workspace_id, s.campaign_id, s.run_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts, s.tracking_token,
                  c.channel, v.template, v.subject, v.html, v.whatsapp_template, c.offer_amount,
                  coalesce(ct.whatsapp_inbound_at > now() - interval '24 hours', false) as whatsapp_window_open,
+                 (c.channel = any(ct.opted_out_channels) or (c.channel = 'EMAIL' and ct.email_bounced_at is not null)) as opted_out_now,
+                 not c.channel = any(ct.consent_channels) as no_consent_now,
                  ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
                  ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, ${WORKSPACE_COLUMNS}`,
       [batch, this.leaseSeconds],
@@ -218,7 +224,14 @@ export class Sender {
         try {
           await this.sendOne(send);
         } catch (err) {
-          this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly; it will be retried after its lease');
+          // Retried after its lease, but not forever: a send that keeps failing this way (a bug, a
+          // row the database refuses) would otherwise go out again on every lease.
+          if (send.attempts >= MAX_SEND_ATTEMPTS) {
+            this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly on its last attempt');
+            await this.fail(send, `the send failed unexpectedly: ${(err as Error)?.message ?? String(err)}`, 'none').catch((e: unknown) => this.logger.error({ err: e, sendId: send.id }, 'could not record the failure'));
+          } else {
+            this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly; it will be retried after its lease');
+          }
         }
       }
     };
@@ -231,6 +244,14 @@ export class Sender {
   }
 
   private async sendOne(s: ClaimedSend): Promise<void> {
+    // Consent is checked again now: a send may wait hours (quiet hours, rate limit, retries) after it
+    // was queued, and an unsubscribe, a STOP or a hard bounce in between must hold.
+    if (s.opted_out_now || s.no_consent_now) {
+      const why = s.opted_out_now ? `the contact opted out of ${s.channel} (or the address bounced) after the message was queued` : `the contact withdrew consent on ${s.channel} after the message was queued`;
+      await this.sql.query(`update sends set status = 'CANCELED', last_error = $2 where id = $1`, [s.id, why]);
+      this.logger.info({ ...this.sendLog(s), reason: why }, 'send canceled');
+      return;
+    }
     // The channel's rules (its own quiet hours and send rate, else the workspace-wide ones).
     const rules = rulesFor(s.settings, s.channel);
     // Quiet hours: defer to the end of the window, in the contact's zone.
@@ -305,7 +326,14 @@ export class Sender {
     }).catch(async (err: unknown) => {
       // A retry after a crash: the provider deduplicated the send, the message row exists already.
       if (!(err instanceof UniqueConstraintViolationException) && (err as { code?: string }).code !== '23505') throw err;
-      return { id: (await this.sql.query<{ id: string }>('select id from messages where workspace_id = $1 and provider = $2 and provider_message_id = $3', [s.workspace_id, webhookProvider, result.providerMessageId]))[0]!.id, links: rendered.links };
+      // Found by the provider's id, or — when that changed between attempts (e.g. the From domain in
+      // an email's Message-ID) — by the email's tracking token.
+      const [existing] = await this.sql.query<{ id: string }>(
+        `select id from messages where workspace_id = $1 and ((provider = $2 and provider_message_id = $3) or tracking_token = $4) limit 1`,
+        [s.workspace_id, webhookProvider, result.providerMessageId, rendered.trackingToken ?? null],
+      );
+      if (!existing) throw err;
+      return { id: existing.id, links: rendered.links };
     });
     await this.pipeline.ingest(
       s.workspace_id,

@@ -64,7 +64,8 @@ export async function registerEmailRoutes(fastify: FastifyInstance, deps: AppDep
   fastify.get<TokenParams>('/o/:token', async (request, reply) => {
     const { token } = request.params;
     try {
-      const m = await find(token);
+      // HEAD (fastify answers it with this handler) is a link checker, not a mail client showing the image.
+      const m = request.method === 'GET' ? await find(token) : undefined;
       if (m) {
         const [outcome] = await ingest(m, EventType.OPENED, `open:${token}`, 'email:open');
         if (outcome !== 'ACCEPTED' && outcome !== 'DUPLICATE') request.log.warn({ token, outcome }, 'open not recorded');

@@ -1,6 +1,6 @@
 import { Channel } from '../../src/domain/channel';
 import { derivedLinkToken } from '../../src/tracking/messages';
-import { composeMessage, NO_EMAIL, NO_PHONE, OUTSIDE_WHATSAPP_WINDOW, type ComposeInput } from '../../src/sending/compose';
+import { composeMessage, NO_EMAIL, NO_SUBJECT, NO_PHONE, OUTSIDE_WHATSAPP_WINDOW, type ComposeInput } from '../../src/sending/compose';
 
 const PUBLIC = 'https://sc.example';
 
@@ -122,6 +122,7 @@ describe('composeMessage: email', () => {
     const r = email({ variant: { template: 'Plain', subject: 'S' } });
     expect(r.ok && r.message.html).toBeUndefined();
     expect(email({ contact: { phone: '+14155550123' } })).toEqual({ ok: false, error: NO_EMAIL });
+    expect(email({ variant: { template: 'x', subject: ' ' } })).toEqual({ ok: false, error: NO_SUBJECT });
   });
 });
 
