@@ -49,9 +49,9 @@ export class TwilioProvider implements MessagingProvider {
     return 'twilio';
   }
 
-  /** A Twilio account's sending number (its throughput is per number). */
-  accountKey(_channel: Channel, ws: ProviderWorkspace): string {
-    return `twilio:${ws.twilioAccountSid ?? ws.id}:${ws.twilioFrom ?? ''}`;
+  /** A Twilio account's sending number on a channel (throughput is per sender, SMS and WhatsApp apart). */
+  accountKey(channel: Channel, ws: ProviderWorkspace): string {
+    return `twilio:${ws.twilioAccountSid ?? ws.id}:${ws.twilioFrom ?? ''}:${channel}`;
   }
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
