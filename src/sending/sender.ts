@@ -106,6 +106,7 @@ export class Sender {
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
   private stopped = false;
+  private prunedAt = 0;
 
   constructor(
     private readonly orm: Orm,
@@ -155,10 +156,17 @@ export class Sender {
 
   /** Claims and sends one batch of due sends (and automatic replies); returns how many were handled. */
   runOnce(batch = 100): Promise<number> {
-    this.running ??= Promise.all([this.drain(batch), this.drainOutbox(batch)])
+    this.running ??= Promise.all([this.drain(batch), this.drainOutbox(batch), this.pruneRateCounters()])
       .then(([a, b]) => a + b)
       .finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  /** The per-second rate counters are only read for the current second: drop old ones once a minute. */
+  private async pruneRateCounters(): Promise<void> {
+    if (Date.now() - this.prunedAt < 60_000) return;
+    this.prunedAt = Date.now();
+    await this.sql.query(`delete from send_rate where second < now() - interval '1 minute'`);
   }
 
   /**
