@@ -156,16 +156,21 @@ export class Sender {
 
   /** Claims and sends one batch of due sends (and automatic replies); returns how many were handled. */
   runOnce(batch = 100): Promise<number> {
-    this.running ??= Promise.all([this.drain(batch), this.drainOutbox(batch), this.pruneRateCounters()])
+    this.running ??= Promise.all([this.drain(batch), this.drainOutbox(batch), this.pruneIfDue()])
       .then(([a, b]) => a + b)
       .finally(() => (this.running = undefined));
     return this.running;
   }
 
-  /** The per-second rate counters are only read for the current second: drop old ones once a minute. */
-  private async pruneRateCounters(): Promise<void> {
+  /** The per-second rate counters are only read for the current second: old ones go once a minute. */
+  private async pruneIfDue(): Promise<void> {
     if (Date.now() - this.prunedAt < 60_000) return;
     this.prunedAt = Date.now();
+    await this.pruneRateCounters();
+  }
+
+  /** Deletes rate counters older than a minute. */
+  async pruneRateCounters(): Promise<void> {
     await this.sql.query(`delete from send_rate where second < now() - interval '1 minute'`);
   }
 

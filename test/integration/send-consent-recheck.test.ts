@@ -51,3 +51,10 @@ it('cancels a queued send to a contact who opted out of its channel before it we
   const [messages] = await sql<{ n: string }>(`select count(*) as n from messages where campaign_id = ?`, [createCampaign.id]);
   expect(messages!.n).toBe('2');
 });
+
+it('drops per-second rate counters older than a minute, keeping the current ones', async () => {
+  await sql(`insert into send_rate (account, second, used) values ('prune-test:old', date_trunc('second', now()) - interval '2 minutes', 5), ('prune-test:new', date_trunc('second', now()), 1)`);
+  await t.app.sender!.pruneRateCounters();
+  const rows = await sql<{ account: string }>(`select account from send_rate where account like 'prune-test:%'`);
+  expect(rows.map((r) => r.account)).toEqual(['prune-test:new']);
+});
