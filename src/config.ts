@@ -31,6 +31,7 @@ const Env = z.object({
   RATE_LIMIT_ANONYMOUS: rateRule('600/10'),
   RATE_LIMIT_WEBHOOK: rateRule('100000/10'),
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  ALLOW_CUSTOM_PROVIDER_URLS: z.enum(['true', 'false', 'on', 'off']).default('false'),
   TRUST_PROXY: z
     .string()
     .default('off')
@@ -94,6 +95,11 @@ export interface Config {
   rateLimits: RateLimits | null;
   /** fastify's trustProxy: whether (and which) X-Forwarded-For hops give the client IP. */
   trustProxy: boolean | string;
+  /**
+   * Whether workspace admins may point provider APIs (whatsappCloud.apiBaseUrl) at any http(s) URL.
+   * Off: only the providers' public APIs, so a tenant cannot make the server call internal addresses.
+   */
+  allowCustomProviderUrls: boolean;
 }
 
 export interface RateLimits {
@@ -151,5 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             syncMs: e.RATE_LIMIT_SYNC_MS,
           },
     trustProxy: trustProxy(e.TRUST_PROXY),
+    allowCustomProviderUrls: e.ALLOW_CUSTOM_PROVIDER_URLS === 'true' || e.ALLOW_CUSTOM_PROVIDER_URLS === 'on',
   };
 }

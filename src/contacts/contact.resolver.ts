@@ -184,6 +184,15 @@ export class ContactResolver {
     return ctx.services.contacts.setOptedOut(contactId, channel ?? null, true, { source: 'api', reason });
   }
 
+  @Mutation(() => Contact, { description: 'opts back in on one channel; channel null = every channel' })
+  optInChannel(
+    @Arg('contactId', () => ID) contactId: string,
+    @Arg('channel', () => Channel, { nullable: true }) channel: Channel | null,
+    @Ctx() ctx: Context,
+  ): Promise<Contact> {
+    return ctx.services.contacts.setOptedOut(contactId, channel ?? null, false, { source: 'api' });
+  }
+
   @Mutation(() => Contact, { description: 'opts back in on every channel' })
   optIn(@Arg('contactId', () => ID) contactId: string, @Ctx() ctx: Context): Promise<Contact> {
     return ctx.services.contacts.setOptedOut(contactId, null, false, { source: 'api' });

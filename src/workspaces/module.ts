@@ -15,5 +15,5 @@ export const workspacesModule = defineModule({
   name: 'workspaces',
   entities: [Workspace, ApiKey],
   resolvers: [WorkspaceResolver],
-  services: ({ em, workspaceId, app }) => ({ workspaces: new WorkspaceService(em, workspaceId, app.keyCache) }),
+  services: ({ em, workspaceId, app }) => ({ workspaces: new WorkspaceService(em, workspaceId, app.keyCache, app.config.allowCustomProviderUrls) }),
 });

@@ -34,6 +34,11 @@ export interface SmtpSettings {
   port: number;
   /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
   secure: boolean;
+  /**
+   * Without `secure`: refuse to go on unencrypted when STARTTLS is not offered (nothing is sent,
+   * the password included). Absent in settings saved before it existed: true when a username is set.
+   */
+  requireTls?: boolean;
   username?: string | null;
   /** The From header: `a@b.example` or `Name <a@b.example>`. */
   from: string;

@@ -46,6 +46,12 @@ export class SmtpSettingsInput {
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: 'TLS from the first byte (port 465); otherwise STARTTLS when offered' })
   secure?: boolean | null;
 
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'without secure: fail rather than talk (and authenticate) in clear when the server offers no STARTTLS; default: true when a username is set',
+  })
+  requireTls?: boolean | null;
+
   @Field(() => String, { nullable: true })
   username?: string | null;
 

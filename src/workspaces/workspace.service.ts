@@ -9,6 +9,7 @@ import type { AuthInfo } from '../shared/auth';
 import { announce } from '../domain/announcements';
 import type { ApiKeyCache } from '../shared/key-cache';
 import { isChannel } from '../domain/channel';
+import { checkWhatsAppApiBaseUrl } from './provider-urls';
 import { Workspace, type ChannelRuleSettings, type SmtpSettings, type WhatsAppCloudSettings, type WorkspaceSettings } from './workspace.entity';
 
 export interface CreatedKey {
@@ -30,7 +31,7 @@ export interface SettingsPatch {
   helpReply?: string | null;
   twilioAccountSid?: string | null;
   twilioFrom?: string | null;
-  smtp?: { host: string; port: number; secure?: boolean | null; username?: string | null; password?: string | null; from: string } | null;
+  smtp?: { host: string; port: number; secure?: boolean | null; requireTls?: boolean | null; username?: string | null; password?: string | null; from: string } | null;
   whatsappCloud?: { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string; apiBaseUrl?: string | null } | null;
   emailWebhookKey?: string | null;
   /** Per-channel overrides; each entry replaces that channel's override (fields left out inherit). */
@@ -97,6 +98,8 @@ export class WorkspaceService {
     private readonly em: EntityManager,
     private readonly workspaceId: string,
     private readonly keyCache?: ApiKeyCache,
+    /** ALLOW_CUSTOM_PROVIDER_URLS: whether provider API URLs other than the public ones are accepted. */
+    private readonly allowCustomProviderUrls = false,
   ) {}
 
   async current(): Promise<Workspace> {
@@ -143,7 +146,7 @@ export class WorkspaceService {
       if (!zone) throw badInput('INVALID_TIMEZONE', `Unknown IANA time zone "${patch.timezone}"`, 'input.timezone');
       ws.timezone = zone;
     }
-    const settings = validateSettings(patch); // before anything changes
+    const settings = validateSettings(patch, this.allowCustomProviderUrls); // before anything changes
     // Secrets: a string sets, an empty string clears, absent leaves as is.
     for (const secret of ['twilioAuthToken', 'openphoneSigningSecret', 'webhookSigningSecret', 'emailWebhookKey'] as const) {
       const v = patch[secret];
@@ -186,7 +189,7 @@ function validateRules(p: Pick<SettingsPatch, 'sendRatePerSecond' | 'quietHours'
   return out;
 }
 
-function validateSettings(p: SettingsPatch): WorkspaceSettings {
+function validateSettings(p: SettingsPatch, allowCustomProviderUrls: boolean): WorkspaceSettings {
   const out: WorkspaceSettings = validateRules(p, 'input');
   if (p.channelRules !== undefined && p.channelRules !== null) {
     const channels: NonNullable<WorkspaceSettings['channels']> = {};
@@ -213,7 +216,7 @@ function validateSettings(p: SettingsPatch): WorkspaceSettings {
   }
   if (p.twilioFrom !== undefined) out.twilioFrom = p.twilioFrom || null;
   if (p.smtp !== undefined) out.smtp = p.smtp === null ? null : parseSmtp(p.smtp);
-  if (p.whatsappCloud !== undefined) out.whatsappCloud = p.whatsappCloud === null ? null : parseWhatsAppCloud(p.whatsappCloud);
+  if (p.whatsappCloud !== undefined) out.whatsappCloud = p.whatsappCloud === null ? null : parseWhatsAppCloud(p.whatsappCloud, allowCustomProviderUrls);
   return out;
 }
 
@@ -227,10 +230,12 @@ function parseSmtp(p: NonNullable<SettingsPatch['smtp']>): SmtpSettings {
   const from = p.from.trim();
   const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
   if (!EMAIL_ADDRESS.test(address)) throw bad('from', 'smtp.from must be an email address, optionally with a name: "Shop <news@shop.example>"');
-  return { host, port: p.port, secure: p.secure ?? false, username: p.username || null, from };
+  const username = p.username || null;
+  // Credentials must not cross the network in clear: with a username, TLS is required unless refused explicitly.
+  return { host, port: p.port, secure: p.secure ?? false, requireTls: p.requireTls ?? username !== null, username, from };
 }
 
-function parseWhatsAppCloud(p: NonNullable<SettingsPatch['whatsappCloud']>): WhatsAppCloudSettings {
+function parseWhatsAppCloud(p: NonNullable<SettingsPatch['whatsappCloud']>, allowCustomUrls: boolean): WhatsAppCloudSettings {
   const bad = (field: string, message: string) => badInput('INVALID_WHATSAPP_SETTINGS', message, `input.whatsappCloud.${field}`);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(p.phoneNumberId)) throw bad('phoneNumberId', 'whatsappCloud.phoneNumberId must be the phone number ID Meta shows (digits)');
   for (const secret of ['accessToken', 'appSecret', 'verifyToken'] as const) {
@@ -238,9 +243,9 @@ function parseWhatsAppCloud(p: NonNullable<SettingsPatch['whatsappCloud']>): Wha
   }
   let apiBaseUrl = DEFAULT_WHATSAPP_API_BASE_URL;
   if (p.apiBaseUrl) {
-    const url = URL.canParse(p.apiBaseUrl) ? new URL(p.apiBaseUrl) : null;
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw bad('apiBaseUrl', 'whatsappCloud.apiBaseUrl must be an http(s) URL');
-    apiBaseUrl = p.apiBaseUrl.replace(/\/+$/, '');
+    const checked = checkWhatsAppApiBaseUrl(p.apiBaseUrl, allowCustomUrls);
+    if (!checked.ok) throw bad('apiBaseUrl', checked.message);
+    apiBaseUrl = checked.url;
   }
   return { phoneNumberId: p.phoneNumberId, apiBaseUrl };
 }

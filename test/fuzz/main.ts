@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const db = await startEmbeddedPostgres({ dir: join(dir, 'pg') });
   const adminKey = `sk_fuzz_${randomBytes(16).toString('hex')}`;
   const app = await createApp(
-    loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_API_KEY: adminKey, JOBS: 'off', PUBLIC_URL: publicUrl }),
+    loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ADMIN_API_KEY: adminKey, JOBS: 'off', PUBLIC_URL: publicUrl, ALLOW_CUSTOM_PROVIDER_URLS: 'true' }),
   );
   let failures;
   try {

@@ -10,10 +10,12 @@ import {
   ChannelContactsDocument,
   ChannelOptOutLogDocument,
   ContactChannelsDocument,
+  CreateApiKeyDocument,
   CreateCampaignDocument,
   EstimateReachByChannelDocument,
   EstimateReachDocument,
   LaunchCampaignDocument,
+  OptInChannelDocument,
   OptOutChannelDocument,
   PortfolioByChannelDocument,
   TopCampaignsByChannelDocument,
@@ -162,6 +164,46 @@ describe('consent per channel', () => {
     const notOut = (await t.ok(ChannelContactsDocument, { filter: { tags: [w.tag], optedOut: false } }, w.key)).contacts;
     expect(notOut.nodes.map((n) => n.id)).toEqual([w.ids[2]]);
     expect(errorOf(await t.gql(OptOutChannelDocument, { contactId: w.ids[0]!, channel: 'FAX' as Channel }, w.key))?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('opts back in on one channel (optInChannel) or on every channel (null), logged with the channel', async () => {
+    const w = await workspace([{}, {}]);
+    await t.ok(OptOutChannelDocument, { contactId: w.ids[0]!, channel: 'EMAIL' }, w.key);
+    await t.ok(OptOutChannelDocument, { contactId: w.ids[0]!, channel: 'SMS' }, w.key);
+    const email = (await t.ok(OptInChannelDocument, { contactId: w.ids[0]!, channel: 'EMAIL' }, w.key)).optInChannel;
+    expect(email.channelConsent.map((c) => c.optedOut)).toEqual([true, false, false]); // SMS still out
+    expect(email.optedOut).toBe(true);
+    expect(email.optedOutAt).not.toBeNull();
+    // Opting in where the contact is not opted out changes nothing and logs nothing.
+    await t.ok(OptInChannelDocument, { contactId: w.ids[0]!, channel: 'WHATSAPP' }, w.key);
+    const all = (await t.ok(OptInChannelDocument, { contactId: w.ids[0]!, channel: null }, w.key)).optInChannel;
+    expect(all.channelConsent.map((c) => c.optedOut)).toEqual([false, false, false]);
+    expect(all.optedOut).toBe(false);
+    expect(all.optedOutAt).toBeNull();
+    // Consent is a separate matter: opting in does not grant or remove it.
+    expect(all.channelConsent.map((c) => c.granted)).toEqual([true, true, true]);
+
+    const log = (await t.ok(ChannelOptOutLogDocument, { first: 10 }, w.key)).optOutLog.nodes.filter((e) => e.contact.id === w.ids[0]);
+    expect(log.map((e) => [e.action, e.channel, e.source]).sort()).toEqual(
+      [
+        ['OPTED_OUT', 'EMAIL', 'api'],
+        ['OPTED_OUT', 'SMS', 'api'],
+        ['OPTED_IN', 'EMAIL', 'api'],
+        ['OPTED_IN', null, 'api'],
+      ].sort(),
+    );
+    expect((await channels(w.key, w.ids[1]!)).channelConsent.map((c) => c.optedOut)).toEqual([false, false, false]);
+    expect(errorOf(await t.gql(OptInChannelDocument, { contactId: w.ids[0]!, channel: 'FAX' as Channel }, w.key))?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('optInChannel needs the WRITE scope and a contact of the caller\'s workspace', async () => {
+    const w = await workspace([{}]);
+    await t.ok(OptOutChannelDocument, { contactId: w.ids[0]!, channel: 'EMAIL' }, w.key);
+    const read = (await t.ok(CreateApiKeyDocument, { name: 'reader', scopes: ['READ'] }, w.key)).createApiKey.secret;
+    expect(errorOf(await t.gql(OptInChannelDocument, { contactId: w.ids[0]!, channel: 'EMAIL' }, read))?.code).toBe('FORBIDDEN');
+    const other = await t.newWorkspaceKey();
+    expect(errorOf(await t.gql(OptInChannelDocument, { contactId: w.ids[0]!, channel: 'EMAIL' }, other))?.code).toBe('NOT_FOUND');
+    expect((await channels(w.key, w.ids[0]!)).channelConsent.map((c) => c.optedOut)).toEqual([false, false, true]);
   });
 
   it('estimates reach per channel: consent on it, not opted out of it, and its address', async () => {

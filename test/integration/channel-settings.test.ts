@@ -7,7 +7,7 @@ import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ ALLOW_CUSTOM_PROVIDER_URLS: 'true' }); // settings below name local URLs
 });
 afterAll(() => t.close());
 
@@ -18,7 +18,7 @@ describe('provider settings', () => {
   it('stores SMTP and WhatsApp Cloud settings, secrets write-only; null removes a provider', async () => {
     const { updateWorkspaceSettings: ws } = await t.ok(UpdateWorkspaceSettingsDocument, { input: { smtp, whatsappCloud, emailWebhookKey: 'mg-key' } });
     expect(ws.settings).toMatchObject({
-      smtp: { host: 'smtp.shop.example', port: 587, secure: false, username: 'mailer', from: 'Shop <news@shop.example>' },
+      smtp: { host: 'smtp.shop.example', port: 587, secure: false, requireTls: true, username: 'mailer', from: 'Shop <news@shop.example>' }, // TLS required: a username is set
       whatsappCloud: { phoneNumberId: '106540352242922', apiBaseUrl: 'http://127.0.0.1:9/v21.0' },
       smtpPasswordSet: true,
       whatsappAccessTokenSet: true,
@@ -31,6 +31,15 @@ describe('provider settings', () => {
 
     const { updateWorkspaceSettings: cleared } = await t.ok(UpdateWorkspaceSettingsDocument, { input: { smtp: null, whatsappCloud: null, emailWebhookKey: '' } });
     expect(cleared.settings).toMatchObject({ smtp: null, whatsappCloud: null, smtpPasswordSet: false, whatsappAccessTokenSet: false, whatsappAppSecretSet: false, whatsappVerifyTokenSet: false, emailWebhookKeySet: false });
+  });
+
+  it('requires TLS for SMTP by default only with a username; an explicit requireTls wins', async () => {
+    const stored = async (input: Record<string, unknown>) =>
+      ((await t.ok(UpdateWorkspaceSettingsDocument, { input: { smtp: { ...smtp, ...input } } })).updateWorkspaceSettings.settings as { smtp: { requireTls: boolean } }).smtp.requireTls;
+    expect(await stored({})).toBe(true);
+    expect(await stored({ username: null, password: null })).toBe(false);
+    expect(await stored({ requireTls: false })).toBe(false);
+    expect(await stored({ username: null, password: null, requireTls: true })).toBe(true);
   });
 
   it('defaults the Graph API base URL', async () => {

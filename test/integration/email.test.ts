@@ -7,7 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { CampaignRunsDocument, CreateCampaignDocument, EmailCampaignStatsDocument, LaunchCampaignDocument, OptInDocument, UpdateWorkspaceSettingsDocument, UpsertContactsDocument } from '../generated/graphql';
+import {
+  CampaignRunsDocument,
+  CreateCampaignDocument,
+  EmailCampaignStatsDocument,
+  LaunchCampaignDocument,
+  OptInDocument,
+  UpdateWorkspaceSettingsDocument,
+  UpsertContactsDocument,
+  ViewerDocument,
+} from '../generated/graphql';
 import { mailgunSignature } from '../../src/tracking/webhooks/signatures';
 import { derivedLinkToken } from '../../src/tracking/messages';
 import { startTestApp, type TestApp } from '../helpers/harness';
@@ -18,6 +27,8 @@ let smtp: SMTPServer;
 let smtpPort: number;
 const received: ParsedMail[] = [];
 const refused = 'nobody@example.com';
+/** Usernames the server was asked to authenticate, in order: a password sent in clear shows here. */
+const authAttempts: string[] = [];
 
 beforeAll(async () => {
   t = await startTestApp({ JOBS: 'on' });
@@ -26,6 +37,7 @@ beforeAll(async () => {
     disabledCommands: ['STARTTLS'], // plain SMTP on loopback: no certificate to trust
     allowInsecureAuth: true,
     onAuth(auth, _session, cb) {
+      authAttempts.push(auth.username ?? '');
       if (auth.username === 'mailer' && auth.password === 's3cret') return cb(null, { user: 'mailer' });
       return cb(new Error('Invalid username or password'));
     },
@@ -91,7 +103,8 @@ describe('an EMAIL A/B campaign over SMTP', () => {
 
   beforeAll(async () => {
     c = await emailCampaign([...emails, refused], {
-      smtp: { host: '127.0.0.1', port: smtpPort, secure: false, username: 'mailer', password: 's3cret', from: 'Shop <news@shop.example>' },
+      // This server has no STARTTLS: sending in clear (the password too) must be asked for explicitly.
+      smtp: { host: '127.0.0.1', port: smtpPort, secure: false, requireTls: false, username: 'mailer', password: 's3cret', from: 'Shop <news@shop.example>' },
       emailWebhookKey: 'mg-signing-key',
     });
     await t.ok(LaunchCampaignDocument, { id: c.campaignId }, c.key);
@@ -341,6 +354,19 @@ describe('an EMAIL A/B campaign over SMTP', () => {
       expect(after!.n).toBe(before!.n);
     });
   });
+});
+
+it('by default (a username set) refuses to authenticate in clear to a server without STARTTLS: the send fails, the password is never sent', async () => {
+  const email = `tls.${randomBytes(2).toString('hex')}@example.com`;
+  const c = await emailCampaign([email], { smtp: { host: '127.0.0.1', port: smtpPort, secure: false, username: 'mailer-tls', password: 's3cret', from: 'news@shop.example' } });
+  const { viewer } = await t.ok(ViewerDocument, {}, c.key);
+  expect(viewer.workspace.settings).toMatchObject({ smtp: { requireTls: true, username: 'mailer-tls' } });
+  await t.ok(LaunchCampaignDocument, { id: c.campaignId }, c.key);
+  const s = await until(() => stats(c.campaignId, c.key), (x) => x.sendFailures.length === 1);
+  expect(s.sendFailures[0]!.error).toMatch(/^SMTP server refused STARTTLS \(5\d\d .*\): nothing was sent, credentials included\. Enable STARTTLS on the server or use secure \(port 465\)/);
+  expect(s.stats.sent).toBe(0);
+  expect(authAttempts).not.toContain('mailer-tls');
+  expect(received.filter((m) => addressOf(m) === email)).toEqual([]);
 });
 
 it('sends an EMAIL campaign through the simulator with no setup: delivered, opened, clicked and unsubscribed move', async () => {

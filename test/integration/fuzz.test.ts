@@ -12,7 +12,7 @@ const CASES = Number(process.env.FUZZ_CASES ?? 400);
 let t: TestApp;
 let target: FuzzTarget;
 beforeAll(async () => {
-  t = await startTestApp({ PUBLIC_URL });
+  t = await startTestApp({ PUBLIC_URL, ALLOW_CUSTOM_PROVIDER_URLS: 'true' }); // the fuzz workspace's Cloud API URL is local
   target = await prepareTarget(t.app, t.adminKey, PUBLIC_URL);
 });
 afterAll(() => t.close());

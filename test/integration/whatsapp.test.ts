@@ -23,7 +23,8 @@ let t: TestApp;
 const cloud = new WhatsAppCloudServer().allow(PHONE_NUMBER_ID, ACCESS_TOKEN);
 beforeAll(async () => {
   await cloud.start();
-  t = await startTestApp({ JOBS: 'on' });
+  // The Cloud API is a local server here: the operator's switch for non-Graph base URLs.
+  t = await startTestApp({ JOBS: 'on', ALLOW_CUSTOM_PROVIDER_URLS: 'true' });
 });
 afterAll(async () => {
   await t.close();

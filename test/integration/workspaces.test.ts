@@ -122,6 +122,22 @@ describe('updateWorkspaceSettings', () => {
     expect(cleared.settings).toMatchObject({ twilioAuthTokenSet: false, webhookSigningSecretSet: true, sendRatePerSecond: 20 });
   });
 
+  it('refuses a WhatsApp Cloud API base URL other than the public Graph API (no ALLOW_CUSTOM_PROVIDER_URLS here)', async () => {
+    const key = await t.newWorkspaceKey();
+    const cloud = { phoneNumberId: '106540352242922', accessToken: 'EAAG-token', appSecret: 'app-secret', verifyToken: 'verify' };
+    for (const apiBaseUrl of ['http://127.0.0.1:9/v21.0', 'https://169.254.169.254/latest', 'http://graph.facebook.com/v21.0']) {
+      const r = await t.gql(UpdateWorkspaceSettingsDocument, { input: { whatsappCloud: { ...cloud, apiBaseUrl } } }, key);
+      expect(errorOf(r)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_WHATSAPP_SETTINGS', field: 'input.whatsappCloud.apiBaseUrl' });
+      expect(r.errors![0]!.message).toContain('ALLOW_CUSTOM_PROVIDER_URLS=true');
+    }
+    const { viewer } = await t.ok(ViewerDocument, {}, key);
+    expect(viewer.workspace.settings).toMatchObject({ whatsappAccessTokenSet: false });
+    expect((viewer.workspace.settings as { whatsappCloud?: unknown }).whatsappCloud).toBeUndefined();
+    // The public Graph API, any version, is accepted.
+    const { updateWorkspaceSettings: ws } = await t.ok(UpdateWorkspaceSettingsDocument, { input: { whatsappCloud: { ...cloud, apiBaseUrl: 'https://graph.facebook.com/v23.0/' } } }, key);
+    expect(ws.settings).toMatchObject({ whatsappCloud: { apiBaseUrl: 'https://graph.facebook.com/v23.0' }, whatsappAccessTokenSet: true });
+  });
+
   it.each([
     [{ timezone: 'Mars/Olympus' }, 'INVALID_TIMEZONE', 'input.timezone'],
     [{ sendRatePerSecond: 0 }, 'INVALID_SEND_RATE', 'input.sendRatePerSecond'],

@@ -1,7 +1,7 @@
 /** Email's pure parts: Mailgun signatures and events, SMTP answers and Message-IDs, the pixel and unsubscribe pages. */
 import { EventType } from '../../src/domain/event-type';
 import { Channel } from '../../src/domain/channel';
-import { classifySmtpError, fromDomain, smtpMessageId } from '../../src/sending/providers/smtp';
+import { classifySmtpError, fromDomain, smtpMessageId, smtpRequiresTls, smtpTransportOptions } from '../../src/sending/providers/smtp';
 import { composeMessage } from '../../src/sending/compose';
 import { isOneClick, maskEmail, plausibleToken, TRANSPARENT_GIF, unsubscribePage } from '../../src/tracking/email-pages';
 import { parseMailgunEvent } from '../../src/tracking/webhooks/mailgun';
@@ -100,6 +100,32 @@ describe('SMTP', () => {
     expect(classifySmtpError({ code: 'EMESSAGE', responseCode: 554, response: '554 message refused', command: 'DATA' })).toEqual({ ok: false, retryable: false, error: 'SMTP 554 message refused' });
     expect(classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 bad credentials', command: 'AUTH PLAIN' })).toMatchObject({ retryable: false });
     expect(classifySmtpError(new Error('odd'))).toMatchObject({ ok: false, retryable: false });
+  });
+
+  it('requires TLS by default when there are credentials, and passes it to nodemailer as requireTLS', () => {
+    expect(smtpRequiresTls({ username: 'mailer' })).toBe(true);
+    expect(smtpRequiresTls({ username: null })).toBe(false);
+    expect(smtpRequiresTls({})).toBe(false);
+    // Explicit either way wins (settings saved before requireTls existed have none).
+    expect(smtpRequiresTls({ username: 'mailer', requireTls: false })).toBe(false);
+    expect(smtpRequiresTls({ username: null, requireTls: true })).toBe(true);
+    const base = { host: 'smtp.shop.example', port: 587, secure: false, from: 'news@shop.example' };
+    expect(smtpTransportOptions({ ...base, username: 'mailer', password: 'pw' })).toMatchObject({ requireTLS: true, secure: false, auth: { user: 'mailer', pass: 'pw' } });
+    expect(smtpTransportOptions({ ...base, username: 'mailer', password: 'pw', requireTls: false })).toMatchObject({ requireTLS: false });
+    const anonymous = smtpTransportOptions(base);
+    expect(anonymous.requireTLS).toBe(false);
+    expect('auth' in anonymous).toBe(false);
+  });
+
+  it('explains a refused STARTTLS (the server offers none and TLS is required): final, nothing was sent', () => {
+    const r = classifySmtpError({ code: 'ETLS', responseCode: 502, response: '502 5.5.2 Error: command not recognized', command: 'STARTTLS' });
+    expect(r).toMatchObject({ ok: false, retryable: false });
+    expect(r.error).toMatch(/^SMTP server refused STARTTLS \(502 5\.5\.2 Error: command not recognized\): nothing was sent, credentials included\./);
+    expect(r.error).toContain('smtp.requireTls: false');
+    // A failed TLS handshake after the server said yes may pass later (a certificate being renewed).
+    expect(classifySmtpError({ code: 'ETLS', message: 'Error initiating TLS - socket hang up', command: 'STARTTLS' })).toMatchObject({ retryable: true });
+    // A 4xx to STARTTLS: the server's temporary trouble.
+    expect(classifySmtpError({ code: 'ETLS', responseCode: 454, response: '454 4.7.0 TLS not available due to temporary reason', command: 'STARTTLS' })).toMatchObject({ retryable: true });
   });
 });
 

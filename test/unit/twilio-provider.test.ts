@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { OutboundMessage } from '../../src/sending/providers/provider';
 import { Channel } from '../../src/domain/channel';
-import { TWILIO_IDEMPOTENCY_HEADER, TwilioProvider, twilioContentVariables } from '../../src/sending/providers/twilio';
+import { errorText, TWILIO_IDEMPOTENCY_HEADER, TwilioProvider, twilioContentVariables } from '../../src/sending/providers/twilio';
 
 const ACCOUNT_SID = 'AC' + 'a1'.repeat(16);
 const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -194,11 +194,19 @@ describe('TwilioProvider', () => {
     expect(!result.ok && result.error).toContain(code);
   });
 
-  it('maps a non-JSON 5xx (e.g. from a proxy) to retryable', async () => {
+  it('maps a non-JSON 5xx (e.g. from a proxy) to retryable, describing the page by its size only', async () => {
     twilio.mode = 'html-502';
     const result = await provider.send(message(), WORKSPACE);
-    expect(result).toMatchObject({ ok: false, retryable: true });
-    expect(!result.ok && result.error).toContain('HTTP 502');
+    const page = '<html><body>Bad Gateway</body></html>';
+    expect(result).toEqual({ ok: false, retryable: true, error: `Twilio answered HTTP 502 with a body of ${page.length} bytes that is not the API's error JSON` });
+  });
+
+  it('errorText (pure) quotes Twilio error JSON but never a body that is not one', () => {
+    expect(errorText(400, { code: 21211, message: "The 'To' number is not valid." }, '{}')).toBe("Twilio error 21211: The 'To' number is not valid. (HTTP 400)");
+    const internal = '{"db_password":"hunter2","users":[1,2,3]}';
+    expect(errorText(404, JSON.parse(internal) as never, internal)).toBe(`Twilio answered HTTP 404 with a body of ${internal.length} bytes that is not the API's error JSON`);
+    expect(errorText(500, undefined, 'päge')).toBe("Twilio answered HTTP 500 with a body of 5 bytes that is not the API's error JSON"); // bytes, not characters
+    expect(errorText(503, undefined, '')).toBe('Twilio answered HTTP 503 with an empty body');
   });
 
   it('does not retry a 2xx without a sid (a retry could send the message twice)', async () => {

@@ -5,7 +5,9 @@
  */
 import { Channel } from '../../src/domain/channel';
 import type { OutboundMessage, ProviderWorkspace } from '../../src/sending/providers/provider';
-import { isRetryableWhatsAppError, WhatsAppCloudProvider, whatsappCloudRequest } from '../../src/sending/providers/whatsapp-cloud';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorText, isRetryableWhatsAppError, WhatsAppCloudProvider, whatsappCloudRequest } from '../../src/sending/providers/whatsapp-cloud';
 import { WhatsAppCloudServer } from '../helpers/whatsapp-cloud-server';
 
 const PHONE_NUMBER_ID = '106540352242922';
@@ -140,6 +142,38 @@ describe('WhatsAppCloudProvider', () => {
     expect(hx).toMatchObject({ ok: false, retryable: false });
     expect(!hx.ok && hx.error).toContain('Twilio Content SID');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('does not copy an answer that is not a Graph error into the error: an internal page stays out of send failures', async () => {
+    // What a base URL pointed at an internal service would reach: a page with data on it.
+    const secret = 'internal-admin-token-5f0e';
+    const pages = [
+      { status: 403, type: 'text/html', body: `<html><body>Admin console, token ${secret}</body></html>` },
+      { status: 404, type: 'application/json', body: JSON.stringify({ items: [secret] }) },
+    ];
+    const internal = createServer((_req, res) => {
+      const page = pages.shift()!;
+      res.writeHead(page.status, { 'Content-Type': page.type });
+      res.end(page.body);
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiBaseUrl = `http://127.0.0.1:${(internal.address() as AddressInfo).port}/admin`;
+      const there = { ...workspace, whatsappCloud: { ...workspace.whatsappCloud!, apiBaseUrl } };
+      const html = await provider.send(message(), there);
+      const json = await provider.send(message(), there);
+      expect(html).toMatchObject({ ok: false, retryable: false, error: expect.stringMatching(/^WhatsApp Cloud API answered HTTP 403 with a body of \d+ bytes/) });
+      expect(json).toMatchObject({ ok: false, retryable: false, error: expect.stringMatching(/^WhatsApp Cloud API answered HTTP 404 with a body of \d+ bytes/) });
+      for (const r of [html, json]) expect(JSON.stringify(r)).not.toContain(secret);
+    } finally {
+      await new Promise<void>((resolve) => internal.close(() => resolve()));
+    }
+  });
+
+  it('errorText (pure): a Graph error with its code and trace; anything else by status and size', () => {
+    expect(errorText(400, { code: 100, message: '(#100) Invalid parameter', fbtrace_id: 'Axyz' }, 100, '')).toBe('WhatsApp Cloud API error 100: (#100) Invalid parameter (HTTP 400, fbtrace_id Axyz)');
+    expect(errorText(502, undefined, undefined, '<h1>Bad Gateway</h1>')).toBe("WhatsApp Cloud API answered HTTP 502 with a body of 20 bytes that is not the API's error JSON");
+    expect(errorText(500, undefined, undefined, '')).toBe('WhatsApp Cloud API answered HTTP 500 with an empty body');
   });
 
   it('answers a network failure as retryable', async () => {

@@ -40,3 +40,8 @@ function describe(e: unknown): string {
   }
   return String(e);
 }
+
+/** "with an empty body" / "with a body of 1234 bytes that is not the API's error JSON". Pure. */
+export function bodySize(raw: string): string {
+  return raw === '' ? 'with an empty body' : `with a body of ${Buffer.byteLength(raw)} bytes that is not the API's error JSON`;
+}

@@ -2,7 +2,7 @@
  * Which provider sends a message: decided per channel and workspace (`ProviderRouter.route`).
  *
  * - A provider the workspace configured wins: SMTP (`smtp`) for EMAIL, the WhatsApp Cloud API
- *   (`whatsappCloud`) for WHATSAPP.
+ *   (`whatsappCloud`) for WHATSAPP (unless its base URL is one ALLOW_CUSTOM_PROVIDER_URLS refuses).
  * - Otherwise SEND_PROVIDER decides: `simulator` (the default) speaks every channel; `twilio`
  *   sends SMS and WhatsApp (`whatsapp:` addresses) — and EMAIL without SMTP settings cannot go
  *   out (the send fails with the reason; nothing is faked).
@@ -20,6 +20,7 @@ import { SmtpProvider } from './smtp';
 import { TwilioProvider } from './twilio';
 import { WhatsAppCloudProvider } from './whatsapp-cloud';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../../tracking/webhooks/signatures';
+import { checkWhatsAppApiBaseUrl } from '../../workspaces/provider-urls';
 
 export interface ProviderRouter {
   /** The provider for a message on `channel` from this workspace, or why there is none. */
@@ -39,7 +40,12 @@ export function createProviders(config: Config, listeningUrl: string, sql: SqlPo
     providers: [base, smtp, whatsappCloud],
     route(channel, workspace) {
       if (channel === Channel.EMAIL && workspace.smtp) return smtp;
-      if (channel === Channel.WHATSAPP && workspace.whatsappCloud) return whatsappCloud;
+      if (channel === Channel.WHATSAPP && workspace.whatsappCloud) {
+        // Checked again at send time: a URL saved before the rule (or while ALLOW_CUSTOM_PROVIDER_URLS
+        // was on) must not be called once the operator no longer allows it.
+        const checked = checkWhatsAppApiBaseUrl(workspace.whatsappCloud.apiBaseUrl, config.allowCustomProviderUrls);
+        return checked.ok ? whatsappCloud : { unavailable: checked.message };
+      }
       if (channel === Channel.EMAIL && config.sendProvider !== 'simulator') return { unavailable: EMAIL_NOT_CONFIGURED };
       return base;
     },

@@ -1,7 +1,11 @@
 /**
  * EMAIL over the workspace's own SMTP server (nodemailer). One pooled transport per workspace,
- * kept while its SMTP settings (host, port, secure, username, password) stay the same and rebuilt
- * when they change; all closed by `close()`.
+ * kept while its SMTP settings (host, port, secure, requireTls, username, password) stay the same
+ * and rebuilt when they change; all closed by `close()`.
+ *
+ * Without `secure`, nodemailer upgrades with STARTTLS when the server offers it and otherwise goes on
+ * in clear — password included, so anyone on the path who strips the offer reads it. `requireTls`
+ * (default: on when there is a username) makes it insist on STARTTLS and fail before AUTH instead.
  *
  * SMTP has no idempotency: a send retried after a crash between the server's 250 and our commit
  * goes out twice. It carries the same Message-ID (derived from the idempotency key), which many
@@ -14,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import type { Channel } from '../../domain/channel';
+import type { SmtpSettings } from '../../workspaces/workspace.entity';
 import { EMAIL_PROVIDER } from '../../tracking/webhooks/mailgun';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
 
@@ -74,24 +79,36 @@ export class SmtpProvider implements MessagingProvider {
 
   private transport(ws: ProviderWorkspace): Transport {
     const s = ws.smtp!;
-    const key = JSON.stringify([s.host, s.port, s.secure, s.username ?? null, s.password ?? null]);
+    const key = JSON.stringify([s.host, s.port, s.secure, smtpRequiresTls(s), s.username ?? null, s.password ?? null]);
     const cached = this.transports.get(ws.id);
     if (cached?.key === key) return cached.transport;
     cached?.transport.close(); // the settings changed: the old pool goes
-    const transport = createTransport({
-      pool: true,
-      host: s.host,
-      port: s.port,
-      secure: s.secure,
-      ...(s.username ? { auth: { user: s.username, pass: s.password ?? '' } } : {}),
-      maxConnections: this.options.maxConnections ?? 5,
-      connectionTimeout: this.options.connectionTimeoutMs ?? 10_000,
-      greetingTimeout: this.options.greetingTimeoutMs ?? 10_000,
-      socketTimeout: this.options.socketTimeoutMs ?? 30_000,
-    });
+    const transport = createTransport(smtpTransportOptions(s, this.options));
     this.transports.set(ws.id, { key, transport });
     return transport;
   }
+}
+
+/** Whether the conversation must be encrypted before anything else is said (see the file's comment). Pure. */
+export function smtpRequiresTls(s: Pick<SmtpSettings, 'requireTls' | 'username'>): boolean {
+  return s.requireTls ?? Boolean(s.username);
+}
+
+/** nodemailer's pooled SMTP transport options for a workspace's settings. Pure. */
+export function smtpTransportOptions(s: SmtpSettings & { password?: string | null }, options: SmtpProviderOptions = {}) {
+  return {
+    pool: true as const,
+    host: s.host,
+    port: s.port,
+    secure: s.secure,
+    // With `secure` the connection is TLS from the first byte and nodemailer ignores requireTLS.
+    requireTLS: smtpRequiresTls(s),
+    ...(s.username ? { auth: { user: s.username, pass: s.password ?? '' } } : {}),
+    maxConnections: options.maxConnections ?? 5,
+    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    greetingTimeout: options.greetingTimeoutMs ?? 10_000,
+    socketTimeout: options.socketTimeoutMs ?? 30_000,
+  };
 }
 
 /**
@@ -126,6 +143,14 @@ export function classifySmtpError(e: unknown): Extract<SendResult, { ok: false }
   const code = typeof err.responseCode === 'number' ? err.responseCode : undefined;
   const reply = typeof err.response === 'string' ? err.response.trim() : undefined;
   const error = reply ? `SMTP ${reply}` : `SMTP ${err.code ?? 'error'}: ${err.message ?? String(e)}`;
+  // A refused STARTTLS (typically: not offered, and requireTls insists) stops before AUTH: say what to change.
+  if (err.command === 'STARTTLS' && code !== undefined && code >= 500) {
+    return {
+      ok: false,
+      retryable: false,
+      error: `SMTP server refused STARTTLS (${reply}): nothing was sent, credentials included. Enable STARTTLS on the server or use secure (port 465); only on a trusted network, smtp.requireTls: false sends in clear to a server without STARTTLS`,
+    };
+  }
   if (code !== undefined) {
     if (code >= 400 && code < 500) return { ok: false, retryable: true, error };
     if (code >= 500 && code < 600) {

@@ -12,7 +12,7 @@
  * (https://www.twilio.com/docs/content/send-templates-created-with-the-content-template-builder).
  */
 import { Channel } from '../../domain/channel';
-import { callApi } from './http';
+import { bodySize, callApi } from './http';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
 import { TWILIO_CONTENT_SID } from './whatsapp-cloud';
 
@@ -36,7 +36,7 @@ export interface TwilioProviderOptions {
 export const TWILIO_IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
 
 /** Twilio's error body for 4xx/5xx answers (all fields optional: proxies answer differently). */
-interface TwilioError {
+export interface TwilioError {
   code?: number;
   message?: string;
   more_info?: string;
@@ -122,12 +122,15 @@ export function twilioContentVariables(parameters: readonly string[]): string {
   return JSON.stringify(Object.fromEntries(parameters.map((p, i) => [String(i + 1), p])));
 }
 
-/** "Twilio error 21211: The 'To' number … (HTTP 400)", or the raw status when there is no JSON error. */
-function errorText(status: number, body: TwilioError | undefined, raw: string): string {
+/**
+ * "Twilio error 21211: The 'To' number … (HTTP 400)"; without a JSON error, the status and the
+ * body's size only (a proxy's or gateway's page is not copied into send failures). Pure.
+ */
+export function errorText(status: number, body: TwilioError | undefined, raw: string): string {
   const code = body && typeof body === 'object' && typeof body.code === 'number' ? body.code : undefined;
   const message = body && typeof body === 'object' && typeof body.message === 'string' ? body.message : undefined;
   if (code !== undefined || message !== undefined) {
     return `Twilio error ${code ?? 'unknown'}: ${message ?? '(no message)'} (HTTP ${status})`;
   }
-  return `Twilio answered HTTP ${status}${raw ? `: ${raw.slice(0, 200)}` : ''}`;
+  return `Twilio answered HTTP ${status} ${bodySize(raw)}`;
 }

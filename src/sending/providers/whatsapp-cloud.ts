@@ -10,7 +10,7 @@
  */
 import { Channel } from '../../domain/channel';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
-import { callApi } from './http';
+import { bodySize, callApi } from './http';
 
 export interface WhatsAppCloudProviderOptions {
   fetchImpl?: typeof fetch;
@@ -52,7 +52,7 @@ export function isRetryableWhatsAppError(status: number, code: number | undefine
   return status === 429 || status >= 500 || (code !== undefined && WHATSAPP_RETRYABLE_CODES.has(code));
 }
 
-interface GraphError {
+export interface GraphError {
   message?: unknown;
   type?: unknown;
   code?: unknown;
@@ -117,9 +117,14 @@ export class WhatsAppCloudProvider implements MessagingProvider {
   }
 }
 
-/** "WhatsApp Cloud API error 131026: Message undeliverable (… details) (HTTP 400, fbtrace_id …)". */
-function errorText(status: number, err: GraphError | undefined, code: number | undefined, raw: string): string {
-  if (!err) return `WhatsApp Cloud API answered HTTP ${status}${raw ? `: ${raw.slice(0, 200)}` : ''}`;
+/**
+ * "WhatsApp Cloud API error 131026: Message undeliverable (… details) (HTTP 400, fbtrace_id …)".
+ * An answer that is not a Graph error is described by its status and size only: whatever
+ * answered (a proxy, or a service the base URL pointed at) must not have its page copied into
+ * send failures, which the workspace reads.
+ */
+export function errorText(status: number, err: GraphError | undefined, code: number | undefined, raw: string): string {
+  if (!err) return `WhatsApp Cloud API answered HTTP ${status} ${bodySize(raw)}`;
   const message = typeof err.message === 'string' ? err.message : '(no message)';
   const details = typeof err.error_data?.details === 'string' ? ` (${err.error_data.details})` : '';
   const trace = typeof err.fbtrace_id === 'string' ? `, fbtrace_id ${err.fbtrace_id}` : '';
