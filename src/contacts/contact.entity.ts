@@ -83,7 +83,7 @@ export class Contact {
   @Property({ type: 'timestamptz', nullable: true })
   optedOutAt?: Date | null;
 
-  /** When the current email address hard-bounced (suppressed for email); cleared when the email changes. Not in the API yet. */
+  @Field(() => Date, { nullable: true, description: 'when the current email address hard-bounced: EMAIL campaigns skip it until the email changes' })
   @Property({ type: 'timestamptz', nullable: true })
   emailBouncedAt?: Date | null;
 

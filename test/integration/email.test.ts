@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import {
+  ContactBounceDocument,
   CampaignRunsDocument,
   CreateCampaignDocument,
   EmailCampaignStatsDocument,
@@ -246,8 +247,11 @@ describe('an EMAIL A/B campaign over SMTP', () => {
     const s = await stats(c.campaignId, c.key);
     expect(s.sendFailures).toHaveLength(1);
     expect(s.sendFailures[0]!.error).toMatch(/^SMTP 550 5\.1\.1 <nobody@example\.com>: Recipient address rejected: User unknown/);
-    const [contact] = await sql<{ email_bounced_at: string | null }>('select email_bounced_at from contacts where email = ? and external_id like ?', [refused, `${c.tag}-%`]);
+    const [contact] = await sql<{ id: string; email_bounced_at: string | null }>('select id, email_bounced_at from contacts where email = ? and external_id like ?', [refused, `${c.tag}-%`]);
     expect(contact!.email_bounced_at).not.toBeNull();
+    // Visible through the API: why EMAIL campaigns skip the contact.
+    const { contact: shown } = await t.ok(ContactBounceDocument, { id: contact!.id }, c.key);
+    expect(new Date(shown!.emailBouncedAt as string).getTime()).toBe(new Date(contact!.email_bounced_at!).getTime());
   });
 
   it('does not queue email to a contact who unsubscribed, nor to a hard-bounced address', async () => {
