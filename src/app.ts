@@ -96,7 +96,7 @@ export async function createApp(config: Config): Promise<App> {
     }
 
     const keyCache = new ApiKeyCache();
-    const live = new LiveService(orm, databaseUrl, logger, keyCache, undefined, { reconnects: metrics.listenReconnects, connected: metrics.listenConnected });
+    const live = new LiveService(orm, databaseUrl, logger, keyCache, config.liveCoalesceMs, { reconnects: metrics.listenReconnects, connected: metrics.listenConnected });
     await live.start();
     cleanups.push(() => live.close());
     const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries, undefined, metrics.dbQueryDuration);

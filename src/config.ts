@@ -32,6 +32,7 @@ const Env = z.object({
   RATE_LIMIT_WEBHOOK: rateRule('100000/10'),
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   ALLOW_CUSTOM_PROVIDER_URLS: z.enum(['true', 'false', 'on', 'off']).default('false'),
+  LIVE_COALESCE_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   TRUST_PROXY: z
     .string()
     .default('off')
@@ -100,6 +101,8 @@ export interface Config {
    * Off: only the providers' public APIs, so a tenant cannot make the server call internal addresses.
    */
   allowCustomProviderUrls: boolean;
+  /** variantStatsUpdated sends at most one message per campaign per this many milliseconds. */
+  liveCoalesceMs: number;
 }
 
 export interface RateLimits {
@@ -158,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     trustProxy: trustProxy(e.TRUST_PROXY),
     allowCustomProviderUrls: e.ALLOW_CUSTOM_PROVIDER_URLS === 'true' || e.ALLOW_CUSTOM_PROVIDER_URLS === 'on',
+    liveCoalesceMs: e.LIVE_COALESCE_MS,
   };
 }

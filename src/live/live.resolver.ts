@@ -29,7 +29,7 @@ interface SubscribeData {
 @Resolver()
 export class LiveResolver {
   @Subscription(() => VariantStatsUpdate, {
-    description: 'Live per-variant stats; coalesced to at most one message per campaign per 250 ms.',
+    description: 'Live per-variant stats; coalesced to at most one message per campaign per LIVE_COALESCE_MS (250 ms by default).',
     subscribe: ({ args, context }: SubscribeData) => context.app.live.subscribeStats(context.auth.workspaceId, args.campaignId!),
   })
   variantStatsUpdated(@Arg('campaignId', () => ID) _campaignId: string, @Root() update: StatsUpdate): VariantStatsUpdate {
