@@ -28,6 +28,8 @@ export const MAX_SEND_ATTEMPTS = 6;
 export const SEND_CONCURRENCY = 64;
 /** Sends claimed at once; a full batch is followed by the next one at once. */
 export const SEND_BATCH = 500;
+/** Batches in progress at once per instance (see Sender.start). */
+export const SEND_LANES = 2;
 
 /** A send cleared to go: its provider, provider account and the rate that applies. */
 interface Ready {
@@ -123,12 +125,11 @@ export function sendBackoffSeconds(attempts: number): number {
 }
 
 export class Sender {
-  private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
+  private readonly loops = new Set<Promise<void>>();
+  private readonly sleepers = new Set<() => void>();
   private stopped = false;
   private prunedAt = 0;
-  /** The last claimed batch was full and no send in it was deferred by the rate limit. */
-  private fullBatch = false;
 
   constructor(
     private readonly orm: Orm,
@@ -157,32 +158,59 @@ export class Sender {
     this.metrics?.sends.inc({ result, provider, channel: channel.toLowerCase() });
   }
 
+  /**
+   * Runs the sender until stop(): SEND_LANES loops each claiming and sending batches of their own
+   * (claims skip each other's rows), so that one batch's database writes overlap the next one's
+   * claim and provider calls; plus one loop for automatic replies and pruning. A lane whose batch
+   * was full and went out goes on at once; otherwise it waits `intervalMs`.
+   */
   start(intervalMs = 250): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.fullBatch = false;
-      void this.runOnce()
-        .catch((err) => this.logger.error({ err }, 'send loop failed'))
-        .finally(() => {
-          // A full batch that went out (none held back by the rate limit): more are due, go on at
-          // once. Otherwise wait: rate-limited sends come due again in a second.
-          if (!this.stopped) this.timer = setTimeout(tick, this.fullBatch ? 0 : intervalMs);
+    for (let lane = 0; lane < SEND_LANES; lane++) this.loop(async () => (await this.drain(SEND_BATCH)).full, intervalMs, (lane * intervalMs) / SEND_LANES);
+    this.loop(async () => {
+      await Promise.all([this.drainOutbox(SEND_BATCH), this.pruneIfDue()]);
+      return false;
+    }, intervalMs, intervalMs);
+  }
+
+  private loop(work: () => Promise<boolean>, intervalMs: number, firstDelayMs: number): void {
+    const run = async () => {
+      let delay = firstDelayMs;
+      while (!this.stopped) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.sleepers.delete(wake);
+            resolve();
+          }, delay);
+          const wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          this.sleepers.add(wake);
         });
+        if (this.stopped) break;
+        const again = await work().catch((err: unknown) => {
+          this.logger.error({ err }, 'send loop failed');
+          return false;
+        });
+        delay = again ? 0 : intervalMs;
+      }
     };
-    this.timer = setTimeout(tick, intervalMs);
+    const running = run().finally(() => this.loops.delete(running));
+    this.loops.add(running);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
+    await Promise.all([...this.loops, this.running?.catch(() => undefined)]);
     await Promise.all(this.providers.providers.map((p) => p.close?.()));
   }
 
   /** Claims and sends one batch of due sends (and automatic replies); returns how many were handled. */
   runOnce(batch = SEND_BATCH): Promise<number> {
     this.running ??= Promise.all([this.drain(batch), this.drainOutbox(batch), this.pruneIfDue()])
-      .then(([a, b]) => a + b)
+      .then(([a, b]) => a.claimed + b)
       .finally(() => (this.running = undefined));
     return this.running;
   }
@@ -234,7 +262,7 @@ export class Sender {
     return rows.length;
   }
 
-  private async drain(batch: number): Promise<number> {
+  private async drain(batch: number): Promise<{ claimed: number; full: boolean }> {
     const claimed = await this.sql.query<ClaimedSend>(
       `update sends s set attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2),
          tracking_token = case when c.channel = 'EMAIL' then coalesce(s.tracking_token, replace(gen_random_uuid()::text, '-', '')) end
@@ -269,8 +297,8 @@ export class Sender {
     }
   }
 
-  /** Runs `step` for each item, SEND_CONCURRENCY at a time; a throw goes to `unexpected` for that send. */
-  private async eachSend<T extends { s: ClaimedSend } | ClaimedSend>(items: T[], step: (item: T) => Promise<void>): Promise<void> {
+  /** Runs `step` for each item, `concurrency` at a time; a throw goes to `unexpected` for that send. */
+  private async eachSend<T extends { s: ClaimedSend } | ClaimedSend>(items: T[], step: (item: T) => Promise<void>, concurrency = SEND_CONCURRENCY): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < items.length) {
@@ -279,7 +307,7 @@ export class Sender {
         await step(item).catch((err: unknown) => this.unexpected(send, err));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, items.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   }
 
   /**
@@ -291,7 +319,7 @@ export class Sender {
    * finds the first record). Failure paths (cancel, quiet hours, retries, final failures) stay
    * per message.
    */
-  private async sendBatch(claimed: ClaimedSend[], full: boolean): Promise<number> {
+  private async sendBatch(claimed: ClaimedSend[], full: boolean): Promise<{ claimed: number; full: boolean }> {
     // 1. Per message: consent re-check, quiet hours, which provider.
     const ready: Ready[] = [];
     await this.eachSend(claimed, async (s) => {
@@ -300,15 +328,26 @@ export class Sender {
     });
     // 2. Rate tokens, per provider account and rate: one statement per group.
     const granted = await this.takeTokens(ready);
-    this.fullBatch = full && granted.length === ready.length;
+    // Full and nothing held back by the rate limit: more are due now (rate-limited ones are not).
+    const more = full && granted.length === ready.length;
     // 3. Render and hand to the provider (concurrently: e.g. the simulator then answers a whole
     //    wave with one lookup and one write).
     const accepted: Accepted[] = [];
-    await this.eachSend(granted, async (r) => {
-      const a = await this.deliver(r);
-      if (a) accepted.push(a);
-    });
-    if (accepted.length === 0) return claimed.length;
+    const perProvider = new Map<MessagingProvider, Ready[]>();
+    for (const r of granted) perProvider.set(r.provider, [...(perProvider.get(r.provider) ?? []), r]);
+    await Promise.all(
+      [...perProvider].map(([provider, list]) =>
+        this.eachSend(
+          list,
+          async (r) => {
+            const a = await this.deliver(r);
+            if (a) accepted.push(a);
+          },
+          provider.concurrency,
+        ),
+      ),
+    );
+    if (accepted.length === 0) return { claimed: claimed.length, full: more };
     // 4–6. Record, SENT events, sends marked SENT.
     const recorded = await this.recordAll(accepted);
     const byWorkspace = new Map<string, Accepted[]>();
@@ -333,7 +372,7 @@ export class Sender {
         for (const a of group) this.count('SENT', a.provider.name, a.s.channel);
       }),
     );
-    return claimed.length;
+    return { claimed: claimed.length, full: more };
   }
 
   private async defer(id: string, until: Date, countAttempt = false): Promise<void> {
