@@ -31,6 +31,8 @@ export interface TestApp {
   newWorkspaceKey(name?: string, scopes?: ('READ' | 'WRITE' | 'ADMIN')[]): Promise<string>;
   /** Reads one counter from /metrics. */
   metric(name: string): Promise<number>;
+  /** A query on the app's database (positional `?` parameters), for setup and assertions. */
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   /** Stops the server and starts a new one on the same database (a process restart). */
   restart(): Promise<void>;
   /** Another server instance on the same database (closed with the harness). */
@@ -115,6 +117,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       if (!r.data) throw new Error(JSON.stringify(r.errors));
       return r.data.createApiKey.secret;
     },
+    sql: <T>(query: string, params: unknown[] = []) => app.orm.em.fork().getConnection().execute<T[]>(query, params),
     async metric(name) {
       const text = await (await fetch(`${app.url}/metrics`)).text();
       const line = text.split('\n').find((l) => l.startsWith(`${name} `));

@@ -32,10 +32,8 @@ let c2: string;
 let c3: string;
 const variantOf = new Map<string, string>();
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-
 async function contactIds(): Promise<Map<string, string>> {
-  const rows = await sql<{ id: string; external_id: string }>(
+  const rows = await t.sql<{ id: string; external_id: string }>(
     `select c.id, c.external_id from contacts c join api_keys k on k.workspace_id = c.workspace_id where k.key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`,
     [key],
   );
@@ -65,7 +63,7 @@ beforeAll(async () => {
   c2 = (await t.ok(CreateCampaignDocument, { input: { name: 'Free', costPerMessage: 0, variants: [{ template: 'x' }] } }, key)).createCampaign.id;
   await t.ok(AddRecipientsDocument, { campaignId: c2, audience: { tags: ['c2'] } }, key);
   c3 = (await t.ok(CreateCampaignDocument, { input: { name: 'Silent', type: 'AB_TEST', costPerMessage: 0.05, variants: [{ template: 'x' }, { template: 'y' }] } }, key)).createCampaign.id;
-  for (const r of await sql<{ contact_id: string; variant_id: string }>('select contact_id, variant_id from assignments where campaign_id = ?', [c1.id])) {
+  for (const r of await t.sql<{ contact_id: string; variant_id: string }>('select contact_id, variant_id from assignments where campaign_id = ?', [c1.id])) {
     variantOf.set(r.contact_id, r.variant_id);
   }
   const cs = ['c0', 'c1', 'c2', 'c3', 'c4', '=HYPERLINK("x")'].map(id);
@@ -82,7 +80,7 @@ beforeAll(async () => {
       { campaignId: c2, contactId: id('z'), type: 'SENT', occurredAt: '2026-03-27T10:00:00Z' },
     ],
   }, key);
-  await sql(`update campaigns set status = 'RUNNING' where id = ?`, [c1.id]);
+  await t.sql(`update campaigns set status = 'RUNNING' where id = ?`, [c1.id]);
 });
 afterAll(() => t.close());
 
@@ -186,7 +184,7 @@ describe('time series (Europe/Lisbon, across the DST change)', () => {
     const weeksBefore = (await analytics(c1.id, { interval: 'WEEK', from: '2026-03-23T00:00:00Z', to: '2026-04-05T12:00:00Z' })).timeSeries;
     const { hours } = await rollupHourly(t.app.sql, t.app.logger);
     expect(hours).toBeGreaterThan(0);
-    expect(Number((await sql<{ n: string }>('select count(*) as n from variant_hourly where campaign_id = ?', [c1.id]))[0]!.n)).toBe(0);
+    expect(Number((await t.sql<{ n: string }>('select count(*) as n from variant_hourly where campaign_id = ?', [c1.id]))[0]!.n)).toBe(0);
     expect((await analytics(c1.id, { interval: 'DAY', from: '2026-03-27T00:00:00Z', to: '2026-03-31T00:00:00Z' })).timeSeries).toEqual(before);
     expect((await analytics(c1.id, { interval: 'WEEK', from: '2026-03-23T00:00:00Z', to: '2026-04-05T12:00:00Z' })).timeSeries).toEqual(weeksBefore);
     expect((await rollupHourly(t.app.sql, t.app.logger)).hours).toBe(0); // idempotent
@@ -275,20 +273,20 @@ describe('CSV export', () => {
 describe('query budget', () => {
   it('resolves the dashboard with the same few statements for 5 and for 50 campaigns', async () => {
     const k = await t.newWorkspaceKey('budget');
-    const ws = (await sql<{ workspace_id: string }>(`select workspace_id from api_keys where key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`, [k]))[0]!.workspace_id;
+    const ws = (await t.sql<{ workspace_id: string }>(`select workspace_id from api_keys where key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`, [k]))[0]!.workspace_id;
     const experiment = JSON.stringify({ primaryMetric: 'CONVERSION', method: 'SEQUENTIAL', confidenceLevel: 0.95, minSampleSize: 30, autoSelectWinner: false, testAudiencePercent: 100, minimumDetectableEffect: null });
-    await sql(
+    await t.sql(
       `insert into campaigns (id, workspace_id, name, channel, type, status, experiment, cost_per_message, salt, created_at)
        select gen_random_uuid(), ?, 'budget ' || g, 'SMS', 'AB_TEST', 'RUNNING', ?::jsonb, 0.01, md5(g::text), now() - make_interval(secs => g) from generate_series(1, 60) g`,
       [ws, experiment],
     );
-    await sql(
+    await t.sql(
       `insert into variants (id, workspace_id, campaign_id, key, name, template, weight, is_control, position)
        select gen_random_uuid(), c.workspace_id, c.id, k.key, 'Variant ' || k.key, 'text', 50, k.pos = 0, k.pos
        from campaigns c cross join (values ('A', 0), ('B', 1)) as k(key, pos) where c.workspace_id = ?`,
       [ws],
     );
-    await sql(
+    await t.sql(
       `insert into variant_counters (variant_id, campaign_id, workspace_id, assigned, messages, sent, delivered, converted, revenue, revenue_sq)
        select v.id, v.campaign_id, v.workspace_id, 1000, 1000, 1000, 970, 30 + v.position * 5, 1200, 60000 from variants v where v.workspace_id = ?`,
       [ws],

@@ -40,7 +40,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
 let phone = 7000;
 const ALL = ['SMS', 'WHATSAPP', 'EMAIL'];
 
@@ -65,7 +64,7 @@ async function workspace(people: Person[], settings: Record<string, unknown> = {
     tags: [tag],
   }));
   await t.ok(UpsertContactsDocument, { contacts }, key);
-  const rows = await sql<{ id: string; external_id: string; phone: string | null; workspace_id: string }>(
+  const rows = await t.sql<{ id: string; external_id: string; phone: string | null; workspace_id: string }>(
     `select id, external_id, phone, workspace_id from contacts where tags @> array[?] order by external_id`,
     [tag],
   );
@@ -133,8 +132,8 @@ describe('consent per channel', () => {
     expect(wa.channelConsent.map((c) => c.granted)).toEqual([false, true, false]);
     expect((await channels(w.key, w.ids[3]!)).consent).toBe(false);
     // The stored shape the migration writes: text[] in enum order, checked against the three channels.
-    expect((await sql<{ consent_channels: string[] }>('select consent_channels from contacts where id = ?', [w.ids[0]]))[0]!.consent_channels).toEqual(ALL);
-    await expect(sql(`update contacts set consent_channels = array['FAX'] where id = ?`, [w.ids[0]])).rejects.toThrow(/contacts_consent_channels_check/);
+    expect((await t.sql<{ consent_channels: string[] }>('select consent_channels from contacts where id = ?', [w.ids[0]]))[0]!.consent_channels).toEqual(ALL);
+    await expect(t.sql(`update contacts set consent_channels = array['FAX'] where id = ?`, [w.ids[0]])).rejects.toThrow(/contacts_consent_channels_check/);
     // A later upsert with only one channel leaves the others as they are.
     await t.ok(UpsertContactsDocument, { contacts: [{ externalId: `${w.tag}-2`, channelConsent: [{ channel: 'SMS', granted: true }] }] }, w.key);
     expect((await channels(w.key, w.ids[2]!)).channelConsent.map((c) => c.granted)).toEqual([true, true, false]);
@@ -237,15 +236,15 @@ describe('opt-outs follow the channel', () => {
     // The contact received an SMS campaign message: the STOP is attributed to that campaign.
     const smsCampaign = await campaign(w.key, w.tag, 'SMS');
     await t.ok(AddRecipientsDocument, { campaignId: smsCampaign }, w.key);
-    const [variant] = await sql<{ id: string }>('select id from variants where campaign_id = ?', [smsCampaign]);
+    const [variant] = await t.sql<{ id: string }>('select id from variants where campaign_id = ?', [smsCampaign]);
     await recordMessage(t.app.orm.em.fork(), { workspaceId: w.workspaceId, campaignId: smsCampaign, contactId: w.ids[0]!, variantId: variant!.id, provider: 'twilio', providerMessageId: 'SMch-out', links: [] });
     expect((await twilio(w.workspaceId, { MessageSid: 'SMch-in', From: w.phones[0]!, To: '+15550000000', Body: 'STOP', SmsStatus: 'received' })).status).toBe(200);
 
     const c = await channels(w.key, w.ids[0]!);
     expect(c.channelConsent.map((x) => x.optedOut)).toEqual([true, false, false]);
-    const log = await sql<{ action: string; channel: string; source: string; keyword: string }>('select action, channel, source, keyword from opt_out_log where contact_id = ?', [w.ids[0]]);
+    const log = await t.sql<{ action: string; channel: string; source: string; keyword: string }>('select action, channel, source, keyword from opt_out_log where contact_id = ?', [w.ids[0]]);
     expect(log).toEqual([{ action: 'OPTED_OUT', channel: 'SMS', source: 'sms:twilio', keyword: 'STOP' }]);
-    expect(await sql('select kind, channel from outbox where contact_id = ?', [w.ids[0]])).toEqual([{ kind: 'OPT_OUT', channel: 'SMS' }]);
+    expect(await t.sql('select kind, channel from outbox where contact_id = ?', [w.ids[0]])).toEqual([{ kind: 'OPT_OUT', channel: 'SMS' }]);
 
     const wa = await launchRun(w.key, await campaign(w.key, w.tag, 'WHATSAPP'));
     expect([wa.queued, wa.skippedOptedOut]).toEqual([2, 0]);
@@ -257,8 +256,8 @@ describe('opt-outs follow the channel', () => {
     const w = await workspace([{}]);
     expect((await twilio(w.workspaceId, { MessageSid: 'SMch-wa', From: `whatsapp:${w.phones[0]}`, To: 'whatsapp:+15550000000', Body: 'stop', SmsStatus: 'received' })).status).toBe(200);
     expect((await channels(w.key, w.ids[0]!)).channelConsent.map((x) => x.optedOut)).toEqual([false, true, false]);
-    expect(await sql('select channel from opt_out_log where contact_id = ?', [w.ids[0]])).toEqual([{ channel: 'WHATSAPP' }]);
-    expect(await sql('select channel from outbox where contact_id = ?', [w.ids[0]])).toEqual([{ channel: 'WHATSAPP' }]);
+    expect(await t.sql('select channel from opt_out_log where contact_id = ?', [w.ids[0]])).toEqual([{ channel: 'WHATSAPP' }]);
+    expect(await t.sql('select channel from outbox where contact_id = ?', [w.ids[0]])).toEqual([{ channel: 'WHATSAPP' }]);
   });
 
   it("an OPTED_OUT event acts on its campaign's channel; OPTED_IN on that channel only", async () => {
@@ -272,7 +271,7 @@ describe('opt-outs follow the channel', () => {
     const after = await channels(w.key, w.ids[0]!);
     expect(after.channelConsent.map((x) => x.optedOut)).toEqual([true, false, false]);
     expect(after.optedOutAt).not.toBeNull(); // still opted out of SMS
-    const log = await sql<{ action: string; channel: string | null; source: string }>('select action, channel, source from opt_out_log where contact_id = ? order by at, action desc', [w.ids[0]]);
+    const log = await t.sql<{ action: string; channel: string | null; source: string }>('select action, channel, source from opt_out_log where contact_id = ? order by at, action desc', [w.ids[0]]);
     expect(log.map((r) => [r.action, r.channel])).toEqual([
       ['OPTED_OUT', 'SMS'],
       ['OPTED_OUT', 'EMAIL'],
@@ -291,7 +290,7 @@ describe('campaigns per channel', () => {
     expect([added.added, added.skippedOptedOut, added.skippedNoConsent]).toEqual([2, 1, 1]);
     const run = await launchRun(w.key, id);
     expect([run.queued, run.skippedOptedOut, run.skippedNoConsent]).toEqual([2, 1, 1]);
-    const queued = await sql<{ contact_id: string }>('select contact_id from sends where campaign_id = ? order by contact_id', [id]);
+    const queued = await t.sql<{ contact_id: string }>('select contact_id from sends where campaign_id = ? order by contact_id', [id]);
     expect(queued.map((r) => r.contact_id)).toEqual([w.ids[0], w.ids[3]].sort());
   });
 
@@ -304,7 +303,7 @@ describe('campaigns per channel', () => {
     expect([second.queued, second.skippedCapped]).toEqual([0, 2]);
     const wa = await launchRun(w.key, await campaign(w.key, w.tag, 'WHATSAPP'));
     expect([wa.queued, wa.skippedCapped]).toEqual([2, 0]);
-    expect((await sql<{ settings: { channels: unknown } }>('select settings from workspaces where id = ?', [w.workspaceId]))[0]!.settings.channels).toEqual({ SMS: { frequencyCap: 1 } });
+    expect((await t.sql<{ settings: { channels: unknown } }>('select settings from workspaces where id = ?', [w.workspaceId]))[0]!.settings.channels).toEqual({ SMS: { frequencyCap: 1 } });
   });
 
   it('applies quiet hours per channel: an SMS override defers SMS; null on SMS lifts the workspace-wide window', async () => {
@@ -314,7 +313,7 @@ describe('campaigns per channel', () => {
     const deferred = await campaign(quietSms.key, quietSms.tag, 'SMS');
     await t.ok(LaunchCampaignDocument, { id: deferred }, quietSms.key);
     const later = await until(
-      () => sql<{ later: boolean; status: string }>(`select next_attempt_at > now() + interval '30 minutes' as later, status from sends where campaign_id = ?`, [deferred]),
+      () => t.sql<{ later: boolean; status: string }>(`select next_attempt_at > now() + interval '30 minutes' as later, status from sends where campaign_id = ?`, [deferred]),
       (r) => r[0]?.later === true,
     );
     expect(later).toEqual([{ later: true, status: 'PENDING' }]);
@@ -340,7 +339,7 @@ describe('campaigns per channel', () => {
     const id = await campaign(w.key, w.tag, 'SMS');
     await t.ok(LaunchCampaignDocument, { id }, w.key);
     await until(async () => (await t.ok(CampaignRunsDocument, { id }, w.key)).campaign!.runs[0]!.sent, (n) => n === 3);
-    const used = await sql<{ n: string }>('select coalesce(sum(used), 0) as n from send_rate where account = ?', [`simulator:${w.workspaceId}:${ChannelEnum.SMS}`]);
+    const used = await t.sql<{ n: string }>('select coalesce(sum(used), 0) as n from send_rate where account = ?', [`simulator:${w.workspaceId}:${ChannelEnum.SMS}`]);
     expect(Number(used[0]!.n)).toBe(3);
   });
 });

@@ -24,8 +24,6 @@ let workspaceId: string;
 const N = 240;
 const day = 86_400_000;
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-
 beforeAll(async () => {
   t = await startTestApp();
   key = await t.newWorkspaceKey('model');
@@ -42,7 +40,7 @@ beforeAll(async () => {
     },
     key,
   );
-  const ids = await sql<{ id: string; external_id: string; workspace_id: string }>(`select id, external_id, workspace_id from contacts where external_id like 'm-%' and workspace_id = (select workspace_id from contacts where external_id = 'm-0' order by created_at desc limit 1)`);
+  const ids = await t.sql<{ id: string; external_id: string; workspace_id: string }>(`select id, external_id, workspace_id from contacts where external_id like 'm-%' and workspace_id = (select workspace_id from contacts where external_id = 'm-0' order by created_at desc limit 1)`);
   workspaceId = ids[0]!.workspace_id;
   const byExt = new Map(ids.map((r) => [r.external_id, r.id]));
   const now = Date.now();

@@ -64,7 +64,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
 });
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
 const stats = (id: string, key: string) => t.ok(EmailCampaignStatsDocument, { id }, key).then((d) => d.campaign!);
 const header = (mail: ParsedMail, name: string) => mail.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '');
 const addressOf = (mail: ParsedMail) => (Array.isArray(mail.to) ? mail.to[0] : mail.to)!.value[0]!.address!;
@@ -116,7 +115,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
 
   it('delivers one mail per recipient, each with its variant subject, from the configured sender', async () => {
     expect(mine.map(addressOf).sort()).toEqual([...emails].sort());
-    const rows = await sql<{ email: string; first_name: string; key: string; provider: string; provider_message_id: string }>(
+    const rows = await t.sql<{ email: string; first_name: string; key: string; provider: string; provider_message_id: string }>(
       `select ct.email, ct.first_name, v.key, m.provider, m.provider_message_id from assignments a join contacts ct on ct.id = a.contact_id
        join variants v on v.id = a.variant_id join messages m on m.campaign_id = a.campaign_id and m.contact_id = a.contact_id where a.campaign_id = ?`,
       [c.campaignId],
@@ -159,13 +158,13 @@ describe('an EMAIL A/B campaign over SMTP', () => {
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
     const s = await stats(c.campaignId, c.key);
     expect(s.stats.optedOut).toBe(1);
-    const [log] = await sql<{ source: string; n: string }>(
+    const [log] = await t.sql<{ source: string; n: string }>(
       `select source, count(*) as n from opt_out_log where contact_id = (select id from contacts where email = ?) group by source`,
       [addressOf(mail)],
     );
     expect(log).toEqual({ source: 'email:unsubscribe', n: '1' });
     // Out of email only: consent on SMS and WhatsApp stays, and the log names the channel.
-    const [contact] = await sql<{ consent_channels: string[]; opted_out_channels: string[]; channel: string }>(
+    const [contact] = await t.sql<{ consent_channels: string[]; opted_out_channels: string[]; channel: string }>(
       `select c.consent_channels, c.opted_out_channels, l.channel from contacts c join opt_out_log l on l.contact_id = c.id where c.email = ?`,
       [addressOf(mail)],
     );
@@ -175,16 +174,16 @@ describe('an EMAIL A/B campaign over SMTP', () => {
   it('unsubscribes again through the same link after the contact opted back in', async () => {
     const mail = mine[1]!;
     const url = header(mail, 'list-unsubscribe')!.slice(1, -1);
-    const [{ id }] = await sql<{ id: string }>('select id from contacts where email = ?', [addressOf(mail)]);
+    const [{ id }] = await t.sql<{ id: string }>('select id from contacts where email = ?', [addressOf(mail)]);
     await t.ok(OptInDocument, { contactId: id }, c.key);
-    const out = async () => (await sql<{ out: string[] }>('select opted_out_channels as out from contacts where id = ?', [id]))[0]!.out;
+    const out = async () => (await t.sql<{ out: string[] }>('select opted_out_channels as out from contacts where id = ?', [id]))[0]!.out;
     expect(await out()).toEqual([]);
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
     expect(await out()).toEqual(['EMAIL']);
   });
 
   it('keeps each mail’s tokens on its send, so a mail sent again after a crash carries working links', async () => {
-    const rows = await sql<{ send_token: string | null; message_token: string | null; link_tokens: string[] }>(
+    const rows = await t.sql<{ send_token: string | null; message_token: string | null; link_tokens: string[] }>(
       `select s.tracking_token as send_token, m.tracking_token as message_token, array(select l.token from links l where l.message_id = m.id) as link_tokens
        from sends s join messages m on m.campaign_id = s.campaign_id and m.contact_id = s.contact_id
        where s.campaign_id = ? and s.status = 'SENT'`,
@@ -211,7 +210,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
     expect(html).toContain(`${email.slice(email.indexOf('@'))} from `);
     expect(html).not.toContain(email);
     expect(html).toContain('<form method="post">');
-    const optedOut = async () => (await sql<{ out: boolean }>(`select 'EMAIL' = any(opted_out_channels) as out from contacts where email = ?`, [email]))[0]!.out;
+    const optedOut = async () => (await t.sql<{ out: boolean }>(`select 'EMAIL' = any(opted_out_channels) as out from contacts where email = ?`, [email]))[0]!.out;
     expect(await optedOut()).toBe(false);
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'confirm=yes' });
     expect(res.status).toBe(200);
@@ -236,7 +235,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
     }
     const s = await stats(c.campaignId, c.key);
     expect(s.stats.opened).toBe(1);
-    const [events] = await sql<{ n: string }>(`select count(*) as n from events where campaign_id = ? and type = 'OPENED'`, [c.campaignId]);
+    const [events] = await t.sql<{ n: string }>(`select count(*) as n from events where campaign_id = ? and type = 'OPENED'`, [c.campaignId]);
     expect(events!.n).toBe('1');
     const unknown = await fetch(`${t.url}/o/NoSuchToken`);
     expect(unknown.status).toBe(200);
@@ -247,7 +246,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
     const s = await stats(c.campaignId, c.key);
     expect(s.sendFailures).toHaveLength(1);
     expect(s.sendFailures[0]!.error).toMatch(/^SMTP 550 5\.1\.1 <nobody@example\.com>: Recipient address rejected: User unknown/);
-    const [contact] = await sql<{ id: string; email_bounced_at: string | null }>('select id, email_bounced_at from contacts where email = ? and external_id like ?', [refused, `${c.tag}-%`]);
+    const [contact] = await t.sql<{ id: string; email_bounced_at: string | null }>('select id, email_bounced_at from contacts where email = ? and external_id like ?', [refused, `${c.tag}-%`]);
     expect(contact!.email_bounced_at).not.toBeNull();
     // Visible through the API: why EMAIL campaigns skip the contact.
     const { contact: shown } = await t.ok(ContactBounceDocument, { id: contact!.id }, c.key);
@@ -261,7 +260,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
     const runs = await t.ok(CampaignRunsDocument, { id: createCampaign.id }, c.key);
     // Two unsubscribed (one-click and the page's form), one address suppressed by its hard bounce.
     expect(runs.campaign!.runs[0]!.skippedOptedOut).toBe(3);
-    const sends = await sql<{ email: string }>('select ct.email from sends s join contacts ct on ct.id = s.contact_id where s.campaign_id = ?', [createCampaign.id]);
+    const sends = await t.sql<{ email: string }>('select ct.email from sends s join contacts ct on ct.id = s.contact_id where s.campaign_id = ?', [createCampaign.id]);
     expect(sends.map((r) => r.email)).not.toContain(optedOut);
     expect(sends.map((r) => r.email)).not.toContain(refused);
     expect(sends).toHaveLength(emails.length + 1 - 3);
@@ -279,9 +278,9 @@ describe('an EMAIL A/B campaign over SMTP', () => {
     const untouched = () => messageIds.filter((m) => ![mine[0], mine[1], mine[2], mine[3]].map((x) => addressOf(x!)).includes(m.email));
 
     beforeAll(async () => {
-      const [ws] = await sql<{ workspace_id: string }>('select workspace_id from campaigns where id = ?', [c.campaignId]);
+      const [ws] = await t.sql<{ workspace_id: string }>('select workspace_id from campaigns where id = ?', [c.campaignId]);
       workspaceId = ws!.workspace_id;
-      messageIds = await sql<{ id: string; email: string }>(
+      messageIds = await t.sql<{ id: string; email: string }>(
         'select m.provider_message_id as id, ct.email from messages m join contacts ct on ct.id = m.contact_id where m.campaign_id = ? order by ct.email',
         [c.campaignId],
       );
@@ -314,7 +313,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
       expect(after.opened - before.opened).toBe(1);
       expect(after.clicked - before.clicked).toBe(1);
       expect(after.failed).toBe(before.failed);
-      const [click] = await sql<{ url: string; source: string }>(`select url, source from events where campaign_id = ? and type = 'CLICKED' and source = 'webhook:email'`, [c.campaignId]);
+      const [click] = await t.sql<{ url: string; source: string }>(`select url, source from events where campaign_id = ? and type = 'CLICKED' and source = 'webhook:email'`, [c.campaignId]);
       expect(click).toEqual({ url: 'https://shop.example/A', source: 'webhook:email' });
     });
 
@@ -325,22 +324,22 @@ describe('an EMAIL A/B campaign over SMTP', () => {
       const res = await post({ signature: sign('mg-signing-key'), 'event-data': event('failed', m, { severity: 'permanent', reason: 'bounce' }) });
       expect(res.status).toBe(200);
       expect((await stats(c.campaignId, c.key)).stats.failed).toBe(failedBefore + 1);
-      expect((await sql<{ status: string }>('select status from messages where provider = ? and provider_message_id = ?', ['email', m.id]))[0]!.status).toBe('FAILED');
-      const bounced = async () => (await sql<{ email_bounced_at: string | null }>('select email_bounced_at from contacts where email = ?', [m.email]))[0]!.email_bounced_at;
+      expect((await t.sql<{ status: string }>('select status from messages where provider = ? and provider_message_id = ?', ['email', m.id]))[0]!.status).toBe('FAILED');
+      const bounced = async () => (await t.sql<{ email_bounced_at: string | null }>('select email_bounced_at from contacts where email = ?', [m.email]))[0]!.email_bounced_at;
       expect(await bounced()).not.toBeNull();
-      const [contact] = await sql<{ external_id: string }>('select external_id from contacts where email = ?', [m.email]);
+      const [contact] = await t.sql<{ external_id: string }>('select external_id from contacts where email = ?', [m.email]);
       await t.ok(UpsertContactsDocument, { contacts: [{ externalId: contact!.external_id, email: `new.${m.email}` }] }, c.key);
-      expect((await sql<{ email_bounced_at: string | null }>('select email_bounced_at from contacts where external_id = ?', [contact!.external_id]))[0]!.email_bounced_at).toBeNull();
+      expect((await t.sql<{ email_bounced_at: string | null }>('select email_bounced_at from contacts where external_id = ?', [contact!.external_id]))[0]!.email_bounced_at).toBeNull();
 
       const before = (await stats(c.campaignId, c.key)).stats.optedOut;
       expect((await post({ signature: sign('mg-signing-key'), 'event-data': event('complained', complained) })).status).toBe(200);
       expect((await stats(c.campaignId, c.key)).stats.optedOut).toBe(before + 1);
-      const [log] = await sql<{ source: string; keyword: string }>('select source, keyword from opt_out_log where contact_id = (select id from contacts where email = ?)', [complained.email]);
+      const [log] = await t.sql<{ source: string; keyword: string }>('select source, keyword from opt_out_log where contact_id = (select id from contacts where email = ?)', [complained.email]);
       expect(log).toEqual({ source: 'webhook:email', keyword: 'complained' });
     });
 
     it('refuses bad and stale signatures (401) and malformed events (400), storing nothing', async () => {
-      const [before] = await sql<{ n: string }>('select count(*) as n from events where campaign_id = ?', [c.campaignId]);
+      const [before] = await t.sql<{ n: string }>('select count(*) as n from events where campaign_id = ?', [c.campaignId]);
       const data = event('delivered', messageIds[1]!);
       const bad = await post({ signature: sign('not-the-key'), 'event-data': data });
       expect(bad.status).toBe(401);
@@ -354,7 +353,7 @@ describe('an EMAIL A/B campaign over SMTP', () => {
       expect(await malformed.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
       const notJson = await fetch(`${t.url}/webhooks/email/${workspaceId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"signature":' });
       expect(notJson.status).toBe(400);
-      const [after] = await sql<{ n: string }>('select count(*) as n from events where campaign_id = ?', [c.campaignId]);
+      const [after] = await t.sql<{ n: string }>('select count(*) as n from events where campaign_id = ?', [c.campaignId]);
       expect(after!.n).toBe(before!.n);
     });
   });
@@ -377,7 +376,7 @@ it('sends an EMAIL campaign through the simulator with no setup: delivered, open
   const emails = Array.from({ length: 6 }, (_, i) => `sim${i}.${randomBytes(2).toString('hex')}@example.com`);
   const c = await emailCampaign(emails, {});
   const sure = { delivery: 1, open: 1, click: 1, reply: 1, stopShare: 1, conversion: 0, delayMs: 50 };
-  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: sure, B: sure }), c.campaignId]);
+  await t.sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: sure, B: sure }), c.campaignId]);
   await t.ok(LaunchCampaignDocument, { id: c.campaignId }, c.key);
   const s = await until(
     () => stats(c.campaignId, c.key),
@@ -385,7 +384,7 @@ it('sends an EMAIL campaign through the simulator with no setup: delivered, open
   );
   expect(s.stats).toEqual({ sent: 6, delivered: 6, failed: 0, opened: 6, clicked: 6, optedOut: 6 });
   expect(s.sendFailures).toEqual([]);
-  const sources = await sql<{ type: string; source: string }>('select distinct type, source from events where campaign_id = ? order by type', [c.campaignId]);
+  const sources = await t.sql<{ type: string; source: string }>('select distinct type, source from events where campaign_id = ? order by type', [c.campaignId]);
   expect(sources).toEqual([
     { type: 'CLICKED', source: 'link' },
     { type: 'DELIVERED', source: 'webhook:email' },

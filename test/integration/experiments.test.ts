@@ -24,8 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-
 /**
  * An A/B campaign where exactly `sent[i]` recipients of variant i were sent the message and
  * `converted[i]` of them converted (events through trackEvents).
@@ -33,7 +31,7 @@ const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = [])
 async function abTest(sent: number[], converted: number[], experiment: ExperimentConfigInput = {}, status = 'RUNNING') {
   const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: 'exp', type: 'AB_TEST', variants: sent.map((_, i) => ({ template: `v${i}` })), experiment } }, key);
   await t.ok(AddRecipientsDocument, { campaignId: c.id, audience: { tags: ['x'] } }, key);
-  const rows = await sql<{ contact_id: string; variant_id: string }>('select contact_id, variant_id from assignments where campaign_id = ? order by contact_id', [c.id]);
+  const rows = await t.sql<{ contact_id: string; variant_id: string }>('select contact_id, variant_id from assignments where campaign_id = ? order by contact_id', [c.id]);
   const events: { campaignId: string; contactId: string; type: 'SENT' | 'CONVERTED' }[] = [];
   c.variants.forEach((v, i) => {
     const mine = rows.filter((r) => r.variant_id === v.id).slice(0, sent[i]);
@@ -44,7 +42,7 @@ async function abTest(sent: number[], converted: number[], experiment: Experimen
     });
   });
   for (let i = 0; i < events.length; i += 1000) await t.ok(TrackEventsDocument, { events: events.slice(i, i + 1000) }, key);
-  await sql('update campaigns set status = ? where id = ?', [status, c.id]);
+  await t.sql('update campaigns set status = ? where id = ?', [status, c.id]);
   return c;
 }
 
@@ -92,12 +90,12 @@ describe('analysis through GraphQL', () => {
 describe('winners', () => {
   it('declares the winner automatically when the method allows it, and announces it', async () => {
     const c = await abTest([500, 500], [50, 100], { method: 'BAYESIAN', confidenceLevel: 0.95 }, 'DRAFT');
-    await sql(`update campaigns set status = 'RUNNING' where id = ?`, [c.id]);
+    await t.sql(`update campaigns set status = 'RUNNING' where id = ?`, [c.id]);
     const winners = await subscribe(t.url, key, WinnerDeclaredDocument, { campaignId: c.id });
     const stats = await subscribe(t.url, key, StatsWithAnalysisDocument, { campaignId: c.id });
     try {
       // One more event: the counter change triggers the (debounced) automatic evaluation.
-      const [row] = await sql<{ contact_id: string }>('select contact_id from assignments where campaign_id = ? and sent_at is null limit 1', [c.id]);
+      const [row] = await t.sql<{ contact_id: string }>('select contact_id from assignments where campaign_id = ? and sent_at is null limit 1', [c.id]);
       await t.ok(TrackEventsDocument, { events: [{ campaignId: c.id, contactId: row!.contact_id, type: 'OPENED' }] }, key);
       const event = await winners.waitFor(() => true, 4000);
       expect(event.winnerDeclared).toMatchObject({ campaignId: c.id, winner: { source: 'AUTOMATIC', variant: { key: 'B' } } });
@@ -152,12 +150,12 @@ describe('endTest', () => {
 
   it('hands the remainder of a partial test to sending with the declared winner', async () => {
     const c = await abTest([50, 50], [5, 6], { autoSelectWinner: false, testAudiencePercent: 100 });
-    await sql(`update campaigns set experiment = jsonb_set(experiment, '{testAudiencePercent}', '30') where id = ?`, [c.id]);
+    await t.sql(`update campaigns set experiment = jsonb_set(experiment, '{testAudiencePercent}', '30') where id = ?`, [c.id]);
     await t.ok(DeclareWinnerDocument, { campaignId: c.id, variantId: c.variants[1]!.id, reason: 'clear favourite' }, key);
     const { endTest } = await t.ok(EndTestDocument, { campaignId: c.id, sendWinnerToRemainder: true }, key);
     expect(endTest.status).toBe('RUNNING');
     expect(endTest.remainderRequestedAt).toEqual(expect.any(String));
-    const [row] = await sql<{ remainder_variant_id: string }>('select remainder_variant_id from campaigns where id = ?', [c.id]);
+    const [row] = await t.sql<{ remainder_variant_id: string }>('select remainder_variant_id from campaigns where id = ?', [c.id]);
     expect(row!.remainder_variant_id).toBe(c.variants[1]!.id);
   });
 

@@ -27,8 +27,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const gql = (query: string, variables?: Record<string, unknown>) => t.raw(query, variables, key);
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-const count = async (query: string, params: unknown[] = []) => Number((await sql<{ n: string }>(query, params))[0]!.n);
+const count = async (query: string, params: unknown[] = []) => Number((await t.sql<{ n: string }>(query, params))[0]!.n);
 /** GraphQL with a hand-written JSON body (values JSON.stringify cannot build, e.g. 5,000 levels deep). */
 async function rawBody(body: string) {
   const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
@@ -233,7 +232,7 @@ describe('5. revenue sums', () => {
     const events = Array.from({ length: 11 }, (_, i) => ({ campaignId: f.campaignId, contactId: c.id, type: 'CONVERTED', value: 999_999_999.99, idempotencyKey: `big-${i}` }));
     const r = await gql('mutation($e: [TrackEventInput!]!) { trackEvents(events: $e) { accepted rejected { index code } } }', { e: events });
     expect(r.data).toEqual({ trackEvents: { accepted: 11, rejected: [] } });
-    const [row] = await sql<{ revenue: string; revenue_sq: string }>(
+    const [row] = await t.sql<{ revenue: string; revenue_sq: string }>(
       'select a.revenue::text as revenue, v.revenue_sq::text as revenue_sq from assignments a join variant_counters v on v.variant_id = a.variant_id where a.campaign_id = ? and a.contact_id = ?',
       [f.campaignId, c.id],
     );

@@ -10,8 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-
 async function statsByVariant(key: string, campaignId: string) {
   const { campaign } = await t.ok(CampaignVariantStatsDocument, { id: campaignId }, key);
   return Object.fromEntries(campaign!.variants.map((v) => [v.id, v.stats]));
@@ -47,7 +45,7 @@ describe('trackEvents', () => {
     const sa = stats[a!.variantId]!;
     expect(sa.sent).toBeGreaterThanOrEqual(1);
     expect(sa.conversionRate).toBeCloseTo(sa.converted / sa.sent);
-    const [row] = await sql<{ n: string }>('select count(*) as n from events where campaign_id = ?', [f.campaignId]);
+    const [row] = await t.sql<{ n: string }>('select count(*) as n from events where campaign_id = ?', [f.campaignId]);
     expect(Number(row!.n)).toBe(9);
   });
 
@@ -56,7 +54,7 @@ describe('trackEvents', () => {
     const e = { campaignId: f.campaignId, contactId: c.id, type: 'CONVERTED' as const, value: 10, idempotencyKey: 'order-1001' };
     expect((await t.ok(TrackEventsDocument, { events: [e, e] }, key)).trackEvents).toEqual({ accepted: 1, duplicates: 1, rejected: [] });
     expect((await t.ok(TrackEventsDocument, { events: [e] }, key)).trackEvents).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
-    const [row] = await sql<{ revenue: string }>('select revenue from assignments where campaign_id = ? and contact_id = ?', [f.campaignId, c.id]);
+    const [row] = await t.sql<{ revenue: string }>('select revenue from assignments where campaign_id = ? and contact_id = ?', [f.campaignId, c.id]);
     expect(Number(row!.revenue)).toBe(10);
   });
 
@@ -106,9 +104,9 @@ describe('trackEvents', () => {
   it('opts a contact out on an OPTED_OUT event and logs it once', async () => {
     const c = f.contacts[5]!;
     await t.ok(TrackEventsDocument, { events: [{ campaignId: f.campaignId, contactId: c.id, type: 'OPTED_OUT' }, { campaignId: f.campaignId, contactId: c.id, type: 'OPTED_OUT' }] }, key);
-    const [contact] = await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]);
+    const [contact] = await t.sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]);
     expect(contact!.opted_out).toBe(true);
-    const log = await sql<{ action: string; source: string }>('select action, source from opt_out_log where contact_id = ?', [c.id]);
+    const log = await t.sql<{ action: string; source: string }>('select action, source from opt_out_log where contact_id = ?', [c.id]);
     expect(log).toEqual([{ action: 'OPTED_OUT', source: 'api' }]);
     expect((await totals(key, f.campaignId)).optedOut).toBe(1);
   });
@@ -165,13 +163,13 @@ describe('concurrency', () => {
     expect(results.reduce((a, r) => a + r.trackEvents.accepted, 0)).toBe(1000);
     // Every contact received every type from some writer; conversions: 250 events × 1.
     expect(await totals(key, f.campaignId)).toMatchObject({ sent: 20, delivered: 20, clicked: 20, converted: 20, revenue: 250, events: 1000 });
-    const [row] = await sql<{ revenue: string; sq: string }>(
+    const [row] = await t.sql<{ revenue: string; sq: string }>(
       'select sum(revenue) as revenue, sum(revenue * revenue) as sq from assignments where campaign_id = ?', [f.campaignId]);
-    const [counters] = await sql<{ revenue: string; sq: string }>('select sum(revenue) as revenue, sum(revenue_sq) as sq from variant_counters where campaign_id = ?', [f.campaignId]);
+    const [counters] = await t.sql<{ revenue: string; sq: string }>('select sum(revenue) as revenue, sum(revenue_sq) as sq from variant_counters where campaign_id = ?', [f.campaignId]);
     expect(Number(counters!.revenue)).toBe(Number(row!.revenue));
     expect(Number(counters!.sq)).toBeCloseTo(Number(row!.sq), 6);
     // Hourly buckets hold the same unique counts.
-    const [hourly] = await sql<{ clicked: string }>('select sum(clicked) as clicked from variant_hourly where campaign_id = ?', [f.campaignId]);
+    const [hourly] = await t.sql<{ clicked: string }>('select sum(clicked) as clicked from variant_hourly where campaign_id = ?', [f.campaignId]);
     expect(Number(hourly!.clicked)).toBe(20);
   });
 });
@@ -190,9 +188,9 @@ describe('reply sentiments: positiveReplies, negativeReplies, neutralReplies', (
   });
   const COLUMNS = 'replied, positive_replies, negative_replies, neutral_replies';
   const snapshot = async () => ({
-    assignments: await sql(`select contact_id, replied_at, positive_reply_at, negative_reply_at, neutral_reply_at from assignments where campaign_id = ? order by contact_id`, [f.campaignId]),
-    counters: await sql(`select variant_id, ${COLUMNS} from variant_counters where campaign_id = ? order by variant_id`, [f.campaignId]),
-    hourly: await sql(`select variant_id, hour, ${COLUMNS} from variant_hourly where campaign_id = ? order by variant_id, hour`, [f.campaignId]),
+    assignments: await t.sql(`select contact_id, replied_at, positive_reply_at, negative_reply_at, neutral_reply_at from assignments where campaign_id = ? order by contact_id`, [f.campaignId]),
+    counters: await t.sql(`select variant_id, ${COLUMNS} from variant_counters where campaign_id = ? order by variant_id`, [f.campaignId]),
+    hourly: await t.sql(`select variant_id, hour, ${COLUMNS} from variant_hourly where campaign_id = ? order by variant_id, hour`, [f.campaignId]),
   });
 
   it('counts each recipient once per sentiment, through trackEvents, on VariantStats and CampaignStats', async () => {
@@ -219,11 +217,11 @@ describe('reply sentiments: positiveReplies, negativeReplies, neutralReplies', (
     expect(res.errors).toBeUndefined();
     expect(res.data!.campaign.stats).toEqual({ replied: 4, positiveReplies: 1, negativeReplies: 2, neutralReplies: 1 });
 
-    const [c3] = await sql<{ negative_reply_at: Date; replied_at: Date }>('select negative_reply_at, replied_at from assignments where campaign_id = ? and contact_id = ?', [f.campaignId, f.contacts[3]!.id]);
+    const [c3] = await t.sql<{ negative_reply_at: Date; replied_at: Date }>('select negative_reply_at, replied_at from assignments where campaign_id = ? and contact_id = ?', [f.campaignId, f.contacts[3]!.id]);
     expect(new Date(c3!.negative_reply_at).toISOString()).toBe(T('09:05'));
     expect(new Date(c3!.replied_at).toISOString()).toBe(T('09:05'));
     // Hourly buckets: each recipient in the hour of the event that counted it.
-    const [h] = await sql<Record<string, string>>(
+    const [h] = await t.sql<Record<string, string>>(
       `select sum(negative_replies) filter (where hour = ?) as neg10, sum(negative_replies) filter (where hour = ?) as neg12,
               sum(positive_replies) filter (where hour = ?) as pos11, sum(neutral_replies) as neutral, sum(negative_replies) as negative
        from variant_hourly where campaign_id = ?`,
@@ -233,24 +231,24 @@ describe('reply sentiments: positiveReplies, negativeReplies, neutralReplies', (
 
   it('the migration backfill rebuilds the same first times, counters and hourly buckets from the events', async () => {
     const before = await snapshot();
-    await sql(`update assignments set negative_reply_at = null, neutral_reply_at = null`);
-    await sql(`update variant_counters set negative_replies = 0, neutral_replies = 0`);
-    await sql(`update variant_hourly set negative_replies = 0, neutral_replies = 0`);
+    await t.sql(`update assignments set negative_reply_at = null, neutral_reply_at = null`);
+    await t.sql(`update variant_counters set negative_replies = 0, neutral_replies = 0`);
+    await t.sql(`update variant_hourly set negative_replies = 0, neutral_replies = 0`);
     const migration = new ReplySentiments(t.app.orm.em.getDriver(), t.app.orm.config);
     await migration.up();
     const backfill = migration.getQueries().map(String).filter((q) => !/^\s*alter table/i.test(q));
     expect(backfill).toHaveLength(3);
-    for (const q of backfill) await sql(q);
+    for (const q of backfill) await t.sql(q);
     expect(await snapshot()).toEqual(before);
     expect((await totals(key, f.campaignId)).negativeReplies).toBe(2);
   });
 
   it('the nightly rollup carries the sentiment counts into daily rows', async () => {
-    const [hourly] = await sql<Record<string, string>>(`select sum(negative_replies) as negative, sum(neutral_replies) as neutral from variant_hourly where campaign_id = ?`, [f.campaignId]);
+    const [hourly] = await t.sql<Record<string, string>>(`select sum(negative_replies) as negative, sum(neutral_replies) as neutral from variant_hourly where campaign_id = ?`, [f.campaignId]);
     await rollupHourly(t.app.sql, t.app.logger);
-    const [left] = await sql<{ n: string }>('select count(*) as n from variant_hourly where campaign_id = ?', [f.campaignId]);
+    const [left] = await t.sql<{ n: string }>('select count(*) as n from variant_hourly where campaign_id = ?', [f.campaignId]);
     expect(Number(left!.n)).toBe(0);
-    const [daily] = await sql<Record<string, string>>(`select sum(negative_replies) as negative, sum(neutral_replies) as neutral from variant_daily where campaign_id = ?`, [f.campaignId]);
+    const [daily] = await t.sql<Record<string, string>>(`select sum(negative_replies) as negative, sum(neutral_replies) as neutral from variant_daily where campaign_id = ?`, [f.campaignId]);
     expect(daily).toEqual(hourly);
     expect(Number(daily!.negative)).toBe(2);
     expect(Number(daily!.neutral)).toBe(1);

@@ -22,9 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
 let phone = 6000;
-
 
 /** A workspace with `n` contacts tagged `<tag>`; `ineligible` marks some without consent or opted out. */
 async function contacts(n: number, ineligible: (i: number) => 'no-consent' | 'opted-out' | null = () => null) {
@@ -35,15 +33,15 @@ async function contacts(n: number, ineligible: (i: number) => 'no-consent' | 'op
   phone++;
   await t.ok(UpsertContactsDocument, { contacts: rows }, key);
   const optedOut = rows.filter((_, i) => ineligible(i) === 'opted-out').map((r) => r.externalId);
-  if (optedOut.length) await sql(`update contacts set opted_out_channels = array['SMS', 'WHATSAPP', 'EMAIL'] where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
-  const ids = await sql<{ id: string; external_id: string }>(`select id, external_id from contacts where external_id like ? order by external_id`, [`${tag}-%`]);
+  if (optedOut.length) await t.sql(`update contacts set opted_out_channels = array['SMS', 'WHATSAPP', 'EMAIL'] where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
+  const ids = await t.sql<{ id: string; external_id: string }>(`select id, external_id from contacts where external_id like ? order by external_id`, [`${tag}-%`]);
   return { key, tag, ids: ids.map((r) => r.id) };
 }
 
 const sendsPerContact = async (campaignId: string) =>
-  new Map((await sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from sends where campaign_id = ? group by contact_id', [campaignId])).map((r) => [r.contact_id, Number(r.n)]));
+  new Map((await t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from sends where campaign_id = ? group by contact_id', [campaignId])).map((r) => [r.contact_id, Number(r.n)]));
 const messagesPerContact = async (campaignId: string) =>
-  new Map((await sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId])).map((r) => [r.contact_id, Number(r.n)]));
+  new Map((await t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId])).map((r) => [r.contact_id, Number(r.n)]));
 
 it('queues every eligible recipient exactly once when ~275 are added in concurrent batches during and after launch', async () => {
   // 300 contacts: every 12th has no consent, every 13th opted out (the others, 254, are eligible).
@@ -136,7 +134,7 @@ it('partial test: tested share queued at once, held-out ones with the remainder,
   const during = await addIds(ids.slice(30, 60));
   expect(during.heldOut).toBeGreaterThan(0);
   expect(during.queued).toBe(during.added - during.heldOut);
-  const heldDuring = await sql<{ contact_id: string }>('select contact_id from assignments where campaign_id = ? and holdout and contact_id = any(?::uuid[])', [c.id, `{${ids.slice(30, 60).join(',')}}`]);
+  const heldDuring = await t.sql<{ contact_id: string }>('select contact_id from assignments where campaign_id = ? and holdout and contact_id = any(?::uuid[])', [c.id, `{${ids.slice(30, 60).join(',')}}`]);
   const sendsNow = await sendsPerContact(c.id);
   for (const { contact_id } of heldDuring) expect(sendsNow.has(contact_id)).toBe(false);
 
@@ -154,13 +152,13 @@ it('partial test: tested share queued at once, held-out ones with the remainder,
   const sent = await until(() => messagesPerContact(c.id), (m) => m.size === 90, 30000);
   expect(sent.size).toBe(90);
   expect([...sent.values()].every((n) => n === 1)).toBe(true);
-  const [{ n: wrong }] = await sql<{ n: string }>(
+  const [{ n: wrong }] = await t.sql<{ n: string }>(
     `select count(*) as n from messages m join assignments a on a.campaign_id = m.campaign_id and a.contact_id = m.contact_id
      where m.campaign_id = ? and a.holdout and m.body <> 'winner text'`,
     [c.id],
   );
   expect(Number(wrong)).toBe(0);
-  const late30 = await sql<{ body: string }>('select body from messages where campaign_id = ? and contact_id = any(?::uuid[])', [c.id, `{${ids.slice(60, 90).join(',')}}`]);
+  const late30 = await t.sql<{ body: string }>('select body from messages where campaign_id = ? and contact_id = any(?::uuid[])', [c.id, `{${ids.slice(60, 90).join(',')}}`]);
   expect(late30.every((m) => m.body === 'winner text')).toBe(true);
 });
 
@@ -179,7 +177,7 @@ it('bandit: recipients added while RUNNING join the current wave, once', async (
   const runs = (await t.ok(CampaignRunsDocument, { id: c.id }, key)).campaign!.runs;
   expect(runs.map((r) => [r.runNumber, r.queued])).toEqual([[1, 90]]);
   // The next wave takes the 40 audience contacts left, and no one twice.
-  await sql(`update campaigns set next_wave_at = now() where id = ?`, [c.id]);
+  await t.sql(`update campaigns set next_wave_at = now() where id = ?`, [c.id]);
   const sends = await until(() => sendsPerContact(c.id), (m) => m.size === 130);
   expect(sends.size).toBe(130);
   expect([...sends.values()].every((n) => n === 1)).toBe(true);

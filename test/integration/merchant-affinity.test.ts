@@ -56,8 +56,6 @@ function expected(now: Date) {
   };
 }
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-
 async function track(events: TrackEventInput[], k = key): Promise<void> {
   const r = await t.ok(TrackEventsDocument, { events }, k);
   expect(r.trackEvents.rejected).toEqual([]);
@@ -67,7 +65,7 @@ async function setUpWorkspace(k: string, prefix: string): Promise<{ campaignId: 
   await t.ok(UpsertContactsDocument, { contacts: [0, 1, 2].map((i) => ({ externalId: `${prefix}${i}`, phone: `+1415555${prefix === 'c' ? 3 : 4}00${i}`, consent: true, tags: ['shoppers'] })) }, k);
   const campaign = (await t.ok(CreateCampaignDocument, { input: { name: `${prefix} offers`, variants: [{ template: 'Hi' }] } }, k)).createCampaign.id;
   await t.ok(AddRecipientsDocument, { campaignId: campaign, audience: { tags: ['shoppers'] } }, k);
-  const rows = await sql<{ id: string; external_id: string }>(`select c.id, c.external_id from contacts c join campaigns k on k.workspace_id = c.workspace_id where k.id = ?`, [campaign]);
+  const rows = await t.sql<{ id: string; external_id: string }>(`select c.id, c.external_id from contacts c join campaigns k on k.workspace_id = c.workspace_id where k.id = ?`, [campaign]);
   return { campaignId: campaign, contacts: new Map(rows.map((r) => [r.external_id, r.id])) };
 }
 
@@ -77,7 +75,7 @@ beforeAll(async () => {
   const ws = await setUpWorkspace(key, 'c');
   campaignId = ws.campaignId;
   for (const [k, v] of ws.contacts) ids.set(k, v);
-  workspaceId = (await sql<{ workspace_id: string }>('select workspace_id from campaigns where id = ?', [campaignId]))[0]!.workspace_id;
+  workspaceId = (await t.sql<{ workspace_id: string }>('select workspace_id from campaigns where id = ?', [campaignId]))[0]!.workspace_id;
   const e = (contact: string, type: TrackEventInput['type'], merchantId: string, when: Date, value?: number): TrackEventInput => ({
     campaignId,
     contactId: ids.get(contact)!,
@@ -181,7 +179,7 @@ describe('merchantAffinity', () => {
     const total = await refreshAllAffinities(t.app.sql, t.app.logger, now);
     expect(total).toMatchObject({ contacts: 2, merchants: 2, rows: 3, deleted: 0 });
     const want = expected(now);
-    const stored = await sql<{ contact_id: string; merchant_id: string; score: number; interactions: number }>(
+    const stored = await t.sql<{ contact_id: string; merchant_id: string; score: number; interactions: number }>(
       'select contact_id, merchant_id, score, interactions from merchant_affinities where workspace_id = ? order by contact_id, merchant_id',
       [workspaceId],
     );
@@ -190,7 +188,7 @@ describe('merchantAffinity', () => {
     expect(byKey.get(`${ids.get('c0')}/shoe`)).toBeCloseTo(want.c0shoe, 12);
     expect(byKey.get(`${ids.get('c0')}/book`)).toBeCloseTo(want.c0book, 12);
     expect(byKey.get(`${ids.get('c1')}/book`)).toBeCloseTo(want.c1book, 12);
-    const popularity = await sql<{ id: string; popularity: number }>('select id, popularity from merchants where workspace_id = ? and popularity is not null order by id', [workspaceId]);
+    const popularity = await t.sql<{ id: string; popularity: number }>('select id, popularity from merchants where workspace_id = ? and popularity is not null order by id', [workspaceId]);
     expect(popularity.map((p) => p.id)).toEqual(['book', 'shoe']);
     expect(popularity[0]!.popularity).toBeCloseTo(want.pBook, 12);
     expect(popularity[1]!.popularity).toBeCloseTo(want.pShoe, 12);
@@ -198,8 +196,8 @@ describe('merchantAffinity', () => {
     // 400 days later every interaction is beyond the 365-day horizon: nothing supports the rows.
     const later = await refreshAffinities(t.app.sql, workspaceId, new Date(now.getTime() + 400 * DAY));
     expect(later).toEqual({ contacts: 0, merchants: 0, rows: 0, deleted: 3 });
-    expect(await sql('select 1 from merchant_affinities where workspace_id = ?', [workspaceId])).toEqual([]);
-    const names = await sql<{ id: string; popularity: number | null; contacts: number }>('select id, popularity, contacts from merchants where workspace_id = ? order by id', [workspaceId]);
+    expect(await t.sql('select 1 from merchant_affinities where workspace_id = ?', [workspaceId])).toEqual([]);
+    const names = await t.sql<{ id: string; popularity: number | null; contacts: number }>('select id, popularity, contacts from merchants where workspace_id = ? order by id', [workspaceId]);
     expect(names).toEqual([
       { id: 'book', popularity: null, contacts: 0 },
       { id: 'cafe', popularity: null, contacts: 0 },
@@ -221,7 +219,7 @@ describe('merchantAffinity', () => {
     expect(new Date(after[0]!.computedAt as string).getTime()).toBeGreaterThan(new Date(before[0]!.computedAt as string).getTime());
     // Against the stored popularity of the last refresh: x_shoe = W_CONV·(h(age10) + h(age5)), x_book = h(age0).
     const now = new Date(after[0]!.computedAt as string);
-    const [pBook, pShoe] = (await sql<{ popularity: number }>('select popularity from merchants where workspace_id = ? and popularity is not null order by id', [workspaceId])).map((p) => p.popularity);
+    const [pBook, pShoe] = (await t.sql<{ popularity: number }>('select popularity from merchants where workspace_id = ? and popularity is not null order by id', [workspaceId])).map((p) => p.popularity);
     const xShoe = W_CONV * (h(now.getTime() - at(10).getTime()) + h(now.getTime() - at(5).getTime()));
     const xBook = h(now.getTime() - at(0).getTime());
     expect(after[0]!.score).toBeCloseTo((xShoe + S * pShoe!) / (xShoe + xBook + S), 10);

@@ -31,7 +31,6 @@ import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 let t: TestApp;
 const keys: Record<'A' | 'B' | 'C' | 'D', string> = { A: '', B: '', C: '', D: '' };
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
 
 async function contacts(key: string, prefix: string, bySegment: Record<string, number>): Promise<Map<string, string[]>> {
   let i = 0;
@@ -39,7 +38,7 @@ async function contacts(key: string, prefix: string, bySegment: Record<string, n
     Array.from({ length: n }, () => ({ externalId: `${prefix}-${segment}-${i}`, phone: `+1415555${String(3000 + i++).padStart(4, '0')}`, segment, consent: true, tags: [prefix] })),
   );
   await t.ok(UpsertContactsDocument, { contacts: rows }, key);
-  const ids = await sql<{ id: string; segment: string }>(
+  const ids = await t.sql<{ id: string; segment: string }>(
     `select c.id, c.segment from contacts c where c.external_id like ? order by c.external_id`,
     [`${prefix}-%`],
   );
@@ -61,7 +60,7 @@ async function pastCampaign(key: string, tag: string, input: { offerAmount?: num
   }
   const r = await t.ok(TrackEventsDocument, { events }, key);
   expect(r.trackEvents.rejected).toEqual([]);
-  await sql(`update campaigns set status = 'COMPLETED' where id = ?`, [c.id]);
+  await t.sql(`update campaigns set status = 'COMPLETED' where id = ?`, [c.id]);
   return c.id;
 }
 
@@ -124,8 +123,8 @@ describe('OFFER', () => {
     expect(Date.parse(applied.appliedAt!)).toBeGreaterThanOrEqual(before - 1000);
     const c = await current(keys.A, target);
     expect(c.offerAmount).toBe(5);
-    const [{ applied_by_key }] = (await sql<{ applied_by_key: string }>('select applied_by_key from recommendations where id = ?', [rows[0]!.id])) as [{ applied_by_key: string }];
-    const [{ id: keyId }] = (await sql<{ id: string }>(`select id from api_keys where key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`, [keys.A])) as [{ id: string }];
+    const [{ applied_by_key }] = (await t.sql<{ applied_by_key: string }>('select applied_by_key from recommendations where id = ?', [rows[0]!.id])) as [{ applied_by_key: string }];
+    const [{ id: keyId }] = (await t.sql<{ id: string }>(`select id from api_keys where key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`, [keys.A])) as [{ id: string }];
     expect(applied_by_key).toBe(keyId);
     const again = await t.gql(ApplyRecommendationDocument, { id: rows[0]!.id }, keys.A);
     expect(errorOf(again)).toEqual({ code: 'BAD_USER_INPUT', reason: 'RECOMMENDATION_ALREADY_APPLIED', field: 'id' });
@@ -238,7 +237,7 @@ describe('WINNER', () => {
       keys.C,
     );
     await t.ok(LaunchCampaignDocument, { id: c.id }, keys.C);
-    const assigned = await sql<{ contact_id: string; variant_id: string }>('select contact_id, variant_id from assignments where campaign_id = ? order by contact_id', [c.id]);
+    const assigned = await t.sql<{ contact_id: string; variant_id: string }>('select contact_id, variant_id from assignments where campaign_id = ? order by contact_id', [c.id]);
     expect(assigned.length).toBe(bySegment.get('any')!.length);
     const control = c.variants.find((v) => v.isControl)!.id;
     const seen = new Map<string, number>();
@@ -290,9 +289,9 @@ describe('SEND_TIME', () => {
         ...(k >= 19 && k <= 21 ? [{ campaignId: c.id, contactId: id, type: 'CLICKED' as const, occurredAt: new Date(at.getTime() + 600_000).toISOString() }] : []),
       ]);
       expect((await t.ok(TrackEventsDocument, { events }, keys.D)).trackEvents.rejected).toEqual([]);
-      await sql(`update campaigns set status = 'COMPLETED' where id = ?`, [c.id]);
+      await t.sql(`update campaigns set status = 'COMPLETED' where id = ?`, [c.id]);
     }
-    const [{ workspace_id }] = (await sql<{ workspace_id: string }>(`select workspace_id from contacts where id = ?`, [ids[0]])) as [{ workspace_id: string }];
+    const [{ workspace_id }] = (await t.sql<{ workspace_id: string }>(`select workspace_id from contacts where id = ?`, [ids[0]])) as [{ workspace_id: string }];
     await refreshSendTimes(t.app.sql, workspace_id);
     const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: 'next', variants: [{ template: 'Hello' }], audience: { tags: ['d'] } } }, keys.D);
     target = c.id;
@@ -316,7 +315,7 @@ describe('SEND_TIME', () => {
     expect(row.confidence).toBeGreaterThan(0.5);
 
     await t.ok(ApplyRecommendationDocument, { id: row.id }, keys.D);
-    const [{ schedule }] = (await sql<{ schedule: { optimizeSendTime: boolean; sendAt: string; sendTimeHoldoutPercent: number } }>(`select schedule from campaigns where id = ?`, [target])) as [
+    const [{ schedule }] = (await t.sql<{ schedule: { optimizeSendTime: boolean; sendAt: string; sendTimeHoldoutPercent: number } }>(`select schedule from campaigns where id = ?`, [target])) as [
       { schedule: { optimizeSendTime: boolean; sendAt: string; sendTimeHoldoutPercent: number } },
     ];
     expect(schedule).toMatchObject({ optimizeSendTime: true, sendAt: sendAt.toISOString(), sendTimeHoldoutPercent: 10 });
@@ -327,17 +326,17 @@ describe('SEND_TIME', () => {
 
 describe('the daily job', () => {
   it('gives every DRAFT, SCHEDULED and RUNNING campaign a new generation, leaves the others alone, and deletes superseded rows after 30 days', async () => {
-    const before = await sql<{ campaign_id: string; n: number }>(`select campaign_id, count(*)::int as n from recommendations where superseded_at is null and applied_at is null group by 1`);
+    const before = await t.sql<{ campaign_id: string; n: number }>(`select campaign_id, count(*)::int as n from recommendations where superseded_at is null and applied_at is null group by 1`);
     // Superseded rows older than the retention go; newer ones stay.
-    const [old] = (await sql<{ id: string }>(`select id from recommendations where superseded_at is not null limit 1`)) as [{ id: string }];
-    await sql(`update recommendations set superseded_at = now() - interval '31 days' where id = ?`, [old.id]);
-    const superseded = (await sql<{ n: number }>(`select count(*)::int as n from recommendations where superseded_at is not null`))[0]!.n;
+    const [old] = (await t.sql<{ id: string }>(`select id from recommendations where superseded_at is not null limit 1`)) as [{ id: string }];
+    await t.sql(`update recommendations set superseded_at = now() - interval '31 days' where id = ?`, [old.id]);
+    const superseded = (await t.sql<{ n: number }>(`select count(*)::int as n from recommendations where superseded_at is not null`))[0]!.n;
     const result = await refreshRecommendations(t.app.orm, pino({ level: 'silent' }));
-    expect(await sql(`select 1 from recommendations where id = ?`, [old.id])).toHaveLength(0);
-    expect((await sql<{ n: number }>(`select count(*)::int as n from recommendations where superseded_at is not null`))[0]!.n).toBeGreaterThanOrEqual(superseded - 1);
-    const [{ n }] = (await sql<{ n: number }>(`select count(*)::int as n from campaigns where status in ('DRAFT', 'SCHEDULED', 'RUNNING')`)) as [{ n: number }];
+    expect(await t.sql(`select 1 from recommendations where id = ?`, [old.id])).toHaveLength(0);
+    expect((await t.sql<{ n: number }>(`select count(*)::int as n from recommendations where superseded_at is not null`))[0]!.n).toBeGreaterThanOrEqual(superseded - 1);
+    const [{ n }] = (await t.sql<{ n: number }>(`select count(*)::int as n from campaigns where status in ('DRAFT', 'SCHEDULED', 'RUNNING')`)) as [{ n: number }];
     expect(result).toEqual({ campaigns: n, failed: 0 });
-    const after = await sql<{ campaign_id: string; created_at: Date; status: string }>(
+    const after = await t.sql<{ campaign_id: string; created_at: Date; status: string }>(
       `select r.campaign_id, max(r.created_at) as created_at, min(c.status) as status from recommendations r join campaigns c on c.id = r.campaign_id
        where r.superseded_at is null and r.applied_at is null group by 1`,
     );

@@ -13,8 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-
 it('cancels a queued send to a contact who opted out of its channel before it went out; the others go', async () => {
   const key = await t.newWorkspaceKey();
   const hour = new Date().getUTCHours();
@@ -28,18 +26,18 @@ it('cancels a queued send to a contact who opted out of its channel before it we
   const { createCampaign } = await t.ok(CreateCampaignDocument, { input: { name: 'Recheck', audience: { tags: ['recheck'] }, variants: [{ template: 'Hello' }] } }, key);
   await t.ok(LaunchCampaignDocument, { id: createCampaign.id }, key);
   const sends = () =>
-    sql<{ external_id: string; status: string; last_error: string | null; deferred: boolean }>(
+    t.sql<{ external_id: string; status: string; last_error: string | null; deferred: boolean }>(
       `select c.external_id, s.status, s.last_error, s.next_attempt_at > now() + interval '1 minute' as deferred
        from sends s join contacts c on c.id = s.contact_id where s.campaign_id = ? order by c.external_id`,
       [createCampaign.id],
     );
   await until(sends, (rows) => rows.length === 3 && rows.every((r) => r.status === 'PENDING' && r.deferred));
 
-  const [a, b] = await sql<{ id: string }>(`select id from contacts where external_id in ('recheck-a', 'recheck-b') order by external_id`);
+  const [a, b] = await t.sql<{ id: string }>(`select id from contacts where external_id in ('recheck-a', 'recheck-b') order by external_id`);
   await t.ok(OptOutChannelDocument, { contactId: a!.id, channel: 'SMS' }, key);
   await t.ok(OptOutChannelDocument, { contactId: b!.id, channel: 'EMAIL' }, key); // another channel: b still gets the SMS
   await t.ok(UpdateWorkspaceSettingsDocument, { input: { quietHours: null } }, key);
-  await sql(`update sends set next_attempt_at = now() where campaign_id = ?`, [createCampaign.id]);
+  await t.sql(`update sends set next_attempt_at = now() where campaign_id = ?`, [createCampaign.id]);
 
   const done = await until(sends, (rows) => rows.every((r) => r.status !== 'PENDING'));
   expect(done.map((r) => [r.external_id, r.status])).toEqual([
@@ -48,13 +46,13 @@ it('cancels a queued send to a contact who opted out of its channel before it we
     ['recheck-c', 'SENT'],
   ]);
   expect(done[0]!.last_error).toBe('the contact opted out of SMS (or the address bounced) after the message was queued');
-  const [messages] = await sql<{ n: string }>(`select count(*) as n from messages where campaign_id = ?`, [createCampaign.id]);
+  const [messages] = await t.sql<{ n: string }>(`select count(*) as n from messages where campaign_id = ?`, [createCampaign.id]);
   expect(messages!.n).toBe('2');
 });
 
 it('drops per-second rate counters older than a minute, keeping the current ones', async () => {
-  await sql(`insert into send_rate (account, second, used) values ('prune-test:old', date_trunc('second', now()) - interval '2 minutes', 5), ('prune-test:new', date_trunc('second', now()), 1)`);
+  await t.sql(`insert into send_rate (account, second, used) values ('prune-test:old', date_trunc('second', now()) - interval '2 minutes', 5), ('prune-test:new', date_trunc('second', now()), 1)`);
   await t.app.sender!.pruneRateCounters();
-  const rows = await sql<{ account: string }>(`select account from send_rate where account like 'prune-test:%'`);
+  const rows = await t.sql<{ account: string }>(`select account from send_rate where account like 'prune-test:%'`);
   expect(rows.map((r) => r.account)).toEqual(['prune-test:new']);
 });

@@ -27,7 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
 let phone = 3000;
 
 /** A workspace whose simulator can sign webhooks, with contacts tagged `tag`. */
@@ -37,7 +36,7 @@ async function workspace(contacts: { consent?: boolean; optedOut?: boolean }[], 
   const tag = `t${phone}`;
   await t.ok(UpsertContactsDocument, { contacts: contacts.map((c, i) => ({ externalId: `${tag}-${i}`, phone: `+1415555${phone++}`, consent: c.consent ?? true, tags: [tag] })) }, key);
   const optedOut = contacts.flatMap((c, i) => (c.optedOut ? [`${tag}-${i}`] : []));
-  if (optedOut.length) await sql(`update contacts set opted_out_channels = array['SMS', 'WHATSAPP', 'EMAIL'] where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
+  if (optedOut.length) await t.sql(`update contacts set opted_out_channels = array['SMS', 'WHATSAPP', 'EMAIL'] where external_id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(optedOut)]);
   const { createCampaign } = await t.ok(
     CreateCampaignDocument,
     { input: { name: tag, type: 'AB_TEST', audience: { tags: [tag] }, variants: [{ template: 'Hi {first_name|there}: https://shop.example/a' }, { template: 'Hello! https://shop.example/b' }] } },
@@ -46,9 +45,8 @@ async function workspace(contacts: { consent?: boolean; optedOut?: boolean }[], 
   return { key, campaignId: createCampaign.id };
 }
 
-
 const messagesPerContact = (campaignId: string) =>
-  sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId]);
+  t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId]);
 
 it('launches over the simulator: one message per eligible recipient, skips counted', async () => {
   const { key, campaignId } = await workspace([...Array(12).fill({}), { consent: false }, { consent: false }, { optedOut: true }]);
@@ -67,7 +65,7 @@ it('launches over the simulator: one message per eligible recipient, skips count
   expect(reported.stats.delivered + reported.stats.failed).toBe(12);
   expect(reported.stats.delivered).toBeGreaterThan(0);
   // Bodies carry tracked links, not the raw URLs.
-  const [m] = await sql<{ body: string }>('select body from messages where campaign_id = ? limit 1', [campaignId]);
+  const [m] = await t.sql<{ body: string }>('select body from messages where campaign_id = ? limit 1', [campaignId]);
   expect(m!.body).toMatch(new RegExp(`${t.url}/l/[0-9A-Za-z]{10}`));
 });
 
@@ -93,7 +91,7 @@ it('pauses (nothing more is sent) and resumes without duplicates', async () => {
   // Sends claimed before the pause still finish: wait until none is under a sender's lease (a
   // claim moves next_attempt_at a minute ahead; rate-limit deferrals move it one second).
   const leased = async () =>
-    Number((await sql<{ n: string }>(`select count(*) as n from sends where campaign_id = ? and status = 'PENDING' and next_attempt_at > now() + interval '10 seconds'`, [campaignId]))[0]!.n);
+    Number((await t.sql<{ n: string }>(`select count(*) as n from sends where campaign_id = ? and status = 'PENDING' and next_attempt_at > now() + interval '10 seconds'`, [campaignId]))[0]!.n);
   expect(await until(leased, (n) => n === 0, 10000)).toBe(0);
   const atPause = (await messagesPerContact(campaignId)).length;
   expect(atPause).toBeLessThan(24);
@@ -111,7 +109,7 @@ it('defers sends in quiet hours (contact or workspace zone) instead of dropping 
   await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
   // Wait for the sender to have looked at both (deferred past now), however slow the machine.
   const pending = await until(
-    () => sql<{ status: string; next_attempt_at: string; attempts: number }>('select status, next_attempt_at, attempts from sends where campaign_id = ?', [campaignId]),
+    () => t.sql<{ status: string; next_attempt_at: string; attempts: number }>('select status, next_attempt_at, attempts from sends where campaign_id = ?', [campaignId]),
     (rows) => rows.length === 2 && rows.every((r) => new Date(r.next_attempt_at).getTime() > Date.now() + 30 * 60_000), // the end of quiet hours, not a lease
     10000,
   );
@@ -151,7 +149,7 @@ it('sends the test share first, then the winner to the remainder after endTest',
     key,
   );
   await t.ok(LaunchCampaignDocument, { id: c.id }, key);
-  const [held] = await sql<{ n: string }>('select count(*) as n from assignments where campaign_id = ? and holdout', [c.id]);
+  const [held] = await t.sql<{ n: string }>('select count(*) as n from assignments where campaign_id = ? and holdout', [c.id]);
   const heldOut = Number(held!.n);
   expect(heldOut).toBeGreaterThan(10);
   const tested = 40 - heldOut;
@@ -163,7 +161,7 @@ it('sends the test share first, then the winner to the remainder after endTest',
   const all = await until(() => messagesPerContact(c.id), (rows) => rows.length === 40, 10000);
   expect(all).toHaveLength(40);
   expect(all.every((r) => Number(r.n) === 1)).toBe(true);
-  const bodies = await sql<{ body: string }>(
+  const bodies = await t.sql<{ body: string }>(
     'select m.body from messages m join assignments a on a.campaign_id = m.campaign_id and a.contact_id = m.contact_id where m.campaign_id = ? and a.holdout',
     [c.id],
   );
@@ -186,7 +184,7 @@ it('shares the workspace rate limit between two instances, each send made once',
   // The limiter's invariant, from timestamps the database recorded (no wall-clock margin): the
   // limiter hands out at most 4 tokens per calendar second of the database clock, whichever
   // instance asks, so 20 sends took tokens in at least 5 distinct seconds.
-  const perSecond = await sql<{ second: string; used: number }>(
+  const perSecond = await t.sql<{ second: string; used: number }>(
     "select second, used from send_rate where account = 'simulator:' || (select workspace_id from campaigns where id = ?) || ':SMS' order by second",
     [campaignId],
   );
@@ -198,7 +196,7 @@ it('shares the workspace rate limit between two instances, each send made once',
   // second; acceptance comes a little after the token, so allow one more second's worth (3N):
   // no window of one second holds 13 accepted sends. Without a limit all 20 go within ~0.1 s.
   const accepted = (
-    await sql<{ ms: string }>(`select extract(epoch from created_at) * 1000 as ms from simulator_sends where idempotency_key like ? || ':%' order by created_at`, [campaignId])
+    await t.sql<{ ms: string }>(`select extract(epoch from created_at) * 1000 as ms from simulator_sends where idempotency_key like ? || ':%' order by created_at`, [campaignId])
   ).map((r) => Number(r.ms));
   expect(accepted).toHaveLength(20);
   for (let i = 0; i + 12 < accepted.length; i++) expect(accepted[i + 12]! - accepted[i]!).toBeGreaterThanOrEqual(1000);
@@ -232,12 +230,12 @@ it('sends a bandit in waves and shifts traffic towards the best arm', async () =
     key,
   );
   // True click rates 5 %, 10 %, 60 % (the simulator clicks the tracked link).
-  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { click: 0.05, delayMs: 50 }, B: { click: 0.1, delayMs: 50 }, C: { click: 0.6, delayMs: 50 } }), c.id]);
+  await t.sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { click: 0.05, delayMs: 50 }, B: { click: 0.1, delayMs: 50 }, C: { click: 0.6, delayMs: 50 } }), c.id]);
   await t.ok(LaunchCampaignDocument, { id: c.id }, key);
   const sentTotal = async () => (await t.ok(BanditWavesDocument, { id: c.id }, key)).campaign!.variants.reduce((a, v) => a + v.stats.sent, 0);
   await until(sentTotal, (n) => n === 450, 15000);
   await new Promise((r) => setTimeout(r, 1500)); // clicks come back
-  await sql(`update campaigns set next_wave_at = now() where id = ?`, [c.id]);
+  await t.sql(`update campaigns set next_wave_at = now() where id = ?`, [c.id]);
   await until(sentTotal, (n) => n === 900, 15000);
   const { campaign } = await t.ok(BanditWavesDocument, { id: c.id }, key);
   expect(campaign!.banditWaves.map((w) => w.wave)).toEqual([1, 2]);
@@ -247,7 +245,7 @@ it('sends a bandit in waves and shifts traffic towards the best arm', async () =
   expect(second[2]).toBeGreaterThan(90); // C clicks best
   expect(second[0]).toBeGreaterThanOrEqual(1); // the floor
   expect(second.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 6);
-  const [wave2] = await sql<{ c: string; n: string }>(
+  const [wave2] = await t.sql<{ c: string; n: string }>(
     `select count(*) filter (where v.key = 'C') as c, count(*) as n from assignments a join variants v on v.id = a.variant_id
      where a.campaign_id = ? and a.contact_id not in (select contact_id from sends s join campaign_runs r on r.id = s.run_id where r.run_number = 1 and r.campaign_id = ?)`,
     [c.id, c.id],
@@ -258,7 +256,7 @@ it('sends a bandit in waves and shifts traffic towards the best arm', async () =
 
 it('delivers the automatic reply to STOP (the contact is opted out, the confirmation still goes)', async () => {
   const { key } = await workspace(Array(1).fill({}));
-  const [contact] = await sql<{ id: string; phone: string; workspace_id: string }>(
+  const [contact] = await t.sql<{ id: string; phone: string; workspace_id: string }>(
     `select c.id, c.phone, c.workspace_id from contacts c join api_keys k on k.workspace_id = c.workspace_id where k.key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`,
     [key],
   );
@@ -271,11 +269,11 @@ it('delivers the automatic reply to STOP (the contact is opted out, the confirma
   });
   expect(res.status).toBe(200);
   const outbox = await until(
-    () => sql<{ status: string; kind: string }>('select status, kind from outbox where contact_id = ?', [contact!.id]),
+    () => t.sql<{ status: string; kind: string }>('select status, kind from outbox where contact_id = ?', [contact!.id]),
     (rows) => rows[0]?.status === 'SENT',
   );
   expect(outbox).toEqual([{ status: 'SENT', kind: 'OPT_OUT' }]);
-  const [accepted] = await sql<{ n: string }>(`select count(*) as n from simulator_sends where idempotency_key like 'outbox:%'`);
+  const [accepted] = await t.sql<{ n: string }>(`select count(*) as n from simulator_sends where idempotency_key like 'outbox:%'`);
   expect(Number(accepted!.n)).toBeGreaterThanOrEqual(1);
 });
 
@@ -290,10 +288,10 @@ it('ends a partial test after its maximum duration: the control is kept (recorde
     key,
   );
   await t.ok(LaunchCampaignDocument, { id: c.id }, key);
-  await sql(`update campaigns set started_at = now() - interval '2 hours' where id = ?`, [c.id]);
+  await t.sql(`update campaigns set started_at = now() - interval '2 hours' where id = ?`, [c.id]);
   const all = await until(() => messagesPerContact(c.id), (rows) => rows.length === 20, 10000);
   expect(all).toHaveLength(20);
-  const [w] = await sql<{ source: string; reason: string; variant_id: string }>('select source, reason, variant_id from winners where campaign_id = ?', [c.id]);
+  const [w] = await t.sql<{ source: string; reason: string; variant_id: string }>('select source, reason, variant_id from winners where campaign_id = ?', [c.id]);
   expect(w).toMatchObject({ source: 'AUTOMATIC', variant_id: c.variants[0]!.id });
   expect(w!.reason).toMatch(/maximum test duration.*control is kept/i);
 });
@@ -302,14 +300,14 @@ it('skips and counts contacts over the frequency cap', async () => {
   const { key, campaignId } = await workspace(Array(4).fill({}), { frequencyCap: 1 });
   // Two of the contacts already got a campaign message this week.
   const first = await t.ok(CreateCampaignDocument, { input: { name: 'earlier', variants: [{ template: 'earlier' }] } }, key);
-  const ids = (await sql<{ id: string }>(
+  const ids = (await t.sql<{ id: string }>(
     `select c.id from contacts c join api_keys k on k.workspace_id = c.workspace_id where k.key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex') order by c.external_id limit 2`,
     [key],
   )).map((r) => r.id);
   await t.ok(AddRecipientsDocument, { campaignId: first.createCampaign.id, contactIds: ids }, key);
   await t.ok(LaunchCampaignDocument, { id: first.createCampaign.id }, key);
   // The cap counts sends marked SENT (which happens just after their message is recorded).
-  const sentSends = async () => Number((await sql<{ n: string }>(`select count(*) as n from sends where campaign_id = ? and status = 'SENT'`, [first.createCampaign.id]))[0]!.n);
+  const sentSends = async () => Number((await t.sql<{ n: string }>(`select count(*) as n from sends where campaign_id = ? and status = 'SENT'`, [first.createCampaign.id]))[0]!.n);
   expect(await until(sentSends, (n) => n === 2)).toBe(2);
   await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
   const c = await until(async () => (await t.ok(CampaignRunsDocument, { id: campaignId }, key)).campaign!, (x) => x.runs[0]?.sent === 2);
@@ -318,10 +316,10 @@ it('skips and counts contacts over the frequency cap', async () => {
 
 it('reports simulated conversions through the signed generic webhook when the workspace has a secret', async () => {
   const { key, campaignId } = await workspace(Array(5).fill({}), { webhookSigningSecret: 'whsec-sim' });
-  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { delivery: 1, reply: 0, conversion: 1, revenue: 25, delayMs: 20 }, B: { delivery: 1, reply: 0, conversion: 1, revenue: 25, delayMs: 20 } }), campaignId]);
+  await t.sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { delivery: 1, reply: 0, conversion: 1, revenue: 25, delayMs: 20 }, B: { delivery: 1, reply: 0, conversion: 1, revenue: 25, delayMs: 20 } }), campaignId]);
   await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
   const rows = await until(
-    () => sql<{ source: string; value: string }>(`select source, value from events where campaign_id = ? and type = 'CONVERTED'`, [campaignId]),
+    () => t.sql<{ source: string; value: string }>(`select source, value from events where campaign_id = ? and type = 'CONVERTED'`, [campaignId]),
     (r) => r.length === 5,
   );
   expect(rows).toHaveLength(5);
@@ -330,7 +328,7 @@ it('reports simulated conversions through the signed generic webhook when the wo
 
 it('recognises a message recorded twice for the same provider id (the retry-after-crash path of the sender)', async () => {
   const { campaignId } = await workspace(Array(1).fill({}));
-  const [c] = await sql<{ id: string; workspace_id: string }>('select id, workspace_id from contacts where external_id like ? limit 1', [`t${phone - 1}-%`]);
+  const [c] = await t.sql<{ id: string; workspace_id: string }>('select id, workspace_id from contacts where external_id like ? limit 1', [`t${phone - 1}-%`]);
   const m = { workspaceId: c!.workspace_id, campaignId, contactId: c!.id, variantId: null, provider: 'twilio', providerMessageId: 'SMdup' };
   await recordMessage(t.app.orm.em.fork(), m);
   await expect(recordMessage(t.app.orm.em.fork(), m)).rejects.toBeInstanceOf(UniqueConstraintViolationException);
@@ -346,7 +344,7 @@ it('works out of the box: a workspace with no provider secrets sends every messa
     key,
   );
   const sure = { delivery: 1, reply: 0, conversion: 0, delayMs: 300 };
-  await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: sure, B: sure }), c.id]);
+  await t.sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: sure, B: sure }), c.id]);
   await t.ok(LaunchCampaignDocument, { id: c.id }, key);
   const view = async () => (await t.ok(CampaignSendFailuresDocument, { id: c.id }, key)).campaign!;
   // A status callback that overtakes the sender's commit of its message is parked and processed
@@ -356,12 +354,12 @@ it('works out of the box: a workspace with no provider secrets sends every messa
   expect(done.runs).toEqual([{ runNumber: 1, sent: 6, failed: 0, pending: 0, retrying: 0, sendFailures: [] }]);
   expect(done.stats).toEqual({ sent: 6, delivered: 6, failed: 0 });
   // The deliveries came back through the real, signed Twilio webhook route.
-  const sources = await sql<{ source: string; n: string }>(`select source, count(*) as n from events where campaign_id = ? and type = 'DELIVERED' group by source`, [c.id]);
+  const sources = await t.sql<{ source: string; n: string }>(`select source, count(*) as n from events where campaign_id = ? and type = 'DELIVERED' group by source`, [c.id]);
   expect(sources.map((r) => [r.source, Number(r.n)])).toEqual([['webhook:twilio', 6]]);
   // The simulator signed with a secret of its own; the user's secrets stay unset.
   const { viewer } = await t.ok(ViewerDocument, {}, key);
   expect(viewer.workspace.settings).toMatchObject({ twilioAuthTokenSet: false, webhookSigningSecretSet: false });
-  const [ws] = await sql<{ twilio_auth_token: string | null; webhook_signing_secret: string | null; simulator_signing_secret: string | null }>(
+  const [ws] = await t.sql<{ twilio_auth_token: string | null; webhook_signing_secret: string | null; simulator_signing_secret: string | null }>(
     'select twilio_auth_token, webhook_signing_secret, simulator_signing_secret from workspaces where id = ?',
     [viewer.workspace.id],
   );

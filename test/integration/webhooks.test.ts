@@ -22,8 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-const count = async (query: string, params: unknown[]) => Number((await sql<{ n: string }>(query, params))[0]!.n);
+const count = async (query: string, params: unknown[]) => Number((await t.sql<{ n: string }>(query, params))[0]!.n);
 const events = (contactId: string, type: string) => count('select count(*) as n from events where contact_id = ? and type = ?', [contactId, type]);
 const counter = async (column: string) => count(`select coalesce(sum(${column}), 0) as n from variant_counters where campaign_id = ?`, [f.campaignId]);
 
@@ -65,7 +64,7 @@ describe('Twilio', () => {
     }
     expect(await events(f.contacts[0]!.id, 'DELIVERED')).toBe(1);
     expect(await counter('delivered')).toBe(before + 1);
-    expect((await sql<{ status: string }>('select status from messages where provider_message_id = ?', ['SM0001']))[0]!.status).toBe('DELIVERED');
+    expect((await t.sql<{ status: string }>('select status from messages where provider_message_id = ?', ['SM0001']))[0]!.status).toBe('DELIVERED');
   });
 
   it('refuses unsigned, wrongly signed and foreign-token requests with 401 and records nothing', async () => {
@@ -101,9 +100,9 @@ describe('Twilio', () => {
     const c = f.contacts[i]!;
     await sent(i, 'twilio', `SMout${i}`);
     for (let n = 0; n < 2; n++) expect((await twilio({ MessageSid: `SMin${i}`, From: c.phone, To: '+15550000000', Body: body, SmsStatus: 'received' })).status).toBe(200);
-    expect((await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
+    expect((await t.sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
     expect(await events(c.id, 'OPTED_OUT')).toBe(1);
-    const log = await sql<{ action: string; source: string; keyword: string }>('select action, source, keyword from opt_out_log where contact_id = ?', [c.id]);
+    const log = await t.sql<{ action: string; source: string; keyword: string }>('select action, source, keyword from opt_out_log where contact_id = ?', [c.id]);
     expect(log).toEqual([{ action: 'OPTED_OUT', source: 'sms:twilio', keyword: body.trim().replace(/!$/, '').toUpperCase() }]);
     expect(await count(`select count(*) as n from outbox where contact_id = ? and kind = 'OPT_OUT'`, [c.id])).toBe(1);
   });
@@ -114,12 +113,12 @@ describe('Twilio', () => {
     const inbound = (sid: string, body: string) => twilio({ MessageSid: sid, From: c.phone, Body: body, SmsStatus: 'received' });
     await inbound('SMa', 'stop');
     await inbound('SMb', ' Start ');
-    expect((await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(false);
-    expect((await sql<{ action: string }>('select action from opt_out_log where contact_id = ? order by at', [c.id])).map((r) => r.action)).toEqual(['OPTED_OUT', 'OPTED_IN']);
+    expect((await t.sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(false);
+    expect((await t.sql<{ action: string }>('select action from opt_out_log where contact_id = ? order by at', [c.id])).map((r) => r.action)).toEqual(['OPTED_OUT', 'OPTED_IN']);
     await inbound('SMc', 'help');
-    expect((await sql<{ kind: string }>('select kind from outbox where contact_id = ? order by created_at', [c.id])).map((r) => r.kind)).toEqual(['OPT_OUT', 'OPT_IN', 'HELP']);
+    expect((await t.sql<{ kind: string }>('select kind from outbox where contact_id = ? order by created_at', [c.id])).map((r) => r.kind)).toEqual(['OPT_OUT', 'OPT_IN', 'HELP']);
     await inbound('SMd', 'Yes please, I love it!');
-    const replies = await sql<{ sentiment: string }>(`select sentiment from events where contact_id = ? and type = 'REPLIED'`, [c.id]);
+    const replies = await t.sql<{ sentiment: string }>(`select sentiment from events where contact_id = ? and type = 'REPLIED'`, [c.id]);
     expect(replies).toEqual([{ sentiment: 'POSITIVE' }]);
     expect(await counter('positive_replies')).toBeGreaterThanOrEqual(1);
   });
@@ -127,7 +126,7 @@ describe('Twilio', () => {
   it('opts out a sender with no recent campaign message too (and ignores unknown numbers)', async () => {
     const c = f.contacts[8]!;
     expect((await twilio({ MessageSid: 'SMx', From: c.phone, Body: 'STOP' })).status).toBe(200);
-    expect((await sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
+    expect((await t.sql<{ opted_out: boolean }>('select cardinality(opted_out_channels) > 0 as opted_out from contacts where id = ?', [c.id]))[0]!.opted_out).toBe(true);
     expect((await twilio({ MessageSid: 'SMy', From: '+14155550000', Body: 'hello' })).status).toBe(200);
   });
 });
@@ -142,7 +141,7 @@ describe('OpenPhone', () => {
     expect(await events(c.id, 'DELIVERED')).toBe(1);
     const received = { id: 'EV2', object: 'event', type: 'message.received', data: { object: { id: 'ACin9', from: c.phone, body: 'not interested, thanks' } } };
     expect((await openphone(received)).status).toBe(200);
-    expect(await sql<{ sentiment: string }>(`select sentiment from events where contact_id = ? and type = 'REPLIED'`, [c.id])).toEqual([{ sentiment: 'NEGATIVE' }]);
+    expect(await t.sql<{ sentiment: string }>(`select sentiment from events where contact_id = ? and type = 'REPLIED'`, [c.id])).toEqual([{ sentiment: 'NEGATIVE' }]);
   });
 
   it('refuses a missing or wrong signature (401) and a malformed event (400)', async () => {
@@ -184,27 +183,27 @@ describe('retry queue', () => {
     const c = f.contacts[11]!;
     const res = await twilio({ MessageSid: 'SMlate', MessageStatus: 'delivered' });
     expect(res.status).toBe(200);
-    const [row] = await sql<{ status: string; attempts: number }>(`select status, attempts from webhook_retries where payload->>'providerMessageId' = 'SMlate'`);
+    const [row] = await t.sql<{ status: string; attempts: number }>(`select status, attempts from webhook_retries where payload->>'providerMessageId' = 'SMlate'`);
     expect(row).toMatchObject({ status: 'PENDING', attempts: 1 });
     await sent(11, 'twilio', 'SMlate');
-    await sql(`update webhook_retries set next_attempt_at = now() where payload->>'providerMessageId' = 'SMlate'`);
+    await t.sql(`update webhook_retries set next_attempt_at = now() where payload->>'providerMessageId' = 'SMlate'`);
     await t.app.retries.runDue();
-    expect((await sql<{ status: string }>(`select status from webhook_retries where payload->>'providerMessageId' = 'SMlate'`))[0]!.status).toBe('DONE');
+    expect((await t.sql<{ status: string }>(`select status from webhook_retries where payload->>'providerMessageId' = 'SMlate'`))[0]!.status).toBe('DONE');
     expect(await events(c.id, 'DELIVERED')).toBe(1);
   });
 
   it('backs off exponentially and dead-letters after the last attempt, visibly in the metrics', async () => {
     await twilio({ MessageSid: 'SMnever', MessageStatus: 'failed' });
     const where = `payload->>'providerMessageId' = 'SMnever'`;
-    await sql(`update webhook_retries set next_attempt_at = now() where ${where}`);
+    await t.sql(`update webhook_retries set next_attempt_at = now() where ${where}`);
     await t.app.retries.runDue();
-    const [r2] = await sql<{ attempts: number; delay: string }>(`select attempts, extract(epoch from next_attempt_at - updated_at) as delay from webhook_retries where ${where}`);
+    const [r2] = await t.sql<{ attempts: number; delay: string }>(`select attempts, extract(epoch from next_attempt_at - updated_at) as delay from webhook_retries where ${where}`);
     expect(r2!.attempts).toBe(2);
     expect(Number(r2!.delay)).toBeCloseTo(10, 0); // 5 s, then 10 s, …
     const deadBefore = await t.metric('splitcast_webhook_retries_total{result="DEAD"}').catch(() => 0);
-    await sql(`update webhook_retries set attempts = ?, next_attempt_at = now() where ${where}`, [MAX_ATTEMPTS - 1]);
+    await t.sql(`update webhook_retries set attempts = ?, next_attempt_at = now() where ${where}`, [MAX_ATTEMPTS - 1]);
     await t.app.retries.runDue();
-    expect((await sql<{ status: string }>(`select status from webhook_retries where ${where}`))[0]!.status).toBe('DEAD');
+    expect((await t.sql<{ status: string }>(`select status from webhook_retries where ${where}`))[0]!.status).toBe('DEAD');
     expect(await t.metric('splitcast_webhook_retries_total{result="DEAD"}')).toBe(deadBefore + 1);
   });
 });
@@ -216,7 +215,7 @@ describe('tracked links', () => {
     const res = await fetch(`${t.url}/l/${links[0]!.token}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('https://shop.example/offer?x=1');
-    const [ev] = await sql<{ variant_id: string; url: string }>(`select variant_id, url from events where contact_id = ? and type = 'CLICKED'`, [c.id]);
+    const [ev] = await t.sql<{ variant_id: string; url: string }>(`select variant_id, url from events where contact_id = ? and type = 'CLICKED'`, [c.id]);
     expect(ev).toEqual({ variant_id: c.variantId, url: 'https://shop.example/offer?x=1' });
   });
 

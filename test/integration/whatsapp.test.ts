@@ -31,8 +31,7 @@ afterAll(async () => {
   await cloud.stop();
 });
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-const count = async (query: string, params: unknown[] = []) => Number((await sql<{ n: string }>(query, params))[0]!.n);
+const count = async (query: string, params: unknown[] = []) => Number((await t.sql<{ n: string }>(query, params))[0]!.n);
 let phone = 7000;
 
 /** A workspace (optionally with Cloud API settings) and contacts tagged with a fresh tag. */
@@ -44,7 +43,7 @@ async function workspace(names: string[], cloudSettings: boolean) {
   const tag = `wa${phone}`;
   const contacts = names.map((firstName, i) => ({ externalId: `${tag}-${i}`, firstName, phone: `+1415556${phone++}`, consent: true, tags: [tag] }));
   await t.ok(UpsertContactsDocument, { contacts }, key);
-  const [ws] = await sql<{ workspace_id: string }>('select workspace_id from contacts where external_id = ?', [contacts[0]!.externalId]);
+  const [ws] = await t.sql<{ workspace_id: string }>('select workspace_id from contacts where external_id = ?', [contacts[0]!.externalId]);
   return { key, tag, workspaceId: ws!.workspace_id, contacts };
 }
 
@@ -93,9 +92,9 @@ describe('WhatsApp Cloud API', () => {
     const wrote = new Date();
     const inbound = await webhook(ws.workspaceId, cloudWebhook({ contacts: [{ profile: { name: 'Bo' }, wa_id: digits(1) }], messages: [cloudText(digits(1), 'Hello, any deals?', wrote)] }));
     expect(inbound.status).toBe(200);
-    const [window] = await sql<{ whatsapp_inbound_at: Date | null }>('select whatsapp_inbound_at from contacts where external_id = ?', [ws.contacts[1]!.externalId]);
+    const [window] = await t.sql<{ whatsapp_inbound_at: Date | null }>('select whatsapp_inbound_at from contacts where external_id = ?', [ws.contacts[1]!.externalId]);
     expect(Math.abs(new Date(window!.whatsapp_inbound_at!).getTime() - Math.floor(wrote.getTime() / 1000) * 1000)).toBeLessThan(1000);
-    expect((await sql<{ whatsapp_inbound_at: Date | null }>('select whatsapp_inbound_at from contacts where external_id = ?', [ws.contacts[0]!.externalId]))[0]!.whatsapp_inbound_at).toBeNull();
+    expect((await t.sql<{ whatsapp_inbound_at: Date | null }>('select whatsapp_inbound_at from contacts where external_id = ?', [ws.contacts[0]!.externalId]))[0]!.whatsapp_inbound_at).toBeNull();
 
     const { createCampaign } = await t.ok(
       CreateCampaignDocument,
@@ -120,7 +119,7 @@ describe('WhatsApp Cloud API', () => {
     expect(sent.sendFailures).toEqual([]);
 
     const variantOf = async (i: number) =>
-      (await sql<{ key: string }>('select v.key from assignments a join variants v on v.id = a.variant_id join contacts c on c.id = a.contact_id where a.campaign_id = ? and c.external_id = ?', [id, ws.contacts[i]!.externalId]))[0]!.key;
+      (await t.sql<{ key: string }>('select v.key from assignments a join variants v on v.id = a.variant_id join contacts c on c.id = a.contact_id where a.campaign_id = ? and c.external_id = ?', [id, ws.contacts[i]!.externalId]))[0]!.key;
 
     // Ana never wrote: her variant's approved template, parameters rendered for her.
     const [toAna] = cloud.to(digits(0));
@@ -140,7 +139,7 @@ describe('WhatsApp Cloud API', () => {
     expect(text).toMatch(new RegExp(`^(Hi Bo, 20% off today|Hey Bo, free shipping) ${t.url}/l/[0-9A-Za-z]+$`));
 
     // Recorded under the webhook's provider with the wamid the API answered.
-    const messages = await sql<{ provider: string; provider_message_id: string; channel: string }>('select provider, provider_message_id, channel from messages where campaign_id = ? order by provider_message_id', [id]);
+    const messages = await t.sql<{ provider: string; provider_message_id: string; channel: string }>('select provider, provider_message_id, channel from messages where campaign_id = ? order by provider_message_id', [id]);
     expect(messages).toEqual([toAna!.messageId!, toBo!.messageId!].sort().map((m) => ({ provider: 'whatsapp', provider_message_id: m, channel: 'WHATSAPP' })));
 
     // Several signed statuses in one POST: both delivered, Ana read hers.
@@ -211,7 +210,7 @@ describe('WhatsApp keywords', () => {
     const waId = ws.contacts[0]!.phone.slice(1);
     expect((await webhook(ws.workspaceId, cloudWebhook({ messages: [cloudText(waId, 'STOP')] }))).status).toBe(200);
     const outbox = await until(
-      () => sql<{ kind: string; channel: string; status: string }>('select o.kind, o.channel, o.status from outbox o join contacts c on c.id = o.contact_id where c.external_id = ?', [ws.contacts[0]!.externalId]),
+      () => t.sql<{ kind: string; channel: string; status: string }>('select o.kind, o.channel, o.status from outbox o join contacts c on c.id = o.contact_id where c.external_id = ?', [ws.contacts[0]!.externalId]),
       (rows) => rows[0]?.status === 'SENT',
     );
     expect(outbox).toEqual([{ kind: 'OPT_OUT', channel: 'WHATSAPP', status: 'SENT' }]);
@@ -241,13 +240,13 @@ describe('WhatsApp over the default simulator (no settings)', () => {
     );
     const id = createCampaign.id;
     const rates = { delivery: 1, open: 1, reply: 1, stopShare: 0, click: 0, conversion: 0, delayMs: 50 };
-    await sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: rates, B: rates }), id]);
+    await t.sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: rates, B: rates }), id]);
     await t.ok(LaunchCampaignDocument, { id }, ws.key);
     const done = await until(() => stats(ws.key, id), (c) => c.stats.delivered === 4 && c.stats.opened === 4 && c.stats.replied === 4);
     expect(done.stats).toMatchObject({ sent: 4, delivered: 4, failed: 0, opened: 4, replied: 4, optedOut: 0 });
     expect(done.sendFailures).toEqual([]);
     expect(cloud.requests.length).toBe(requestsBefore); // nothing went to the Cloud API
-    const messages = await sql<{ provider: string; channel: string }>('select distinct provider, channel from messages where campaign_id = ?', [id]);
+    const messages = await t.sql<{ provider: string; channel: string }>('select distinct provider, channel from messages where campaign_id = ?', [id]);
     expect(messages).toEqual([{ provider: 'whatsapp', channel: 'WHATSAPP' }]);
     // The simulated replies opened each contact's 24-hour window.
     expect(await count('select count(*) as n from contacts where workspace_id = ? and whatsapp_inbound_at is not null', [ws.workspaceId])).toBe(4);
@@ -255,7 +254,7 @@ describe('WhatsApp over the default simulator (no settings)', () => {
 
   it("honours the simulator's secret only while the server runs the simulator", async () => {
     const ws = await workspace(['Gus'], false);
-    const [row] = await sql<{ secret: string }>('update workspaces set simulator_signing_secret = ? where id = ? returning simulator_signing_secret as secret', [randomBytes(16).toString('hex'), ws.workspaceId]);
+    const [row] = await t.sql<{ secret: string }>('update workspaces set simulator_signing_secret = ? where id = ? returning simulator_signing_secret as secret', [randomBytes(16).toString('hex'), ws.workspaceId]);
     const body = JSON.stringify(cloudWebhook({ messages: [cloudText(ws.contacts[0]!.phone, 'hello')] }));
     const post = (url: string) => fetch(`${url}/webhooks/whatsapp/${ws.workspaceId}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': whatsappSignatureHeader(row!.secret, body) }, body });
     expect((await post(t.url)).status).toBe(200);
@@ -263,7 +262,7 @@ describe('WhatsApp over the default simulator (no settings)', () => {
     // The same request to an instance sending through Twilio: refused, nothing stored.
     const other = await createApp({ ...t.app.config, sendProvider: 'twilio', jobs: false });
     try {
-      await sql('update contacts set whatsapp_inbound_at = null where workspace_id = ?', [ws.workspaceId]);
+      await t.sql('update contacts set whatsapp_inbound_at = null where workspace_id = ?', [ws.workspaceId]);
       expect((await post(other.url)).status).toBe(401);
       expect(await count('select count(*) as n from contacts where workspace_id = ? and whatsapp_inbound_at is not null', [ws.workspaceId])).toBe(0);
     } finally {
