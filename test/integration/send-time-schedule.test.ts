@@ -27,8 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => t.app.orm.em.fork().getConnection().execute<T[]>(query, params);
-
 const KOLKATA = 'Asia/Kolkata';
 const NEW_YORK = 'America/New_York';
 const HOUR_MS = 3_600_000;
@@ -68,7 +66,7 @@ it('schedules with optimizeSendTime: hours, holdout, quiet hours, uplift', async
   const { createCampaign } = await t.ok(CreateCampaignDocument, { input: { name: 'send time', audience: { tags: ['stx'] }, variants: [{ template: 'Hi! https://shop.example/st' }] } }, key);
   const campaignId = createCampaign.id;
   // The simulator delivers but never clicks, replies or converts: engagement comes from trackEvents only.
-  await sql(`update campaigns set simulation = jsonb_build_object(v.key, '{"delivery":1,"click":0,"reply":0,"conversion":0,"delayMs":20}'::jsonb) from variants v where v.campaign_id = campaigns.id and campaigns.id = ?`, [campaignId]);
+  await t.sql(`update campaigns set simulation = jsonb_build_object(v.key, '{"delivery":1,"click":0,"reply":0,"conversion":0,"delayMs":20}'::jsonb) from variants v where v.campaign_id = campaigns.id and campaigns.id = ?`, [campaignId]);
 
   // Bad shares are refused with a reason; the default is 10.
   for (const bad of [51, -1]) {
@@ -89,7 +87,7 @@ it('schedules with optimizeSendTime: hours, holdout, quiet hours, uplift', async
   // Holdout membership, computed here from the public hash seed (GrowthBook hash v2, seed + suffix).
   const seed = scheduleCampaign.hashSeed;
   const heldOut = (id: string) => growthbookHash(`${seed}:send-time-holdout`, id, 2)! < 0.4;
-  const ids = new Map((await sql<{ id: string; external_id: string }>('select id, external_id from contacts where workspace_id = (select workspace_id from campaigns where id = ?)', [campaignId])).map((r) => [r.external_id, r.id]));
+  const ids = new Map((await t.sql<{ id: string; external_id: string }>('select id, external_id from contacts where workspace_id = (select workspace_id from campaigns where id = ?)', [campaignId])).map((r) => [r.external_id, r.id]));
   const kolkata = [...Array(80).keys()].map((i) => ids.get(`k${i}`)!);
   const newYork = [...Array(20).keys()].map((i) => ids.get(`n${i}`)!);
   const kOptimized = kolkata.filter((id) => !heldOut(id));
@@ -117,7 +115,7 @@ it('schedules with optimizeSendTime: hours, holdout, quiet hours, uplift', async
   // Every contact gets a row, as the learning job would store: those "without a recommendation"
   // get basis DEFAULT (nothing learned: the sender leaves them at sendAt, ungrouped). All rows are
   // fresh (no history), so the sender's prepare step has nothing to compute.
-  await sql(
+  await t.sql(
     `insert into send_time_recommendations (contact_id, workspace_id, optimal_hour, window_start, window_hours, expected_rate, confidence, basis, messages, rates)
      select x.id, c.workspace_id, coalesce(x.hour, 10), coalesce(x.hour, 10), 1, 0.1, 0.5, case when x.hour is null then 'DEFAULT' else 'CONTACT' end, 10,
             array_fill(0.1::double precision, array[24])
@@ -128,7 +126,7 @@ it('schedules with optimizeSendTime: hours, holdout, quiet hours, uplift', async
   // The run starts at sendAt; everything not planned later or in quiet hours goes out.
   const goesNow = plan.filter((p) => p.role === 'now' || p.role === 'holdout' || p.role === 'none');
   type SendRow = { contact_id: string; status: string; send_time_group: string | null; next_attempt_at: string; sent_at: string | null };
-  const sends = () => sql<SendRow>('select contact_id, status, send_time_group, next_attempt_at, sent_at from sends where campaign_id = ?', [campaignId]);
+  const sends = () => t.sql<SendRow>('select contact_id, status, send_time_group, next_attempt_at, sent_at from sends where campaign_id = ?', [campaignId]);
   const rows = await until(
     sends,
     (r) =>
@@ -202,7 +200,7 @@ it('schedules with optimizeSendTime: hours, holdout, quiet hours, uplift', async
   // Another workspace sees nothing of it.
   const other = await t.newWorkspaceKey();
   expect((await t.gql(CampaignSendTimeUpliftDocument, { id: campaignId }, other)).data?.campaign ?? null).toBeNull();
-});
+}, 120_000); // may first wait up to a minute for a safe minute (above), then sends for up to 30 s
 
 it('learns the hours from history before the run: no stored recommendation needed', async () => {
   // 12 contacts in Tokyo (UTC+9, no DST), each sent 24 past messages, one per local hour, who clicked
@@ -212,7 +210,7 @@ it('learns the hours from history before the run: no stored recommendation neede
   const TOKYO = 'Asia/Tokyo';
   const contacts = Array.from({ length: 12 }, (_, i) => ({ externalId: `t${i}`, phone: `+141555${String(63000 + i)}`, timezone: TOKYO, consent: true, tags: ['learned'] }));
   await t.ok(UpsertContactsDocument, { contacts }, key);
-  const ids = (await sql<{ id: string }>(`select id from contacts where external_id like 't%' and timezone = ? and workspace_id = (select workspace_id from contacts where external_id = 't0' and timezone = ? limit 1)`, [TOKYO, TOKYO])).map((r) => r.id);
+  const ids = (await t.sql<{ id: string }>(`select id from contacts where external_id like 't%' and timezone = ? and workspace_id = (select workspace_id from contacts where external_id = 't0' and timezone = ? limit 1)`, [TOKYO, TOKYO])).map((r) => r.id);
   expect(ids).toHaveLength(12);
   for (let h = 0; h < 24; h++) {
     const { createCampaign: past } = await t.ok(CreateCampaignDocument, { input: { name: `past ${h}`, variants: [{ template: 'Hello' }] } }, key);
@@ -224,9 +222,9 @@ it('learns the hours from history before the run: no stored recommendation neede
       ...(h === 20 || h === 21 ? [{ campaignId: past.id, contactId, type: 'CLICKED' as const, occurredAt: new Date(at + 300_000).toISOString() }] : []),
     ]);
     expect((await t.ok(TrackEventsDocument, { events }, key)).trackEvents.rejected).toEqual([]);
-    await sql(`update campaigns set status = 'COMPLETED' where id = ?`, [past.id]);
+    await t.sql(`update campaigns set status = 'COMPLETED' where id = ?`, [past.id]);
   }
-  expect(await sql(`select 1 from send_time_recommendations where contact_id = any(?::uuid[])`, [`{${ids.join(',')}}`])).toHaveLength(0);
+  expect(await t.sql(`select 1 from send_time_recommendations where contact_id = any(?::uuid[])`, [`{${ids.join(',')}}`])).toHaveLength(0);
 
   const { createCampaign } = await t.ok(CreateCampaignDocument, { input: { name: 'learned', audience: { tags: ['learned'] }, variants: [{ template: 'Hi' }] } }, key);
   const sendAt = new Date(Date.now() + 2500);
@@ -234,7 +232,7 @@ it('learns the hours from history before the run: no stored recommendation neede
   type Row = { contact_id: string; send_time_group: string | null; next_attempt_at: string; optimal_hour: number; basis: string };
   const rows = await until(
     () =>
-      sql<Row>(
+      t.sql<Row>(
         `select s.contact_id, s.send_time_group, s.next_attempt_at, r.optimal_hour, r.basis
          from sends s left join send_time_recommendations r on r.contact_id = s.contact_id where s.campaign_id = ?`,
         [createCampaign.id],
