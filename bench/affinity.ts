@@ -11,6 +11,7 @@
 import { MerchantAffinityDocument } from '../test/generated/graphql';
 import { refreshAffinities } from '../src/optimization/merchant-affinity.service';
 import { header, startBenchApp, timed } from './support';
+import { runIfMain } from './entry';
 import { AFFINITY_PARAMS, HALF_LIFE_DAYS, type AffinityParams } from '../src/optimization/affinity';
 import { evaluateRanking, generateMerchantPopulation, scoreRmse, type MerchantPopulationOptions, type RankingBucket } from '../src/optimization/merchant-synthetic';
 
@@ -136,10 +137,5 @@ function sweep(): void {
   for (const priorStrength of [0.25, 0.5, 1, 2, 4, 8]) console.log(`   s = ${String(priorStrength).padEnd(5)} ${pops.map((s) => `${s.name} ${mean(s.pops.map((p) => scoreRmse(p, { priorStrength }))).toFixed(4)}`).join('   ')}`);
 }
 
-if (require.main === module && process.argv[2] === 'constants') sweep();
-else if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+if (process.argv[2] === 'constants') runIfMain(module, async () => sweep());
+else runIfMain(module, main);

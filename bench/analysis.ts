@@ -7,6 +7,7 @@
 import { analyze, type EngineInput, type VariantInput } from '../src/experiments/engine';
 import { Metric, TestMethod } from '../src/campaigns/experiment-enums';
 import { header } from './support';
+import { runIfMain } from './entry';
 
 const COMMAND = 'node dist/bench/analysis.js';
 
@@ -44,9 +45,4 @@ export async function main(): Promise<void> {
   console.log('   target: < 1,000 µs per analysis');
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);

@@ -11,6 +11,7 @@ import { campaignAssigner, campaignRanges, chooseVariation } from '../src/campai
 import { AddRecipientsDocument, CreateCampaignDocument, ViewerDocument } from '../test/generated/graphql';
 import { RECIPIENT_PAGE_SIZE } from '../src/campaigns/recipients.service';
 import { header, startBenchApp, timed } from './support';
+import { runIfMain } from './entry';
 
 const COMMAND = 'node dist/bench/assign.js';
 const RECIPIENTS = 100_000;
@@ -86,9 +87,4 @@ export async function main(): Promise<void> {
   await bulkAssignment();
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);

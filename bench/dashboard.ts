@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { header, startBenchApp, type BenchEnv } from './support';
+import { runIfMain } from './entry';
 
 const run = promisify(execFile);
 const COMMAND = 'node dist/bench/dashboard.js';
@@ -275,9 +276,4 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);

@@ -11,6 +11,7 @@ import Fastify from 'fastify';
 import { AddRecipientsDocument, CreateCampaignDocument, UpdateWorkspaceSettingsDocument, ViewerDocument } from '../test/generated/graphql';
 import { genericSignatureHeader } from '../src/tracking/webhooks/signatures';
 import { header, startBenchApp } from './support';
+import { runIfMain } from './entry';
 
 const run = promisify(execFile);
 const COMMAND = 'node dist/bench/ingest.js';
@@ -111,9 +112,4 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);

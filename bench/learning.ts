@@ -17,6 +17,7 @@ import { DAY_MS, type MessageRow } from '../src/optimization/features';
 import { rocAuc } from '../src/optimization/model-metrics';
 import { DEFAULT_SYNTHETIC_MODEL_OPTIONS, syntheticMessages } from '../src/optimization/model.synthetic';
 import { trainInWorker } from '../src/optimization/model.service';
+import { runIfMain } from './entry';
 
 const asOf = DEFAULT_SYNTHETIC_MODEL_OPTIONS.asOf;
 /** `npm run bench` runs the quick form (50k and scoring); `--quick` alone does too. */
@@ -102,9 +103,4 @@ export async function main(options: { quick?: boolean } = {}): Promise<void> {
   );
 }
 
-if (require.main === module) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);

@@ -12,6 +12,7 @@
  */
 // support first: it loads the app, and with it reflect-metadata, before any decorated class.
 import { header, startBenchApp, timed } from './support';
+import { runIfMain } from './entry';
 import { CreateCampaignDocument, SendTimePreviewDocument, SendTimeRecommendationDocument, ViewerDocument } from '../test/generated/graphql';
 import { refreshSendTimes, sendTimes } from '../src/optimization/send-time.service';
 
@@ -92,9 +93,4 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);

@@ -7,6 +7,7 @@
 import { SimulatorProvider } from '../src/sending/providers/simulator';
 import { CreateCampaignDocument, LaunchCampaignDocument, UpdateWorkspaceSettingsDocument, ViewerDocument } from '../test/generated/graphql';
 import { header, startBenchApp, timed } from './support';
+import { runIfMain } from './entry';
 import { Channel } from '../src/domain/channel';
 
 const COMMAND = 'node dist/bench/send.js';
@@ -54,9 +55,4 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);

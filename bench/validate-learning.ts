@@ -30,6 +30,7 @@ import {
 import { generateWorld, startDateEndingBefore } from '../test/learning/world';
 import { writeMerchantNames, writeWorld } from '../test/learning/writer';
 import { header, startBenchApp, timed } from './support';
+import { runIfMain } from './entry';
 
 const COMMAND = 'npm run validate:learning';
 const SECTION = LEARNING_SECTION;
@@ -147,9 +148,4 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+runIfMain(module, main);
