@@ -134,14 +134,7 @@ export function generatePopulation(options: Partial<SyntheticOptions> = {}): Syn
     const trueRates = g.map((x) => Math.min(0.9, baseRate * x));
     contacts.push({ id: `contact-${c}`, segment: segments[s]!.id, baseRate, trueRates });
 
-    let messages: number;
-    if (rng() < o.smallShare) messages = Math.floor(rng() * 10);
-    else {
-      // Geometric number of extra messages with the given mean μ: P(stop) = 1/(μ + 1) per step.
-      let extra = 0;
-      while (extra < 10 * o.extraMessagesMean && rng() >= 1 / (o.extraMessagesMean + 1)) extra++;
-      messages = 10 + extra;
-    }
+    const messages = drawMessageCount(rng, o);
     for (let m = 0; m < messages; m++) {
       const day = Math.floor(rng() * o.days);
       const hour = rng() < 0.7 ? 8 + Math.floor(rng() * 13) : Math.floor(rng() * HOURS);
@@ -152,6 +145,17 @@ export function generatePopulation(options: Partial<SyntheticOptions> = {}): Syn
 }
 
 /** Each contact's history as hourly counts (in `contacts` order). */
+/**
+ * A contact's number of past messages: fewer than 10 with probability `smallShare`, else 10 plus a
+ * geometric number of extra messages with mean μ = extraMessagesMean (P(stop) = 1/(μ + 1) per step).
+ */
+export function drawMessageCount(rng: Rng, o: Pick<SyntheticOptions, 'smallShare' | 'extraMessagesMean'>): number {
+  if (rng() < o.smallShare) return Math.floor(rng() * 10);
+  let extra = 0;
+  while (extra < 10 * o.extraMessagesMean && rng() >= 1 / (o.extraMessagesMean + 1)) extra++;
+  return 10 + extra;
+}
+
 export function hourlyCounts(population: SyntheticPopulation): HourlyCounts[] {
   const out = population.contacts.map(() => ({ sent: new Array<number>(HOURS).fill(0), engaged: new Array<number>(HOURS).fill(0) }));
   for (const m of population.history) {

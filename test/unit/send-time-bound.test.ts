@@ -27,6 +27,7 @@ import { mulberry32, normalSample as normal, type Rng } from '../../src/experime
 import { HOURS, recommendSendTimes, type HourlyCounts } from '../../src/optimization/send-time';
 import {
   DEFAULT_SYNTHETIC_OPTIONS,
+  drawMessageCount,
   generatePopulation,
   hourlyCounts,
   oracleHour,
@@ -90,13 +91,7 @@ function regenerate(o: SyntheticOptions): { segments: SegmentTruth[]; contacts: 
     const baseRate = segmentBase * Math.exp(0.4 * normal(rng));
     contacts.push({ segment: s, trueRates: raw.map((x) => Math.min(0.9, baseRate * (x / mean))) });
     // The history's draws, only to stay in step with the stream.
-    let messages: number;
-    if (rng() < o.smallShare) messages = Math.floor(rng() * 10);
-    else {
-      let extra = 0;
-      while (extra < 10 * o.extraMessagesMean && rng() >= 1 / (o.extraMessagesMean + 1)) extra++;
-      messages = 10 + extra;
-    }
+    const messages = drawMessageCount(rng, o);
     for (let m = 0; m < messages; m++) {
       rng();
       if (rng() < 0.7) rng();
