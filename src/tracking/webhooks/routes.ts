@@ -101,6 +101,14 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return ws;
     };
 
+    /**
+     * The keys a provider route accepts: the workspace's own secret for that provider and, while
+     * this server runs the simulator, the simulator's secret (it speaks each provider's protocol
+     * to these very routes; see sending/providers/simulator-secret.ts).
+     */
+    const signingKeys = (ws: Pick<WorkspaceSecrets, 'simulator_signing_secret'>, own: string | null): string[] =>
+      [own, deps.config.sendProvider === 'simulator' ? ws.simulator_signing_secret : null].filter((k): k is string => Boolean(k));
+
     /** Process now; park in the retry queue when that cannot finish. Answers once durable. */
     const process = async (request: FastifyRequest, reply: FastifyReply, workspaceId: string, payload: WebhookPayload) => {
       const bad = payloadProblem(payload);
@@ -137,9 +145,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       if (!ws) return reply;
       const params = (request.body ?? {}) as Record<string, string | string[]>;
       const url = deps.config.publicUrl + request.url;
-      // The workspace's Twilio auth token; and, while this server runs the simulator, the
-      // simulator's own secret (the simulator speaks Twilio's protocol to this very route).
-      const keys = [ws.twilio_auth_token, deps.config.sendProvider === 'simulator' ? ws.simulator_signing_secret : null].filter((k): k is string => Boolean(k));
+      const keys = signingKeys(ws, ws.twilio_auth_token);
       if (keys.length === 0) return fail(reply, 401, 'UNAUTHENTICATED', 'No Twilio auth token is configured for this workspace');
       const header = request.headers['x-twilio-signature'] as string | undefined;
       // Every key is checked (no early exit), each comparison constant-time.
@@ -177,7 +183,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     });
 
-    registerWhatsAppRoutes(scope, { workspace, problem: payloadProblem, process, fail, simulator: deps.config.sendProvider === 'simulator' });
+    registerWhatsAppRoutes(scope, { workspace, problem: payloadProblem, process, fail, signingKeys });
 
     scope.post<Params>('/webhooks/openphone/:workspaceId', async (request, reply) => {
       const ws = await workspace(request, reply);
@@ -207,9 +213,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
     scope.post<Params>('/webhooks/email/:workspaceId', async (request, reply) => {
       const ws = await workspace(request, reply);
       if (!ws) return reply;
-      // The workspace's Mailgun signing key; and, while this server runs the simulator, the
-      // simulator's own secret (it speaks Mailgun's protocol to this route for email).
-      const keys = [ws.email_webhook_key, deps.config.sendProvider === 'simulator' ? ws.simulator_signing_secret : null].filter((k): k is string => Boolean(k));
+      const keys = signingKeys(ws, ws.email_webhook_key);
       if (keys.length === 0) return fail(reply, 401, 'UNAUTHENTICATED', 'No email webhook key is configured for this workspace');
       const body = request.body as Record<string, unknown> | undefined;
       const signature = body && typeof body === 'object' && !Array.isArray(body) ? body.signature : undefined;

@@ -131,8 +131,8 @@ export interface WebhookRouteKit {
   /** Processes one payload durably (or parks it in the retry queue); may answer the reply itself on failure. */
   process(request: FastifyRequest, reply: FastifyReply, workspaceId: string, payload: WebhookPayload): Promise<unknown>;
   fail(reply: FastifyReply, status: number, code: string, message: string, reason?: string): FastifyReply;
-  /** The simulator's secret is honoured only while SEND_PROVIDER=simulator. */
-  simulator: boolean;
+  /** The keys accepted besides the workspace's own secret (the simulator's, while it runs). */
+  signingKeys(ws: { simulator_signing_secret: string | null }, own: string | null): string[];
 }
 
 /** The longest hub.challenge echoed (Meta's are short numbers). */
@@ -158,9 +158,7 @@ export function registerWhatsAppRoutes(scope: FastifyInstance, kit: WebhookRoute
   scope.post<Params>('/webhooks/whatsapp/:workspaceId', async (request, reply) => {
     const ws = await kit.workspace(request, reply);
     if (!ws) return reply;
-    // The workspace's Meta app secret; and, while this server runs the simulator, the simulator's
-    // own secret (it speaks the Cloud API's protocol to this very route).
-    const keys = [ws.whatsapp_app_secret, kit.simulator ? ws.simulator_signing_secret : null].filter((k): k is string => Boolean(k));
+    const keys = kit.signingKeys(ws, ws.whatsapp_app_secret);
     if (keys.length === 0) return kit.fail(reply, 401, 'UNAUTHENTICATED', 'No WhatsApp app secret is configured for this workspace');
     const header = request.headers[WHATSAPP_SIGNATURE_HEADER] as string | undefined;
     // Every key is checked (no early exit), each comparison constant-time.
