@@ -170,18 +170,39 @@ export class IngestionPipeline {
     }
     if (candidates.length === 0) return outcomes;
 
-    // 3. Idempotency: insert; a key already stored in the workspace is a duplicate. Rows go in
-    //    key order so that concurrent batches take unique-index locks in the same order.
-    const rows = candidates
+    // 3. Idempotency: a key already stored in the workspace (table event_keys, written by the same
+    //    statement as the event) is a duplicate. The event log is partitioned by month, so it cannot
+    //    hold a unique index on the key itself (it would have to contain received_at). Rows go in key
+    //    order so that concurrent batches take unique-index locks in the same order; a key repeated
+    //    within the batch is sent once (its first event in that order is the one stored).
+    const sorted = candidates
       .map((it) => ({ it, state: states.get(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`)! }))
       .sort((a, b) => keyOf(a.it).localeCompare(keyOf(b.it)));
+    const sent = new Set<string>();
+    const rows = sorted.filter(({ it }) => {
+      if (it.event.idempotencyKey === null) return true;
+      const key = `${it.ws}|${it.event.idempotencyKey}`;
+      if (sent.has(key)) return false;
+      sent.add(key);
+      return true;
+    });
     const insertedKeys: { workspace_id: string; idempotency_key: string | null }[] = await tx.query(
-      `insert into events (workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source)
+      `with x as (
+         select * from jsonb_to_recordset($1::jsonb) as x(n int, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, message_id uuid,
+              type text, occurred_at timestamptz, value numeric, sentiment text, url text, merchant_id text, idempotency_key text, source text)
+       ),
+       fresh as (
+         insert into event_keys (workspace_id, idempotency_key)
+         select workspace_id, idempotency_key from x where idempotency_key is not null order by n
+         on conflict (workspace_id, idempotency_key) do nothing
+         returning workspace_id, idempotency_key
+       )
+       insert into events (workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source)
        select workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source
-       from jsonb_to_recordset($1::jsonb) as x(n int, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, message_id uuid,
-            type text, occurred_at timestamptz, value numeric, sentiment text, url text, merchant_id text, idempotency_key text, source text)
+       from x
+       where x.idempotency_key is null
+          or exists (select 1 from fresh f where f.workspace_id = x.workspace_id and f.idempotency_key = x.idempotency_key)
        order by x.n
-       on conflict (workspace_id, idempotency_key) where idempotency_key is not null do nothing
        returning workspace_id, idempotency_key`,
       [
         JSON.stringify(
@@ -207,7 +228,7 @@ export class IngestionPipeline {
     // A key is inserted at most once; the first event carrying it (in insert order) is the one stored.
     const fresh = new Set(insertedKeys.filter((k) => k.idempotency_key !== null).map((k) => `${k.workspace_id}|${k.idempotency_key}`));
     const stored: typeof candidates = [];
-    for (const { it } of rows) {
+    for (const { it } of sorted) {
       const key = it.event.idempotencyKey === null ? null : `${it.ws}|${it.event.idempotencyKey}`;
       if (key === null || fresh.delete(key)) {
         outcomes[it.r]![it.i] = 'ACCEPTED';
