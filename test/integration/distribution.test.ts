@@ -4,8 +4,12 @@
  * reference tables depend on no distributed one. The catalog of a real migrated database is read
  * (jobs on, so Agenda's own table exists too).
  */
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DISTRIBUTION_COLUMN, TABLES, citusStatements, distributionViolations, tablesOf } from '../../src/db/distribution';
-import { startTestApp, type TestApp } from '../helpers/harness';
+import { initOrm } from '../../src/db/orm';
+import { ENTITIES } from '../../src/modules';
+import { createTestDatabase, dropTestDatabase, startTestApp, type TestApp } from '../helpers/harness';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -64,5 +68,42 @@ describe('citusStatements', () => {
     expect(sql[reference.length]).toBe(`select create_distributed_table('${distributed[0]}', '${DISTRIBUTION_COLUMN}');`);
     expect(sql.slice(reference.length + 1)).toEqual(distributed.slice(1).map((n) => `select create_distributed_table('${n}', '${DISTRIBUTION_COLUMN}', colocate_with => '${distributed[0]}');`));
     expect(sql).toHaveLength(reference.length + distributed.length); // local tables: no call
+  });
+});
+
+describe('the readiness migration on a database with rows', () => {
+  it('fills workspace_id of hourly and daily buckets from their campaign and keeps every row', async () => {
+    const url = await createTestDatabase();
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    const orm = await initOrm(url, ENTITIES);
+    try {
+      const migrator = orm.getMigrator();
+      const pending = (await migrator.getPendingMigrations()).map((m) => m.name);
+      await migrator.up({ to: pending[pending.indexOf('Migration20261206000000_citus_readiness') - 1]! });
+      const [a, b] = [randomUUID(), randomUUID()];
+      const campaigns = new Map<string, string>();
+      for (const ws of [a, b]) {
+        await db.query(`insert into workspaces (id, name) values ($1, $2)`, [ws, `ws ${ws}`]);
+        const id = randomUUID();
+        campaigns.set(id, ws);
+        await db.query(`insert into campaigns (id, workspace_id, name, channel, type, status, experiment, salt) values ($1, $2, 'c', 'SMS', 'AB_TEST', 'DRAFT', '{}', 's')`, [id, ws]);
+        await db.query(`insert into variant_hourly (variant_id, hour, campaign_id, sent) values (gen_random_uuid(), '2026-11-01T10:00:00Z', $1, 3), (gen_random_uuid(), '2026-11-01T11:00:00Z', $1, 4)`, [id]);
+        await db.query(`insert into variant_daily (variant_id, day, campaign_id, time_zone, sent) values (gen_random_uuid(), '2026-10-01', $1, 'UTC', 5)`, [id]);
+      }
+      await migrator.up();
+      for (const table of ['variant_hourly', 'variant_daily']) {
+        const rows = (await db.query<{ campaign_id: string; workspace_id: string }>(`select campaign_id, workspace_id from ${table}`)).rows;
+        expect(rows).toHaveLength(table === 'variant_hourly' ? 4 : 2);
+        for (const r of rows) expect(r.workspace_id).toBe(campaigns.get(r.campaign_id));
+      }
+      // A row of one workspace can no longer point at another workspace's campaign.
+      const [ownCampaign] = [...campaigns].find(([, ws]) => ws === a)!;
+      await expect(db.query(`insert into variant_hourly (variant_id, hour, campaign_id, workspace_id) values (gen_random_uuid(), now(), $1, $2)`, [ownCampaign, b])).rejects.toThrow(/foreign key/);
+    } finally {
+      await orm.close();
+      await db.end();
+      await dropTestDatabase(url);
+    }
   });
 });
