@@ -103,8 +103,10 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => live.close());
     const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries, undefined, metrics.dbQueryDuration);
     cleanups.push(() => sqlPool.close());
-    // This month's and the next ones' event partitions exist before the first event arrives.
-    await ensureEventPartitions(sqlPool);
+    // This month's and the next ones' event partitions exist before the first event arrives. If that
+    // fails (a lock not granted in time), events still land in the default partition and the daily
+    // job creates the months later: no reason to refuse to start.
+    await ensureEventPartitions(sqlPool).catch((err) => logger.warn({ err }, 'event partitions not created at start; the daily job retries'));
     const scrapeGauges = registerScrapeGauges(metrics, { databaseUrl, orm, sql: sqlPool, subscriptions: () => live.subscriberCount(), logger });
     cleanups.push(() => scrapeGauges.close());
     // The rate limiter's sync has a connection of its own: never queued behind ingestion, and its

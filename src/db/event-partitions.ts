@@ -25,7 +25,11 @@ export const DEFAULT_PARTITION = 'events_default';
 export const MONTHS_AHEAD = 2;
 /** event_keys rows deleted per statement by retention (short transactions, no long lock). */
 export const KEY_DELETE_BATCH = 10_000;
-/** A partition drop waits at most this long for its lock, so ingestion never queues behind it for long. */
+/**
+ * Creating or dropping a partition waits at most this long for its lock on the parent (readers such
+ * as the merchant-affinity scan hold it), so ingestion never queues behind the change for long; a
+ * change that times out fails and is tried again at the next run.
+ */
 const LOCK_TIMEOUT = '2s';
 /** One lock for partition changes across instances (pg_advisory_xact_lock key). */
 const ADVISORY_KEY = 0x5e7e_0001;
@@ -97,6 +101,8 @@ export async function ensureEventPartitions(db: PartitionDb, now: Date = new Dat
     if (existing.has(p.name)) continue;
     const made = await db.transaction(async (sql) => {
       await sql.query('select pg_advisory_xact_lock($1)', [ADVISORY_KEY]);
+      // Creating a partition locks the parent: never queue ingestion behind a long reader for long.
+      await sql.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
       const [row] = await sql.query<{ present: boolean }>('select to_regclass($1) is not null as present', [p.name]);
       if (row!.present) return false; // another instance made it meanwhile
       const bounds = `for values from ('${iso(p.from)}') to ('${iso(p.to)}')`;

@@ -115,6 +115,23 @@ describe('partition upkeep and retention', () => {
     expect(results.flat()).toEqual([month.name]);
   });
 
+  it('gives up a partition change rather than queue ingestion behind a long reader, and makes it next time', async () => {
+    const month = monthPartition(new Date(), 11);
+    const reader = new Client({ connectionString: t.databaseUrl });
+    await reader.connect();
+    try {
+      await reader.query('begin');
+      await reader.query('select count(*) from events'); // holds its lock on events until commit
+      await expect(ensureEventPartitions(t.app.sql, month.from, 0)).rejects.toMatchObject({ code: '55P03' }); // lock_not_available
+      // Meanwhile events are still written (the reader's lock does not block inserts).
+      expect((await insertAt(new Date(), 'during-reader'))[0]!.part).toBe(monthPartition(new Date()).name);
+      await reader.query('commit');
+      expect(await ensureEventPartitions(t.app.sql, month.from, 0)).toEqual([month.name]);
+    } finally {
+      await reader.end();
+    }
+  });
+
   it('the job drops months past EVENT_RETENTION_DAYS and keys as old, and keeps the rest', async () => {
     const ws = t.app.defaultWorkspaceId;
     const old = monthPartition(new Date(), -5);
