@@ -141,7 +141,7 @@ export class AnalyticsService {
     const rows = await this.em.execute<{ campaign_id: string; segment: string; recipients: string; sent: string; converted: string; revenue: string }[]>(
       `select a.campaign_id, coalesce(c.segment, '(none)') as segment, count(*) as recipients, count(a.sent_at) as sent,
               count(a.converted_at) as converted, coalesce(sum(a.revenue), 0) as revenue
-       from assignments a join contacts c on c.id = a.contact_id
+       from assignments a join contacts c on c.id = a.contact_id and c.workspace_id = a.workspace_id
        where a.campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and a.workspace_id = ?
        group by 1, 2
        order by 1, count(a.converted_at) desc, 2`,
