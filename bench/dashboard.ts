@@ -10,6 +10,8 @@
  *      BENCH_DURATION=<seconds> (default 10), BENCH_CONNECTIONS=<n> (default 50)
  */
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { header, startBenchApp, type BenchEnv } from './support';
@@ -198,6 +200,38 @@ export async function seed(env: BenchEnv, workspaceId: string): Promise<void> {
   await db.execute('analyze campaigns, variants, variant_counters, winners');
 }
 
+/**
+ * BENCH_CPU_PROFILE=<file prefix>: a CPU profile of this process (the server) while `fn` runs, so
+ * the profile holds the load phase only (not start-up, seeding or the bare endpoint's run).
+ */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const prefix = process.env.BENCH_CPU_PROFILE;
+  if (!prefix) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${prefix}-${name}.cpuprofile`, JSON.stringify(profile));
+    console.log(`   CPU profile of the server during the ${name} run: ${prefix}-${name}.cpuprofile`);
+    session.disconnect();
+  }
+}
+
+/**
+ * The server's CPU time (this process: the load generator is a child) per answered request: on a
+ * shared machine req/s and latency move with the neighbours' load, CPU time per request far less.
+ */
+async function withCpu(fn: () => Promise<Result>): Promise<Result & { cpuMs: number }> {
+  const before = process.cpuUsage();
+  const r = await fn();
+  const used = process.cpuUsage(before);
+  return { ...r, cpuMs: (used.user + used.system) / 1000 / Math.max(r.requests + r.non2xx, 1) };
+}
+
 async function sqlPerRequest(env: BenchEnv, first: number): Promise<number> {
   const before = await env.t.metric('splitcast_db_queries_total');
   const r = await post(env, dashboardQuery(first));
@@ -246,15 +280,15 @@ export async function main(): Promise<void> {
     console.log(`   response: ${(Buffer.byteLength(sample.text) / 1024).toFixed(1)} KiB for ${PAGE} campaigns`);
 
     const body = JSON.stringify({ query: dashboardQuery(PAGE) });
-    const b = await autocannon(`${bareUrl}/bare`, body, CONNECTIONS, {});
-    const d = await autocannon(`${t.url}/graphql`, body, CONNECTIONS, { authorization: `Bearer ${t.adminKey}` });
+    const b = await withCpu(() => autocannon(`${bareUrl}/bare`, body, CONNECTIONS, {}));
+    const d = await withCpu(() => profiled('dashboard', () => autocannon(`${t.url}/graphql`, body, CONNECTIONS, { authorization: `Bearer ${t.adminKey}` })));
 
     const after = await post(env, dashboardQuery(PAGE));
     const errorFree = after.status === 200 && !after.json.errors && after.json.data?.campaigns.nodes.length === PAGE;
 
-    const fmt = (r: Result) =>
-      `${Math.round(r.rps).toLocaleString('en-US').padStart(10)} | ${String(r.p50).padStart(7)} | ${String(r.p99).padStart(7)} | ${(r.bytesPerRequest / 1024).toFixed(1).padStart(9)}`;
-    console.log('   endpoint                 |      req/s | p50 ms  | p99 ms  | KiB/resp');
+    const fmt = (r: Result & { cpuMs: number }) =>
+      `${Math.round(r.rps).toLocaleString('en-US').padStart(10)} | ${String(r.p50).padStart(7)} | ${String(r.p99).padStart(7)} | ${(r.bytesPerRequest / 1024).toFixed(1).padStart(9)} | ${r.cpuMs.toFixed(2).padStart(10)}`;
+    console.log('   endpoint                 |      req/s | p50 ms  | p99 ms  | KiB/resp  | CPU ms/req');
     console.log(`   bare fastify (same JSON) | ${fmt(b)}`);
     console.log(`   /graphql dashboard       | ${fmt(d)}`);
     console.log(`   ratio dashboard / bare: req/s ${(d.rps / b.rps).toFixed(3)}, p99 ×${(d.p99 / Math.max(b.p99, 1)).toFixed(1)}`);
