@@ -6,36 +6,11 @@
  * same counters many times between two events, and the statistics (confidence sequences, Holm,
  * Bayesian integrals) were a fifth of its request's CPU time (BENCHMARKS.md, "Dashboard profile").
  */
+import { BoundedCache } from '../graphql/bounded-cache';
 import { analyze, type EngineInput, type EngineResult } from './engine';
 
 /** Campaigns a process keeps analyses for (each entry is a few KiB at most). */
 export const ANALYSIS_CACHE_SIZE = 5000;
-
-/** A Map kept in least-recently-used order, holding at most `max` entries. */
-export class BoundedCache<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(readonly max: number) {}
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      // Re-inserted: Map iterates in insertion order, so the first key is the least recently used.
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
-  }
-}
 
 /** Everything `analyze` reads except `now`, as a string. Pure. */
 export function analysisKey(input: EngineInput): string {

@@ -13,15 +13,13 @@
  * property instead of running MikroORM's tracking setters. Never pass such a row to the ORM
  * (persist, assign, flush): load the entity for a write.
  */
-import type { EntityName, FilterQuery, QueryOrderMap } from '@mikro-orm/core';
+import type { EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 interface Converter {
   table: string;
   /** The entity's columns (the table may have more), each once, quoted for a select list. */
   selectList: string;
-  /** property name → column, for the query builder's select. */
-  columns: string[];
   /** column → property name and its conversion from the driver's value (dates, decimals, …). */
   fromColumn: Map<string, { name: string; toJs?: (value: unknown) => unknown }>;
   /** The prototype of the rows (see above). */
@@ -49,7 +47,6 @@ function converterFor(em: EntityManager, entity: EntityName<object>): Converter 
     c = {
       table: meta.tableName,
       selectList: [...fromColumn.keys()].map((col) => `"${col}"`).join(', '),
-      columns: [...fromColumn.keys()],
       fromColumn,
       proto: Object.create((meta.class as { prototype: object }).prototype, shadow),
     };
@@ -65,21 +62,6 @@ function toRow<T>(c: Converter, raw: Record<string, unknown>): T {
     if (prop) row[prop.name] = value === null || value === undefined || !prop.toJs ? value : prop.toJs(value);
   }
   return row as T;
-}
-
-export interface PlainFindOptions<T> {
-  orderBy?: QueryOrderMap<T>;
-  limit?: number;
-}
-
-/** Like `em.find(entity, where, options)`, but read-only rows (any filter the ORM understands). */
-export async function findPlain<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, options: PlainFindOptions<T> = {}): Promise<T[]> {
-  const c = converterFor(em, entity as EntityName<object>);
-  const qb = em.createQueryBuilder(entity).select(c.columns as never).where(where);
-  if (options.orderBy) qb.orderBy(options.orderBy);
-  if (options.limit !== undefined) qb.limit(options.limit);
-  const raw = (await qb.execute('all', false)) as unknown as Record<string, unknown>[];
-  return raw.map((r) => toRow<T>(c, r));
 }
 
 /**
