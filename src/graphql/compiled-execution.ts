@@ -28,7 +28,8 @@ export interface ExecutionRequest {
   operationName?: string | null;
   operation?: OperationDefinitionNode;
   queryHash?: string;
-  request: { variables?: Record<string, unknown> };
+  /** What the client sent: `operationName` above is the resolved operation's name, null when none matched. */
+  request: { variables?: Record<string, unknown>; operationName?: string | null };
   context: unknown;
 }
 
@@ -62,10 +63,13 @@ export function createCompiledExecutor(schema: GraphQLSchema) {
   const compiled = new BoundedCache<string, CompiledQuery | null>(COMPILED_QUERIES);
   const seen = new BoundedCache<string, true>(COMPILED_QUERIES * 4);
   const interpret = (rc: ExecutionRequest) =>
-    execute({ schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName ?? undefined });
+    // The operation name the client asked for: with one that names no operation, graphql-js
+    // answers the error Apollo turns into a 400 (the resolved name would be null, and a document
+    // with one operation would run it).
+    execute({ schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.request.operationName ?? undefined });
 
   const compiledFor = (rc: ExecutionRequest): CompiledQuery | null => {
-    if (!rc.queryHash || rc.operation?.operation !== 'query') return null;
+    if (!rc.queryHash || !rc.operation || rc.operation.operation !== 'query') return null;
     const key = `${rc.queryHash}\u0000${rc.operationName ?? ''}`;
     const hit = compiled.get(key);
     if (hit !== undefined) return hit;

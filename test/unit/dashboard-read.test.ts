@@ -102,6 +102,9 @@ describe('compiled execution', () => {
     expect(JSON.stringify(results[2])).toBe(JSON.stringify(results[0]));
     expect(results[2]!.errors![0]).toBeInstanceOf(GraphQLError);
     expect(results[2]!.errors![0]!.extensions).toEqual({});
+    // An operation name that names no operation (Apollo resolved none): graphql-js's error, which Apollo answers with a 400.
+    const unknown = { ...request(q, { name: 'ada' }), operation: undefined, operationName: null, request: { variables: { name: 'ada' }, operationName: 'Other' } };
+    expect((await run(unknown)).errors?.[0]?.message).toBe('Unknown operation named "Other".');
     // Variables that do not coerce: graphql-js's own error, as before.
     const bad = await run(request(q, { name: 3 }));
     expect(bad.errors?.[0]?.message).toMatch(/Variable "\$name"/);
