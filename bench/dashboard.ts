@@ -1,13 +1,19 @@
 /**
  * Dashboard benchmark: the campaign list a dashboard renders — `campaigns(first: 50)` with every
  * variant's stats, the campaign's stats, experiment analysis, ROI and winner — over 200 running
- * A/B tests × 4 variants with realistic counters, at 50 concurrent clients (autocannon in a child
- * process, so the load generator does not share the server's event loop). Beside it, in the same
- * run, a bare fastify endpoint returning the same JSON response, so the figures read as a ratio.
- * Also prints the SQL statements one request costs (for first: 5 and first: 50: it must not grow
- * with the page size) and checks that the responses carry no GraphQL errors.
+ * A/B tests × 4 variants with realistic counters, and a campaign page — `campaign(id)` with its
+ * daily time series, funnel, segments and analysis — each at 50 concurrent clients (autocannon in
+ * a child process, so the load generator does not share the server's event loop). Beside each, in
+ * the same run, a bare fastify endpoint sending the very bytes of that GraphQL response
+ * (serialized per request), so the figures read as ratios. Also prints the SQL statements one
+ * request costs (first: 5 and first: 50 must cost the same, ≤ 5; and the campaign page), and the
+ * server's CPU time per request (steadier than req/s on a shared machine).
+ * Targets (issue 15): req/s ≥ 25 % of the bare endpoint's and p99 < 250 ms for the list; p99 <
+ * 100 ms for the campaign page.
  * Run: npm run compile && node dist/bench/dashboard.js   (or `npm run bench`)
- *      BENCH_DURATION=<seconds> (default 10), BENCH_CONNECTIONS=<n> (default 50)
+ *      BENCH_DURATION=<seconds> (default 10), BENCH_CONNECTIONS=<n> (default 50),
+ *      BENCH_CPU_PROFILE=<path prefix>: a CPU profile of the server during each load phase
+ *      (<prefix>-dashboard.cpuprofile, <prefix>-campaign-page.cpuprofile; open in Chrome DevTools).
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
