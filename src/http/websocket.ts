@@ -8,11 +8,19 @@
  * operation only: the socket stays open for the others. That is why this module parses and
  * validates itself instead of letting graphql-ws do it (its own parse errors close the socket with
  * 4500, and its validation errors carry no code).
+ *
+ * Subscriptions are multiplexed (as Hasura's are): a live source hands the same event object to
+ * every subscriber, so each `next` payload is executed and serialized once per (event, shape) —
+ * a shape being the session (workspace, scopes) with the document, operation name and variables —
+ * and every socket gets that same string framed with its own subscription id. The source stream
+ * itself is still opened per subscriber (the field's subscribe function checks access), so
+ * authentication, revocation and workspace isolation are exactly as before.
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { GraphQLError, getOperationAST, parse, validate } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, createSourceEventStream, execute, getOperationAST, parse, subscribe, validate } from 'graphql';
+import { Repeater } from '@repeaterjs/repeater';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
@@ -45,6 +53,31 @@ export const CLOSE_FORBIDDEN = 4403;
 
 /** What this server keeps per connection (graphql-ws/use/ws adds `socket` and `request`). */
 type Extra = { auth?: AuthInfo };
+
+/** Where one subscription's frames go: its socket, the frame's start with its id, and its shape. */
+interface Delivery {
+  socket: WebSocket;
+  prefix: string;
+  shape: string;
+}
+
+/** The start of a graphql-ws `next` frame for subscription `id`: the shared payload and `}` follow. Pure. */
+export function nextFramePrefix(id: string): string {
+  return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+}
+
+/**
+ * What makes two subscriptions' payloads identical for the same event: the session (workspace and
+ * scopes, which resolvers may look at) and the operation with its variables. Pure.
+ */
+export function shapeKey(auth: Pick<AuthInfo, 'workspaceId' | 'scopes'>, operation: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): string {
+  return JSON.stringify([auth.workspaceId, [...auth.scopes].sort(), operation.operationName ?? null, operation.variables ?? null, operation.query]);
+}
+
+/** The `next` payload of an execution result, errors formatted as everywhere else. Pure. */
+export function serializeResult(result: ExecutionResult, format: (e: GraphQLError) => GraphQLFormattedError): string {
+  return JSON.stringify(result.errors ? { ...result, errors: result.errors.map(format) } : result);
+}
 
 function clientError(e: unknown, reason: string): GraphQLError {
   const source = e instanceof GraphQLError ? e : undefined;
@@ -84,9 +117,50 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
   }, deps.revocationCheckMs ?? 30_000);
   recheck.unref();
 
+  // Subscription executions → their socket and shape; event → shape → its serialized payload.
+  // Both weak: an ended subscription's context and a delivered event leave nothing behind.
+  const deliveries = new WeakMap<object, Delivery>();
+  const payloads = new WeakMap<object, Map<string, Promise<string>>>();
+  const render = async (event: unknown, args: ExecutionArgs) => serializeResult(await execute({ ...args, rootValue: event }), format);
+  const payloadOf = (event: unknown, args: ExecutionArgs, shape: string): Promise<string> => {
+    if (typeof event !== 'object' || event === null) return render(event, args);
+    let shapes = payloads.get(event);
+    if (!shapes) payloads.set(event, (shapes = new Map()));
+    let json = shapes.get(shape);
+    if (!json) shapes.set(shape, (json = render(event, args)));
+    return json;
+  };
+  // graphql-ws's `subscribe`: the source stream as graphql-js opens it, then each event's shared
+  // payload written straight to the socket. What graphql-ws iterates yields nothing: it only ends
+  // (graphql-ws then sends `complete`) or fails (graphql-ws sends `error`), and its return() — the
+  // client's `complete` or the socket's close — stops the source.
+  const subscribeShared = async (args: ExecutionArgs): Promise<ExecutionResult | AsyncIterable<ExecutionResult>> => {
+    const delivery = deliveries.get(args.contextValue as object);
+    if (!delivery) return subscribe(args);
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source as ExecutionResult; // e.g. NOT_FOUND from the field's subscribe
+    return new Repeater<never>(async (_push, stop) => {
+      const events = source[Symbol.asyncIterator]();
+      let stopped = false;
+      void stop.then(() => {
+        stopped = true;
+        void events.return?.();
+      });
+      for (;;) {
+        const step = await events.next();
+        if (stopped || step.done) break;
+        const json = await payloadOf(step.value, args, delivery.shape);
+        if (stopped) break;
+        if (delivery.socket.readyState === WebSocket.OPEN) delivery.socket.send(delivery.prefix + json + '}');
+      }
+      stop();
+    });
+  };
+
   const handle = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
+      subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
@@ -117,8 +191,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         sockets?.delete(ctx.extra.socket);
         if (id && sockets?.size === 0) byKey.delete(id);
       },
-      context: (ctx) => createContext(deps, ctx.extra.auth!, randomUUID()),
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const limited = deps.rateLimiter?.subscribe(ctx.extra.auth!);
         if (limited) return [limited];
         let document: DocumentNode;
@@ -138,7 +211,9 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
         if (error) return [error];
-        return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        const contextValue = createContext(deps, ctx.extra.auth!, randomUUID());
+        if (operation.operation === 'subscription') deliveries.set(contextValue, { socket: ctx.extra.socket, prefix: nextFramePrefix(id), shape: shapeKey(ctx.extra.auth!, payload) });
+        return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(format) } : undefined),
