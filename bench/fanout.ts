@@ -311,7 +311,9 @@ export async function startBenchDatabase(): Promise<Bench> {
 
 /** Server instances for one measurement: RATE_LIMIT off (10,000 sockets from one address), jobs off. */
 export async function startServers(bench: Bench, n: number): Promise<ServerProcess[]> {
-  const env = { RATE_LIMIT: 'off', JOBS: 'off', LOG_LEVEL: 'warn', LIVE_COALESCE_MS: String(WINDOW_MS), BODY_LIMIT_BYTES: String(1 << 20) };
+  const env: Record<string, string> = { RATE_LIMIT: 'off', JOBS: 'off', LOG_LEVEL: 'warn', LIVE_COALESCE_MS: String(WINDOW_MS), BODY_LIMIT_BYTES: String(1 << 20) };
+  // e.g. FANOUT_SERVER_NODE_OPTIONS=--max-old-space-size=256: the server's heap cap (V8 otherwise grows lazily to GBs).
+  if (process.env.FANOUT_SERVER_NODE_OPTIONS) env.NODE_OPTIONS = process.env.FANOUT_SERVER_NODE_OPTIONS;
   const servers: ServerProcess[] = [];
   // One after the other: both would run the migrations at once otherwise.
   for (let i = 0; i < n; i++) servers.push(await startServerProcess(bench.db.url, bench.adminKey, env));
@@ -407,6 +409,11 @@ export async function postEvents(urls: string[], key: string, campaignId: string
   const total = Math.round(perSecond * seconds);
   const acked: { at: number; n: number }[] = [];
   let failed = 0;
+  const reasons = new Map<string, number>();
+  const failure = (reason: string) => {
+    failed++;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  };
   const started = Date.now();
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -415,14 +422,14 @@ export async function postEvents(urls: string[], key: string, campaignId: string
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const body = JSON.stringify(Array.from({ length: EVENTS_PER_REQUEST }, (_, e) => ({ campaignId, contactId: contactIds[(i * EVENTS_PER_REQUEST + e) % contactIds.length], type: 'CLICKED' })));
     inflight.push(
-      fetch(`${urls[i % urls.length]}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body }).then(
+      fetch(`${urls[i % urls.length]}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, signal: AbortSignal.timeout(30_000) }).then(
         async (res) => {
           const at = Date.now();
           const json = (await res.json()) as { accepted?: number };
           if (res.ok && typeof json.accepted === 'number') acked.push({ at, n: json.accepted });
-          else failed++;
+          else failure(`HTTP ${res.status}`);
         },
-        () => void failed++,
+        (e: Error) => failure(e.name === 'TimeoutError' ? 'timeout' : String((e.cause as Error | undefined)?.message ?? e.message)),
       ),
     );
   }
@@ -435,6 +442,7 @@ export async function postEvents(urls: string[], key: string, campaignId: string
     acks.cum.push(sum);
     acks.at.push(a.at);
   }
+  if (failed) console.log(`   failed requests: ${[...reasons].map(([r, n]) => `${n} × ${r}`).join(', ')}`);
   return { acks, accepted: sum, failed };
 }
 

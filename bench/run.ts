@@ -2,6 +2,8 @@
 import { main as analysis } from './analysis';
 import { main as assign } from './assign';
 import { main as dashboard } from './dashboard';
+import { main as fanout } from './fanout';
+import { main as instances } from './instances';
 import { main as affinity } from './affinity';
 import { main as ingest } from './ingest';
 import { main as learning } from './learning';
@@ -18,6 +20,8 @@ async function run(): Promise<void> {
   await sendTime();
   await learning({ quick: true });
   await affinity();
+  await fanout();
+  await instances();
 }
 
 run().catch((e) => {

@@ -24,7 +24,7 @@ import { Repeater } from '@repeaterjs/repeater';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { createContext, type AppDeps } from '../graphql/context';
+import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { operationScopeError } from '../graphql/authorization';
 import { formatError, toGraphQLError } from '../graphql/errors';
 import { badInput } from '../errors';
@@ -47,6 +47,9 @@ export interface WebSocketDeps extends AppDeps {
 export interface WebSocketHandle {
   close(): Promise<void>;
 }
+
+/** How many distinct documents (query texts) the socket server keeps parsed and validated. */
+const DOCUMENT_CACHE_SIZE = 500;
 
 /** graphql-ws close code for "forbidden", also used when the key is revoked mid-connection. */
 export const CLOSE_FORBIDDEN = 4403;
@@ -77,6 +80,31 @@ export function shapeKey(auth: Pick<AuthInfo, 'workspaceId' | 'scopes'>, operati
 /** The `next` payload of an execution result, errors formatted as everywhere else. Pure. */
 export function serializeResult(result: ExecutionResult, format: (e: GraphQLError) => GraphQLFormattedError): string {
   return JSON.stringify(result.errors ? { ...result, errors: result.errors.map(format) } : result);
+}
+
+/**
+ * A subscription's context, building its unit of work, services and loaders on first use: a live
+ * subscription's source needs only `app` and `auth`, and thousands of open subscriptions should
+ * not each hold an EntityManager fork and a set of dataloaders for their whole life.
+ */
+function lazyContext(deps: AppDeps, auth: AuthInfo): Context {
+  const requestId = randomUUID();
+  let full: Context | undefined;
+  const build = () => (full ??= createContext(deps, auth, requestId));
+  return {
+    app: deps,
+    auth,
+    requestId,
+    get em() {
+      return build().em;
+    },
+    get loaders() {
+      return build().loaders;
+    },
+    get services() {
+      return build().services;
+    },
+  };
 }
 
 function clientError(e: unknown, reason: string): GraphQLError {
@@ -116,6 +144,26 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
       .catch((err: unknown) => deps.logger.warn({ err }, 'could not re-check the API keys of open WebSockets'));
   }, deps.revocationCheckMs ?? 30_000);
   recheck.unref();
+
+  // Parsed and validated documents by query text: thousands of sockets send the same few
+  // documents, and each parsed one (tokens, locations) is ~15 KB kept for a subscription's life.
+  // Bounded: the oldest entry goes first. Documents are never mutated, so sharing one is safe.
+  const documents = new Map<string, { document: DocumentNode; errors?: undefined } | { errors: GraphQLError[] }>();
+  const checkDocument = (query: string) => {
+    let checked = documents.get(query);
+    if (!checked) {
+      try {
+        const document = parse(query);
+        const invalid = validate(deps.schema, document);
+        checked = invalid.length > 0 ? { errors: invalid.map((e) => clientError(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };
+      } catch (e) {
+        checked = { errors: [clientError(e, 'GRAPHQL_PARSE_FAILED')] };
+      }
+      if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
+      documents.set(query, checked);
+    }
+    return checked;
+  };
 
   // Subscription executions → their socket and shape; event → shape → its serialized payload.
   // Both weak: an ended subscription's context and a delivered event leave nothing behind.
@@ -194,14 +242,9 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
       onSubscribe: (ctx, id, payload) => {
         const limited = deps.rateLimiter?.subscribe(ctx.extra.auth!);
         if (limited) return [limited];
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (e) {
-          return [clientError(e, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const invalid = validate(deps.schema, document);
-        if (invalid.length > 0) return invalid.map((e) => clientError(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const checked = checkDocument(payload.query);
+        if (checked.errors) return checked.errors;
+        const document = checked.document;
         const operation = getOperationAST(document, payload.operationName);
         countWsOperation(deps.metrics, operation?.operation, operation?.name?.value);
         if (!operation) {
@@ -211,8 +254,10 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
         if (error) return [error];
-        const contextValue = createContext(deps, ctx.extra.auth!, randomUUID());
-        if (operation.operation === 'subscription') deliveries.set(contextValue, { socket: ctx.extra.socket, prefix: nextFramePrefix(id), shape: shapeKey(ctx.extra.auth!, payload) });
+        const auth = ctx.extra.auth!;
+        if (operation.operation !== 'subscription') return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: createContext(deps, auth, randomUUID()) };
+        const contextValue = lazyContext(deps, auth);
+        deliveries.set(contextValue, { socket: ctx.extra.socket, prefix: nextFramePrefix(id), shape: shapeKey(auth, payload) });
         return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
