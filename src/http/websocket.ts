@@ -48,6 +48,8 @@ export interface WebSocketHandle {
   close(): Promise<void>;
 }
 
+const FRAME_END = Buffer.from('}');
+
 /** How many distinct documents (query texts) the socket server keeps parsed and validated. */
 const DOCUMENT_CACHE_SIZE = 500;
 
@@ -60,7 +62,8 @@ type Extra = { auth?: AuthInfo };
 /** Where one subscription's frames go: its socket, the frame's start with its id, and its shape. */
 interface Delivery {
   socket: WebSocket;
-  prefix: string;
+  /** `{"id":…,"type":"next","payload":` as UTF-8: the shared payload and FRAME_END follow. */
+  prefix: Buffer;
   shape: string;
 }
 
@@ -168,9 +171,11 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
   // Subscription executions → their socket and shape; event → shape → its serialized payload.
   // Both weak: an ended subscription's context and a delivered event leave nothing behind.
   const deliveries = new WeakMap<object, Delivery>();
-  const payloads = new WeakMap<object, Map<string, Promise<string>>>();
-  const render = async (event: unknown, args: ExecutionArgs) => serializeResult(await execute({ ...args, rootValue: event }), format);
-  const payloadOf = (event: unknown, args: ExecutionArgs, shape: string): Promise<string> => {
+  // Payloads are kept as UTF-8 bytes: each socket's frame is then one copy of them, not a string
+  // concatenation, its flattening and its encoding.
+  const payloads = new WeakMap<object, Map<string, Promise<Buffer>>>();
+  const render = async (event: unknown, args: ExecutionArgs) => Buffer.from(serializeResult(await execute({ ...args, rootValue: event }), format));
+  const payloadOf = (event: unknown, args: ExecutionArgs, shape: string): Promise<Buffer> => {
     if (typeof event !== 'object' || event === null) return render(event, args);
     let shapes = payloads.get(event);
     if (!shapes) payloads.set(event, (shapes = new Map()));
@@ -197,9 +202,11 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
       for (;;) {
         const step = await events.next();
         if (stopped || step.done) break;
-        const json = await payloadOf(step.value, args, delivery.shape);
+        const bytes = await payloadOf(step.value, args, delivery.shape);
         if (stopped) break;
-        if (delivery.socket.readyState === WebSocket.OPEN) delivery.socket.send(delivery.prefix + json + '}');
+        if (delivery.socket.readyState === WebSocket.OPEN) {
+          delivery.socket.send(Buffer.concat([delivery.prefix, bytes, FRAME_END], delivery.prefix.length + bytes.length + 1), { binary: false });
+        }
       }
       stop();
     });
@@ -257,7 +264,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         const auth = ctx.extra.auth!;
         if (operation.operation !== 'subscription') return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: createContext(deps, auth, randomUUID()) };
         const contextValue = lazyContext(deps, auth);
-        deliveries.set(contextValue, { socket: ctx.extra.socket, prefix: nextFramePrefix(id), shape: shapeKey(auth, payload) });
+        deliveries.set(contextValue, { socket: ctx.extra.socket, prefix: Buffer.from(nextFramePrefix(id)), shape: shapeKey(auth, payload) });
         return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
