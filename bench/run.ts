@@ -10,6 +10,8 @@ import { LEARNING_SECTION } from '../test/learning/evaluate';
 import { main as analysis } from './analysis';
 import { main as assign } from './assign';
 import { main as dashboard } from './dashboard';
+import { main as fanout } from './fanout';
+import { main as instances } from './instances';
 import { main as affinity } from './affinity';
 import { main as idle } from './idle';
 import { main as ingest } from './ingest';
@@ -30,6 +32,8 @@ const BENCHES: [string, () => Promise<unknown>][] = [
   ['ingestion', ingest],
   ['analysis', analysis],
   ['dashboard', dashboard],
+  ['fan-out', fanout],
+  ['instances', instances],
   ['sender', send],
   ['send time', sendTime],
   ['learning', () => learning({ quick: true })],
