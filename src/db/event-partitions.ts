@@ -26,9 +26,9 @@ export const MONTHS_AHEAD = 2;
 /** event_keys rows deleted per statement by retention (short transactions, no long lock). */
 export const KEY_DELETE_BATCH = 10_000;
 /**
- * Creating or dropping a partition waits at most this long for its lock on the parent (readers such
- * as the merchant-affinity scan hold it), so ingestion never queues behind the change for long; a
- * change that times out fails and is tried again at the next run.
+ * Creating or dropping a partition waits at most this long for its locks on the event log (readers
+ * such as the merchant-affinity scan hold them), so ingestion never queues behind the change for
+ * long; a change that times out fails and is tried again at the next run.
  */
 const LOCK_TIMEOUT = '2s';
 /** One lock for partition changes across instances (pg_advisory_xact_lock key). */
@@ -101,24 +101,27 @@ export async function ensureEventPartitions(db: PartitionDb, now: Date = new Dat
     if (existing.has(p.name)) continue;
     const made = await db.transaction(async (sql) => {
       await sql.query('select pg_advisory_xact_lock($1)', [ADVISORY_KEY]);
-      // Creating a partition locks the parent: never queue ingestion behind a long reader for long.
+      // Attaching locks the event log: never queue ingestion behind a long reader for long.
       await sql.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
       const [row] = await sql.query<{ present: boolean }>('select to_regclass($1) is not null as present', [p.name]);
       if (row!.present) return false; // another instance made it meanwhile
       const bounds = `for values from ('${iso(p.from)}') to ('${iso(p.to)}')`;
-      const [stray] = await sql.query<{ n: boolean }>(`select exists (select 1 from ${DEFAULT_PARTITION} where received_at >= $1 and received_at < $2) as n`, [iso(p.from), iso(p.to)]);
-      if (!stray!.n) {
-        await sql.query(`create table ${p.name} partition of ${EVENTS_TABLE} ${bounds}`);
-      } else {
-        // A new partition cannot be created over rows of its range in the default one: build it
-        // beside, move the rows, then attach (which checks both sides).
-        await sql.query(`create table ${p.name} (like ${EVENTS_TABLE} including defaults including constraints)`);
-        await sql.query(
+      const move = () =>
+        sql.query(
           `with moved as (delete from ${DEFAULT_PARTITION} where received_at >= $1 and received_at < $2 returning *) insert into ${p.name} select * from moved`,
           [iso(p.from), iso(p.to)],
         );
-        await sql.query(`alter table ${EVENTS_TABLE} attach partition ${p.name} ${bounds}`);
-      }
+      // Built beside, then attached. The month's rows already in the default partition (it was
+      // missing when they came) move in first without blocking anyone. Then writes to the event log
+      // wait (reads do not: SHARE mode) while the rows that arrived meanwhile move too and the
+      // partition is attached: otherwise the attach finds a late row in the default partition and
+      // fails (23514), or an insert routed to the default partition before the attach is refused
+      // by it after. Only the stragglers and the attach's checks happen under that lock.
+      await sql.query(`create table ${p.name} (like ${EVENTS_TABLE} including defaults including constraints)`);
+      await move();
+      await sql.query(`lock table ${EVENTS_TABLE} in share mode`);
+      await move();
+      await sql.query(`alter table ${EVENTS_TABLE} attach partition ${p.name} ${bounds}`);
       return true;
     });
     if (made) created.push(p.name);
