@@ -297,8 +297,8 @@ export async function seedCampaignPage(env: BenchEnv, workspaceId: string): Prom
   const db = env.t.app.orm.em.fork().getConnection();
   const [{ id }] = await db.execute<{ id: string }[]>(`select id from campaigns where workspace_id = ? order by created_at desc, id desc limit 1`, [workspaceId]);
   await db.execute(
-    `insert into variant_hourly (variant_id, hour, campaign_id, sent, delivered, clicked, replied, converted, revenue, messages)
-     select v.id, h, v.campaign_id, s, round(s * 0.97), round(s * 0.08), round(s * 0.03), round(s * 0.025), round(s * 0.025 * 40, 2), s
+    `insert into variant_hourly (variant_id, hour, campaign_id, workspace_id, sent, delivered, clicked, replied, converted, revenue, messages)
+     select v.id, h, v.campaign_id, v.workspace_id, s, round(s * 0.97), round(s * 0.08), round(s * 0.03), round(s * 0.025), round(s * 0.025 * 40, 2), s
      from variants v cross join generate_series(date_trunc('hour', now()) - interval '30 days', date_trunc('hour', now()), interval '1 hour') h
      cross join lateral (select (5 + floor(random() * 20))::bigint as s) x
      where v.campaign_id = ?`,
