@@ -59,7 +59,8 @@ interface Caller {
 }
 
 export const SHARED_RESULTS_ENTRIES = 1_000;
-export const SHARED_RESULTS_BYTES = 64 * 1024 * 1024;
+/** JSON size of the stored answers; as JavaScript objects they take a few times that on the heap. */
+export const SHARED_RESULTS_BYTES = 32 * 1024 * 1024;
 /** Root fields whose answer depends on the API key itself, not only its workspace and scopes. */
 export const PER_KEY_ROOT_FIELDS: ReadonlySet<string> = new Set(['viewer']);
 
@@ -137,6 +138,7 @@ export class SharedResults {
   readonly stats: SharedResultsStats = { hits: 0, joined: 0, executions: 0, bypassed: 0 };
   private readonly cache: LRUCache<string, Entry>;
   private readonly inFlight = new Map<string, { startedAt: number; done: Promise<ExecutionResult> }>();
+  private lastPurge = performance.now();
 
   constructor(private readonly options: SharedResultsOptions) {
     if (!(options.maxAgeMs > 0)) throw new Error('SharedResults needs a positive maxAgeMs');
@@ -198,6 +200,12 @@ export class SharedResults {
     if (ttl < 1) return;
     const size = JSON.stringify(result.data ?? null).length + key.length;
     this.cache.set(key, { result }, { ttl, size });
+    // Every commit makes new keys, so expired entries are never asked for again: drop them (at
+    // most once per max age) instead of holding the byte bound's worth of dead answers.
+    if (performance.now() - this.lastPurge >= this.options.maxAgeMs) {
+      this.lastPurge = performance.now();
+      this.cache.purgeStale();
+    }
   }
 
   get size(): number {

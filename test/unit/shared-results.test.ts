@@ -115,6 +115,18 @@ describe('SharedResults', () => {
     expect(shared.stats.bypassed).toBe(6);
   });
 
+  it('drops expired entries (a new snapshot never asks for them again) instead of keeping them until the bound', async () => {
+    let snap = 's1';
+    const shared = new SharedResults({ maxAgeMs: 1000, snapshot: async () => snap });
+    await shared.run(request('{ a }'), usesIntrospection, async () => ok(1));
+    await shared.run(request('{ b }'), usesIntrospection, async () => ok(1));
+    expect(shared.size).toBe(2);
+    await new Promise((r) => setTimeout(r, 1100));
+    snap = 's2';
+    await shared.run(request('{ a }'), usesIntrospection, async () => ok(2));
+    expect(shared.size).toBe(1);
+  });
+
   it('refuses a maximum age of 0 (off means no SharedResults at all)', () => {
     expect(() => new SharedResults({ maxAgeMs: 0, snapshot: async () => 's' })).toThrow();
   });
