@@ -17,6 +17,8 @@ const Env = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(20_000),
+  // Identical queries under the same database snapshot share one answer at most this long; 0: off.
+  GRAPHQL_SHARED_RESULTS_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SEND_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
   CORS_ORIGINS: z
@@ -89,6 +91,8 @@ export interface Config {
   bodyLimitBytes: number;
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
+  /** GRAPHQL_SHARED_RESULTS_MS: max age of a shared query answer (src/graphql/shared-results.ts); 0 = off. */
+  graphqlSharedResultsMs: number;
   shutdownTimeoutMs: number;
   /** A claimed send is retried after this long if its sender died. */
   sendLeaseSeconds: number;
@@ -152,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    graphqlSharedResultsMs: e.GRAPHQL_SHARED_RESULTS_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sendLeaseSeconds: e.SEND_LEASE_SECONDS,
     corsOrigins: e.CORS_ORIGINS,

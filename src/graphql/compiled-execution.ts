@@ -21,6 +21,7 @@ import { execute, getVariableValues, GraphQLError, Kind, type DocumentNode, type
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { BoundedCache } from './bounded-cache';
+import { SharedResults, type SharedResultsOptions } from './shared-results';
 
 /** What the executor needs of Apollo's request context (its GatewayGraphQLRequestContext). */
 export interface ExecutionRequest {
@@ -58,7 +59,7 @@ export function usesIntrospection(document: DocumentNode): boolean {
   return found;
 }
 
-export function createCompiledExecutor(schema: GraphQLSchema) {
+export function createCompiledExecutor(schema: GraphQLSchema, shared?: SharedResults) {
   /** Per document + operation: its compiled query, or null when it is left to graphql-js. */
   const compiled = new BoundedCache<string, CompiledQuery | null>(COMPILED_QUERIES);
   const seen = new BoundedCache<string, true>(COMPILED_QUERIES * 4);
@@ -84,7 +85,7 @@ export function createCompiledExecutor(schema: GraphQLSchema) {
   };
 
   const limit = new ConcurrencyLimit(COMPILED_CONCURRENCY);
-  return async (rc: ExecutionRequest): Promise<ExecutionResult> => {
+  const executeOnce = async (rc: ExecutionRequest): Promise<ExecutionResult> => {
     const query = compiledFor(rc);
     if (!query) return interpret(rc);
     const variables = rc.request.variables ?? {};
@@ -95,6 +96,9 @@ export function createCompiledExecutor(schema: GraphQLSchema) {
     }
     return limit.run(async () => withGraphQLErrors(await query.query(undefined, rc.context, variables)));
   };
+  // Identical queries under the same database snapshot share one execution (shared-results.ts).
+  if (!shared) return executeOnce;
+  return (rc: ExecutionRequest): Promise<ExecutionResult> => shared.run(rc, usesIntrospection, () => executeOnce(rc));
 }
 
 /**
@@ -145,9 +149,11 @@ type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
  * executes through createCompiledExecutor. Apollo runs its whole request pipeline (parse,
  * validate, plugins, formatError) around it, as with a plain schema.
  */
-export function compiledExecutionGateway(schema: GraphQLSchema): Gateway {
-  const executor = createCompiledExecutor(schema);
+export function compiledExecutionGateway(schema: GraphQLSchema, sharedResults?: SharedResultsOptions): Gateway & { sharedResults?: SharedResults } {
+  const shared = sharedResults && sharedResults.maxAgeMs > 0 ? new SharedResults(sharedResults) : undefined;
+  const executor = createCompiledExecutor(schema, shared);
   return {
+    sharedResults: shared,
     async load() {
       return { executor: executor as unknown as Awaited<ReturnType<Gateway['load']>>['executor'] };
     },

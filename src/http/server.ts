@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { compiledExecutionGateway } from '../graphql/compiled-execution';
+import type { SharedResults } from '../graphql/shared-results';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
@@ -41,6 +42,8 @@ export interface HttpServer {
   fastify: FastifyInstance;
   /** Stops accepting, closes WebSockets, then waits for in-flight HTTP requests. */
   close(): Promise<void>;
+  /** Shared query results (absent when GRAPHQL_SHARED_RESULTS_MS=0); its stats are read by tests and the bench. */
+  sharedResults?: SharedResults;
 }
 
 export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
@@ -156,9 +159,14 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     },
   };
 
+  // The schema, executed by compiled queries where that answers the same, and identical queries
+  // under the same database snapshot answered once (src/graphql/compiled-execution.ts, shared-results.ts).
+  const gateway = compiledExecutionGateway(schema, {
+    maxAgeMs: config.graphqlSharedResultsMs,
+    snapshot: async () => (await deps.sql.query<{ s: string }>('select pg_current_snapshot()::text as s'))[0].s,
+  });
   const apollo = new ApolloServer<Context>({
-    // The schema, executed by compiled queries where that answers the same (src/graphql/compiled-execution.ts).
-    gateway: compiledExecutionGateway(schema),
+    gateway,
     formatError: (formatted, error) => formatError(formatted, error, config.development),
     includeStacktraceInErrorResponses: config.development,
     introspection: true,
@@ -194,6 +202,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
 
   return {
     fastify,
+    sharedResults: gateway.sharedResults,
     async close() {
       draining = true;
       await ws?.close();
