@@ -52,6 +52,8 @@ export interface WebSocketHandle {
 }
 
 const FRAME_END = Buffer.from('}');
+/** ws send options for a `next` frame (one object for every send). */
+const TEXT = { binary: false } as const;
 
 /** How many distinct documents (query texts) the socket server keeps parsed and validated. */
 const DOCUMENT_CACHE_SIZE = 500;
@@ -137,7 +139,7 @@ class SlowSockets {
       else if (m.socket.bufferedAmount <= this.bound) {
         const payload = m.pending!;
         this.forget(m);
-        m.socket.send(frame(m, payload), { binary: false });
+        m.socket.send(frame(m, payload), TEXT);
       }
     }
     this.stopIfIdle();
@@ -167,6 +169,7 @@ class ShapeGroup {
   private queue?: Promise<void>;
 
   constructor(
+    readonly key: string,
     private readonly args: ExecutionArgs,
     private readonly supersedes: boolean,
     private readonly render: (result: ExecutionResult) => Buffer,
@@ -200,7 +203,7 @@ class ShapeGroup {
         continue;
       }
       this.slow.forget(m);
-      socket.send(frame(m, payload), { binary: false });
+      socket.send(frame(m, payload), TEXT);
     }
   }
 }
@@ -352,18 +355,19 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
     let group = groups.get(delivery.shape);
     if (!group) {
       // The source opened above was only an access check when the group exists; it registered nothing.
-      const created: ShapeGroup = new ShapeGroup(args, source.supersedes === true, render, slow, deps.logger);
+      const created: ShapeGroup = new ShapeGroup(delivery.shape, args, source.supersedes === true, render, slow, deps.logger);
       created.stop = source.listen(created);
       groups.set(delivery.shape, (group = created));
     }
+    // Only the group (with its one copy of the shape key) and the member stay with the subscription.
     const joined = group;
     const member: Member = { socket: delivery.socket, prefix: delivery.prefix, pending: undefined };
     joined.members.add(member);
     return endOnReturn(() => {
       joined.members.delete(member);
       slow.forget(member);
-      if (joined.members.size === 0 && groups.get(delivery.shape) === joined) {
-        groups.delete(delivery.shape);
+      if (joined.members.size === 0 && groups.get(joined.key) === joined) {
+        groups.delete(joined.key);
         joined.stop?.();
       }
     });

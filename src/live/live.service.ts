@@ -75,6 +75,8 @@ export class LiveService {
   private client?: Client;
   private closed = false;
   private readonly statsListeners = new Map<string, Set<LiveSink<StatsUpdate>>>();
+  /** The workspace of each campaign with stats listeners here. */
+  private readonly statsOwners = new Map<string, string>();
   private readonly statusListeners = new Set<Filtered<Campaign>>();
   private readonly winnerListeners = new Set<Filtered<Winner>>();
   /** Called for every counter change of any campaign, on every instance (automatic winners use it). */
@@ -147,18 +149,28 @@ export class LiveService {
 
   /** Live stats of a campaign of the workspace; NOT_FOUND for any other campaign. */
   async subscribeStats(workspaceId: string, campaignId: string): Promise<LiveStream<StatsUpdate>> {
-    const campaign = await this.orm.em.fork().findOne(Campaign, { id: asUuid(campaignId), workspaceId });
-    if (!campaign) throw notFound('Campaign', campaignId);
-    // Only the id stays with the subscription: the entity would keep its EntityManager fork (unit
-    // of work, identity map, loaders) alive as long as the subscription, tens of KB each.
-    const id = campaign.id;
+    // A campaign never changes workspace and is never deleted: while it has listeners here, its
+    // owner is known, and thousands of dashboards opening at once cost one lookup, not one each.
+    let id = this.statsOwners.get(campaignId) === workspaceId ? campaignId : undefined;
+    if (!id) {
+      const campaign = await this.orm.em.fork().findOne(Campaign, { id: asUuid(campaignId), workspaceId });
+      if (!campaign) throw notFound('Campaign', campaignId);
+      // Only the id stays with the subscription: the entity would keep its EntityManager fork (unit
+      // of work, identity map, loaders) alive as long as the subscription, tens of KB each.
+      id = campaign.id;
+    }
+    const campaign = id;
     return new LiveStream<StatsUpdate>((sink) => {
-      const set = this.statsListeners.get(id) ?? new Set();
+      const set = this.statsListeners.get(campaign) ?? new Set();
       set.add(sink);
-      this.statsListeners.set(id, set);
+      this.statsListeners.set(campaign, set);
+      this.statsOwners.set(campaign, workspaceId);
       return () => {
         set.delete(sink);
-        if (set.size === 0 && this.statsListeners.get(id) === set) this.statsListeners.delete(id);
+        if (set.size === 0 && this.statsListeners.get(campaign) === set) {
+          this.statsListeners.delete(campaign);
+          this.statsOwners.delete(campaign);
+        }
       };
     }, true);
   }
