@@ -61,9 +61,11 @@ const DOCUMENT_CACHE_SIZE = 500;
 /**
  * Above this many bytes queued for a socket (ws's `bufferedAmount`: not yet taken by the kernel),
  * the socket is slow: of superseding updates (stats snapshots) it keeps only the newest, sent once
- * the queue is back under the bound. Status and winner messages are always queued.
+ * the queue is back under the bound. Status and winner messages are always queued. 16 KiB (about
+ * 16 stats messages beyond what the kernel's socket buffer already holds) bounds what 10,000 slow
+ * sockets can pin in this process to about 160 MB.
  */
-export const SLOW_SOCKET_BYTES = 256 * 1024;
+export const SLOW_SOCKET_BYTES = 16 * 1024;
 
 /** How often slow sockets are checked for a drained queue. */
 const SLOW_CHECK_MS = 50;
@@ -351,7 +353,11 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
     deliveries.delete(args.contextValue as object);
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult; // e.g. NOT_FOUND from the field's subscribe
-    if (!isListenable(source)) return subscribe(args); // not a live stream: graphql-js executes per subscriber
+    if (!isListenable(source)) {
+      // Not a live stream: let graphql-js open and execute it per subscriber, as without multiplexing.
+      await source[Symbol.asyncIterator]().return?.();
+      return subscribe(args);
+    }
     let group = groups.get(delivery.shape);
     if (!group) {
       // The source opened above was only an access check when the group exists; it registered nothing.
