@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
 import type { ServerProcess } from '../test/helpers/process';
 import { benchCampaign, measureFanout, parseLevels, startBenchDatabase, startServers, stopServers, vmHwmMb, WINDOW_MS, type Bench, type FanoutFigures } from './fanout';
-import { header } from './support';
+import { section } from './report';
 import { runIfMain } from './entry';
 
 const run = promisify(execFile);
@@ -80,7 +80,7 @@ async function measureIngestion(bench: Bench, servers: ServerProcess[]): Promise
 }
 
 export async function main(): Promise<void> {
-  header(`several instances on one PostgreSQL: ingestion (${CONNECTIONS} connections, ${DURATION_S} s) and fan-out (${FANOUT.subscribers} subscribers @ ${FANOUT.rate} events/s, window ${WINDOW_MS} ms), 1 vs 2 instances`, COMMAND);
+  const s = section(`several instances on one PostgreSQL: ingestion (${CONNECTIONS} connections, ${DURATION_S} s) and fan-out (${FANOUT.subscribers} subscribers @ ${FANOUT.rate} events/s, window ${WINDOW_MS} ms), 1 vs 2 instances`, COMMAND);
   const bench = await startBenchDatabase();
   const servers: ServerProcess[] = [];
   try {
@@ -89,16 +89,29 @@ export async function main(): Promise<void> {
     servers.push(...(await startServers(bench, 1)));
     const two = { ingest: await measureIngestion(bench, servers), fan: await measureFanout(bench, servers, FANOUT.subscribers, FANOUT.rate) };
     const line = (n: number, r: { ingest: Ingestion; fan: FanoutFigures }) =>
-      `   ${n} instance${n > 1 ? 's' : ' '}: ingestion ${Math.round(r.ingest.eventsPerSecond).toLocaleString('en-US')} events/s p99 ${r.ingest.p99} ms` +
+      `${n} instance${n > 1 ? 's' : ''}: ingestion ${Math.round(r.ingest.eventsPerSecond).toLocaleString('en-US')} events/s p99 ${r.ingest.p99} ms` +
       `${r.ingest.non2xx ? ` (non-2xx ${r.ingest.non2xx})` : ''}, counters ${r.ingest.counted ? 'OK' : 'MISMATCH'} | fan-out freshness p50/p99 ${r.fan.fresh.percentile(50)}/${r.fan.fresh.percentile(99)} ms, ` +
-      `delivery p99 ${r.fan.delivery.percentile(99)} ms, last = final on ${r.fan.lastEqualFinal}/${r.fan.subscribers}, RSS peak ${r.fan.rssPeakMb.map((m) => m.toFixed(0)).join(' + ')} MB`;
-    console.log(line(1, one));
-    console.log(line(2, two));
-    console.log(
-      `   ratio 2 / 1: ingestion ${(two.ingest.eventsPerSecond / one.ingest.eventsPerSecond).toFixed(2)}, fan-out freshness p99 ${(two.fan.fresh.percentile(99) / one.fan.fresh.percentile(99)).toFixed(2)} ` +
-        `(target: measured and reported; every counter and every last message correct with 2 instances: ${two.ingest.counted && two.fan.lastEqualFinal === two.fan.subscribers ? 'OK' : 'NOT MET'})`,
-    );
-    console.log(`   server RSS now: ${servers.map((s) => vmHwmMb(s.child.pid!).toFixed(0)).join(' / ')} MB (peak of each process's life)`);
+      `delivery p99 ${r.fan.delivery.percentile(99)} ms, last = final on ${r.fan.lastEqualFinal}/${r.fan.subscribers}, RSS peak ${r.fan.rssPeakMb.map((m) => m.toFixed(0)).join(' + ')} MB` +
+      `${r.fan.failedRequests ? `, ${r.fan.failedRequests} failed event requests (${r.fan.failureReasons})` : ''}`;
+    s.log(line(1, one));
+    s.log(line(2, two));
+    s.figure({
+      name: 'ingestion, 2 instances (ratio: 2 / 1 instance)',
+      measured: `${Math.round(two.ingest.eventsPerSecond).toLocaleString('en-US')} events/s, p99 ${two.ingest.p99} ms`,
+      baseline: `1 instance: ${Math.round(one.ingest.eventsPerSecond).toLocaleString('en-US')} events/s, p99 ${one.ingest.p99} ms`,
+      ratio: two.ingest.eventsPerSecond / one.ingest.eventsPerSecond,
+      target: 'measured and reported; counters equal to the accepted events',
+      met: one.ingest.counted && two.ingest.counted,
+    });
+    s.figure({
+      name: `fan-out freshness p99, 2 instances, ${FANOUT.subscribers.toLocaleString('en-US')} subscribers @ ${FANOUT.rate.toLocaleString('en-US')} events/s (ratio: 2 / 1 instance)`,
+      measured: `${two.fan.fresh.percentile(99)} ms`,
+      baseline: `1 instance: ${one.fan.fresh.percentile(99)} ms`,
+      ratio: two.fan.fresh.percentile(99) / Math.max(1, one.fan.fresh.percentile(99)),
+      target: 'measured and reported; every last message = final counters',
+      met: two.fan.lastEqualFinal === two.fan.subscribers && one.fan.lastEqualFinal === one.fan.subscribers,
+    });
+    s.log(`server RSS peaks: ${servers.map((p) => vmHwmMb(p.child.pid!).toFixed(0)).join(' / ')} MB (each process's whole life)`);
     if (!(two.ingest.counted && one.ingest.counted)) process.exitCode = 1;
   } finally {
     await stopServers(servers);

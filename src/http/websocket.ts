@@ -9,18 +9,19 @@
  * validates itself instead of letting graphql-ws do it (its own parse errors close the socket with
  * 4500, and its validation errors carry no code).
  *
- * Subscriptions are multiplexed (as Hasura's are): a live source hands the same event object to
- * every subscriber, so each `next` payload is executed and serialized once per (event, shape) —
- * a shape being the session (workspace, scopes) with the document, operation name and variables —
- * and every socket gets that same string framed with its own subscription id. The source stream
- * itself is still opened per subscriber (the field's subscribe function checks access), so
- * authentication, revocation and workspace isolation are exactly as before.
+ * Subscriptions are multiplexed (as Hasura's are): subscriptions of the same shape — the session
+ * (workspace, scopes) with the document, operation name and variables — form one group, which is
+ * one synchronous sink on the live source: each event is executed and serialized once per group,
+ * and every socket gets those bytes framed with its own subscription id, with no promise or
+ * iterator per subscriber on the way. Each subscription still opens its source once (the field's
+ * subscribe function checks access: NOT_FOUND, workspace), so authentication, revocation and
+ * workspace isolation are exactly as before. A slow socket (its send queue over SLOW_SOCKET_BYTES)
+ * keeps only the newest stats snapshot per subscription; status and winner messages always go.
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { GraphQLError, createSourceEventStream, execute, getOperationAST, parse, subscribe, validate } from 'graphql';
-import { Repeater } from '@repeaterjs/repeater';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
@@ -42,6 +43,8 @@ export interface WebSocketDeps extends AppDeps {
   checkLimits(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null | undefined): GraphQLError | undefined;
   /** How often open sockets' keys are re-checked against the database (a missed revocation). */
   revocationCheckMs?: number;
+  /** A socket with more bytes than this waiting in its send buffer gets only the newest snapshot (SLOW_SOCKET_BYTES). */
+  slowSocketBytes?: number;
 }
 
 export interface WebSocketHandle {
@@ -49,9 +52,23 @@ export interface WebSocketHandle {
 }
 
 const FRAME_END = Buffer.from('}');
+/** ws send options for a `next` frame (one object for every send). */
+const TEXT = { binary: false } as const;
 
 /** How many distinct documents (query texts) the socket server keeps parsed and validated. */
 const DOCUMENT_CACHE_SIZE = 500;
+
+/**
+ * Above this many bytes queued for a socket (ws's `bufferedAmount`: not yet taken by the kernel),
+ * the socket is slow: of superseding updates (stats snapshots) it keeps only the newest, sent once
+ * the queue is back under the bound. Status and winner messages are always queued. 16 KiB (about
+ * 16 stats messages beyond what the kernel's socket buffer already holds) bounds what 10,000 slow
+ * sockets can pin in this process to about 160 MB.
+ */
+export const SLOW_SOCKET_BYTES = 16 * 1024;
+
+/** How often slow sockets are checked for a drained queue. */
+const SLOW_CHECK_MS = 50;
 
 /** graphql-ws close code for "forbidden", also used when the key is revoked mid-connection. */
 export const CLOSE_FORBIDDEN = 4403;
@@ -65,6 +82,156 @@ interface Delivery {
   /** `{"id":…,"type":"next","payload":` as UTF-8: the shared payload and FRAME_END follow. */
   prefix: Buffer;
   shape: string;
+}
+
+/** One subscription in its shape's group. */
+interface Member {
+  socket: WebSocket;
+  prefix: Buffer;
+  /** The newest snapshot payload held back while the socket is slow (only for superseding sources). */
+  pending: Buffer | undefined;
+}
+
+/** What the live service's streams offer beside async iteration (duck-typed: http imports no feature). */
+interface Listenable {
+  listen(sink: { next(value: unknown): void; readonly subscribers: number }): () => void;
+  supersedes?: boolean;
+}
+
+function isListenable(source: object): source is Listenable {
+  return typeof (source as Partial<Listenable>).listen === 'function';
+}
+
+function frame(member: Member, payload: Buffer): Buffer {
+  return Buffer.concat([member.prefix, payload, FRAME_END], member.prefix.length + payload.length + 1);
+}
+
+/**
+ * What to do with a superseding update for a socket: send it, or hold it (replacing any held one)
+ * while the socket's queue is over the bound. Pure.
+ */
+export function slowDecision(bufferedAmount: number, bound: number, supersedes: boolean): 'send' | 'hold' {
+  return supersedes && bufferedAmount > bound ? 'hold' : 'send';
+}
+
+/** Members holding a snapshot for a slow socket; one timer checks them while there are any. */
+class SlowSockets {
+  private readonly held = new Set<Member>();
+  private timer?: NodeJS.Timeout;
+  constructor(readonly bound: number) {}
+
+  hold(member: Member, payload: Buffer): void {
+    member.pending = payload; // the previous held snapshot, if any, is stale: dropped
+    this.held.add(member);
+    this.timer ??= setInterval(() => this.check(), SLOW_CHECK_MS);
+    this.timer.unref();
+  }
+
+  /** A newer update went out (or the subscription ended): nothing to flush for this member. */
+  forget(member: Member): void {
+    if (member.pending === undefined) return;
+    member.pending = undefined;
+    this.held.delete(member);
+    this.stopIfIdle();
+  }
+
+  private check(): void {
+    for (const m of this.held) {
+      if (m.socket.readyState !== WebSocket.OPEN) this.forget(m);
+      else if (m.socket.bufferedAmount <= this.bound) {
+        const payload = m.pending!;
+        this.forget(m);
+        m.socket.send(frame(m, payload), TEXT);
+      }
+    }
+    this.stopIfIdle();
+  }
+
+  private stopIfIdle(): void {
+    if (this.held.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  close(): void {
+    this.held.clear();
+    this.stopIfIdle();
+  }
+}
+
+/**
+ * The subscriptions of one shape: the live source calls `next` once per event; the event is executed
+ * and serialized once, then framed for each member's socket. Executions finish in order: a result
+ * that is a promise delays the ones after it.
+ */
+class ShapeGroup {
+  readonly members = new Set<Member>();
+  stop?: () => void;
+  private queue?: Promise<void>;
+
+  constructor(
+    readonly key: string,
+    private readonly args: ExecutionArgs,
+    private readonly supersedes: boolean,
+    private readonly render: (result: ExecutionResult) => Buffer,
+    private readonly slow: SlowSockets,
+    private readonly logger: Logger,
+  ) {}
+
+  get subscribers(): number {
+    return this.members.size;
+  }
+
+  next(event: unknown): void {
+    const result = execute({ ...this.args, rootValue: event });
+    if (!this.queue && !isPromise(result)) return this.send(this.render(result));
+    const queue: Promise<void> = (this.queue ?? Promise.resolve())
+      .then(() => result)
+      .then((r) => this.send(this.render(r)))
+      .catch((err: unknown) => this.logger.error({ err }, 'could not execute a live update'))
+      .finally(() => {
+        if (this.queue === queue) this.queue = undefined;
+      });
+    this.queue = queue;
+  }
+
+  private send(payload: Buffer): void {
+    for (const m of this.members) {
+      const socket = m.socket;
+      if (socket.readyState !== WebSocket.OPEN) continue;
+      if (slowDecision(socket.bufferedAmount, this.slow.bound, this.supersedes) === 'hold') {
+        this.slow.hold(m, payload);
+        continue;
+      }
+      this.slow.forget(m);
+      socket.send(frame(m, payload), TEXT);
+    }
+  }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function';
+}
+
+/** What graphql-ws iterates for a grouped subscription: no values; ends when returned (complete or close). */
+function endOnReturn(leave: () => void): AsyncIterableIterator<never> & { return(): Promise<IteratorResult<never>> } {
+  let ended = false;
+  let wake: ((r: IteratorResult<never>) => void) | undefined;
+  const done: IteratorResult<never> = { done: true, value: undefined };
+  const it = {
+    [Symbol.asyncIterator]: () => it,
+    next: (): Promise<IteratorResult<never>> => (ended ? Promise.resolve(done) : new Promise((r) => (wake = r))),
+    return: (): Promise<IteratorResult<never>> => {
+      if (!ended) {
+        ended = true;
+        leave();
+        wake?.(done);
+      }
+      return Promise.resolve(done);
+    },
+  };
+  return it;
 }
 
 /** The start of a graphql-ws `next` frame for subscription `id`: the shared payload and `}` follow. Pure. */
@@ -168,47 +335,47 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
     return checked;
   };
 
-  // Subscription executions → their socket and shape; event → shape → its serialized payload.
-  // Both weak: an ended subscription's context and a delivered event leave nothing behind.
+  // Subscriptions by execution context (set in onSubscribe, read by `subscribe` just after).
   const deliveries = new WeakMap<object, Delivery>();
-  // Payloads are kept as UTF-8 bytes: each socket's frame is then one copy of them, not a string
-  // concatenation, its flattening and its encoding.
-  const payloads = new WeakMap<object, Map<string, Promise<Buffer>>>();
-  const render = async (event: unknown, args: ExecutionArgs) => Buffer.from(serializeResult(await execute({ ...args, rootValue: event }), format));
-  const payloadOf = (event: unknown, args: ExecutionArgs, shape: string): Promise<Buffer> => {
-    if (typeof event !== 'object' || event === null) return render(event, args);
-    let shapes = payloads.get(event);
-    if (!shapes) payloads.set(event, (shapes = new Map()));
-    let json = shapes.get(shape);
-    if (!json) shapes.set(shape, (json = render(event, args)));
-    return json;
-  };
-  // graphql-ws's `subscribe`: the source stream as graphql-js opens it, then each event's shared
-  // payload written straight to the socket. What graphql-ws iterates yields nothing: it only ends
-  // (graphql-ws then sends `complete`) or fails (graphql-ws sends `error`), and its return() — the
-  // client's `complete` or the socket's close — stops the source.
+  // Subscriptions of the same shape share one group: one sink on the live source, one execution
+  // and serialization per event, the same bytes framed for each of its sockets.
+  const groups = new Map<string, ShapeGroup>();
+  const slow = new SlowSockets(deps.slowSocketBytes ?? SLOW_SOCKET_BYTES);
+  const render = (result: ExecutionResult) => Buffer.from(serializeResult(result, format));
+
+  // graphql-ws's `subscribe`: the source stream as graphql-js opens it (the field's subscribe
+  // function checks access: NOT_FOUND, workspace), then the subscription joins its shape's group.
+  // What graphql-ws iterates yields nothing: it only ends, on return() — the client's `complete`
+  // or the socket's close — after which graphql-ws sends `complete` as usual.
   const subscribeShared = async (args: ExecutionArgs): Promise<ExecutionResult | AsyncIterable<ExecutionResult>> => {
     const delivery = deliveries.get(args.contextValue as object);
     if (!delivery) return subscribe(args);
+    deliveries.delete(args.contextValue as object);
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult; // e.g. NOT_FOUND from the field's subscribe
-    return new Repeater<never>(async (_push, stop) => {
-      const events = source[Symbol.asyncIterator]();
-      let stopped = false;
-      void stop.then(() => {
-        stopped = true;
-        void events.return?.();
-      });
-      for (;;) {
-        const step = await events.next();
-        if (stopped || step.done) break;
-        const bytes = await payloadOf(step.value, args, delivery.shape);
-        if (stopped) break;
-        if (delivery.socket.readyState === WebSocket.OPEN) {
-          delivery.socket.send(Buffer.concat([delivery.prefix, bytes, FRAME_END], delivery.prefix.length + bytes.length + 1), { binary: false });
-        }
+    if (!isListenable(source)) {
+      // Not a live stream: let graphql-js open and execute it per subscriber, as without multiplexing.
+      await source[Symbol.asyncIterator]().return?.();
+      return subscribe(args);
+    }
+    let group = groups.get(delivery.shape);
+    if (!group) {
+      // The source opened above was only an access check when the group exists; it registered nothing.
+      const created: ShapeGroup = new ShapeGroup(delivery.shape, args, source.supersedes === true, render, slow, deps.logger);
+      created.stop = source.listen(created);
+      groups.set(delivery.shape, (group = created));
+    }
+    // Only the group (with its one copy of the shape key) and the member stay with the subscription.
+    const joined = group;
+    const member: Member = { socket: delivery.socket, prefix: delivery.prefix, pending: undefined };
+    joined.members.add(member);
+    return endOnReturn(() => {
+      joined.members.delete(member);
+      slow.forget(member);
+      if (joined.members.size === 0 && groups.get(joined.key) === joined) {
+        groups.delete(joined.key);
+        joined.stop?.();
       }
-      stop();
     });
   };
 
@@ -276,6 +443,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
   return {
     async close() {
       clearInterval(recheck);
+      slow.close();
       stopListening();
       await handle.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

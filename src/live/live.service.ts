@@ -3,7 +3,11 @@
  * transaction (so only committed changes are announced, to every instance). Per campaign,
  * stats updates are coalesced: at most one message per `coalesceMs`, each carrying the state read
  * at send time, so a burst of events costs one read and one message, and the last one always
- * reflects the last change. Subscribers on this instance get it from an in-memory fan-out.
+ * reflects the last change. Subscribers on this instance get it from an in-memory fan-out: each
+ * subscription returns a LiveStream, which the WebSocket server listens to directly with one sink
+ * per subscription shape (execute once, send the bytes to every socket of that shape), so an update
+ * costs one synchronous pass over a campaign's sinks and no promise per subscriber. The stream is
+ * also an AsyncIterable, for any other consumer of graphql-js subscriptions.
  * Status changes are never coalesced: each transition is delivered once, in the order the
  * NOTIFYs arrive (commit order), carrying the status it produced (see messages.ts).
  */
@@ -32,14 +36,49 @@ export interface StatsUpdate {
   at: Date;
 }
 
-type Listener<T> = (value: T) => void;
+/**
+ * Where a live stream's values go: called synchronously, in order, once per value. `subscribers`
+ * is how many subscriptions the sink serves (one sink may serve many sockets of the same shape).
+ */
+export interface LiveSink<T> {
+  next(value: T): void;
+  readonly subscribers?: number;
+}
+
+/**
+ * A subscription's source: `listen` for a synchronous sink (the WebSocket server's hot path), or
+ * async iteration (one Repeater per iterator). Nothing is registered before either is used, so a
+ * stream opened only to check access (and then not listened to) costs nothing.
+ */
+export class LiveStream<T> implements AsyncIterable<T> {
+  constructor(
+    private readonly add: (sink: LiveSink<T>) => () => void,
+    /** Each value replaces the previous one (a snapshot): a slow consumer may skip to the newest. */
+    readonly supersedes: boolean,
+  ) {}
+
+  /** Registers `sink` until the returned function is called. */
+  listen(sink: LiveSink<T>): () => void {
+    return this.add(sink);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new Repeater<T>(async (push, stop) => {
+      const off = this.add({ next: (v) => void push(v) });
+      await stop;
+      off();
+    })[Symbol.asyncIterator]();
+  }
+}
 
 export class LiveService {
   private client?: Client;
   private closed = false;
-  private readonly statsListeners = new Map<string, Set<Listener<StatsUpdate>>>();
-  private readonly statusListeners = new Set<Listener<Campaign>>();
-  private readonly winnerListeners = new Set<Listener<Winner>>();
+  private readonly statsListeners = new Map<string, Set<LiveSink<StatsUpdate>>>();
+  /** The workspace of each campaign with stats listeners here. */
+  private readonly statsOwners = new Map<string, string>();
+  private readonly statusListeners = new Set<Filtered<Campaign>>();
+  private readonly winnerListeners = new Set<Filtered<Winner>>();
   /** Called for every counter change of any campaign, on every instance (automatic winners use it). */
   private readonly statsHooks = new Set<(campaignId: string, workspaceId: string) => void>();
   private readonly throttle = new Map<string, { last: number; timer?: NodeJS.Timeout }>();
@@ -109,45 +148,41 @@ export class LiveService {
   }
 
   /** Live stats of a campaign of the workspace; NOT_FOUND for any other campaign. */
-  async subscribeStats(workspaceId: string, campaignId: string): Promise<AsyncIterable<StatsUpdate>> {
-    const campaign = await this.orm.em.fork().findOne(Campaign, { id: asUuid(campaignId), workspaceId });
-    if (!campaign) throw notFound('Campaign', campaignId);
-    // Only the id stays with the subscription: the entity would keep its EntityManager fork (unit
-    // of work, identity map, loaders) alive as long as the subscription, tens of KB each.
-    const id = campaign.id;
-    return new Repeater<StatsUpdate>(async (push, stop) => {
-      const set = this.statsListeners.get(id) ?? new Set();
-      const listener: Listener<StatsUpdate> = (u) => void push(u);
-      set.add(listener);
-      this.statsListeners.set(id, set);
-      await stop;
-      set.delete(listener);
-      if (set.size === 0) this.statsListeners.delete(id);
-    });
+  async subscribeStats(workspaceId: string, campaignId: string): Promise<LiveStream<StatsUpdate>> {
+    // A campaign never changes workspace and is never deleted: while it has listeners here, its
+    // owner is known, and thousands of dashboards opening at once cost one lookup, not one each.
+    let id = this.statsOwners.get(campaignId) === workspaceId ? campaignId : undefined;
+    if (!id) {
+      const campaign = await this.orm.em.fork().findOne(Campaign, { id: asUuid(campaignId), workspaceId });
+      if (!campaign) throw notFound('Campaign', campaignId);
+      // Only the id stays with the subscription: the entity would keep its EntityManager fork (unit
+      // of work, identity map, loaders) alive as long as the subscription, tens of KB each.
+      id = campaign.id;
+    }
+    const campaign = id;
+    return new LiveStream<StatsUpdate>((sink) => {
+      const set = this.statsListeners.get(campaign) ?? new Set();
+      set.add(sink);
+      this.statsListeners.set(campaign, set);
+      this.statsOwners.set(campaign, workspaceId);
+      return () => {
+        set.delete(sink);
+        if (set.size === 0 && this.statsListeners.get(campaign) === set) {
+          this.statsListeners.delete(campaign);
+          this.statsOwners.delete(campaign);
+        }
+      };
+    }, true);
   }
 
-  /** Status changes of the workspace's campaigns (one campaign, or all). */
-  subscribeStatus(workspaceId: string, campaignId?: string | null): AsyncIterable<Campaign> {
-    return new Repeater<Campaign>(async (push, stop) => {
-      const listener: Listener<Campaign> = (c) => {
-        if (c.workspaceId === workspaceId && (!campaignId || c.id === campaignId)) void push(c);
-      };
-      this.statusListeners.add(listener);
-      await stop;
-      this.statusListeners.delete(listener);
-    });
+  /** Status changes of the workspace's campaigns (one campaign, or all). Never superseded: each transition counts. */
+  subscribeStatus(workspaceId: string, campaignId?: string | null): LiveStream<Campaign> {
+    return filtered(this.statusListeners, (c: Campaign) => c.workspaceId === workspaceId && (!campaignId || c.id === campaignId));
   }
 
   /** Winner declarations of the workspace's campaigns (one campaign, or all). */
-  subscribeWinners(workspaceId: string, campaignId?: string | null): AsyncIterable<Winner> {
-    return new Repeater<Winner>(async (push, stop) => {
-      const listener: Listener<Winner> = (w) => {
-        if (w.workspaceId === workspaceId && (!campaignId || w.campaignId === campaignId)) void push(w);
-      };
-      this.winnerListeners.add(listener);
-      await stop;
-      this.winnerListeners.delete(listener);
-    });
+  subscribeWinners(workspaceId: string, campaignId?: string | null): LiveStream<Winner> {
+    return filtered(this.winnerListeners, (w: Winner) => w.workspaceId === workspaceId && (!campaignId || w.campaignId === campaignId));
   }
 
   onStatsChanged(hook: (campaignId: string, workspaceId: string) => void): void {
@@ -156,8 +191,10 @@ export class LiveService {
 
   /** Subscribers on this instance (for metrics and tests). */
   subscriberCount(): number {
-    let n = this.statusListeners.size + this.winnerListeners.size;
-    for (const s of this.statsListeners.values()) n += s.size;
+    let n = 0;
+    for (const l of this.statusListeners) n += l.sink.subscribers ?? 1;
+    for (const l of this.winnerListeners) n += l.sink.subscribers ?? 1;
+    for (const set of this.statsListeners.values()) for (const sink of set) n += sink.subscribers ?? 1;
     return n;
   }
 
@@ -206,7 +243,7 @@ export class LiveService {
     try {
       // `at` is the emission time: consecutive updates of a campaign are at least coalesceMs apart.
       const update = await this.readStats(this.orm.em.fork(), campaignId, at);
-      for (const l of listeners) l(update);
+      for (const sink of listeners) deliver(sink, update, this.logger);
     } catch (err) {
       this.logger.error({ err, campaignId }, 'could not read live stats');
     }
@@ -231,7 +268,7 @@ export class LiveService {
   private async emitWinner(campaignId: string): Promise<void> {
     try {
       const winner = await this.orm.em.fork().findOne(Winner, { campaignId, supersededAt: null });
-      if (winner) for (const l of this.winnerListeners) l(winner);
+      if (winner) for (const l of this.winnerListeners) if (l.accepts(winner)) deliver(l.sink, winner, this.logger);
     } catch (err) {
       this.logger.error({ err, campaignId }, 'could not read the winner for a live update');
     }
@@ -253,9 +290,32 @@ export class LiveService {
         campaign.completedAt = date(transition.completedAt);
         campaign.archivedAt = date(transition.archivedAt);
       }
-      for (const l of this.statusListeners) l(campaign);
+      for (const l of this.statusListeners) if (l.accepts(campaign)) deliver(l.sink, campaign, this.logger);
     } catch (err) {
       this.logger.error({ err, campaignId }, 'could not read campaign for a status update');
     }
+  }
+}
+
+/** A sink with the filter of its subscription (workspace, campaign). */
+interface Filtered<T> {
+  sink: LiveSink<T>;
+  accepts(value: T): boolean;
+}
+
+function filtered<T>(listeners: Set<Filtered<T>>, accepts: (value: T) => boolean): LiveStream<T> {
+  return new LiveStream<T>((sink) => {
+    const entry = { sink, accepts };
+    listeners.add(entry);
+    return () => listeners.delete(entry);
+  }, false);
+}
+
+/** One sink's failure must not keep the value from the others. */
+function deliver<T>(sink: LiveSink<T>, value: T, logger: Logger): void {
+  try {
+    sink.next(value);
+  } catch (err) {
+    logger.error({ err }, 'a live subscriber failed to take an update');
   }
 }

@@ -1,6 +1,6 @@
 /** The pure parts of multiplexed subscriptions: the shared `next` frame, the shape key, the payload. */
 import { GraphQLError } from 'graphql';
-import { nextFramePrefix, serializeResult, shapeKey } from '../../src/http/websocket';
+import { nextFramePrefix, serializeResult, shapeKey, slowDecision } from '../../src/http/websocket';
 import { ApiScope } from '../../src/shared/auth';
 
 it('frames a shared payload exactly as graphql-ws would serialize the whole message', () => {
@@ -30,4 +30,11 @@ it('serializes a result with its errors formatted, and without an errors key whe
   const error = new GraphQLError('boom', { path: ['a'] });
   const json = serializeResult({ data: { a: null }, errors: [error] }, (e) => ({ message: e.message, extensions: { code: 'INTERNAL' } }));
   expect(JSON.parse(json)).toEqual({ data: { a: null }, errors: [{ message: 'boom', extensions: { code: 'INTERNAL' } }] });
+});
+
+it('holds a superseding update for a socket over the bound, and never a status or winner message', () => {
+  expect(slowDecision(0, 1024, true)).toBe('send');
+  expect(slowDecision(1024, 1024, true)).toBe('send'); // at the bound: still sent
+  expect(slowDecision(1025, 1024, true)).toBe('hold');
+  expect(slowDecision(10 ** 9, 1024, false)).toBe('send'); // status / winner: queued however slow the socket
 });
