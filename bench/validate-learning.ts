@@ -29,7 +29,8 @@ import {
 } from '../test/learning/evaluate';
 import { generateWorld, startDateEndingBefore } from '../test/learning/world';
 import { writeMerchantNames, writeWorld } from '../test/learning/writer';
-import { header, startBenchApp, timed } from './support';
+import { startBenchApp, timed } from './support';
+import { section } from './report';
 import { runIfMain } from './entry';
 
 const COMMAND = 'npm run validate:learning';
@@ -55,7 +56,7 @@ export async function main(): Promise<void> {
   const now = new Date();
   const startDate = startDateEndingBefore(now, 90);
 
-  header(`learning validation: ${contacts.toLocaleString('en-US')} contacts, ${segments} segments, seed ${seed}`, COMMAND);
+  section(`learning validation: ${contacts.toLocaleString('en-US')} contacts, ${segments} segments, seed ${seed}`, COMMAND);
   const env = await startBenchApp({ RATE_LIMIT: 'off', JOBS: onDemand ? 'off' : 'on' });
   const { t } = env;
   const lines: string[] = [];
