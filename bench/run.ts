@@ -58,6 +58,7 @@ async function run(): Promise<void> {
       if (list.length > before) list[list.length - 1]!.failure = e instanceof Error ? e.message : String(e);
       else section(name, 'npm run bench').fail(e);
     }
+    for (const s of recordedSections().slice(before)) s.bench = name;
   }
   m.loadEnd = loadavg();
   if (only) {

@@ -15,7 +15,8 @@ const machine: Machine = {
 
 const sections: BenchSection[] = [
   {
-    title: 'sender',
+    title: 'sending 2,000 messages through the sender and the simulator',
+    bench: 'sender',
     command: 'node dist/bench/send.js',
     lines: ['2,000 recipients'],
     figures: [
@@ -46,7 +47,7 @@ describe('renderBenchmarks', () => {
   });
 
   it('gives each bench its own section with the command that runs it alone', () => {
-    const sender = markdownSection(md, '## sender');
+    const sender = markdownSection(md, '## sending 2,000 messages through the sender and the simulator');
     expect(sender).toContain('`node dist/bench/send.js`');
     expect(sender).toContain('- 2,000 recipients');
     expect(markdownSection(md, '## dashboard')).toContain('- **failed**: boom');
