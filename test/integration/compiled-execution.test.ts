@@ -5,6 +5,9 @@
  * off here, so every request executes and the first/second answers are interpreted/compiled.
  */
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { COMPILED_CONCURRENCY } from '../../src/graphql/compiled-execution';
+import { until } from '../helpers/until';
 import { startTestApp, type TestApp } from '../helpers/harness';
 
 let t: TestApp;
@@ -88,4 +91,38 @@ it('answers variables that do not coerce identically (graphql-js errors)', async
   await sameCompiled('query($id: ID!) { campaign(id: $id) { id } }', { id: 5.5 });
   await sameCompiled('query($first: Int) { campaigns(first: $first) { nodes { id } } }', { first: 'ten' });
   await sameCompiled('query($from: DateTime) { campaign(id: "00000000-0000-4000-8000-000000000000") { timeSeries(from: $from) { sent } } }', { from: 'not a date' });
+});
+
+it('a workspace whose compiled queries wait on the database does not hold up another workspace', async () => {
+  const other = await t.newWorkspaceKey('compiled-other');
+  const post = (query: string, key: string) =>
+    fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query }) }).then(
+      async (r) => (await r.json()) as { errors?: unknown; data?: unknown },
+    );
+  const slow = '{ campaigns(first: 1) { nodes { id } } }';
+  const fast = '{ templates { id } }';
+  // Both documents seen once: from now on both are compiled.
+  expect((await post(slow, t.adminKey)).errors).toBeUndefined();
+  expect((await post(fast, other)).errors).toBeUndefined();
+  // Another session holds the campaigns table: the first workspace's listings wait on it (as a
+  // long report, a lock or a slow disk would make them), more of them than the bound.
+  const locker = new Client({ connectionString: t.databaseUrl });
+  await locker.connect();
+  try {
+    await locker.query('begin');
+    await locker.query('lock table campaigns in access exclusive mode');
+    const waiting = Array.from({ length: COMPILED_CONCURRENCY + 2 }, () => post(slow, t.adminKey));
+    // Until all of them are blocked on the lock (pg_locks shows the waiters).
+    const waiters = async () => (await locker.query<{ n: string }>(`select count(*) as n from pg_locks where relation = 'campaigns'::regclass and not granted`)).rows[0]!.n;
+    expect(Number(await until(waiters, (n) => Number(n) >= COMPILED_CONCURRENCY, 10_000))).toBeGreaterThanOrEqual(COMPILED_CONCURRENCY);
+    let answered: { errors?: unknown } | undefined;
+    void post(fast, other).then((r) => (answered = r));
+    const seen = await until(() => answered, (a) => a !== undefined, 5_000);
+    expect(seen).toBeDefined();
+    expect(seen!.errors).toBeUndefined();
+    await locker.query('rollback');
+    for (const r of await Promise.all(waiting)) expect(r.errors).toBeUndefined();
+  } finally {
+    await locker.end();
+  }
 });
