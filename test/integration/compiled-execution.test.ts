@@ -87,6 +87,19 @@ it('answers directives, fragments, aliases, __typename and custom scalars identi
   }
 });
 
+it('answers fragments on an interface and JSON inputs (literal and variable) identically', async () => {
+  const r = (await sameCompiled(
+      `query($id: ID!, $vars: JSON) {
+        campaign(id: $id) { stats { ...E } variants { stats { ... on EngagementStats { sent __typename } } } }
+        a: previewTemplate(template: "Hi {{name}} {{link}}", variables: { name: "lit", n: [1, 2.5, null, { x: true }] }) { __typename }
+        b: previewTemplate(template: "Hi {{name}} {{link}}", variables: $vars) { __typename }
+      }
+      fragment E on EngagementStats { sent __typename }`,
+    { id: campaignId, vars: { name: 'var', deep: { a: [1, 'two'] } } },
+  )) as { data: { campaign: { stats: { __typename: string } } } };
+  expect(r.data.campaign.stats.__typename).toBe('CampaignStats');
+});
+
 it('answers variables that do not coerce identically (graphql-js errors)', async () => {
   await sameCompiled('query($id: ID!) { campaign(id: $id) { id } }', { id: 5.5 });
   await sameCompiled('query($first: Int) { campaigns(first: $first) { nodes { id } } }', { first: 'ten' });
