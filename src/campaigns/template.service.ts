@@ -25,7 +25,9 @@ export function previewTemplate(template: string, contact?: Contact | null, vari
   }
   const values: Record<string, string | undefined> = contact ? contactVariables(contact) : {};
   for (const [k, v] of Object.entries((variables ?? {}) as Record<string, unknown>)) {
-    if (v !== null && v !== undefined) values[k] = String(v);
+    // A JSON literal in the document is parsed into objects without a prototype, which String()
+    // cannot convert (a TypeError, answered INTERNAL): rebuilt as the same JSON in a variable is.
+    if (v !== null && v !== undefined) values[k] = String(typeof v === 'object' ? JSON.parse(JSON.stringify(v)) : v);
   }
   const { text, missing } = renderTemplate(template, values);
   const length = smsLength(text);

@@ -159,7 +159,10 @@ export class SharedResults {
       this.stats.bypassed++;
       return execute();
     }
-    const key = sharedResultKey(rc, caller, await this.options.snapshot());
+    // Without a snapshot (the database unreachable, a pool exhausted) nothing can be proven fresh:
+    // the request executes as it would without sharing and answers what it answered before.
+    const snapshot = await this.options.snapshot().catch(() => undefined);
+    const key = snapshot === undefined ? undefined : sharedResultKey(rc, caller, snapshot);
     if (key === undefined) {
       this.stats.bypassed++;
       return execute();

@@ -137,6 +137,29 @@ describe('compiled execution', () => {
     expect(peak).toBe(2);
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
+
+  it('lets the next caller in when one holds its place longer than holdMs (waiting, not computing)', async () => {
+    const limit = new ConcurrencyLimit(1, 20);
+    let unblock!: () => void;
+    const stuck = limit.run(() => new Promise<string>((r) => (unblock = () => r('stuck'))));
+    // Runs although the first caller has not finished: its place was given up after 20 ms.
+    expect(await limit.run(async () => 'next')).toBe('next');
+    unblock();
+    expect(await stuck).toBe('stuck');
+    // Nothing leaked: one place, taken and given back once per caller.
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      [0, 1, 2].map(() =>
+        limit.run(async () => {
+          peak = Math.max(peak, ++active);
+          await new Promise((r) => setImmediate(r));
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(1);
+  });
 });
 
 describe('campaign listing filter', () => {

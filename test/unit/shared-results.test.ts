@@ -131,3 +131,19 @@ describe('SharedResults', () => {
     expect(() => new SharedResults({ maxAgeMs: 0, snapshot: async () => 's' })).toThrow();
   });
 });
+
+describe('SharedResults when the snapshot cannot be read', () => {
+  it('executes the request as without sharing (the database being down answers as before, not INTERNAL)', async () => {
+    const shared = new SharedResults({ maxAgeMs: 1000, snapshot: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) });
+    const answer: ExecutionResult = { data: { __typename: 'Query' } };
+    let executions = 0;
+    const r = await shared.run(request('{ __typename }'), usesIntrospection, async () => {
+      executions++;
+      return answer;
+    });
+    expect(r).toBe(answer);
+    expect(executions).toBe(1);
+    expect(shared.stats.bypassed).toBe(1);
+    expect(shared.size).toBe(0);
+  });
+});
