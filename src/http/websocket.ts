@@ -173,6 +173,10 @@ class ShapeGroup {
   constructor(
     readonly key: string,
     private readonly args: ExecutionArgs,
+    /** A context per event: loaders and the unit of work cache what they read, so one kept for the
+     * subscription's life would answer later events' nested fields (a status message's `stats`)
+     * with the first event's data. It is lazy: an event that reads nothing costs nothing. */
+    private readonly newContext: () => Context,
     private readonly supersedes: boolean,
     private readonly render: (result: ExecutionResult) => Buffer,
     private readonly slow: SlowSockets,
@@ -184,7 +188,7 @@ class ShapeGroup {
   }
 
   next(event: unknown): void {
-    const result = execute({ ...this.args, rootValue: event });
+    const result = execute({ ...this.args, contextValue: this.newContext(), rootValue: event });
     if (!this.queue && !isPromise(result)) return this.send(this.render(result));
     const queue: Promise<void> = (this.queue ?? Promise.resolve())
       .then(() => result)
@@ -361,7 +365,8 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
     let group = groups.get(delivery.shape);
     if (!group) {
       // The source opened above was only an access check when the group exists; it registered nothing.
-      const created: ShapeGroup = new ShapeGroup(delivery.shape, args, source.supersedes === true, render, slow, deps.logger);
+      const auth = (args.contextValue as Context).auth;
+      const created: ShapeGroup = new ShapeGroup(delivery.shape, args, () => lazyContext(deps, auth), source.supersedes === true, render, slow, deps.logger);
       created.stop = source.listen(created);
       groups.set(delivery.shape, (group = created));
     }

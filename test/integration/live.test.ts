@@ -1,4 +1,6 @@
-import { ArchiveCampaignDocument, CampaignStatusChangedDocument, CreateApiKeyDocument, RevokeApiKeyDocument, TrackEventsDocument, VariantStatsUpdatedDocument } from '../generated/graphql';
+import { parse } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { AddRecipientsDocument, ArchiveCampaignDocument, CampaignStatusChangedDocument, CreateApiKeyDocument, LaunchCampaignDocument, PauseCampaignDocument, RevokeApiKeyDocument, TrackEventsDocument, UpsertContactsDocument, VariantStatsUpdatedDocument } from '../generated/graphql';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -157,4 +159,30 @@ it('revokes a key on every instance at once, although instances cache verified k
   let status = 200;
   while (Date.now() < deadline && (status = (await viewer(b.url)).status) === 200) await new Promise((r) => setTimeout(r, 20));
   expect(status).toBe(401);
+});
+
+it('answers each status message’s nested fields with the data of that moment, not the first message’s', async () => {
+  const ws = await t.newWorkspaceKey('fresh-context');
+  const c = await campaignWithRecipients(t, ws, 3, [50, 50], 'lvfresh');
+  const doc = parse(`subscription($campaignId: ID) { campaignStatusChanged(campaignId: $campaignId) { id status stats { recipients } } }`) as TypedDocumentNode<
+    { campaignStatusChanged: { id: string; status: string; stats: { recipients: number } } },
+    { campaignId: string }
+  >;
+  const sub = await subscribe(t.url, ws, doc, { campaignId: c.campaignId });
+  try {
+    await t.ok(LaunchCampaignDocument, { id: c.campaignId }, ws);
+    await sub.waitFor((u) => u.campaignStatusChanged.status === 'RUNNING', 5000);
+    // Two more recipients join the running campaign, then it is paused: the PAUSED message counts them.
+    await t.ok(UpsertContactsDocument, { contacts: [0, 1].map((i) => ({ externalId: `lvfresh-late-${i}`, phone: `+1415666000${i}`, consent: true, tags: ['lvfresh-late'] })) }, ws);
+    await t.ok(AddRecipientsDocument, { campaignId: c.campaignId, audience: { tags: ['lvfresh-late'] } }, ws);
+    await t.ok(PauseCampaignDocument, { id: c.campaignId }, ws);
+    await sub.waitFor((u) => u.campaignStatusChanged.status === 'PAUSED', 5000);
+    expect(sub.errors).toEqual([]);
+    expect(sub.messages.map((m) => [m.data.campaignStatusChanged.status, m.data.campaignStatusChanged.stats.recipients])).toEqual([
+      ['RUNNING', 3],
+      ['PAUSED', 5],
+    ]);
+  } finally {
+    await sub.close();
+  }
 });
