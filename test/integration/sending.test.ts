@@ -382,6 +382,8 @@ it('shows each failed send with its reason in Campaign.sendFailures and per run,
     key,
   );
   const { createCampaign: c } = await t.ok(CreateCampaignDocument, { input: { name: tag, audience: { tags: [tag] }, variants: [{ template: 'hello' }] } }, key);
+  // Every simulated message is delivered: a drawn delivery failure (3 % each by default) would be a third failure in the stats.
+  await t.sql('update campaigns set simulation = ?::jsonb where id = ?', [JSON.stringify({ A: { delivery: 1 } }), c.id]);
   await t.ok(LaunchCampaignDocument, { id: c.id }, key);
   const done = await until(async () => (await t.ok(CampaignSendFailuresDocument, { id: c.id }, key)).campaign!, (x) => x.runs[0]?.pending === 0, 10000);
   expect(done.runs).toHaveLength(1);
