@@ -35,7 +35,3 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const value = await fn();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
 }
-
-export function header(title: string, command: string): void {
-  console.log(`\n== ${title}\n   command: ${command}`);
-}
