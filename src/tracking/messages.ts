@@ -4,6 +4,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/pool';
 import { newId } from '../shared/ids';
 import { Channel } from '../domain/channel';
 
@@ -68,4 +69,47 @@ export async function recordMessage(em: EntityManager, m: NewMessage): Promise<R
     );
   }
   return { id, links };
+}
+
+/**
+ * Records many messages and their links in one statement (the sender's batch). A message that
+ * conflicts with an existing one (same provider message id, or same email tracking token: a send
+ * retried after a crash, which the provider deduplicated) is not inserted and gets `null`; its
+ * links are not inserted either (the existing message has its own). Atomic: a message never
+ * exists without its links.
+ */
+export async function recordMessages(sql: Sql, list: NewMessage[]): Promise<(RecordedMessage | null)[]> {
+  if (list.length === 0) return [];
+  const rows = list.map((m) => ({
+    id: newId(),
+    workspace_id: m.workspaceId,
+    campaign_id: m.campaignId,
+    contact_id: m.contactId,
+    variant_id: m.variantId,
+    provider: m.provider,
+    provider_message_id: m.providerMessageId ?? null,
+    body: m.body ?? null,
+    channel: m.channel ?? Channel.SMS,
+    tracking_token: m.trackingToken ?? null,
+  }));
+  const links = list.map((m) => [...(m.tokens ?? []), ...(m.links ?? []).map((url) => ({ token: linkToken(), url }))]);
+  const linkRows = links.flatMap((ls, i) => ls.map((l) => ({ token: l.token, url: l.url, message_id: rows[i]!.id })));
+  const inserted = await sql.query<{ id: string }>(
+    `with m as (
+       insert into messages (id, workspace_id, campaign_id, contact_id, variant_id, provider, provider_message_id, status, body, sent_at, channel, tracking_token)
+       select x.id, x.workspace_id, x.campaign_id, x.contact_id, x.variant_id, x.provider, x.provider_message_id, 'SENT', x.body, now(), x.channel, x.tracking_token
+       from jsonb_to_recordset($1::jsonb) as x(id uuid, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, provider text,
+                                               provider_message_id text, body text, channel text, tracking_token text)
+       on conflict do nothing
+       returning id, workspace_id, campaign_id, contact_id
+     ), l as (
+       insert into links (token, workspace_id, message_id, campaign_id, contact_id, url)
+       select y.token, m.workspace_id, m.id, m.campaign_id, m.contact_id, y.url
+       from jsonb_to_recordset($2::jsonb) as y(token text, url text, message_id uuid) join m on m.id = y.message_id
+     )
+     select id from m`,
+    [JSON.stringify(rows), JSON.stringify(linkRows)],
+  );
+  const ok = new Set(inserted.map((r) => r.id));
+  return rows.map((r, i) => (ok.has(r.id) ? { id: r.id, links: links[i]! } : null));
 }

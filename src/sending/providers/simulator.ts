@@ -124,6 +124,8 @@ const REPLAY_MEMORY = 100_000;
 
 export class SimulatorProvider implements MessagingProvider {
   readonly name = 'simulator';
+  /** Every send of a claimed batch at once: its replay-store lookups and writes then share statements. */
+  readonly concurrency = 1000;
   private readonly publicUrl: string;
   private readonly signatureBaseUrl: string;
   private readonly seed: number;
