@@ -86,8 +86,10 @@ export interface SimulatorOptions {
   onConversion?: (message: OutboundMessage, value: number) => Promise<void>;
   fetchImpl?: typeof fetch;
   logger?: { warn(obj: unknown, msg: string): void };
-  /** Budget for each webhook post or click, 10 s by default. */
+  /** Budget for each webhook post or click, 10 s by default (counted from when it starts, not while it queues). */
   requestTimeoutMs?: number;
+  /** Webhook posts and clicks in flight at once (SIMULATOR_MAX_REQUESTS by default); the rest wait their turn. */
+  maxConcurrentRequests?: number;
   /**
    * Durable memory of accepted sends (idempotency key → message id), as a real provider keeps it:
    * a send retried after the sender crashed gets the same id and no second message.
@@ -119,6 +121,18 @@ const CHANNELS: Partial<Record<Channel, SimulatedChannel>> = {
   [Channel.EMAIL]: SIMULATED_EMAIL,
 };
 
+/**
+ * Webhook posts and clicks in flight at once. Without a bound, a claimed batch of 500 turned into
+ * ~600 simultaneous requests within 200 ms (a connection each): every request the server had to
+ * answer meanwhile — a launch, a dashboard query — queued behind them for the database pools and
+ * the event loop, for seconds on a loaded machine. A provider's callbacks come over a bounded set
+ * of connections; these are kept alive and reused.
+ */
+export const SIMULATOR_MAX_REQUESTS = 16;
+
+/** Thrown to a playback request still waiting for its turn when the simulator closes. */
+class Canceled extends Error {}
+
 /** How many idempotency keys are remembered, so a retried send gets the same id and no new events. */
 const REPLAY_MEMORY = 100_000;
 
@@ -132,6 +146,9 @@ export class SimulatorProvider implements MessagingProvider {
   private readonly fetchImpl: typeof fetch;
   private readonly logger: { warn(obj: unknown, msg: string): void };
   private readonly requestTimeoutMs: number;
+  private readonly maxRequests: number;
+  private requests = 0;
+  private readonly requestQueue: ((turn: boolean) => void)[] = [];
   private readonly sent = new Map<string, string>(); // idempotency key → message id
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -146,6 +163,7 @@ export class SimulatorProvider implements MessagingProvider {
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.logger = options.logger ?? { warn: (obj, msg) => console.warn(`[simulator] ${msg}`, obj) };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.maxRequests = Math.max(1, options.maxConcurrentRequests ?? SIMULATOR_MAX_REQUESTS);
   }
 
   webhookProvider(channel: Channel): string {
@@ -214,6 +232,7 @@ export class SimulatorProvider implements MessagingProvider {
           await channel.status(ctx, plan.delivered);
         } catch (e) {
           // The recipient got the message even if we could not report it: they still act.
+          if (e instanceof Canceled) return;
           this.logger.warn({ err: e, messageSid: sid }, 'simulated status callback failed');
         }
         if (!plan.delivered) return;
@@ -244,6 +263,8 @@ export class SimulatorProvider implements MessagingProvider {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    // Requests still waiting for their turn have not started: they are dropped, like the timers.
+    for (const wake of this.requestQueue.splice(0)) wake(false);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     this.checkIdle();
   }
@@ -254,7 +275,9 @@ export class SimulatorProvider implements MessagingProvider {
       this.timers.delete(timer);
       const running: Promise<void> = Promise.resolve()
         .then(task)
-        .catch((e: unknown) => this.logger.warn({ err: e }, 'simulated event failed'))
+        .catch((e: unknown) => {
+          if (!(e instanceof Canceled)) this.logger.warn({ err: e }, 'simulated event failed');
+        })
         .finally(() => {
           this.inFlight.delete(running);
           this.checkIdle();
@@ -287,6 +310,26 @@ export class SimulatorProvider implements MessagingProvider {
   }
 
   private async request(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
+    // A turn is either free now or handed over by release() (the count stays); close() wakes the rest without one.
+    const turn = this.requests < this.maxRequests ? (this.requests++, true) : await new Promise<boolean>((resolve) => this.requestQueue.push(resolve));
+    if (!turn || this.closed) {
+      if (turn) this.release();
+      throw new Canceled('the simulator closed before this request started');
+    }
+    try {
+      return await this.send1(url, init);
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    const next = this.requestQueue.shift();
+    if (next) next(true);
+    else this.requests--;
+  }
+
+  private async send1(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
     try {
