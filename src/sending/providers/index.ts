@@ -127,21 +127,34 @@ export function cachedRates(
   };
 }
 
-function replayStore(sql: SqlPool): { get(key: string): Promise<string | undefined>; put(key: string, id: string): Promise<void> } {
-  const get = coalesce<string, string | undefined>(async (keys) => {
-    const rows = await sql.query<{ key: string; id: string }>(
-      'select idempotency_key as key, provider_message_id as id from simulator_sends where idempotency_key = any($1::text[])',
-      [keys],
-    );
-    const found = new Map(rows.map((r) => [r.key, r.id]));
-    return keys.map((k) => found.get(k));
-  });
-  const put = coalesce<{ key: string; id: string }, void>(async (items) => {
-    await sql.query(
-      'insert into simulator_sends (idempotency_key, provider_message_id) select * from unnest($1::text[], $2::text[]) on conflict do nothing',
+function replayStore(sql: SqlPool): { claim(key: string, id: string): Promise<string | undefined> } {
+  // Insert-if-absent and read back the earlier id of the keys that conflicted, in one statement.
+  // The read sees the rows committed before the statement: a key that conflicted with a row not
+  // yet visible (another instance's concurrent, uncommitted claim) is neither inserted nor found,
+  // and fails the send (retryable) rather than playing it back twice.
+  const claim = coalesce<{ key: string; id: string }, string | undefined | Error>(async (items) => {
+    const rows = await sql.query<{ key: string; id: string | null; inserted: boolean }>(
+      `with x as (select * from unnest($1::text[], $2::text[]) as x(key, id)),
+            ins as (insert into simulator_sends (idempotency_key, provider_message_id) select key, id from x on conflict do nothing returning idempotency_key)
+       select x.key, coalesce((select s.provider_message_id from simulator_sends s where s.idempotency_key = x.key), x.id) as id,
+              exists (select 1 from ins where ins.idempotency_key = x.key) as inserted
+       from x`,
       [items.map((i) => i.key), items.map((i) => i.id)],
     );
-    return items.map(() => undefined);
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    return items.map(({ key, id }) => {
+      const r = byKey.get(key);
+      if (r?.inserted) return undefined;
+      // Per key: one such conflict must not fail the other sends of the statement.
+      if (!r || r.id === id) return new Error(`the replay store could not store ${key} (a concurrent claim)`);
+      return r.id!;
+    });
   });
-  return { get, put: (key, id) => put({ key, id }) };
+  return {
+    claim: async (key, id) => {
+      const r = await claim({ key, id });
+      if (r instanceof Error) throw r;
+      return r;
+    },
+  };
 }

@@ -92,9 +92,11 @@ export interface SimulatorOptions {
   maxConcurrentRequests?: number;
   /**
    * Durable memory of accepted sends (idempotency key → message id), as a real provider keeps it:
-   * a send retried after the sender crashed gets the same id and no second message.
+   * a send retried after the sender crashed gets the same id and no second message. `claim` stores
+   * `providerMessageId` for the key unless the key has one already, and then answers that one
+   * (a replay); it rejects when it can do neither (the send is then retryable).
    */
-  replayStore?: { get(key: string): Promise<string | undefined>; put(key: string, providerMessageId: string): Promise<void> };
+  replayStore?: { claim(key: string, providerMessageId: string): Promise<string | undefined> };
   /**
    * The key the simulated Twilio webhooks are signed with, per workspace (the server's Twilio route
    * accepts it while it runs the simulator). Without it the workspace's twilioAuthToken is used,
@@ -186,15 +188,13 @@ export class SimulatorProvider implements MessagingProvider {
       return { ok: false, retryable: true, error: `simulator could not load its signing secret: ${(e as Error)?.message ?? String(e)}` };
     }
     if (!authToken) return { ok: false, retryable: false, error: SIMULATOR_NEEDS_TOKEN };
-    const replayed = this.sent.get(message.idempotencyKey) ?? (await this.options.replayStore?.get(message.idempotencyKey));
-    if (replayed !== undefined) return { ok: true, providerMessageId: replayed };
+    const known = this.sent.get(message.idempotencyKey);
+    if (known !== undefined) return { ok: true, providerMessageId: known };
 
     if (message.system) {
-      // An automatic reply: accepted, nothing to simulate afterwards.
-      const id = newSid();
-      this.remember(message.idempotencyKey, id);
-      await this.options.replayStore?.put(message.idempotencyKey, id);
-      return { ok: true, providerMessageId: id };
+      // An automatic reply: accepted (once stored), nothing to simulate afterwards.
+      const stored = await this.claim(message.idempotencyKey, newSid());
+      return 'error' in stored ? { ok: false, retryable: true, error: stored.error } : { ok: true, providerMessageId: stored.id };
     }
 
     this.pendingSends++;
@@ -209,14 +209,12 @@ export class SimulatorProvider implements MessagingProvider {
       const again = this.sent.get(message.idempotencyKey); // a concurrent retry won the race
       if (again !== undefined) return { ok: true, providerMessageId: again };
 
-      const sid = newSid();
-      this.remember(message.idempotencyKey, sid);
-      try {
-        await this.options.replayStore?.put(message.idempotencyKey, sid); // accepted only once stored
-      } catch (e) {
-        this.sent.delete(message.idempotencyKey);
-        return { ok: false, retryable: true, error: `simulator could not store the send: ${(e as Error)?.message ?? String(e)}` };
-      }
+      // Accepted only once stored; a key stored before (the sender crashed after an earlier
+      // attempt) gets its first id back and plays nothing again.
+      const stored = await this.claim(message.idempotencyKey, newSid());
+      if ('error' in stored) return { ok: false, retryable: true, error: stored.error };
+      if (stored.replayed) return { ok: true, providerMessageId: stored.id };
+      const sid = stored.id;
       const plan = drawPlan(mulberry32(messageSeed(this.seed, message.idempotencyKey)), rates, message.links.length > 0, channel.opens);
       const ctx: PlaybackContext = {
         message,
@@ -296,6 +294,20 @@ export class SimulatorProvider implements MessagingProvider {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+
+  /** Stores `sid` for `key` (memory, then the replay store) unless the store has an id for it already. */
+  private async claim(key: string, sid: string): Promise<{ id: string; replayed: boolean } | { error: string }> {
+    this.remember(key, sid);
+    try {
+      const earlier = await this.options.replayStore?.claim(key, sid);
+      if (earlier === undefined || earlier === sid) return { id: sid, replayed: false };
+      this.remember(key, earlier);
+      return { id: earlier, replayed: true };
+    } catch (e) {
+      this.sent.delete(key);
+      return { error: `simulator could not store the send: ${(e as Error)?.message ?? String(e)}` };
+    }
   }
 
   private remember(key: string, sid: string): void {
