@@ -27,7 +27,7 @@ export const MAX_SEND_ATTEMPTS = 6;
 /** Sends in flight at once per instance (within a claimed batch). */
 export const SEND_CONCURRENCY = 64;
 /** Sends claimed at once; a full batch is followed by the next one at once. */
-export const SEND_BATCH = 500;
+export const SEND_BATCH = 1000;
 /** Batches in progress at once per instance (see Sender.start). */
 export const SEND_LANES = 2;
 
@@ -117,6 +117,18 @@ export interface SendMetrics {
 function derivedTokens(trackingToken: string): () => string {
   let n = 0;
   return () => derivedLinkToken(trackingToken, n++);
+}
+
+/** Items grouped by key, groups and items in first-seen order (linear: batches hold 1,000 sends). Pure. */
+export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 /** Delay before retry `attempts + 1` after a provider error: 10 s, 20 s, 40 s … capped at 10 min. Pure. */
@@ -333,8 +345,7 @@ export class Sender {
     // 3. Render and hand to the provider (concurrently: e.g. the simulator then answers a whole
     //    wave with one lookup and one write).
     const accepted: Accepted[] = [];
-    const perProvider = new Map<MessagingProvider, Ready[]>();
-    for (const r of granted) perProvider.set(r.provider, [...(perProvider.get(r.provider) ?? []), r]);
+    const perProvider = groupBy(granted, (r) => r.provider);
     await Promise.all(
       [...perProvider].map(([provider, list]) =>
         this.eachSend(
@@ -350,8 +361,7 @@ export class Sender {
     if (accepted.length === 0) return { claimed: claimed.length, full: more };
     // 4–6. Record, SENT events, sends marked SENT.
     const recorded = await this.recordAll(accepted);
-    const byWorkspace = new Map<string, Accepted[]>();
-    for (const a of recorded) byWorkspace.set(a.s.workspace_id, [...(byWorkspace.get(a.s.workspace_id) ?? []), a]);
+    const byWorkspace = groupBy(recorded, (a) => a.s.workspace_id);
     await Promise.all(
       [...byWorkspace].map(async ([workspaceId, group]) => {
         try {
@@ -414,11 +424,7 @@ export class Sender {
    * token at a time did.
    */
   private async takeTokens(ready: Ready[]): Promise<Ready[]> {
-    const groups = new Map<string, Ready[]>();
-    for (const r of ready) {
-      const k = `${r.rate}|${r.account}`;
-      groups.set(k, [...(groups.get(k) ?? []), r]);
-    }
+    const groups = groupBy(ready, (r) => `${r.rate}|${r.account}`);
     const granted: Ready[] = [];
     const deferred: Ready[] = [];
     await Promise.all(

@@ -1,10 +1,11 @@
 /**
  * The sender's batching helpers: group commit of replay-store calls (coalesce) and the
- * simulator's short-lived rate cache (cachedRates).
+ * simulator's short-lived rate cache (cachedRates), and the grouping of a batch (groupBy).
  */
 import { coalesce } from '../../src/sending/providers/coalesce';
 import { cachedRates } from '../../src/sending/providers';
 import { DEFAULT_SIMULATED_RATES } from '../../src/sending/providers/simulator';
+import { groupBy } from '../../src/sending/sender';
 
 describe('coalesce', () => {
   it('hands concurrent calls to one flush and answers each with its own result', async () => {
@@ -81,5 +82,17 @@ describe('cachedRates', () => {
     }, 60_000, () => 0);
     await expect(rates('c', 'A')).rejects.toThrow('down');
     await expect(rates('c', 'A')).resolves.toBeNull();
+  });
+});
+
+describe('groupBy', () => {
+  it('groups by key, groups and items in first-seen order', () => {
+    const groups = groupBy(['b1', 'a1', 'b2', 'c1', 'a2'], (s) => s[0]);
+    expect([...groups]).toEqual([
+      ['b', ['b1', 'b2']],
+      ['a', ['a1', 'a2']],
+      ['c', ['c1']],
+    ]);
+    expect(groupBy([], (s: string) => s).size).toBe(0);
   });
 });
