@@ -211,6 +211,14 @@ export class Sender {
     this.loops.add(running);
   }
 
+  /**
+   * Resolves once the providers have played back what they scheduled: the simulator's status
+   * callbacks, clicks and replies, which trail the sends (at most SIMULATOR_MAX_REQUESTS at once).
+   */
+  async playbackIdle(): Promise<void> {
+    await Promise.all(this.providers.providers.map((p) => p.idle?.()));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.sleepers) wake();

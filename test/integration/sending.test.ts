@@ -234,7 +234,7 @@ it('sends a bandit in waves and shifts traffic towards the best arm', async () =
   await t.ok(LaunchCampaignDocument, { id: c.id }, key);
   const sentTotal = async () => (await t.ok(BanditWavesDocument, { id: c.id }, key)).campaign!.variants.reduce((a, v) => a + v.stats.sent, 0);
   await until(sentTotal, (n) => n === 450, 15000);
-  await new Promise((r) => setTimeout(r, 1500)); // clicks come back
+  await t.app.sender!.playbackIdle(); // the clicks have come back
   await t.sql(`update campaigns set next_wave_at = now() where id = ?`, [c.id]);
   await until(sentTotal, (n) => n === 900, 15000);
   const { campaign } = await t.ok(BanditWavesDocument, { id: c.id }, key);

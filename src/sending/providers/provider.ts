@@ -86,4 +86,6 @@ export interface MessagingProvider {
   send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult>;
   /** Releases timers and connections; pending work is cancelled or awaited. */
   close?(): Promise<void>;
+  /** Resolves once nothing it scheduled is left to play back (the simulator's events). */
+  idle?(): Promise<void>;
 }

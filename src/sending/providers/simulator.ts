@@ -124,11 +124,12 @@ const CHANNELS: Partial<Record<Channel, SimulatedChannel>> = {
 };
 
 /**
- * Webhook posts and clicks in flight at once. Without a bound, a claimed batch of 500 turned into
- * ~600 simultaneous requests within 200 ms (a connection each): every request the server had to
- * answer meanwhile — a launch, a dashboard query — queued behind them for the database pools and
- * the event loop, for seconds on a loaded machine. A provider's callbacks come over a bounded set
- * of connections; these are kept alive and reused.
+ * Webhook posts and clicks in flight at once. Without a bound, a claimed batch of 500 became ~600
+ * simultaneous requests within 200 ms, each on a connection of its own: the server's listen
+ * backlog overflowed, the kernel dropped connection attempts, and any other client's new
+ * connection (a GraphQL launch) waited for SYN retransmissions — up to 19 s, measured, for a
+ * request the server then answered in 0.6 s. A provider's callbacks come over a bounded set of
+ * connections; these are kept alive and reused.
  */
 export const SIMULATOR_MAX_REQUESTS = 16;
 
