@@ -40,7 +40,7 @@ export interface SimulatedRates {
   revenue: number;
   /** Share of replies that are 'STOP'. */
   stopShare: number;
-  /** Each event comes a uniform random delay in [0, delayMs) after the status callback (which itself waits as long after the send). */
+  /** Each event comes a uniform random delay in [0, delayMs) after the status callback (which itself waits STATUS_DELAY_FLOOR_MS plus as long after the send). */
   delayMs: number;
 }
 
@@ -132,6 +132,16 @@ const CHANNELS: Partial<Record<Channel, SimulatedChannel>> = {
  * connections; these are kept alive and reused.
  */
 export const SIMULATOR_MAX_REQUESTS = 16;
+
+/**
+ * The status callback comes at least this long after the send was accepted (plus its random delay),
+ * as a carrier's delivery receipt does. The sender records a claimed batch's messages once the
+ * whole batch is accepted; callbacks, and the clicks that follow them, arriving within
+ * milliseconds found no message (the server waits 250 ms, then parks a status callback for a
+ * retry up to a minute later; a click on a link not recorded yet is lost), which on a loaded
+ * machine took a bandit's clicks away from its next wave.
+ */
+export const STATUS_DELAY_FLOOR_MS = 1000;
 
 /** Thrown to a playback request still waiting for its turn when the simulator closes. */
 class Canceled extends Error {}
@@ -226,7 +236,7 @@ export class SimulatorProvider implements MessagingProvider {
         request: (path, init) => this.request(this.publicUrl + path, init),
         warn: (obj, msg) => this.logger.warn(obj, msg),
       };
-      this.schedule(plan.statusDelayMs, async () => {
+      this.schedule(STATUS_DELAY_FLOOR_MS + plan.statusDelayMs, async () => {
         try {
           await channel.status(ctx, plan.delivered);
         } catch (e) {
