@@ -10,7 +10,8 @@
  */
 import { MerchantAffinityDocument } from '../test/generated/graphql';
 import { refreshAffinities } from '../src/optimization/merchant-affinity.service';
-import { header, startBenchApp, timed } from './support';
+import { startBenchApp, timed } from './support';
+import { section } from './report';
 import { runIfMain } from './entry';
 import { AFFINITY_PARAMS, HALF_LIFE_DAYS, type AffinityParams } from '../src/optimization/affinity';
 import { evaluateRanking, generateMerchantPopulation, scoreRmse, type MerchantPopulationOptions, type RankingBucket } from '../src/optimization/merchant-synthetic';
@@ -23,7 +24,7 @@ const MERCHANTS = 50;
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 
 export async function main(): Promise<void> {
-  header(`merchant affinity refresh: ${CONTACTS.toLocaleString('en')} contacts × ${EVENTS.toLocaleString('en')} merchant events`, COMMAND);
+  const s = section(`merchant affinity refresh: ${CONTACTS.toLocaleString('en')} contacts × ${EVENTS.toLocaleString('en')} merchant events`, COMMAND);
   const env = await startBenchApp();
   try {
     const { t } = env;
@@ -45,7 +46,7 @@ export async function main(): Promise<void> {
       await sql.query('analyze events');
       await sql.query('analyze contacts');
     });
-    console.log(`   setup (SQL inserts): ${(setup.ms / 1000).toFixed(1)} s`);
+    s.log(`setup (SQL inserts): ${(setup.ms / 1000).toFixed(1)} s`);
 
     const now = new Date();
     const bare = await timed(() =>
@@ -61,11 +62,11 @@ export async function main(): Promise<void> {
     const first = await timed(() => refreshAffinities(sql, ws, now));
     const second = await timed(() => refreshAffinities(sql, ws, new Date()));
     clearInterval(sampler);
-    console.log(`   bare aggregate statement (floor):      ${(bare.ms / 1000).toFixed(2)} s`);
-    console.log(`   refresh, first (inserts ${first.value.rows.toLocaleString('en')} rows): ${(first.ms / 1000).toFixed(2)} s  (${(first.ms / bare.ms).toFixed(1)}× the bare aggregate)`);
-    console.log(`   refresh, second (updates):             ${(second.ms / 1000).toFixed(2)} s  (${(second.ms / bare.ms).toFixed(1)}×)`);
-    console.log(`   contacts ${first.value.contacts.toLocaleString('en')}, merchants ${first.value.merchants}, rows deleted on the second run ${second.value.deleted}`);
-    console.log(`   RSS before ${mb(rssBefore)}, peak during the refreshes ${mb(peak)} (bench process: app and refresh share it)`);
+    for (const [label, r] of [[`refresh, first (inserts ${first.value.rows.toLocaleString('en')} rows)`, first], ['refresh, second (updates)', second]] as const) {
+      s.figure({ name: label, measured: `${(r.ms / 1000).toFixed(2)} s`, baseline: `the bare aggregate statement: ${(bare.ms / 1000).toFixed(2)} s`, ratio: r.ms / bare.ms });
+    }
+    s.log(`contacts ${first.value.contacts.toLocaleString('en')}, merchants ${first.value.merchants}, rows deleted on the second run ${second.value.deleted}`);
+    s.log(`RSS before ${mb(rssBefore)}, peak during the refreshes ${mb(peak)} (bench process: app and refresh share it)`);
 
     // On demand: one contact made stale by a new event, answered over HTTP.
     const contact = (await sql.query<{ contact_id: string }>(`select contact_id from merchant_affinities where workspace_id = $1 limit 1`, [ws]))[0]!.contact_id;
@@ -77,7 +78,7 @@ export async function main(): Promise<void> {
     }
     const fresh = await timed(() => t.ok(MerchantAffinityDocument, { contactId: contact, limit: 10 }));
     times.sort((a, b) => a - b);
-    console.log(`   merchantAffinity on demand (stale contact, HTTP): median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms; not stale: ${fresh.ms.toFixed(1)} ms`);
+    s.log(`merchantAffinity on demand (stale contact, HTTP): median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms; not stale: ${fresh.ms.toFixed(1)} ms`);
   } finally {
     await env.close();
   }
@@ -107,7 +108,7 @@ const WEIGHT_SETS: Record<string, AffinityParams['weights']> = {
 };
 
 function sweep(): void {
-  header('merchant affinity constants on known-truth populations (contacts with ≥ 3 interactions)', `${COMMAND} -- constants`);
+  section('merchant affinity constants on known-truth populations (contacts with ≥ 3 interactions)', `${COMMAND} -- constants`);
   const pops = Object.entries(SCENARIOS).map(([name, o]) => ({ name, pops: SEEDS.map((seed) => generateMerchantPopulation({ ...o, seed })) }));
   const at3 = (rows: RankingBucket[], k: 'affinity' | 'rawCount') => {
     const r = rows.find((x) => x.label === '>=3')!;

@@ -6,7 +6,7 @@
  */
 import { analyze, type EngineInput, type VariantInput } from '../src/experiments/engine';
 import { Metric, TestMethod } from '../src/campaigns/experiment-enums';
-import { header } from './support';
+import { section } from './report';
 import { runIfMain } from './entry';
 
 const COMMAND = 'node dist/bench/analysis.js';
@@ -30,8 +30,7 @@ function timePerCall(make: () => EngineInput, iterations: number): number {
 }
 
 export async function main(): Promise<void> {
-  header('experiment analysis from counters (pure; 12,000 recipients per variant)', COMMAND);
-  console.log('   method         metric       | 8 variants µs/analysis | 2 variants µs | ratio 8/2');
+  const s = section('experiment analysis from counters (pure; 12,000 recipients per variant)', COMMAND);
   for (const [method, metric] of [
     [TestMethod.SEQUENTIAL, Metric.CONVERSION],
     [TestMethod.FIXED_HORIZON, Metric.CONVERSION],
@@ -40,9 +39,15 @@ export async function main(): Promise<void> {
   ] as const) {
     const eight = timePerCall(() => input(8, method, metric), 2000);
     const two = timePerCall(() => input(2, method, metric), 2000);
-    console.log(`   ${method.padEnd(14)} ${metric.padEnd(12)} | ${eight.toFixed(1).padStart(22)} | ${two.toFixed(1).padStart(13)} | ${(eight / two).toFixed(2)}`);
+    s.figure({
+      name: `${method} ${metric}, 8 variants (ratio: 8 / 2 variants)`,
+      measured: `${eight.toFixed(1)} µs per analysis`,
+      baseline: `2 variants: ${two.toFixed(1)} µs`,
+      ratio: eight / two,
+      target: '< 1,000 µs',
+      met: eight < 1000,
+    });
   }
-  console.log('   target: < 1,000 µs per analysis');
 }
 
 runIfMain(module, main);

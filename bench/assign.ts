@@ -10,14 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { campaignAssigner, campaignRanges, chooseVariation } from '../src/campaigns/assignment';
 import { AddRecipientsDocument, CreateCampaignDocument, ViewerDocument } from '../test/generated/graphql';
 import { RECIPIENT_PAGE_SIZE } from '../src/campaigns/recipients.service';
-import { header, startBenchApp, timed } from './support';
+import { startBenchApp, timed } from './support';
+import { section } from './report';
 import { runIfMain } from './entry';
 
 const COMMAND = 'node dist/bench/assign.js';
 const RECIPIENTS = 100_000;
 
 function hashingRate(): void {
-  header('assignment hashing (pure)', COMMAND);
+  const s = section('assignment hashing (pure)', COMMAND);
   const ids = Array.from({ length: 100_000 }, () => randomUUID());
   const ranges = campaignRanges([50, 30, 20]);
   const N = 3_000_000;
@@ -32,13 +33,18 @@ function hashingRate(): void {
   run(assign); // JIT warm-up
   const baseline = run(() => chooseVariation(Math.random(), ranges));
   const hashed = run(assign);
-  console.log(`   hashed assignments: ${Math.round(hashed.perSecond).toLocaleString('en-US')} /s (target > 1,000,000 /s)`);
-  console.log(`   baseline (random bucket, no hash): ${Math.round(baseline.perSecond).toLocaleString('en-US')} /s`);
-  console.log(`   ratio hashed / baseline: ${(hashed.perSecond / baseline.perSecond).toFixed(2)}`);
+  s.figure({
+    name: 'hashed assignments',
+    measured: `${Math.round(hashed.perSecond).toLocaleString('en-US')} /s`,
+    baseline: `random bucket, no hash: ${Math.round(baseline.perSecond).toLocaleString('en-US')} /s`,
+    ratio: hashed.perSecond / baseline.perSecond,
+    target: '> 1,000,000 /s',
+    met: hashed.perSecond > 1_000_000,
+  });
 }
 
 async function bulkAssignment(): Promise<void> {
-  header(`addRecipients of ${RECIPIENTS.toLocaleString('en-US')} contacts by audience (embedded PostgreSQL, GraphQL over HTTP)`, COMMAND);
+  const s = section(`addRecipients of ${RECIPIENTS.toLocaleString('en-US')} contacts by audience (embedded PostgreSQL, GraphQL over HTTP)`, COMMAND);
   const env = await startBenchApp();
   const { t } = env;
   try {
@@ -72,11 +78,17 @@ async function bulkAssignment(): Promise<void> {
     const rssAfter = process.memoryUsage().rss;
     const r = run.value.addRecipients;
     if (r.added !== RECIPIENTS) throw new Error(`expected ${RECIPIENTS} added, got ${JSON.stringify(r)}`);
-    console.log(`   addRecipients: ${(run.ms / 1000).toFixed(2)} s for ${r.added.toLocaleString('en-US')} recipients (target < 5 s), ${Math.round((r.added / run.ms) * 1000).toLocaleString('en-US')} /s`);
-    console.log(`   per variant: ${r.perVariant.map((v) => v.count).join(' / ')} (weights 50 / 30 / 20)`);
-    console.log(`   SQL statements: ${queries} (pages of ${RECIPIENT_PAGE_SIZE.toLocaleString('en-US')}: one read and one insert each)`);
-    console.log(`   baseline (one INSERT … SELECT, no hashing): ${(baseline.ms / 1000).toFixed(2)} s; ratio ${(run.ms / baseline.ms).toFixed(2)}`);
-    console.log(`   RSS before / after: ${(rssBefore / 2 ** 20).toFixed(0)} MiB / ${(rssAfter / 2 ** 20).toFixed(0)} MiB (server and client share this process)`);
+    s.figure({
+      name: `addRecipients of ${r.added.toLocaleString('en-US')} recipients (time)`,
+      measured: `${(run.ms / 1000).toFixed(2)} s (${Math.round((r.added / run.ms) * 1000).toLocaleString('en-US')} /s)`,
+      baseline: `one INSERT … SELECT, no hashing: ${(baseline.ms / 1000).toFixed(2)} s`,
+      ratio: run.ms / baseline.ms,
+      target: '< 5 s',
+      met: run.ms < 5000,
+    });
+    s.log(`per variant: ${r.perVariant.map((v) => v.count).join(' / ')} (weights 50 / 30 / 20)`);
+    s.log(`SQL statements: ${queries} (pages of ${RECIPIENT_PAGE_SIZE.toLocaleString('en-US')}: one read and one insert each)`);
+    s.log(`RSS before / after: ${(rssBefore / 2 ** 20).toFixed(0)} MiB / ${(rssAfter / 2 ** 20).toFixed(0)} MiB (server and client share this process)`);
   } finally {
     await env.close();
   }

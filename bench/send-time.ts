@@ -11,7 +11,8 @@
  * Run: npm run bench:send-time   (npm run compile && node dist/bench/send-time.js)
  */
 // support first: it loads the app, and with it reflect-metadata, before any decorated class.
-import { header, startBenchApp, timed } from './support';
+import { startBenchApp, timed } from './support';
+import { section } from './report';
 import { runIfMain } from './entry';
 import { CreateCampaignDocument, SendTimePreviewDocument, SendTimeRecommendationDocument, ViewerDocument } from '../test/generated/graphql';
 import { refreshSendTimes, sendTimes } from '../src/optimization/send-time.service';
@@ -22,7 +23,7 @@ const CAMPAIGNS = 100;
 const PER_CONTACT = 20;
 
 export async function main(): Promise<void> {
-  header(`send time: ${CONTACTS.toLocaleString('en-US')} contacts, ${(CONTACTS * PER_CONTACT).toLocaleString('en-US')} messages (embedded PostgreSQL)`, COMMAND);
+  const s = section(`send time: ${CONTACTS.toLocaleString('en-US')} contacts, ${(CONTACTS * PER_CONTACT).toLocaleString('en-US')} messages (embedded PostgreSQL)`, COMMAND);
   const env = await startBenchApp();
   const { t } = env;
   try {
@@ -62,32 +63,35 @@ export async function main(): Promise<void> {
       await sql.query('vacuum analyze assignments');
     });
     const [count] = await sql.query<{ n: string }>('select count(*) as n from assignments where workspace_id = $1 and sent_at is not null', [ws]);
-    console.log(`   generated ${Number(count!.n).toLocaleString('en-US')} messages in ${(setup.ms / 1000).toFixed(1)} s`);
+    s.log(`generated ${Number(count!.n).toLocaleString('en-US')} messages in ${(setup.ms / 1000).toFixed(1)} s`);
 
     for (const run of ['first', 'again']) {
       const r = await timed(() => refreshSendTimes(sql, ws));
       const v = r.value;
-      console.log(
-        `   refreshSendTimes (${run}): ${(r.ms / 1000).toFixed(2)} s total — read ${(v.readMs / 1000).toFixed(2)} s, fit + recommend ${(v.computeMs / 1000).toFixed(2)} s, write ${(v.writeMs / 1000).toFixed(2)} s; ${v.contacts.toLocaleString('en-US')} contacts (target: well under 60 s)`,
-      );
+      s.figure({
+        name: `refreshSendTimes (${run}), ${v.contacts.toLocaleString('en-US')} contacts`,
+        measured: `${(r.ms / 1000).toFixed(2)} s (read ${(v.readMs / 1000).toFixed(2)} s, fit + recommend ${(v.computeMs / 1000).toFixed(2)} s, write ${(v.writeMs / 1000).toFixed(2)} s)`,
+        target: 'well under 60 s',
+        met: r.ms < 60_000,
+      });
     }
     const [basis] = await sql.query<{ contact: string; segment: string }>(
       `select count(*) filter (where basis = 'CONTACT') as contact, count(*) filter (where basis = 'SEGMENT') as segment from send_time_recommendations where workspace_id = $1`,
       [ws],
     );
-    console.log(`   basis: CONTACT ${Number(basis!.contact).toLocaleString('en-US')}, SEGMENT ${Number(basis!.segment).toLocaleString('en-US')}`);
+    s.log(`basis: CONTACT ${Number(basis!.contact).toLocaleString('en-US')}, SEGMENT ${Number(basis!.segment).toLocaleString('en-US')}`);
 
     const ids = (await sql.query<{ id: string }>('select id from contacts where workspace_id = $1 order by id limit 20001', [ws])).map((r) => r.id);
     // Stale: a message after the stored computation.
     await sql.query(`update contacts set last_messaged_at = now() + interval '1 second' where id = any($1::uuid[])`, [ids.slice(10_000)]);
     const one = await timed(() => t.ok(SendTimeRecommendationDocument, { contactId: ids[20_000]! }));
-    console.log(`   sendTimeRecommendation of a stale contact (HTTP, computed from its history and the stored model): ${one.ms.toFixed(1)} ms`);
+    s.log(`sendTimeRecommendation of a stale contact (HTTP, computed from its history and the stored model): ${one.ms.toFixed(1)} ms`);
     const fresh = await timed(() => sendTimes(sql, ws, ids.slice(0, 10_000)));
-    console.log(`   sendTimes (the sender's prepare step) of 10,000 fresh contacts: ${fresh.ms.toFixed(0)} ms (${fresh.value.size} hours)`);
+    s.log(`sendTimes (the sender's prepare step) of 10,000 fresh contacts: ${fresh.ms.toFixed(0)} ms (${fresh.value.size} hours)`);
     const stale = await timed(() => sendTimes(sql, ws, ids.slice(10_000, 20_000)));
-    console.log(`   sendTimes (the sender's prepare step) of 10,000 stale contacts (computed and stored): ${stale.ms.toFixed(0)} ms (${stale.value.size} hours)`);
+    s.log(`sendTimes (the sender's prepare step) of 10,000 stale contacts (computed and stored): ${stale.ms.toFixed(0)} ms (${stale.value.size} hours)`);
     const preview = await timed(() => t.ok(SendTimePreviewDocument, {}));
-    console.log(`   sendTimePreview of the whole workspace (HTTP, all rows fresh): ${preview.ms.toFixed(0)} ms; total ${preview.value.sendTimePreview.total.toLocaleString('en-US')}, with own history ${preview.value.sendTimePreview.withOwnHistory.toLocaleString('en-US')}`);
+    s.log(`sendTimePreview of the whole workspace (HTTP, all rows fresh): ${preview.ms.toFixed(0)} ms; total ${preview.value.sendTimePreview.total.toLocaleString('en-US')}, with own history ${preview.value.sendTimePreview.withOwnHistory.toLocaleString('en-US')}`);
   } finally {
     await env.close();
   }

@@ -18,6 +18,8 @@ import { registerScrapeGauges } from './observability/db-gauges';
 import { VERSION } from './observability/health';
 import { AutoWinner } from './experiments/auto-winner';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler';
+import { eventPartitionsJob } from './jobs/event-partitions';
+import { ensureEventPartitions } from './db/event-partitions';
 import { createProviders } from './sending/providers';
 import { DueRuns } from './sending/runs';
 import { createSendTimeSource } from './optimization/send-time.source';
@@ -101,6 +103,10 @@ export async function createApp(config: Config): Promise<App> {
     cleanups.push(() => live.close());
     const sqlPool = new SqlPool(databaseUrl, logger, metrics.dbQueries, undefined, metrics.dbQueryDuration);
     cleanups.push(() => sqlPool.close());
+    // This month's and the next ones' event partitions exist before the first event arrives. If that
+    // fails (a lock not granted in time), events still land in the default partition and the daily
+    // job creates the months later: no reason to refuse to start.
+    await ensureEventPartitions(sqlPool).catch((err) => logger.warn({ err }, 'event partitions not created at start; the daily job retries'));
     const scrapeGauges = registerScrapeGauges(metrics, { databaseUrl, orm, sql: sqlPool, subscriptions: () => live.subscriberCount(), logger });
     cleanups.push(() => scrapeGauges.close());
     // The rate limiter's sync has a connection of its own: never queued behind ingestion, and its
@@ -119,7 +125,7 @@ export async function createApp(config: Config): Promise<App> {
     const authenticateKey = (token: string | undefined) => authenticate(orm.em.fork(), token, keyCache);
     const sendTimes = createSendTimeSource(sqlPool);
     const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, authenticate: authenticateKey, perRequest, live, ingestion, retries, sendTimes };
-    const jobs: JobDefinition[] = MODULES.flatMap((m) => m.jobs?.({ ...deps, logger }) ?? []);
+    const jobs: JobDefinition[] = [...MODULES.flatMap((m) => m.jobs?.({ ...deps, logger }) ?? []), eventPartitionsJob(sqlPool, config.eventRetentionDays)];
     // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
     metrics.initJobs(jobs.map((j) => j.name));
     let scheduler: Scheduler | undefined;

@@ -32,6 +32,8 @@ const Env = z.object({
   RATE_LIMIT_WEBHOOK: rateRule('100000/10'),
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   ALLOW_CUSTOM_PROVIDER_URLS: z.enum(['true', 'false', 'on', 'off']).default('false'),
+  // Unset: events are kept forever.
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   LIVE_COALESCE_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   TRUST_PROXY: z
     .string()
@@ -103,6 +105,11 @@ export interface Config {
   allowCustomProviderUrls: boolean;
   /** variantStatsUpdated sends at most one message per campaign per this many milliseconds. */
   liveCoalesceMs: number;
+  /**
+   * Events received more than this many days ago are dropped, a whole month partition at a time
+   * (src/db/event-partitions.ts); undefined keeps them forever. Counters and rollups stay.
+   */
+  eventRetentionDays?: number;
 }
 
 export interface RateLimits {
@@ -162,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: trustProxy(e.TRUST_PROXY),
     allowCustomProviderUrls: e.ALLOW_CUSTOM_PROVIDER_URLS === 'true' || e.ALLOW_CUSTOM_PROVIDER_URLS === 'on',
     liveCoalesceMs: e.LIVE_COALESCE_MS,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
   };
 }

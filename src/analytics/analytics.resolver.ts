@@ -18,11 +18,23 @@ import {
 import { campaignStats, roi, sumRows, type CampaignTotals } from './campaign-stats';
 import { funnel } from './funnel';
 
+/** Per request (keyed by its loaders), each campaign's totals: `stats` and `roi` share one sum. */
+const totalsByRequest = new WeakMap<object, Map<string, Promise<CampaignTotals>>>();
+
 /** A campaign's lifetime totals, from the request's loaders (shared with Variant.stats and analysis). */
-async function totalsOf(campaign: Campaign, ctx: Context): Promise<CampaignTotals> {
-  const variants = await ctx.loaders.variantsByCampaignId.load(campaign.id);
-  const rows = await ctx.loaders.countersByVariantId.loadMany(variants.map((v) => v.id));
-  return sumRows(rows.map((r) => (r instanceof Error ? undefined : r)));
+function totalsOf(campaign: Campaign, ctx: Context): Promise<CampaignTotals> {
+  let memo = totalsByRequest.get(ctx.loaders);
+  if (!memo) totalsByRequest.set(ctx.loaders, (memo = new Map()));
+  let totals = memo.get(campaign.id);
+  if (!totals) {
+    totals = (async () => {
+      const variants = await ctx.loaders.variantsByCampaignId.load(campaign.id);
+      const rows = await ctx.loaders.countersByVariantId.loadMany(variants.map((v) => v.id));
+      return sumRows(rows.map((r) => (r instanceof Error ? undefined : r)));
+    })();
+    memo.set(campaign.id, totals);
+  }
+  return totals;
 }
 
 @Resolver(() => Campaign)

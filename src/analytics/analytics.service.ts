@@ -61,21 +61,25 @@ export class AnalyticsService {
    * converted back, so DST days last 23 or 25 hours. HOUR buckets are absolute hours.
    */
   async timeSeries(campaignIds: readonly string[], args: TimeSeriesArgs): Promise<Map<string, TimeBucket[]>> {
-    const tz = await this.timeZone();
     const to = args.to ?? new Date();
-    const [{ from }] = args.from
-      ? [{ from: args.from }]
-      : await this.em.execute<{ from: Date }[]>(`select (?::timestamptz - ?::interval) as "from"`, [to.toISOString(), DEFAULT_SPAN[args.interval]]);
-    const fromDate = new Date(from);
-    if (fromDate > to) throw badInput('INVALID_RANGE', '`from` must not be after `to`', 'from');
     const unit = UNIT[args.interval];
     const hourly = args.interval === Interval.HOUR;
-    const [{ n }] = await this.em.execute<{ n: string }[]>(
-      hourly
-        ? `select count(*) as n from generate_series(date_trunc('hour', ?::timestamptz), ?::timestamptz, interval '1 hour')`
-        : `select count(*) as n from generate_series(date_trunc(?, ?::timestamptz at time zone ?), ?::timestamptz at time zone ?, ('1 ' || ?)::interval)`,
-      hourly ? [fromDate.toISOString(), to.toISOString()] : [unit, fromDate.toISOString(), tz, to.toISOString(), tz, unit],
+    // One statement for the workspace's time zone, the range's start and its number of buckets
+    // (the campaign page's SQL count: issue 15).
+    const [range] = await this.em.execute<{ tz: string; from: string | Date; n: string }[]>(
+      `with r as (
+         select w.timezone as tz, coalesce(?::timestamptz, ?::timestamptz - ?::interval) as f, ?::timestamptz as t from workspaces w where w.id = ?
+       )
+       select tz, f as "from", (select count(*) from generate_series(${
+         hourly ? `date_trunc('hour', f), t, interval '1 hour'` : `date_trunc(?, f at time zone tz), t at time zone tz, ('1 ' || ?)::interval`
+       })) as n
+       from r`,
+      [args.from?.toISOString() ?? null, to.toISOString(), DEFAULT_SPAN[args.interval], to.toISOString(), this.workspaceId, ...(hourly ? [] : [unit, unit])],
     );
+    if (!range) throw notFound('Workspace', this.workspaceId);
+    const { tz, n } = range;
+    const fromDate = new Date(range.from);
+    if (fromDate > to) throw badInput('INVALID_RANGE', '`from` must not be after `to`', 'from');
     if (Number(n) > MAX_BUCKETS) throw badInput('TOO_MANY_BUCKETS', `At most ${MAX_BUCKETS} buckets per variant: use a larger interval or a shorter range`, 'interval');
 
     const cols = ['sent', 'delivered', 'clicked', 'replied', 'converted', 'revenue'];
@@ -141,7 +145,7 @@ export class AnalyticsService {
     const rows = await this.em.execute<{ campaign_id: string; segment: string; recipients: string; sent: string; converted: string; revenue: string }[]>(
       `select a.campaign_id, coalesce(c.segment, '(none)') as segment, count(*) as recipients, count(a.sent_at) as sent,
               count(a.converted_at) as converted, coalesce(sum(a.revenue), 0) as revenue
-       from assignments a join contacts c on c.id = a.contact_id
+       from assignments a join contacts c on c.id = a.contact_id and c.workspace_id = a.workspace_id
        where a.campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and a.workspace_id = ?
        group by 1, 2
        order by 1, count(a.converted_at) desc, 2`,

@@ -45,11 +45,11 @@ async function* recipientRows(db: SqlPool, campaignId: string): AsyncGenerator<s
     const rows = await db.query<ExportRow>(
       `select a.contact_id, c.external_id, c.phone, v.key as variant,
               coalesce(
-                (select m.status from messages m where m.campaign_id = a.campaign_id and m.contact_id = a.contact_id order by m.created_at desc limit 1),
+                (select m.status from messages m where m.campaign_id = a.campaign_id and m.contact_id = a.contact_id and m.workspace_id = a.workspace_id order by m.created_at desc limit 1),
                 case when a.failed_at is not null then 'FAILED' when a.delivered_at is not null then 'DELIVERED' when a.sent_at is not null then 'SENT' else 'NOT_SENT' end
               ) as status,
               a.delivered_at, a.clicked_at, a.replied_at, a.converted_at, a.revenue
-       from assignments a join contacts c on c.id = a.contact_id left join variants v on v.id = a.variant_id
+       from assignments a join contacts c on c.id = a.contact_id and c.workspace_id = a.workspace_id left join variants v on v.id = a.variant_id and v.workspace_id = a.workspace_id
        where a.campaign_id = $1 and a.contact_id > $2
        order by a.contact_id limit $3`,
       [campaignId, after, PAGE],

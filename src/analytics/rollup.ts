@@ -29,15 +29,15 @@ async function rollupWorkspace(sql: Sql, workspaceId: string, tz: string, now: D
      ),
      moved as (
        delete from variant_hourly h using cutoff
-       where h.hour < cutoff.at and h.campaign_id in (select id from campaigns where workspace_id = $1)
+       where h.workspace_id = $1 and h.hour < cutoff.at and h.campaign_id in (select id from campaigns where workspace_id = $1)
        returning h.*
      ),
      days as (
-       insert into variant_daily (variant_id, day, campaign_id, time_zone, ${COUNTS.join(', ')})
-       select variant_id, (hour at time zone $3)::date, campaign_id, $3, ${COUNTS.map((c) => `sum(${c})`).join(', ')}
+       insert into variant_daily (variant_id, day, campaign_id, workspace_id, time_zone, ${COUNTS.join(', ')})
+       select variant_id, (hour at time zone $3)::date, campaign_id, $1, $3, ${COUNTS.map((c) => `sum(${c})`).join(', ')}
        from moved group by variant_id, (hour at time zone $3)::date, campaign_id
        order by 1, 2
-       on conflict (variant_id, day) do update set ${COUNTS.map((c) => `${c} = variant_daily.${c} + excluded.${c}`).join(', ')}
+       on conflict (variant_id, day, workspace_id) do update set ${COUNTS.map((c) => `${c} = variant_daily.${c} + excluded.${c}`).join(', ')}
      )
      select count(*) as n from moved`,
     [workspaceId, now.toISOString(), tz, afterDays],

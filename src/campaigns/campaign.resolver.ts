@@ -22,7 +22,8 @@ export class CampaignResolver {
     @Ctx() ctx: Context,
   ): Promise<CampaignConnection> {
     const page = await ctx.services.campaigns.list(filter, first ?? 20, after);
-    return { ...connection(page), totalCount: page.totalCount };
+    // A getter: the count query runs only when `totalCount` is selected.
+    return Object.defineProperty(connection(page), 'totalCount', { get: () => page.totalCount, enumerable: true }) as CampaignConnection;
   }
 
   @Mutation(() => Campaign)

@@ -156,7 +156,7 @@ export class RecipientService {
                insert into assignments (campaign_id, contact_id, workspace_id, variant_id, holdout, assigned_at)
                select ?, x.contact_id, ?, x.variant_id, x.holdout, now()
                from unnest(?::uuid[], ?::uuid[], ?::boolean[]) as x(contact_id, variant_id, holdout)
-               on conflict (campaign_id, contact_id) do nothing
+               on conflict (campaign_id, contact_id, workspace_id) do nothing
                returning contact_id, variant_id, holdout
              )
              select variant_id, holdout, count(*) as n, case when ?::boolean and variant_id is not null then array_agg(contact_id::text) end as ids
@@ -193,7 +193,7 @@ export class RecipientService {
         `insert into variant_counters (variant_id, campaign_id, workspace_id, assigned)
          select x.variant_id, ?, ?, x.n from jsonb_to_recordset(?::jsonb) as x(variant_id uuid, n bigint) where x.n > 0
          order by x.variant_id
-         on conflict (variant_id) do update set assigned = variant_counters.assigned + excluded.assigned, updated_at = now()`,
+         on conflict (variant_id, workspace_id) do update set assigned = variant_counters.assigned + excluded.assigned, updated_at = now()`,
         [campaign.id, this.workspaceId, JSON.stringify(result.perVariant.map((v) => ({ variant_id: v.variantId, n: v.count })))],
       );
       // The run's totals last: its row lock is then held only until commit.

@@ -43,18 +43,18 @@ export async function queueSends(tx: EntityManager, c: { id: string; workspaceId
   const [counts] = await tx.execute<{ queued: string; opted_out: string; no_consent: string; capped: string }[]>(
     `with candidates as (
        select a.contact_id, a.variant_id, ?::text = any(c.consent_channels) as consent, ${optedOutSql(channel)} as opted_out,
-              (? :: int is not null and (select count(*) from sends s join campaigns sc on sc.id = s.campaign_id
-                 where s.contact_id = a.contact_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days' and sc.channel = ?) >= coalesce(?::int, 0)) as capped
-       from assignments a join contacts c on c.id = a.contact_id
+              (? :: int is not null and (select count(*) from sends s join campaigns sc on sc.id = s.campaign_id and sc.workspace_id = s.workspace_id
+                 where s.contact_id = a.contact_id and s.workspace_id = a.workspace_id and s.status = 'SENT' and s.sent_at > now() - interval '7 days' and sc.channel = ?) >= coalesce(?::int, 0)) as capped
+       from assignments a join contacts c on c.id = a.contact_id and c.workspace_id = a.workspace_id
        where a.campaign_id = ? and a.variant_id is not null and (not ?::boolean or a.holdout)
-         and (not ?::boolean or not exists (select 1 from sends s where s.campaign_id = a.campaign_id and s.contact_id = a.contact_id))
+         and (not ?::boolean or not exists (select 1 from sends s where s.campaign_id = a.campaign_id and s.contact_id = a.contact_id and s.workspace_id = a.workspace_id))
          and (?::uuid[] is null or a.contact_id = any(?::uuid[]))
      ),
      queued as (
        insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key)
        select gen_random_uuid(), ?, ?, ?, contact_id, variant_id, ? || ':' || ? || ':' || contact_id
        from candidates where consent and not opted_out and not capped
-       on conflict (idempotency_key) do nothing
+       on conflict (idempotency_key, workspace_id) do nothing
        returning 1
      )
      select (select count(*) from queued) as queued,
@@ -78,7 +78,7 @@ export async function currentRun(tx: EntityManager, c: { id: string; workspaceId
   if (!run) {
     await tx.execute(
       `insert into campaign_runs (id, workspace_id, campaign_id, run_number, scheduled_for) values (gen_random_uuid(), ?, ?, 1, now())
-       on conflict (campaign_id, run_number) do nothing`,
+       on conflict (campaign_id, run_number, workspace_id) do nothing`,
       [c.workspaceId, c.id],
     );
     [run] = await latest();

@@ -5,7 +5,8 @@ import type { Variant } from '../campaigns/variant.entity';
 import { COUNTER_COLUMN } from '../tracking/engagement';
 import type { CounterRow } from '../tracking/variant-stats';
 import type { ExperimentAnalysis } from './analysis.types';
-import { analyze, type EngineResult } from './engine';
+import type { EngineResult } from './engine';
+import { cachedAnalyze } from './analysis-cache';
 import { NoWinnerReason, TestStatus } from './enums';
 import { Metric } from '../campaigns/experiment-enums';
 import type { Winner } from './winner.entity';
@@ -38,7 +39,7 @@ export function campaignAnalysis(
   if (campaign.type === CampaignType.STANDARD || variants.length < 2) return null;
   const cfg = campaign.experiment;
   const n = (row: CounterRow | undefined, k: string) => Number(row?.[k] ?? 0);
-  const engine = analyze({
+  const engine = cachedAnalyze({
     metric: cfg.primaryMetric,
     method: cfg.method,
     confidenceLevel: cfg.confidenceLevel,

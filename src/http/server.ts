@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { compiledExecutionGateway } from '../graphql/compiled-execution';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
@@ -156,7 +157,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   };
 
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The schema, executed by compiled queries where that answers the same (src/graphql/compiled-execution.ts).
+    gateway: compiledExecutionGateway(schema),
     formatError: (formatted, error) => formatError(formatted, error, config.development),
     includeStacktraceInErrorResponses: config.development,
     introspection: true,

@@ -8,15 +8,23 @@
  * operation only: the socket stays open for the others. That is why this module parses and
  * validates itself instead of letting graphql-ws do it (its own parse errors close the socket with
  * 4500, and its validation errors carry no code).
+ *
+ * Subscriptions are multiplexed (as Hasura's are): a live source hands the same event object to
+ * every subscriber, so each `next` payload is executed and serialized once per (event, shape) —
+ * a shape being the session (workspace, scopes) with the document, operation name and variables —
+ * and every socket gets that same string framed with its own subscription id. The source stream
+ * itself is still opened per subscriber (the field's subscribe function checks access), so
+ * authentication, revocation and workspace isolation are exactly as before.
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { GraphQLError, getOperationAST, parse, validate } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, createSourceEventStream, execute, getOperationAST, parse, subscribe, validate } from 'graphql';
+import { Repeater } from '@repeaterjs/repeater';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { createContext, type AppDeps } from '../graphql/context';
+import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { operationScopeError } from '../graphql/authorization';
 import { formatError, toGraphQLError } from '../graphql/errors';
 import { badInput } from '../errors';
@@ -40,11 +48,67 @@ export interface WebSocketHandle {
   close(): Promise<void>;
 }
 
+const FRAME_END = Buffer.from('}');
+
+/** How many distinct documents (query texts) the socket server keeps parsed and validated. */
+const DOCUMENT_CACHE_SIZE = 500;
+
 /** graphql-ws close code for "forbidden", also used when the key is revoked mid-connection. */
 export const CLOSE_FORBIDDEN = 4403;
 
 /** What this server keeps per connection (graphql-ws/use/ws adds `socket` and `request`). */
 type Extra = { auth?: AuthInfo };
+
+/** Where one subscription's frames go: its socket, the frame's start with its id, and its shape. */
+interface Delivery {
+  socket: WebSocket;
+  /** `{"id":…,"type":"next","payload":` as UTF-8: the shared payload and FRAME_END follow. */
+  prefix: Buffer;
+  shape: string;
+}
+
+/** The start of a graphql-ws `next` frame for subscription `id`: the shared payload and `}` follow. Pure. */
+export function nextFramePrefix(id: string): string {
+  return `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+}
+
+/**
+ * What makes two subscriptions' payloads identical for the same event: the session (workspace and
+ * scopes, which resolvers may look at) and the operation with its variables. Pure.
+ */
+export function shapeKey(auth: Pick<AuthInfo, 'workspaceId' | 'scopes'>, operation: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): string {
+  return JSON.stringify([auth.workspaceId, [...auth.scopes].sort(), operation.operationName ?? null, operation.variables ?? null, operation.query]);
+}
+
+/** The `next` payload of an execution result, errors formatted as everywhere else. Pure. */
+export function serializeResult(result: ExecutionResult, format: (e: GraphQLError) => GraphQLFormattedError): string {
+  return JSON.stringify(result.errors ? { ...result, errors: result.errors.map(format) } : result);
+}
+
+/**
+ * A subscription's context, building its unit of work, services and loaders on first use: a live
+ * subscription's source needs only `app` and `auth`, and thousands of open subscriptions should
+ * not each hold an EntityManager fork and a set of dataloaders for their whole life.
+ */
+function lazyContext(deps: AppDeps, auth: AuthInfo): Context {
+  const requestId = randomUUID();
+  let full: Context | undefined;
+  const build = () => (full ??= createContext(deps, auth, requestId));
+  return {
+    app: deps,
+    auth,
+    requestId,
+    get em() {
+      return build().em;
+    },
+    get loaders() {
+      return build().loaders;
+    },
+    get services() {
+      return build().services;
+    },
+  };
+}
 
 function clientError(e: unknown, reason: string): GraphQLError {
   const source = e instanceof GraphQLError ? e : undefined;
@@ -84,9 +148,74 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
   }, deps.revocationCheckMs ?? 30_000);
   recheck.unref();
 
+  // Parsed and validated documents by query text: thousands of sockets send the same few
+  // documents, and each parsed one (tokens, locations) is ~15 KB kept for a subscription's life.
+  // Bounded: the oldest entry goes first. Documents are never mutated, so sharing one is safe.
+  const documents = new Map<string, { document: DocumentNode; errors?: undefined } | { errors: GraphQLError[] }>();
+  const checkDocument = (query: string) => {
+    let checked = documents.get(query);
+    if (!checked) {
+      try {
+        const document = parse(query);
+        const invalid = validate(deps.schema, document);
+        checked = invalid.length > 0 ? { errors: invalid.map((e) => clientError(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };
+      } catch (e) {
+        checked = { errors: [clientError(e, 'GRAPHQL_PARSE_FAILED')] };
+      }
+      if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
+      documents.set(query, checked);
+    }
+    return checked;
+  };
+
+  // Subscription executions → their socket and shape; event → shape → its serialized payload.
+  // Both weak: an ended subscription's context and a delivered event leave nothing behind.
+  const deliveries = new WeakMap<object, Delivery>();
+  // Payloads are kept as UTF-8 bytes: each socket's frame is then one copy of them, not a string
+  // concatenation, its flattening and its encoding.
+  const payloads = new WeakMap<object, Map<string, Promise<Buffer>>>();
+  const render = async (event: unknown, args: ExecutionArgs) => Buffer.from(serializeResult(await execute({ ...args, rootValue: event }), format));
+  const payloadOf = (event: unknown, args: ExecutionArgs, shape: string): Promise<Buffer> => {
+    if (typeof event !== 'object' || event === null) return render(event, args);
+    let shapes = payloads.get(event);
+    if (!shapes) payloads.set(event, (shapes = new Map()));
+    let json = shapes.get(shape);
+    if (!json) shapes.set(shape, (json = render(event, args)));
+    return json;
+  };
+  // graphql-ws's `subscribe`: the source stream as graphql-js opens it, then each event's shared
+  // payload written straight to the socket. What graphql-ws iterates yields nothing: it only ends
+  // (graphql-ws then sends `complete`) or fails (graphql-ws sends `error`), and its return() — the
+  // client's `complete` or the socket's close — stops the source.
+  const subscribeShared = async (args: ExecutionArgs): Promise<ExecutionResult | AsyncIterable<ExecutionResult>> => {
+    const delivery = deliveries.get(args.contextValue as object);
+    if (!delivery) return subscribe(args);
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source as ExecutionResult; // e.g. NOT_FOUND from the field's subscribe
+    return new Repeater<never>(async (_push, stop) => {
+      const events = source[Symbol.asyncIterator]();
+      let stopped = false;
+      void stop.then(() => {
+        stopped = true;
+        void events.return?.();
+      });
+      for (;;) {
+        const step = await events.next();
+        if (stopped || step.done) break;
+        const bytes = await payloadOf(step.value, args, delivery.shape);
+        if (stopped) break;
+        if (delivery.socket.readyState === WebSocket.OPEN) {
+          delivery.socket.send(Buffer.concat([delivery.prefix, bytes, FRAME_END], delivery.prefix.length + bytes.length + 1), { binary: false });
+        }
+      }
+      stop();
+    });
+  };
+
   const handle = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
+      subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
@@ -117,18 +246,12 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         sockets?.delete(ctx.extra.socket);
         if (id && sockets?.size === 0) byKey.delete(id);
       },
-      context: (ctx) => createContext(deps, ctx.extra.auth!, randomUUID()),
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const limited = deps.rateLimiter?.subscribe(ctx.extra.auth!);
         if (limited) return [limited];
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (e) {
-          return [clientError(e, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const invalid = validate(deps.schema, document);
-        if (invalid.length > 0) return invalid.map((e) => clientError(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const checked = checkDocument(payload.query);
+        if (checked.errors) return checked.errors;
+        const document = checked.document;
         const operation = getOperationAST(document, payload.operationName);
         countWsOperation(deps.metrics, operation?.operation, operation?.name?.value);
         if (!operation) {
@@ -138,7 +261,11 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
         if (error) return [error];
-        return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        const auth = ctx.extra.auth!;
+        if (operation.operation !== 'subscription') return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: createContext(deps, auth, randomUUID()) };
+        const contextValue = lazyContext(deps, auth);
+        deliveries.set(contextValue, { socket: ctx.extra.socket, prefix: Buffer.from(nextFramePrefix(id)), shape: shapeKey(auth, payload) });
+        return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(format) } : undefined),

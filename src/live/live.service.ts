@@ -112,14 +112,17 @@ export class LiveService {
   async subscribeStats(workspaceId: string, campaignId: string): Promise<AsyncIterable<StatsUpdate>> {
     const campaign = await this.orm.em.fork().findOne(Campaign, { id: asUuid(campaignId), workspaceId });
     if (!campaign) throw notFound('Campaign', campaignId);
+    // Only the id stays with the subscription: the entity would keep its EntityManager fork (unit
+    // of work, identity map, loaders) alive as long as the subscription, tens of KB each.
+    const id = campaign.id;
     return new Repeater<StatsUpdate>(async (push, stop) => {
-      const set = this.statsListeners.get(campaign.id) ?? new Set();
+      const set = this.statsListeners.get(id) ?? new Set();
       const listener: Listener<StatsUpdate> = (u) => void push(u);
       set.add(listener);
-      this.statsListeners.set(campaign.id, set);
+      this.statsListeners.set(id, set);
       await stop;
       set.delete(listener);
-      if (set.size === 0) this.statsListeners.delete(campaign.id);
+      if (set.size === 0) this.statsListeners.delete(id);
     });
   }
 

@@ -32,7 +32,7 @@ interface QueueRow {
 const QUEUE_SQL = `
   with pending as (
     select s.next_attempt_at <= now() as due
-    from sends s join campaigns c on c.id = s.campaign_id
+    from sends s join campaigns c on c.id = s.campaign_id and c.workspace_id = s.workspace_id
     where s.status = 'PENDING' and c.status = 'RUNNING'
     limit ${COUNT_CAP}
   )
@@ -40,7 +40,7 @@ const QUEUE_SQL = `
     (select count(*) filter (where due) from pending) as sends_due,
     (select count(*) filter (where not due) from pending) as sends_deferred,
     (select extract(epoch from now() - min(s.next_attempt_at))::float8
-       from sends s join campaigns c on c.id = s.campaign_id
+       from sends s join campaigns c on c.id = s.campaign_id and c.workspace_id = s.workspace_id
        where s.status = 'PENDING' and s.next_attempt_at <= now() and c.status = 'RUNNING') as sends_oldest_due_s,
     (select count(*) from (select 1 from outbox where status in ('QUEUED', 'SENDING') limit ${COUNT_CAP}) o) as outbox,
     (select count(*) from (select 1 from webhook_retries where status = 'PENDING' limit ${COUNT_CAP}) r) as retries,

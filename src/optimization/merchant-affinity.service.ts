@@ -115,7 +115,7 @@ const REFRESH_SQL = `
   written as (
     insert into merchant_affinities (contact_id, merchant_id, workspace_id, score, interactions, computed_at)
     select contact_id, merchant_id, $1, score, interactions, $2::timestamptz from scores
-    on conflict (contact_id, merchant_id) do update set score = excluded.score, interactions = excluded.interactions, computed_at = excluded.computed_at
+    on conflict (contact_id, merchant_id, workspace_id) do update set score = excluded.score, interactions = excluded.interactions, computed_at = excluded.computed_at
     returning 1),
   stale as (
     delete from merchant_affinities a
@@ -195,7 +195,7 @@ async function upsertScores(sql: Sql, workspaceId: string, rows: { contactId: st
   await sql.query(
     `insert into merchant_affinities (contact_id, merchant_id, workspace_id, score, interactions, computed_at)
      select x.c, x.m, $1, x.s, x.n, $6 from unnest($2::uuid[], $3::text[], $4::float8[], $5::int[]) as x(c, m, s, n)
-     on conflict (contact_id, merchant_id) do update set score = excluded.score, interactions = excluded.interactions, computed_at = excluded.computed_at`,
+     on conflict (contact_id, merchant_id, workspace_id) do update set score = excluded.score, interactions = excluded.interactions, computed_at = excluded.computed_at`,
     [workspaceId, rows.map((r) => r.contactId), rows.map((r) => r.score.merchantId), rows.map((r) => r.score.score), rows.map((r) => r.score.interactions), now.toISOString()],
   );
 }

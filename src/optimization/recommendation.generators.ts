@@ -77,7 +77,7 @@ export const offerRecommendations: RecommendationGenerator = async ({ em, worksp
     await em.execute<{ segment: string; offer: number; messages: number; conversions: number }[]>(
       `select coalesce(c.segment, '') as segment, coalesce(k.offer_amount, 0)::float8 as offer,
               count(*)::int as messages, count(a.converted_at)::int as conversions
-       from assignments a join campaigns k on k.id = a.campaign_id join contacts c on c.id = a.contact_id
+       from assignments a join campaigns k on k.id = a.campaign_id and k.workspace_id = a.workspace_id join contacts c on c.id = a.contact_id and c.workspace_id = a.workspace_id
        where ${window} and k.workspace_id = ?
        group by 1, 2`,
       [workspaceId, workspaceId],
@@ -88,7 +88,7 @@ export const offerRecommendations: RecommendationGenerator = async ({ em, worksp
     await em.execute<{ segment: string; conversions: number; revenue: number; revenue_sq: number }[]>(
       `select coalesce(c.segment, '') as segment, count(*)::int as conversions,
               sum(a.revenue)::float8 as revenue, sum(a.revenue * a.revenue)::float8 as revenue_sq
-       from assignments a join contacts c on c.id = a.contact_id
+       from assignments a join contacts c on c.id = a.contact_id and c.workspace_id = a.workspace_id
        where ${window} and a.converted_at is not null
        group by 1`,
       [workspaceId],
@@ -143,7 +143,7 @@ export const segmentRecommendations: RecommendationGenerator = async ({ em, work
   const metric = campaign.experiment.primaryMetric;
   const rows = await em.execute<{ segment: string; messages: number; successes: number }[]>(
     `select coalesce(c.segment, '') as segment, count(*)::int as messages, count(a.${METRIC_SUCCESS_COLUMN[metric]})::int as successes
-     from assignments a join campaigns k on k.id = a.campaign_id join contacts c on c.id = a.contact_id
+     from assignments a join campaigns k on k.id = a.campaign_id and k.workspace_id = a.workspace_id join contacts c on c.id = a.contact_id and c.workspace_id = a.workspace_id
      where a.workspace_id = ? and k.workspace_id = ? and a.sent_at is not null and a.sent_at >= now() - make_interval(days => ${HISTORY_DAYS})
        and k.type = ? and k.channel = ? and k.id <> ?
      group by 1`,
@@ -334,7 +334,7 @@ export const sendTimeRecommendations: RecommendationGenerator = async ({ em, wor
   const cond = reachableCondition(campaign.audience ?? {}, campaign.channel);
   const contacts =
     recipients > 0
-      ? { sql: `select c.* from contacts c join assignments a on a.contact_id = c.id where a.campaign_id = ? and a.workspace_id = ?`, params: [campaign.id, workspaceId] }
+      ? { sql: `select c.* from contacts c join assignments a on a.contact_id = c.id and a.workspace_id = c.workspace_id where a.campaign_id = ? and a.workspace_id = ?`, params: [campaign.id, workspaceId] }
       : { sql: `select c.* from contacts c where c.workspace_id = ? and ${cond.sql}`, params: [workspaceId, ...cond.params] };
   const [row] = await em.execute<{ contacts: number; learned: number; own: number; at_optimal: number | null; at_current: number | null; confidence: number | null; modal_hour: number | null }[]>(
     `with c as (${contacts.sql}),

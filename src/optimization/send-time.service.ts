@@ -105,7 +105,7 @@ function historySql(byIds: boolean): string {
   const engagedBy = (column: string) => `(a.${column} >= a.sent_at and a.${column} < ${within})`;
   return `
     with people as (
-      select c.id, c.segment, ${LOCAL_ZONE_SQL('c', 'w')} as zone
+      select c.id, c.workspace_id, c.segment, ${LOCAL_ZONE_SQL('c', 'w')} as zone
       from contacts c
       join workspaces w on w.id = c.workspace_id
       where c.workspace_id = $1 ${byIds ? 'and c.id = any($2::uuid[])' : ''}
@@ -116,8 +116,8 @@ function historySql(byIds: boolean): string {
              count(*) filter (where ${engagedBy('clicked_at')} or ${engagedBy('replied_at')} or ${engagedBy('converted_at')}
                                  or (ca.channel in ('WHATSAPP', 'EMAIL') and ${engagedBy('opened_at')}))::int as engaged
       from people p
-      join assignments a on a.contact_id = p.id
-      join campaigns ca on ca.id = a.campaign_id
+      join assignments a on a.contact_id = p.id and a.workspace_id = p.workspace_id
+      join campaigns ca on ca.id = a.campaign_id and ca.workspace_id = a.workspace_id
       where a.workspace_id = $1 and a.sent_at >= now() - interval '${HISTORY_DAYS} days'
       group by 1, 2
     )
@@ -169,7 +169,7 @@ async function writeRecommendations(tx: Sql, workspaceId: string, rows: readonly
               as x(contact_id, optimal_hour, window_start, window_hours, expected_rate, confidence, basis, messages, rates, computed_at)
        -- a contact deleted since the read is skipped (its row would violate the foreign key)
        where exists (select 1 from contacts c where c.id = x.contact_id and c.workspace_id = $1)
-       on conflict (contact_id) do update set
+       on conflict (contact_id, workspace_id) do update set
          optimal_hour = excluded.optimal_hour, window_start = excluded.window_start, window_hours = excluded.window_hours,
          expected_rate = excluded.expected_rate, confidence = excluded.confidence, basis = excluded.basis,
          messages = excluded.messages, rates = excluded.rates, computed_at = excluded.computed_at
@@ -281,7 +281,7 @@ async function readStored(sql: Pick<SqlPool, 'query'>, workspaceId: string, ids:
             (r.computed_at is not null and r.computed_at >= coalesce(greatest(c.last_messaged_at, c.last_event_at), '-infinity')) as fresh
      from contacts c
      join workspaces w on w.id = c.workspace_id
-     left join send_time_recommendations r on r.contact_id = c.id
+     left join send_time_recommendations r on r.contact_id = c.id and r.workspace_id = c.workspace_id
      where c.workspace_id = $1 and c.id = any($2::uuid[])`,
     [workspaceId, ids],
   );
@@ -411,14 +411,14 @@ export class SendTimeService {
     const where = numbered(reachableCondition(normalizeAudience(audienceInput ?? {}, 'audience'), channel), 2);
     const reachable = `c.workspace_id = $1 and ${where.sql}`;
     const stale = await this.sql.query<{ id: string }>(
-      `select c.id from contacts c left join send_time_recommendations r on r.contact_id = c.id
+      `select c.id from contacts c left join send_time_recommendations r on r.contact_id = c.id and r.workspace_id = c.workspace_id
        where ${reachable} and (r.computed_at is null or r.computed_at < coalesce(greatest(c.last_messaged_at, c.last_event_at), '-infinity'))`,
       [this.workspaceId, ...where.params],
     );
     if (stale.length > 0) await computeContacts(this.sql, this.workspaceId, stale.map((r) => r.id));
     const rows = await this.sql.query<{ hour: number | null; contacts: string; own: string }>(
       `select r.optimal_hour as hour, count(*) as contacts, count(*) filter (where r.basis = 'CONTACT') as own
-       from contacts c left join send_time_recommendations r on r.contact_id = c.id
+       from contacts c left join send_time_recommendations r on r.contact_id = c.id and r.workspace_id = c.workspace_id
        where ${reachable}
        group by r.optimal_hour`,
       [this.workspaceId, ...where.params],

@@ -33,7 +33,7 @@ export async function planRunSendTimes(tx: EntityManager, c: Campaign, runId: st
   const schedule = scheduleData(c);
   const rows = await tx.execute<{ id: string; contact_id: string; contact_tz: string | null; workspace_tz: string }[]>(
     `select s.id, s.contact_id, ct.timezone as contact_tz, w.timezone as workspace_tz
-     from sends s join contacts ct on ct.id = s.contact_id join workspaces w on w.id = s.workspace_id
+     from sends s join contacts ct on ct.id = s.contact_id and ct.workspace_id = s.workspace_id join workspaces w on w.id = s.workspace_id
      where s.campaign_id = ? and s.run_id = ? and s.workspace_id = ? and s.status = 'PENDING'`,
     [c.id, runId, c.workspaceId],
   );

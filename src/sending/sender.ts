@@ -287,11 +287,12 @@ export class Sender {
       `update sends s set attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2),
          tracking_token = case when c.channel = 'EMAIL' then coalesce(s.tracking_token, replace(gen_random_uuid()::text, '-', '')) end
        from (
-         select s.id from sends s join campaigns c on c.id = s.campaign_id
+         select s.id from sends s join campaigns c on c.id = s.campaign_id and c.workspace_id = s.workspace_id
          where s.status = 'PENDING' and s.next_attempt_at <= now() and c.status = 'RUNNING'
          order by s.next_attempt_at limit $1 for update of s skip locked
        ) due, variants v, contacts ct, campaigns c, workspaces w
-       where s.id = due.id and v.id = s.variant_id and ct.id = s.contact_id and c.id = s.campaign_id and w.id = s.workspace_id
+       where s.id = due.id and v.id = s.variant_id and v.workspace_id = s.workspace_id and ct.id = s.contact_id and ct.workspace_id = s.workspace_id
+         and c.id = s.campaign_id and c.workspace_id = s.workspace_id and w.id = s.workspace_id
        returning s.id, s.workspace_id, s.campaign_id, s.run_id, s.contact_id, s.variant_id, s.idempotency_key, s.attempts, s.tracking_token,
                  c.channel, v.template, v.subject, v.html, v.whatsapp_template, c.offer_amount,
                  coalesce(ct.whatsapp_inbound_at > now() - interval '24 hours', false) as whatsapp_window_open,

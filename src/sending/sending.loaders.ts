@@ -61,7 +61,7 @@ export function sendingLoaders({ em, workspaceId }: RequestScope) {
                 count(*) filter (where r.grp = 'HOLDOUT' and ${SUCCESS_SQL}) as holdout_successes
          from recipients r
          join campaigns c on c.id = r.campaign_id and c.workspace_id = ?
-         left join assignments a on a.campaign_id = r.campaign_id and a.contact_id = r.contact_id
+         left join assignments a on a.campaign_id = r.campaign_id and a.contact_id = r.contact_id and a.workspace_id = c.workspace_id
          group by r.campaign_id`,
         [JSON.stringify(ids), workspaceId, workspaceId],
       );
@@ -92,9 +92,9 @@ export function sendingLoaders({ em, workspaceId }: RequestScope) {
                 count(s.*) filter (where s.status = 'SENT') as sent, count(s.*) filter (where s.status = 'FAILED') as failed,
                 count(s.*) filter (where s.status = 'PENDING') as pending,
                 count(s.*) filter (where s.status = 'PENDING' and s.last_error is not null) as retrying
-         from campaign_runs r left join sends s on s.run_id = r.id
+         from campaign_runs r left join sends s on s.run_id = r.id and s.workspace_id = r.workspace_id
          where r.campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and r.workspace_id = ?
-         group by r.id order by r.run_number desc`,
+         group by r.id, r.workspace_id order by r.run_number desc`,
         [JSON.stringify(ids), workspaceId],
       );
       return ids.map((id) =>

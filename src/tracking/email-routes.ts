@@ -44,7 +44,7 @@ export async function registerEmailRoutes(fastify: FastifyInstance, deps: AppDep
     if (!plausibleToken(token)) return undefined;
     const [m] = await deps.orm.em.fork().execute<TrackedMessage[]>(
       `select m.id, m.workspace_id, m.campaign_id, m.contact_id, c.email, w.name as workspace_name
-       from messages m join contacts c on c.id = m.contact_id join workspaces w on w.id = m.workspace_id
+       from messages m join contacts c on c.id = m.contact_id and c.workspace_id = m.workspace_id join workspaces w on w.id = m.workspace_id
        where m.tracking_token = ?`,
       [token],
     );

@@ -170,18 +170,39 @@ export class IngestionPipeline {
     }
     if (candidates.length === 0) return outcomes;
 
-    // 3. Idempotency: insert; a key already stored in the workspace is a duplicate. Rows go in
-    //    key order so that concurrent batches take unique-index locks in the same order.
-    const rows = candidates
+    // 3. Idempotency: a key already stored in the workspace (table event_keys, written by the same
+    //    statement as the event) is a duplicate. The event log is partitioned by month, so it cannot
+    //    hold a unique index on the key itself (it would have to contain received_at). Rows go in key
+    //    order so that concurrent batches take unique-index locks in the same order; a key repeated
+    //    within the batch is sent once (its first event in that order is the one stored).
+    const sorted = candidates
       .map((it) => ({ it, state: states.get(`${it.ws}|${recipientKey(it.event.campaignId, it.event.contactId)}`)! }))
       .sort((a, b) => keyOf(a.it).localeCompare(keyOf(b.it)));
+    const sent = new Set<string>();
+    const rows = sorted.filter(({ it }) => {
+      if (it.event.idempotencyKey === null) return true;
+      const key = `${it.ws}|${it.event.idempotencyKey}`;
+      if (sent.has(key)) return false;
+      sent.add(key);
+      return true;
+    });
     const insertedKeys: { workspace_id: string; idempotency_key: string | null }[] = await tx.query(
-      `insert into events (workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source)
+      `with x as (
+         select * from jsonb_to_recordset($1::jsonb) as x(n int, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, message_id uuid,
+              type text, occurred_at timestamptz, value numeric, sentiment text, url text, merchant_id text, idempotency_key text, source text)
+       ),
+       fresh as (
+         insert into event_keys (workspace_id, idempotency_key)
+         select workspace_id, idempotency_key from x where idempotency_key is not null order by n
+         on conflict (workspace_id, idempotency_key) do nothing
+         returning workspace_id, idempotency_key
+       )
+       insert into events (workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source)
        select workspace_id, campaign_id, contact_id, variant_id, message_id, type, occurred_at, value, sentiment, url, merchant_id, idempotency_key, source
-       from jsonb_to_recordset($1::jsonb) as x(n int, workspace_id uuid, campaign_id uuid, contact_id uuid, variant_id uuid, message_id uuid,
-            type text, occurred_at timestamptz, value numeric, sentiment text, url text, merchant_id text, idempotency_key text, source text)
+       from x
+       where x.idempotency_key is null
+          or exists (select 1 from fresh f where f.workspace_id = x.workspace_id and f.idempotency_key = x.idempotency_key)
        order by x.n
-       on conflict (workspace_id, idempotency_key) where idempotency_key is not null do nothing
        returning workspace_id, idempotency_key`,
       [
         JSON.stringify(
@@ -207,7 +228,7 @@ export class IngestionPipeline {
     // A key is inserted at most once; the first event carrying it (in insert order) is the one stored.
     const fresh = new Set(insertedKeys.filter((k) => k.idempotency_key !== null).map((k) => `${k.workspace_id}|${k.idempotency_key}`));
     const stored: typeof candidates = [];
-    for (const { it } of rows) {
+    for (const { it } of sorted) {
       const key = it.event.idempotencyKey === null ? null : `${it.ws}|${it.event.idempotencyKey}`;
       if (key === null || fresh.delete(key)) {
         outcomes[it.r]![it.i] = 'ACCEPTED';
@@ -224,10 +245,10 @@ export class IngestionPipeline {
       new Map([...states].map(([k, v]) => [k.slice(k.indexOf('|') + 1), v])),
       stored.map((it) => it.event),
     );
-    const activity = new Map<string, { contact_id: string; at: string; sent_at: string | null }>();
+    const activity = new Map<string, { contact_id: string; workspace_id: string; at: string; sent_at: string | null }>();
     for (const it of stored) {
       const e = it.event;
-      const a = activity.get(e.contactId) ?? { contact_id: e.contactId, at: e.occurredAt.toISOString(), sent_at: null };
+      const a = activity.get(e.contactId) ?? { contact_id: e.contactId, workspace_id: it.ws, at: e.occurredAt.toISOString(), sent_at: null };
       if (e.occurredAt.toISOString() > a.at) a.at = e.occurredAt.toISOString();
       if (e.type === EventType.SENT && (!a.sent_at || e.occurredAt.toISOString() > a.sent_at)) a.sent_at = e.occurredAt.toISOString();
       activity.set(e.contactId, a);
@@ -237,14 +258,15 @@ export class IngestionPipeline {
       return JSON.stringify({ kind: 'stats', workspaceId: w, campaignId: c } satisfies LiveMessage);
     });
     const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+    const workspaceOf = new Map(stored.map((it) => [it.event.campaignId, it.ws]));
     await tx.query(
       `with recipients as (
          update assignments a set
            ${FACTS.map((f) => `${FACT_COLUMN[f]} = x.${FACT_COLUMN[f]}`).join(', ')},
            revenue = x.revenue
-         from jsonb_to_recordset($1::jsonb) as x(campaign_id uuid, contact_id uuid, revenue numeric,
+         from jsonb_to_recordset($1::jsonb) as x(campaign_id uuid, contact_id uuid, workspace_id uuid, revenue numeric,
               ${FACTS.map((f) => `${FACT_COLUMN[f]} timestamptz`).join(', ')})
-         where a.campaign_id = x.campaign_id and a.contact_id = x.contact_id
+         where a.campaign_id = x.campaign_id and a.contact_id = x.contact_id and a.workspace_id = x.workspace_id
        ),
        counters as (
          insert into variant_counters (variant_id, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue, revenue_sq, response_seconds, responses, events)
@@ -252,7 +274,7 @@ export class IngestionPipeline {
          from jsonb_to_recordset($2::jsonb) as x(variant_id uuid, campaign_id uuid, workspace_id uuid, messages bigint,
               ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric, revenue_sq numeric, response_seconds numeric, responses bigint, events bigint)
          order by variant_id
-         on conflict (variant_id) do update set
+         on conflict (variant_id, workspace_id) do update set
            messages = variant_counters.messages + excluded.messages,
            ${FACTS.map((f) => `${COUNTER_COLUMN[f]} = variant_counters.${COUNTER_COLUMN[f]} + excluded.${COUNTER_COLUMN[f]}`).join(', ')},
            revenue = variant_counters.revenue + excluded.revenue,
@@ -263,12 +285,12 @@ export class IngestionPipeline {
            updated_at = now()
        ),
        hourly as (
-         insert into variant_hourly (variant_id, hour, campaign_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue)
-         select variant_id, hour, campaign_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue
-         from jsonb_to_recordset($3::jsonb) as x(variant_id uuid, hour timestamptz, campaign_id uuid, messages bigint,
+         insert into variant_hourly (variant_id, hour, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue)
+         select variant_id, hour, campaign_id, workspace_id, messages, ${FACTS.map((f) => COUNTER_COLUMN[f]).join(', ')}, revenue
+         from jsonb_to_recordset($3::jsonb) as x(variant_id uuid, hour timestamptz, campaign_id uuid, workspace_id uuid, messages bigint,
               ${FACTS.map((f) => `${COUNTER_COLUMN[f]} bigint`).join(', ')}, revenue numeric)
          order by variant_id, hour
-         on conflict (variant_id, hour) do update set
+         on conflict (variant_id, hour, workspace_id) do update set
            messages = variant_hourly.messages + excluded.messages,
            ${FACTS.map((f) => `${COUNTER_COLUMN[f]} = variant_hourly.${COUNTER_COLUMN[f]} + excluded.${COUNTER_COLUMN[f]}`).join(', ')},
            revenue = variant_hourly.revenue + excluded.revenue
@@ -277,8 +299,8 @@ export class IngestionPipeline {
          update contacts c set
            last_event_at = greatest(c.last_event_at, x.at),
            last_messaged_at = greatest(c.last_messaged_at, x.sent_at)
-         from (select * from jsonb_to_recordset($4::jsonb) as y(contact_id uuid, at timestamptz, sent_at timestamptz) order by contact_id) x
-         where c.id = x.contact_id
+         from (select * from jsonb_to_recordset($4::jsonb) as y(contact_id uuid, workspace_id uuid, at timestamptz, sent_at timestamptz) order by contact_id) x
+         where c.id = x.contact_id and c.workspace_id = x.workspace_id
            and (c.last_event_at is null or c.last_event_at < x.at or (x.sent_at is not null and (c.last_messaged_at is null or c.last_messaged_at < x.sent_at)))
        )
        select count(pg_notify($5, m)) from jsonb_array_elements_text($6::jsonb) as m`,
@@ -287,6 +309,7 @@ export class IngestionPipeline {
           update.recipients.map((r) => ({
             campaign_id: r.campaignId,
             contact_id: r.contactId,
+            workspace_id: r.workspaceId,
             revenue: r.revenue,
             ...Object.fromEntries(FACTS.map((f) => [FACT_COLUMN[f], iso(r.first[f])])),
           })),
@@ -310,6 +333,7 @@ export class IngestionPipeline {
             variant_id: h.variantId,
             hour: h.hour.toISOString(),
             campaign_id: h.campaignId,
+            workspace_id: workspaceOf.get(h.campaignId),
             messages: h.messages,
             ...Object.fromEntries(FACTS.map((f) => [COUNTER_COLUMN[f], h[f]])),
             revenue: h.revenue,
@@ -353,7 +377,7 @@ export class IngestionPipeline {
        ),
        -- The state before the change (locked): which channels this statement really changes.
        before as (
-         select c.id, c.opted_out_channels as was from contacts c join per_contact p on c.id = p.contact_id and c.workspace_id = p.workspace_id
+         select c.id, c.workspace_id, c.opted_out_channels as was from contacts c join per_contact p on c.id = p.contact_id and c.workspace_id = p.workspace_id
          for update of c
        ),
        changed as (
@@ -366,7 +390,7 @@ export class IngestionPipeline {
              when p.last_out is not null and not c.opted_out_channels @> p.add_channels then greatest(p.last_out, c.opted_out_at)
              when c.opted_out_channels <@ p.remove_channels then null
              else c.opted_out_at end
-         from per_contact p join before b on b.id = p.contact_id
+         from per_contact p join before b on b.id = p.contact_id and b.workspace_id = p.workspace_id
          where c.id = p.contact_id and c.workspace_id = p.workspace_id
            and (not c.opted_out_channels @> p.add_channels or c.opted_out_channels && p.remove_channels)
          returning c.id, c.workspace_id, b.was

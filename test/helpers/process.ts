@@ -172,3 +172,10 @@ export function killLeftovers(procs: ProcInfo[]): void {
 
 /** `pid argv…`, for assertion messages. */
 export const brief = (p: ProcInfo): string => `${p.pid} ${p.argv.join(' ')}`;
+
+/** A process's resident memory now and its peak (VmRSS / VmHWM in /proc/<pid>/status), in bytes. */
+export function processMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}

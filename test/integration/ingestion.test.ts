@@ -238,7 +238,20 @@ describe('reply sentiments: positiveReplies, negativeReplies, neutralReplies', (
     await migration.up();
     const backfill = migration.getQueries().map(String).filter((q) => !/^\s*alter table/i.test(q));
     expect(backfill).toHaveLength(3);
-    for (const q of backfill) await t.sql(q);
+    // The backfill was written for the schema of its day: variant_hourly keyed by (variant_id, hour),
+    // without workspace_id (added by Migration20261206000000_citus_readiness). For the replay, give
+    // it that key back and fill workspace_id from the campaign as the migration did.
+    await t.sql('create unique index replay_hourly_uq on variant_hourly (variant_id, hour)');
+    await t.sql(`create function replay_hourly_ws() returns trigger language plpgsql as $$
+      begin new.workspace_id := (select workspace_id from campaigns where id = new.campaign_id); return new; end $$`);
+    await t.sql('create trigger replay_hourly_ws before insert on variant_hourly for each row execute function replay_hourly_ws()');
+    try {
+      for (const q of backfill) await t.sql(q);
+    } finally {
+      await t.sql('drop trigger replay_hourly_ws on variant_hourly');
+      await t.sql('drop function replay_hourly_ws()');
+      await t.sql('drop index replay_hourly_uq');
+    }
     expect(await snapshot()).toEqual(before);
     expect((await totals(key, f.campaignId)).negativeReplies).toBe(2);
   });

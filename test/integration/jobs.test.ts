@@ -24,10 +24,11 @@ it('runs the rollup job on demand', async () => {
   await expect(t.app.scheduler!.runNow('analytics: nightly rollup')).resolves.toBeUndefined();
 });
 
-it('registers the maintenance jobs: test evaluation every 5 minutes, merchant affinity every 6 hours, the webhook retry queue every minute', async () => {
+it('registers the maintenance jobs: test evaluation every 5 minutes, merchant affinity every 6 hours, the webhook retry queue every minute, event partitions daily', async () => {
   const rows = await t.app.orm.em.fork().getConnection().execute<{ name: string; repeat_interval: string }[]>(`select name, repeat_interval from agenda_jobs order by name`);
   expect(rows).toEqual([
     { name: 'analytics: nightly rollup', repeat_interval: '0 2 * * *' },
+    { name: 'events: partitions and retention', repeat_interval: '20 0 * * *' },
     { name: 'experiments: evaluate running tests', repeat_interval: '*/5 * * * *' },
     { name: 'optimization: conversion model', repeat_interval: '0 3 * * 1' },
     { name: 'optimization: merchant affinity', repeat_interval: '0 */6 * * *' },
@@ -38,6 +39,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
   await expect(t.app.scheduler!.runNow('experiments: evaluate running tests')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('webhooks: retry queue')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('optimization: merchant affinity')).resolves.toBeUndefined();
+  await expect(t.app.scheduler!.runNow('events: partitions and retention')).resolves.toBeUndefined();
 });
 
 it('starts no scheduler with JOBS=off', async () => {

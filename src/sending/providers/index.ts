@@ -69,7 +69,7 @@ function createSimulator(config: Config, listeningUrl: string, sql: SqlPool, ing
     // cached a few seconds per (campaign, variant): read for every message, changed rarely.
     rates: cachedRates(async (campaignId, variantId) => {
       const [row] = await sql.query<{ simulation: Record<string, Partial<SimulatedRates>> | null; key: string }>(
-        'select c.simulation, v.key from campaigns c join variants v on v.campaign_id = c.id where c.id = $1 and v.id = $2',
+        'select c.simulation, v.key from campaigns c join variants v on v.campaign_id = c.id and v.workspace_id = c.workspace_id where c.id = $1 and v.id = $2',
         [campaignId, variantId],
       );
       const own = row?.simulation?.[row.key];
