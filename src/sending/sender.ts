@@ -12,7 +12,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import type { IngestionPipeline } from '../tracking/ingestion';
-import { derivedLinkToken, linkToken, recordMessages, type RecordedMessage } from '../tracking/messages';
+import { derivedLinkToken, markMessagesSent, preRecordMessages, type PendingMessage } from '../tracking/messages';
 import { markEmailBounced } from '../contacts/suppression';
 import type { Orm } from '../db/orm';
 import { Channel } from '../domain/channel';
@@ -40,14 +40,17 @@ interface Ready {
   rate: number;
 }
 
-/** A send the provider accepted (and, once recorded, its message row). */
-interface Accepted {
-  s: ClaimedSend;
-  provider: MessagingProvider;
+/** A send rendered, with its message row (recorded before the provider call). */
+interface Rendered extends Ready {
   rendered: ComposedMessage;
-  providerMessageId: string;
   webhookProvider: string;
   messageId?: string;
+}
+
+/** A send the provider accepted. */
+interface Accepted extends Rendered {
+  messageId: string;
+  providerMessageId: string;
 }
 
 interface ClaimedSend {
@@ -59,8 +62,11 @@ interface ClaimedSend {
   variant_id: string;
   idempotency_key: string;
   attempts: number;
-  /** EMAIL: the open / unsubscribe token, the same on every attempt. */
-  tracking_token: string | null;
+  /**
+   * Chosen at the first claim and kept across attempts: the secret the links' tokens derive from
+   * (the same links on every attempt) and, on EMAIL, the open / unsubscribe token.
+   */
+  tracking_token: string;
   channel: Channel;
   template: string;
   subject: string | null;
@@ -111,12 +117,14 @@ export interface SendMetrics {
 }
 
 /**
- * An email's link tokens, derived from its tracking token (one-way): a retried send (SMTP sends it
- * again) then carries the same working links as the message recorded the first time.
+ * A send's link tokens, derived from its tracking token (one-way): every attempt renders the same
+ * links as the message row recorded before the first call (and SMTP, which cannot deduplicate,
+ * sends the same working links again). Email tokens are 16 characters, text messages' 10.
  */
-function derivedTokens(trackingToken: string): () => string {
+function derivedTokens(trackingToken: string, channel: Channel): () => string {
   let n = 0;
-  return () => derivedLinkToken(trackingToken, n++);
+  const length = channel === Channel.EMAIL ? 16 : 10;
+  return () => derivedLinkToken(trackingToken, n++, length);
 }
 
 /** Items grouped by key, groups and items in first-seen order (linear: batches hold 1,000 sends). Pure. */
@@ -285,7 +293,7 @@ export class Sender {
   private async drain(batch: number): Promise<{ claimed: number; full: boolean }> {
     const claimed = await this.sql.query<ClaimedSend>(
       `update sends s set attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2),
-         tracking_token = case when c.channel = 'EMAIL' then coalesce(s.tracking_token, replace(gen_random_uuid()::text, '-', '')) end
+         tracking_token = coalesce(s.tracking_token, replace(gen_random_uuid()::text, '-', ''))
        from (
          select s.id from sends s join campaigns c on c.id = s.campaign_id and c.workspace_id = s.workspace_id
          where s.status = 'PENDING' and s.next_attempt_at <= now() and c.status = 'RUNNING'
@@ -333,12 +341,14 @@ export class Sender {
 
   /**
    * The claimed batch, stage by stage, with the database work of each stage done for the whole
-   * batch: rate tokens per provider account, message rows and links, SENT events, send rows. The
-   * order per message is the one exactly-once relies on — provider call, message row, SENT event,
-   * send marked SENT — and a crash anywhere leaves the send claimed, retried after its lease with
-   * the same idempotency key (the provider answers with the same id; the message row's unique key
-   * finds the first record). Failure paths (cancel, quiet hours, retries, final failures) stay
-   * per message.
+   * batch: rate tokens per provider account, message rows and links, provider ids, SENT events,
+   * send rows. The order per message is the one exactly-once relies on — message row and links
+   * (QUEUED, no provider id), provider call, provider id, SENT event, send marked SENT — so that
+   * whatever a recipient can act on (a link, a reply) and whatever a provider calls back about
+   * (once its id is recorded) is already there. A crash anywhere leaves the send claimed, retried
+   * after its lease with the same idempotency key (the provider answers with the same id) and the
+   * same message row (its id is the send's, its links derive from the send's token). Failure paths
+   * (cancel, quiet hours, retries, final failures) stay per message.
    */
   private async sendBatch(claimed: ClaimedSend[], full: boolean): Promise<{ claimed: number; full: boolean }> {
     // 1. Per message: consent re-check, quiet hours, which provider.
@@ -351,10 +361,17 @@ export class Sender {
     const granted = await this.takeTokens(ready);
     // Full and nothing held back by the rate limit: more are due now (rate-limited ones are not).
     const more = full && granted.length === ready.length;
-    // 3. Render and hand to the provider (concurrently: e.g. the simulator then answers a whole
-    //    wave with one lookup and one write).
+    // 3. Render; 4. record the messages and their links before any provider call.
+    const rendered: Rendered[] = [];
+    await this.eachSend(granted, async (r) => {
+      const x = await this.render(r);
+      if (x) rendered.push(x);
+    });
+    const recorded = await this.preRecord(rendered);
+    // 5. Hand to the provider (concurrently: e.g. the simulator then answers a whole wave with one
+    //    lookup and one write).
     const accepted: Accepted[] = [];
-    const perProvider = groupBy(granted, (r) => r.provider);
+    const perProvider = groupBy(recorded, (r) => r.provider);
     await Promise.all(
       [...perProvider].map(([provider, list]) =>
         this.eachSend(
@@ -368,15 +385,16 @@ export class Sender {
       ),
     );
     if (accepted.length === 0) return { claimed: claimed.length, full: more };
-    // 4–6. Record, SENT events, sends marked SENT.
-    const recorded = await this.recordAll(accepted);
-    const byWorkspace = groupBy(recorded, (a) => a.s.workspace_id);
+    // 6. Provider ids (status callbacks find their message from now on); 7. SENT events and sends
+    //    marked SENT.
+    const identified = await this.markSent(accepted);
+    const byWorkspace = groupBy(identified, (a) => a.s.workspace_id);
     await Promise.all(
       [...byWorkspace].map(async ([workspaceId, group]) => {
         try {
           await this.pipeline.ingest(
             workspaceId,
-            group.map(({ s, messageId }) => ({ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.SENT, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send:${s.idempotency_key}`, messageId: messageId! })),
+            group.map(({ s, messageId }) => ({ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.SENT, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send:${s.idempotency_key}`, messageId })),
             'sender',
           );
           await this.sql.query(
@@ -404,7 +422,12 @@ export class Sender {
     // was queued, and an unsubscribe, a STOP or a hard bounce in between must hold.
     if (s.opted_out_now || s.no_consent_now) {
       const why = s.opted_out_now ? `the contact opted out of ${s.channel} (or the address bounced) after the message was queued` : `the contact withdrew consent on ${s.channel} after the message was queued`;
-      await this.sql.query(`update sends set status = 'CANCELED', last_error = $2 where id = $1`, [s.id, why]);
+      // A row recorded for an earlier attempt that the provider did not accept goes too.
+      await this.sql.query(
+        `with unsent as (delete from messages where id = $1 and workspace_id = $3 and provider_message_id is null)
+         update sends set status = 'CANCELED', last_error = $2 where id = $1`,
+        [s.id, why, s.workspace_id],
+      );
       this.logger.info({ ...this.sendLog(s), reason: why }, 'send canceled');
       return null;
     }
@@ -467,23 +490,67 @@ export class Sender {
     return granted;
   }
 
-  /** Stage 3: render and call the provider. Null when it failed (retry scheduled or final failure). */
-  private async deliver({ s, workspace, provider }: Ready): Promise<Accepted | null> {
+  /** Stage 3: the message as it will go out. Null when it cannot be rendered (a final failure). */
+  private async render(r: Ready): Promise<Rendered | null> {
+    const { s, provider } = r;
     const composed = composeMessage({
       channel: s.channel,
       variant: { template: s.template, subject: s.subject, html: s.html, whatsappTemplate: s.whatsapp_template },
       contact: { firstName: s.first_name, lastName: s.last_name, phone: s.phone, email: s.email, externalId: s.external_id, segment: s.segment, attributes: s.attributes },
       campaign: { offerAmount: s.offer_amount === null ? null : Number(s.offer_amount) },
       publicUrl: this.publicUrl(),
-      makeToken: s.tracking_token ? derivedTokens(s.tracking_token) : linkToken,
+      makeToken: derivedTokens(s.tracking_token, s.channel),
       whatsappWindowOpen: s.whatsapp_window_open,
-      trackingToken: s.tracking_token ?? undefined,
+      trackingToken: s.channel === Channel.EMAIL ? s.tracking_token : undefined,
     });
     if (!composed.ok) {
       await this.fail(s, composed.error, provider.name);
       return null;
     }
-    const rendered = composed.message;
+    return { ...r, rendered: composed.message, webhookProvider: provider.webhookProvider(s.channel) };
+  }
+
+  /**
+   * Stage 4: the messages and their links exist before the provider is called, so that a click (or
+   * a reply) that comes back at once finds them. One statement for the batch; should it fail, each
+   * message is tried on its own so that one bad row does not hold the others back. A message that
+   * cannot be recorded is not sent (retried after its lease).
+   */
+  private async preRecord(list: Rendered[]): Promise<Rendered[]> {
+    if (list.length === 0) return [];
+    const row = ({ s, rendered, webhookProvider }: Rendered): PendingMessage => ({
+      id: s.id,
+      workspaceId: s.workspace_id,
+      campaignId: s.campaign_id,
+      contactId: s.contact_id,
+      variantId: s.variant_id,
+      provider: webhookProvider,
+      channel: s.channel,
+      body: rendered.body,
+      tokens: rendered.links,
+      trackingToken: rendered.trackingToken ?? null,
+    });
+    let ids: (string | null | Error)[];
+    try {
+      ids = await preRecordMessages(this.sql, list.map(row));
+    } catch (err) {
+      this.logger.warn({ err, messages: list.length }, 'recording the batch of messages failed; recording them one by one');
+      ids = await Promise.all(list.map((r) => preRecordMessages(this.sql, [row(r)]).then(([id]) => id ?? null, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    }
+    const out: Rendered[] = [];
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const r = list[i]!;
+        if (typeof id === 'string') out.push({ ...r, messageId: id });
+        else await this.unexpected(r.s, id ?? new Error('the message conflicts with a recorded one that cannot be found'));
+      }),
+    );
+    return out;
+  }
+
+  /** Stage 5: call the provider. Null when it failed (retry scheduled or final failure). */
+  private async deliver(r: Rendered): Promise<Accepted | null> {
+    const { s, workspace, provider, rendered } = r;
     const result = await this.callProvider(
       provider,
       { ...rendered, idempotencyKey: s.idempotency_key, campaignId: s.campaign_id, contactId: s.contact_id, variantId: s.variant_id },
@@ -491,6 +558,8 @@ export class Sender {
     );
     if (!result.ok) {
       if (result.retryable && s.attempts < MAX_SEND_ATTEMPTS) {
+        // The message row stays (QUEUED): the provider may have delivered it all the same (a
+        // timeout), and the next attempt goes out with the same links.
         const retryInSeconds = sendBackoffSeconds(s.attempts);
         await this.sql.query(`update sends set next_attempt_at = now() + make_interval(secs => $2), last_error = $3 where id = $1`, [s.id, retryInSeconds, result.error]);
         this.logger.warn(
@@ -506,78 +575,31 @@ export class Sender {
       await this.fail(s, result.error, provider.name);
       return null;
     }
-    return { s, provider, rendered, providerMessageId: result.providerMessageId, webhookProvider: provider.webhookProvider(s.channel) };
+    return { ...r, messageId: r.messageId!, providerMessageId: result.providerMessageId };
   }
 
   /**
-   * Stage 4: the messages exist before their SENT events and before the provider's callbacks can
-   * need them. One statement for the batch; should it fail, each message is tried on its own so
-   * that one bad row does not hold the others back.
+   * Stage 6: the provider ids, in one statement for the batch (else one by one, so that one row the
+   * database refuses — say, a provider id recorded on another message — holds back only its send).
    */
-  private async recordAll(accepted: Accepted[]): Promise<Accepted[]> {
-    const rows = (list: Accepted[]) =>
-      list.map(({ s, rendered, providerMessageId, webhookProvider }) => ({
-        workspaceId: s.workspace_id,
-        campaignId: s.campaign_id,
-        contactId: s.contact_id,
-        variantId: s.variant_id,
-        provider: webhookProvider,
-        providerMessageId,
-        channel: s.channel,
-        body: rendered.body,
-        tokens: rendered.links,
-        trackingToken: rendered.trackingToken ?? null,
-      }));
-    let results: (RecordedMessage | null)[];
+  private async markSent(accepted: Accepted[]): Promise<Accepted[]> {
+    const row = (a: Accepted) => ({ id: a.messageId, workspaceId: a.s.workspace_id, provider: a.webhookProvider, providerMessageId: a.providerMessageId });
     try {
-      results = await recordMessages(this.sql, rows(accepted));
+      await markMessagesSent(this.sql, accepted.map(row));
+      return accepted;
     } catch (err) {
-      this.logger.warn({ err, messages: accepted.length }, 'recording the batch of messages failed; recording them one by one');
-      const one = await Promise.all(accepted.map((a) => recordMessages(this.sql, rows([a])).then(([r]) => r ?? null, (e: unknown) => e)));
-      const ok: Accepted[] = [];
-      const conflicts: Accepted[] = [];
-      await Promise.all(
-        one.map(async (r, i) => {
-          const a = accepted[i]!;
-          if (r === null) conflicts.push(a);
-          else if ('id' in (r as object)) ok.push({ ...a, messageId: (r as RecordedMessage).id });
-          else await this.unexpected(a.s, r);
-        }),
-      );
-      return [...ok, ...(await this.findExisting(conflicts))];
+      this.logger.warn({ err, messages: accepted.length }, 'recording the batch of provider ids failed; recording them one by one');
     }
     const ok: Accepted[] = [];
-    const conflicts: Accepted[] = [];
-    results.forEach((r, i) => (r ? ok.push({ ...accepted[i]!, messageId: r.id }) : conflicts.push(accepted[i]!)));
-    return [...ok, ...(await this.findExisting(conflicts))];
-  }
-
-  /**
-   * A retry after a crash: the provider deduplicated the send and the message row exists already.
-   * Found by the provider's id, or — when that changed between attempts (e.g. the From domain in
-   * an email's Message-ID) — by the email's tracking token.
-   */
-  private async findExisting(conflicts: Accepted[]): Promise<Accepted[]> {
-    if (conflicts.length === 0) return [];
-    let rows: { i: number; id: string }[];
-    try {
-      rows = await this.sql.query<{ i: number; id: string }>(
-        `select x.i, (select m.id from messages m
-                      where m.workspace_id = x.ws and ((m.provider = x.provider and m.provider_message_id = x.pmid) or m.tracking_token = x.token) limit 1) as id
-         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) with ordinality as x(ws, provider, pmid, token, i)`,
-        [conflicts.map((a) => a.s.workspace_id), conflicts.map((a) => a.webhookProvider), conflicts.map((a) => a.providerMessageId), conflicts.map((a) => a.rendered.trackingToken ?? null)],
-      );
-    } catch (err) {
-      await Promise.all(conflicts.map((a) => this.unexpected(a.s, err)));
-      return [];
-    }
-    const found: Accepted[] = [];
-    for (const r of rows) {
-      const a = conflicts[Number(r.i) - 1]!;
-      if (r.id) found.push({ ...a, messageId: r.id });
-      else await this.unexpected(a.s, new Error('the message conflicts with a recorded one that cannot be found'));
-    }
-    return found;
+    await Promise.all(
+      accepted.map((a) =>
+        markMessagesSent(this.sql, [row(a)]).then(
+          () => void ok.push(a),
+          (err: unknown) => this.unexpected(a.s, err),
+        ),
+      ),
+    );
+    return ok;
   }
 
   private sendLog(s: ClaimedSend) {
@@ -586,7 +608,12 @@ export class Sender {
 
   /** A final failure: recorded on the send (Campaign.sendFailures), logged once, counted as FAILED. */
   private async fail(s: ClaimedSend, error: string, provider: string): Promise<void> {
-    await this.sql.query(`update sends set status = 'FAILED', last_error = $2, failed_at = now() where id = $1`, [s.id, error]);
+    // The message row recorded before the call goes (its links with it): it was never accepted.
+    await this.sql.query(
+      `with unsent as (delete from messages where id = $1 and workspace_id = $3 and provider_message_id is null)
+       update sends set status = 'FAILED', last_error = $2, failed_at = now() where id = $1`,
+      [s.id, error, s.workspace_id],
+    );
     this.count('FAILED', provider, s.channel);
     this.logger.warn({ ...this.sendLog(s), error, willRetry: false }, 'send failed; it will not be retried');
     await this.pipeline.ingest(
