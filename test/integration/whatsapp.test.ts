@@ -256,6 +256,46 @@ describe('messages recorded before the provider call', () => {
       cloud.onSend = undefined;
     }
   });
+
+  it('keeps the message recorded for a failed attempt: the retry goes out with the same link and row', async () => {
+    const w = await workspace(['Ed'], true);
+    const d = w.contacts[0]!.phone.slice(1);
+    expect((await webhook(w.workspaceId, cloudWebhook({ messages: [cloudText(d, 'Hi there')] }))).status).toBe(200);
+    const texts: string[] = [];
+    cloud.onSend = async (r) => {
+      if (r.body.to !== d) return;
+      texts.push((r.body.text as { body: string }).body);
+      // The first attempt: Meta is unavailable (retryable).
+      return texts.length === 1 ? { status: 503, code: 2, message: 'Service temporarily unavailable' } : undefined;
+    };
+    try {
+      const { createCampaign } = await t.ok(
+        CreateCampaignDocument,
+        { input: { name: `${w.tag}-retry`, channel: 'WHATSAPP', type: 'STANDARD', audience: { tags: [w.tag] }, variants: [{ template: 'Hi {first_name}: https://shop.example/retry' }] } },
+        w.key,
+      );
+      const id = createCampaign.id;
+      await t.ok(LaunchCampaignDocument, { id }, w.key);
+      await until(async () => texts.length, (n) => n === 1);
+      const [waiting] = await until(
+        () => t.sql<{ status: string; send_status: string; attempts: number }>('select m.status, s.status as send_status, s.attempts from messages m join sends s on s.id = m.id where m.campaign_id = ?', [id]),
+        (rows) => rows[0]?.attempts === 1 && rows[0].send_status === 'PENDING',
+      );
+      expect(waiting).toMatchObject({ status: 'QUEUED' });
+      // Its backoff (10 s) cut short.
+      await t.sql(`update sends set next_attempt_at = now() where campaign_id = ?`, [id]);
+      await until(() => stats(w.key, id), (c) => c.stats.sent === 1);
+      expect(texts).toHaveLength(2);
+      expect(texts[1]).toBe(texts[0]);
+      const rows = await t.sql<{ status: string; provider_message_id: string; links: string }>(
+        'select m.status, m.provider_message_id, (select count(*) from links l where l.message_id = m.id) as links from messages m where m.campaign_id = ?',
+        [id],
+      );
+      expect(rows).toEqual([{ status: 'SENT', provider_message_id: cloud.to(d).at(-1)!.messageId, links: '1' }]);
+    } finally {
+      cloud.onSend = undefined;
+    }
+  });
 });
 
 describe('WhatsApp keywords', () => {
