@@ -45,8 +45,9 @@ async function workspace(contacts: { consent?: boolean; optedOut?: boolean }[], 
   return { key, campaignId: createCampaign.id };
 }
 
+/** Messages the provider accepted, per contact (a message row is recorded just before its provider call). */
 const messagesPerContact = (campaignId: string) =>
-  t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId]);
+  t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? and provider_message_id is not null group by contact_id', [campaignId]);
 
 it('launches over the simulator: one message per eligible recipient, skips counted', async () => {
   const { key, campaignId } = await workspace([...Array(12).fill({}), { consent: false }, { consent: false }, { optedOut: true }]);
