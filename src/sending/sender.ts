@@ -7,13 +7,12 @@
  * channel) is shared by every instance through a per-second counter row; provider errors retry
  * with exponential backoff.
  */
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import type { SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import type { IngestionPipeline } from '../tracking/ingestion';
-import { derivedLinkToken, linkToken, recordMessage } from '../tracking/messages';
+import { derivedLinkToken, markMessagesSent, preRecordMessages, type PendingMessage } from '../tracking/messages';
 import { markEmailBounced } from '../contacts/suppression';
 import type { Orm } from '../db/orm';
 import { Channel } from '../domain/channel';
@@ -22,11 +21,37 @@ import type { ProviderRouter } from './providers';
 import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './providers/provider';
 import { nextAllowedTime } from './quiet-hours';
 import { rulesFor } from '../workspaces/channel-rules';
-import { composeMessage } from './compose';
+import { composeMessage, type ComposedMessage } from './compose';
 
 export const MAX_SEND_ATTEMPTS = 6;
-/** Sends in flight at once per instance. */
-export const SEND_CONCURRENCY = 16;
+/** Sends in flight at once per instance (within a claimed batch). */
+export const SEND_CONCURRENCY = 64;
+/** Sends claimed at once; a full batch is followed by the next one at once. */
+export const SEND_BATCH = 1000;
+/** Batches in progress at once per instance (see Sender.start). */
+export const SEND_LANES = 2;
+
+/** A send cleared to go: its provider, provider account and the rate that applies. */
+interface Ready {
+  s: ClaimedSend;
+  workspace: ProviderWorkspace;
+  provider: MessagingProvider;
+  account: string;
+  rate: number;
+}
+
+/** A send rendered, with its message row (recorded before the provider call). */
+interface Rendered extends Ready {
+  rendered: ComposedMessage;
+  webhookProvider: string;
+  messageId?: string;
+}
+
+/** A send the provider accepted. */
+interface Accepted extends Rendered {
+  messageId: string;
+  providerMessageId: string;
+}
 
 interface ClaimedSend {
   id: string;
@@ -37,8 +62,11 @@ interface ClaimedSend {
   variant_id: string;
   idempotency_key: string;
   attempts: number;
-  /** EMAIL: the open / unsubscribe token, the same on every attempt. */
-  tracking_token: string | null;
+  /**
+   * Chosen at the first claim and kept across attempts: the secret the links' tokens derive from
+   * (the same links on every attempt) and, on EMAIL, the open / unsubscribe token.
+   */
+  tracking_token: string;
   channel: Channel;
   template: string;
   subject: string | null;
@@ -89,12 +117,26 @@ export interface SendMetrics {
 }
 
 /**
- * An email's link tokens, derived from its tracking token (one-way): a retried send (SMTP sends it
- * again) then carries the same working links as the message recorded the first time.
+ * A send's link tokens, derived from its tracking token (one-way): every attempt renders the same
+ * links as the message row recorded before the first call (and SMTP, which cannot deduplicate,
+ * sends the same working links again). Email tokens are 16 characters, text messages' 10.
  */
-function derivedTokens(trackingToken: string): () => string {
+function derivedTokens(trackingToken: string, channel: Channel): () => string {
   let n = 0;
-  return () => derivedLinkToken(trackingToken, n++);
+  const length = channel === Channel.EMAIL ? 16 : 10;
+  return () => derivedLinkToken(trackingToken, n++, length);
+}
+
+/** Items grouped by key, groups and items in first-seen order (linear: batches hold 1,000 sends). Pure. */
+export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 /** Delay before retry `attempts + 1` after a provider error: 10 s, 20 s, 40 s … capped at 10 min. Pure. */
@@ -103,8 +145,9 @@ export function sendBackoffSeconds(attempts: number): number {
 }
 
 export class Sender {
-  private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
+  private readonly loops = new Set<Promise<void>>();
+  private readonly sleepers = new Set<() => void>();
   private stopped = false;
   private prunedAt = 0;
 
@@ -135,29 +178,67 @@ export class Sender {
     this.metrics?.sends.inc({ result, provider, channel: channel.toLowerCase() });
   }
 
+  /**
+   * Runs the sender until stop(): SEND_LANES loops each claiming and sending batches of their own
+   * (claims skip each other's rows), so that one batch's database writes overlap the next one's
+   * claim and provider calls; plus one loop for automatic replies and pruning. A lane whose batch
+   * was full and went out goes on at once; otherwise it waits `intervalMs`.
+   */
   start(intervalMs = 250): void {
-    const tick = () => {
-      if (this.stopped) return;
-      void this.runOnce()
-        .catch((err) => this.logger.error({ err }, 'send loop failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, intervalMs);
+    for (let lane = 0; lane < SEND_LANES; lane++) this.loop(async () => (await this.drain(SEND_BATCH)).full, intervalMs, (lane * intervalMs) / SEND_LANES);
+    this.loop(async () => {
+      await Promise.all([this.drainOutbox(SEND_BATCH), this.pruneIfDue()]);
+      return false;
+    }, intervalMs, intervalMs);
+  }
+
+  private loop(work: () => Promise<boolean>, intervalMs: number, firstDelayMs: number): void {
+    const run = async () => {
+      let delay = firstDelayMs;
+      while (!this.stopped) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.sleepers.delete(wake);
+            resolve();
+          }, delay);
+          const wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          this.sleepers.add(wake);
         });
+        if (this.stopped) break;
+        const again = await work().catch((err: unknown) => {
+          this.logger.error({ err }, 'send loop failed');
+          return false;
+        });
+        delay = again ? 0 : intervalMs;
+      }
     };
-    this.timer = setTimeout(tick, intervalMs);
+    const running = run().finally(() => this.loops.delete(running));
+    this.loops.add(running);
+  }
+
+  /**
+   * Resolves once the providers have played back what they scheduled: the simulator's status
+   * callbacks, clicks and replies, which trail the sends (at most SIMULATOR_MAX_REQUESTS at once).
+   */
+  async playbackIdle(): Promise<void> {
+    await Promise.all(this.providers.providers.map((p) => p.idle?.()));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
+    await Promise.all([...this.loops, this.running?.catch(() => undefined)]);
     await Promise.all(this.providers.providers.map((p) => p.close?.()));
   }
 
   /** Claims and sends one batch of due sends (and automatic replies); returns how many were handled. */
-  runOnce(batch = 100): Promise<number> {
+  runOnce(batch = SEND_BATCH): Promise<number> {
     this.running ??= Promise.all([this.drain(batch), this.drainOutbox(batch), this.pruneIfDue()])
-      .then(([a, b]) => a + b)
+      .then(([a, b]) => a.claimed + b)
       .finally(() => (this.running = undefined));
     return this.running;
   }
@@ -209,10 +290,10 @@ export class Sender {
     return rows.length;
   }
 
-  private async drain(batch: number): Promise<number> {
+  private async drain(batch: number): Promise<{ claimed: number; full: boolean }> {
     const claimed = await this.sql.query<ClaimedSend>(
       `update sends s set attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2),
-         tracking_token = case when c.channel = 'EMAIL' then coalesce(s.tracking_token, replace(gen_random_uuid()::text, '-', '')) end
+         tracking_token = coalesce(s.tracking_token, replace(gen_random_uuid()::text, '-', ''))
        from (
          select s.id from sends s join campaigns c on c.id = s.campaign_id and c.workspace_id = s.workspace_id
          where s.status = 'PENDING' and s.next_attempt_at <= now() and c.status = 'RUNNING'
@@ -229,42 +310,126 @@ export class Sender {
                  ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, ${WORKSPACE_COLUMNS}`,
       [batch, this.leaseSeconds],
     );
-    // Several sends in flight at once: their SENT events then share the ingestion pipeline's
-    // transactions instead of waiting for one each.
+    return this.sendBatch(claimed, claimed.length === batch);
+  }
+
+  /**
+   * A send that threw (a bug, a row the database refuses, the database gone) is retried after its
+   * lease, but not forever: one that keeps failing this way would otherwise go out on every lease.
+   */
+  private async unexpected(send: ClaimedSend, err: unknown): Promise<void> {
+    if (send.attempts >= MAX_SEND_ATTEMPTS) {
+      this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly on its last attempt');
+      await this.fail(send, `the send failed unexpectedly: ${(err as Error)?.message ?? String(err)}`, 'none').catch((e: unknown) => this.logger.error({ err: e, sendId: send.id }, 'could not record the failure'));
+    } else {
+      this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly; it will be retried after its lease');
+    }
+  }
+
+  /** Runs `step` for each item, `concurrency` at a time; a throw goes to `unexpected` for that send. */
+  private async eachSend<T extends { s: ClaimedSend } | ClaimedSend>(items: T[], step: (item: T) => Promise<void>, concurrency = SEND_CONCURRENCY): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < claimed.length) {
-        const send = claimed[next++]!;
-        try {
-          await this.sendOne(send);
-        } catch (err) {
-          // Retried after its lease, but not forever: a send that keeps failing this way (a bug, a
-          // row the database refuses) would otherwise go out again on every lease.
-          if (send.attempts >= MAX_SEND_ATTEMPTS) {
-            this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly on its last attempt');
-            await this.fail(send, `the send failed unexpectedly: ${(err as Error)?.message ?? String(err)}`, 'none').catch((e: unknown) => this.logger.error({ err: e, sendId: send.id }, 'could not record the failure'));
-          } else {
-            this.logger.error({ err, sendId: send.id }, 'send failed unexpectedly; it will be retried after its lease');
-          }
-        }
+      while (next < items.length) {
+        const item = items[next++]!;
+        const send: ClaimedSend = 's' in item ? (item as { s: ClaimedSend }).s : (item as ClaimedSend);
+        await step(item).catch((err: unknown) => this.unexpected(send, err));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, claimed.length) }, worker));
-    return claimed.length;
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  }
+
+  /**
+   * The claimed batch, stage by stage, with the database work of each stage done for the whole
+   * batch: rate tokens per provider account, message rows and links, provider ids, SENT events,
+   * send rows. The order per message is the one exactly-once relies on — message row and links
+   * (QUEUED, no provider id), provider call, provider id, SENT event, send marked SENT — so that
+   * whatever a recipient can act on (a link, a reply) and whatever a provider calls back about
+   * (once its id is recorded) is already there. A crash anywhere leaves the send claimed, retried
+   * after its lease with the same idempotency key (the provider answers with the same id) and the
+   * same message row (its id is the send's, its links derive from the send's token). Failure paths
+   * (cancel, quiet hours, retries, final failures) stay per message.
+   */
+  private async sendBatch(claimed: ClaimedSend[], full: boolean): Promise<{ claimed: number; full: boolean }> {
+    // 1. Per message: consent re-check, quiet hours, which provider.
+    const ready: Ready[] = [];
+    await this.eachSend(claimed, async (s) => {
+      const r = await this.prepare(s);
+      if (r) ready.push(r);
+    });
+    // 2. Rate tokens, per provider account and rate: one statement per group.
+    const granted = await this.takeTokens(ready);
+    // Full and nothing held back by the rate limit: more are due now (rate-limited ones are not).
+    const more = full && granted.length === ready.length;
+    // 3. Render; 4. record the messages and their links before any provider call.
+    const rendered: Rendered[] = [];
+    await this.eachSend(granted, async (r) => {
+      const x = await this.render(r);
+      if (x) rendered.push(x);
+    });
+    const recorded = await this.preRecord(rendered);
+    // 5. Hand to the provider (concurrently: e.g. the simulator then answers a whole wave with one
+    //    lookup and one write).
+    const accepted: Accepted[] = [];
+    const perProvider = groupBy(recorded, (r) => r.provider);
+    await Promise.all(
+      [...perProvider].map(([provider, list]) =>
+        this.eachSend(
+          list,
+          async (r) => {
+            const a = await this.deliver(r);
+            if (a) accepted.push(a);
+          },
+          provider.concurrency,
+        ),
+      ),
+    );
+    if (accepted.length === 0) return { claimed: claimed.length, full: more };
+    // 6. Provider ids (status callbacks find their message from now on); 7. SENT events and sends
+    //    marked SENT.
+    const identified = await this.markSent(accepted);
+    const byWorkspace = groupBy(identified, (a) => a.s.workspace_id);
+    await Promise.all(
+      [...byWorkspace].map(async ([workspaceId, group]) => {
+        try {
+          await this.pipeline.ingest(
+            workspaceId,
+            group.map(({ s, messageId }) => ({ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.SENT, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send:${s.idempotency_key}`, messageId })),
+            'sender',
+          );
+          await this.sql.query(
+            `update sends s set status = 'SENT', sent_at = now(), provider = x.provider, provider_message_id = x.pmid, last_error = null
+             from unnest($1::uuid[], $2::text[], $3::text[]) as x(id, provider, pmid) where s.id = x.id`,
+            [group.map((a) => a.s.id), group.map((a) => a.provider.name), group.map((a) => a.providerMessageId)],
+          );
+        } catch (err) {
+          await Promise.all(group.map((a) => this.unexpected(a.s, err)));
+          return;
+        }
+        for (const a of group) this.count('SENT', a.provider.name, a.s.channel);
+      }),
+    );
+    return { claimed: claimed.length, full: more };
   }
 
   private async defer(id: string, until: Date, countAttempt = false): Promise<void> {
     await this.sql.query(`update sends set next_attempt_at = $2, attempts = attempts - $3 where id = $1`, [id, until.toISOString(), countAttempt ? 0 : 1]);
   }
 
-  private async sendOne(s: ClaimedSend): Promise<void> {
+  /** Stage 1: null when the send was canceled, deferred or failed here. */
+  private async prepare(s: ClaimedSend): Promise<Ready | null> {
     // Consent is checked again now: a send may wait hours (quiet hours, rate limit, retries) after it
     // was queued, and an unsubscribe, a STOP or a hard bounce in between must hold.
     if (s.opted_out_now || s.no_consent_now) {
       const why = s.opted_out_now ? `the contact opted out of ${s.channel} (or the address bounced) after the message was queued` : `the contact withdrew consent on ${s.channel} after the message was queued`;
-      await this.sql.query(`update sends set status = 'CANCELED', last_error = $2 where id = $1`, [s.id, why]);
+      // A row recorded for an earlier attempt that the provider did not accept goes too.
+      await this.sql.query(
+        `with unsent as (delete from messages where id = $1 and workspace_id = $3 and provider_message_id is null)
+         update sends set status = 'CANCELED', last_error = $2 where id = $1`,
+        [s.id, why, s.workspace_id],
+      );
       this.logger.info({ ...this.sendLog(s), reason: why }, 'send canceled');
-      return;
+      return null;
     }
     // The channel's rules (its own quiet hours and send rate, else the workspace-wide ones).
     const rules = rulesFor(s.settings, s.channel);
@@ -272,37 +437,120 @@ export class Sender {
     const allowed = nextAllowedTime(new Date(), s.contact_tz ?? s.workspace_tz, rules.quietHours);
     if (allowed.getTime() > Date.now()) {
       this.metrics?.deferrals.inc({ reason: 'quiet_hours' });
-      return this.defer(s.id, allowed);
+      await this.defer(s.id, allowed);
+      return null;
     }
-
     const workspace = providerWorkspace(s);
     const provider = this.providers.route(s.channel, workspace);
-    if (!('send' in provider)) return this.fail(s, provider.unavailable, 'none');
-    // Shared rate limit per provider account (workspaces sharing an account share it): one token
-    // per message from this second's counter row, at the workspace's rate for the channel.
-    const [token] = await this.sql.query(
-      `insert into send_rate (account, second, used) values ($1, date_trunc('second', now()), 1)
-       on conflict (account, second) do update set used = send_rate.used + 1 where send_rate.used < $2
-       returning used`,
-      [provider.accountKey(s.channel, workspace), rules.sendRatePerSecond],
-    );
-    if (!token) {
-      this.metrics?.deferrals.inc({ reason: 'rate_limit' });
-      return this.defer(s.id, new Date(Date.now() + 1000));
+    if (!('send' in provider)) {
+      await this.fail(s, provider.unavailable, 'none');
+      return null;
     }
+    return { s, workspace, provider, account: provider.accountKey(s.channel, workspace), rate: rules.sendRatePerSecond };
+  }
 
+  /**
+   * Stage 2. Shared rate limit per provider account (workspaces sharing an account share it): each
+   * group asks this second's counter row for its size and is granted min(n, rate − used); the
+   * rest is deferred a second. A workspace's rate caps the account's count when it asks, as one
+   * token at a time did.
+   */
+  private async takeTokens(ready: Ready[]): Promise<Ready[]> {
+    const groups = groupBy(ready, (r) => `${r.rate}|${r.account}`);
+    const granted: Ready[] = [];
+    const deferred: Ready[] = [];
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const { account, rate } = group[0]!;
+        try {
+          const [row] = await this.sql.query<{ granted: number }>(
+            `insert into send_rate (account, second, used, last_grant) values ($1, date_trunc('second', now()), least($3::int, $2::int), least($3::int, $2::int))
+             on conflict (account, second) do update
+               set used = send_rate.used + least($3::int, $2::int - send_rate.used), last_grant = least($3::int, $2::int - send_rate.used)
+               where send_rate.used < $2::int
+             returning last_grant as granted`,
+            [account, rate, group.length],
+          );
+          const n = row ? row.granted : 0;
+          granted.push(...group.slice(0, n));
+          deferred.push(...group.slice(n));
+        } catch (err) {
+          await Promise.all(group.map((r) => this.unexpected(r.s, err)));
+        }
+      }),
+    );
+    if (deferred.length > 0) {
+      this.metrics?.deferrals.inc({ reason: 'rate_limit' }, deferred.length);
+      try {
+        await this.sql.query(`update sends set next_attempt_at = $2, attempts = attempts - 1 where id = any($1::uuid[])`, [deferred.map((r) => r.s.id), new Date(Date.now() + 1000).toISOString()]);
+      } catch (err) {
+        await Promise.all(deferred.map((r) => this.unexpected(r.s, err)));
+      }
+    }
+    return granted;
+  }
+
+  /** Stage 3: the message as it will go out. Null when it cannot be rendered (a final failure). */
+  private async render(r: Ready): Promise<Rendered | null> {
+    const { s, provider } = r;
     const composed = composeMessage({
       channel: s.channel,
       variant: { template: s.template, subject: s.subject, html: s.html, whatsappTemplate: s.whatsapp_template },
       contact: { firstName: s.first_name, lastName: s.last_name, phone: s.phone, email: s.email, externalId: s.external_id, segment: s.segment, attributes: s.attributes },
       campaign: { offerAmount: s.offer_amount === null ? null : Number(s.offer_amount) },
       publicUrl: this.publicUrl(),
-      makeToken: s.tracking_token ? derivedTokens(s.tracking_token) : linkToken,
+      makeToken: derivedTokens(s.tracking_token, s.channel),
       whatsappWindowOpen: s.whatsapp_window_open,
-      trackingToken: s.tracking_token ?? undefined,
+      trackingToken: s.channel === Channel.EMAIL ? s.tracking_token : undefined,
     });
-    if (!composed.ok) return this.fail(s, composed.error, provider.name);
-    const rendered = composed.message;
+    if (!composed.ok) {
+      await this.fail(s, composed.error, provider.name);
+      return null;
+    }
+    return { ...r, rendered: composed.message, webhookProvider: provider.webhookProvider(s.channel) };
+  }
+
+  /**
+   * Stage 4: the messages and their links exist before the provider is called, so that a click (or
+   * a reply) that comes back at once finds them. One statement for the batch; should it fail, each
+   * message is tried on its own so that one bad row does not hold the others back. A message that
+   * cannot be recorded is not sent (retried after its lease).
+   */
+  private async preRecord(list: Rendered[]): Promise<Rendered[]> {
+    if (list.length === 0) return [];
+    const row = ({ s, rendered, webhookProvider }: Rendered): PendingMessage => ({
+      id: s.id,
+      workspaceId: s.workspace_id,
+      campaignId: s.campaign_id,
+      contactId: s.contact_id,
+      variantId: s.variant_id,
+      provider: webhookProvider,
+      channel: s.channel,
+      body: rendered.body,
+      tokens: rendered.links,
+      trackingToken: rendered.trackingToken ?? null,
+    });
+    let ids: (string | null | Error)[];
+    try {
+      ids = await preRecordMessages(this.sql, list.map(row));
+    } catch (err) {
+      this.logger.warn({ err, messages: list.length }, 'recording the batch of messages failed; recording them one by one');
+      ids = await Promise.all(list.map((r) => preRecordMessages(this.sql, [row(r)]).then(([id]) => id ?? null, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    }
+    const out: Rendered[] = [];
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const r = list[i]!;
+        if (typeof id === 'string') out.push({ ...r, messageId: id });
+        else await this.unexpected(r.s, id ?? new Error('the message conflicts with a recorded one that cannot be found'));
+      }),
+    );
+    return out;
+  }
+
+  /** Stage 5: call the provider. Null when it failed (retry scheduled or final failure). */
+  private async deliver(r: Rendered): Promise<Accepted | null> {
+    const { s, workspace, provider, rendered } = r;
     const result = await this.callProvider(
       provider,
       { ...rendered, idempotencyKey: s.idempotency_key, campaignId: s.campaign_id, contactId: s.contact_id, variantId: s.variant_id },
@@ -310,6 +558,8 @@ export class Sender {
     );
     if (!result.ok) {
       if (result.retryable && s.attempts < MAX_SEND_ATTEMPTS) {
+        // The message row stays (QUEUED): the provider may have delivered it all the same (a
+        // timeout), and the next attempt goes out with the same links.
         const retryInSeconds = sendBackoffSeconds(s.attempts);
         await this.sql.query(`update sends set next_attempt_at = now() + make_interval(secs => $2), last_error = $3 where id = $1`, [s.id, retryInSeconds, result.error]);
         this.logger.warn(
@@ -317,45 +567,39 @@ export class Sender {
           `send attempt ${s.attempts} of ${MAX_SEND_ATTEMPTS} failed; will retry in ${retryInSeconds} s`,
         );
         this.count('RETRY', provider.name, s.channel);
-        return;
+        return null;
       }
       if (result.bounced && s.channel === Channel.EMAIL && s.email) {
         await markEmailBounced(this.orm.em.fork(), { workspaceId: s.workspace_id, contactId: s.contact_id, email: s.email, at: new Date() });
       }
-      return this.fail(s, result.error, provider.name);
+      await this.fail(s, result.error, provider.name);
+      return null;
     }
-    const webhookProvider = provider.webhookProvider(s.channel);
-    // The message exists before its SENT event and before the provider's callbacks can need it.
-    const message = await recordMessage(this.orm.em.fork(), {
-      workspaceId: s.workspace_id,
-      campaignId: s.campaign_id,
-      contactId: s.contact_id,
-      variantId: s.variant_id,
-      provider: webhookProvider,
-      providerMessageId: result.providerMessageId,
-      channel: s.channel,
-      body: rendered.body,
-      tokens: rendered.links,
-      trackingToken: rendered.trackingToken ?? null,
-    }).catch(async (err: unknown) => {
-      // A retry after a crash: the provider deduplicated the send, the message row exists already.
-      if (!(err instanceof UniqueConstraintViolationException) && (err as { code?: string }).code !== '23505') throw err;
-      // Found by the provider's id, or — when that changed between attempts (e.g. the From domain in
-      // an email's Message-ID) — by the email's tracking token.
-      const [existing] = await this.sql.query<{ id: string }>(
-        `select id from messages where workspace_id = $1 and ((provider = $2 and provider_message_id = $3) or tracking_token = $4) limit 1`,
-        [s.workspace_id, webhookProvider, result.providerMessageId, rendered.trackingToken ?? null],
-      );
-      if (!existing) throw err;
-      return { id: existing.id, links: rendered.links };
-    });
-    await this.pipeline.ingest(
-      s.workspace_id,
-      [{ campaignId: s.campaign_id, contactId: s.contact_id, type: EventType.SENT, variantId: s.variant_id, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: `send:${s.idempotency_key}`, messageId: message.id }],
-      'sender',
+    return { ...r, messageId: r.messageId!, providerMessageId: result.providerMessageId };
+  }
+
+  /**
+   * Stage 6: the provider ids, in one statement for the batch (else one by one, so that one row the
+   * database refuses — say, a provider id recorded on another message — holds back only its send).
+   */
+  private async markSent(accepted: Accepted[]): Promise<Accepted[]> {
+    const row = (a: Accepted) => ({ id: a.messageId, workspaceId: a.s.workspace_id, provider: a.webhookProvider, providerMessageId: a.providerMessageId });
+    try {
+      await markMessagesSent(this.sql, accepted.map(row));
+      return accepted;
+    } catch (err) {
+      this.logger.warn({ err, messages: accepted.length }, 'recording the batch of provider ids failed; recording them one by one');
+    }
+    const ok: Accepted[] = [];
+    await Promise.all(
+      accepted.map((a) =>
+        markMessagesSent(this.sql, [row(a)]).then(
+          () => void ok.push(a),
+          (err: unknown) => this.unexpected(a.s, err),
+        ),
+      ),
     );
-    await this.sql.query(`update sends set status = 'SENT', sent_at = now(), provider = $2, provider_message_id = $3, last_error = null where id = $1`, [s.id, provider.name, result.providerMessageId]);
-    this.count('SENT', provider.name, s.channel);
+    return ok;
   }
 
   private sendLog(s: ClaimedSend) {
@@ -364,7 +608,12 @@ export class Sender {
 
   /** A final failure: recorded on the send (Campaign.sendFailures), logged once, counted as FAILED. */
   private async fail(s: ClaimedSend, error: string, provider: string): Promise<void> {
-    await this.sql.query(`update sends set status = 'FAILED', last_error = $2, failed_at = now() where id = $1`, [s.id, error]);
+    // The message row recorded before the call goes (its links with it): it was never accepted.
+    await this.sql.query(
+      `with unsent as (delete from messages where id = $1 and workspace_id = $3 and provider_message_id is null)
+       update sends set status = 'FAILED', last_error = $2, failed_at = now() where id = $1`,
+      [s.id, error, s.workspace_id],
+    );
     this.count('FAILED', provider, s.channel);
     this.logger.warn({ ...this.sendLog(s), error, willRetry: false }, 'send failed; it will not be retried');
     await this.pipeline.ingest(

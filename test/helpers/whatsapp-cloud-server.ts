@@ -28,6 +28,11 @@ export class WhatsAppCloudServer {
   readonly requests: CloudRequest[] = [];
   /** Failures served to the next requests, in order (then normal answers again). */
   readonly failures: CloudFailure[] = [];
+  /**
+   * Runs on each well-formed, authorised send before it is answered (a test acting as the
+   * recipient while the provider still holds the request); a failure it returns is served.
+   */
+  onSend?: (request: CloudRequest) => Promise<CloudFailure | void>;
   private readonly tokens = new Map<string, string>();
   private server!: Server;
   /** Origin and version, e.g. http://127.0.0.1:41234/v21.0: what `whatsappCloud.apiBaseUrl` takes. */
@@ -94,7 +99,10 @@ export class WhatsAppCloudServer {
     } else {
       return error(400, 100, 'Invalid parameter', `unsupported type ${String(body.type)}`);
     }
-    if (failure === 'no-id') return json(200, { messaging_product: 'whatsapp' });
+    const hooked = await this.onSend?.(recorded);
+    if (hooked === 'hang') return;
+    if (hooked && hooked !== 'no-id') return error(hooked.status, hooked.code, hooked.message ?? 'Programmed failure');
+    if (failure === 'no-id' || hooked === 'no-id') return json(200, { messaging_product: 'whatsapp' });
     const id = `wamid.${randomBytes(24).toString('base64url')}`;
     recorded.messageId = id;
     json(200, {

@@ -40,8 +40,9 @@ async function contacts(n: number, ineligible: (i: number) => 'no-consent' | 'op
 
 const sendsPerContact = async (campaignId: string) =>
   new Map((await t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from sends where campaign_id = ? group by contact_id', [campaignId])).map((r) => [r.contact_id, Number(r.n)]));
+/** Messages the provider accepted, per contact (a message row is recorded just before its provider call). */
 const messagesPerContact = async (campaignId: string) =>
-  new Map((await t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId])).map((r) => [r.contact_id, Number(r.n)]));
+  new Map((await t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? and provider_message_id is not null group by contact_id', [campaignId])).map((r) => [r.contact_id, Number(r.n)]));
 
 it('queues every eligible recipient exactly once when ~275 are added in concurrent batches during and after launch', async () => {
   // 300 contacts: every 12th has no consent, every 13th opted out (the others, 254, are eligible).

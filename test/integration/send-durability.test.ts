@@ -32,7 +32,9 @@ it('sends no duplicate after a SIGKILL mid-send and a restart', async () => {
   try {
     await server.gql('mutation($id: ID!) { launchCampaign(id: $id) { status } }', { id: createCampaign.id });
     const count = async (q: string) => Number((await db.query<{ n: string }>(q, [createCampaign.id])).rows[0]!.n);
-    const messages = () => count('select count(*) as n from messages where campaign_id = $1');
+    // Accepted by the provider: a message row is recorded just before its provider call, its
+    // provider id once accepted.
+    const messages = () => count('select count(*) as n from messages where campaign_id = $1 and provider_message_id is not null');
     const deadline = Date.now() + 10_000;
     while ((await messages()) < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     server.child.kill('SIGKILL');
@@ -47,6 +49,8 @@ it('sends no duplicate after a SIGKILL mid-send and a restart', async () => {
     await new Promise((r) => setTimeout(r, 1500)); // any late retry would show up now
     expect(await messages()).toBe(150);
     expect(await count('select count(distinct contact_id) as n from messages where campaign_id = $1')).toBe(150);
+    // A send killed between its message row and its provider call found that row again: one row each.
+    expect(await count('select count(*) as n from messages where campaign_id = $1')).toBe(150);
     // What the "provider" accepted: one per recipient.
     expect(await count(`select count(*) as n from simulator_sends where idempotency_key like $1 || ':%'`)).toBe(150);
     expect(await count(`select count(*) as n from sends where campaign_id = $1 and status = 'SENT'`)).toBe(150);

@@ -45,8 +45,9 @@ async function workspace(contacts: { consent?: boolean; optedOut?: boolean }[], 
   return { key, campaignId: createCampaign.id };
 }
 
+/** Messages the provider accepted, per contact (a message row is recorded just before its provider call). */
 const messagesPerContact = (campaignId: string) =>
-  t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? group by contact_id', [campaignId]);
+  t.sql<{ contact_id: string; n: string }>('select contact_id, count(*) as n from messages where campaign_id = ? and provider_message_id is not null group by contact_id', [campaignId]);
 
 it('launches over the simulator: one message per eligible recipient, skips counted', async () => {
   const { key, campaignId } = await workspace([...Array(12).fill({}), { consent: false }, { consent: false }, { optedOut: true }]);
@@ -234,7 +235,7 @@ it('sends a bandit in waves and shifts traffic towards the best arm', async () =
   await t.ok(LaunchCampaignDocument, { id: c.id }, key);
   const sentTotal = async () => (await t.ok(BanditWavesDocument, { id: c.id }, key)).campaign!.variants.reduce((a, v) => a + v.stats.sent, 0);
   await until(sentTotal, (n) => n === 450, 15000);
-  await new Promise((r) => setTimeout(r, 1500)); // clicks come back
+  await t.app.sender!.playbackIdle(); // the clicks have come back
   await t.sql(`update campaigns set next_wave_at = now() where id = ?`, [c.id]);
   await until(sentTotal, (n) => n === 900, 15000);
   const { campaign } = await t.ok(BanditWavesDocument, { id: c.id }, key);

@@ -9,6 +9,7 @@ import { CreateCampaignDocument, LaunchCampaignDocument, UpdateWorkspaceSettings
 import { createApp } from '../../src/app';
 import { OUTSIDE_WHATSAPP_WINDOW } from '../../src/sending/compose';
 import { DEFAULT_REPLIES } from '../../src/tracking/inbound';
+import { derivedLinkToken } from '../../src/tracking/messages';
 import { whatsappSignatureHeader } from '../../src/tracking/webhooks/signatures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -201,6 +202,99 @@ describe('WhatsApp Cloud API', () => {
     const done = await until(() => stats(ws.key, createCampaign.id), (c) => c.stats.sent === 1 && c.sendFailures.length === 1);
     expect(done.sendFailures).toEqual([{ error: OUTSIDE_WHATSAPP_WINDOW, contact: { externalId: ws.contacts[0]!.externalId } }]);
     expect(cloud.to(digits(1)).at(-1)!.body).toMatchObject({ type: 'text', text: { body: 'Just text, Bo' } });
+  });
+});
+
+describe('messages recorded before the provider call', () => {
+  it('redirects a click made while the provider still holds the send; a refused send leaves no message', async () => {
+    const w = await workspace(['Cy', 'Di'], true);
+    const d = (i: number) => w.contacts[i]!.phone.slice(1);
+    // Both wrote first: free text, with a tracked link.
+    for (const i of [0, 1]) expect((await webhook(w.workspaceId, cloudWebhook({ messages: [cloudText(d(i), 'Hi there')] }))).status).toBe(200);
+    const seen: Record<string, { click: number; location: string | null; message: { status: string; provider_message_id: string | null; links: string } | undefined }> = {};
+    cloud.onSend = async (r) => {
+      if (r.body.type !== 'text' || (r.body.to !== d(0) && r.body.to !== d(1))) return;
+      const text = (r.body.text as { body: string }).body;
+      const url = /(http\S+\/l\/[0-9A-Za-z]+)/.exec(text)![1]!;
+      // The recipient clicks before the provider has even answered the sender.
+      const click = await fetch(url, { redirect: 'manual' });
+      const [message] = await t.sql<{ status: string; provider_message_id: string | null; links: string }>(
+        `select m.status, m.provider_message_id, (select count(*) from links l where l.message_id = m.id) as links
+         from messages m join contacts c on c.id = m.contact_id where c.external_id = ?`,
+        [r.body.to === d(0) ? w.contacts[0]!.externalId : w.contacts[1]!.externalId],
+      );
+      seen[r.body.to as string] = { click: click.status, location: click.headers.get('location'), message };
+      // Di's number is refused for good (Graph error 100): a final failure.
+      return r.body.to === d(1) ? { status: 400, code: 100, message: 'Invalid parameter' } : undefined;
+    };
+    try {
+      const { createCampaign } = await t.ok(
+        CreateCampaignDocument,
+        { input: { name: `${w.tag}-early`, channel: 'WHATSAPP', type: 'STANDARD', audience: { tags: [w.tag] }, variants: [{ template: 'Hi {first_name}: https://shop.example/early' }] } },
+        w.key,
+      );
+      const id = createCampaign.id;
+      await t.ok(LaunchCampaignDocument, { id }, w.key);
+      const done = await until(() => stats(w.key, id), (c) => c.stats.sent === 1 && c.sendFailures.length === 1);
+      expect(done.sendFailures).toEqual([{ error: expect.stringContaining('Invalid parameter'), contact: { externalId: w.contacts[1]!.externalId } }]);
+      // During the call: the message (QUEUED, no provider id yet) and its link were there, the click redirected.
+      for (const i of [0, 1]) expect(seen[d(i)]).toEqual({ click: 302, location: 'https://shop.example/early', message: { status: 'QUEUED', provider_message_id: null, links: '1' } });
+      // Cy's message now has the provider's id; its link token derives from the send's token.
+      const [cy] = await t.sql<{ status: string; provider_message_id: string; token: string; send_token: string }>(
+        `select m.status, m.provider_message_id, l.token, s.tracking_token as send_token
+         from messages m join links l on l.message_id = m.id join sends s on s.id = m.id where m.campaign_id = ?`,
+        [id],
+      );
+      expect(cy).toMatchObject({ status: 'SENT', provider_message_id: cloud.to(d(0)).at(-1)!.messageId });
+      expect(cy!.token).toBe(derivedLinkToken(cy!.send_token, 0, 10));
+      // Di's was never accepted: her message row and link are gone (the clicks made during the calls
+      // stay recorded as events; a refused message is never clicked outside a test).
+      expect(await count('select count(*) as n from messages where campaign_id = ?', [id])).toBe(1);
+      expect(await count('select count(*) as n from links where campaign_id = ?', [id])).toBe(1);
+      expect(await count(`select count(*) as n from events where campaign_id = ? and type = 'CLICKED'`, [id])).toBe(2);
+    } finally {
+      cloud.onSend = undefined;
+    }
+  });
+
+  it('keeps the message recorded for a failed attempt: the retry goes out with the same link and row', async () => {
+    const w = await workspace(['Ed'], true);
+    const d = w.contacts[0]!.phone.slice(1);
+    expect((await webhook(w.workspaceId, cloudWebhook({ messages: [cloudText(d, 'Hi there')] }))).status).toBe(200);
+    const texts: string[] = [];
+    cloud.onSend = async (r) => {
+      if (r.body.to !== d) return;
+      texts.push((r.body.text as { body: string }).body);
+      // The first attempt: Meta is unavailable (retryable).
+      return texts.length === 1 ? { status: 503, code: 2, message: 'Service temporarily unavailable' } : undefined;
+    };
+    try {
+      const { createCampaign } = await t.ok(
+        CreateCampaignDocument,
+        { input: { name: `${w.tag}-retry`, channel: 'WHATSAPP', type: 'STANDARD', audience: { tags: [w.tag] }, variants: [{ template: 'Hi {first_name}: https://shop.example/retry' }] } },
+        w.key,
+      );
+      const id = createCampaign.id;
+      await t.ok(LaunchCampaignDocument, { id }, w.key);
+      await until(async () => texts.length, (n) => n === 1);
+      const [waiting] = await until(
+        () => t.sql<{ status: string; send_status: string; attempts: number }>('select m.status, s.status as send_status, s.attempts from messages m join sends s on s.id = m.id where m.campaign_id = ?', [id]),
+        (rows) => rows[0]?.attempts === 1 && rows[0].send_status === 'PENDING',
+      );
+      expect(waiting).toMatchObject({ status: 'QUEUED' });
+      // Its backoff (10 s) cut short.
+      await t.sql(`update sends set next_attempt_at = now() where campaign_id = ?`, [id]);
+      await until(() => stats(w.key, id), (c) => c.stats.sent === 1);
+      expect(texts).toHaveLength(2);
+      expect(texts[1]).toBe(texts[0]);
+      const rows = await t.sql<{ status: string; provider_message_id: string; links: string }>(
+        'select m.status, m.provider_message_id, (select count(*) from links l where l.message_id = m.id) as links from messages m where m.campaign_id = ?',
+        [id],
+      );
+      expect(rows).toEqual([{ status: 'SENT', provider_message_id: cloud.to(d).at(-1)!.messageId, links: '1' }]);
+    } finally {
+      cloud.onSend = undefined;
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import type { OutboundMessage } from '../../src/sending/providers/provider';
 import { Channel } from '../../src/domain/channel';
 import { SIMULATED_REPLIES, SIMULATOR_NEEDS_TOKEN, SimulatorProvider, type SimulatedRates } from '../../src/sending/providers/simulator';
 import { verifyTwilioSignature } from '../../src/tracking/webhooks/signatures';
+import { until } from '../helpers/until';
 
 const WS = '5d2f7d1e-3c1b-4a51-9f0e-6b8a2c4d9e10';
 const AUTH_TOKEN = 'sim-auth-token-abcdef0123456789';
@@ -314,4 +315,50 @@ describe('SimulatorProvider', () => {
     await sim.close();
     expect(finished).toBe(true);
   });
+
+  it('keeps at most maxConcurrentRequests webhook posts and clicks in flight; every event still arrives', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const counting: typeof fetch = async (input, init) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      try {
+        return await fetch(input, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    // 120 sends whose callbacks all fall due within 5 ms: unbounded, that is ~200 requests at once.
+    const sim = simulator({ ...RATES, conversion: 0, delayMs: 5 }, { fetchImpl: counting, maxConcurrentRequests: 4 });
+    const sent = messages(120, 'cap');
+    for (const m of sent) expect((await sim.send(m, WORKSPACE)).ok).toBe(true);
+    await sim.idle();
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThan(1);
+    expect(server.statuses).toHaveLength(120);
+    expect(server.statuses.every((w) => w.validSignature)).toBe(true);
+    expect(server.clicks.length).toBeGreaterThan(0);
+    expect(warnings).toEqual([]);
+  });
+
+  it('close() drops the requests still waiting for their turn, without warnings, and waits for those in flight', async () => {
+    let started = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: typeof fetch = async (input, init) => {
+      started++;
+      await gate;
+      return fetch(input, init);
+    };
+    const sim = simulator({ ...RATES, click: 0, reply: 0, conversion: 0, delayMs: 1 }, { fetchImpl: slow, maxConcurrentRequests: 2 });
+    for (const m of messages(10, 'drop')) await sim.send(m, WORKSPACE);
+    await until(() => started, (n) => n === 2, 5000, 5);
+    const closing = sim.close();
+    release();
+    await closing;
+    expect(started).toBe(2); // the 8 waiting never started
+    expect(server.statuses).toHaveLength(2);
+    expect(warnings).toEqual([]);
+  });
 });
+

@@ -77,8 +77,15 @@ export interface MessagingProvider {
    * send rate limit is kept per account, so workspaces sharing one share its limit.
    */
   accountKey(channel: Channel, workspace: ProviderWorkspace): string;
+  /**
+   * Messages handed to it at once by one sender (default SEND_CONCURRENCY, 64): a remote API
+   * bounds concurrent requests; the simulator takes a whole claimed batch at once.
+   */
+  readonly concurrency?: number;
   /** Hands one message to the provider. Never throws: every failure is a SendResult. */
   send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult>;
   /** Releases timers and connections; pending work is cancelled or awaited. */
   close?(): Promise<void>;
+  /** Resolves once nothing it scheduled is left to play back (the simulator's events). */
+  idle?(): Promise<void>;
 }

@@ -40,7 +40,7 @@ export interface SimulatedRates {
   revenue: number;
   /** Share of replies that are 'STOP'. */
   stopShare: number;
-  /** Each event comes a uniform random delay in [0, delayMs) after the status callback (which itself waits as long after the send). */
+  /** Each event comes a uniform random delay in [0, delayMs) after the status callback (which itself waits STATUS_DELAY_FLOOR_MS plus as long after the send). */
   delayMs: number;
 }
 
@@ -86,13 +86,17 @@ export interface SimulatorOptions {
   onConversion?: (message: OutboundMessage, value: number) => Promise<void>;
   fetchImpl?: typeof fetch;
   logger?: { warn(obj: unknown, msg: string): void };
-  /** Budget for each webhook post or click, 10 s by default. */
+  /** Budget for each webhook post or click, 10 s by default (counted from when it starts, not while it queues). */
   requestTimeoutMs?: number;
+  /** Webhook posts and clicks in flight at once (SIMULATOR_MAX_REQUESTS by default); the rest wait their turn. */
+  maxConcurrentRequests?: number;
   /**
    * Durable memory of accepted sends (idempotency key → message id), as a real provider keeps it:
-   * a send retried after the sender crashed gets the same id and no second message.
+   * a send retried after the sender crashed gets the same id and no second message. `claim` stores
+   * `providerMessageId` for the key unless the key has one already, and then answers that one
+   * (a replay); it rejects when it can do neither (the send is then retryable).
    */
-  replayStore?: { get(key: string): Promise<string | undefined>; put(key: string, providerMessageId: string): Promise<void> };
+  replayStore?: { claim(key: string, providerMessageId: string): Promise<string | undefined> };
   /**
    * The key the simulated Twilio webhooks are signed with, per workspace (the server's Twilio route
    * accepts it while it runs the simulator). Without it the workspace's twilioAuthToken is used,
@@ -119,17 +123,45 @@ const CHANNELS: Partial<Record<Channel, SimulatedChannel>> = {
   [Channel.EMAIL]: SIMULATED_EMAIL,
 };
 
+/**
+ * Webhook posts and clicks in flight at once. Without a bound, a claimed batch of 500 became ~600
+ * simultaneous requests within 200 ms, each on a connection of its own: the server's listen
+ * backlog overflowed, the kernel dropped connection attempts, and any other client's new
+ * connection (a GraphQL launch) waited for SYN retransmissions — up to 19 s, measured, for a
+ * request the server then answered in 0.6 s. A provider's callbacks come over a bounded set of
+ * connections; these are kept alive and reused.
+ */
+export const SIMULATOR_MAX_REQUESTS = 16;
+
+/**
+ * The status callback comes at least this long after the send was accepted (plus its random delay),
+ * as a carrier's delivery receipt does. The sender records a claimed batch's messages once the
+ * whole batch is accepted; callbacks, and the clicks that follow them, arriving within
+ * milliseconds found no message (the server waits 250 ms, then parks a status callback for a
+ * retry up to a minute later; a click on a link not recorded yet is lost), which on a loaded
+ * machine took a bandit's clicks away from its next wave.
+ */
+export const STATUS_DELAY_FLOOR_MS = 1000;
+
+/** Thrown to a playback request still waiting for its turn when the simulator closes. */
+class Canceled extends Error {}
+
 /** How many idempotency keys are remembered, so a retried send gets the same id and no new events. */
 const REPLAY_MEMORY = 100_000;
 
 export class SimulatorProvider implements MessagingProvider {
   readonly name = 'simulator';
+  /** Every send of a claimed batch at once: its replay-store lookups and writes then share statements. */
+  readonly concurrency = 1000;
   private readonly publicUrl: string;
   private readonly signatureBaseUrl: string;
   private readonly seed: number;
   private readonly fetchImpl: typeof fetch;
   private readonly logger: { warn(obj: unknown, msg: string): void };
   private readonly requestTimeoutMs: number;
+  private readonly maxRequests: number;
+  private requests = 0;
+  private readonly requestQueue: ((turn: boolean) => void)[] = [];
   private readonly sent = new Map<string, string>(); // idempotency key → message id
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -144,6 +176,7 @@ export class SimulatorProvider implements MessagingProvider {
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.logger = options.logger ?? { warn: (obj, msg) => console.warn(`[simulator] ${msg}`, obj) };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.maxRequests = Math.max(1, options.maxConcurrentRequests ?? SIMULATOR_MAX_REQUESTS);
   }
 
   webhookProvider(channel: Channel): string {
@@ -166,15 +199,13 @@ export class SimulatorProvider implements MessagingProvider {
       return { ok: false, retryable: true, error: `simulator could not load its signing secret: ${(e as Error)?.message ?? String(e)}` };
     }
     if (!authToken) return { ok: false, retryable: false, error: SIMULATOR_NEEDS_TOKEN };
-    const replayed = this.sent.get(message.idempotencyKey) ?? (await this.options.replayStore?.get(message.idempotencyKey));
-    if (replayed !== undefined) return { ok: true, providerMessageId: replayed };
+    const known = this.sent.get(message.idempotencyKey);
+    if (known !== undefined) return { ok: true, providerMessageId: known };
 
     if (message.system) {
-      // An automatic reply: accepted, nothing to simulate afterwards.
-      const id = newSid();
-      this.remember(message.idempotencyKey, id);
-      await this.options.replayStore?.put(message.idempotencyKey, id);
-      return { ok: true, providerMessageId: id };
+      // An automatic reply: accepted (once stored), nothing to simulate afterwards.
+      const stored = await this.claim(message.idempotencyKey, newSid());
+      return 'error' in stored ? { ok: false, retryable: true, error: stored.error } : { ok: true, providerMessageId: stored.id };
     }
 
     this.pendingSends++;
@@ -189,14 +220,12 @@ export class SimulatorProvider implements MessagingProvider {
       const again = this.sent.get(message.idempotencyKey); // a concurrent retry won the race
       if (again !== undefined) return { ok: true, providerMessageId: again };
 
-      const sid = newSid();
-      this.remember(message.idempotencyKey, sid);
-      try {
-        await this.options.replayStore?.put(message.idempotencyKey, sid); // accepted only once stored
-      } catch (e) {
-        this.sent.delete(message.idempotencyKey);
-        return { ok: false, retryable: true, error: `simulator could not store the send: ${(e as Error)?.message ?? String(e)}` };
-      }
+      // Accepted only once stored; a key stored before (the sender crashed after an earlier
+      // attempt) gets its first id back and plays nothing again.
+      const stored = await this.claim(message.idempotencyKey, newSid());
+      if ('error' in stored) return { ok: false, retryable: true, error: stored.error };
+      if (stored.replayed) return { ok: true, providerMessageId: stored.id };
+      const sid = stored.id;
       const plan = drawPlan(mulberry32(messageSeed(this.seed, message.idempotencyKey)), rates, message.links.length > 0, channel.opens);
       const ctx: PlaybackContext = {
         message,
@@ -207,11 +236,12 @@ export class SimulatorProvider implements MessagingProvider {
         request: (path, init) => this.request(this.publicUrl + path, init),
         warn: (obj, msg) => this.logger.warn(obj, msg),
       };
-      this.schedule(plan.statusDelayMs, async () => {
+      this.schedule(STATUS_DELAY_FLOOR_MS + plan.statusDelayMs, async () => {
         try {
           await channel.status(ctx, plan.delivered);
         } catch (e) {
           // The recipient got the message even if we could not report it: they still act.
+          if (e instanceof Canceled) return;
           this.logger.warn({ err: e, messageSid: sid }, 'simulated status callback failed');
         }
         if (!plan.delivered) return;
@@ -242,6 +272,8 @@ export class SimulatorProvider implements MessagingProvider {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    // Requests still waiting for their turn have not started: they are dropped, like the timers.
+    for (const wake of this.requestQueue.splice(0)) wake(false);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     this.checkIdle();
   }
@@ -252,7 +284,9 @@ export class SimulatorProvider implements MessagingProvider {
       this.timers.delete(timer);
       const running: Promise<void> = Promise.resolve()
         .then(task)
-        .catch((e: unknown) => this.logger.warn({ err: e }, 'simulated event failed'))
+        .catch((e: unknown) => {
+          if (!(e instanceof Canceled)) this.logger.warn({ err: e }, 'simulated event failed');
+        })
         .finally(() => {
           this.inFlight.delete(running);
           this.checkIdle();
@@ -273,6 +307,20 @@ export class SimulatorProvider implements MessagingProvider {
     for (const resolve of waiters) resolve();
   }
 
+  /** Stores `sid` for `key` (memory, then the replay store) unless the store has an id for it already. */
+  private async claim(key: string, sid: string): Promise<{ id: string; replayed: boolean } | { error: string }> {
+    this.remember(key, sid);
+    try {
+      const earlier = await this.options.replayStore?.claim(key, sid);
+      if (earlier === undefined || earlier === sid) return { id: sid, replayed: false };
+      this.remember(key, earlier);
+      return { id: earlier, replayed: true };
+    } catch (e) {
+      this.sent.delete(key);
+      return { error: `simulator could not store the send: ${(e as Error)?.message ?? String(e)}` };
+    }
+  }
+
   private remember(key: string, sid: string): void {
     if (this.sent.size >= REPLAY_MEMORY) this.sent.delete(this.sent.keys().next().value!);
     this.sent.set(key, sid);
@@ -285,6 +333,26 @@ export class SimulatorProvider implements MessagingProvider {
   }
 
   private async request(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
+    // A turn is either free now or handed over by release() (the count stays); close() wakes the rest without one.
+    const turn = this.requests < this.maxRequests ? (this.requests++, true) : await new Promise<boolean>((resolve) => this.requestQueue.push(resolve));
+    if (!turn || this.closed) {
+      if (turn) this.release();
+      throw new Canceled('the simulator closed before this request started');
+    }
+    try {
+      return await this.send1(url, init);
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    const next = this.requestQueue.shift();
+    if (next) next(true);
+    else this.requests--;
+  }
+
+  private async send1(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
     try {
