@@ -6,7 +6,7 @@
  * same counters many times between two events, and the statistics (confidence sequences, Holm,
  * Bayesian integrals) were a fifth of its request's CPU time (BENCHMARKS.md, "Dashboard profile").
  */
-import { BoundedCache } from '../graphql/bounded-cache';
+import { LRUCache } from 'lru-cache';
 import { analyze, type EngineInput, type EngineResult } from './engine';
 
 /** Campaigns a process keeps analyses for (each entry is a few KiB at most). */
@@ -19,7 +19,7 @@ export function analysisKey(input: EngineInput): string {
   return JSON.stringify(parts);
 }
 
-const cache = new BoundedCache<string, EngineResult>(ANALYSIS_CACHE_SIZE);
+const cache = new LRUCache<string, EngineResult>({ max: ANALYSIS_CACHE_SIZE });
 
 /**
  * `analyze(input)`, from the cache when the same input was analysed before. The result is shared

@@ -20,7 +20,7 @@
 import { execute, getVariableValues, GraphQLError, Kind, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { BoundedCache } from './bounded-cache';
+import { LRUCache } from 'lru-cache';
 import { SharedResults, type SharedResultsOptions } from './shared-results';
 
 /** What the executor needs of Apollo's request context (its GatewayGraphQLRequestContext). */
@@ -62,9 +62,9 @@ export function usesIntrospection(document: DocumentNode): boolean {
 }
 
 export function createCompiledExecutor(schema: GraphQLSchema, shared?: SharedResults) {
-  /** Per document + operation: its compiled query, or null when it is left to graphql-js. */
-  const compiled = new BoundedCache<string, CompiledQuery | null>(COMPILED_QUERIES);
-  const seen = new BoundedCache<string, true>(COMPILED_QUERIES * 4);
+  /** Per document + operation: its compiled query, or false when it is left to graphql-js. */
+  const compiled = new LRUCache<string, CompiledQuery | false>({ max: COMPILED_QUERIES });
+  const seen = new LRUCache<string, true>({ max: COMPILED_QUERIES * 4 });
   const interpret = (rc: ExecutionRequest) =>
     // The operation name the client asked for: with one that names no operation, graphql-js
     // answers the error Apollo turns into a 400 (the resolved name would be null, and a document
@@ -75,14 +75,14 @@ export function createCompiledExecutor(schema: GraphQLSchema, shared?: SharedRes
     if (!rc.queryHash || !rc.operation || rc.operation.operation !== 'query') return null;
     const key = `${rc.queryHash}\u0000${rc.operationName ?? ''}`;
     const hit = compiled.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return hit || null;
     if (!seen.get(key)) {
       seen.set(key, true);
       return null;
     }
     const result = usesIntrospection(rc.document) ? null : compileQuery(schema, rc.document, rc.operationName ?? undefined, { disablingCapturingStackErrors: true });
     const query = result && isCompiledQuery(result) ? result : null;
-    compiled.set(key, query);
+    compiled.set(key, query ?? false);
     return query;
   };
 

@@ -1,29 +1,11 @@
-/** Pure parts of the dashboard's read path: the bounded cache, the analysis cache key, compiled execution's rules. */
+/** Pure parts of the dashboard's read path: the analysis cache key, compiled execution's rules. */
 import { buildSchema, GraphQLError, parse, type ExecutionResult } from 'graphql';
-import { BoundedCache } from '../../src/graphql/bounded-cache';
 import { ConcurrencyLimit, createCompiledExecutor, usesIntrospection, withGraphQLErrors } from '../../src/graphql/compiled-execution';
 import { analysisKey, cachedAnalyze } from '../../src/experiments/analysis-cache';
 import { analyze, type EngineInput } from '../../src/experiments/engine';
 import { Metric, TestMethod } from '../../src/campaigns/experiment-enums';
 import { listFilter } from '../../src/campaigns/campaign.service';
 import { CampaignStatus, CampaignType } from '../../src/campaigns/enums';
-
-describe('BoundedCache', () => {
-  it('keeps at most max entries, dropping the least recently used', () => {
-    const c = new BoundedCache<string, number>(2);
-    c.set('a', 1);
-    c.set('b', 2);
-    expect(c.get('a')).toBe(1); // a is now the most recently used
-    c.set('c', 3);
-    expect([c.get('a'), c.get('b'), c.get('c'), c.size]).toEqual([1, undefined, 3, 2]);
-    c.set('a', 10); // replacing does not grow it
-    expect([c.get('a'), c.size]).toEqual([10, 2]);
-  });
-
-  it('refuses a size that holds nothing', () => {
-    expect(() => new BoundedCache(0)).toThrow();
-  });
-});
 
 const input = (converted: number, now = new Date('2026-01-01T00:00:00Z')): EngineInput => ({
   metric: Metric.CONVERSION,
