@@ -13,6 +13,8 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOBS: z.enum(['on', 'off']).default('on'),
   SEND_PROVIDER: z.enum(['simulator', 'twilio']).default('simulator'),
+  /** Twilio's API origin: an operator's proxy, or a local server speaking Twilio's protocol in tests. */
+  TWILIO_API_URL: z.string().url().default('https://api.twilio.com'),
   NODE_ENV: z.string().default('production'),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
@@ -86,6 +88,8 @@ export interface Config {
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   jobs: boolean;
   sendProvider: 'simulator' | 'twilio';
+  /** TWILIO_API_URL: the Twilio REST API origin (operator-set, never by a workspace). */
+  twilioApiUrl: string;
   /** Stack traces go to clients only in development. */
   development: boolean;
   bodyLimitBytes: number;
@@ -152,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     jobs: e.JOBS === 'on',
     sendProvider: e.SEND_PROVIDER,
+    twilioApiUrl: e.TWILIO_API_URL.replace(/\/+$/, ''),
     development: e.NODE_ENV === 'development',
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,

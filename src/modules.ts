@@ -9,12 +9,13 @@ import { campaignsModule } from './campaigns/module';
 import { contactsModule } from './contacts/module';
 import { experimentsModule } from './experiments/module';
 import { liveModule } from './live/module';
+import { operationsModule } from './operations/module';
 import { optimizationModule } from './optimization/module';
 import { sendingModule } from './sending/module';
 import { trackingModule } from './tracking/module';
 import { workspacesModule } from './workspaces/module';
 
-export const MODULES = [workspacesModule, contactsModule, campaignsModule, experimentsModule, trackingModule, analyticsModule, sendingModule, optimizationModule, liveModule] as const;
+export const MODULES = [workspacesModule, contactsModule, campaignsModule, experimentsModule, trackingModule, analyticsModule, sendingModule, optimizationModule, operationsModule, liveModule] as const;
 
 type Module = (typeof MODULES)[number];
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

@@ -54,7 +54,7 @@ export function createProviders(config: Config, listeningUrl: string, sql: SqlPo
 }
 
 function createTwilio(config: Config): TwilioProvider {
-  return new TwilioProvider({ statusCallbackUrl: (workspaceId) => `${config.publicUrl}/webhooks/twilio/${workspaceId}` });
+  return new TwilioProvider({ baseUrl: config.twilioApiUrl, statusCallbackUrl: (workspaceId) => `${config.publicUrl}/webhooks/twilio/${workspaceId}` });
 }
 
 function createSimulator(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): SimulatorProvider {
