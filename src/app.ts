@@ -124,7 +124,11 @@ export async function createApp(config: Config): Promise<App> {
     const autoWinner = new AutoWinner(orm, logger);
     const authenticateKey = (token: string | undefined) => authenticate(orm.em.fork(), token, keyCache);
     const sendTimes = createSendTimeSource(sqlPool);
-    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, authenticate: authenticateKey, perRequest, live, ingestion, retries, sendTimes };
+    // Made before the server listens (queries and jobs use them too: provider health, reconciliation);
+    // the simulator reads the listening address when it first posts a webhook.
+    let url = '';
+    const providers = createProviders(config, () => url, sqlPool, ingestion, logger);
+    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, authenticate: authenticateKey, perRequest, live, ingestion, retries, sendTimes, providers };
     const jobs: JobDefinition[] = [...MODULES.flatMap((m) => m.jobs?.({ ...deps, logger }) ?? []), eventPartitionsJob(sqlPool, config.eventRetentionDays)];
     // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
     metrics.initJobs(jobs.map((j) => j.name));
@@ -144,12 +148,12 @@ export async function createApp(config: Config): Promise<App> {
     const address = await http.fastify.listen({ port: config.port, host: config.host });
     const port = new URL(address).port;
     if (!config.publicUrlFromEnv) config.publicUrl = `http://localhost:${port}`; // e.g. PORT=0
-    const url = `http://localhost:${port}`;
+    url = `http://localhost:${port}`;
 
-    // Sending needs the listening address (the simulator posts its webhooks to it).
+    // Closed after the sender has stopped (cleanups run in reverse).
+    cleanups.push(async () => void (await Promise.all(providers.providers.map((p) => p.close?.()))));
     let sender: Sender | undefined;
     if (config.jobs) {
-      const providers = createProviders(config, url, sqlPool, ingestion, logger);
       sender = new Sender(orm, sqlPool, ingestion, providers, () => config.publicUrl, logger, config.sendLeaseSeconds, {
         sends: metrics.sends,
         deferrals: metrics.sendDeferrals,

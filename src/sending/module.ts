@@ -4,6 +4,7 @@ import { SendService } from './send.service';
 import { CampaignRunResolver, SendFailureResolver, SendingResolver } from './sending.resolver';
 import { sendingLoaders } from './sending.loaders';
 import type { SendTimeSource } from './send-time-port';
+import type { ProviderRouter } from './providers';
 
 declare module '../graphql/context' {
   interface Services {
@@ -13,6 +14,8 @@ declare module '../graphql/context' {
   interface AppDeps {
     /** Recommended send hours for schedules with optimizeSendTime (implemented by optimization, wired in app.ts). */
     sendTimes?: SendTimeSource;
+    /** Which provider serves a channel for a workspace (made once by the composition root). */
+    providers: ProviderRouter;
   }
 }
 

@@ -232,7 +232,6 @@ export class Sender {
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
     await Promise.all([...this.loops, this.running?.catch(() => undefined)]);
-    await Promise.all(this.providers.providers.map((p) => p.close?.()));
   }
 
   /** Claims and sends one batch of due sends (and automatic replies); returns how many were handled. */

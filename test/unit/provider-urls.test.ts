@@ -62,7 +62,7 @@ describe('ALLOW_CUSTOM_PROVIDER_URLS', () => {
   it('the router refuses a stored base URL the setting does not allow (saved before the rule, or while it was on)', async () => {
     const router = (allow: string) =>
       // SEND_PROVIDER=twilio: building it touches neither the database nor the ingestion pipeline.
-      createProviders(loadConfig({ SEND_PROVIDER: 'twilio', ALLOW_CUSTOM_PROVIDER_URLS: allow }), 'http://127.0.0.1:0', undefined as never, undefined as never, pino({ level: 'silent' }));
+      createProviders(loadConfig({ SEND_PROVIDER: 'twilio', ALLOW_CUSTOM_PROVIDER_URLS: allow }), () => 'http://127.0.0.1:0', undefined as never, undefined as never, pino({ level: 'silent' }));
     const internal = { id: 'w1', whatsappCloud: { phoneNumberId: '1065', apiBaseUrl: 'http://10.0.0.5:8080/v21.0', accessToken: 't' } };
     const strict = router('false');
     const refused = strict.route(Channel.WHATSAPP, internal);

@@ -32,7 +32,8 @@ export interface ProviderRouter {
 
 export const EMAIL_NOT_CONFIGURED = 'email is not configured for this workspace: set smtp with updateWorkspaceSettings';
 
-export function createProviders(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): ProviderRouter {
+/** `listeningUrl`: read when used (providers are made before the server listens). */
+export function createProviders(config: Config, listeningUrl: () => string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): ProviderRouter {
   const base = config.sendProvider === 'twilio' ? createTwilio(config) : createSimulator(config, listeningUrl, sql, ingestion, logger);
   const smtp = new SmtpProvider();
   // One instance for every workspace: credentials and base URL come with each message's workspace.
@@ -57,13 +58,13 @@ function createTwilio(config: Config): TwilioProvider {
   return new TwilioProvider({ baseUrl: config.twilioApiUrl, statusCallbackUrl: (workspaceId) => `${config.publicUrl}/webhooks/twilio/${workspaceId}` });
 }
 
-function createSimulator(config: Config, listeningUrl: string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): SimulatorProvider {
+function createSimulator(config: Config, listeningUrl: () => string, sql: SqlPool, ingestion: IngestionPipeline, logger: Logger): SimulatorProvider {
   // Works with no setup: the simulator signs its Twilio-protocol webhooks with a secret of its own
   // per workspace, created on first use (why not the Twilio auth token: see simulator-secret.ts).
   const secrets = new SimulatorSecrets(sql);
   return new SimulatorProvider({
     publicUrl: listeningUrl,
-    signatureBaseUrl: config.publicUrl,
+    signatureBaseUrl: () => config.publicUrl,
     signingSecret: (workspaceId) => secrets.get(workspaceId),
     // Per-variant true rates from the campaign's `simulation` setting ({ "<variant key>": { click: 0.2, … } }),
     // cached a few seconds per (campaign, variant): read for every message, changed rarely.
@@ -86,7 +87,7 @@ function createSimulator(config: Config, listeningUrl: string, sql: SqlPool, ing
       const event = { campaignId: m.campaignId, contactId: m.contactId, type: EventType.CONVERTED, value, idempotencyKey: `sim-conversion:${m.idempotencyKey}` };
       if (c.secret) {
         const body = JSON.stringify([event]);
-        const res = await fetch(`${listeningUrl}/webhooks/generic/${c.workspace_id}`, {
+        const res = await fetch(`${listeningUrl()}/webhooks/generic/${c.workspace_id}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', [GENERIC_SIGNATURE_HEADER]: genericSignatureHeader(c.secret, body, Math.floor(Date.now() / 1000)) },
           body,

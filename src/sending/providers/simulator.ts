@@ -73,13 +73,16 @@ export const SIMULATED_REPLIES: readonly string[] = [
 ];
 
 export interface SimulatorOptions {
-  /** Base URL the simulator can reach the running server at, e.g. http://127.0.0.1:4000. */
-  publicUrl: string;
+  /**
+   * Base URL the simulator can reach the running server at, e.g. http://127.0.0.1:4000 (a function:
+   * providers are made before the server listens, when PORT=0 has no port yet).
+   */
+  publicUrl: string | (() => string);
   /**
    * Base of the URL Twilio signatures are computed over: the server's PUBLIC_URL, when it differs
    * from the address the simulator posts to (behind a proxy). Defaults to `publicUrl`.
    */
-  signatureBaseUrl?: string;
+  signatureBaseUrl?: string | (() => string);
   /** The variant's true rates; null for DEFAULT_SIMULATED_RATES. */
   rates: (campaignId: string, variantId: string) => Promise<SimulatedRates | null>;
   seed?: number;
@@ -153,8 +156,8 @@ export class SimulatorProvider implements MessagingProvider {
   readonly name = 'simulator';
   /** Every send of a claimed batch at once: its replay-store lookups and writes then share statements. */
   readonly concurrency = 1000;
-  private readonly publicUrl: string;
-  private readonly signatureBaseUrl: string;
+  private readonly publicUrlOf: () => string;
+  private readonly signatureBaseUrlOf: () => string;
   private readonly seed: number;
   private readonly fetchImpl: typeof fetch;
   private readonly logger: { warn(obj: unknown, msg: string): void };
@@ -170,13 +173,18 @@ export class SimulatorProvider implements MessagingProvider {
   private closed = false;
 
   constructor(private readonly options: SimulatorOptions) {
-    this.publicUrl = options.publicUrl.replace(/\/+$/, '');
-    this.signatureBaseUrl = (options.signatureBaseUrl ?? options.publicUrl).replace(/\/+$/, '');
+    const url = (u: string | (() => string)) => () => (typeof u === 'function' ? u() : u).replace(/\/+$/, '');
+    this.publicUrlOf = url(options.publicUrl);
+    this.signatureBaseUrlOf = url(options.signatureBaseUrl ?? options.publicUrl);
     this.seed = options.seed ?? randomBytes(4).readUInt32BE(0);
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.logger = options.logger ?? { warn: (obj, msg) => console.warn(`[simulator] ${msg}`, obj) };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.maxRequests = Math.max(1, options.maxConcurrentRequests ?? SIMULATOR_MAX_REQUESTS);
+  }
+
+  private get publicUrl(): string {
+    return this.publicUrlOf();
   }
 
   webhookProvider(channel: Channel): string {
@@ -232,7 +240,7 @@ export class SimulatorProvider implements MessagingProvider {
         providerMessageId: sid,
         workspace,
         secret: authToken,
-        signatureBaseUrl: this.signatureBaseUrl,
+        signatureBaseUrl: this.signatureBaseUrlOf(),
         request: (path, init) => this.request(this.publicUrl + path, init),
         warn: (obj, msg) => this.logger.warn(obj, msg),
       };
