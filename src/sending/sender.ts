@@ -93,11 +93,12 @@ interface ClaimedSend {
   whatsapp_access_token: string | null;
 }
 
-/** The workspace columns a provider needs (credentials), selected with each claimed send. */
-const WORKSPACE_COLUMNS = 'w.settings, w.twilio_auth_token, w.smtp_password, w.whatsapp_access_token';
-type WorkspaceRow = Pick<ClaimedSend, 'workspace_id' | 'settings' | 'twilio_auth_token' | 'smtp_password' | 'whatsapp_access_token'>;
+/** The workspace columns a provider needs (credentials), selected with each claimed send (and by reconciliation). */
+export const WORKSPACE_COLUMNS = 'w.settings, w.twilio_auth_token, w.smtp_password, w.whatsapp_access_token';
+export type WorkspaceRow = Pick<ClaimedSend, 'workspace_id' | 'settings' | 'twilio_auth_token' | 'smtp_password' | 'whatsapp_access_token'>;
 
-function providerWorkspace(r: WorkspaceRow): ProviderWorkspace {
+/** A workspace row (WORKSPACE_COLUMNS of `workspaces w`, and its id) as the fields providers read. Pure. */
+export function providerWorkspace(r: WorkspaceRow): ProviderWorkspace {
   const { smtp, whatsappCloud } = r.settings;
   return {
     id: r.workspace_id,

@@ -63,6 +63,24 @@ export interface ProviderWorkspace {
   whatsappCloud?: (WhatsAppCloudSettings & { accessToken: string }) | null;
 }
 
+/** Where a message stands at the provider, in our terms (Twilio's `queued`, `sent`, `delivered` … mapped). */
+export type ProviderMessageStatus = 'PENDING' | 'SENT' | 'DELIVERED' | 'FAILED';
+
+/**
+ * A provider's answer to "what became of this message?" (reconciliation, src/operations):
+ * - found: its status, the provider's own word for it (`providerStatus`, e.g. `undelivered`), the
+ *   error text it gives for a failure, and `eventKey`: the idempotency key the provider's status
+ *   webhook records this status under, so that a lookup and a late real callback are one event;
+ * - not found: the provider does not know the id (deleted, another account, a simulator restart);
+ * - an error: the lookup itself failed (`retryable`: outages, timeouts, 5xx; not: bad credentials),
+ *   or `unsupported`: this provider has no lookup for that channel (counted apart, not a failure).
+ * Never thrown: every failure is a value.
+ */
+export type StatusLookup =
+  | { ok: true; found: true; status: ProviderMessageStatus; providerStatus: string; eventKey: string; error?: string }
+  | { ok: true; found: false }
+  | { ok: false; retryable: boolean; error: string; unsupported?: boolean };
+
 export interface MessagingProvider {
   readonly name: string;
   /**
@@ -84,6 +102,12 @@ export interface MessagingProvider {
   readonly concurrency?: number;
   /** Hands one message to the provider. Never throws: every failure is a SendResult. */
   send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult>;
+  /**
+   * Asks the provider for the current status of a message it accepted (`providerMessageId`, as
+   * `send` answered it). Absent when the provider offers no lookup (the WhatsApp Cloud API reports
+   * statuses by webhook only; SMTP has none): reconciliation counts those messages `unsupported`.
+   */
+  fetchStatus?(providerMessageId: string, channel: Channel, workspace: ProviderWorkspace): Promise<StatusLookup>;
   /** Releases timers and connections; pending work is cancelled or awaited. */
   close?(): Promise<void>;
   /** Resolves once nothing it scheduled is left to play back (the simulator's events). */

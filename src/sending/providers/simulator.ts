@@ -13,12 +13,23 @@
  * Outcomes are drawn per message from the seeded PRNG, keyed by (seed, idempotency key): the same
  * seed gives every message the same fate whatever the order or concurrency of the sends. Message
  * ids are random (node:crypto) so that two runs never reuse one.
+ *
+ * Status lookups (`fetchStatus`, for reconciliation) answer from the same draw: a message's fate is
+ * known from its send, and it is "due" once its status callback's time has come (whether or not
+ * that callback got through). Before that the message is PENDING. The draws live in memory only:
+ * after a restart (or beyond the last REPLAY_MEMORY sends) an id is not found, as a provider that
+ * lost its records would answer. SMS and WhatsApp answer with the event keys their webhooks use
+ * (Twilio's `twilio:<sid>:<status>`, the Cloud API's `whatsapp:<id>:<status>`); simulated email is
+ * `unsupported`: its Mailgun events carry a random event id, so a lookup could not be the same
+ * event as the callback.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mulberry32, type Rng } from '../../experiments/stats/random';
 import { Channel } from '../../domain/channel';
 import { INTERNAL_REQUEST_HEADER, INTERNAL_REQUEST_TOKEN } from '../../http/rate-limit';
-import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
+import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult, StatusLookup } from './provider';
+import { twilioStatusEventKey } from './twilio';
+import { WHATSAPP_PROVIDER } from '../../tracking/webhooks/whatsapp';
 import { newSid, type PlaybackContext, type SimulatedChannel } from './simulator-channel';
 import { SIMULATED_EMAIL } from './simulator-email';
 import { SIMULATED_SMS } from './simulator-sms';
@@ -166,6 +177,8 @@ export class SimulatorProvider implements MessagingProvider {
   private requests = 0;
   private readonly requestQueue: ((turn: boolean) => void)[] = [];
   private readonly sent = new Map<string, string>(); // idempotency key → message id
+  /** What was drawn for each accepted message (message id → fate and when it is reported), for fetchStatus. */
+  private readonly drawn = new Map<string, { delivered: boolean; dueAt: number; channel: Channel }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
@@ -235,6 +248,8 @@ export class SimulatorProvider implements MessagingProvider {
       if (stored.replayed) return { ok: true, providerMessageId: stored.id };
       const sid = stored.id;
       const plan = drawPlan(mulberry32(messageSeed(this.seed, message.idempotencyKey)), rates, message.links.length > 0, channel.opens);
+      if (this.drawn.size >= REPLAY_MEMORY) this.drawn.delete(this.drawn.keys().next().value!);
+      this.drawn.set(sid, { delivered: plan.delivered, dueAt: Date.now() + STATUS_DELAY_FLOOR_MS + plan.statusDelayMs, channel: message.channel });
       const ctx: PlaybackContext = {
         message,
         providerMessageId: sid,
@@ -267,6 +282,11 @@ export class SimulatorProvider implements MessagingProvider {
       this.pendingSends--;
       this.checkIdle();
     }
+  }
+
+  /** The status drawn for a message this process sent (see the file comment). Never throws. */
+  async fetchStatus(providerMessageId: string, channel: Channel): Promise<StatusLookup> {
+    return simulatedStatus(providerMessageId, channel, this.drawn.get(providerMessageId), Date.now());
   }
 
   /** Resolves once nothing is scheduled or in flight (all events played back, or closed). */
@@ -374,6 +394,22 @@ export class SimulatorProvider implements MessagingProvider {
   }
 }
 
+
+/**
+ * A simulated message's status at `now`, from what was drawn at its send (undefined: not sent by
+ * this process, or forgotten). Pure.
+ */
+export function simulatedStatus(sid: string, channel: Channel, drawn: { delivered: boolean; dueAt: number } | undefined, now: number): StatusLookup {
+  if (channel === Channel.EMAIL) return { ok: false, retryable: false, unsupported: true, error: 'the simulator cannot look up email statuses (its Mailgun events carry random event ids)' };
+  if (!drawn) return { ok: true, found: false };
+  const due = now >= drawn.dueAt;
+  if (channel === Channel.WHATSAPP) {
+    const providerStatus = !due ? 'sent' : drawn.delivered ? 'delivered' : 'failed';
+    return { ok: true, found: true, status: !due ? 'SENT' : drawn.delivered ? 'DELIVERED' : 'FAILED', providerStatus, eventKey: `${WHATSAPP_PROVIDER}:${sid}:${providerStatus}`, ...(due && !drawn.delivered ? { error: 'simulated failure' } : {}) };
+  }
+  const providerStatus = !due ? 'queued' : drawn.delivered ? 'delivered' : 'failed';
+  return { ok: true, found: true, status: !due ? 'PENDING' : drawn.delivered ? 'DELIVERED' : 'FAILED', providerStatus, eventKey: twilioStatusEventKey(sid, providerStatus), ...(due && !drawn.delivered ? { error: 'simulated failure' } : {}) };
+}
 
 /** A 32-bit PRNG seed for one message: SHA-256 of the run's seed and the message's idempotency key. */
 function messageSeed(seed: number, idempotencyKey: string): number {

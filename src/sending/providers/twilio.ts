@@ -10,10 +10,19 @@
  * request with `ContentSid` (the template's HX… SID) and `ContentVariables` (JSON
  * `{"1": …, "2": …}`) instead of `Body`
  * (https://www.twilio.com/docs/content/send-templates-created-with-the-content-template-builder).
+ *
+ * Status lookups (reconciliation) fetch the same resource by its SID, as "Fetch a Message
+ * resource" documents it: `GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`, Basic auth,
+ * answered with the Message resource whose `status` is one of queued, sending, sent, failed,
+ * delivered, undelivered, receiving, received, accepted, scheduled, read, partially_delivered,
+ * canceled (the Message resource's status table; the same enum as Twilio's OpenAPI description,
+ * MessageEnumStatus), with `error_code` / `error_message` on failures. An unknown SID answers 404
+ * with Twilio error 20404. `accepted` and `scheduled` are a Messaging Service's initial statuses
+ * (https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks).
  */
 import { Channel } from '../../domain/channel';
 import { bodySize, callApi } from './http';
-import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult } from './provider';
+import type { MessagingProvider, OutboundMessage, ProviderMessageStatus, ProviderWorkspace, SendResult, StatusLookup } from './provider';
 import { TWILIO_CONTENT_SID } from './whatsapp-cloud';
 
 export interface TwilioProviderOptions {
@@ -115,6 +124,81 @@ export class TwilioProvider implements MessagingProvider {
     const retryable = status === 429 || status >= 500;
     return { ok: false, retryable, error: errorText(status, json as TwilioError | undefined, text) };
   }
+
+  /** Fetches the Message resource by SID (the account that sent it: the workspace's). Never throws. */
+  async fetchStatus(providerMessageId: string, _channel: Channel, workspace: ProviderWorkspace): Promise<StatusLookup> {
+    const { twilioAccountSid: sid, twilioAuthToken: token } = workspace;
+    if (!sid || !token) return { ok: false, retryable: false, error: `Twilio is not configured for workspace ${workspace.id} (no account SID or auth token)` };
+    const url = `${this.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages/${encodeURIComponent(providerMessageId)}.json`;
+    const answer = await callApi(
+      this.fetchImpl,
+      url,
+      { method: 'GET', headers: { Authorization: `Basic ${Buffer.from(`${sid}:${token}`, 'utf8').toString('base64')}`, Accept: 'application/json' } },
+      this.timeoutMs,
+      'Twilio',
+    );
+    // A lookup changes nothing at Twilio: network errors and timeouts are always safe to retry.
+    if (!answer.ok) return { ok: false, retryable: true, error: answer.error };
+    return twilioFetchAnswer(providerMessageId, answer.status, answer.json, answer.text);
+  }
+}
+
+/**
+ * The key Splitcast's Twilio status webhook records a status callback under
+ * (src/tracking/webhooks/routes.ts: `twilio:<MessageSid>:<MessageStatus>`): a status found by a
+ * lookup is recorded under the same key, so the real callback arriving later is a duplicate. Pure.
+ */
+export function twilioStatusEventKey(messageSid: string, twilioStatus: string): string {
+  return `twilio:${messageSid}:${twilioStatus}`;
+}
+
+/**
+ * Twilio's message status in our terms. `read` (WhatsApp read receipts) implies delivered;
+ * `canceled` (a scheduled message canceled before it went out) will never be delivered. Statuses
+ * not listed (receiving, received — inbound only — partially_delivered, anything new) stay PENDING:
+ * reconciliation then changes nothing. Pure.
+ */
+export function twilioStatus(status: string): ProviderMessageStatus {
+  switch (status) {
+    case 'sent':
+      return 'SENT';
+    case 'delivered':
+    case 'read':
+      return 'DELIVERED';
+    case 'failed':
+    case 'undelivered':
+    case 'canceled':
+      return 'FAILED';
+    default:
+      // queued, accepted, scheduled, sending, …
+      return 'PENDING';
+  }
+}
+
+/**
+ * The answer to a fetch by SID as a StatusLookup. 404 with Twilio error 20404: not found; 429 and
+ * 5xx: retryable; other 4xx (bad credentials, 20003): not retryable. A `read` message is recorded as
+ * its delivery (the key of a `delivered` callback): that callback may still come and must be a
+ * duplicate. Pure.
+ */
+export function twilioFetchAnswer(messageSid: string, status: number, json: unknown, raw: string): StatusLookup {
+  const body = json && typeof json === 'object' ? (json as Record<string, unknown>) : undefined;
+  if (status >= 200 && status < 300) {
+    const providerStatus = typeof body?.status === 'string' ? body.status : undefined;
+    if (!providerStatus) return { ok: false, retryable: true, error: `Twilio answered HTTP ${status} without a message status` };
+    const mapped = twilioStatus(providerStatus);
+    const keyStatus = providerStatus === 'read' ? 'delivered' : providerStatus;
+    const code = body?.error_code;
+    const message = body?.error_message;
+    const error =
+      mapped === 'FAILED'
+        ? [code !== null && code !== undefined ? `Twilio error ${String(code)}` : `Twilio status ${providerStatus}`, typeof message === 'string' && message ? message : null].filter(Boolean).join(': ')
+        : undefined;
+    return { ok: true, found: true, status: mapped, providerStatus, eventKey: twilioStatusEventKey(messageSid, keyStatus), ...(error ? { error } : {}) };
+  }
+  if (status === 404 && body?.code === 20404) return { ok: true, found: false };
+  const retryable = status === 429 || status >= 500;
+  return { ok: false, retryable, error: errorText(status, body as TwilioError | undefined, raw) };
 }
 
 /** Positional template parameters as Twilio's ContentVariables: `{"1": first, "2": second, …}`. Pure. */
