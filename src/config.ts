@@ -38,6 +38,8 @@ const Env = z.object({
   ALLOW_CUSTOM_PROVIDER_URLS: z.enum(['true', 'false', 'on', 'off']).default('false'),
   // Unset: events are kept forever.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  // Reconciliation asks providers about messages without a final status this many minutes after the send.
+  RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
   LIVE_COALESCE_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   TRUST_PROXY: z
     .string()
@@ -118,6 +120,8 @@ export interface Config {
    * (src/db/event-partitions.ts); undefined keeps them forever. Counters and rollups stay.
    */
   eventRetentionDays?: number;
+  /** Reconciliation looks at messages sent at least this many minutes ago without a final status (0: at once). */
+  reconcileAfterMinutes: number;
 }
 
 export interface RateLimits {
@@ -180,5 +184,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowCustomProviderUrls: e.ALLOW_CUSTOM_PROVIDER_URLS === 'true' || e.ALLOW_CUSTOM_PROVIDER_URLS === 'on',
     liveCoalesceMs: e.LIVE_COALESCE_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    reconcileAfterMinutes: e.RECONCILE_AFTER_MINUTES,
   };
 }

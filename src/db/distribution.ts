@@ -59,6 +59,7 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
   merchant_affinities: { placement: 'distributed', why: 'per contact (FK contacts)' },
   send_time_models: { placement: 'distributed', why: "a workspace's send-time model" },
   send_time_recommendations: { placement: 'distributed', why: 'per contact (FK contacts)' },
+  reconciliation_runs: { placement: 'distributed', why: "a workspace's reconciliation reports" },
 
   // Local to the coordinator.
   mikro_orm_migrations: { placement: 'local', why: 'migration bookkeeping of the coordinator' },

@@ -4,8 +4,11 @@
  * and alerts to the workspace's own webhook and email.
  */
 import { defineModule } from '../graphql/module';
+import { reconcileAllWorkspaces } from './reconciliation.job';
+import { ReconciliationResolver } from './reconciliation.resolver';
 
 export const operationsModule = defineModule({
   name: 'operations',
-  resolvers: [],
+  resolvers: [ReconciliationResolver],
+  jobs: (deps) => [{ name: 'operations: reconcile messages', cron: '30 3 * * *', timezone: 'UTC', run: () => reconcileAllWorkspaces(deps, deps.logger) }],
 });
