@@ -20,7 +20,7 @@ import { AutoWinner } from './experiments/auto-winner';
 import { startScheduler, type JobDefinition, type Scheduler } from './jobs/scheduler';
 import { eventPartitionsJob } from './jobs/event-partitions';
 import { ensureEventPartitions } from './db/event-partitions';
-import { createProviders } from './sending/providers';
+import { createProviders, type ProviderRouter } from './sending/providers';
 import { DueRuns } from './sending/runs';
 import { createSendTimeSource } from './optimization/send-time.source';
 import { Sender } from './sending/sender';
@@ -46,6 +46,8 @@ export interface App {
   /** Present on instances with jobs on. */
   scheduler?: Scheduler;
   sender?: Sender;
+  /** The providers (tests wait for the simulator's playback: `idle()`). */
+  providers: ProviderRouter;
   http: HttpServer;
   metrics: Metrics;
   logger: Logger;
@@ -180,6 +182,7 @@ export async function createApp(config: Config): Promise<App> {
       logger,
       url,
       sender,
+      providers,
       defaultWorkspaceId: boot.workspace.id,
       generatedAdminKey: boot.generatedAdminKey,
       adminKeyFile,

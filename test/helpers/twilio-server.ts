@@ -37,6 +37,8 @@ export class TwilioServer {
   readonly requests: { method: string; path: string }[] = [];
   /** Failures served to the next create requests, in order (then normal answers again). */
   readonly failures: TwilioFailure[] = [];
+  /** Failures served to the next fetch-by-SID requests, in order (then normal answers again). */
+  readonly fetchFailures: TwilioFailure[] = [];
   /** While set, every create request gets this failure (an outage); `recover()` ends it. */
   down?: TwilioFailure;
   /** When set, each accepted message is called back with this status shortly after (as Twilio does). */
@@ -112,6 +114,9 @@ export class TwilioServer {
     if (!token || req.headers.authorization !== 'Basic ' + Buffer.from(`${accountSid}:${token}`).toString('base64')) return error(401, 20003, 'Authenticate');
 
     if (req.method === 'GET' && messageSid) {
+      const failure = this.fetchFailures.shift();
+      if (failure === 'hang') return;
+      if (failure) return error(failure.status, failure.code, failure.message ?? 'Service Unavailable');
       const m = this.messages.get(messageSid);
       if (!m || m.accountSid !== accountSid) return error(404, 20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Messages/${messageSid}.json was not found`);
       return json(200, resource(m));
