@@ -119,7 +119,7 @@ export class ReconciliationService {
       await sql.query(`insert into reconciliation_runs (id, workspace_id, trigger, since) values ($1, $2, $3, $4)`, [id, workspaceId, trigger, since]);
     } catch (e) {
       if ((e as { code?: string }).code === '23505') {
-        throw badInput(RECONCILIATION_RUNNING, 'A reconciliation of this workspace is running; wait for it to finish (see reconciliationRuns)');
+        throw badInput('RECONCILIATION_RUNNING', 'A reconciliation of this workspace is running; wait for it to finish (see reconciliationRuns)');
       }
       throw e;
     }
