@@ -54,8 +54,9 @@ export class ReconciliationResolver {
   }
 
   @Query(() => [ReconciliationRun], { description: "this workspace's reconciliation runs, newest first" })
-  async reconciliationRuns(@Arg('first', () => Int, { defaultValue: 20 }) first: number, @Ctx() ctx: Context): Promise<ReconciliationRunRow[]> {
-    checkPageSize(first);
-    return reconciliationService(ctx.app).list(ctx.auth.workspaceId, first);
+  async reconciliationRuns(@Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null, @Ctx() ctx: Context): Promise<ReconciliationRunRow[]> {
+    const n = first ?? 20;
+    checkPageSize(n);
+    return reconciliationService(ctx.app).list(ctx.auth.workspaceId, n);
   }
 }
