@@ -4,8 +4,18 @@
  * and alerts to the workspace's own webhook and email.
  */
 import { defineModule } from '../graphql/module';
+import { deadLetterSource, failingJobSource, srmSource } from './alert-sources';
+import type { ConditionSource } from './alert-condition';
+import { AlertEvaluator, ALERTS_JOB } from './alerts';
+import { AlertsResolver } from './alerts.resolver';
 
 export const operationsModule = defineModule({
   name: 'operations',
-  resolvers: [],
+  resolvers: [AlertsResolver],
+  jobs: (deps) => {
+    // Every source of alert conditions, in one place (webhook health and circuits add theirs here).
+    const sources: ConditionSource[] = [deadLetterSource(deps.sql), srmSource(deps.orm), failingJobSource(deps.sql)];
+    const alerts = new AlertEvaluator(deps, sources);
+    return [{ name: ALERTS_JOB, cron: '* * * * *', timezone: 'UTC', run: () => alerts.run() }];
+  },
 });

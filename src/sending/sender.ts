@@ -94,10 +94,11 @@ interface ClaimedSend {
 }
 
 /** The workspace columns a provider needs (credentials), selected with each claimed send. */
-const WORKSPACE_COLUMNS = 'w.settings, w.twilio_auth_token, w.smtp_password, w.whatsapp_access_token';
-type WorkspaceRow = Pick<ClaimedSend, 'workspace_id' | 'settings' | 'twilio_auth_token' | 'smtp_password' | 'whatsapp_access_token'>;
+export const WORKSPACE_COLUMNS = 'w.settings, w.twilio_auth_token, w.smtp_password, w.whatsapp_access_token';
+export type WorkspaceRow = Pick<ClaimedSend, 'workspace_id' | 'settings' | 'twilio_auth_token' | 'smtp_password' | 'whatsapp_access_token'>;
 
-function providerWorkspace(r: WorkspaceRow): ProviderWorkspace {
+/** What a provider needs of a workspace row selected with WORKSPACE_COLUMNS (alerts email through it too). */
+export function providerWorkspace(r: WorkspaceRow): ProviderWorkspace {
   const { smtp, whatsappCloud } = r.settings;
   return {
     id: r.workspace_id,
