@@ -80,8 +80,8 @@ export class AlertsResolver {
     if (rows.length === 0) return [];
     const deliveries = await ctx.em.execute<{ alert_id: string; state: string; channel: string; status: string; attempts: number; last_error: string | null; delivered_at: Date | null }[]>(
       `select alert_id, state, channel, status, attempts, last_error, delivered_at from alert_deliveries
-       where workspace_id = ? and alert_id = any(?::uuid[]) order by created_at, channel`,
-      [ctx.auth.workspaceId, rows.map((r) => r.id)],
+       where workspace_id = ? and alert_id in (select jsonb_array_elements_text(?::jsonb)::uuid) order by created_at, channel`,
+      [ctx.auth.workspaceId, JSON.stringify(rows.map((r) => r.id))],
     );
     return rows.map((r) => ({
       id: r.id,
