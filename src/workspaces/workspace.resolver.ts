@@ -210,7 +210,6 @@ export class WorkspaceResolver {
       whatsappVerifyTokenSet: Boolean(ws.whatsappVerifyToken),
       emailWebhookKeySet: Boolean(ws.emailWebhookKey),
       alertWebhookUrlSet: Boolean(ws.alertWebhookUrl),
-      alertEmailSet: Boolean(ws.settings.alertEmail),
     };
   }
 }
