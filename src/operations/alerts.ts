@@ -9,7 +9,8 @@
  * instances by an advisory lock (the unique open (key, workspace) index backs it up), and write one
  * delivery row per (alert, RAISED|CLEARED, channel). Deliveries are claimed with a lease (SKIP
  * LOCKED), sent outside any transaction, and marked DELIVERED; a failure is retried on later runs
- * with backoff, at most MAX_DELIVERY_ATTEMPTS times, and never raises the alert again. A crash
+ * with backoff, at most MAX_DELIVERY_ATTEMPTS times, and never raises the alert again; a CLEARED
+ * notification goes only after its RAISED one was delivered (or given up). A crash
  * between a receiver's 2xx and our write sends it once more: receivers dedupe on (id, state),
  * which the body and the X-Splitcast-Alert-Id / -State headers carry.
  */
@@ -180,7 +181,12 @@ export class AlertEvaluator {
     const leaseSeconds = Math.ceil(this.webhookTimeoutMs / 1000) + 60;
     const claimed = await sql.query<ClaimedDelivery>(
       `with due as (
-         select id, workspace_id from alert_deliveries where status = 'PENDING' and next_attempt_at <= now()
+         select id, workspace_id from alert_deliveries c
+         where status = 'PENDING' and next_attempt_at <= now()
+           -- In order: a CLEARED notification waits until its RAISED one is delivered or given up.
+           and not (state = 'CLEARED' and exists (
+             select 1 from alert_deliveries r
+             where r.alert_id = c.alert_id and r.workspace_id = c.workspace_id and r.channel = c.channel and r.state = 'RAISED' and r.status = 'PENDING'))
          order by next_attempt_at limit $1 for update skip locked)
        update alert_deliveries d set attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
        from due where d.id = due.id and d.workspace_id = due.workspace_id

@@ -340,6 +340,19 @@ describe('a job failing repeatedly; an unreachable receiver', () => {
     expect(cleared!.body.workspaceId).toBe(workspaceA);
     await until(() => mailsAbout(key), (m) => m.length >= 2, 10_000);
     expect(mailsAbout(key).map((m) => m.subject!.split(':')[0])).toEqual(['[Splitcast] RAISED', '[Splitcast] CLEARED']);
+    // Workspace B's alert cleared too, but its CLEARED notification waits for the RAISED one (still failing).
+    await t.sql(`update alert_deliveries set next_attempt_at = now() where workspace_id = ? and status = 'PENDING'`, [workspaceB]);
+    await evaluate();
+    const states = await t.sql<{ state: string; status: string; attempts: number }>(
+      `select d.state, d.status, d.attempts from alert_deliveries d join alerts a on a.id = d.alert_id and a.workspace_id = d.workspace_id
+       where a.workspace_id = ? and a.key = ? order by d.state desc`,
+      [workspaceB, key],
+    );
+    expect(states).toEqual([
+      { state: 'RAISED', status: 'PENDING', attempts: expect.any(Number) },
+      { state: 'CLEARED', status: 'PENDING', attempts: 0 },
+    ]);
+    expect(states[0]!.attempts).toBeGreaterThanOrEqual(3);
   });
 });
 
