@@ -33,6 +33,7 @@ import { WebhookRetries } from './tracking/webhooks/retries';
 import { ApiKeyCache } from './shared/key-cache';
 import { useDatabaseTimeZones } from './shared/time-zone';
 import { authenticate, bootstrap } from './workspaces/workspace.service';
+import { recordJobResult } from './operations/alert-sources';
 
 export interface App {
   config: Config;
@@ -137,7 +138,15 @@ export async function createApp(config: Config): Promise<App> {
     let scheduler: Scheduler | undefined;
     if (config.jobs) {
       autoWinner.start((hook) => live.onStatsChanged(hook));
-      scheduler = await startScheduler(databaseUrl, logger, jobs, config.mongodbUrl, { runs: metrics.jobRuns, duration: metrics.jobDuration, lastSuccess: metrics.jobLastSuccess });
+      scheduler = await startScheduler(
+        databaseUrl,
+        logger,
+        jobs,
+        config.mongodbUrl,
+        { runs: metrics.jobRuns, duration: metrics.jobDuration, lastSuccess: metrics.jobLastSuccess },
+        // Consecutive failures per job, for the JOB_FAILING alert.
+        (name, ok, error) => recordJobResult(sqlPool, name, ok, error),
+      );
       cleanups.push(() => scheduler!.stop());
     }
     cleanups.push(() => retries.stop());

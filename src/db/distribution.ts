@@ -60,6 +60,8 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
   send_time_models: { placement: 'distributed', why: "a workspace's send-time model" },
   send_time_recommendations: { placement: 'distributed', why: 'per contact (FK contacts)' },
   reconciliation_runs: { placement: 'distributed', why: "a workspace's reconciliation reports" },
+  alerts: { placement: 'distributed', why: "a workspace's raised and cleared alerts" },
+  alert_deliveries: { placement: 'distributed', why: "an alert's notifications to the workspace's webhook and email (FK alerts)" },
 
   // Local to the coordinator.
   mikro_orm_migrations: { placement: 'local', why: 'migration bookkeeping of the coordinator' },
@@ -74,6 +76,7 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
     placement: 'local',
     why: 'the per-second send budget of a provider account, which several workspaces may share: not workspace data, one hot row per second',
   },
+  job_health: { placement: 'local', why: 'consecutive failures per scheduled job: global (jobs serve every workspace), one row per job' },
   simulator_sends: { placement: 'local', why: "the simulator provider's idempotency memory (stands in for a provider's own database)" },
 };
 

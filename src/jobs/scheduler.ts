@@ -25,13 +25,19 @@ export interface JobMetrics {
   lastSuccess: Gauge<'job_name'>;
 }
 
+/**
+ * Told every run's outcome (scheduled or runNow), after the run: e.g. to keep consecutive failures
+ * for alerts. Its own failure is logged and does not change the run's.
+ */
+export type JobResultHook = (name: string, ok: boolean, error?: string) => Promise<void> | void;
+
 export interface Scheduler {
   /** Runs a job now (as the schedule would) and waits for it. */
   runNow(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startScheduler(databaseUrl: string, logger: Logger, jobs: readonly JobDefinition[], mongodbUrl?: string, metrics?: JobMetrics): Promise<Scheduler> {
+export async function startScheduler(databaseUrl: string, logger: Logger, jobs: readonly JobDefinition[], mongodbUrl?: string, metrics?: JobMetrics, onResult?: JobResultHook): Promise<Scheduler> {
   // One after the other: Jest's ESM loader (tests run the app in-process) fails on parallel imports.
   const { Agenda } = await import('agenda');
   let backend: ConstructorParameters<typeof Agenda>[0]['backend'];
@@ -64,6 +70,13 @@ export async function startScheduler(databaseUrl: string, logger: Logger, jobs: 
   const agenda = new Agenda({ backend, processEvery: '30 seconds' });
   agenda.on('error', (err: unknown) => logger.error({ err }, 'scheduler error'));
   const byName = new Map(jobs.map((j) => [j.name, j]));
+  const report = async (name: string, ok: boolean, error?: string) => {
+    try {
+      await onResult?.(name, ok, error);
+    } catch (err) {
+      logger.warn({ err, job: name }, 'job result not recorded');
+    }
+  };
   const run = async (job: JobDefinition) => {
     const started = Date.now();
     const t0 = performance.now();
@@ -73,9 +86,11 @@ export async function startScheduler(databaseUrl: string, logger: Logger, jobs: 
       metrics?.runs.inc({ ...labels, result: 'success' });
       metrics?.lastSuccess.set(labels, Date.now() / 1000);
       logger.info({ job: job.name, ms: Date.now() - started, result }, 'job done');
+      await report(job.name, true);
     } catch (err) {
       metrics?.runs.inc({ ...labels, result: 'failure' });
       logger.error({ err, job: job.name }, 'job failed');
+      await report(job.name, false, err instanceof Error ? err.message : String(err));
       throw err;
     } finally {
       metrics?.duration.observe(labels, (performance.now() - t0) / 1000);

@@ -6,9 +6,21 @@
 import { defineModule } from '../graphql/module';
 import { reconcileAllWorkspaces } from './reconciliation.job';
 import { ReconciliationResolver } from './reconciliation.resolver';
+import { deadLetterSource, failingJobSource, srmSource } from './alert-sources';
+import type { ConditionSource } from './alert-condition';
+import { AlertEvaluator, ALERTS_JOB } from './alerts';
+import { AlertsResolver } from './alerts.resolver';
 
 export const operationsModule = defineModule({
   name: 'operations',
-  resolvers: [ReconciliationResolver],
-  jobs: (deps) => [{ name: 'operations: reconcile messages', cron: '30 3 * * *', timezone: 'UTC', run: () => reconcileAllWorkspaces(deps, deps.logger) }],
+  resolvers: [ReconciliationResolver, AlertsResolver],
+  jobs: (deps) => {
+    // Every source of alert conditions, in one place (webhook health and circuits add theirs here).
+    const sources: ConditionSource[] = [deadLetterSource(deps.sql), srmSource(deps.orm), failingJobSource(deps.sql)];
+    const alerts = new AlertEvaluator(deps, sources);
+    return [
+      { name: ALERTS_JOB, cron: '* * * * *', timezone: 'UTC', run: () => alerts.run() },
+      { name: 'operations: reconcile messages', cron: '30 3 * * *', timezone: 'UTC', run: () => reconcileAllWorkspaces(deps, deps.logger) },
+    ];
+  },
 });

@@ -93,7 +93,7 @@ interface ClaimedSend {
   whatsapp_access_token: string | null;
 }
 
-/** The workspace columns a provider needs (credentials), selected with each claimed send (and by reconciliation). */
+/** The workspace columns a provider needs (credentials), selected with each claimed send (and by reconciliation and alert emails). */
 export const WORKSPACE_COLUMNS = 'w.settings, w.twilio_auth_token, w.smtp_password, w.whatsapp_access_token';
 export type WorkspaceRow = Pick<ClaimedSend, 'workspace_id' | 'settings' | 'twilio_auth_token' | 'smtp_password' | 'whatsapp_access_token'>;
 

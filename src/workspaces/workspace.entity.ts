@@ -20,6 +20,8 @@ export interface WorkspaceSettings {
   whatsappCloud?: WhatsAppCloudSettings | null;
   /** Per-channel overrides of quietHours, frequencyCap and sendRatePerSecond (sending/channel-rules.ts). */
   channels?: Partial<Record<'SMS' | 'WHATSAPP' | 'EMAIL', ChannelRuleSettings>>;
+  /** Where alerts are emailed (through the workspace's email channel); the webhook URL is a secret column. */
+  alertEmail?: string | null;
 }
 
 /** A key present overrides the workspace-wide value for the channel (null too); absent inherits. */
@@ -99,6 +101,10 @@ export class Workspace {
   /** The email provider's event-webhook signing key (Mailgun HTTP webhook signing key). */
   @Property({ type: 'text', nullable: true })
   emailWebhookKey?: string | null;
+
+  /** Alerts are POSTed here, signed with webhookSigningSecret (write-only: such URLs often embed a token). */
+  @Property({ type: 'text', nullable: true })
+  alertWebhookUrl?: string | null;
 
   @Field()
   @Property({ type: 'timestamptz' })

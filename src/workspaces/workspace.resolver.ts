@@ -145,6 +145,15 @@ export class WorkspaceSettingsInput {
   })
   emailWebhookKey?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'signed JSON alerts are POSTed here (X-Splitcast-Signature with webhookSigningSecret, which must be set); https; write-only; null clears',
+  })
+  alertWebhookUrl?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'alerts are emailed here through the email channel (SMTP when set); null clears' })
+  alertEmail?: string | null;
+
   @Field(() => [ChannelRulesInput], {
     nullable: true,
     description: 'per-channel overrides of quietHours, frequencyCap and sendRatePerSecond; each entry replaces its channel\'s override (a field left out inherits the workspace-wide value; null quietHours / frequencyCap = none on that channel)',
@@ -200,6 +209,7 @@ export class WorkspaceResolver {
       whatsappAppSecretSet: Boolean(ws.whatsappAppSecret),
       whatsappVerifyTokenSet: Boolean(ws.whatsappVerifyToken),
       emailWebhookKeySet: Boolean(ws.emailWebhookKey),
+      alertWebhookUrlSet: Boolean(ws.alertWebhookUrl),
     };
   }
 }

@@ -9,7 +9,7 @@ import type { AuthInfo } from '../shared/auth';
 import { announce } from '../domain/announcements';
 import type { ApiKeyCache } from '../shared/key-cache';
 import { isChannel } from '../domain/channel';
-import { checkWhatsAppApiBaseUrl } from './provider-urls';
+import { checkAlertWebhookUrl, checkWhatsAppApiBaseUrl } from './provider-urls';
 import { Workspace, type ChannelRuleSettings, type SmtpSettings, type WhatsAppCloudSettings, type WorkspaceSettings } from './workspace.entity';
 
 export interface CreatedKey {
@@ -34,6 +34,9 @@ export interface SettingsPatch {
   smtp?: { host: string; port: number; secure?: boolean | null; requireTls?: boolean | null; username?: string | null; password?: string | null; from: string } | null;
   whatsappCloud?: { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string; apiBaseUrl?: string | null } | null;
   emailWebhookKey?: string | null;
+  /** Alert destinations: a value sets, null (or an empty string) clears, absent leaves as is. */
+  alertWebhookUrl?: string | null;
+  alertEmail?: string | null;
   /** Per-channel overrides; each entry replaces that channel's override (fields left out inherit). */
   channelRules?: { channel: string; quietHours?: unknown; frequencyCap?: number | null; sendRatePerSecond?: number | null }[] | null;
 }
@@ -147,6 +150,16 @@ export class WorkspaceService {
       ws.timezone = zone;
     }
     const settings = validateSettings(patch, this.allowCustomProviderUrls); // before anything changes
+    const alertWebhookUrl = patch.alertWebhookUrl ? checkedAlertWebhookUrl(patch.alertWebhookUrl, this.allowCustomProviderUrls) : null;
+    const secretAfter = patch.webhookSigningSecret === undefined || patch.webhookSigningSecret === null ? ws.webhookSigningSecret : patch.webhookSigningSecret || null;
+    // Alerts are signed with the generic webhook's secret: a URL without it would get unsigned alerts.
+    if ((patch.alertWebhookUrl === undefined ? ws.alertWebhookUrl : alertWebhookUrl) && !secretAfter) {
+      throw badInput(
+        'ALERT_WEBHOOK_NEEDS_SIGNING_SECRET',
+        'alertWebhookUrl needs webhookSigningSecret: alerts are signed with it (X-Splitcast-Signature); set both, or clear alertWebhookUrl first',
+        patch.alertWebhookUrl ? 'input.alertWebhookUrl' : 'input.webhookSigningSecret',
+      );
+    }
     // Secrets: a string sets, an empty string clears, absent leaves as is.
     for (const secret of ['twilioAuthToken', 'openphoneSigningSecret', 'webhookSigningSecret', 'emailWebhookKey'] as const) {
       const v = patch[secret];
@@ -161,6 +174,7 @@ export class WorkspaceService {
       ws.whatsappAppSecret = patch.whatsappCloud?.appSecret ?? null;
       ws.whatsappVerifyToken = patch.whatsappCloud?.verifyToken ?? null;
     }
+    if (patch.alertWebhookUrl !== undefined) ws.alertWebhookUrl = alertWebhookUrl;
     const channels = settings.channels ? { ...ws.settings.channels, ...settings.channels } : ws.settings.channels;
     ws.settings = { ...ws.settings, ...settings, ...(channels ? { channels } : {}) };
     await this.em.flush();
@@ -216,6 +230,11 @@ function validateSettings(p: SettingsPatch, allowCustomProviderUrls: boolean): W
   }
   if (p.twilioFrom !== undefined) out.twilioFrom = p.twilioFrom || null;
   if (p.smtp !== undefined) out.smtp = p.smtp === null ? null : parseSmtp(p.smtp);
+  if (p.alertEmail !== undefined) {
+    const email = p.alertEmail?.trim() || null;
+    if (email !== null && (!EMAIL_ADDRESS.test(email) || email.length > 254)) throw badInput('INVALID_ALERT_EMAIL', 'alertEmail must be one email address, e.g. ops@shop.example', 'input.alertEmail');
+    out.alertEmail = email;
+  }
   if (p.whatsappCloud !== undefined) out.whatsappCloud = p.whatsappCloud === null ? null : parseWhatsAppCloud(p.whatsappCloud, allowCustomProviderUrls);
   return out;
 }
@@ -248,6 +267,12 @@ function parseWhatsAppCloud(p: NonNullable<SettingsPatch['whatsappCloud']>, allo
     apiBaseUrl = checked.url;
   }
   return { phoneNumberId: p.phoneNumberId, apiBaseUrl };
+}
+
+function checkedAlertWebhookUrl(text: string, allowCustomUrls: boolean): string {
+  const checked = checkAlertWebhookUrl(text.trim(), allowCustomUrls);
+  if (!checked.ok) throw badInput('INVALID_ALERT_WEBHOOK_URL', checked.message, 'input.alertWebhookUrl');
+  return checked.url;
 }
 
 function parseQuietHours(v: unknown, path = 'input.quietHours'): { start: number; end: number } {

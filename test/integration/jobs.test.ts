@@ -30,6 +30,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
     { name: 'analytics: nightly rollup', repeat_interval: '0 2 * * *' },
     { name: 'events: partitions and retention', repeat_interval: '20 0 * * *' },
     { name: 'experiments: evaluate running tests', repeat_interval: '*/5 * * * *' },
+    { name: 'operations: alerts', repeat_interval: '* * * * *' },
     { name: 'operations: reconcile messages', repeat_interval: '30 3 * * *' },
     { name: 'optimization: conversion model', repeat_interval: '0 3 * * 1' },
     { name: 'optimization: merchant affinity', repeat_interval: '0 */6 * * *' },

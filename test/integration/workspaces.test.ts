@@ -112,6 +112,7 @@ describe('updateWorkspaceSettings', () => {
       whatsappAppSecretSet: false,
       whatsappVerifyTokenSet: false,
       emailWebhookKeySet: false,
+      alertWebhookUrlSet: false,
     });
     const { viewer } = await t.ok(ViewerDocument);
     expect(JSON.stringify(viewer)).not.toContain('tw-secret-123');
