@@ -131,8 +131,8 @@ export async function createApp(config: Config): Promise<App> {
     // the simulator reads the listening address when it first posts a webhook.
     let url = '';
     const providers = createProviders(config, () => url, sqlPool, ingestion, logger);
-    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, authenticate: authenticateKey, perRequest, live, ingestion, retries, sendTimes, providers };
-    const jobs: JobDefinition[] = [...MODULES.flatMap((m) => m.jobs?.({ ...deps, logger }) ?? []), eventPartitionsJob(sqlPool, config.eventRetentionDays)];
+    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, logger, authenticate: authenticateKey, perRequest, live, ingestion, retries, sendTimes, providers };
+    const jobs: JobDefinition[] = [...MODULES.flatMap((m) => m.jobs?.(deps) ?? []), eventPartitionsJob(sqlPool, config.eventRetentionDays)];
     // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
     metrics.initJobs(jobs.map((j) => j.name));
     let scheduler: Scheduler | undefined;

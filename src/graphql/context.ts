@@ -12,6 +12,7 @@
  * composition root (src/modules.ts) builds the per-request parts from every module.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
 import type { Metrics } from '../metrics';
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Plain pg pool for set-based hot paths (ingestion, exports, rollups). */
   sql: SqlPool;
   metrics: Metrics;
+  /** The app's logger (requests log through fastify's child of it). */
+  logger: Logger;
   /** The caller behind an API key (the workspaces feature's, handed over by the composition root). */
   authenticate: Authenticate;
   /** Builds one request's services and dataloaders from every feature module (src/modules.ts). */

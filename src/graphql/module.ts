@@ -5,7 +5,6 @@
  */
 import type { EntityClass } from '@mikro-orm/core';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import type { AppDeps, Loaders, RequestScope, Services } from './context';
 import type { JobDefinition } from '../jobs/scheduler';
 
@@ -22,7 +21,7 @@ export interface FeatureModule<S extends Partial<Services> = Partial<Services>, 
   /** HTTP routes (REST shim, webhooks), registered as a fastify plugin. */
   routes?(fastify: FastifyInstance, deps: AppDeps): Promise<void> | void;
   /** Scheduled jobs (instances with JOBS=on). */
-  jobs?(deps: AppDeps & { logger: Logger }): JobDefinition[];
+  jobs?(deps: AppDeps): JobDefinition[];
 }
 
 /** Keeps a module's own service and loader types, so the root can check that every declared one is built. */

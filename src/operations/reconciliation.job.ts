@@ -6,7 +6,7 @@ import { reconcileSince } from './reconciliation';
 import { isRunning, reconciliationService } from './reconciliation.service';
 
 export async function reconcileAllWorkspaces(deps: AppDeps, logger: Logger): Promise<void> {
-  const service = reconciliationService(deps, logger);
+  const service = reconciliationService(deps);
   const since = reconcileSince(undefined, new Date());
   const workspaces = await service.workspacesWithPending(since);
   await forEachItem(workspaces, 'reconcile messages', logger, (workspaceId) => ({ workspaceId }), async (workspaceId) => {

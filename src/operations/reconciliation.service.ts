@@ -12,7 +12,7 @@
  * abandoned by the next caller after RECONCILE_STALE_MINUTES.
  */
 import { randomUUID } from 'node:crypto';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { AppDeps } from '../graphql/context';
 import type { Orm } from '../db/orm';
 import type { SqlPool } from '../db/pool';
@@ -205,17 +205,14 @@ export function isRunning(e: unknown): boolean {
   return e instanceof DomainError && e.reason === RECONCILIATION_RUNNING;
 }
 
-let logger: Logger | undefined;
-
-/** The service for the app's providers and pipeline (one logger for the resolver's runs). */
-export function reconciliationService(app: AppDeps, log?: Logger): ReconciliationService {
-  logger ??= pino({ level: app.config.logLevel, base: { service: 'splitcast', component: 'reconciliation' } });
+/** The service for the app's providers and pipeline. */
+export function reconciliationService(app: AppDeps): ReconciliationService {
   return new ReconciliationService({
     sql: app.sql,
     orm: app.orm,
     ingestion: app.ingestion,
     providers: app.providers,
     afterMinutes: app.config.reconcileAfterMinutes,
-    logger: log ?? logger,
+    logger: app.logger.child({ component: 'reconciliation' }),
   });
 }
