@@ -73,6 +73,10 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
     placement: 'local',
     why: 'the per-second send budget of a provider account, which several workspaces may share: not workspace data, one hot row per second',
   },
+  provider_circuits: {
+    placement: 'local',
+    why: "a provider account's circuit breaker, which several workspaces may share (like send_rate): not workspace data, read once per send batch",
+  },
   simulator_sends: { placement: 'local', why: "the simulator provider's idempotency memory (stands in for a provider's own database)" },
 };
 
