@@ -4,8 +4,9 @@
  * and alerts to the workspace's own webhook and email.
  */
 import { defineModule } from '../graphql/module';
+import { ProviderHealthResolver } from './provider-health.resolver';
 
 export const operationsModule = defineModule({
   name: 'operations',
-  resolvers: [],
+  resolvers: [ProviderHealthResolver],
 });

@@ -152,13 +152,14 @@ export function record(c: Circuit, outcome: Outcome, now: number, s: BreakerSett
 }
 
 /**
- * This instance's circuit after learning the shared state (null: no instance ever recorded one,
- * which is CLOSED). A circuit another instance closed starts counting afresh; one it opened (or
- * re-opened, or is probing) is taken as it is. A local circuit already HALF_OPEN keeps its own
- * probe deadline when the shared one is the same probe. Pure.
+ * This instance's circuit after learning the shared state (null: none recorded; the local one
+ * stands). A circuit another instance closed starts counting afresh; one it opened (or
+ * re-opened, or is probing) is taken as it is. Pure.
  */
 export function adopt(local: Circuit, shared: SharedCircuit | null, s: BreakerSettings): Circuit {
-  if (!shared || shared.state === 'CLOSED') return local.state === 'CLOSED' ? local : closedCircuit(s);
+  // No shared row: nothing recorded anywhere yet (or this instance's trip is not written yet).
+  if (!shared) return local;
+  if (shared.state === 'CLOSED') return local.state === 'CLOSED' ? local : closedCircuit(s);
   return { ...local, state: shared.state, openedAt: shared.openedAt, retryAt: shared.retryAt, openMs: shared.openMs, consecutiveFailures: 0, buckets: [] };
 }
 
