@@ -50,13 +50,13 @@ async function twilioWorkspace(n: number, settings: Record<string, unknown> = {}
 const creates = (sid: string) => server.requests.filter((r) => r.method === 'POST' && r.path.includes(sid)).length;
 
 /** One series of /metrics (labels in any order), 0 when absent. */
-async function series(name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
+async function series(name: string, labels: Record<string, string>, url = t.url): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
   return line ? Number(line.split(' ').pop()) : 0;
 }
-const transitions = (from: string, to: string) => series('splitcast_circuit_transitions_total', { provider: 'twilio', channel: 'sms', from, to });
+const transitions = (from: string, to: string, url = t.url) => series('splitcast_circuit_transitions_total', { provider: 'twilio', channel: 'sms', from, to }, url);
 
 async function sms(key: string) {
   const { providerHealth } = await t.ok(ProviderHealthDocument, {}, key);
@@ -128,4 +128,33 @@ it('per-message refusals (400, Twilio error 21211) fail their sends but never op
   expect(await sms(w.key)).toMatchObject({ circuit: 'CLOSED', recentFailures: 0, lastError: null });
   expect(await t.sql('select account from provider_circuits where account = ?', [w.account])).toEqual([]);
   expect(await transitions('CLOSED', 'OPEN')).toBe(before);
+});
+
+it('two instances honour one circuit: whichever trips it, both defer, one probe at a time', async () => {
+  const other = await t.anotherInstance(); // JOBS=on: its sender claims sends too
+  const both = async (from: string, to: string) => (await transitions(from, to)) + (await transitions(from, to, other.url));
+  const w = await twilioWorkspace(12, { sendRatePerSecond: 4 });
+  server.down = { status: 503, code: 20503 };
+  const probesBefore = await both('OPEN', 'HALF_OPEN');
+  const failedProbesBefore = await both('HALF_OPEN', 'OPEN');
+  await t.ok(LaunchCampaignDocument, { id: w.campaignId }, w.key);
+  expect((await until(() => sms(w.key), (h) => h?.circuit === 'OPEN'))!.circuit).toBe('OPEN');
+  const requestsAtOpen = creates(w.sid);
+  const probesAtOpen = await both('OPEN', 'HALF_OPEN');
+  expect(await until(() => both('HALF_OPEN', 'OPEN'), (n) => n >= failedProbesBefore + 2, 30_000)).toBeGreaterThanOrEqual(failedProbesBefore + 2);
+  expect(creates(w.sid) - requestsAtOpen).toBeLessThanOrEqual((await both('OPEN', 'HALF_OPEN')) - probesAtOpen);
+  expect((await sendRows(w.campaignId)).filter((s) => s.status === 'FAILED')).toEqual([]);
+
+  server.recover();
+  const runs = await until(
+    async () => (await t.ok(CampaignRunsDocument, { id: w.campaignId }, w.key)).campaign!.runs[0],
+    (r) => r?.sent === 12,
+    60_000,
+  );
+  expect(runs).toMatchObject({ sent: 12, failed: 0, pending: 0 });
+  expect(await both('OPEN', 'HALF_OPEN')).toBeGreaterThan(probesBefore);
+  const to = [...server.messages.values()].filter((m) => m.accountSid === w.sid).map((m) => m.to);
+  expect(to.sort()).toEqual([...w.phones].sort());
+  const after = await sendRows(w.campaignId);
+  expect(after.reduce((n, s) => n + s.attempts, 0)).toBe(creates(w.sid));
 });
