@@ -112,7 +112,7 @@ it('opens on a provider outage, defers sends without failing them, probes, and c
   expect(after.every((s) => s.status === 'SENT')).toBe(true);
   expect(after.reduce((n, s) => n + s.attempts, 0)).toBe(creates(w.sid));
   expect(await series('splitcast_provider_circuits', { provider: 'twilio', channel: 'sms', state: 'OPEN' })).toBe(0);
-});
+}, 90_000); // retries wait out their backoff (10 s) after the recovery
 
 it('per-message refusals (400, Twilio error 21211) fail their sends but never open the circuit', async () => {
   const before = await transitions('CLOSED', 'OPEN');
@@ -157,4 +157,4 @@ it('two instances honour one circuit: whichever trips it, both defer, one probe 
   expect(to.sort()).toEqual([...w.phones].sort());
   const after = await sendRows(w.campaignId);
   expect(after.reduce((n, s) => n + s.attempts, 0)).toBe(creates(w.sid));
-});
+}, 120_000);
