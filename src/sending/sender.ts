@@ -284,11 +284,19 @@ export class Sender {
         await this.sql.query(`update outbox set status = 'FAILED' where id = $1`, [r.id]);
         continue;
       }
+      // An account whose circuit is not closed gets no call: the reply stays claimed and comes back
+      // after its lease (this instance's view of the circuit, which the campaign sends keep in sync).
+      const circuit = { account: provider.accountKey(r.channel, workspace), provider: provider.name, channel: r.channel, workspaceId: r.workspace_id };
+      if (this.breakers && this.breakers.state(circuit.account) !== 'CLOSED') {
+        this.metrics?.deferrals.inc({ reason: 'circuit_open' });
+        continue;
+      }
       const result = await this.callProvider(
         provider,
         { channel: r.channel, to: r.phone, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
         workspace,
       );
+      await this.breakers?.report(circuit, result, false);
       const status = result.ok ? 'SENT' : result.retryable ? 'QUEUED' : 'FAILED';
       await this.sql.query(`update outbox set status = $2 where id = $1`, [r.id, status]);
       if (!result.ok) this.logger.warn({ outboxId: r.id, error: result.error }, 'automatic reply not sent');
