@@ -24,6 +24,7 @@ import { createProviders, type ProviderRouter } from './sending/providers';
 import { DueRuns } from './sending/runs';
 import { createSendTimeSource } from './optimization/send-time.source';
 import { Sender } from './sending/sender';
+import { breakerSettings, CircuitBreakers } from './sending/circuit-breaker-store';
 import type { AppDeps } from './graphql/context';
 import { createSchema } from './graphql/schema';
 import { ENTITIES, MODULES, perRequest, RESOLVERS } from './modules';
@@ -169,7 +170,7 @@ export async function createApp(config: Config): Promise<App> {
         sends: metrics.sends,
         deferrals: metrics.sendDeferrals,
         providerDuration: metrics.providerDuration,
-      });
+      }, new CircuitBreakers(sqlPool, breakerSettings(config.circuit), logger, metrics.circuitTransitions));
       const dueRuns = new DueRuns(orm, logger, sendTimes);
       sender.start();
       dueRuns.start();

@@ -23,6 +23,13 @@ const Env = z.object({
   GRAPHQL_SHARED_RESULTS_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SEND_LEASE_SECONDS: z.coerce.number().int().positive().default(60),
+  // Circuit breaker per provider account (src/sending/circuit-breaker.ts).
+  CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(5),
+  CIRCUIT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.5),
+  CIRCUIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  CIRCUIT_MIN_CALLS: z.coerce.number().int().min(1).default(20),
+  CIRCUIT_OPEN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  CIRCUIT_MAX_OPEN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   CORS_ORIGINS: z
     .string()
     .default('')
@@ -102,6 +109,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** A claimed send is retried after this long if its sender died. */
   sendLeaseSeconds: number;
+  /** CIRCUIT_*: when a provider account's circuit opens and how long it stays open (src/sending/circuit-breaker.ts). */
+  circuit: CircuitConfig;
   /** Browser origins allowed to call the API (CORS); `*` for any; empty for none. */
   corsOrigins: string[];
   /** Request rate limits (src/http/rate-limit.ts); null when RATE_LIMIT=off. */
@@ -122,6 +131,18 @@ export interface Config {
   eventRetentionDays?: number;
   /** Reconciliation looks at messages sent at least this many minutes ago without a final status (0: at once). */
   reconcileAfterMinutes: number;
+}
+
+export interface CircuitConfig {
+  /** Consecutive retryable provider failures that open the circuit. */
+  failures: number;
+  /** Failure rate over the window that opens it, once the window holds `minCalls` calls. */
+  failureRate: number;
+  windowSeconds: number;
+  minCalls: number;
+  /** First cool-down before a probe; doubled after each failed probe up to `maxOpenSeconds`. */
+  openSeconds: number;
+  maxOpenSeconds: number;
 }
 
 export interface RateLimits {
@@ -168,6 +189,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlSharedResultsMs: e.GRAPHQL_SHARED_RESULTS_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sendLeaseSeconds: e.SEND_LEASE_SECONDS,
+    circuit: {
+      failures: e.CIRCUIT_FAILURES,
+      failureRate: e.CIRCUIT_FAILURE_RATE,
+      windowSeconds: e.CIRCUIT_WINDOW_SECONDS,
+      minCalls: e.CIRCUIT_MIN_CALLS,
+      openSeconds: e.CIRCUIT_OPEN_SECONDS,
+      maxOpenSeconds: Math.max(e.CIRCUIT_MAX_OPEN_SECONDS, e.CIRCUIT_OPEN_SECONDS),
+    },
     corsOrigins: e.CORS_ORIGINS,
     rateLimits:
       e.RATE_LIMIT === 'off'

@@ -9,7 +9,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const SEND_RESULTS = ['SENT', 'FAILED', 'RETRY'] as const;
-export const DEFERRAL_REASONS = ['quiet_hours', 'rate_limit'] as const;
+export const DEFERRAL_REASONS = ['quiet_hours', 'rate_limit', 'circuit_open'] as const;
+/** Provider circuit states and the transitions between them (src/sending/circuit-breaker.ts). */
+export const CIRCUIT_STATE_LABELS = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+export const CIRCUIT_TRANSITIONS = [
+  ['CLOSED', 'OPEN'],
+  ['OPEN', 'HALF_OPEN'],
+  ['HALF_OPEN', 'CLOSED'],
+  ['HALF_OPEN', 'OPEN'],
+] as const;
 export const WEBHOOK_PROVIDERS = ['twilio', 'openphone', 'generic', 'whatsapp', 'email'] as const;
 export const WEBHOOK_OUTCOMES = ['processed', 'queued', 'ignored', 'bad_signature', 'bad_request', 'not_found', 'rate_limited', 'error'] as const;
 export const WEBHOOK_RETRY_RESULTS = ['RETRIED', 'DONE', 'DEAD'] as const;
@@ -53,6 +61,9 @@ export interface Metrics {
   sends: Counter<'result' | 'provider' | 'channel'>;
   sendDeferrals: Counter<'reason'>;
   providerDuration: Histogram<'provider' | 'channel'>;
+  /** Provider accounts' circuits by provider, channel and state (read from the database at scrape time; no account label). */
+  providerCircuits: Gauge<'provider' | 'channel' | 'state'>;
+  circuitTransitions: Counter<'provider' | 'channel' | 'from' | 'to'>;
   websocketConnections: Gauge;
   subscriptionsActive: Gauge;
   listenReconnects: Counter<'result'>;
@@ -173,7 +184,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     sendDeferrals: new Counter({
       name: 'splitcast_send_deferrals_total',
-      help: 'Sends put back without a provider call, by reason (quiet_hours, rate_limit)',
+      help: 'Sends put back without a provider call, by reason (quiet_hours, rate_limit, circuit_open)',
       labelNames: ['reason'] as const,
       registers,
     }),
@@ -182,6 +193,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       help: 'Duration of one send call to the messaging provider',
       labelNames: ['provider', 'channel'] as const,
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    providerCircuits: new Gauge({
+      name: 'splitcast_provider_circuits',
+      help: 'Provider accounts with a recorded circuit (one that ever failed), by provider, channel and state (CLOSED, OPEN, HALF_OPEN); shared by all instances',
+      labelNames: ['provider', 'channel', 'state'] as const,
+      registers,
+    }),
+    circuitTransitions: new Counter({
+      name: 'splitcast_circuit_transitions_total',
+      help: 'Provider circuit transitions made by this instance, by provider, channel, from and to state',
+      labelNames: ['provider', 'channel', 'from', 'to'] as const,
       registers,
     }),
     websocketConnections: new Gauge({ name: 'splitcast_websocket_connections', help: 'Open WebSocket connections', registers }),
@@ -258,6 +281,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     for (const channel of CHANNEL_LABELS) {
       for (const result of SEND_RESULTS) m.sends.inc({ result, provider: opts.provider, channel }, 0);
       m.providerDuration.zero({ provider: opts.provider, channel });
+      for (const state of CIRCUIT_STATE_LABELS) m.providerCircuits.set({ provider: opts.provider, channel, state }, 0);
+      for (const [from, to] of CIRCUIT_TRANSITIONS) m.circuitTransitions.inc({ provider: opts.provider, channel, from, to }, 0);
     }
   }
   for (const reason of DEFERRAL_REASONS) m.sendDeferrals.inc({ reason }, 0);

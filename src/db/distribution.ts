@@ -77,6 +77,10 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
     why: 'the per-second send budget of a provider account, which several workspaces may share: not workspace data, one hot row per second',
   },
   job_health: { placement: 'local', why: 'consecutive failures per scheduled job: global (jobs serve every workspace), one row per job' },
+  provider_circuits: {
+    placement: 'local',
+    why: "a provider account's circuit breaker, which several workspaces may share (like send_rate): not workspace data, read once per send batch",
+  },
   simulator_sends: { placement: 'local', why: "the simulator provider's idempotency memory (stands in for a provider's own database)" },
 };
 

@@ -46,6 +46,9 @@ const QUEUE_SQL = `
     (select count(*) from (select 1 from webhook_retries where status = 'PENDING' limit ${COUNT_CAP}) r) as retries,
     (select extract(epoch from now() - min(created_at))::float8 from webhook_retries where status = 'PENDING') as retries_oldest_s`;
 
+// Provider circuits: one small row per provider account that ever failed (no account label: low cardinality).
+const CIRCUITS_SQL = `select provider, lower(channel) as channel, state, count(*)::int as n from provider_circuits group by 1, 2, 3`;
+
 export interface ScrapeGauges {
   close(): Promise<void>;
 }
@@ -76,6 +79,8 @@ export function registerScrapeGauges(metrics: Metrics, src: ScrapeGaugeSources):
   // unauthenticated, so a client scraping in a loop gets the last read for a second (one query/s).
   let inFlight: Promise<void> | undefined;
   let lastReadAt = 0;
+  // Circuit series seen before: set back to 0 when their accounts left that state.
+  const circuitSeries = new Map<string, { provider: string; channel: string; state: string }>();
   const readQueues = (): Promise<void> => {
     if (!inFlight && Date.now() - lastReadAt < MIN_READ_INTERVAL_MS) return Promise.resolve();
     inFlight ??= (async () => {
@@ -93,6 +98,12 @@ export function registerScrapeGauges(metrics: Metrics, src: ScrapeGaugeSources):
         metrics.outboxDepth.set(Number(r.outbox));
         metrics.webhookRetryBacklog.set(Number(r.retries));
         metrics.webhookRetryOldestAge.set(Math.max(0, r.retries_oldest_s ?? 0));
+        const circuits = await Promise.race([pool.query<{ provider: string; channel: string; state: string; n: number }>(CIRCUITS_SQL), timeout]);
+        for (const labels of circuitSeries.values()) metrics.providerCircuits.set(labels, 0);
+        for (const { provider, channel, state, n } of circuits.rows) {
+          circuitSeries.set(`${provider}|${channel}|${state}`, { provider, channel, state });
+          metrics.providerCircuits.set({ provider, channel, state }, n);
+        }
         metrics.queueStatsUp.set(1);
       } catch (err) {
         metrics.queueStatsUp.set(0);
@@ -104,7 +115,7 @@ export function registerScrapeGauges(metrics: Metrics, src: ScrapeGaugeSources):
     })();
     return inFlight;
   };
-  for (const g of [metrics.sendQueueDepth, metrics.sendQueueOldestAge, metrics.outboxDepth, metrics.webhookRetryBacklog, metrics.webhookRetryOldestAge, metrics.queueStatsUp]) {
+  for (const g of [metrics.sendQueueDepth, metrics.sendQueueOldestAge, metrics.outboxDepth, metrics.webhookRetryBacklog, metrics.webhookRetryOldestAge, metrics.queueStatsUp, metrics.providerCircuits]) {
     (g as { collect?: () => Promise<void> }).collect = readQueues;
   }
 

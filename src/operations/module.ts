@@ -10,13 +10,15 @@ import { deadLetterSource, failingJobSource, srmSource } from './alert-sources';
 import type { ConditionSource } from './alert-condition';
 import { AlertEvaluator, ALERTS_JOB } from './alerts';
 import { AlertsResolver } from './alerts.resolver';
+import { circuitConditions } from './provider-health';
+import { ProviderHealthResolver } from './provider-health.resolver';
 
 export const operationsModule = defineModule({
   name: 'operations',
-  resolvers: [ReconciliationResolver, AlertsResolver],
+  resolvers: [ReconciliationResolver, AlertsResolver, ProviderHealthResolver],
   jobs: (deps) => {
-    // Every source of alert conditions, in one place (webhook health and circuits add theirs here).
-    const sources: ConditionSource[] = [deadLetterSource(deps.sql), srmSource(deps.orm), failingJobSource(deps.sql)];
+    // Every source of alert conditions, in one place.
+    const sources: ConditionSource[] = [deadLetterSource(deps.sql), srmSource(deps.orm), failingJobSource(deps.sql), () => circuitConditions(deps.sql)];
     const alerts = new AlertEvaluator(deps, sources);
     return [
       { name: ALERTS_JOB, cron: '* * * * *', timezone: 'UTC', run: () => alerts.run() },

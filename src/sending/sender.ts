@@ -5,7 +5,8 @@
  * Quiet hours (contact's zone, else the workspace's; per channel) defer a send without counting an
  * attempt; the rate limit (messages per second per provider account, the workspace's rate for the
  * channel) is shared by every instance through a per-second counter row; provider errors retry
- * with exponential backoff.
+ * with exponential backoff. A circuit per provider account (./circuit-breaker.ts) holds sends back
+ * while the account's provider is failing: they are deferred, not failed, and one probe resumes them.
  */
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
@@ -22,6 +23,7 @@ import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult 
 import { nextAllowedTime } from './quiet-hours';
 import { rulesFor } from '../workspaces/channel-rules';
 import { composeMessage, type ComposedMessage } from './compose';
+import type { CircuitBreakers } from './circuit-breaker-store';
 
 export const MAX_SEND_ATTEMPTS = 6;
 /** Sends in flight at once per instance (within a claimed batch). */
@@ -38,6 +40,8 @@ interface Ready {
   provider: MessagingProvider;
   account: string;
   rate: number;
+  /** The probe of its account's HALF_OPEN circuit. */
+  probe: boolean;
 }
 
 /** A send rendered, with its message row (recorded before the provider call). */
@@ -163,6 +167,8 @@ export class Sender {
     /** How long a claimed send is reserved; after a crash it is retried once the lease runs out. */
     private readonly leaseSeconds = 60,
     private readonly metrics?: SendMetrics,
+    /** Circuits per provider account; without them every send goes to its provider. */
+    private readonly breakers?: CircuitBreakers,
   ) {}
 
   /** One provider call, timed. */
@@ -278,11 +284,19 @@ export class Sender {
         await this.sql.query(`update outbox set status = 'FAILED' where id = $1`, [r.id]);
         continue;
       }
+      // An account whose circuit is not closed gets no call: the reply stays claimed and comes back
+      // after its lease (this instance's view of the circuit, which the campaign sends keep in sync).
+      const circuit = { account: provider.accountKey(r.channel, workspace), provider: provider.name, channel: r.channel, workspaceId: r.workspace_id };
+      if (this.breakers && this.breakers.state(circuit.account) !== 'CLOSED') {
+        this.metrics?.deferrals.inc({ reason: 'circuit_open' });
+        continue;
+      }
       const result = await this.callProvider(
         provider,
         { channel: r.channel, to: r.phone, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
         workspace,
       );
+      await this.breakers?.report(circuit, result, false);
       const status = result.ok ? 'SENT' : result.retryable ? 'QUEUED' : 'FAILED';
       await this.sql.query(`update outbox set status = $2 where id = $1`, [r.id, status]);
       if (!result.ok) this.logger.warn({ outboxId: r.id, error: result.error }, 'automatic reply not sent');
@@ -357,18 +371,20 @@ export class Sender {
       const r = await this.prepare(s);
       if (r) ready.push(r);
     });
-    // 2. Rate tokens, per provider account and rate: one statement per group.
-    const granted = await this.takeTokens(ready);
+    // 2. Circuits: an account whose provider is failing holds its sends back (before rate tokens).
+    const admitted = await this.gateCircuits(ready);
+    // 3. Rate tokens, per provider account and rate: one statement per group.
+    const granted = await this.takeTokens(admitted);
     // Full and nothing held back by the rate limit: more are due now (rate-limited ones are not).
-    const more = full && granted.length === ready.length;
-    // 3. Render; 4. record the messages and their links before any provider call.
+    const more = full && granted.length === admitted.length;
+    // 4. Render; 5. record the messages and their links before any provider call.
     const rendered: Rendered[] = [];
     await this.eachSend(granted, async (r) => {
       const x = await this.render(r);
       if (x) rendered.push(x);
     });
     const recorded = await this.preRecord(rendered);
-    // 5. Hand to the provider (concurrently: e.g. the simulator then answers a whole wave with one
+    // 6. Hand to the provider (concurrently: e.g. the simulator then answers a whole wave with one
     //    lookup and one write).
     const accepted: Accepted[] = [];
     const perProvider = groupBy(recorded, (r) => r.provider);
@@ -384,8 +400,13 @@ export class Sender {
         ),
       ),
     );
+    if (this.breakers) {
+      // A probe that never reached its provider lets another call probe; failures go to providerHealth.
+      await this.breakers.releaseProbes(admitted.filter((r) => r.probe).map((r) => r.account));
+      await this.breakers.flush();
+    }
     if (accepted.length === 0) return { claimed: claimed.length, full: more };
-    // 6. Provider ids (status callbacks find their message from now on); 7. SENT events and sends
+    // 7. Provider ids (status callbacks find their message from now on); 8. SENT events and sends
     //    marked SENT.
     const identified = await this.markSent(accepted);
     const byWorkspace = groupBy(identified, (a) => a.s.workspace_id);
@@ -446,11 +467,32 @@ export class Sender {
       await this.fail(s, provider.unavailable, 'none');
       return null;
     }
-    return { s, workspace, provider, account: provider.accountKey(s.channel, workspace), rate: rules.sendRatePerSecond };
+    return { s, workspace, provider, account: provider.accountKey(s.channel, workspace), rate: rules.sendRatePerSecond, probe: false };
   }
 
   /**
-   * Stage 2. Shared rate limit per provider account (workspaces sharing an account share it): each
+   * Stage 2. The sends whose account's circuit lets them go (one of them, perhaps, as its probe);
+   * the others are deferred to when the circuit may probe, their attempt given back: never failed.
+   */
+  private async gateCircuits(ready: Ready[]): Promise<Ready[]> {
+    if (!this.breakers || ready.length === 0) return ready;
+    const { go, deferred } = await this.breakers.gate(ready.map((r) => ({ account: r.account, provider: r.provider.name, channel: r.s.channel, workspaceId: r.s.workspace_id, r })));
+    if (deferred.length > 0) {
+      this.metrics?.deferrals.inc({ reason: 'circuit_open' }, deferred.length);
+      try {
+        await this.sql.query(
+          `update sends s set next_attempt_at = x.until, attempts = s.attempts - 1 from unnest($1::uuid[], $2::timestamptz[]) as x(id, until) where s.id = x.id`,
+          [deferred.map((d) => d.item.r.s.id), deferred.map((d) => d.until.toISOString())],
+        );
+      } catch (err) {
+        await Promise.all(deferred.map((d) => this.unexpected(d.item.r.s, err)));
+      }
+    }
+    return go.map(({ item, probe }) => ({ ...item.r, probe }));
+  }
+
+  /**
+   * Stage 3. Shared rate limit per provider account (workspaces sharing an account share it): each
    * group asks this second's counter row for its size and is granted min(n, rate − used); the
    * rest is deferred a second. A workspace's rate caps the account's count when it asks, as one
    * token at a time did.
@@ -490,7 +532,7 @@ export class Sender {
     return granted;
   }
 
-  /** Stage 3: the message as it will go out. Null when it cannot be rendered (a final failure). */
+  /** Stage 4: the message as it will go out. Null when it cannot be rendered (a final failure). */
   private async render(r: Ready): Promise<Rendered | null> {
     const { s, provider } = r;
     const composed = composeMessage({
@@ -511,7 +553,7 @@ export class Sender {
   }
 
   /**
-   * Stage 4: the messages and their links exist before the provider is called, so that a click (or
+   * Stage 5: the messages and their links exist before the provider is called, so that a click (or
    * a reply) that comes back at once finds them. One statement for the batch; should it fail, each
    * message is tried on its own so that one bad row does not hold the others back. A message that
    * cannot be recorded is not sent (retried after its lease).
@@ -548,14 +590,21 @@ export class Sender {
     return out;
   }
 
-  /** Stage 5: call the provider. Null when it failed (retry scheduled or final failure). */
+  /** Stage 6: call the provider. Null when it failed (retry scheduled or final failure) or was held back. */
   private async deliver(r: Rendered): Promise<Accepted | null> {
     const { s, workspace, provider, rendered } = r;
+    // The circuit may have opened since the batch was admitted (calls of this batch failing).
+    if (this.breakers && !this.breakers.allowed(r.account, r.probe)) {
+      this.metrics?.deferrals.inc({ reason: 'circuit_open' });
+      await this.defer(s.id, this.breakers.retryAt(r.account));
+      return null;
+    }
     const result = await this.callProvider(
       provider,
       { ...rendered, idempotencyKey: s.idempotency_key, campaignId: s.campaign_id, contactId: s.contact_id, variantId: s.variant_id },
       workspace,
     );
+    await this.breakers?.report({ account: r.account, provider: provider.name, channel: s.channel, workspaceId: s.workspace_id }, result, r.probe);
     if (!result.ok) {
       if (result.retryable && s.attempts < MAX_SEND_ATTEMPTS) {
         // The message row stays (QUEUED): the provider may have delivered it all the same (a
@@ -579,7 +628,7 @@ export class Sender {
   }
 
   /**
-   * Stage 6: the provider ids, in one statement for the batch (else one by one, so that one row the
+   * Stage 7: the provider ids, in one statement for the batch (else one by one, so that one row the
    * database refuses — say, a provider id recorded on another message — holds back only its send).
    */
   private async markSent(accepted: Accepted[]): Promise<Accepted[]> {
