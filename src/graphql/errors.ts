@@ -7,6 +7,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { DomainError, type ErrorCode } from '../errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
 
 const CONTRACT_CODES = new Set<ErrorCode>(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL']);
 
@@ -73,6 +74,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, de
   }
   if (original instanceof GraphQLError && original.extensions?.code === undefined && clientStatus(original)) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: /persisted query|sha/i.test(formatted.message) ? 'INVALID_PERSISTED_QUERY' : 'BAD_REQUEST' } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return { ...base, message: 'The database is unavailable; retry shortly', extensions: { code: 'INTERNAL', reason: 'DATABASE_UNAVAILABLE' } };
   }
   return {
     message: 'Internal server error',

@@ -27,6 +27,7 @@ import { registerCors } from './cors';
 import { explorerLandingPage, registerExplorerAssets } from './explorer';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
 import { registerRateLimit, type RateLimiter } from './rate-limit';
+import { isDatabaseUnavailable } from '../db/unavailable';
 
 export interface HttpDeps extends AppDeps {
   schema: GraphQLSchema;
@@ -84,6 +85,11 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     const status = error.statusCode ?? 500;
     if (status < 500) {
       return reply.status(status).send({ error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', reason: error.code, message: error.message } });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Nothing was acknowledged: the caller (a provider, a shop's backend) should retry.
+      request.log.warn({ err: error }, 'request failed: the database is unavailable');
+      return reply.status(503).header('retry-after', '5').send({ error: { code: 'UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry shortly', requestId: request.id } });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'Internal server error', requestId: request.id } });
