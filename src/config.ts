@@ -39,6 +39,8 @@ const Env = z.object({
   // Unset: events are kept forever.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   LIVE_COALESCE_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  WEBHOOK_SILENT_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  WEBHOOK_RECEIPTS_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   TRUST_PROXY: z
     .string()
     .default('off')
@@ -118,6 +120,10 @@ export interface Config {
    * (src/db/event-partitions.ts); undefined keeps them forever. Counters and rollups stay.
    */
   eventRetentionDays?: number;
+  /** Webhook health: SILENT when messages sent longer ago than this wait for a callback and nothing arrived for as long. */
+  webhookSilentAfterSeconds: number;
+  /** How often each instance writes its webhook receipt counts (a crash loses at most this much). */
+  webhookReceiptsFlushMs: number;
 }
 
 export interface RateLimits {
@@ -180,5 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowCustomProviderUrls: e.ALLOW_CUSTOM_PROVIDER_URLS === 'true' || e.ALLOW_CUSTOM_PROVIDER_URLS === 'on',
     liveCoalesceMs: e.LIVE_COALESCE_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    webhookSilentAfterSeconds: e.WEBHOOK_SILENT_AFTER_SECONDS,
+    webhookReceiptsFlushMs: e.WEBHOOK_RECEIPTS_FLUSH_MS,
   };
 }

@@ -4,8 +4,20 @@
  * and alerts to the workspace's own webhook and email.
  */
 import { defineModule } from '../graphql/module';
+import { DeadLettersResolver } from './dead-letters.resolver';
+import { takeWebhookHealthSnapshots } from './webhook-health';
+import { operationsLoaders } from './webhook-health.loaders';
+import { WebhookHealthResolver } from './webhook-health.resolver';
+
+declare module '../graphql/context' {
+  interface Loaders extends ReturnType<typeof operationsLoaders> {}
+}
 
 export const operationsModule = defineModule({
   name: 'operations',
-  resolvers: [],
+  resolvers: [WebhookHealthResolver, DeadLettersResolver],
+  loaders: operationsLoaders,
+  jobs: ({ sql, config }) => [
+    { name: 'operations: webhook health snapshots', cron: '0 * * * *', timezone: 'UTC', run: () => takeWebhookHealthSnapshots(sql, config.webhookSilentAfterSeconds) },
+  ],
 });
