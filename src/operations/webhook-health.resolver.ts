@@ -127,7 +127,8 @@ export class WebhookHealthResolver {
   }
 
   @FieldResolver(() => [WebhookHealthSnapshot], { description: 'hourly snapshots, oldest first' })
-  history(@Root() row: WebhookHealthRow, @Arg('hours', () => Int, { defaultValue: 24 }) hours: number, @Ctx() ctx: Context): Promise<Snapshot[]> {
+  history(@Root() row: WebhookHealthRow, @Arg('hours', () => Int, { nullable: true, defaultValue: 24 }) hoursArg: number | null, @Ctx() ctx: Context): Promise<Snapshot[]> {
+    const hours = hoursArg ?? 24;
     if (!Number.isInteger(hours) || hours < 1 || hours > SNAPSHOT_RETENTION_HOURS) {
       throw badInput('INVALID_HOURS', `hours must be between 1 and ${SNAPSHOT_RETENTION_HOURS}`, 'hours');
     }

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics';
-import { receiptOutcome, type WebhookReceipts } from './receipts';
+import type { ReceiptOutcome, WebhookReceipts } from './receipts';
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'queued' | 'ignored' | 'bad_signature' | 'bad_request' | 'not_found' | 'rate_limited' | 'error';
 
@@ -24,6 +24,30 @@ export function webhookOutcome(status: number, marked?: WebhookOutcome): Webhook
   if (status === 429) return 'rate_limited';
   if (status < 500) return 'bad_request';
   return 'error';
+}
+
+/**
+ * The per-workspace outcome of a webhook request, or undefined when it is not counted per
+ * workspace (unknown workspace, a server error). Pure.
+ */
+export function receiptOutcome(outcome: WebhookOutcome): ReceiptOutcome | undefined {
+  switch (outcome) {
+    case 'processed':
+    case 'ignored':
+      return 'accepted';
+    case 'duplicate':
+      return 'duplicate';
+    case 'queued':
+      return 'retried';
+    case 'bad_signature':
+      return 'bad_signature';
+    case 'bad_request':
+      return 'malformed';
+    case 'rate_limited':
+      return 'rate_limited';
+    default:
+      return undefined;
+  }
 }
 
 /** An onResponse hook for the webhook routes. */

@@ -7,36 +7,11 @@
 import type { Logger } from 'pino';
 import type { Sql } from '../../db/pool';
 import { isUuid } from '../../shared/ids';
-import type { WebhookOutcome } from './observe';
 
 export type ReceiptOutcome = 'accepted' | 'duplicate' | 'bad_signature' | 'malformed' | 'retried' | 'rate_limited';
 
 /** Outcomes that prove the provider itself reached us (a valid signature): they set last_at. */
 const AUTHENTIC: ReadonlySet<ReceiptOutcome> = new Set(['accepted', 'duplicate', 'retried']);
-
-/**
- * The per-workspace outcome of a webhook request, or undefined when it is not counted per
- * workspace (unknown workspace, a server error). Pure.
- */
-export function receiptOutcome(outcome: WebhookOutcome): ReceiptOutcome | undefined {
-  switch (outcome) {
-    case 'processed':
-    case 'ignored':
-      return 'accepted';
-    case 'duplicate':
-      return 'duplicate';
-    case 'queued':
-      return 'retried';
-    case 'bad_signature':
-      return 'bad_signature';
-    case 'bad_request':
-      return 'malformed';
-    case 'rate_limited':
-      return 'rate_limited';
-    default:
-      return undefined;
-  }
-}
 
 interface Tally {
   workspaceId: string;
