@@ -30,6 +30,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
     { name: 'analytics: nightly rollup', repeat_interval: '0 2 * * *' },
     { name: 'events: partitions and retention', repeat_interval: '20 0 * * *' },
     { name: 'experiments: evaluate running tests', repeat_interval: '*/5 * * * *' },
+    { name: 'operations: webhook health snapshots', repeat_interval: '0 * * * *' },
     { name: 'optimization: conversion model', repeat_interval: '0 3 * * 1' },
     { name: 'optimization: merchant affinity', repeat_interval: '0 */6 * * *' },
     { name: 'optimization: recommendations', repeat_interval: '0 5 * * *' },
@@ -40,6 +41,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
   await expect(t.app.scheduler!.runNow('webhooks: retry queue')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('optimization: merchant affinity')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('events: partitions and retention')).resolves.toBeUndefined();
+  await expect(t.app.scheduler!.runNow('operations: webhook health snapshots')).resolves.toBeUndefined();
 });
 
 it('starts no scheduler with JOBS=off', async () => {

@@ -103,20 +103,23 @@ it('counts bad signatures and malformed callbacks for the workspace only', async
   expect(await health(other)).toEqual([]);
 });
 
-it('writes the counts gathered since the last flush when the server stops', async () => {
-  const slow = await startTestApp({ WEBHOOK_RECEIPTS_FLUSH_MS: '60000' });
+it('writes the counts gathered since the last flush when the server stops (rate-limited requests included)', async () => {
+  const slow = await startTestApp({ WEBHOOK_RECEIPTS_FLUSH_MS: '60000', RATE_LIMIT_WEBHOOK: '2/60' });
   try {
     const k = await slow.newWorkspaceKey('flush-at-stop');
     const id = (await slow.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'flush-token' } }, k)).updateWorkspaceSettings.id;
-    for (let i = 0; i < 2; i++) {
+    for (const expected of [401, 401, 429]) {
       const res = await fetch(`${slow.url}/webhooks/twilio/${id}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'MessageSid=SM1&MessageStatus=sent' });
       await res.arrayBuffer();
-      expect(res.status).toBe(401);
+      expect(res.status).toBe(expected);
     }
-    const counted = () => slow.sql<{ outcome: string; count: string }>('select outcome, count from webhook_receipts where workspace_id = ?', [id]);
+    const counted = () => slow.sql<{ outcome: string; count: string }>('select outcome, count from webhook_receipts where workspace_id = ? order by outcome', [id]);
     expect(await counted()).toEqual([]); // still in memory (next flush in a minute)
     await slow.restart();
-    expect(await counted()).toEqual([{ outcome: 'bad_signature', count: '2' }]);
+    expect(await counted()).toEqual([
+      { outcome: 'bad_signature', count: '2' },
+      { outcome: 'rate_limited', count: '1' },
+    ]);
   } finally {
     await slow.close();
   }
