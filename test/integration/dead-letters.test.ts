@@ -178,3 +178,20 @@ async function createReadKey(): Promise<string> {
   const r = await t.raw<{ createApiKey: { secret: string } }>('mutation { createApiKey(name: "reader", scopes: [READ]) { secret } }', {}, key);
   return r.data!.createApiKey.secret;
 }
+
+it('answers webhookHealth with its history in a constant number of statements, whatever the number of providers', async () => {
+  const statements = async (alias: string) => {
+    const before = await t.metric('splitcast_db_queries_total');
+    const r = await t.raw<{ [k: string]: { provider: string; history: unknown[] }[] }>(`{ ${alias}: webhookHealth { provider status history(hours: 48) { hour } } }`, {}, key);
+    expect(r.errors).toBeUndefined();
+    return { n: (await t.metric('splitcast_db_queries_total')) - before, providers: r.data![alias]!.map((h) => h.provider) };
+  };
+  const one = await statements('one');
+  expect(one.providers).toEqual(['twilio']);
+  const c = f.contacts[3]!;
+  await recordMessage(t.app.orm.em.fork(), { workspaceId: f.workspaceId, campaignId: f.campaignId, contactId: c.id, variantId: c.variantId, provider: 'openphone', providerMessageId: 'OPmsg1' });
+  const two = await statements('two');
+  expect(two.providers).toEqual(['openphone', 'twilio']);
+  expect(two.n).toBe(one.n);
+  expect(two.n).toBeLessThanOrEqual(3); // health, history (and at most one for the caller's key)
+});
