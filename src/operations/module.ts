@@ -18,6 +18,6 @@ export const operationsModule = defineModule({
   resolvers: [WebhookHealthResolver, DeadLettersResolver],
   loaders: operationsLoaders,
   jobs: ({ sql, config }) => [
-    { name: 'operations: webhook health snapshots', cron: '0 * * * *', timezone: 'UTC', run: () => takeWebhookHealthSnapshots(sql, config.webhookSilentAfterSeconds) },
+    { name: 'operations: webhook health snapshots', cron: '0 * * * *', timezone: 'UTC', run: () => takeWebhookHealthSnapshots(sql, config) },
   ],
 });

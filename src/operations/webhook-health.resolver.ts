@@ -123,7 +123,7 @@ export class WebhookHealth {
 export class WebhookHealthResolver {
   @Query(() => [WebhookHealth], { description: 'one entry per provider with activity in the last 24 hours (messages sent, callbacks, retry rows)' })
   async webhookHealth(@Ctx() ctx: Context): Promise<WebhookHealthRow[]> {
-    return webhookHealth(ctx.app.sql, ctx.auth.workspaceId, ctx.app.config.webhookSilentAfterSeconds);
+    return webhookHealth(ctx.app.sql, ctx.auth.workspaceId, ctx.app.config);
   }
 
   @FieldResolver(() => [WebhookHealthSnapshot], { description: 'hourly snapshots, oldest first' })

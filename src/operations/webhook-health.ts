@@ -4,6 +4,7 @@
  * (messages.first_status_at), judged by the pure webhookHealthStatus. One statement answers every
  * provider of one workspace, or every workspace at once (the hourly snapshots, silence alerts).
  */
+import type { Config } from '../config';
 import type { Sql } from '../db/pool';
 import type { AlertCondition } from './alert-condition';
 import { webhookHealthStatus, type WebhookHealthStatusValue } from './webhook-health-status';
@@ -58,12 +59,16 @@ interface Raw {
 
 const outcomeSum = (outcome: string, as: string) => `coalesce(sum(count) filter (where outcome = '${outcome}' and minute >= now() - interval '1 hour'), 0)::int as ${as}`;
 const PAST_WINDOW = `m.sent_at < now() - make_interval(secs => $2)`;
+const EXPECTED = `not (m.provider = 'email' and w.email_webhook_key is null and not $3::boolean)`;
 const LAST_HOUR = `m.sent_at >= now() - interval '1 hour'`;
 
 /**
- * $1: a workspace id, or null for every workspace; $2: the silence window in seconds. Providers
- * with activity: receipts or messages sent in the last 24 hours, or retry rows (waiting, dead, or
- * from the last 24 hours).
+ * $1: a workspace id, or null for every workspace; $2: the silence window in seconds; $3: whether
+ * this server runs the simulator (which calls back on every channel). Providers with activity:
+ * receipts or messages sent in the last 24 hours, or retry rows (waiting, dead, or from the last
+ * 24 hours). Email events are optional (opens come from the pixel): without the workspace's email
+ * webhook key no email callback can come, so email messages waiting for one say nothing about
+ * silence; they are still counted as sent and awaiting.
  */
 const HEALTH_SQL = `
 with r as (
@@ -84,12 +89,13 @@ with r as (
   select m.workspace_id, m.provider,
     count(*) filter (where ${LAST_HOUR})::int as sent,
     count(*) filter (where m.first_status_at is null and ${PAST_WINDOW})::int as awaiting,
-    count(*) filter (where m.first_status_at is null and ${PAST_WINDOW} and (r.last_received_at is null or m.sent_at > r.last_received_at))::int as awaiting_unheard,
-    count(*) filter (where ${LAST_HOUR} and ${PAST_WINDOW})::int as due_last_hour,
-    count(*) filter (where ${LAST_HOUR} and ${PAST_WINDOW} and m.first_status_at is null)::int as awaiting_last_hour,
+    count(*) filter (where ${EXPECTED} and m.first_status_at is null and ${PAST_WINDOW} and (r.last_received_at is null or m.sent_at > r.last_received_at))::int as awaiting_unheard,
+    count(*) filter (where ${EXPECTED} and ${LAST_HOUR} and ${PAST_WINDOW})::int as due_last_hour,
+    count(*) filter (where ${EXPECTED} and ${LAST_HOUR} and ${PAST_WINDOW} and m.first_status_at is null)::int as awaiting_last_hour,
     percentile_cont(0.5) within group (order by greatest(extract(epoch from m.first_status_at - m.sent_at), 0)) filter (where ${LAST_HOUR} and m.first_status_at is not null) as lag_p50,
     percentile_cont(0.95) within group (order by greatest(extract(epoch from m.first_status_at - m.sent_at), 0)) filter (where ${LAST_HOUR} and m.first_status_at is not null) as lag_p95
-  from messages m left join r on r.workspace_id = m.workspace_id and r.provider = m.provider
+  from messages m join workspaces w on w.id = m.workspace_id
+    left join r on r.workspace_id = m.workspace_id and r.provider = m.provider
   where ($1::uuid is null or m.workspace_id = $1::uuid) and m.sent_at >= now() - interval '24 hours'
   group by m.workspace_id, m.provider
 ), q as (
@@ -109,9 +115,13 @@ from m full join r using (workspace_id, provider) full join q using (workspace_i
 where coalesce(r.recent, false) or m.provider is not null or q.provider is not null
 order by workspace_id, provider`;
 
+/** What the health query needs of the configuration. */
+export type HealthConfig = Pick<Config, 'webhookSilentAfterSeconds' | 'sendProvider'>;
+
 /** Health of every provider with activity, for one workspace or (null) for every workspace. */
-export async function webhookHealth(sql: Sql, workspaceId: string | null, windowSeconds: number): Promise<WebhookHealthRow[]> {
-  const rows = await sql.query<Raw & Record<string, unknown>>(HEALTH_SQL, [workspaceId, windowSeconds]);
+export async function webhookHealth(sql: Sql, workspaceId: string | null, config: HealthConfig): Promise<WebhookHealthRow[]> {
+  const windowSeconds = config.webhookSilentAfterSeconds;
+  const rows = await sql.query<Raw & Record<string, unknown>>(HEALTH_SQL, [workspaceId, windowSeconds, config.sendProvider === 'simulator']);
   return rows.map((r) => toRow(r, windowSeconds));
 }
 
@@ -182,8 +192,8 @@ export const RECEIPT_RETENTION_HOURS = 48;
  * replaced when the job runs again within the hour), then prunes old receipts and snapshots.
  * Returns how many snapshots were written.
  */
-export async function takeWebhookHealthSnapshots(sql: Sql, windowSeconds: number): Promise<number> {
-  const rows = await webhookHealth(sql, null, windowSeconds);
+export async function takeWebhookHealthSnapshots(sql: Sql, config: HealthConfig): Promise<number> {
+  const rows = await webhookHealth(sql, null, config);
   if (rows.length > 0) {
     const col = <K extends keyof WebhookHealthRow>(k: K) => rows.map((r) => r[k]);
     await sql.query(
@@ -265,8 +275,8 @@ export async function webhookHealthHistory(sql: Sql, workspaceId: string, provid
  * For the alert evaluator: one WEBHOOKS_SILENT condition per workspace and provider currently
  * SILENT, for every workspace at once (one statement). Key `WEBHOOKS_SILENT:<provider>`.
  */
-export async function silenceConditions(sql: Sql, config: { webhookSilentAfterSeconds: number }): Promise<AlertCondition[]> {
-  const rows = await webhookHealth(sql, null, config.webhookSilentAfterSeconds);
+export async function silenceConditions(sql: Sql, config: HealthConfig): Promise<AlertCondition[]> {
+  const rows = await webhookHealth(sql, null, config);
   return rows
     .filter((r) => r.status === 'SILENT')
     .map((r) => ({

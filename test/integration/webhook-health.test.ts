@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { CreateCampaignDocument, LaunchCampaignDocument, UpdateWorkspaceSettingsDocument, UpsertContactsDocument, WebhookHealthDocument } from '../generated/graphql';
 import { silenceConditions, takeWebhookHealthSnapshots } from '../../src/operations/webhook-health';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
+import { recordMessage } from '../../src/tracking/messages';
+import { Channel } from '../../src/domain/channel';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { TwilioServer } from '../helpers/twilio-server';
 import { until } from '../helpers/until';
@@ -66,7 +68,7 @@ it('is SILENT while sent messages get no callback past the window, HEALTHY once 
   expect((await silenceConditions(t.app.sql, t.app.config)).filter((c) => c.workspaceId === workspaceId)).toEqual([]);
 
   // The hourly job keeps a snapshot; history shows it.
-  expect(await takeWebhookHealthSnapshots(t.app.sql, SILENT_AFTER)).toBeGreaterThanOrEqual(1);
+  expect(await takeWebhookHealthSnapshots(t.app.sql, t.app.config)).toBeGreaterThanOrEqual(1);
   const withHistory = await twilioHealth();
   expect(withHistory!.history).toEqual([expect.objectContaining({ status: 'HEALTHY', accepted: 3, sent: 3, awaitingCallback: 0 })]);
   expect(errorOf(await t.gql(WebhookHealthDocument, { hours: 0 }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_HOURS' });
@@ -101,6 +103,16 @@ it('counts bad signatures and malformed callbacks for the workspace only', async
 
   const other = await t.newWorkspaceKey('health-other');
   expect(await health(other)).toEqual([]);
+});
+
+it('does not call email silent while the workspace has no email webhook key (its events are optional)', async () => {
+  const [m] = await t.sql<{ campaign_id: string; contact_id: string }>('select campaign_id, contact_id from messages where workspace_id = ? limit 1', [workspaceId]);
+  await recordMessage(t.app.orm.em.fork(), { workspaceId, campaignId: m!.campaign_id, contactId: m!.contact_id, variantId: null, provider: 'email', providerMessageId: '<wh-1@mg.example>', channel: Channel.EMAIL });
+  await t.sql(`update messages set sent_at = now() - interval '1 minute' where provider_message_id = '<wh-1@mg.example>'`);
+  const email = async () => (await health()).find((h) => h.provider === 'email');
+  expect(await email()).toMatchObject({ status: 'HEALTHY', sentLastHour: 1, awaitingCallback: 1 });
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { emailWebhookKey: 'key-0123456789abcdef' } }, key);
+  expect(await email()).toMatchObject({ status: 'SILENT', awaitingCallback: 1 });
 });
 
 it('writes the counts gathered since the last flush when the server stops (rate-limited requests included)', async () => {
