@@ -31,6 +31,7 @@ import { ENTITIES, MODULES, perRequest, RESOLVERS } from './modules';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
 import { WebhookRetries } from './tracking/webhooks/retries';
+import { WebhookReceipts } from './tracking/webhooks/receipts';
 import { ApiKeyCache } from './shared/key-cache';
 import { useDatabaseTimeZones } from './shared/time-zone';
 import { authenticate, bootstrap } from './workspaces/workspace.service';
@@ -42,6 +43,8 @@ export interface App {
   live: LiveService;
   ingestion: IngestionPipeline;
   retries: WebhookRetries;
+  /** Webhook requests counted per workspace; `flush()` writes this instance's counts now. */
+  webhookReceipts: WebhookReceipts;
   sql: SqlPool;
   /** Absent when RATE_LIMIT=off. */
   rateLimiter?: RateLimiter;
@@ -125,6 +128,10 @@ export async function createApp(config: Config): Promise<App> {
     }
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
+    // Flushed at shutdown after the HTTP server has stopped (cleanups run in reverse), before the pool closes.
+    const webhookReceipts = new WebhookReceipts(sqlPool, logger, config.webhookReceiptsFlushMs);
+    webhookReceipts.start();
+    cleanups.push(() => webhookReceipts.stop());
     const autoWinner = new AutoWinner(orm, logger);
     const authenticateKey = (token: string | undefined) => authenticate(orm.em.fork(), token, keyCache);
     const sendTimes = createSendTimeSource(sqlPool);
@@ -132,7 +139,7 @@ export async function createApp(config: Config): Promise<App> {
     // the simulator reads the listening address when it first posts a webhook.
     let url = '';
     const providers = createProviders(config, () => url, sqlPool, ingestion, logger);
-    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, logger, authenticate: authenticateKey, perRequest, live, ingestion, retries, sendTimes, providers };
+    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, logger, authenticate: authenticateKey, perRequest, live, ingestion, retries, webhookReceipts, sendTimes, providers };
     const jobs: JobDefinition[] = [...MODULES.flatMap((m) => m.jobs?.(deps) ?? []), eventPartitionsJob(sqlPool, config.eventRetentionDays)];
     // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
     metrics.initJobs(jobs.map((j) => j.name));
@@ -184,6 +191,7 @@ export async function createApp(config: Config): Promise<App> {
       live,
       ingestion,
       retries,
+      webhookReceipts,
       sql: sqlPool,
       rateLimiter,
       scheduler,

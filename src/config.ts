@@ -48,6 +48,8 @@ const Env = z.object({
   // Reconciliation asks providers about messages without a final status this many minutes after the send.
   RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
   LIVE_COALESCE_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  WEBHOOK_SILENT_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  WEBHOOK_RECEIPTS_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   TRUST_PROXY: z
     .string()
     .default('off')
@@ -131,6 +133,10 @@ export interface Config {
   eventRetentionDays?: number;
   /** Reconciliation looks at messages sent at least this many minutes ago without a final status (0: at once). */
   reconcileAfterMinutes: number;
+  /** Webhook health: SILENT when messages sent longer ago than this wait for a callback and nothing arrived for as long. */
+  webhookSilentAfterSeconds: number;
+  /** How often each instance writes its webhook receipt counts (a crash loses at most this much). */
+  webhookReceiptsFlushMs: number;
 }
 
 export interface CircuitConfig {
@@ -214,5 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     liveCoalesceMs: e.LIVE_COALESCE_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     reconcileAfterMinutes: e.RECONCILE_AFTER_MINUTES,
+    webhookSilentAfterSeconds: e.WEBHOOK_SILENT_AFTER_SECONDS,
+    webhookReceiptsFlushMs: e.WEBHOOK_RECEIPTS_FLUSH_MS,
   };
 }

@@ -149,7 +149,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     webhooksReceived: new Counter({
       name: 'splitcast_webhooks_received_total',
-      help: 'Provider webhook requests, by provider and outcome (processed, queued for retry, ignored, bad_signature, bad_request, not_found, rate_limited, error)',
+      help: 'Provider webhook requests, by provider and outcome (processed, duplicate, queued for retry, ignored, bad_signature, bad_request, not_found, rate_limited, error)',
       labelNames: ['provider', 'outcome'] as const,
       registers,
     }),

@@ -49,6 +49,8 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
   variant_hourly: { placement: 'distributed', why: 'per-variant hourly buckets (FK campaigns); workspace_id added for distribution' },
   variant_daily: { placement: 'distributed', why: 'per-variant daily rollups (FK campaigns); workspace_id added for distribution' },
   webhook_retries: { placement: 'distributed', why: 'a workspace webhook payload waiting for a retry' },
+  webhook_receipts: { placement: 'distributed', why: "a workspace's webhook requests per provider, outcome and minute" },
+  webhook_health_snapshots: { placement: 'distributed', why: "a workspace's hourly webhook health per provider" },
   winners: { placement: 'distributed', why: 'workspace data (FK campaigns)' },
   campaign_runs: { placement: 'distributed', why: 'workspace data (FK campaigns)' },
   sends: { placement: 'distributed', why: 'the send queue of a workspace (FK campaigns, campaign_runs, contacts)' },

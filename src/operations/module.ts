@@ -12,16 +12,32 @@ import { AlertEvaluator, ALERTS_JOB } from './alerts';
 import { AlertsResolver } from './alerts.resolver';
 import { circuitConditions } from './provider-health';
 import { ProviderHealthResolver } from './provider-health.resolver';
+import { DeadLettersResolver } from './dead-letters.resolver';
+import { silenceConditions, takeWebhookHealthSnapshots } from './webhook-health';
+import { operationsLoaders } from './webhook-health.loaders';
+import { WebhookHealthResolver } from './webhook-health.resolver';
+
+declare module '../graphql/context' {
+  interface Loaders extends ReturnType<typeof operationsLoaders> {}
+}
 
 export const operationsModule = defineModule({
   name: 'operations',
-  resolvers: [ReconciliationResolver, AlertsResolver, ProviderHealthResolver],
+  resolvers: [WebhookHealthResolver, DeadLettersResolver, ReconciliationResolver, ProviderHealthResolver, AlertsResolver],
+  loaders: operationsLoaders,
   jobs: (deps) => {
     // Every source of alert conditions, in one place.
-    const sources: ConditionSource[] = [deadLetterSource(deps.sql), srmSource(deps.orm), failingJobSource(deps.sql), () => circuitConditions(deps.sql)];
+    const sources: ConditionSource[] = [
+      () => silenceConditions(deps.sql, deps.config),
+      () => circuitConditions(deps.sql),
+      deadLetterSource(deps.sql),
+      srmSource(deps.orm),
+      failingJobSource(deps.sql),
+    ];
     const alerts = new AlertEvaluator(deps, sources);
     return [
       { name: ALERTS_JOB, cron: '* * * * *', timezone: 'UTC', run: () => alerts.run() },
+      { name: 'operations: webhook health snapshots', cron: '0 * * * *', timezone: 'UTC', run: () => takeWebhookHealthSnapshots(deps.sql, deps.config) },
       { name: 'operations: reconcile messages', cron: '30 3 * * *', timezone: 'UTC', run: () => reconcileAllWorkspaces(deps, deps.logger) },
     ];
   },

@@ -5,6 +5,7 @@ import { registerEmailRoutes } from './email-routes';
 import { registerTrackingRoutes } from './routes';
 import { TrackingResolver } from './tracking.resolver';
 import { trackingLoaders } from './tracking.loaders';
+import type { WebhookReceipts } from './webhooks/receipts';
 import type { WebhookRetries } from './webhooks/retries';
 import { registerWebhookRoutes } from './webhooks/routes';
 
@@ -12,6 +13,8 @@ declare module '../graphql/context' {
   interface AppDeps {
     ingestion: IngestionPipeline;
     retries: WebhookRetries;
+    /** Webhook requests counted per workspace (flushed periodically; read by webhook health). */
+    webhookReceipts: WebhookReceipts;
   }
   interface Loaders extends ReturnType<typeof trackingLoaders> {}
 }

@@ -32,6 +32,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
     { name: 'experiments: evaluate running tests', repeat_interval: '*/5 * * * *' },
     { name: 'operations: alerts', repeat_interval: '* * * * *' },
     { name: 'operations: reconcile messages', repeat_interval: '30 3 * * *' },
+    { name: 'operations: webhook health snapshots', repeat_interval: '0 * * * *' },
     { name: 'optimization: conversion model', repeat_interval: '0 3 * * 1' },
     { name: 'optimization: merchant affinity', repeat_interval: '0 */6 * * *' },
     { name: 'optimization: recommendations', repeat_interval: '0 5 * * *' },
@@ -42,6 +43,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
   await expect(t.app.scheduler!.runNow('webhooks: retry queue')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('optimization: merchant affinity')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('events: partitions and retention')).resolves.toBeUndefined();
+  await expect(t.app.scheduler!.runNow('operations: webhook health snapshots')).resolves.toBeUndefined();
 });
 
 it('starts no scheduler with JOBS=off', async () => {

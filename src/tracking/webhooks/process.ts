@@ -35,7 +35,7 @@ export type ProcessResult = { done: true; detail: string } | { done: false; retr
 export async function processWebhook(em: EntityManager, pipeline: IngestionPipeline, workspaceId: string, p: WebhookPayload): Promise<ProcessResult> {
   if (p.kind === 'inbound') {
     const r = await handleInbound(em, pipeline, { workspaceId, provider: p.provider, providerMessageId: p.providerMessageId, from: p.from, body: p.body, receivedAt: new Date(p.at), channel: p.channel ?? Channel.SMS });
-    return { done: true, detail: r.status };
+    return { done: true, detail: r.status === 'PROCESSED' && r.outcome === 'DUPLICATE' ? 'DUPLICATE' : r.status };
   }
   const [message] = await em.execute<{ id: string; campaign_id: string; contact_id: string }[]>(
     'select id, campaign_id, contact_id from messages where workspace_id = ? and provider = ? and provider_message_id = ?',
@@ -66,9 +66,15 @@ export async function processWebhook(em: EntityManager, pipeline: IngestionPipel
   if (p.bouncedAddress) {
     await markEmailBounced(em, { workspaceId, contactId: message.contact_id, email: p.bouncedAddress, at: new Date(p.at) });
   }
-  if (p.type === EventType.DELIVERED || p.type === EventType.FAILED) {
-    await em.execute(`update messages set status = ? where id = ? and status not in ('DELIVERED', 'FAILED')`, [p.type, message.id]);
-  }
+  // One statement: the first status callback's time (webhook health: lag, silence) and a final status.
+  // Writes nothing once both are set, which is every redelivery and most later callbacks.
+  const final = p.type === EventType.DELIVERED || p.type === EventType.FAILED;
+  await em.execute(
+    `update messages set first_status_at = coalesce(first_status_at, now()),
+       status = case when ? and status not in ('DELIVERED', 'FAILED') then ? else status end
+     where id = ? and workspace_id = ? and (first_status_at is null or (? and status not in ('DELIVERED', 'FAILED')))`,
+    [final, p.type, message.id, workspaceId, final],
+  );
   return { done: true, detail: describe(outcome!) };
 }
 

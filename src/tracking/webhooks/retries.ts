@@ -51,43 +51,82 @@ export class WebhookRetries {
     return this.running;
   }
 
+  /**
+   * Processes one row now, whatever its status or due time (an operator's replay of a dead letter),
+   * through the same attempt as the queue: DONE, rescheduled, or DEAD again. Replays are idempotent:
+   * the payload's event key makes a second processing a duplicate. False when the workspace has no such row.
+   */
+  async processNow(workspaceId: string, id: string): Promise<boolean> {
+    return this.orm.em.fork().transactional(async (tx) => {
+      // Waits for a queue run holding the row, then sees what it left.
+      const [row] = await tx.execute<RetryRow[]>(`select id, workspace_id, payload, attempts from webhook_retries where id = ? and workspace_id = ? for update`, [id, workspaceId]);
+      if (!row) return false;
+      await this.attempt(tx, row);
+      return true;
+    });
+  }
+
+  /**
+   * Dead rows of a workspace (of one provider, or all) back to PENDING with fresh attempts, due now;
+   * starts a queue run without waiting for it. Returns how many were requeued.
+   */
+  async requeueDead(workspaceId: string, provider: string | null): Promise<number> {
+    const rows = await this.orm.em.fork().execute<{ id: string }[]>(
+      `update webhook_retries set status = 'PENDING', attempts = 0, next_attempt_at = now(), updated_at = now()
+       where workspace_id = ? and status = 'DEAD' and (?::text is null or provider = ?) returning id`,
+      [workspaceId, provider, provider],
+    );
+    if (rows.length > 0) void this.runDue().catch((err) => this.logger.error({ err }, 'webhook retry run failed'));
+    return rows.length;
+  }
+
   private async claimAndProcess(limit: number): Promise<number> {
     const em = this.orm.em.fork();
     return em.transactional(async (tx) => {
       // SKIP LOCKED: several instances can drain the queue without taking the same row.
-      const due = await tx.execute<{ id: string; workspace_id: string; payload: WebhookPayload; attempts: number }[]>(
+      const due = await tx.execute<RetryRow[]>(
         `select id, workspace_id, payload, attempts from webhook_retries
          where status = 'PENDING' and next_attempt_at <= now()
          order by next_attempt_at limit ? for update skip locked`,
         [limit],
       );
-      for (const row of due) {
-        let error: string;
-        try {
-          const r = await processWebhook(this.orm.em.fork(), this.pipeline, row.workspace_id, row.payload);
-          if (r.done) {
-            await tx.execute(`update webhook_retries set status = 'DONE', updated_at = now(), last_error = null where id = ?`, [row.id]);
-            this.counter.inc({ result: 'DONE' });
-            continue;
-          }
-          error = r.retry;
-        } catch (e) {
-          error = (e as Error).message;
-        }
-        const attempts = row.attempts + 1;
-        if (attempts >= MAX_ATTEMPTS) {
-          await tx.execute(`update webhook_retries set status = 'DEAD', attempts = ?, last_error = ?, updated_at = now() where id = ?`, [attempts, error, row.id]);
-          this.counter.inc({ result: 'DEAD' });
-          this.logger.error({ retryId: row.id, workspaceId: row.workspace_id, payload: row.payload, attempts, error }, 'webhook dead-lettered');
-        } else {
-          await tx.execute(
-            `update webhook_retries set attempts = ?, last_error = ?, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() where id = ?`,
-            [attempts, error, backoffMs(attempts) / 1000, row.id],
-          );
-          this.counter.inc({ result: 'RETRIED' });
-        }
-      }
+      for (const row of due) await this.attempt(tx, row);
       return due.length;
     });
   }
+
+  /** One processing attempt of a row locked by `tx`: DONE, or rescheduled with backoff, or DEAD after the last attempt. */
+  private async attempt(tx: EntityManager, row: RetryRow): Promise<void> {
+    let error: string;
+    try {
+      const r = await processWebhook(this.orm.em.fork(), this.pipeline, row.workspace_id, row.payload);
+      if (r.done) {
+        await tx.execute(`update webhook_retries set status = 'DONE', updated_at = now(), last_error = null where id = ? and workspace_id = ?`, [row.id, row.workspace_id]);
+        this.counter.inc({ result: 'DONE' });
+        return;
+      }
+      error = r.retry;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const attempts = row.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS) {
+      await tx.execute(`update webhook_retries set status = 'DEAD', attempts = ?, last_error = ?, updated_at = now() where id = ? and workspace_id = ?`, [attempts, error, row.id, row.workspace_id]);
+      this.counter.inc({ result: 'DEAD' });
+      this.logger.error({ retryId: row.id, workspaceId: row.workspace_id, payload: row.payload, attempts, error }, 'webhook dead-lettered');
+    } else {
+      await tx.execute(
+        `update webhook_retries set status = 'PENDING', attempts = ?, last_error = ?, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() where id = ? and workspace_id = ?`,
+        [attempts, error, backoffMs(attempts) / 1000, row.id, row.workspace_id],
+      );
+      this.counter.inc({ result: 'RETRIED' });
+    }
+  }
+}
+
+interface RetryRow {
+  id: string;
+  workspace_id: string;
+  payload: WebhookPayload;
+  attempts: number;
 }

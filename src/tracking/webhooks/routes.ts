@@ -74,7 +74,7 @@ const fail = (reply: FastifyReply, status: number, code: string, message: string
 
 export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppDeps): Promise<void> {
   await fastify.register(async (scope) => {
-    scope.addHook('onResponse', async (request, reply) => countWebhook(deps.metrics, request, reply));
+    scope.addHook('onResponse', async (request, reply) => countWebhook(deps.metrics, request, reply, deps.webhookReceipts));
     // Keep the raw body for signature checks; parse it ourselves.
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       req.rawBody = body as string;
@@ -123,7 +123,11 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
           await new Promise((resolve) => setTimeout(resolve, OVERTAKE_GRACE_MS));
           r = await processWebhook(em, deps.ingestion, workspaceId, payload);
         }
-        if (r.done) return { status: 'processed', detail: r.detail };
+        if (r.done) {
+          // The pipeline had it already (a redelivery): counted apart in webhook health.
+          if (r.detail === 'DUPLICATE') request.webhookOutcome ??= 'duplicate';
+          return { status: 'processed', detail: r.detail };
+        }
         await enqueueRetry(em, workspaceId, payload, r.retry);
         request.webhookOutcome = 'queued';
         return { status: 'queued', detail: r.retry };
@@ -223,7 +227,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       // A replayed token is acknowledged and not processed again (the event keys would make it a
       // duplicate anyway; this saves the work and the lookups).
       if (mailgunTokens.has(token)) {
-        request.webhookOutcome = 'ignored';
+        request.webhookOutcome = 'duplicate';
         return { status: 'replayed' };
       }
       const event = parseMailgunEvent(body);
@@ -249,7 +253,9 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       if (!Array.isArray(events) || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
         return fail(reply, 400, 'BAD_REQUEST', 'Send one event, an array of events, or {"events": [...]} in the TrackEventInput shape');
       }
-      return trackEvents(deps.ingestion, ws.id, events, 'webhook:generic');
+      const result = await trackEvents(deps.ingestion, ws.id, events, 'webhook:generic');
+      if (result.duplicates > 0 && result.accepted === 0 && result.rejected.length === 0) request.webhookOutcome = 'duplicate';
+      return result;
     });
   });
 }
