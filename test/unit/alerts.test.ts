@@ -149,4 +149,28 @@ describe('checkAlertWebhookUrl (pure)', () => {
     expect(['127.0.0.1', '::1', '10.0.0.8', '172.31.255.255', '100.64.0.1', 'fe80::1'].map(isInternalHost)).toEqual([true, true, true, true, true, true]);
     expect(['8.8.8.8', '172.32.0.1', '2001:db8::1', 'example.com'].map(isInternalHost)).toEqual([false, false, false, false]);
   });
+
+  it.each([
+    // How a resolver spells an AAAA record that maps an IPv4 address (Linux connects it to that IPv4 address).
+    '::ffff:127.0.0.1',
+    '::ffff:169.254.169.254',
+    '::ffff:10.0.0.1',
+    '0:0:0:0:0:ffff:7f00:1',
+    // IPv4-compatible, NAT64 to an internal address, site-local, multicast; IPv4 multicast, reserved, broadcast.
+    '::127.0.0.1',
+    '64:ff9b::a00:1',
+    '64:ff9b::169.254.169.254',
+    'fec0::1',
+    'ff02::1',
+    '224.0.0.1',
+    '240.0.0.1',
+    '255.255.255.255',
+    '[::ffff:7f00:1]',
+  ])('judges the resolved address %s internal', (address) => {
+    expect(isInternalHost(address)).toBe(true);
+  });
+
+  it('lets public addresses through in every spelling, NAT64 included', () => {
+    expect(['::ffff:8.8.8.8', '64:ff9b::808:808', '2606:4700::1111', '1.1.1.1'].map(isInternalHost)).toEqual([false, false, false, false]);
+  });
 });
