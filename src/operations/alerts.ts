@@ -14,7 +14,7 @@
  * between a receiver's 2xx and our write sends it once more: receivers dedupe on (id, state),
  * which the body and the X-Splitcast-Alert-Id / -State headers carry.
  */
-import { lookup } from 'node:dns/promises';
+import type { LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import type { SqlPool } from '../db/pool';
 import { Channel } from '../domain/channel';
@@ -22,7 +22,8 @@ import { newId } from '../shared/ids';
 import type { ProviderRouter } from '../sending/providers';
 import { providerWorkspace, WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../tracking/webhooks/signatures';
-import { checkAlertWebhookUrl, isInternalHost } from '../workspaces/provider-urls';
+import { checkAlertWebhookUrl } from '../workspaces/provider-urls';
+import { INTERNAL_ADDRESS, postOnce, publicOnlyLookup, systemResolve, type Resolve } from './alert-post';
 import type { AlertCondition, AlertKind, ConditionSource } from './alert-condition';
 import {
   alertEmail,
@@ -53,6 +54,8 @@ export interface AlertOptions {
   webhookTimeoutMs?: number;
   /** Deliveries attempted per run, concurrently (one slow receiver does not hold up the others). */
   deliveriesPerRun?: number;
+  /** Resolves alert webhook hosts (default: the system resolver; tests stand in for DNS). */
+  resolve?: Resolve;
 }
 
 export interface AlertRunResult {
@@ -92,6 +95,7 @@ export class AlertEvaluator {
   private running?: Promise<AlertRunResult>;
   private readonly webhookTimeoutMs: number;
   private readonly deliveriesPerRun: number;
+  private readonly lookup: LookupFunction;
 
   constructor(
     private readonly deps: AlertDeps,
@@ -100,6 +104,7 @@ export class AlertEvaluator {
   ) {
     this.webhookTimeoutMs = options.webhookTimeoutMs ?? 5000;
     this.deliveriesPerRun = options.deliveriesPerRun ?? 50;
+    this.lookup = publicOnlyLookup(options.resolve ?? systemResolve);
   }
 
   /** One evaluation and delivery round; a call while one runs on this instance waits for that one. */
@@ -253,40 +258,30 @@ export class AlertEvaluator {
     return sent.ok ? { ok: true } : { ok: false, retryable: sent.retryable, error: sent.error };
   }
 
-  /** A signed POST; redirects are not followed (a 3xx is a failure), a 2xx is delivered. */
+  /**
+   * A signed POST; redirects are not followed (a 3xx is a failure), a 2xx is delivered. Unless the
+   * operator allows custom URLs, the connection goes only to addresses that are not internal,
+   * checked as the connection resolves them (./alert-post.ts: no DNS rebinding window).
+   */
   private async postWebhook(url: string, secret: string, payload: AlertPayload): Promise<DeliveryResult> {
     const allowCustom = this.deps.config.allowCustomProviderUrls;
     // Again at delivery: a URL saved while the operator allowed custom URLs may no longer be.
     const checked = checkAlertWebhookUrl(url, allowCustom);
     if (!checked.ok) return { ok: false, retryable: false, error: checked.message };
-    if (!allowCustom) {
-      // A public name may resolve to an internal address; refuse it (a resolver that answers
-      // differently to fetch's own lookup is not caught here).
-      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      const addresses = await lookup(host, { all: true }).catch(() => []);
-      if (addresses.some((x) => isInternalHost(x.address))) return { ok: false, retryable: true, error: `${host} resolves to an internal address` };
-    }
     const body = JSON.stringify(payload);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'Splitcast-Alerts/1',
+      [GENERIC_SIGNATURE_HEADER]: genericSignatureHeader(secret, body, Math.floor(Date.now() / 1000)),
+      [ALERT_ID_HEADER]: payload.id,
+      [ALERT_STATE_HEADER]: payload.state,
+    };
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.webhookTimeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Splitcast-Alerts/1',
-          [GENERIC_SIGNATURE_HEADER]: genericSignatureHeader(secret, body, Math.floor(Date.now() / 1000)),
-          [ALERT_ID_HEADER]: payload.id,
-          [ALERT_STATE_HEADER]: payload.state,
-        },
-        body,
-      });
-      await res.body?.cancel().catch(() => undefined);
-      return res.status >= 200 && res.status < 300 ? { ok: true } : { ok: false, retryable: true, error: `the alert webhook answered HTTP ${res.status}` };
+      const status = await postOnce(checked.url, headers, body, this.webhookTimeoutMs, allowCustom ? undefined : this.lookup);
+      return status >= 200 && status < 300 ? { ok: true } : { ok: false, retryable: true, error: `the alert webhook answered HTTP ${status}` };
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why = err.name === 'TimeoutError' ? `no answer within ${this.webhookTimeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
-      return { ok: false, retryable: true, error: `the alert webhook could not be reached: ${why}` };
+      const err = e as Error & { code?: string };
+      return { ok: false, retryable: true, error: `the alert webhook could not be reached: ${err.code === INTERNAL_ADDRESS || !err.code ? err.message : err.code}` };
     }
   }
 }

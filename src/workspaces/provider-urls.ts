@@ -38,7 +38,7 @@ export function checkWhatsAppApiBaseUrl(text: string, allowCustom: boolean): Bas
  * An http(s) URL without a fragment; unless the operator allows custom URLs, https only and no
  * `localhost` or loopback / private / link-local / unspecified address literal — a tenant must
  * not make the server call internal services. (A public name that resolves to a private address
- * is checked at delivery time: src/operations/alerts.ts.)
+ * is refused as the delivery connects: src/operations/alert-post.ts.)
  */
 export function checkAlertWebhookUrl(text: string, allowCustom: boolean): BaseUrlCheck {
   const url = URL.canParse(text) ? new URL(text) : null;
