@@ -64,7 +64,7 @@ export interface AlertRunResult {
   cleared: number;
   delivered: number;
   failed: number;
-  /** Sources that threw this run (their alerts were not cleared). */
+  /** Sources that threw this run (alerts of their kinds were not cleared). */
   sourceErrors: number;
 }
 
@@ -114,28 +114,34 @@ export class AlertEvaluator {
   }
 
   private async evaluate(): Promise<AlertRunResult> {
-    const { conditions, errors } = await this.collect();
-    const { raised, cleared } = await this.apply(conditions, errors === 0);
+    const { conditions, errors, unknown } = await this.collect();
+    const { raised, cleared } = await this.apply(conditions, unknown);
     const { delivered, failed } = await this.deliverDue();
     return { conditions: conditions.length, raised, cleared, delivered, failed, sourceErrors: errors };
   }
 
-  private async collect(): Promise<{ conditions: AlertCondition[]; errors: number }> {
+  /** What holds now, and the kinds whose source failed ('all': a failed source named no kinds). */
+  private async collect(): Promise<{ conditions: AlertCondition[]; errors: number; unknown: Set<AlertKind> | 'all' }> {
     const results = await Promise.allSettled(this.sources.map((source) => source()));
     const conditions: AlertCondition[] = [];
     let errors = 0;
-    for (const r of results) {
-      if (r.status === 'fulfilled') conditions.push(...r.value);
-      else {
-        errors++;
-        this.deps.logger.error({ err: r.reason }, 'alert source failed; open alerts are kept until it answers again');
+    let unknown: Set<AlertKind> | 'all' = new Set();
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        conditions.push(...r.value);
+        return;
       }
-    }
-    return { conditions, errors };
+      errors++;
+      const kinds = this.sources[i]!.kinds;
+      if (!kinds) unknown = 'all';
+      else if (unknown !== 'all') for (const k of kinds) unknown.add(k);
+      this.deps.logger.error({ err: r.reason, kinds: kinds ?? 'all' }, 'alert source failed; its open alerts are kept until it answers again');
+    });
+    return { conditions, errors, unknown };
   }
 
   /** Raises and clears in one transaction, serialised across instances. */
-  private async apply(conditions: AlertCondition[], complete: boolean): Promise<{ raised: number; cleared: number }> {
+  private async apply(conditions: AlertCondition[], unknown: ReadonlySet<AlertKind> | 'all'): Promise<{ raised: number; cleared: number }> {
     return this.deps.sql.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(hashtext('splitcast:alerts'))`);
       const destinations = await tx.query<{ id: string; webhook: boolean; email: boolean }>(
@@ -143,10 +149,10 @@ export class AlertEvaluator {
          from workspaces where alert_webhook_url is not null or coalesce(settings->>'alertEmail', '') <> ''`,
       );
       const channelsOf = new Map(destinations.map((d) => [d.id, [...(d.webhook ? ['WEBHOOK'] : []), ...(d.email ? ['EMAIL'] : [])] as AlertChannel[]]));
-      const open = (await tx.query<{ id: string; workspace_id: string; key: string }>(`select id, workspace_id, key from alerts where cleared_at is null`)).map(
-        (r): OpenAlert => ({ id: r.id, workspaceId: r.workspace_id, key: r.key }),
+      const open = (await tx.query<{ id: string; workspace_id: string; key: string; kind: AlertKind }>(`select id, workspace_id, key, kind from alerts where cleared_at is null`)).map(
+        (r): OpenAlert => ({ id: r.id, workspaceId: r.workspace_id, key: r.key, kind: r.kind }),
       );
-      const diff = diffAlerts(open, conditions, new Set(channelsOf.keys()), complete);
+      const diff = diffAlerts(open, conditions, new Set(channelsOf.keys()), unknown);
       const deliveries = async (alertId: string, workspaceId: string, state: AlertState) => {
         for (const channel of channelsOf.get(workspaceId) ?? []) {
           await tx.query(

@@ -7,7 +7,7 @@ import { defineModule } from '../graphql/module';
 import { reconcileAllWorkspaces } from './reconciliation.job';
 import { ReconciliationResolver } from './reconciliation.resolver';
 import { deadLetterSource, failingJobSource, srmSource } from './alert-sources';
-import type { ConditionSource } from './alert-condition';
+import { sourceOf, type ConditionSource } from './alert-condition';
 import { AlertEvaluator, ALERTS_JOB } from './alerts';
 import { AlertsResolver } from './alerts.resolver';
 import { circuitConditions } from './provider-health';
@@ -18,7 +18,7 @@ export const operationsModule = defineModule({
   resolvers: [ReconciliationResolver, AlertsResolver, ProviderHealthResolver],
   jobs: (deps) => {
     // Every source of alert conditions, in one place.
-    const sources: ConditionSource[] = [deadLetterSource(deps.sql), srmSource(deps.orm), failingJobSource(deps.sql), () => circuitConditions(deps.sql)];
+    const sources: ConditionSource[] = [deadLetterSource(deps.sql), srmSource(deps.orm), failingJobSource(deps.sql), sourceOf(['CIRCUIT_OPEN'], () => circuitConditions(deps.sql))];
     const alerts = new AlertEvaluator(deps, sources);
     return [
       { name: ALERTS_JOB, cron: '* * * * *', timezone: 'UTC', run: () => alerts.run() },

@@ -9,7 +9,7 @@ import { checkAlertWebhookUrl, isInternalHost } from '../../src/workspaces/provi
 const W1 = 'w1';
 const W2 = 'w2';
 const cond = (workspaceId: string | null, key: string, kind: AlertCondition['kind'] = 'DEAD_LETTERS'): AlertCondition => ({ workspaceId, kind, key, summary: key, details: {} });
-const open = (workspaceId: string, key: string, id = `${workspaceId}-${key}`): OpenAlert => ({ id, workspaceId, key });
+const open = (workspaceId: string, key: string, id = `${workspaceId}-${key}`, kind: OpenAlert['kind'] = 'DEAD_LETTERS'): OpenAlert => ({ id, workspaceId, key, kind });
 const raised = (d: ReturnType<typeof diffAlerts>) => d.raise.map((r) => `${r.workspaceId}:${r.condition.key}`).sort();
 const cleared = (d: ReturnType<typeof diffAlerts>) => d.clear.map((a) => a.id).sort();
 
@@ -60,10 +60,18 @@ describe('diffAlerts (pure)', () => {
     expect(raised(d)).toEqual(['w1:A']);
   });
 
-  it('clears nothing when a source failed (its conditions are unknown), but still raises', () => {
-    const d = diffAlerts([open(W1, 'A')], [cond(W1, 'B')], new Set([W1]), false);
+  it('clears nothing when a source that named no kinds failed (its conditions are unknown), but still raises', () => {
+    const d = diffAlerts([open(W1, 'A')], [cond(W1, 'B')], new Set([W1]), 'all');
     expect(raised(d)).toEqual(['w1:B']);
     expect(d.clear).toEqual([]);
+  });
+
+  it("keeps only the failed source's kinds open: the other kinds still clear", () => {
+    const openAlerts = [open(W1, 'SRM_DETECTED:c1', 'srm', 'SRM_DETECTED'), open(W1, 'DEAD_LETTERS:twilio', 'dead', 'DEAD_LETTERS'), open(W1, 'JOB_FAILING:j', 'job', 'JOB_FAILING')];
+    // The SRM source failed; the dead letters are gone; the job still fails.
+    const d = diffAlerts(openAlerts, [cond(null, 'JOB_FAILING:j', 'JOB_FAILING')], new Set([W1]), new Set(['SRM_DETECTED'] as const));
+    expect(cleared(d)).toEqual(['dead']);
+    expect(d.raise).toEqual([]);
   });
 });
 
