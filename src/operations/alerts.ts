@@ -5,12 +5,13 @@
  * delivers what is due to each workspace's alert destinations — a signed JSON POST to
  * alertWebhookUrl, an email to alertEmail through the email channel.
  *
- * Exactly once, as far as we can: raising and clearing happen in one transaction, serialised across
- * instances by an advisory lock (the unique open (key, workspace) index backs it up), and write one
- * delivery row per (alert, RAISED|CLEARED, channel). Deliveries are claimed with a lease (SKIP
- * LOCKED), sent outside any transaction, and marked DELIVERED; a failure is retried on later runs
- * with backoff, at most MAX_DELIVERY_ATTEMPTS times, and never raises the alert again; a CLEARED
- * notification goes only after its RAISED one was delivered (or given up). A crash
+ * Exactly once, as far as we can: reading the sources, raising and clearing happen in one
+ * transaction, serialised across instances by an advisory lock (the unique open (key, workspace)
+ * index backs it up), and write one delivery row per (alert, RAISED|CLEARED, channel). Deliveries
+ * are claimed with a lease (SKIP LOCKED), sent outside any transaction, and marked DELIVERED; a
+ * failure is retried on later runs with backoff, at most MAX_DELIVERY_ATTEMPTS times, and never
+ * raises the alert again; a CLEARED notification goes only after its RAISED one was delivered (or
+ * given up). A crash
  * between a receiver's 2xx and our write sends it once more: receivers dedupe on (id, state),
  * which the body and the X-Splitcast-Alert-Id / -State headers carry.
  */
@@ -114,10 +115,9 @@ export class AlertEvaluator {
   }
 
   private async evaluate(): Promise<AlertRunResult> {
-    const { conditions, errors, unknown } = await this.collect();
-    const { raised, cleared } = await this.apply(conditions, unknown);
+    const { conditions, errors, raised, cleared } = await this.apply();
     const { delivered, failed } = await this.deliverDue();
-    return { conditions: conditions.length, raised, cleared, delivered, failed, sourceErrors: errors };
+    return { conditions, raised, cleared, delivered, failed, sourceErrors: errors };
   }
 
   /** What holds now, and the kinds whose source failed ('all': a failed source named no kinds). */
@@ -140,10 +140,15 @@ export class AlertEvaluator {
     return { conditions, errors, unknown };
   }
 
-  /** Raises and clears in one transaction, serialised across instances. */
-  private async apply(conditions: AlertCondition[], unknown: ReadonlySet<AlertKind> | 'all'): Promise<{ raised: number; cleared: number }> {
+  /**
+   * Reads the sources, then raises and clears, in one transaction serialised across instances. The
+   * sources are read under the lock too: an evaluation that read a condition before another
+   * instance saw it gone and cleared its alert would otherwise raise it again with its stale read.
+   */
+  private async apply(): Promise<{ conditions: number; errors: number; raised: number; cleared: number }> {
     return this.deps.sql.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(hashtext('splitcast:alerts'))`);
+      const { conditions, errors, unknown } = await this.collect();
       const destinations = await tx.query<{ id: string; webhook: boolean; email: boolean }>(
         `select id, alert_webhook_url is not null as webhook, coalesce(settings->>'alertEmail', '') <> '' as email
          from workspaces where alert_webhook_url is not null or coalesce(settings->>'alertEmail', '') <> ''`,
@@ -181,7 +186,7 @@ export class AlertEvaluator {
         await deliveries(a.id, a.workspaceId, 'CLEARED');
       }
       if (raised || cleared) this.deps.logger.info({ raised, cleared }, 'alerts changed');
-      return { raised, cleared };
+      return { conditions: conditions.length, errors, raised, cleared };
     });
   }
 
