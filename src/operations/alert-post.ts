@@ -21,6 +21,8 @@ export const systemResolve: Resolve = (hostname) =>
 
 /** Why a connection was refused: the name resolves to an internal address. */
 export const INTERNAL_ADDRESS = 'EINTERNALADDRESS';
+/** The resolver's own code for a name without (usable) addresses (a socket error code, not an API reason). */
+const NO_ADDRESS = 'ENOTFOUND';
 
 /**
  * A net.connect `lookup` that refuses a name when any of its addresses is internal
@@ -38,7 +40,7 @@ export function publicOnlyLookup(resolve: Resolve = systemResolve): LookupFuncti
         }
         const addresses = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
         if (addresses.length === 0) {
-          callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+          callback(Object.assign(new Error(`${hostname} has no address`), { code: NO_ADDRESS }), '', 0);
           return;
         }
         if (options.all) callback(null, addresses);
