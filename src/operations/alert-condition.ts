@@ -19,5 +19,15 @@ export interface AlertCondition {
   details: Record<string, unknown>;
 }
 
-/** A source of conditions: reads the current state, for every workspace at once. */
-export type ConditionSource = () => Promise<AlertCondition[]>;
+/**
+ * A source of conditions: reads the current state, for every workspace at once. `kinds`, when
+ * given, are the only kinds it reports: if it fails, only open alerts of those kinds are kept
+ * (their condition is unknown), and the others still clear. Without `kinds`, a failure keeps every
+ * open alert.
+ */
+export type ConditionSource = (() => Promise<AlertCondition[]>) & { kinds?: readonly AlertKind[] };
+
+/** `read` as a source of `kinds` only. */
+export function sourceOf(kinds: readonly AlertKind[], read: () => Promise<AlertCondition[]>): ConditionSource {
+  return Object.assign(read, { kinds });
+}

@@ -13,6 +13,7 @@ export interface OpenAlert {
   id: string;
   workspaceId: string;
   key: string;
+  kind: AlertKind;
 }
 
 export interface AlertToRaise {
@@ -34,11 +35,18 @@ export interface AlertDiff {
  *   condition counts for every workspace) is cleared — whether or not the workspace still has a
  *   destination, so a stale alert cannot stay open for ever;
  * - still present: nothing.
- * `complete: false` (a source failed this time, so its conditions are unknown) clears nothing:
- * a source that cannot answer must not look like trouble that went away.
+ * `unknown`: the kinds whose source failed this time (so their conditions are unknown), or 'all'
+ * (a failed source that did not say what it reports): open alerts of those kinds are not cleared —
+ * a source that cannot answer must not look like trouble that went away — while the other kinds
+ * clear as usual (one broken source does not keep every other alert open for ever).
  * The same (key, workspace) reported twice is raised once (the first report).
  */
-export function diffAlerts(open: readonly OpenAlert[], current: readonly AlertCondition[], destinations: ReadonlySet<string>, complete = true): AlertDiff {
+export function diffAlerts(
+  open: readonly OpenAlert[],
+  current: readonly AlertCondition[],
+  destinations: ReadonlySet<string>,
+  unknown: ReadonlySet<AlertKind> | 'all' = new Set(),
+): AlertDiff {
   const id = (workspaceId: string, key: string) => `${workspaceId}\u0000${key}`;
   const isOpen = new Set(open.map((a) => id(a.workspaceId, a.key)));
   const everywhere = new Set(current.filter((c) => c.workspaceId === null).map((c) => c.key));
@@ -54,7 +62,8 @@ export function diffAlerts(open: readonly OpenAlert[], current: readonly AlertCo
       raise.push({ workspaceId, condition });
     }
   }
-  const clear = complete ? open.filter((a) => !everywhere.has(a.key) && !scoped.has(id(a.workspaceId, a.key))) : [];
+  const known = (a: OpenAlert) => unknown !== 'all' && !unknown.has(a.kind);
+  const clear = open.filter((a) => known(a) && !everywhere.has(a.key) && !scoped.has(id(a.workspaceId, a.key)));
   return { raise, clear };
 }
 

@@ -18,13 +18,13 @@ import { Variant } from '../campaigns/variant.entity';
 import { campaignAnalysis } from '../experiments/analysis';
 import { Winner } from '../experiments/winner.entity';
 import { loadCounters } from '../tracking/variant-stats';
-import type { AlertCondition, ConditionSource } from './alert-condition';
+import { sourceOf, type AlertCondition, type ConditionSource } from './alert-condition';
 
 /** A job is "failing repeatedly" from this many consecutive failed runs. */
 export const JOB_FAILURE_THRESHOLD = 3;
 
 export function deadLetterSource(sql: SqlPool): ConditionSource {
-  return async () => {
+  return sourceOf(['DEAD_LETTERS'], async () => {
     const rows = await sql.query<{ workspace_id: string; provider: string; n: string; oldest: Date; newest: Date }>(
       `select workspace_id, provider, count(*) as n, min(updated_at) as oldest, max(updated_at) as newest
        from webhook_retries where status = 'DEAD' group by workspace_id, provider order by workspace_id, provider`,
@@ -38,11 +38,11 @@ export function deadLetterSource(sql: SqlPool): ConditionSource {
         details: { provider: r.provider, count: Number(r.n), oldest: new Date(r.oldest).toISOString(), newest: new Date(r.newest).toISOString() },
       }),
     );
-  };
+  });
 }
 
 export function srmSource(orm: Orm): ConditionSource {
-  return async () => {
+  return sourceOf(['SRM_DETECTED'], async () => {
     const em: EntityManager = orm.em.fork();
     const campaigns = await em.find(Campaign, { status: CampaignStatus.RUNNING, type: { $ne: CampaignType.STANDARD } });
     if (campaigns.length === 0) return [];
@@ -72,11 +72,11 @@ export function srmSource(orm: Orm): ConditionSource {
       });
     }
     return out;
-  };
+  });
 }
 
 export function failingJobSource(sql: SqlPool, threshold = JOB_FAILURE_THRESHOLD): ConditionSource {
-  return async () => {
+  return sourceOf(['JOB_FAILING'], async () => {
     const rows = await sql.query<{ name: string; consecutive_failures: number; last_failure_at: Date; last_success_at: Date | null }>(
       `select name, consecutive_failures, last_failure_at, last_success_at from job_health where consecutive_failures >= $1 order by name`,
       [threshold],
@@ -96,7 +96,7 @@ export function failingJobSource(sql: SqlPool, threshold = JOB_FAILURE_THRESHOLD
         },
       }),
     );
-  };
+  });
 }
 
 /** The scheduler's onResult hook: a success resets the job's consecutive failures, a failure adds one. */

@@ -5,16 +5,17 @@
  * delivers what is due to each workspace's alert destinations — a signed JSON POST to
  * alertWebhookUrl, an email to alertEmail through the email channel.
  *
- * Exactly once, as far as we can: raising and clearing happen in one transaction, serialised across
- * instances by an advisory lock (the unique open (key, workspace) index backs it up), and write one
- * delivery row per (alert, RAISED|CLEARED, channel). Deliveries are claimed with a lease (SKIP
- * LOCKED), sent outside any transaction, and marked DELIVERED; a failure is retried on later runs
- * with backoff, at most MAX_DELIVERY_ATTEMPTS times, and never raises the alert again; a CLEARED
- * notification goes only after its RAISED one was delivered (or given up). A crash
+ * Exactly once, as far as we can: reading the sources, raising and clearing happen in one
+ * transaction, serialised across instances by an advisory lock (the unique open (key, workspace)
+ * index backs it up), and write one delivery row per (alert, RAISED|CLEARED, channel). Deliveries
+ * are claimed with a lease (SKIP LOCKED), sent outside any transaction, and marked DELIVERED; a
+ * failure is retried on later runs with backoff, at most MAX_DELIVERY_ATTEMPTS times, and never
+ * raises the alert again; a CLEARED notification goes only after its RAISED one was delivered (or
+ * given up). A crash
  * between a receiver's 2xx and our write sends it once more: receivers dedupe on (id, state),
  * which the body and the X-Splitcast-Alert-Id / -State headers carry.
  */
-import { lookup } from 'node:dns/promises';
+import type { LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import type { SqlPool } from '../db/pool';
 import { Channel } from '../domain/channel';
@@ -22,7 +23,8 @@ import { newId } from '../shared/ids';
 import type { ProviderRouter } from '../sending/providers';
 import { providerWorkspace, WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
 import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../tracking/webhooks/signatures';
-import { checkAlertWebhookUrl, isInternalHost } from '../workspaces/provider-urls';
+import { checkAlertWebhookUrl } from '../workspaces/provider-urls';
+import { INTERNAL_ADDRESS, postOnce, publicOnlyLookup, systemResolve, type Resolve } from './alert-post';
 import type { AlertCondition, AlertKind, ConditionSource } from './alert-condition';
 import {
   alertEmail,
@@ -53,6 +55,8 @@ export interface AlertOptions {
   webhookTimeoutMs?: number;
   /** Deliveries attempted per run, concurrently (one slow receiver does not hold up the others). */
   deliveriesPerRun?: number;
+  /** Resolves alert webhook hosts (default: the system resolver; tests stand in for DNS). */
+  resolve?: Resolve;
 }
 
 export interface AlertRunResult {
@@ -61,7 +65,7 @@ export interface AlertRunResult {
   cleared: number;
   delivered: number;
   failed: number;
-  /** Sources that threw this run (their alerts were not cleared). */
+  /** Sources that threw this run (alerts of their kinds were not cleared). */
   sourceErrors: number;
 }
 
@@ -92,6 +96,7 @@ export class AlertEvaluator {
   private running?: Promise<AlertRunResult>;
   private readonly webhookTimeoutMs: number;
   private readonly deliveriesPerRun: number;
+  private readonly lookup: LookupFunction;
 
   constructor(
     private readonly deps: AlertDeps,
@@ -100,6 +105,7 @@ export class AlertEvaluator {
   ) {
     this.webhookTimeoutMs = options.webhookTimeoutMs ?? 5000;
     this.deliveriesPerRun = options.deliveriesPerRun ?? 50;
+    this.lookup = publicOnlyLookup(options.resolve ?? systemResolve);
   }
 
   /** One evaluation and delivery round; a call while one runs on this instance waits for that one. */
@@ -109,39 +115,49 @@ export class AlertEvaluator {
   }
 
   private async evaluate(): Promise<AlertRunResult> {
-    const { conditions, errors } = await this.collect();
-    const { raised, cleared } = await this.apply(conditions, errors === 0);
+    const { conditions, errors, raised, cleared } = await this.apply();
     const { delivered, failed } = await this.deliverDue();
-    return { conditions: conditions.length, raised, cleared, delivered, failed, sourceErrors: errors };
+    return { conditions, raised, cleared, delivered, failed, sourceErrors: errors };
   }
 
-  private async collect(): Promise<{ conditions: AlertCondition[]; errors: number }> {
+  /** What holds now, and the kinds whose source failed ('all': a failed source named no kinds). */
+  private async collect(): Promise<{ conditions: AlertCondition[]; errors: number; unknown: Set<AlertKind> | 'all' }> {
     const results = await Promise.allSettled(this.sources.map((source) => source()));
     const conditions: AlertCondition[] = [];
     let errors = 0;
-    for (const r of results) {
-      if (r.status === 'fulfilled') conditions.push(...r.value);
-      else {
-        errors++;
-        this.deps.logger.error({ err: r.reason }, 'alert source failed; open alerts are kept until it answers again');
+    let unknown: Set<AlertKind> | 'all' = new Set();
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        conditions.push(...r.value);
+        return;
       }
-    }
-    return { conditions, errors };
+      errors++;
+      const kinds = this.sources[i]!.kinds;
+      if (!kinds) unknown = 'all';
+      else if (unknown !== 'all') for (const k of kinds) unknown.add(k);
+      this.deps.logger.error({ err: r.reason, kinds: kinds ?? 'all' }, 'alert source failed; its open alerts are kept until it answers again');
+    });
+    return { conditions, errors, unknown };
   }
 
-  /** Raises and clears in one transaction, serialised across instances. */
-  private async apply(conditions: AlertCondition[], complete: boolean): Promise<{ raised: number; cleared: number }> {
+  /**
+   * Reads the sources, then raises and clears, in one transaction serialised across instances. The
+   * sources are read under the lock too: an evaluation that read a condition before another
+   * instance saw it gone and cleared its alert would otherwise raise it again with its stale read.
+   */
+  private async apply(): Promise<{ conditions: number; errors: number; raised: number; cleared: number }> {
     return this.deps.sql.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(hashtext('splitcast:alerts'))`);
+      const { conditions, errors, unknown } = await this.collect();
       const destinations = await tx.query<{ id: string; webhook: boolean; email: boolean }>(
         `select id, alert_webhook_url is not null as webhook, coalesce(settings->>'alertEmail', '') <> '' as email
          from workspaces where alert_webhook_url is not null or coalesce(settings->>'alertEmail', '') <> ''`,
       );
       const channelsOf = new Map(destinations.map((d) => [d.id, [...(d.webhook ? ['WEBHOOK'] : []), ...(d.email ? ['EMAIL'] : [])] as AlertChannel[]]));
-      const open = (await tx.query<{ id: string; workspace_id: string; key: string }>(`select id, workspace_id, key from alerts where cleared_at is null`)).map(
-        (r): OpenAlert => ({ id: r.id, workspaceId: r.workspace_id, key: r.key }),
+      const open = (await tx.query<{ id: string; workspace_id: string; key: string; kind: AlertKind }>(`select id, workspace_id, key, kind from alerts where cleared_at is null`)).map(
+        (r): OpenAlert => ({ id: r.id, workspaceId: r.workspace_id, key: r.key, kind: r.kind }),
       );
-      const diff = diffAlerts(open, conditions, new Set(channelsOf.keys()), complete);
+      const diff = diffAlerts(open, conditions, new Set(channelsOf.keys()), unknown);
       const deliveries = async (alertId: string, workspaceId: string, state: AlertState) => {
         for (const channel of channelsOf.get(workspaceId) ?? []) {
           await tx.query(
@@ -170,7 +186,7 @@ export class AlertEvaluator {
         await deliveries(a.id, a.workspaceId, 'CLEARED');
       }
       if (raised || cleared) this.deps.logger.info({ raised, cleared }, 'alerts changed');
-      return { raised, cleared };
+      return { conditions: conditions.length, errors, raised, cleared };
     });
   }
 
@@ -253,40 +269,30 @@ export class AlertEvaluator {
     return sent.ok ? { ok: true } : { ok: false, retryable: sent.retryable, error: sent.error };
   }
 
-  /** A signed POST; redirects are not followed (a 3xx is a failure), a 2xx is delivered. */
+  /**
+   * A signed POST; redirects are not followed (a 3xx is a failure), a 2xx is delivered. Unless the
+   * operator allows custom URLs, the connection goes only to addresses that are not internal,
+   * checked as the connection resolves them (./alert-post.ts: no DNS rebinding window).
+   */
   private async postWebhook(url: string, secret: string, payload: AlertPayload): Promise<DeliveryResult> {
     const allowCustom = this.deps.config.allowCustomProviderUrls;
     // Again at delivery: a URL saved while the operator allowed custom URLs may no longer be.
     const checked = checkAlertWebhookUrl(url, allowCustom);
     if (!checked.ok) return { ok: false, retryable: false, error: checked.message };
-    if (!allowCustom) {
-      // A public name may resolve to an internal address; refuse it (a resolver that answers
-      // differently to fetch's own lookup is not caught here).
-      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      const addresses = await lookup(host, { all: true }).catch(() => []);
-      if (addresses.some((x) => isInternalHost(x.address))) return { ok: false, retryable: true, error: `${host} resolves to an internal address` };
-    }
     const body = JSON.stringify(payload);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'Splitcast-Alerts/1',
+      [GENERIC_SIGNATURE_HEADER]: genericSignatureHeader(secret, body, Math.floor(Date.now() / 1000)),
+      [ALERT_ID_HEADER]: payload.id,
+      [ALERT_STATE_HEADER]: payload.state,
+    };
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.webhookTimeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Splitcast-Alerts/1',
-          [GENERIC_SIGNATURE_HEADER]: genericSignatureHeader(secret, body, Math.floor(Date.now() / 1000)),
-          [ALERT_ID_HEADER]: payload.id,
-          [ALERT_STATE_HEADER]: payload.state,
-        },
-        body,
-      });
-      await res.body?.cancel().catch(() => undefined);
-      return res.status >= 200 && res.status < 300 ? { ok: true } : { ok: false, retryable: true, error: `the alert webhook answered HTTP ${res.status}` };
+      const status = await postOnce(checked.url, headers, body, this.webhookTimeoutMs, allowCustom ? undefined : this.lookup);
+      return status >= 200 && status < 300 ? { ok: true } : { ok: false, retryable: true, error: `the alert webhook answered HTTP ${status}` };
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why = err.name === 'TimeoutError' ? `no answer within ${this.webhookTimeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
-      return { ok: false, retryable: true, error: `the alert webhook could not be reached: ${why}` };
+      const err = e as Error & { code?: string };
+      return { ok: false, retryable: true, error: `the alert webhook could not be reached: ${err.code === INTERNAL_ADDRESS || !err.code ? err.message : err.code}` };
     }
   }
 }

@@ -7,7 +7,7 @@ import { defineModule } from '../graphql/module';
 import { reconcileAllWorkspaces } from './reconciliation.job';
 import { ReconciliationResolver } from './reconciliation.resolver';
 import { deadLetterSource, failingJobSource, srmSource } from './alert-sources';
-import type { ConditionSource } from './alert-condition';
+import { sourceOf, type ConditionSource } from './alert-condition';
 import { AlertEvaluator, ALERTS_JOB } from './alerts';
 import { AlertsResolver } from './alerts.resolver';
 import { circuitConditions } from './provider-health';
@@ -28,8 +28,8 @@ export const operationsModule = defineModule({
   jobs: (deps) => {
     // Every source of alert conditions, in one place.
     const sources: ConditionSource[] = [
-      () => silenceConditions(deps.sql, deps.config),
-      () => circuitConditions(deps.sql),
+      sourceOf(['WEBHOOKS_SILENT'], () => silenceConditions(deps.sql, deps.config)),
+      sourceOf(['CIRCUIT_OPEN'], () => circuitConditions(deps.sql)),
       deadLetterSource(deps.sql),
       srmSource(deps.orm),
       failingJobSource(deps.sql),

@@ -5,6 +5,7 @@
  * (ALLOW_CUSTOM_PROVIDER_URLS, for tests and self-hosted API proxies), only the provider's public
  * API is accepted. Pure.
  */
+import { BlockList, isIP } from 'node:net';
 
 /** Meta's Graph API host: the only one a WhatsApp Cloud API base URL may name by default. */
 export const WHATSAPP_API_HOST = 'graph.facebook.com';
@@ -37,7 +38,7 @@ export function checkWhatsAppApiBaseUrl(text: string, allowCustom: boolean): Bas
  * An http(s) URL without a fragment; unless the operator allows custom URLs, https only and no
  * `localhost` or loopback / private / link-local / unspecified address literal — a tenant must
  * not make the server call internal services. (A public name that resolves to a private address
- * is checked at delivery time: src/operations/alerts.ts.)
+ * is refused as the delivery connects: src/operations/alert-post.ts.)
  */
 export function checkAlertWebhookUrl(text: string, allowCustom: boolean): BaseUrlCheck {
   const url = URL.canParse(text) ? new URL(text) : null;
@@ -52,35 +53,55 @@ export function checkAlertWebhookUrl(text: string, allowCustom: boolean): BaseUr
 }
 
 /**
- * True for `localhost` (and *.localhost) and for IP literals that are loopback, private,
- * link-local, carrier-grade NAT, unspecified or IPv4-mapped forms of them. `hostname` as URL
- * gives it (IPv6 in brackets; IPv4 already normalised, e.g. 0x7f.1 → 127.0.0.1). Pure.
+ * Address ranges no tenant URL may reach: IPv4 "this network", private, carrier-grade NAT,
+ * loopback, link-local (cloud metadata), IETF protocol assignments, benchmarking, multicast,
+ * reserved and broadcast; the same behind NAT64 (64:ff9b::/96 reaches them through a translator);
+ * IPv6 unspecified / loopback / IPv4-compatible (::/96), unique local, link-local, site-local and
+ * multicast. BlockList matches IPv4-mapped IPv6 (::ffff:a.b.c.d, however it is spelt: a resolver
+ * answers `::ffff:127.0.0.1`, URL `[::ffff:7f00:1]`) against the IPv4 ranges.
+ */
+const INTERNAL_IPV4: readonly [string, number][] = [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+];
+const INTERNAL_IPV6: readonly [string, number][] = [
+  ['::', 96],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+];
+const INTERNAL = new BlockList();
+for (const [net, prefix] of INTERNAL_IPV4) {
+  INTERNAL.addSubnet(net, prefix, 'ipv4');
+  const [a, b, c, d] = net.split('.').map(Number) as [number, number, number, number];
+  INTERNAL.addSubnet(`64:ff9b::${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`, 96 + prefix, 'ipv6');
+}
+for (const [net, prefix] of INTERNAL_IPV6) INTERNAL.addSubnet(net, prefix, 'ipv6');
+
+/**
+ * True for `localhost` (and *.localhost) and for IP addresses in an internal range (above), in any
+ * spelling: as URL gives a hostname (IPv6 in brackets; IPv4 already normalised, e.g. 0x7f.1 →
+ * 127.0.0.1) and as a resolver answers an address (`::ffff:10.0.0.1`). A name is not judged here:
+ * what it resolves to is checked when connecting (src/operations/alerts.ts). Pure.
  */
 export function isInternalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) return isInternalIPv4(v4.slice(1).map(Number));
-  if (host.startsWith('[') || host.includes(':')) return isInternalIPv6(host.replace(/^\[|\]$/g, ''));
-  return false;
-}
-
-function isInternalIPv4([a, b]: number[]): boolean {
-  return (
-    a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b! >= 16 && b! <= 31) || (a === 192 && b === 168) || (a === 100 && b! >= 64 && b! <= 127)
-  );
-}
-
-function isInternalIPv6(addr: string): boolean {
-  const a = addr.toLowerCase();
-  if (a === '::' || a === '::1') return true;
-  // IPv4-mapped (::ffff:7f00:1 as URL normalises ::ffff:127.0.0.1): judged by the IPv4 address.
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
-  if (mapped) {
-    const hi = parseInt(mapped[1]!, 16);
-    const lo = parseInt(mapped[2]!, 16);
-    return isInternalIPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+  const family = isIP(host);
+  if (family === 0) return false;
+  try {
+    return INTERNAL.check(host, family === 4 ? 'ipv4' : 'ipv6');
+  } catch {
+    return true; // an address BlockList cannot read (a zone id …): refused rather than trusted
   }
-  const first = parseInt(a.split(':')[0] || '0', 16);
-  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80; // fc00::/7 unique local, fe80::/10 link-local
 }

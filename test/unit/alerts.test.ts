@@ -9,7 +9,7 @@ import { checkAlertWebhookUrl, isInternalHost } from '../../src/workspaces/provi
 const W1 = 'w1';
 const W2 = 'w2';
 const cond = (workspaceId: string | null, key: string, kind: AlertCondition['kind'] = 'DEAD_LETTERS'): AlertCondition => ({ workspaceId, kind, key, summary: key, details: {} });
-const open = (workspaceId: string, key: string, id = `${workspaceId}-${key}`): OpenAlert => ({ id, workspaceId, key });
+const open = (workspaceId: string, key: string, id = `${workspaceId}-${key}`, kind: OpenAlert['kind'] = 'DEAD_LETTERS'): OpenAlert => ({ id, workspaceId, key, kind });
 const raised = (d: ReturnType<typeof diffAlerts>) => d.raise.map((r) => `${r.workspaceId}:${r.condition.key}`).sort();
 const cleared = (d: ReturnType<typeof diffAlerts>) => d.clear.map((a) => a.id).sort();
 
@@ -60,10 +60,18 @@ describe('diffAlerts (pure)', () => {
     expect(raised(d)).toEqual(['w1:A']);
   });
 
-  it('clears nothing when a source failed (its conditions are unknown), but still raises', () => {
-    const d = diffAlerts([open(W1, 'A')], [cond(W1, 'B')], new Set([W1]), false);
+  it('clears nothing when a source that named no kinds failed (its conditions are unknown), but still raises', () => {
+    const d = diffAlerts([open(W1, 'A')], [cond(W1, 'B')], new Set([W1]), 'all');
     expect(raised(d)).toEqual(['w1:B']);
     expect(d.clear).toEqual([]);
+  });
+
+  it("keeps only the failed source's kinds open: the other kinds still clear", () => {
+    const openAlerts = [open(W1, 'SRM_DETECTED:c1', 'srm', 'SRM_DETECTED'), open(W1, 'DEAD_LETTERS:twilio', 'dead', 'DEAD_LETTERS'), open(W1, 'JOB_FAILING:j', 'job', 'JOB_FAILING')];
+    // The SRM source failed; the dead letters are gone; the job still fails.
+    const d = diffAlerts(openAlerts, [cond(null, 'JOB_FAILING:j', 'JOB_FAILING')], new Set([W1]), new Set(['SRM_DETECTED'] as const));
+    expect(cleared(d)).toEqual(['dead']);
+    expect(d.raise).toEqual([]);
   });
 });
 
@@ -148,5 +156,29 @@ describe('checkAlertWebhookUrl (pure)', () => {
   it('judges resolved addresses alike (delivery-time check)', () => {
     expect(['127.0.0.1', '::1', '10.0.0.8', '172.31.255.255', '100.64.0.1', 'fe80::1'].map(isInternalHost)).toEqual([true, true, true, true, true, true]);
     expect(['8.8.8.8', '172.32.0.1', '2001:db8::1', 'example.com'].map(isInternalHost)).toEqual([false, false, false, false]);
+  });
+
+  it.each([
+    // How a resolver spells an AAAA record that maps an IPv4 address (Linux connects it to that IPv4 address).
+    '::ffff:127.0.0.1',
+    '::ffff:169.254.169.254',
+    '::ffff:10.0.0.1',
+    '0:0:0:0:0:ffff:7f00:1',
+    // IPv4-compatible, NAT64 to an internal address, site-local, multicast; IPv4 multicast, reserved, broadcast.
+    '::127.0.0.1',
+    '64:ff9b::a00:1',
+    '64:ff9b::169.254.169.254',
+    'fec0::1',
+    'ff02::1',
+    '224.0.0.1',
+    '240.0.0.1',
+    '255.255.255.255',
+    '[::ffff:7f00:1]',
+  ])('judges the resolved address %s internal', (address) => {
+    expect(isInternalHost(address)).toBe(true);
+  });
+
+  it('lets public addresses through in every spelling, NAT64 included', () => {
+    expect(['::ffff:8.8.8.8', '64:ff9b::808:808', '2606:4700::1111', '1.1.1.1'].map(isInternalHost)).toEqual([false, false, false, false]);
   });
 });
