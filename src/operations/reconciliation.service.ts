@@ -17,7 +17,7 @@ import type { AppDeps } from '../graphql/context';
 import type { Orm } from '../db/orm';
 import type { SqlPool } from '../db/pool';
 import type { Channel } from '../domain/channel';
-import { badInput, DomainError } from '../errors';
+import { conflict, DomainError } from '../errors';
 import type { ProviderRouter } from '../sending/providers';
 import type { MessagingProvider, ProviderWorkspace, StatusLookup } from '../sending/providers/provider';
 import { providerWorkspace, WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
@@ -119,7 +119,7 @@ export class ReconciliationService {
       await sql.query(`insert into reconciliation_runs (id, workspace_id, trigger, since) values ($1, $2, $3, $4)`, [id, workspaceId, trigger, since]);
     } catch (e) {
       if ((e as { code?: string }).code === '23505') {
-        throw badInput('RECONCILIATION_RUNNING', 'A reconciliation of this workspace is running; wait for it to finish (see reconciliationRuns)');
+        throw conflict('RECONCILIATION_RUNNING', 'A reconciliation of this workspace is running; wait for it to finish (see reconciliationRuns)');
       }
       throw e;
     }

@@ -140,7 +140,7 @@ describe('with Twilio', () => {
     const [{ workspace_id: ws }] = await t.sql<{ workspace_id: string }>(`select workspace_id from reconciliation_runs limit 1`);
     await t.sql(`insert into reconciliation_runs (id, workspace_id, trigger, since) values (gen_random_uuid(), ?, 'JOB', now())`, [ws]);
     try {
-      expect(errorOf(await t.gql(ReconcileMessagesDocument, {}, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'RECONCILIATION_RUNNING' });
+      expect(errorOf(await t.gql(ReconcileMessagesDocument, {}, key))).toMatchObject({ code: 'CONFLICT', reason: 'RECONCILIATION_RUNNING' });
       // The daily job skips it rather than failing.
       await expect(t.app.scheduler!.runNow('operations: reconcile messages')).resolves.toBeUndefined();
     } finally {
