@@ -130,6 +130,25 @@ it('per-message refusals (400, Twilio error 21211) fail their sends but never op
   expect(await transitions('CLOSED', 'OPEN')).toBe(before);
 });
 
+it('automatic replies honour the shared circuit and go out once it closes, with no campaign sending through the account', async () => {
+  const w = await twilioWorkspace(3); // its campaign is never launched: nothing but the replies goes through the account
+  server.down = { status: 503, code: 20503 };
+  // Replies queued as inbound keywords queue them (STOP, HELP): they fail until the circuit opens.
+  const contacts: { id: string; workspace_id: string }[] = [];
+  for (const p of w.phones) contacts.push(...(await t.sql<{ id: string; workspace_id: string }>('select id, workspace_id from contacts where phone = ?', [p])));
+  for (const c of contacts) {
+    await t.sql(`insert into outbox (id, workspace_id, contact_id, kind, body, dedupe_key, channel) values (gen_random_uuid(), ?, ?, 'HELP', 'Reply STOP to opt out.', ?, 'SMS')`, [c.workspace_id, c.id, `cb-test:${c.id}`]);
+  }
+  expect((await until(() => sms(w.key), (h) => h?.circuit === 'OPEN'))!.circuit).toBe('OPEN');
+  server.recover();
+  const replies = () => t.sql<{ status: string }>(`select status from outbox where dedupe_key like 'cb-test:%' and workspace_id = ?`, [contacts[0]!.workspace_id]);
+  // The circuit may probe after 2 s (4 s after a failed probe): a reply probes, closes it, the others follow.
+  expect((await until(replies, (rows) => rows.every((r) => r.status === 'SENT'), 30_000)).map((r) => r.status)).toEqual(['SENT', 'SENT', 'SENT']);
+  expect((await sms(w.key))!.circuit).toBe('CLOSED');
+  const to = [...server.messages.values()].filter((m) => m.accountSid === w.sid).map((m) => m.to);
+  expect(to.sort()).toEqual([...w.phones].sort()); // one reply each, none doubled
+}, 60_000);
+
 it('two instances honour one circuit: whichever trips it, both defer, one probe at a time', async () => {
   const other = await t.anotherInstance(); // JOBS=on: its sender claims sends too
   const both = async (from: string, to: string) => (await transitions(from, to)) + (await transitions(from, to, other.url));
