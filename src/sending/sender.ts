@@ -23,7 +23,7 @@ import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult 
 import { nextAllowedTime } from './quiet-hours';
 import { rulesFor } from '../workspaces/channel-rules';
 import { composeMessage, type ComposedMessage } from './compose';
-import type { CircuitBreakers } from './circuit-breaker-store';
+import type { CircuitBreakers, CircuitKey } from './circuit-breaker-store';
 
 export const MAX_SEND_ATTEMPTS = 6;
 /** Sends in flight at once per instance (within a claimed batch). */
@@ -276,32 +276,63 @@ export class Sender {
        returning o.id, o.workspace_id, o.contact_id, o.body, o.channel, c.phone, ${WORKSPACE_COLUMNS}`,
       [batch, this.leaseSeconds],
     );
+    const routed: (CircuitKey & { r: (typeof rows)[number]; workspace: ProviderWorkspace; sender: MessagingProvider })[] = [];
     for (const r of rows) {
       // Keyword replies answer a text message (SMS or WhatsApp), on the channel it came on.
       const workspace = providerWorkspace(r);
       const provider = this.providers.route(r.channel, workspace);
       if (!r.phone || !('send' in provider)) {
-        await this.sql.query(`update outbox set status = 'FAILED' where id = $1`, [r.id]);
+        await this.sql.query(`update outbox set status = 'FAILED' where id = $1 and workspace_id = $2`, [r.id, r.workspace_id]);
         continue;
       }
-      // An account whose circuit is not closed gets no call: the reply stays claimed and comes back
-      // after its lease (this instance's view of the circuit, which the campaign sends keep in sync).
-      const circuit = { account: provider.accountKey(r.channel, workspace), provider: provider.name, channel: r.channel, workspaceId: r.workspace_id };
-      if (this.breakers && this.breakers.state(circuit.account) !== 'CLOSED') {
-        this.metrics?.deferrals.inc({ reason: 'circuit_open' });
-        continue;
+      routed.push({ account: provider.accountKey(r.channel, workspace), provider: provider.name, channel: r.channel, workspaceId: r.workspace_id, r, workspace, sender: provider });
+    }
+    // The circuits as every instance shares them (a reply may be an account's probe): this
+    // instance's memory alone would hold replies back forever once no campaign send reads them.
+    let go = routed.map((item) => ({ item, probe: false }));
+    if (this.breakers && routed.length > 0) {
+      const gated = await this.breakers.gate(routed);
+      go = gated.go;
+      await this.deferReplies(gated.deferred.map((d) => ({ r: d.item.r, until: d.until })));
+    }
+    try {
+      for (const { item, probe } of go) {
+        const { r, workspace, sender: provider } = item;
+        // The circuit may have opened since (replies before this one failing).
+        if (this.breakers && !this.breakers.allowed(item.account, probe)) {
+          await this.deferReplies([{ r, until: this.breakers.retryAt(item.account) }]);
+          continue;
+        }
+        const result = await this.callProvider(
+          provider,
+          { channel: r.channel, to: r.phone!, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
+          workspace,
+        );
+        await this.breakers?.report(item, result, probe);
+        const status = result.ok ? 'SENT' : result.retryable ? 'QUEUED' : 'FAILED';
+        await this.sql.query(`update outbox set status = $2 where id = $1 and workspace_id = $3`, [r.id, status, r.workspace_id]);
+        if (!result.ok) this.logger.warn({ outboxId: r.id, error: result.error }, 'automatic reply not sent');
       }
-      const result = await this.callProvider(
-        provider,
-        { channel: r.channel, to: r.phone, body: r.body, idempotencyKey: `outbox:${r.id}`, campaignId: '', contactId: r.contact_id, variantId: '', links: [], system: true },
-        workspace,
-      );
-      await this.breakers?.report(circuit, result, false);
-      const status = result.ok ? 'SENT' : result.retryable ? 'QUEUED' : 'FAILED';
-      await this.sql.query(`update outbox set status = $2 where id = $1`, [r.id, status]);
-      if (!result.ok) this.logger.warn({ outboxId: r.id, error: result.error }, 'automatic reply not sent');
+    } finally {
+      // A probe that never reached its provider lets another call probe.
+      await this.breakers?.releaseProbes(go.filter((g) => g.probe).map((g) => g.item.account));
     }
     return rows.length;
+  }
+
+  /**
+   * Replies held back by a circuit stay claimed (SENDING) until it may probe: their lease is made to
+   * run out then (a claimed reply is taken again once `sent_at` is a lease old). Never failed.
+   */
+  private async deferReplies(list: { r: { id: string; workspace_id: string }; until: Date }[]): Promise<void> {
+    if (list.length === 0) return;
+    this.metrics?.deferrals.inc({ reason: 'circuit_open' }, list.length);
+    await this.sql.query(
+      `update outbox o set sent_at = x.until - make_interval(secs => $4)
+       from unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) as x(id, workspace_id, until)
+       where o.id = x.id and o.workspace_id = x.workspace_id and o.status = 'SENDING'`,
+      [list.map((d) => d.r.id), list.map((d) => d.r.workspace_id), list.map((d) => d.until.toISOString()), this.leaseSeconds],
+    );
   }
 
   private async drain(batch: number): Promise<{ claimed: number; full: boolean }> {

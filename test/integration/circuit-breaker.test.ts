@@ -85,8 +85,11 @@ it('opens on a provider outage, defers sends without failing them, probes, and c
   expect(await until(() => transitions('HALF_OPEN', 'OPEN'), (n) => n >= 1, 20_000)).toBeGreaterThanOrEqual(1);
   const reopened = await until(() => sms(w.key), (h) => h?.circuit === 'OPEN');
   expect(reopened!.openedAt).toBe(open!.openedAt); // open since the first trip
+  // Requests first, then probes: a probe is counted before its request leaves, so a probe going
+  // between the two reads cannot make the requests outnumber the probes.
+  const made = creates(w.sid) - requestsAtOpen;
   const probes = (await transitions('OPEN', 'HALF_OPEN')) - probesAtOpen;
-  expect(creates(w.sid) - requestsAtOpen).toBeLessThanOrEqual(probes);
+  expect(made).toBeLessThanOrEqual(probes);
   // Sends waited: none failed, some never tried (attempts given back), deferrals counted.
   const during = await sendRows(w.campaignId);
   expect(during.filter((s) => s.status === 'FAILED')).toEqual([]);
@@ -129,6 +132,25 @@ it('per-message refusals (400, Twilio error 21211) fail their sends but never op
   expect(await t.sql('select account from provider_circuits where account = ?', [w.account])).toEqual([]);
   expect(await transitions('CLOSED', 'OPEN')).toBe(before);
 });
+
+it('automatic replies honour the shared circuit and go out once it closes, with no campaign sending through the account', async () => {
+  const w = await twilioWorkspace(3); // its campaign is never launched: nothing but the replies goes through the account
+  server.down = { status: 503, code: 20503 };
+  // Replies queued as inbound keywords queue them (STOP, HELP): they fail until the circuit opens.
+  const contacts: { id: string; workspace_id: string }[] = [];
+  for (const p of w.phones) contacts.push(...(await t.sql<{ id: string; workspace_id: string }>('select id, workspace_id from contacts where phone = ?', [p])));
+  for (const c of contacts) {
+    await t.sql(`insert into outbox (id, workspace_id, contact_id, kind, body, dedupe_key, channel) values (gen_random_uuid(), ?, ?, 'HELP', 'Reply STOP to opt out.', ?, 'SMS')`, [c.workspace_id, c.id, `cb-test:${c.id}`]);
+  }
+  expect((await until(() => sms(w.key), (h) => h?.circuit === 'OPEN'))!.circuit).toBe('OPEN');
+  server.recover();
+  const replies = () => t.sql<{ status: string }>(`select status from outbox where dedupe_key like 'cb-test:%' and workspace_id = ?`, [contacts[0]!.workspace_id]);
+  // The circuit may probe after 2 s (4 s after a failed probe): a reply probes, closes it, the others follow.
+  expect((await until(replies, (rows) => rows.every((r) => r.status === 'SENT'), 30_000)).map((r) => r.status)).toEqual(['SENT', 'SENT', 'SENT']);
+  expect((await sms(w.key))!.circuit).toBe('CLOSED');
+  const to = [...server.messages.values()].filter((m) => m.accountSid === w.sid).map((m) => m.to);
+  expect(to.sort()).toEqual([...w.phones].sort()); // one reply each, none doubled
+}, 60_000);
 
 it('two instances honour one circuit: whichever trips it, both defer, one probe at a time', async () => {
   const other = await t.anotherInstance(); // JOBS=on: its sender claims sends too
