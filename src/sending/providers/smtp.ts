@@ -45,9 +45,14 @@ export class SmtpProvider implements MessagingProvider {
     return EMAIL_PROVIDER;
   }
 
+  /**
+   * Per workspace: an SMTP login does not identify an account (SendGrid's username is `apikey` for
+   * every customer; the password is the account), so workspaces sharing a relay must not share its
+   * send rate, its circuit or see each other's errors.
+   */
   accountKey(_channel: Channel, ws: ProviderWorkspace): string {
     const s = ws.smtp;
-    return s ? `smtp:${s.host}:${s.port}:${s.username ?? ''}` : `smtp:${ws.id}`;
+    return s ? `smtp:${s.host}:${s.port}:${s.username ?? ''}:${ws.id}` : `smtp:${ws.id}`;
   }
 
   async send(message: OutboundMessage, workspace: ProviderWorkspace): Promise<SendResult> {
