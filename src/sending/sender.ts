@@ -515,6 +515,21 @@ export class Sender {
           `update sends s set next_attempt_at = x.until, attempts = s.attempts - 1 from unnest($1::uuid[], $2::timestamptz[]) as x(id, until) where s.id = x.id`,
           [deferred.map((d) => d.item.r.s.id), deferred.map((d) => d.until.toISOString())],
         );
+        // The rest of those campaigns' due sends go through the same account (a campaign has one
+        // channel and workspace): move them too, or the lanes would claim and put back the whole
+        // queue, batch after batch, until the circuit may probe. Only due, unclaimed rows (a claimed
+        // one's lease keeps next_attempt_at ahead); no attempt was counted for them.
+        const latest = new Map<string, { workspaceId: string; until: Date }>();
+        for (const d of deferred) {
+          const seen = latest.get(d.item.r.s.campaign_id);
+          if (!seen || seen.until > d.until) latest.set(d.item.r.s.campaign_id, { workspaceId: d.item.r.s.workspace_id, until: d.until });
+        }
+        await this.sql.query(
+          `update sends s set next_attempt_at = x.until
+           from unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) as x(campaign_id, workspace_id, until)
+           where s.campaign_id = x.campaign_id and s.workspace_id = x.workspace_id and s.status = 'PENDING' and s.next_attempt_at <= now()`,
+          [[...latest.keys()], [...latest.values()].map((v) => v.workspaceId), [...latest.values()].map((v) => v.until.toISOString())],
+        );
       } catch (err) {
         await Promise.all(deferred.map((d) => this.unexpected(d.item.r.s, err)));
       }
