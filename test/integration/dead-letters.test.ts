@@ -10,6 +10,7 @@ import { recordMessage } from '../../src/tracking/messages';
 import { MAX_ATTEMPTS } from '../../src/tracking/webhooks/retries';
 import { processWebhook } from '../../src/tracking/webhooks/process';
 import { EventType } from '../../src/domain/event-type';
+import { Channel } from '../../src/domain/channel';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { newId } from '../../src/shared/ids';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
@@ -225,4 +226,26 @@ it('stamps the first status callback in the lookup: a status callback costs its 
   // A later callback keeps the first one's time; a final status costs its own update, as before.
   await status(EventType.DELIVERED, 'twilio:SMcostB:delivered');
   expect(await t.sql('select status, first_status_at from messages where provider_message_id = ?', ['SMcostB'])).toEqual([{ status: 'DELIVERED', first_status_at: first }]);
+});
+
+it('shows a database error without the failed statement, whose inlined values are the addresses the summary masks', async () => {
+  const c = f.contacts[6]!;
+  await t.sql(`update contacts set email = 'jane.doe@example.com' where id = ?`, [c.id]);
+  await recordMessage(t.app.orm.em.fork(), { workspaceId: f.workspaceId, campaignId: f.campaignId, contactId: c.id, variantId: c.variantId, provider: 'email', providerMessageId: '<dl-bounce@mg.example>', channel: Channel.EMAIL });
+  // Marking the bounce fails for real (a constraint the update breaks), after the address went into the statement.
+  await t.sql(`alter table contacts add constraint dl_no_bounce check (email_bounced_at is null) not valid`);
+  try {
+    const payload = { kind: 'status', provider: 'email', providerMessageId: '<dl-bounce@mg.example>', type: 'FAILED', eventKey: 'email:dl-bounce:failed', at: new Date().toISOString(), bouncedAddress: 'jane.doe@example.com' };
+    await t.sql(`insert into webhook_retries (id, workspace_id, provider, payload, attempts, next_attempt_at, last_error) values (?, ?, 'email', ?::jsonb, 1, now(), 'first')`, [newId(), f.workspaceId, JSON.stringify(payload)]);
+    await t.app.retries.runDue();
+    const stored = (await t.sql<{ last_error: string }>(`select last_error from webhook_retries where payload->>'providerMessageId' = '<dl-bounce@mg.example>'`))[0]!.last_error;
+    expect(stored).toBe('database error 23514 (constraint dl_no_bounce)'); // the statement and the row it names are in the server log only
+    const [node] = (await t.ok(WebhookRetriesDocument, { provider: 'email' }, key)).webhookRetries.nodes;
+    expect(node).toMatchObject({ status: 'PENDING', summary: { address: 'j•••@example.com' }, lastError: 'database error 23514 (constraint dl_no_bounce)' });
+    // A row stored before this rule (the statement with its values) is shown without it.
+    await t.sql(`update webhook_retries set last_error = ? where payload->>'providerMessageId' = '<dl-bounce@mg.example>'`, [`update contacts set email = 'jane.doe@example.com' - boom`]);
+    expect((await t.ok(WebhookRetriesDocument, { provider: 'email' }, key)).webhookRetries.nodes[0]!.lastError).toBe('database error');
+  } finally {
+    await t.sql(`alter table contacts drop constraint dl_no_bounce`);
+  }
 });
