@@ -7,7 +7,7 @@ import type { Sql } from '../db/pool';
 import { checkPageSize } from '../db/keyset';
 import { badInput, notFound } from '../errors';
 import { isUuid } from '../shared/ids';
-import type { WebhookRetries } from '../tracking/webhooks/retries';
+import { retryErrorText, type WebhookRetries } from '../tracking/webhooks/retries';
 import { summarizePayload, type PayloadSummary } from './dead-letter-summary';
 
 export type RetryStatusValue = 'PENDING' | 'DEAD' | 'DONE';
@@ -31,7 +31,7 @@ export interface RetryPage {
   endCursor: string | null;
 }
 
-/** Errors are shown as stored, cut to this length. */
+/** Errors are shown as stored (a failed statement's text never: see retryErrorText), cut to this length. */
 const MAX_ERROR_CHARS = 500;
 
 interface Raw {
@@ -74,7 +74,7 @@ function toRow(r: Raw): RetryRow {
     provider: r.provider,
     status: r.status,
     attempts: r.attempts,
-    lastError: r.last_error === null ? null : r.last_error.slice(0, MAX_ERROR_CHARS),
+    lastError: r.last_error === null ? null : retryErrorText(r.last_error).slice(0, MAX_ERROR_CHARS),
     // Only a waiting row has a next attempt.
     nextAttemptAt: r.status === 'PENDING' ? r.next_attempt_at : null,
     receivedAt: r.created_at,

@@ -8,6 +8,9 @@ import { Client } from 'pg';
 import { RequeueDeadWebhooksDocument, RequeueWebhookRetryDocument, UpdateWorkspaceSettingsDocument, WebhookHealthDocument, WebhookRetriesDocument } from '../generated/graphql';
 import { recordMessage } from '../../src/tracking/messages';
 import { MAX_ATTEMPTS } from '../../src/tracking/webhooks/retries';
+import { processWebhook } from '../../src/tracking/webhooks/process';
+import { EventType } from '../../src/domain/event-type';
+import { Channel } from '../../src/domain/channel';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { newId } from '../../src/shared/ids';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
@@ -194,4 +197,55 @@ it('answers webhookHealth with its history in a constant number of statements, w
   expect(two.providers).toEqual(['openphone', 'twilio']);
   expect(two.n).toBe(one.n);
   expect(two.n).toBeLessThanOrEqual(3); // health, history (and at most one for the caller's key)
+});
+
+it('stamps the first status callback in the lookup: a status callback costs its lookup and its ingestion, not a statement more', async () => {
+  const statements = async (work: () => Promise<unknown>) => {
+    const before = await t.metric('splitcast_db_queries_total');
+    await work();
+    return (await t.metric('splitcast_db_queries_total')) - before;
+  };
+  await sent(4, 'SMcostA');
+  await sent(5, 'SMcostB');
+  const message = async (sid: string) =>
+    (await t.sql<{ id: string; campaign_id: string; contact_id: string; first_status_at: Date | null }>('select id, campaign_id, contact_id, first_status_at from messages where provider_message_id = ?', [sid]))[0]!;
+  const a = await message('SMcostA');
+  // What the same kind of event costs straight through the pipeline, without a callback.
+  const ingestion = await statements(() =>
+    t.app.ingestion.ingest(
+      f.workspaceId,
+      [{ campaignId: a.campaign_id, contactId: a.contact_id, type: EventType.SENT, variantId: null, occurredAt: new Date(), value: null, sentiment: null, url: null, merchantId: null, idempotencyKey: 'twilio:SMcostA:sent', messageId: a.id, keyword: null }],
+      'webhook:twilio',
+    ),
+  );
+  const status = (type: EventType, key: string) => processWebhook(t.app.orm.em.fork(), t.app.ingestion, f.workspaceId, { kind: 'status', provider: 'twilio', providerMessageId: 'SMcostB', type, eventKey: key, at: new Date().toISOString() });
+  expect(await statements(() => status(EventType.SENT, 'twilio:SMcostB:sent'))).toBe(ingestion + 1); // + the lookup
+  const first = (await message('SMcostB')).first_status_at;
+  expect(first).not.toBeNull();
+  expect((await message('SMcostA')).first_status_at).toBeNull(); // no callback came for it
+  // A later callback keeps the first one's time; a final status costs its own update, as before.
+  await status(EventType.DELIVERED, 'twilio:SMcostB:delivered');
+  expect(await t.sql('select status, first_status_at from messages where provider_message_id = ?', ['SMcostB'])).toEqual([{ status: 'DELIVERED', first_status_at: first }]);
+});
+
+it('shows a database error without the failed statement, whose inlined values are the addresses the summary masks', async () => {
+  const c = f.contacts[6]!;
+  await t.sql(`update contacts set email = 'jane.doe@example.com' where id = ?`, [c.id]);
+  await recordMessage(t.app.orm.em.fork(), { workspaceId: f.workspaceId, campaignId: f.campaignId, contactId: c.id, variantId: c.variantId, provider: 'email', providerMessageId: '<dl-bounce@mg.example>', channel: Channel.EMAIL });
+  // Marking the bounce fails for real (a constraint the update breaks), after the address went into the statement.
+  await t.sql(`alter table contacts add constraint dl_no_bounce check (email_bounced_at is null) not valid`);
+  try {
+    const payload = { kind: 'status', provider: 'email', providerMessageId: '<dl-bounce@mg.example>', type: 'FAILED', eventKey: 'email:dl-bounce:failed', at: new Date().toISOString(), bouncedAddress: 'jane.doe@example.com' };
+    await t.sql(`insert into webhook_retries (id, workspace_id, provider, payload, attempts, next_attempt_at, last_error) values (?, ?, 'email', ?::jsonb, 1, now(), 'first')`, [newId(), f.workspaceId, JSON.stringify(payload)]);
+    await t.app.retries.runDue();
+    const stored = (await t.sql<{ last_error: string }>(`select last_error from webhook_retries where payload->>'providerMessageId' = '<dl-bounce@mg.example>'`))[0]!.last_error;
+    expect(stored).toBe('database error 23514 (constraint dl_no_bounce)'); // the statement and the row it names are in the server log only
+    const [node] = (await t.ok(WebhookRetriesDocument, { provider: 'email' }, key)).webhookRetries.nodes;
+    expect(node).toMatchObject({ status: 'PENDING', summary: { address: 'j•••@example.com' }, lastError: 'database error 23514 (constraint dl_no_bounce)' });
+    // A row stored before this rule (the statement with its values) is shown without it.
+    await t.sql(`update webhook_retries set last_error = ? where payload->>'providerMessageId' = '<dl-bounce@mg.example>'`, [`update contacts set email = 'jane.doe@example.com' - boom`]);
+    expect((await t.ok(WebhookRetriesDocument, { provider: 'email' }, key)).webhookRetries.nodes[0]!.lastError).toBe('database error');
+  } finally {
+    await t.sql(`alter table contacts drop constraint dl_no_bounce`);
+  }
 });

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { CreateCampaignDocument, LaunchCampaignDocument, UpdateWorkspaceSettingsDocument, UpsertContactsDocument, WebhookHealthDocument } from '../generated/graphql';
 import { silenceConditions, takeWebhookHealthSnapshots } from '../../src/operations/webhook-health';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
+import { MAX_KEYS } from '../../src/tracking/webhooks/receipts';
+import { newId } from '../../src/shared/ids';
 import { recordMessage } from '../../src/tracking/messages';
 import { Channel } from '../../src/domain/channel';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
@@ -132,6 +134,35 @@ it('writes the counts gathered since the last flush when the server stops (rate-
       { outcome: 'bad_signature', count: '2' },
       { outcome: 'rate_limited', count: '1' },
     ]);
+  } finally {
+    await slow.close();
+  }
+});
+
+it('counts a real provider callback even when garbage posted to made-up workspace ids filled the receipts between two flushes', async () => {
+  const slow = await startTestApp({ WEBHOOK_RECEIPTS_FLUSH_MS: '60000' });
+  try {
+    const k = await slow.newWorkspaceKey('receipts-flood');
+    const id = (await slow.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'flood-token' } }, k)).updateWorkspaceSettings.id;
+    // A body that is not JSON is answered 400 before the workspace is looked up: counted as malformed for whatever id the URL names.
+    const garbage = await fetch(`${slow.url}/webhooks/generic/${newId()}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    await garbage.arrayBuffer();
+    expect(garbage.status).toBe(400);
+    // The rest of the flood, as the route records it (one request per made-up id).
+    for (let i = 0; i < MAX_KEYS; i++) slow.app.webhookReceipts.record(newId(), 'generic', 'malformed');
+
+    const path = `/webhooks/twilio/${id}`;
+    const params = { MessageSid: 'SMflood', MessageStatus: 'queued' };
+    const res = await fetch(slow.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature('flood-token', slow.app.config.publicUrl + path, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    await res.arrayBuffer();
+    expect(res.status).toBe(200);
+    await slow.app.webhookReceipts.flush();
+    const rows = await slow.sql<{ outcome: string; count: string; authentic: boolean }>('select outcome, count, last_at is not null as authentic from webhook_receipts where workspace_id = ?', [id]);
+    expect(rows).toEqual([{ outcome: 'accepted', count: '1', authentic: true }]);
   } finally {
     await slow.close();
   }

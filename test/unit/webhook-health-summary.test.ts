@@ -1,5 +1,6 @@
 import { maskAddress, maskEmail, maskPhone, summarizePayload, urlWithoutQuery } from '../../src/operations/dead-letter-summary';
 import { decodeRetryCursor, encodeRetryCursor } from '../../src/operations/dead-letters';
+import { retryErrorText } from '../../src/tracking/webhooks/retries';
 
 describe('masking', () => {
   it('keeps the first two and last two digits of a phone number', () => {
@@ -62,6 +63,20 @@ describe('summarizePayload', () => {
     for (const junk of [null, 42, 'text', [1, 2], { kind: 'other', type: 7, from: {} }]) {
       expect(summarizePayload(junk)).toMatchObject({ kind: 'unknown', eventType: null, from: null });
     }
+  });
+});
+
+describe('a retry error', () => {
+  it('keeps a database error\'s SQLSTATE and constraint, never the failed statement or the row it names', () => {
+    const driver = Object.assign(
+      new Error(`update contacts set email_bounced_at = now() where email = 'jane@example.com' - new row for relation "contacts" violates check constraint "c1"\n - detail: Failing row contains (+14155550123, jane@example.com)`),
+      { code: '23514', constraint: 'c1' },
+    );
+    expect(retryErrorText(driver)).toBe('database error 23514 (constraint c1)');
+    expect(retryErrorText(`select id from contacts where phone = '+14155550123' - canceling statement due to statement timeout`)).toBe('database error'); // stored before
+    expect(retryErrorText(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toBe('canceling statement due to statement timeout');
+    expect(retryErrorText('unknown twilio message SM1')).toBe('unknown twilio message SM1');
+    expect(retryErrorText(42)).toBe('42');
   });
 });
 

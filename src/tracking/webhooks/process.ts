@@ -37,8 +37,17 @@ export async function processWebhook(em: EntityManager, pipeline: IngestionPipel
     const r = await handleInbound(em, pipeline, { workspaceId, provider: p.provider, providerMessageId: p.providerMessageId, from: p.from, body: p.body, receivedAt: new Date(p.at), channel: p.channel ?? Channel.SMS });
     return { done: true, detail: r.status === 'PROCESSED' && r.outcome === 'DUPLICATE' ? 'DUPLICATE' : r.status };
   }
+  // The lookup also stamps the message's first status callback (webhook health: lag, silence): a
+  // callback must not cost a statement more than it did before (hot path). Writes only once per
+  // message (u.first_status_at is checked again after a concurrent callback's lock); every later
+  // callback and redelivery finds it set.
   const [message] = await em.execute<{ id: string; campaign_id: string; contact_id: string }[]>(
-    'select id, campaign_id, contact_id from messages where workspace_id = ? and provider = ? and provider_message_id = ?',
+    `with m as (
+       select id, workspace_id, campaign_id, contact_id, first_status_at from messages where workspace_id = ? and provider = ? and provider_message_id = ?
+     ), stamp as (
+       update messages u set first_status_at = now() from m where u.workspace_id = m.workspace_id and u.id = m.id and m.first_status_at is null and u.first_status_at is null
+     )
+     select id, campaign_id, contact_id from m`,
     [workspaceId, p.provider, p.providerMessageId],
   );
   // The callback can overtake the sender's own commit of the message: try again later.
@@ -66,15 +75,9 @@ export async function processWebhook(em: EntityManager, pipeline: IngestionPipel
   if (p.bouncedAddress) {
     await markEmailBounced(em, { workspaceId, contactId: message.contact_id, email: p.bouncedAddress, at: new Date(p.at) });
   }
-  // One statement: the first status callback's time (webhook health: lag, silence) and a final status.
-  // Writes nothing once both are set, which is every redelivery and most later callbacks.
-  const final = p.type === EventType.DELIVERED || p.type === EventType.FAILED;
-  await em.execute(
-    `update messages set first_status_at = coalesce(first_status_at, now()),
-       status = case when ? and status not in ('DELIVERED', 'FAILED') then ? else status end
-     where id = ? and workspace_id = ? and (first_status_at is null or (? and status not in ('DELIVERED', 'FAILED')))`,
-    [final, p.type, message.id, workspaceId, final],
-  );
+  if (p.type === EventType.DELIVERED || p.type === EventType.FAILED) {
+    await em.execute(`update messages set status = ? where id = ? and workspace_id = ? and status not in ('DELIVERED', 'FAILED')`, [p.type, message.id, workspaceId]);
+  }
   return { done: true, detail: describe(outcome!) };
 }
 

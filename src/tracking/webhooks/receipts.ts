@@ -23,10 +23,19 @@ interface Tally {
 }
 
 /** Distinct (workspace, provider, outcome, minute) kept between flushes; beyond it receipts are dropped (and logged). */
-const MAX_KEYS = 20_000;
+export const MAX_KEYS = 20_000;
+/**
+ * Of those, at most this many for the other outcomes. A malformed body or a rate limit is answered
+ * before the workspace is looked up, so anyone can make such receipts for made-up workspace ids
+ * (dropped only at the flush): capped apart, they cannot crowd out the receipts that prove a
+ * provider reached a real workspace (which would make its webhooks look SILENT).
+ */
+export const MAX_UNVERIFIED_KEYS = 5_000;
 
 export class WebhookReceipts {
   private pending = new Map<string, Tally>();
+  /** Keys in `pending` of outcomes other than AUTHENTIC ones. */
+  private unverified = 0;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private dropped = 0;
@@ -56,15 +65,23 @@ export class WebhookReceipts {
     const key = `${workspaceId}|${provider}|${outcome}|${minute}`;
     let t = this.pending.get(key);
     if (!t) {
-      if (this.pending.size >= MAX_KEYS) {
+      t = { workspaceId, provider, outcome, minute, count: 0, lastAt: null };
+      if (!this.add(key, t)) {
         this.dropped++;
         return;
       }
-      t = { workspaceId, provider, outcome, minute, count: 0, lastAt: null };
-      this.pending.set(key, t);
     }
     t.count++;
     if (AUTHENTIC.has(outcome)) t.lastAt = Math.max(t.lastAt ?? 0, at);
+  }
+
+  /** Adds a new key within the bounds (MAX_KEYS, MAX_UNVERIFIED_KEYS); false when there is no room. */
+  private add(key: string, t: Tally): boolean {
+    const verified = AUTHENTIC.has(t.outcome);
+    if (this.pending.size >= MAX_KEYS || (!verified && this.unverified >= MAX_UNVERIFIED_KEYS)) return false;
+    this.pending.set(key, t);
+    if (!verified) this.unverified++;
+    return true;
   }
 
   /** Writes the counts gathered since the last flush (one statement); on failure they are kept for the next one. */
@@ -83,8 +100,9 @@ export class WebhookReceipts {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    this.unverified = 0;
     try {
-      // Joined with workspaces: an id taken from a URL that names no workspace (a 429 comes before the lookup) is dropped.
+      // Joined with workspaces: an id taken from a URL that names no workspace (a 429 or a malformed body comes before the lookup) is dropped.
       await this.sql.query(
         `insert into webhook_receipts (workspace_id, provider, outcome, minute, count, last_at)
          select x.ws, x.provider, x.outcome, x.minute, x.n, x.last_at
@@ -109,7 +127,7 @@ export class WebhookReceipts {
         if (now) {
           now.count += t.count;
           now.lastAt = t.lastAt === null ? now.lastAt : Math.max(now.lastAt ?? 0, t.lastAt);
-        } else if (this.pending.size < MAX_KEYS) this.pending.set(key, t);
+        } else if (!this.add(key, t)) this.dropped += t.count;
       }
     }
   }

@@ -22,6 +22,24 @@ export function backoffMs(attempts: number): number {
   return Math.min(BASE_DELAY_MS * 2 ** Math.max(attempts - 1, 0), MAX_DELAY_MS);
 }
 
+const STATEMENT = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * An error as the queue stores it and operators see it (webhookRetries.lastError). A database error
+ * through the ORM starts with the failed statement, its values inlined, and ends with the row's
+ * values (`detail: Failing row contains (…)`): the payload's phone numbers, addresses and texts.
+ * Such an error keeps only its SQLSTATE and constraint; any other its message. Takes an error or a
+ * stored text (rows written before this rule). Pure.
+ */
+export function retryErrorText(e: unknown): string {
+  const err = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+  const message = typeof e === 'string' ? e : typeof err.message === 'string' ? err.message : String(e);
+  if (!STATEMENT.test(message)) return message;
+  const code = typeof err.code === 'string' ? ` ${err.code}` : '';
+  const constraint = typeof err.constraint === 'string' ? ` (constraint ${err.constraint})` : '';
+  return `database error${code}${constraint}`;
+}
+
 export async function enqueueRetry(em: EntityManager, workspaceId: string, payload: WebhookPayload, error: string): Promise<void> {
   await em.execute(
     `insert into webhook_retries (id, workspace_id, provider, payload, attempts, next_attempt_at, last_error)
@@ -107,7 +125,8 @@ export class WebhookRetries {
       }
       error = r.retry;
     } catch (e) {
-      error = (e as Error).message;
+      error = retryErrorText(e);
+      this.logger.warn({ err: e, retryId: row.id, workspaceId: row.workspace_id }, 'webhook retry attempt failed');
     }
     const attempts = row.attempts + 1;
     if (attempts >= MAX_ATTEMPTS) {

@@ -12,7 +12,7 @@ import { EventType } from '../../domain/event-type';
 import { Channel } from '../../domain/channel';
 import { trackEvents } from '../track';
 import { countWebhook } from './observe';
-import { enqueueRetry } from './retries';
+import { enqueueRetry, retryErrorText } from './retries';
 import { processWebhook, type WebhookPayload } from './process';
 import { parseMailgunEvent } from './mailgun';
 import { registerWhatsAppRoutes } from './whatsapp';
@@ -134,7 +134,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, deps: AppD
       } catch (e) {
         request.log.error({ err: e, payload }, 'webhook processing failed; queueing a retry');
         try {
-          await enqueueRetry(deps.orm.em.fork(), workspaceId, payload, (e as Error).message);
+          await enqueueRetry(deps.orm.em.fork(), workspaceId, payload, retryErrorText(e));
         } catch (e2) {
           request.log.error({ err: e2 }, 'could not queue the webhook retry');
           return fail(reply, 503, 'UNAVAILABLE', 'Could not store the webhook; please retry');
