@@ -176,7 +176,17 @@ it('sends the test share first, then the winner to the remainder after endTest',
 });
 
 it('shares the workspace rate limit between two instances, each send made once', async () => {
-  await t.anotherInstance(); // a second sender on the same database
+  // A second sender on the same database, closed at the end: left running, it would take part of
+  // later tests' sends, whose playback (callbacks, clicks) this instance's playbackIdle() cannot see.
+  const second = await t.anotherInstance();
+  try {
+    await twoInstances();
+  } finally {
+    await second.close();
+  }
+});
+
+async function twoInstances(): Promise<void> {
   const { key, campaignId } = await workspace(Array(20).fill({}), { sendRatePerSecond: 4 });
   await t.ok(LaunchCampaignDocument, { id: campaignId }, key);
   const rows = await until(() => messagesPerContact(campaignId), (r) => r.length === 20, 15000);
@@ -209,7 +219,7 @@ it('shares the workspace rate limit between two instances, each send made once',
   await new Promise((r) => setTimeout(r, 1000));
   expect((await t.ok(CampaignRunsDocument, { id: other.campaignId }, other.key)).campaign!.runs).toHaveLength(1);
   expect(c.runs[0]!.queued).toBe(3);
-});
+}
 
 it('sends a bandit in waves and shifts traffic towards the best arm', async () => {
   const key = await t.newWorkspaceKey();
