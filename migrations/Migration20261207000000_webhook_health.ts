@@ -22,7 +22,9 @@ export class Migration20261207000000_webhook_health extends Migration {
             where received_at >= now() - interval '2 days' and message_id is not null and source like 'webhook:%'
             group by workspace_id, message_id) e
       where m.id = e.message_id and m.workspace_id = e.workspace_id and m.first_status_at is null;`);
-    this.addSql(`create index messages_workspace_sent_idx on messages (workspace_id, sent_at);`);
+    // Partial: messages are inserted QUEUED with no sent_at (before the provider call); only sent ones
+    // are ever looked up by sent_at, so the queued insert adds no entry here.
+    this.addSql(`create index messages_workspace_sent_idx on messages (workspace_id, sent_at) where sent_at is not null;`);
 
     this.addSql(`
       create table webhook_receipts (
