@@ -38,7 +38,7 @@ export const operationsModule = defineModule({
     return [
       { name: ALERTS_JOB, cron: '* * * * *', timezone: 'UTC', run: () => alerts.run() },
       { name: 'operations: webhook health snapshots', cron: '0 * * * *', timezone: 'UTC', run: () => takeWebhookHealthSnapshots(deps.sql, deps.config) },
-      { name: 'operations: reconcile messages', cron: '30 3 * * *', timezone: 'UTC', run: () => reconcileAllWorkspaces(deps, deps.logger) },
+      { name: 'operations: reconcile messages', cron: '30 3 * * *', timezone: 'UTC', run: () => reconcileAllWorkspaces(deps) },
     ];
   },
 });

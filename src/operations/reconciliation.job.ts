@@ -1,11 +1,11 @@
 /** The daily reconciliation: every workspace with messages a run would look at, one after the other. */
-import type { Logger } from 'pino';
 import type { AppDeps } from '../graphql/context';
 import { forEachItem } from '../jobs/each';
 import { reconcileSince } from './reconciliation';
 import { isRunning, reconciliationService } from './reconciliation.service';
 
-export async function reconcileAllWorkspaces(deps: AppDeps, logger: Logger): Promise<void> {
+export async function reconcileAllWorkspaces(deps: AppDeps): Promise<void> {
+  const { logger } = deps;
   const service = reconciliationService(deps);
   const since = reconcileSince(undefined, new Date());
   const workspaces = await service.workspacesWithPending(since);

@@ -18,6 +18,7 @@ import type { Orm } from '../db/orm';
 import type { SqlPool } from '../db/pool';
 import type { Channel } from '../domain/channel';
 import { conflict, DomainError } from '../errors';
+import { eachLimited } from '../shared/each-limited';
 import type { ProviderRouter } from '../sending/providers';
 import type { MessagingProvider, ProviderWorkspace, StatusLookup } from '../sending/providers/provider';
 import { providerWorkspace, WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
@@ -189,15 +190,6 @@ async function lookupStatus(provider: MessagingProvider, m: Candidate, workspace
   } catch (e) {
     return { ok: false, retryable: true, error: (e as Error)?.message ?? String(e) };
   }
-}
-
-/** `work` over `items`, at most `limit` at once. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Whether an error is the run lock refusing a second run. */

@@ -23,6 +23,7 @@ import type { MessagingProvider, OutboundMessage, ProviderWorkspace, SendResult 
 import { nextAllowedTime } from './quiet-hours';
 import { rulesFor } from '../workspaces/channel-rules';
 import { composeMessage, type ComposedMessage } from './compose';
+import { eachLimited } from '../shared/each-limited';
 import type { CircuitBreakers, CircuitKey } from './circuit-breaker-store';
 
 export const MAX_SEND_ATTEMPTS = 6;
@@ -373,15 +374,10 @@ export class Sender {
 
   /** Runs `step` for each item, `concurrency` at a time; a throw goes to `unexpected` for that send. */
   private async eachSend<T extends { s: ClaimedSend } | ClaimedSend>(items: T[], step: (item: T) => Promise<void>, concurrency = SEND_CONCURRENCY): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const item = items[next++]!;
-        const send: ClaimedSend = 's' in item ? (item as { s: ClaimedSend }).s : (item as ClaimedSend);
-        await step(item).catch((err: unknown) => this.unexpected(send, err));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    await eachLimited(items, concurrency, (item) => {
+      const send: ClaimedSend = 's' in item ? (item as { s: ClaimedSend }).s : (item as ClaimedSend);
+      return step(item).catch((err: unknown) => this.unexpected(send, err));
+    });
   }
 
   /**
