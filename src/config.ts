@@ -47,6 +47,8 @@ const Env = z.object({
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   // Reconciliation asks providers about messages without a final status this many minutes after the send.
   RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  // An order within this many days after a test recipient's send is that campaign's conversion (src/orders/).
+  ORDER_CONVERSION_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   LIVE_COALESCE_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   WEBHOOK_SILENT_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   WEBHOOK_RECEIPTS_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
@@ -133,6 +135,8 @@ export interface Config {
   eventRetentionDays?: number;
   /** Reconciliation looks at messages sent at least this many minutes ago without a final status (0: at once). */
   reconcileAfterMinutes: number;
+  /** An order within this many days after a test recipient's first send counts in that campaign's experiment. */
+  orderConversionWindowDays: number;
   /** Webhook health: SILENT when messages sent longer ago than this wait for a callback and nothing arrived for as long. */
   webhookSilentAfterSeconds: number;
   /** How often each instance writes its webhook receipt counts (a crash loses at most this much). */
@@ -220,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     liveCoalesceMs: e.LIVE_COALESCE_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     reconcileAfterMinutes: e.RECONCILE_AFTER_MINUTES,
+    orderConversionWindowDays: e.ORDER_CONVERSION_WINDOW_DAYS,
     webhookSilentAfterSeconds: e.WEBHOOK_SILENT_AFTER_SECONDS,
     webhookReceiptsFlushMs: e.WEBHOOK_RECEIPTS_FLUSH_MS,
   };

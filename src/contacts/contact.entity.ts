@@ -1,7 +1,7 @@
 import { newId } from '../shared/ids';
 import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Workspace } from '../workspaces/workspace.entity';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from '../graphql/scalars';
 import type { Channel } from '../domain/channel';
 import { channelConsentOf } from './channel-consent';
@@ -11,7 +11,7 @@ import { ChannelConsent } from './channel-consent.types';
 @Entity({ tableName: 'contacts' })
 export class Contact {
   /** Properties with defaults: optional in `em.create()`. */
-  [OptionalProps]?: 'tags' | 'attributes' | 'consentChannels' | 'optedOutChannels' | 'consent' | 'optedOut' | 'channelConsent' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'tags' | 'attributes' | 'consentChannels' | 'optedOutChannels' | 'consent' | 'optedOut' | 'channelConsent' | 'orderCount' | 'totalSpend' | 'engagementScore' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -94,6 +94,30 @@ export class Contact {
   @Field(() => Date, { nullable: true, description: 'last engagement event of any kind' })
   @Property({ type: 'timestamptz', nullable: true })
   lastEventAt?: Date | null;
+
+  @Field(() => Int, { description: 'orders recorded for the contact (recordOrders, POST /v1/orders, CSV import)' })
+  @Property({ type: 'integer' })
+  orderCount: number = 0;
+
+  @Field(() => Float, { description: 'sum of the values of its recorded orders (lifetime value)' })
+  @Property({ type: 'double', columnType: 'numeric' })
+  totalSpend: number = 0;
+
+  @Field(() => Date, { nullable: true, description: 'when its latest recorded order occurred' })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastOrderAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'its latest reply to a campaign message' })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastRepliedAt?: Date | null;
+
+  @Field(() => Float, { description: '0-100, recency-weighted engagement across channels (formula: README, "Engagement score"); 0 until first scored' })
+  @Property({ type: 'float', columnType: 'real' })
+  engagementScore: number = 0;
+
+  @Field(() => Date, { nullable: true, description: 'when engagementScore was last computed' })
+  @Property({ type: 'timestamptz', nullable: true })
+  engagementScoredAt?: Date | null;
 
   @Field()
   @Property({ type: 'timestamptz' })

@@ -64,6 +64,7 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
   reconciliation_runs: { placement: 'distributed', why: "a workspace's reconciliation reports" },
   alerts: { placement: 'distributed', why: "a workspace's raised and cleared alerts" },
   alert_deliveries: { placement: 'distributed', why: "an alert's notifications to the workspace's webhook and email (FK alerts)" },
+  orders: { placement: 'distributed', why: "a workspace's recorded orders (FK contacts)" },
 
   // Local to the coordinator.
   mikro_orm_migrations: { placement: 'local', why: 'migration bookkeeping of the coordinator' },

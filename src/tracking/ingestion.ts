@@ -245,12 +245,13 @@ export class IngestionPipeline {
       new Map([...states].map(([k, v]) => [k.slice(k.indexOf('|') + 1), v])),
       stored.map((it) => it.event),
     );
-    const activity = new Map<string, { contact_id: string; workspace_id: string; at: string; sent_at: string | null }>();
+    const activity = new Map<string, { contact_id: string; workspace_id: string; at: string; sent_at: string | null; replied_at: string | null }>();
     for (const it of stored) {
       const e = it.event;
-      const a = activity.get(e.contactId) ?? { contact_id: e.contactId, workspace_id: it.ws, at: e.occurredAt.toISOString(), sent_at: null };
+      const a = activity.get(e.contactId) ?? { contact_id: e.contactId, workspace_id: it.ws, at: e.occurredAt.toISOString(), sent_at: null, replied_at: null };
       if (e.occurredAt.toISOString() > a.at) a.at = e.occurredAt.toISOString();
       if (e.type === EventType.SENT && (!a.sent_at || e.occurredAt.toISOString() > a.sent_at)) a.sent_at = e.occurredAt.toISOString();
+      if (e.type === EventType.REPLIED && (!a.replied_at || e.occurredAt.toISOString() > a.replied_at)) a.replied_at = e.occurredAt.toISOString();
       activity.set(e.contactId, a);
     }
     const campaigns = [...new Set(stored.map((it) => `${it.ws}|${it.event.campaignId}`))].map((k) => {
@@ -298,10 +299,13 @@ export class IngestionPipeline {
        activity as (
          update contacts c set
            last_event_at = greatest(c.last_event_at, x.at),
-           last_messaged_at = greatest(c.last_messaged_at, x.sent_at)
-         from (select * from jsonb_to_recordset($4::jsonb) as y(contact_id uuid, workspace_id uuid, at timestamptz, sent_at timestamptz) order by contact_id) x
+           last_messaged_at = greatest(c.last_messaged_at, x.sent_at),
+           last_replied_at = greatest(c.last_replied_at, x.replied_at)
+         from (select * from jsonb_to_recordset($4::jsonb) as y(contact_id uuid, workspace_id uuid, at timestamptz, sent_at timestamptz, replied_at timestamptz) order by contact_id) x
          where c.id = x.contact_id and c.workspace_id = x.workspace_id
-           and (c.last_event_at is null or c.last_event_at < x.at or (x.sent_at is not null and (c.last_messaged_at is null or c.last_messaged_at < x.sent_at)))
+           and (c.last_event_at is null or c.last_event_at < x.at
+                or (x.sent_at is not null and (c.last_messaged_at is null or c.last_messaged_at < x.sent_at))
+                or (x.replied_at is not null and (c.last_replied_at is null or c.last_replied_at < x.replied_at)))
        )
        select count(pg_notify($5, m)) from jsonb_array_elements_text($6::jsonb) as m`,
       [
