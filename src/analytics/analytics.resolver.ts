@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
+import { CampaignType } from '../campaigns/enums';
 import { Channel } from '../domain/channel';
 import type { Context } from '../graphql/context';
 import {
@@ -92,7 +93,7 @@ export class CampaignAnalyticsResolver {
       'hours from the test start (startedAt) to its end (first winner decision, testEndedAt or completedAt, whichever is first), or to now while it runs; null for STANDARD campaigns and before the start',
   })
   async testDurationHours(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<number | null> {
-    if (!campaign.startedAt) return null;
+    if (!campaign.startedAt || campaign.type === CampaignType.STANDARD) return null; // no test: no lookup
     return testDurationHours(campaign, await ctx.loaders.firstWinnerAtByCampaignId.load(campaign.id), new Date());
   }
 
