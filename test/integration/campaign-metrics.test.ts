@@ -160,10 +160,12 @@ describe('variant metrics: opens, reply sentiments, response time', () => {
     }
   });
 
-  it('reads the response time from the send to the FIRST reply, not to a later one', async () => {
+  it("keeps each recipient's FIRST reply, also when an earlier reply arrives after a later one", async () => {
     const [A] = m.contacts as [string[]];
-    const [a0] = await t.sql<{ replied_at: Date; sent_at: Date }>(`select replied_at, sent_at from assignments where campaign_id = ? and contact_id = ?`, [m.id, A[0]]);
-    expect(new Date(a0!.replied_at).toISOString()).toBe('2026-11-02T10:01:40.000Z');
+    const rows = await t.sql<{ contact_id: string; replied_at: Date }>(`select contact_id, replied_at from assignments where campaign_id = ? and contact_id in (?, ?)`, [m.id, A[0], A[1]]);
+    const at = new Map(rows.map((r) => [r.contact_id, new Date(r.replied_at).toISOString()]));
+    expect(at.get(A[0]!)).toBe('2026-11-02T10:01:40.000Z');
+    expect(at.get(A[1]!)).toBe('2026-11-02T10:05:00.000Z'); // stored after the 11:00 reply
   });
 });
 
