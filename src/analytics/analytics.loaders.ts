@@ -7,6 +7,7 @@ import type { SegmentPerformance, TimeBucket } from './analytics.types';
 export function analyticsLoaders({ em, workspaceId }: RequestScope) {
   const analytics = new AnalyticsService(em, workspaceId);
   const series = new Map<string, DataLoader<string, TimeBucket[]>>();
+  const cumulative = new Map<string, DataLoader<string, TimeBucket[]>>();
   return {
     segmentsByCampaignId: new DataLoader<string, SegmentPerformance[]>(async (ids) => {
       const byCampaign = await analytics.segments(ids);
@@ -25,5 +26,23 @@ export function analyticsLoaders({ em, workspaceId }: RequestScope) {
       }
       return loader;
     },
+    /** Running totals (Campaign.cumulativeSeries), batched like timeSeries. */
+    cumulativeSeries(args: TimeSeriesArgs): DataLoader<string, TimeBucket[]> {
+      const key = JSON.stringify([args.interval, args.from?.toISOString() ?? null, args.to?.toISOString() ?? null]);
+      let loader = cumulative.get(key);
+      if (!loader) {
+        loader = new DataLoader(async (ids) => {
+          const byCampaign = await analytics.cumulativeSeries(ids, args);
+          return ids.map((id) => byCampaign.get(id) ?? []);
+        });
+        cumulative.set(key, loader);
+      }
+      return loader;
+    },
+    /** The first winner decision per campaign (Campaign.testDurationHours); null without one. */
+    firstWinnerAtByCampaignId: new DataLoader<string, Date | null>(async (ids) => {
+      const byCampaign = await analytics.firstWinnerAt(ids);
+      return ids.map((id) => byCampaign.get(id) ?? null);
+    }),
   };
 }

@@ -1,5 +1,6 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { Campaign } from '../campaigns/campaign.entity';
+import { CampaignType } from '../campaigns/enums';
 import { Channel } from '../domain/channel';
 import type { Context } from '../graphql/context';
 import {
@@ -17,6 +18,7 @@ import {
 } from './analytics.types';
 import { campaignStats, roi, sumRows, type CampaignTotals } from './campaign-stats';
 import { funnel } from './funnel';
+import { testDurationHours } from './test-duration';
 
 /** Per request (keyed by its loaders), each campaign's totals: `stats` and `roi` share one sum. */
 const totalsByRequest = new WeakMap<object, Map<string, Promise<CampaignTotals>>>();
@@ -69,6 +71,30 @@ export class CampaignAnalyticsResolver {
     @Ctx() ctx: Context,
   ): Promise<TimeBucket[]> {
     return ctx.loaders.timeSeries({ interval: interval ?? Interval.DAY, from, to }).load(campaign.id);
+  }
+
+  @FieldResolver(() => [TimeBucket], {
+    description:
+      "per variant, running totals since the campaign began on timeSeries' buckets: activity before `from` is in the first bucket, so the last bucket holds the totals up to `to`",
+  })
+  cumulativeSeries(
+    @Root() campaign: Campaign,
+    @Arg('interval', () => Interval, { nullable: true, defaultValue: Interval.DAY }) interval: Interval | null,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Ctx() ctx: Context,
+  ): Promise<TimeBucket[]> {
+    return ctx.loaders.cumulativeSeries({ interval: interval ?? Interval.DAY, from, to }).load(campaign.id);
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description:
+      'hours from the test start (startedAt) to its end (first winner decision, testEndedAt or completedAt, whichever is first), or to now while it runs; null for STANDARD campaigns and before the start',
+  })
+  async testDurationHours(@Root() campaign: Campaign, @Ctx() ctx: Context): Promise<number | null> {
+    if (!campaign.startedAt || campaign.type === CampaignType.STANDARD) return null; // no test: no lookup
+    return testDurationHours(campaign, await ctx.loaders.firstWinnerAtByCampaignId.load(campaign.id), new Date());
   }
 
   @FieldResolver(() => [SegmentPerformance], { description: "by the recipients' contact segment" })

@@ -14,6 +14,7 @@ import { Variant } from '../campaigns/variant.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Interval, RankMetric, type CampaignRank, type Cohort, type Portfolio, type SegmentPerformance, type TimeBucket } from './analytics.types';
 import { campaignStats, costOf, roi, sumRows, type CampaignStatsValue, type RoiValue } from './campaign-stats';
+import { runningTotals, type BucketCounts } from './cumulative';
 
 export const MAX_BUCKETS = 1000;
 export const MAX_WINDOW_DAYS = 3650;
@@ -138,6 +139,46 @@ export class AnalyticsService {
       });
     }
     return out;
+  }
+
+  /**
+   * Running totals per variant since the campaign began, on timeSeries' buckets: one statement more
+   * than timeSeries, for each variant's totals before the first bucket (hourly buckets before it,
+   * and rolled-up days wholly before it: for DAY/WEEK/MONTH the days whose bucket starts before it,
+   * for HOUR the local days that end by then — HOUR series read no rolled-up day).
+   */
+  async cumulativeSeries(campaignIds: readonly string[], args: TimeSeriesArgs): Promise<Map<string, TimeBucket[]>> {
+    const series = await this.timeSeries(campaignIds, args);
+    const first = [...series.values()].find((b) => b.length > 0)?.[0]?.start;
+    if (!first) return series;
+    const hourly = args.interval === Interval.HOUR;
+    const cols = ['sent', 'delivered', 'clicked', 'replied', 'converted', 'revenue'];
+    const rows = await this.em.execute<(Record<string, string> & { variant_id: string })[]>(
+      `with w as (select timezone as tz from workspaces where id = ?),
+       v as (select id from variants where campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and workspace_id = ?)
+       select variant_id, ${cols.map((c) => `sum(${c}) as ${c}`).join(', ')} from (
+         select variant_id, ${cols.join(', ')} from variant_hourly where variant_id in (select id from v) and hour < ?::timestamptz
+         union all
+         select d.variant_id, ${cols.map((c) => `d.${c}`).join(', ')} from variant_daily d, w
+         where d.variant_id in (select id from v)
+           and ${hourly ? `((d.day + 1)::timestamp at time zone w.tz) <= ?::timestamptz` : `(date_trunc(?, d.day::timestamp) at time zone w.tz) < ?::timestamptz`}
+       ) x group by variant_id`,
+      [this.workspaceId, JSON.stringify(campaignIds), this.workspaceId, first.toISOString(), ...(hourly ? [] : [UNIT[args.interval]]), first.toISOString()],
+    );
+    const before = new Map<string, BucketCounts>(
+      rows.map((r) => [r.variant_id, { sent: Number(r.sent), delivered: Number(r.delivered), clicked: Number(r.clicked), replied: Number(r.replied), converted: Number(r.converted), revenue: Number(r.revenue) }]),
+    );
+    return new Map([...series].map(([id, buckets]) => [id, runningTotals(buckets, before)]));
+  }
+
+  /** The first winner decision of each campaign (superseded ones included), in one query. */
+  async firstWinnerAt(campaignIds: readonly string[]): Promise<Map<string, Date>> {
+    const rows = await this.em.execute<{ campaign_id: string; at: string | Date }[]>(
+      `select campaign_id, min(decided_at) as at from winners
+       where campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and workspace_id = ? group by campaign_id`,
+      [JSON.stringify(campaignIds), this.workspaceId],
+    );
+    return new Map(rows.map((r) => [r.campaign_id, new Date(r.at)]));
   }
 
   /** Performance by contact segment, for several campaigns in one query. */

@@ -4,8 +4,19 @@
  * campaigns and variants, time to conversion, value segments, and contacts' engagement scores.
  */
 import { defineModule } from '../graphql/module';
+import { CampaignValueSegmentResolver, ValueSegmentResolver, valueSegmentLoaders } from './value-segments.resolver';
+import { ValueSegmentService } from './value-segments.service';
+
+declare module '../graphql/context' {
+  interface Services {
+    valueSegments: ValueSegmentService;
+  }
+  interface Loaders extends ReturnType<typeof valueSegmentLoaders> {}
+}
 
 export const ordersModule = defineModule({
   name: 'orders',
-  resolvers: [],
+  resolvers: [ValueSegmentResolver, CampaignValueSegmentResolver],
+  services: ({ em, workspaceId }) => ({ valueSegments: new ValueSegmentService(em, workspaceId) }),
+  loaders: valueSegmentLoaders,
 });
