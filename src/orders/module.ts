@@ -4,8 +4,20 @@
  * campaigns and variants, time to conversion, value segments, and contacts' engagement scores.
  */
 import { defineModule } from '../graphql/module';
+import { attributionLoaders } from './attribution.loaders';
+import { AttributionResolver, CampaignAttributionResolver } from './attribution.resolver';
+import { AttributionService } from './attribution.service';
+
+declare module '../graphql/context' {
+  interface Services {
+    attribution: AttributionService;
+  }
+  interface Loaders extends ReturnType<typeof attributionLoaders> {}
+}
 
 export const ordersModule = defineModule({
   name: 'orders',
-  resolvers: [],
+  resolvers: [AttributionResolver, CampaignAttributionResolver],
+  services: ({ em, app, workspaceId }) => ({ attribution: new AttributionService(em, app.sql, workspaceId) }),
+  loaders: attributionLoaders,
 });
