@@ -139,7 +139,7 @@ export async function main(): Promise<void> {
       const ms = median(runs.map((r) => r.ms));
       const rows = (runs[0]!.answer.json.data!.attribution as { conversions: number }[]);
       const conversions = rows.reduce((a, r) => a + r.conversions, 0);
-      s.log(`${model}: ${rows.length} (campaign, variant) rows, ${conversions.toFixed(1)} conversions credited; ${runs[0]!.sql} SQL statements per request; runs ${runs.map((r) => r.ms.toFixed(0)).join(' / ')} ms`);
+      s.log(`${model}: ${rows.length} (campaign, variant) rows, ${conversions.toFixed(1)} conversions credited; ${runs[0]!.sql} SQL statements per request; runs ${runs.map((r) => r.ms.toFixed(0)).join(' / ')} ms; server RSS after: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
       s.figure({
         name: `attribution(${model}, days: 30), median of ${RUNS}`,
         measured: `${ms.toFixed(0)} ms, ${runs[0]!.sql} statements`,
