@@ -137,12 +137,14 @@ export async function main(): Promise<void> {
       const runs: { ms: number; sql: number; answer: Answer }[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await measure(env, query));
       const ms = median(runs.map((r) => r.ms));
+      // The fewest over the runs: the counter is process-wide, a background statement may land in one request's window.
+      const sql = Math.min(...runs.map((r) => r.sql));
       const rows = (runs[0]!.answer.json.data!.attribution as { conversions: number }[]);
       const conversions = rows.reduce((a, r) => a + r.conversions, 0);
-      s.log(`${model}: ${rows.length} (campaign, variant) rows, ${conversions.toFixed(1)} conversions credited; ${runs[0]!.sql} SQL statements per request; runs ${runs.map((r) => r.ms.toFixed(0)).join(' / ')} ms; server RSS after: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+      s.log(`${model}: ${rows.length} (campaign, variant) rows, ${conversions.toFixed(1)} conversions credited; ${sql} SQL statements per request; runs ${runs.map((r) => r.ms.toFixed(0)).join(' / ')} ms; server RSS after: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
       s.figure({
         name: `attribution(${model}, days: 30), median of ${RUNS}`,
-        measured: `${ms.toFixed(0)} ms, ${runs[0]!.sql} statements`,
+        measured: `${ms.toFixed(0)} ms, ${sql} statements`,
         baseline: `select count(*) over the same join: ${baseline.toFixed(0)} ms`,
         ratio: ms / baseline,
         target: `< ${TARGET_MS / 1000} s`,
@@ -159,7 +161,7 @@ export async function main(): Promise<void> {
     const pageMs = median(pageRuns.map((r) => r.ms));
     s.figure({
       name: `campaigns(first: ${CAMPAIGNS}) with attributedRevenue(LINEAR) and timeToConversion (all time), median of ${RUNS}`,
-      measured: `${pageMs.toFixed(0)} ms, ${pageRuns[0]!.sql} statements`,
+      measured: `${pageMs.toFixed(0)} ms, ${Math.min(...pageRuns.map((r) => r.sql))} statements`,
       baseline: `select count(*) over the last-30-days join: ${baseline.toFixed(0)} ms`,
       ratio: pageMs / baseline,
       target: `< ${TARGET_MS / 1000} s`,
