@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { LEARNING_SECTION } from '../test/learning/evaluate';
 import { main as analysis } from './analysis';
 import { main as assign } from './assign';
+import { main as attribution } from './attribution';
 import { main as dashboard } from './dashboard';
 import { main as fanout } from './fanout';
 import { main as instances } from './instances';
@@ -38,6 +39,7 @@ const BENCHES: [string, () => Promise<unknown>][] = [
   ['send time', sendTime],
   ['learning', () => learning({ quick: true })],
   ['merchant affinity', affinity],
+  ['attribution', attribution],
 ];
 
 async function run(): Promise<void> {

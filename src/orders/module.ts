@@ -4,19 +4,23 @@
  * campaigns and variants, time to conversion, value segments, and contacts' engagement scores.
  */
 import { defineModule } from '../graphql/module';
+import { attributionLoaders } from './attribution.loaders';
+import { AttributionResolver, CampaignAttributionResolver } from './attribution.resolver';
+import { AttributionService } from './attribution.service';
 import { CampaignValueSegmentResolver, ValueSegmentResolver, valueSegmentLoaders } from './value-segments.resolver';
 import { ValueSegmentService } from './value-segments.service';
 
 declare module '../graphql/context' {
   interface Services {
+    attribution: AttributionService;
     valueSegments: ValueSegmentService;
   }
-  interface Loaders extends ReturnType<typeof valueSegmentLoaders> {}
+  interface Loaders extends ReturnType<typeof attributionLoaders>, ReturnType<typeof valueSegmentLoaders> {}
 }
 
 export const ordersModule = defineModule({
   name: 'orders',
-  resolvers: [ValueSegmentResolver, CampaignValueSegmentResolver],
-  services: ({ em, workspaceId }) => ({ valueSegments: new ValueSegmentService(em, workspaceId) }),
-  loaders: valueSegmentLoaders,
+  resolvers: [AttributionResolver, CampaignAttributionResolver, ValueSegmentResolver, CampaignValueSegmentResolver],
+  services: ({ em, app, workspaceId }) => ({ attribution: new AttributionService(em, app.sql, workspaceId), valueSegments: new ValueSegmentService(em, workspaceId) }),
+  loaders: (scope) => ({ ...attributionLoaders(scope), ...valueSegmentLoaders(scope) }),
 });
