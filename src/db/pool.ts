@@ -4,6 +4,7 @@
  * parameters of a batch costs more CPU than the database work itself (measured with --cpu-prof).
  */
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import Cursor from 'pg-cursor';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 
@@ -52,6 +53,29 @@ export class SqlPool {
     try {
       return (await this.pool.query<T>(text, params)).rows;
     } finally {
+      this.duration?.observe({ pool: 'sql' }, (performance.now() - t0) / 1000);
+    }
+  }
+
+  /**
+   * One read statement whose rows arrive `batchSize` at a time (a portal: pg-cursor), for answers
+   * too large to hold at once; `onRows` runs on each batch before the next is fetched, so memory
+   * stays bounded by one batch whatever the result size.
+   */
+  async each<T extends QueryResultRow = Record<string, unknown>>(text: string, params: unknown[], batchSize: number, onRows: (rows: T[]) => void): Promise<void> {
+    this.counter?.inc();
+    const t0 = performance.now();
+    const client = await this.pool.connect();
+    const cursor = client.query(new Cursor<T>(text, params));
+    try {
+      for (;;) {
+        const rows = await cursor.read(batchSize);
+        if (rows.length === 0) break;
+        onRows(rows);
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+      client.release();
       this.duration?.observe({ pool: 'sql' }, (performance.now() - t0) / 1000);
     }
   }

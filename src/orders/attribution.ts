@@ -128,31 +128,54 @@ export interface CreditTotal {
 
 /**
  * Credits per (campaign, variant) over rows grouped by order (each order's touches consecutive),
- * one order at a time, so a caller can stream rows through it. Only pairs with credit > 0 appear.
+ * one order at a time, so that rows can be streamed through it batch by batch: an order cut by a
+ * batch boundary is kept until its next row shows another order (or `totals()` ends the stream).
+ * Only pairs with credit > 0 appear.
  */
-export function accumulateCredits(model: AttributionModel, rows: Iterable<OrderTouchRow>, options: AttributionOptions): Map<string, CreditTotal> {
-  const totals = new Map<string, CreditTotal>();
-  let order: OrderTouchRow[] = [];
-  const flush = () => {
+export class CreditAccumulator {
+  private readonly byPair = new Map<string, CreditTotal>();
+  private order: OrderTouchRow[] = [];
+
+  constructor(
+    private readonly model: AttributionModel,
+    private readonly options: AttributionOptions,
+  ) {}
+
+  add(rows: Iterable<OrderTouchRow>): void {
+    for (const row of rows) {
+      if (this.order.length > 0 && this.order[0]!.orderId !== row.orderId) this.flush();
+      this.order.push(row);
+    }
+  }
+
+  /** Ends the stream: the totals so far. */
+  totals(): Map<string, CreditTotal> {
+    this.flush();
+    return this.byPair;
+  }
+
+  private flush(): void {
+    const order = this.order;
     if (order.length === 0) return;
     const { value, occurredAt } = order[0]!;
-    const credits = attributeOrder(model, occurredAt, order, options);
+    const credits = attributeOrder(this.model, occurredAt, order, this.options);
     for (let i = 0; i < order.length; i++) {
       const credit = credits[i]!;
       if (credit <= 0) continue;
       const t = order[i]!;
       const key = `${t.campaignId}/${t.variantId ?? ''}`;
-      let total = totals.get(key);
-      if (!total) totals.set(key, (total = { campaignId: t.campaignId, variantId: t.variantId, conversions: 0, revenue: 0 }));
+      let total = this.byPair.get(key);
+      if (!total) this.byPair.set(key, (total = { campaignId: t.campaignId, variantId: t.variantId, conversions: 0, revenue: 0 }));
       total.conversions += credit;
       total.revenue += credit * value;
     }
-    order = [];
-  };
-  for (const row of rows) {
-    if (order.length > 0 && order[0]!.orderId !== row.orderId) flush();
-    order.push(row);
+    this.order = [];
   }
-  flush();
-  return totals;
+}
+
+/** `CreditAccumulator` over rows already in memory. */
+export function accumulateCredits(model: AttributionModel, rows: Iterable<OrderTouchRow>, options: AttributionOptions): Map<string, CreditTotal> {
+  const acc = new CreditAccumulator(model, options);
+  acc.add(rows);
+  return acc.totals();
 }

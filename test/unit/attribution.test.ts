@@ -1,4 +1,4 @@
-import { accumulateCredits, attributeOrder, AttributionModel, DAY_MS, inWindow, type OrderTouchRow, type Touch } from '../../src/orders/attribution';
+import { accumulateCredits, attributeOrder, CreditAccumulator, AttributionModel, DAY_MS, inWindow, type OrderTouchRow, type Touch } from '../../src/orders/attribution';
 import { checkDays, checkHalfLifeDays, checkWindowDays } from '../../src/orders/attribution-input';
 import { bucketEdges, percentile, summarizeTimeToConversion } from '../../src/orders/time-to-conversion';
 
@@ -114,6 +114,15 @@ describe('accumulateCredits', () => {
     expect(last.get('A/a1')).toEqual({ campaignId: 'A', variantId: 'a1', conversions: 1, revenue: 30 });
     expect(last.get('B/')).toEqual({ campaignId: 'B', variantId: null, conversions: 1, revenue: 100 });
     expect(accumulateCredits(FIRST_TOUCH, rows, opts).get('B/')).toBeUndefined();
+
+    // Streamed in batches that cut order 1 between its two touches (as the cursor's batches may):
+    // the same totals as all rows at once.
+    const streamed = new CreditAccumulator(LINEAR, opts);
+    streamed.add(rows.slice(0, 1));
+    streamed.add(rows.slice(1, 2));
+    streamed.add([]);
+    streamed.add(rows.slice(2));
+    expect(streamed.totals()).toEqual(linear);
   });
 });
 
