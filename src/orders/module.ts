@@ -4,8 +4,14 @@
  * campaigns and variants, time to conversion, value segments, and contacts' engagement scores.
  */
 import { defineModule } from '../graphql/module';
+import { EngagementResolver } from './engagement.resolver';
+import { recomputeAllEngagementScores } from './engagement.service';
+
+/** The nightly engagement scores (they decay with time, so every contact is rescored). */
+export const ENGAGEMENT_JOB = 'orders: engagement scores';
 
 export const ordersModule = defineModule({
   name: 'orders',
-  resolvers: [],
+  resolvers: [EngagementResolver],
+  jobs: (deps) => [{ name: ENGAGEMENT_JOB, cron: '15 2 * * *', timezone: 'UTC', run: () => recomputeAllEngagementScores(deps.sql, deps.logger) }],
 });
