@@ -12,6 +12,8 @@ import { forEachItem } from '../jobs/each';
 import { isUuid } from '../shared/ids';
 import { ENGAGEMENT_HALF_LIFE_DAYS, ENGAGEMENT_HORIZON_DAYS, ENGAGEMENT_WEIGHTS, scoreOfSum } from './engagement-score';
 
+/** The nightly job (scores decay with time, so it rescores every contact of every workspace). */
+export const ENGAGEMENT_JOB = 'orders: engagement scores';
 /** Contacts per statement: bounded statements and memory whatever the workspace's size. */
 export const ENGAGEMENT_BATCH = 5_000;
 /** Contact ids one recomputeEngagementScores call takes. */

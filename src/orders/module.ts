@@ -5,10 +5,7 @@
  */
 import { defineModule } from '../graphql/module';
 import { EngagementResolver } from './engagement.resolver';
-import { recomputeAllEngagementScores } from './engagement.service';
-
-/** The nightly engagement scores (they decay with time, so every contact is rescored). */
-export const ENGAGEMENT_JOB = 'orders: engagement scores';
+import { ENGAGEMENT_JOB, recomputeAllEngagementScores } from './engagement.service';
 
 export const ordersModule = defineModule({
   name: 'orders',

@@ -33,6 +33,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
     { name: 'operations: alerts', repeat_interval: '* * * * *' },
     { name: 'operations: reconcile messages', repeat_interval: '30 3 * * *' },
     { name: 'operations: webhook health snapshots', repeat_interval: '0 * * * *' },
+    { name: 'orders: engagement scores', repeat_interval: '15 2 * * *' },
     { name: 'optimization: conversion model', repeat_interval: '0 3 * * 1' },
     { name: 'optimization: merchant affinity', repeat_interval: '0 */6 * * *' },
     { name: 'optimization: recommendations', repeat_interval: '0 5 * * *' },
