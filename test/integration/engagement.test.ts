@@ -203,6 +203,43 @@ describe('engagement score', () => {
   });
 });
 
+describe('engagement score: batches of 5,000 contacts', () => {
+  it('rescores every contact across batch boundaries, for the whole workspace and for a long id list', async () => {
+    const w = await workspace([]);
+    await t.sql(
+      `insert into contacts (id, workspace_id, external_id, tags, consent_channels, engagement_score)
+       select gen_random_uuid(), ?, 'bulk-' || g, array['bulk'], array['SMS'], 50 from generate_series(1, 12001) g`,
+      [w.workspaceId],
+    );
+    const ordered = (await t.sql<{ id: string }>('select id from contacts where workspace_id = ? order by id', [w.workspaceId])).map((r) => r.id);
+    // The first and last contact of the first batch, the first of the second, and the very last one.
+    const clickers = [ordered[0]!, ordered[4999]!, ordered[5000]!, ordered[12000]!];
+    const c = await campaignFor(w.key, clickers);
+    await track(w.key, clickers.map((contactId) => ({ campaignId: c, contactId, type: 'CLICKED' as const, daysAgo: 0 })));
+    const tally = async () =>
+      (await t.sql<{ score: number; n: string }>('select round(engagement_score::numeric, 1)::float8 as score, count(*) as n from contacts where workspace_id = ? group by 1 order by 1', [w.workspaceId])).map((r) => [
+        Number(r.score),
+        Number(r.n),
+      ]);
+
+    expect((await t.ok(RecomputeEngagementScoresDocument, {}, w.key)).recomputeEngagementScores).toBe(12_001);
+    expect(await tally()).toEqual([
+      [0, 11_997],
+      [25.9, 4], // one click today: S = 3
+    ]);
+    const clicked = await t.sql<{ id: string }>('select id from contacts where workspace_id = ? and engagement_score > 0 order by id', [w.workspaceId]);
+    expect(clicked.map((r) => r.id)).toEqual(clickers);
+
+    await t.sql('update contacts set engagement_score = 50 where workspace_id = ?', [w.workspaceId]);
+    expect((await t.ok(RecomputeEngagementScoresDocument, { contactIds: ordered.slice(0, 6000) }, w.key)).recomputeEngagementScores).toBe(6000);
+    expect(await tally()).toEqual([
+      [0, 5997],
+      [25.9, 3],
+      [50, 6001],
+    ]);
+  });
+});
+
 describe('lastRepliedAt (kept by ingestion)', () => {
   it('moves to the latest REPLIED event, never back', async () => {
     const w = await workspace(['ann']);
@@ -241,10 +278,13 @@ describe('audiences by purchase history, replies and engagement', () => {
       { campaignId: history, contactId: i.replier!, type: 'REPLIED', daysAgo: 3 },
       { campaignId: history, contactId: i.oldReplier!, type: 'REPLIED', daysAgo: 40 },
     ]);
+    await t.ok(RecomputeEngagementScoresDocument, {}, w.key);
+  });
+
+  it('scores the audience’s contacts as computed by hand (what minEngagementScore filters on)', async () => {
     // Scores by hand: recent 4 × 2^(−5/30) = 3.564 → 30.0; mid 4 × 2^(−20/30) + 4 × 2^(−40/30) = 4.107 → 33.7;
     // old 4 × 2^(−100/30) = 0.397 → 3.9; replier 5 × 2^(−3/30) = 4.665 → 37.3; oldReplier 5 × 2^(−40/30) = 1.984 → 18.0;
     // never 0; noConsent as recent, 30.0.
-    expect((await t.ok(RecomputeEngagementScoresDocument, {}, w.key)).recomputeEngagementScores).toBe(7);
     const scores = await t.sql<{ external_id: string; engagement_score: number }>('select external_id, engagement_score from contacts where workspace_id = ?', [w.workspaceId]);
     expect(Object.fromEntries(scores.map((s) => [s.external_id, Math.round(Number(s.engagement_score) * 10) / 10]))).toEqual({
       recent: 30,
