@@ -111,7 +111,7 @@ export class Contact {
   @Property({ type: 'timestamptz', nullable: true })
   lastRepliedAt?: Date | null;
 
-  @Field(() => Float, { description: '0-100, recency-weighted engagement across channels (formula: README, "Engagement score"); 0 until first scored' })
+  @Field(() => Float, { description: '0-100, recency-weighted engagement across channels: S = Σ weight × 2^(−age_days / 30) over the last 180 days (per campaign: opened 1, clicked 3, replied 5, converted 8, opted out −10; each order 4), score = 100 × (1 − e^(−max(S, 0) / 10)), one decimal (README, "Engagement score"). Recomputed nightly and by recomputeEngagementScores; 0 until first scored' })
   @Property({ type: 'float', columnType: 'real' })
   engagementScore: number = 0;
 

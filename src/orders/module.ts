@@ -7,6 +7,8 @@ import { defineModule } from '../graphql/module';
 import { attributionLoaders } from './attribution.loaders';
 import { AttributionResolver, CampaignAttributionResolver } from './attribution.resolver';
 import { AttributionService } from './attribution.service';
+import { EngagementResolver } from './engagement.resolver';
+import { ENGAGEMENT_JOB, recomputeAllEngagementScores } from './engagement.service';
 import { CampaignValueSegmentResolver, ValueSegmentResolver, valueSegmentLoaders } from './value-segments.resolver';
 import { ValueSegmentService } from './value-segments.service';
 
@@ -20,7 +22,8 @@ declare module '../graphql/context' {
 
 export const ordersModule = defineModule({
   name: 'orders',
-  resolvers: [AttributionResolver, CampaignAttributionResolver, ValueSegmentResolver, CampaignValueSegmentResolver],
+  resolvers: [AttributionResolver, CampaignAttributionResolver, ValueSegmentResolver, CampaignValueSegmentResolver, EngagementResolver],
   services: ({ em, app, workspaceId }) => ({ attribution: new AttributionService(em, app.sql, workspaceId), valueSegments: new ValueSegmentService(em, workspaceId) }),
   loaders: (scope) => ({ ...attributionLoaders(scope), ...valueSegmentLoaders(scope) }),
+  jobs: (deps) => [{ name: ENGAGEMENT_JOB, cron: '15 2 * * *', timezone: 'UTC', run: () => recomputeAllEngagementScores(deps.sql, deps.logger) }],
 });

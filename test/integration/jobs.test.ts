@@ -37,6 +37,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
     { name: 'optimization: merchant affinity', repeat_interval: '0 */6 * * *' },
     { name: 'optimization: recommendations', repeat_interval: '0 5 * * *' },
     { name: 'optimization: send time', repeat_interval: '0 4 * * *' },
+    { name: 'orders: engagement scores', repeat_interval: '15 2 * * *' },
     { name: 'webhooks: retry queue', repeat_interval: '* * * * *' },
   ]);
   await expect(t.app.scheduler!.runNow('experiments: evaluate running tests')).resolves.toBeUndefined();
@@ -44,6 +45,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
   await expect(t.app.scheduler!.runNow('optimization: merchant affinity')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('events: partitions and retention')).resolves.toBeUndefined();
   await expect(t.app.scheduler!.runNow('operations: webhook health snapshots')).resolves.toBeUndefined();
+  await expect(t.app.scheduler!.runNow('orders: engagement scores')).resolves.toBeUndefined();
 });
 
 it('starts no scheduler with JOBS=off', async () => {
