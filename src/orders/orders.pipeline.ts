@@ -137,13 +137,15 @@ export class OrderPipeline {
       [JSON.stringify(fresh.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.contactId, at: it.order.occurredAt.toISOString() }))), this.windowDays],
     );
 
-    // 4. Purchase totals of fresh orders; the contacts locked in id order first.
+    // 4. Purchase totals of fresh orders; the contacts locked in id order first. FOR NO KEY UPDATE
+    //    (what the update takes anyway) does not wait for the key-share locks other batches' order
+    //    inserts hold on the same contacts (foreign key): FOR UPDATE would, and deadlock with them.
     const totals = JSON.stringify(fresh.map((it) => ({ ws: it.ws, contact_id: it.contactId, value: it.order.value, at: it.order.occurredAt.toISOString() })));
     await tx.query(
       `select 1 from contacts c
        where (c.id, c.workspace_id) in (select contact_id, ws from jsonb_to_recordset($1::jsonb) as x(ws uuid, contact_id uuid))
        order by c.id
-       for update of c`,
+       for no key update of c`,
       [totals],
     );
     await tx.query(
