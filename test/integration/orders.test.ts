@@ -225,6 +225,18 @@ describe('experiment conversions from orders', () => {
     // A second order by c0 in the window adds no conversion and no revenue.
     expect((await t.ok(RecordOrdersDocument, { orders: [{ contactId: c[0]!.id, orderId: 'c0-b', value: 100, occurredAt: at(0, 2) }] }, key)).recordOrders).toMatchObject({ accepted: 1, conversions: 0 });
     expect(await totals(key, f.campaignId)).toEqual({ converted: 4, revenue: 40 + 5 + 7 + 9 });
+    // Hourly buckets: each conversion in the hour of its order.
+    const hourly = await t.sql<{ hour: Date; converted: number; revenue: number }>(
+      'select hour, sum(converted)::int as converted, sum(revenue)::float8 as revenue from variant_hourly where campaign_id = ? and converted > 0 group by hour order by hour',
+      [f.campaignId],
+    );
+    const hourOf = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / 3_600_000) * 3_600_000).toISOString();
+    const expected = new Map<string, { converted: number; revenue: number }>();
+    for (const [when, value] of [[at(0, 1), 40], [ago(2, base), 5], [at(4, 0), 7], [at(5, 7), 9]] as const) {
+      const h = expected.get(hourOf(when)) ?? { converted: 0, revenue: 0 };
+      expected.set(hourOf(when), { converted: h.converted + 1, revenue: h.revenue + value });
+    }
+    expect(hourly.map((h) => [new Date(h.hour).toISOString(), h.converted, h.revenue])).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([h, v]) => [h, v.converted, v.revenue]));
 
     // Per variant, by hand: conversions {c0, c3, c4, c5} over sends {c0, c1, c2, c3, c4, c5, c7, c8}.
     const converted = new Set([0, 3, 4, 5]);
@@ -268,6 +280,18 @@ describe('experiment conversions from orders', () => {
     expect(after.converted).toBe(before.converted + 1);
     expect([20, 30].map((v) => before.revenue + v)).toContain(after.revenue);
     expect(await purchases(c7.id, key)).toMatchObject({ orderCount: 2, totalSpend: 50 });
+  });
+
+  it('records an order of 1e9 or more without a conversion (experiment revenue holds event values below 1e9); a later order converts', async () => {
+    const c8 = f.contacts[8]!;
+    const at = (plusDays: number) => new Date(new Date(sentAt.get(8)!).getTime() + plusDays * DAY).toISOString();
+    const before = await totals(key, f.campaignId);
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders: [{ contactId: c8.id, orderId: 'c8-huge', value: 2e9, occurredAt: at(1) }] }, key);
+    expect(recordOrders).toEqual({ accepted: 1, duplicates: 0, conversions: 0, rejected: [] });
+    expect(await totals(key, f.campaignId)).toEqual(before);
+    expect((await t.ok(RecordOrdersDocument, { orders: [{ contactId: c8.id, orderId: 'c8-small', value: 3, occurredAt: at(2) }] }, key)).recordOrders.conversions).toBe(1);
+    expect(await totals(key, f.campaignId)).toEqual({ converted: before.converted + 1, revenue: before.revenue + 3 });
+    expect(await purchases(c8.id, key)).toMatchObject({ orderCount: 2, totalSpend: 2e9 + 3 });
   });
 
   it('does not count an order by a remainder (holdout) recipient, nor by a contact who is not a recipient', async () => {
