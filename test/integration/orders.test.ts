@@ -12,12 +12,14 @@ import {
   ImportOrdersCsvDocument,
   RecordOrdersDocument,
   TrackEventsDocument,
+  VariantStatsUpdatedDocument,
   UpsertContactsDocument,
   type OrderInput,
 } from '../generated/graphql';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
+import { subscribe } from '../helpers/ws';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -307,5 +309,20 @@ describe('experiment conversions from orders', () => {
     expect(await totals(key, createCampaign.id)).toEqual({ converted: 0, revenue: 0 });
     const [a] = await t.sql<{ converted_at: Date | null; revenue: string }>('select converted_at, revenue::text from assignments where campaign_id = ? and contact_id = ?', [createCampaign.id, held!.contact_id]);
     expect(a).toEqual({ converted_at: null, revenue: '0' });
+  });
+
+  it('announces the conversion an order makes to variantStatsUpdated subscribers', async () => {
+    const c1 = f.contacts[1]!;
+    const before = await totals(key, f.campaignId);
+    const sub = await subscribe(t.url, key, VariantStatsUpdatedDocument, { campaignId: f.campaignId });
+    try {
+      const at = new Date(new Date(sentAt.get(1)!).getTime() + DAY).toISOString();
+      expect((await t.ok(RecordOrdersDocument, { orders: [{ contactId: c1.id, orderId: 'c1-live', value: 6, occurredAt: at }] }, key)).recordOrders.conversions).toBe(1);
+      const sum = (u: { variantStatsUpdated: { variants: { converted: number; revenue: number }[] } }, k: 'converted' | 'revenue') => u.variantStatsUpdated.variants.reduce((a, v) => a + v[k], 0);
+      const update = await sub.waitFor((u) => sum(u, 'converted') === before.converted + 1, 10_000);
+      expect(sum(update, 'revenue')).toBe(before.revenue + 6);
+    } finally {
+      await sub.close();
+    }
   });
 });
