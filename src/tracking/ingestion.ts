@@ -37,6 +37,7 @@ const FACT_COLUMN: Record<Fact, string> = {
   converted: 'converted_at',
   optedOut: 'opted_out_at',
 };
+
 export class IngestionPipeline {
   private readonly queue: GroupCommit<IngestRequest, Outcome[]>;
 
