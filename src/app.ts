@@ -30,6 +30,7 @@ import { createSchema } from './graphql/schema';
 import { ENTITIES, MODULES, perRequest, RESOLVERS } from './modules';
 import { LiveService } from './live/live.service';
 import { IngestionPipeline } from './tracking/ingestion';
+import { OrderPipeline } from './orders/orders.pipeline';
 import { WebhookRetries } from './tracking/webhooks/retries';
 import { WebhookReceipts } from './tracking/webhooks/receipts';
 import { ApiKeyCache } from './shared/key-cache';
@@ -127,6 +128,7 @@ export async function createApp(config: Config): Promise<App> {
       cleanups.push(() => rateLimiter!.stop());
     }
     const ingestion = new IngestionPipeline(sqlPool, logger, metrics.eventsIngested);
+    const orders = new OrderPipeline(sqlPool, logger, ingestion, config.orderConversionWindowDays);
     const retries = new WebhookRetries(orm, ingestion, logger, metrics.webhookRetries);
     // Flushed at shutdown after the HTTP server has stopped (cleanups run in reverse), before the pool closes.
     const webhookReceipts = new WebhookReceipts(sqlPool, logger, config.webhookReceiptsFlushMs);
@@ -139,7 +141,7 @@ export async function createApp(config: Config): Promise<App> {
     // the simulator reads the listening address when it first posts a webhook.
     let url = '';
     const providers = createProviders(config, () => url, sqlPool, ingestion, logger);
-    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, logger, authenticate: authenticateKey, perRequest, live, ingestion, retries, webhookReceipts, sendTimes, providers };
+    const deps: AppDeps = { config, orm, keyCache, sql: sqlPool, metrics, logger, authenticate: authenticateKey, perRequest, live, ingestion, orders, retries, webhookReceipts, sendTimes, providers };
     const jobs: JobDefinition[] = [...MODULES.flatMap((m) => m.jobs?.(deps) ?? []), eventPartitionsJob(sqlPool, config.eventRetentionDays)];
     // Every instance reports the jobs' series (at 0 where jobs are off), so dashboards and alerts see them.
     metrics.initJobs(jobs.map((j) => j.name));

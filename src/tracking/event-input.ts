@@ -64,13 +64,8 @@ export function normalizeEvent(input: EventInput, now: Date = new Date()): Norma
     return reject('VARIANT_MISMATCH', `Variant ${String(variantId)} is not the contact's variant`);
   }
 
-  let occurredAt = now;
-  if (input.occurredAt !== undefined && input.occurredAt !== null) {
-    occurredAt = input.occurredAt instanceof Date ? input.occurredAt : new Date(String(input.occurredAt));
-    if (Number.isNaN(occurredAt.getTime())) return reject('INVALID_OCCURRED_AT', 'occurredAt must be an ISO 8601 date-time');
-    if (occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) return reject('INVALID_OCCURRED_AT', 'occurredAt is in the future');
-    if (occurredAt.getTime() < EARLIEST) return reject('INVALID_OCCURRED_AT', 'occurredAt is before 2000');
-  }
+  const occurredAt = parseOccurredAt(input.occurredAt, now);
+  if (isRejection(occurredAt)) return occurredAt;
 
   let value: number | null = null;
   if (input.value !== undefined && input.value !== null) {
@@ -88,18 +83,11 @@ export function normalizeEvent(input: EventInput, now: Date = new Date()): Norma
     sentiment = input.sentiment as SentimentValue;
   }
 
-  const text = (v: unknown, name: string, max: number): string | null | EventRejection => {
-    if (v === undefined || v === null) return null;
-    if (typeof v !== 'string' || v.length === 0 || v.length > max) return reject('INVALID_EVENT', `${name} must be a string of 1 to ${max} characters`);
-    const bad = checkText(v, name);
-    if (bad) return reject(INVALID_TEXT, bad);
-    return v;
-  };
-  const url = text(input.url, 'url', 2048);
+  const url = optionalText(input.url, 'url', 2048);
   if (isRejection(url)) return url;
-  const merchantId = text(input.merchantId, 'merchantId', 200);
+  const merchantId = optionalText(input.merchantId, 'merchantId', 200);
   if (isRejection(merchantId)) return merchantId;
-  const idempotencyKey = text(input.idempotencyKey, 'idempotencyKey', 200);
+  const idempotencyKey = optionalText(input.idempotencyKey, 'idempotencyKey', 200);
   if (isRejection(idempotencyKey)) return idempotencyKey;
 
   return {
@@ -114,6 +102,28 @@ export function normalizeEvent(input: EventInput, now: Date = new Date()): Norma
     merchantId,
     idempotencyKey,
   };
+}
+
+/**
+ * When something happened: absent → now; refused when not a date, more than 5 minutes ahead
+ * (clock drift is tolerated, a future fact is a client bug) or before 2000. Shared with orders.
+ */
+export function parseOccurredAt(v: unknown, now: Date): Date | EventRejection {
+  if (v === undefined || v === null) return now;
+  const at = v instanceof Date ? v : new Date(String(v));
+  if (Number.isNaN(at.getTime())) return reject('INVALID_OCCURRED_AT', 'occurredAt must be an ISO 8601 date-time');
+  if (at.getTime() > now.getTime() + MAX_FUTURE_MS) return reject('INVALID_OCCURRED_AT', 'occurredAt is in the future');
+  if (at.getTime() < EARLIEST) return reject('INVALID_OCCURRED_AT', 'occurredAt is before 2000');
+  return at;
+}
+
+/** An optional text field: absent → null; else 1 to `max` characters PostgreSQL can store. Shared with orders. */
+export function optionalText(v: unknown, name: string, max: number, code = 'INVALID_EVENT'): string | null | EventRejection {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) return reject(code, `${name} must be a string of 1 to ${max} characters`);
+  const bad = checkText(v, name);
+  if (bad) return reject(INVALID_TEXT, bad);
+  return v;
 }
 
 function reject(code: string, message: string): EventRejection {

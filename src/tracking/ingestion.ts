@@ -2,11 +2,12 @@
  * The one ingestion pipeline (trackEvents, POST /v1/events, webhooks, tracked links):
  * validate → resolve campaign, contact and variant → idempotency → insert events and update
  * recipients, counters and hourly buckets in one transaction → publish (NOTIFY, delivered on
- * commit). Concurrent requests are grouped into few transactions (group commit), so throughput
- * does not depend on one round trip per event. A request's promise resolves only after commit.
+ * commit). Concurrent requests are grouped into few transactions (group commit, src/db/group-commit.ts),
+ * so throughput does not depend on one round trip per event. A request's promise resolves only after commit.
  */
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import { GroupCommit, type GroupCommitOptions } from '../db/group-commit';
 import type { Sql, SqlPool } from '../db/pool';
 import { LIVE_CHANNEL, type LiveMessage } from '../domain/announcements';
 import { applyEvents, COUNTER_COLUMN, FACTS, recipientKey, type Fact, type RecipientState } from './engagement';
@@ -15,19 +16,11 @@ import type { EventRejection, NormalizedEvent } from './event-input';
 
 export type Outcome = 'ACCEPTED' | 'DUPLICATE' | EventRejection;
 
-export interface IngestOptions {
-  /** Events per transaction, at most (whole requests are never split). */
-  maxBatch?: number;
-  /** Transactions in flight at once. */
-  concurrency?: number;
-}
-
-interface Pending {
+/** A request to the pipeline: one workspace's events from one source. */
+export interface IngestRequest {
   workspaceId: string;
   source: string;
   events: NormalizedEvent[];
-  resolve(outcomes: Outcome[]): void;
-  reject(e: unknown): void;
 }
 
 /** Assignment columns holding the first time of each fact. */
@@ -44,82 +37,49 @@ const FACT_COLUMN: Record<Fact, string> = {
   converted: 'converted_at',
   optedOut: 'opted_out_at',
 };
-const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure
 
 export class IngestionPipeline {
-  private queue: Pending[] = [];
-  private active = 0;
-  private readonly maxBatch: number;
-  private readonly concurrency: number;
+  private readonly queue: GroupCommit<IngestRequest, Outcome[]>;
 
   constructor(
-    private readonly db: SqlPool,
-    private readonly logger: Logger,
+    db: SqlPool,
+    logger: Logger,
     private readonly counter: Counter<'outcome'>,
-    opts: IngestOptions = {},
+    opts: GroupCommitOptions = {},
   ) {
-    this.maxBatch = opts.maxBatch ?? 2000;
-    this.concurrency = opts.concurrency ?? 2;
+    this.queue = new GroupCommit(db, logger, {
+      name: 'ingestion',
+      size: (r) => r.events.length,
+      write: (tx, batch) => this.write(tx, batch),
+      committed: (outcomes) => this.count(outcomes),
+    }, opts);
   }
 
   /** Resolves, once committed, with one outcome per event, in order. */
   ingest(workspaceId: string, events: NormalizedEvent[], source: string): Promise<Outcome[]> {
     if (events.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ workspaceId, source, events, resolve, reject });
-      this.pump();
-    });
+    return this.queue.submit({ workspaceId, source, events });
   }
 
-  private pump(): void {
-    while (this.active < this.concurrency && this.queue.length > 0) {
-      const batch: Pending[] = [];
-      let size = 0;
-      while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0]!.events.length <= this.maxBatch)) {
-        const next = this.queue.shift()!;
-        batch.push(next);
-        size += next.events.length;
-      }
-      this.active++;
-      void this.run(batch).finally(() => {
-        this.active--;
-        this.pump();
-      });
+  /**
+   * The per-batch write, inside a transaction the caller owns (orders write the conversions they
+   * make in their own transaction). Call `count` with the outcomes once that transaction committed.
+   */
+  async writeIn(tx: Sql, batch: IngestRequest[]): Promise<Outcome[][]> {
+    const nonEmpty = batch.filter((r) => r.events.length > 0);
+    const outcomes = nonEmpty.length > 0 ? await this.write(tx, nonEmpty) : [];
+    let i = 0;
+    return batch.map((r) => (r.events.length > 0 ? outcomes[i++]! : []));
+  }
+
+  /** Counts committed outcomes in splitcast's ingestion counter. */
+  count(outcomes: Outcome[][]): void {
+    for (const list of outcomes) {
+      for (const o of list) this.counter.inc({ outcome: typeof o === 'string' ? o : 'REJECTED' });
     }
   }
 
-  private async run(batch: Pending[]): Promise<void> {
-    try {
-      const outcomes = await this.withRetries(batch);
-      batch.forEach((p, i) => p.resolve(outcomes[i]!));
-    } catch (e) {
-      if (batch.length > 1) {
-        // One request must not fail the others: retry each on its own.
-        this.logger.warn({ err: e, requests: batch.length }, 'ingestion batch failed; retrying its requests one by one');
-        await Promise.all(batch.map((p) => this.run([p])));
-        return;
-      }
-      this.logger.error({ err: e }, 'ingestion failed');
-      batch[0]!.reject(e);
-    }
-  }
-
-  private async withRetries(batch: Pending[]): Promise<Outcome[][]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcomes = await this.db.transaction((sql) => this.write(sql, batch));
-        for (const list of outcomes) {
-          for (const o of list) this.counter.inc({ outcome: typeof o === 'string' ? o : 'REJECTED' });
-        }
-        return outcomes;
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw e;
-      }
-    }
-  }
-
-  private async write(tx: Sql, batch: Pending[]): Promise<Outcome[][]> {
+  private async write(tx: Sql, batch: IngestRequest[]): Promise<Outcome[][]> {
     // Flatten: one row per event, remembering where it came from.
     const items = batch.flatMap((p, r) => p.events.map((event, i) => ({ r, i, ws: p.workspaceId, source: p.source, event })));
     const outcomes: Outcome[][] = batch.map((p) => new Array<Outcome>(p.events.length));

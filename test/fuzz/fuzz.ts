@@ -1,5 +1,5 @@
 /**
- * The fuzz suite: hostile GraphQL bodies and variables, events, webhooks on every provider route
+ * The fuzz suite: hostile GraphQL bodies and variables, events, orders, webhooks on every provider route
  * (signed and unsigned), links, and the email pixel and unsubscribe routes, against a running server. After every case:
  *   - no 5xx, and no GraphQL error with code INTERNAL;
  *   - a rejected request (4xx, or GraphQL errors without data) left the stored data unchanged;
@@ -154,7 +154,7 @@ export async function prepareTarget(app: App, adminKey: string, publicUrl: strin
 
 /** A digest of everything a request could write (per table), to prove rejections write nothing. */
 async function fingerprint(app: App): Promise<string> {
-  const tables = ['workspaces', 'api_keys', 'contacts', 'opt_out_log', 'templates', 'campaigns', 'variants', 'assignments', 'messages', 'links', 'events', 'variant_counters', 'variant_hourly', 'webhook_retries', 'outbox', 'winners', 'campaign_runs', 'sends'];
+  const tables = ['workspaces', 'api_keys', 'contacts', 'opt_out_log', 'templates', 'campaigns', 'variants', 'assignments', 'messages', 'links', 'events', 'variant_counters', 'variant_hourly', 'webhook_retries', 'outbox', 'winners', 'campaign_runs', 'sends', 'orders'];
   const [row] = await app.orm.em
     .fork()
     .getConnection()
@@ -237,6 +237,36 @@ function eventsCase(r: Random, t: FuzzTarget): Request {
   const body = r.chance(0.85) ? JSON.stringify(r.chance(0.8) ? events : { events }) : r.chance(0.5) ? JSON.stringify(jsonValue(r, 3)) : `[${deepJsonText(r.pick([100, 5000, 100_000]))}]`;
   const key = r.pick([t.key, t.key, t.key, t.readKey, '']);
   return { kind: 'POST /v1/events', method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body };
+}
+
+function orderObject(r: Random, t: FuzzTarget): Record<string, unknown> {
+  const c = r.pick(t.contacts);
+  const o: Record<string, unknown> = {
+    orderId: r.chance(0.7) ? `fuzz-${r.int(0, 50)}` : r.chance(0.5) ? nastyString(r) : jsonValue(r, 0),
+    value: r.chance(0.7) ? nastyNumber(r) : jsonValue(r, 0),
+  };
+  if (r.chance(0.5)) o.contactId = r.chance(0.7) ? c.id : r.chance(0.5) ? nastyString(r) : jsonValue(r, 0);
+  if (r.chance(0.3)) o.phone = r.chance(0.5) ? c.phone : r.chance(0.5) ? nastyString(r) : jsonValue(r, 0);
+  for (const f of ['externalId', 'email', 'merchantId']) if (r.chance(0.2)) o[f] = r.chance(0.8) ? nastyString(r) : jsonValue(r, 1);
+  if (r.chance(0.3)) o.occurredAt = r.chance(0.7) ? new Date(Date.now() - r.int(0, 1e10)).toISOString() : jsonValue(r, 0);
+  if (r.chance(0.05)) o[nastyString(r).slice(0, 10) || 'x'] = jsonValue(r, 2);
+  return o;
+}
+
+/** POST /v1/orders: JSON orders (array or {orders}), anything else, or a CSV with content-type text/csv. */
+function ordersCase(r: Random, t: FuzzTarget): Request {
+  const key = r.pick([t.key, t.key, t.key, t.readKey, '']);
+  const auth: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+  if (r.chance(0.25)) {
+    const rows = Array.from({ length: r.pick([0, 1, 5]) }, () =>
+      r.chance(0.5) ? `fuzz-${r.int(0, 50)},${r.pick(t.contacts).id},,${nastyNumber(r)},` : `"${nastyString(r).slice(0, 80).replace(/"/g, '""')}",${nastyString(r).slice(0, 40)},${nastyNumber(r)}`,
+    );
+    const csv = r.chance(0.3) ? csvText(r) : ['orderId,contactId,phone,value,occurredAt', ...rows].join('\n');
+    return { kind: 'POST /v1/orders (csv)', method: 'POST', path: '/v1/orders', headers: { 'content-type': r.pick(['text/csv', 'text/csv; charset=utf-8']), ...auth }, body: csv };
+  }
+  const orders = Array.from({ length: r.pick([0, 1, 2, 5, 20, 1001]) }, () => orderObject(r, t));
+  const body = r.chance(0.85) ? JSON.stringify(r.chance(0.8) ? orders : { orders }) : r.chance(0.5) ? JSON.stringify(jsonValue(r, 3)) : `[${deepJsonText(r.pick([100, 5000, 100_000]))}]`;
+  return { kind: 'POST /v1/orders', method: 'POST', path: '/v1/orders', headers: { 'content-type': 'application/json', ...auth }, body };
 }
 
 function webhookCase(r: Random, t: FuzzTarget): Request {
@@ -385,7 +415,7 @@ function linkOrRouteCase(r: Random, t: FuzzTarget): Request {
 export function makeCase(seed: number, index: number, t: FuzzTarget): Request {
   const r = prng(seed * 1_000_003 + index);
   const roll = r.next();
-  const c = roll < 0.4 ? graphqlCase(r, t) : roll < 0.5 ? malformedGraphqlCase(r, t) : roll < 0.65 ? eventsCase(r, t) : roll < 0.9 ? webhookCase(r, t) : linkOrRouteCase(r, t);
+  const c = roll < 0.4 ? graphqlCase(r, t) : roll < 0.5 ? malformedGraphqlCase(r, t) : roll < 0.6 ? eventsCase(r, t) : roll < 0.65 ? ordersCase(r, t) : roll < 0.9 ? webhookCase(r, t) : linkOrRouteCase(r, t);
   // Headers the server echoes or parses: a request id of any printable bytes, odd Authorization forms.
   if (r.chance(0.1)) c.headers['x-request-id'] = Array.from({ length: r.pick([1, 36, 300, 5000]) }, () => String.fromCharCode(r.chance(0.8) ? r.int(0x20, 0x7e) : r.int(0x80, 0xff))).join('').trim() || 'x';
   if (r.chance(0.05)) c.headers.authorization = r.pick(['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `bearer ${t.key}`, `Bearer  ${t.key}`, `Bearer ${t.key}x`, 'Bearer ' + 'sk_'.repeat(3000)]);
