@@ -17,6 +17,7 @@ import {
   CumulativeSeriesDocument,
   DeclareWinnerDocument,
   EndTestDocument,
+  RecordOrdersDocument,
   TrackEventsDocument,
   UpdateWorkspaceSettingsDocument,
   UpsertContactsDocument,
@@ -368,34 +369,37 @@ describe('value segments', () => {
   let f: string; // a foreign workspace
   let campaign: Awaited<ReturnType<typeof abCampaign>>;
   /**
-   * The contacts' purchase totals, set directly: the one place to switch to recordOrders once it
-   * exists (ORD builds it in parallel).
+   * The contacts' purchase totals, through the real recordOrders (values per contact; no entry or []:
+   * no orders). The orders are dated before the campaign's sends (and recorded before them), so they
+   * make no experiment conversion (`conversions: 0`): the campaign's conversions are the CONVERTED
+   * events below, and every contact's band is fixed before the campaign is measured.
    */
-  const setTotals = async (k: string, totals: Record<string, [orders: number, spend: number]>) => {
-    const ws = await workspaceOf(k);
-    for (const [externalId, [orders, spend]] of Object.entries(totals)) {
-      await t.sql(`update contacts set order_count = ?, total_spend = ?, last_order_at = case when ? > 0 then now() end where workspace_id = ? and external_id = ?`, [orders, spend, orders, ws, externalId]);
-    }
+  const recordPurchases = async (k: string, values: Record<string, number[]>) => {
+    const orders = Object.entries(values).flatMap(([externalId, vs]) =>
+      vs.map((value, i) => ({ orderId: `${externalId}-order-${i}`, externalId, value, occurredAt: '2026-10-01T12:00:00Z' })),
+    );
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders }, k);
+    expect(recordOrders).toEqual({ accepted: orders.length, duplicates: 0, conversions: 0, rejected: [] });
   };
 
   beforeAll(async () => {
     v = await t.newWorkspaceKey('value');
     f = await t.newWorkspaceKey('foreign');
     campaign = await abCampaign(v, 'vs', 9);
-    await setTotals(v, {
-      'vs-0': [0, 0],
-      'vs-1': [1, 0], // a free order: in the lowest spend band, not in "no orders"
-      'vs-2': [2, 99.99],
-      'vs-3': [1, 100], // on a boundary: the upper band
-      'vs-4': [3, 499.5],
-      'vs-5': [2, 500],
-      'vs-6': [5, 1000],
-      'vs-7': [10, 2500.25],
-      'vs-8': [0, 0],
+    // [order count, total spend]: vs-0 and vs-8 [0, 0]; vs-1 [1, 0]; vs-2 [2, 99.99]; vs-3 [1, 100];
+    // vs-4 [3, 499.5]; vs-5 [2, 500]; vs-6 [5, 1000]; vs-7 [10, 2500.25].
+    await recordPurchases(v, {
+      'vs-1': [0], // a free order: in the lowest spend band, not in "no orders"
+      'vs-2': [60, 39.99],
+      'vs-3': [100], // on a boundary: the upper band
+      'vs-4': [100, 199.5, 200],
+      'vs-5': [250, 250],
+      'vs-6': [200, 200, 200, 200, 200],
+      'vs-7': [250, 250, 250, 250, 250, 250, 250, 250, 250, 250.25],
     });
     // The foreign workspace: contacts and a campaign of its own, with sends and a conversion.
     const foreign = await abCampaign(f, 'fx', 3);
-    await setTotals(f, { 'fx-0': [1, 50], 'fx-1': [4, 700], 'fx-2': [0, 0] });
+    await recordPurchases(f, { 'fx-0': [50], 'fx-1': [100, 150, 200, 250] });
     await track(f, foreign.contacts.flat().map((contactId) => ({ campaignId: foreign.id, contactId, type: 'SENT', occurredAt: '2026-11-02T10:00:00Z' })));
 
     const ids = new Map((await t.sql<{ id: string; external_id: string }>(`select id, external_id from contacts where workspace_id = ?`, [await workspaceOf(v)])).map((r) => [r.external_id, r.id]));
