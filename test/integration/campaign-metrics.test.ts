@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   AddRecipientsDocument,
+  ArchiveCampaignDocument,
+  CancelCampaignDocument,
   CampaignsCumulativeSeriesDocument,
   CampaignsTestDurationDocument,
   CampaignsValueSegmentsDocument,
@@ -340,12 +342,19 @@ describe('testDurationHours', () => {
     expect((await duration(c.id)).testDurationHours).toBe(26);
   });
 
-  it('ends at completion without a decision, and at the last update of a canceled test', async () => {
+  it('ends at completion without a decision, and at the cancel of a canceled test (also once archived)', async () => {
     const completed = await newCampaign('completed');
     await t.sql(`update campaigns set status = 'COMPLETED', started_at = '2026-11-02T10:00:00Z', completed_at = '2026-11-04T10:00:00Z' where id = ?`, [completed.id]);
     expect((await duration(completed.id)).testDurationHours).toBe(48);
+    // Canceled through the real mutation (which stamps completed_at), then archived much later.
     const canceled = await newCampaign('canceled');
-    await t.sql(`update campaigns set status = 'CANCELED', started_at = '2026-11-02T10:00:00Z', updated_at = '2026-11-02T13:15:00Z' where id = ?`, [canceled.id]);
+    await t.sql(`update campaigns set status = 'RUNNING', started_at = '2026-11-02T10:00:00Z' where id = ?`, [canceled.id]);
+    expect((await t.ok(CancelCampaignDocument, { id: canceled.id }, key)).cancelCampaign.status).toBe('CANCELED');
+    const [row] = await t.sql<{ started_at: Date; completed_at: Date }>(`select started_at, completed_at from campaigns where id = ?`, [canceled.id]);
+    expect((await duration(canceled.id)).testDurationHours).toBe(hoursBetween(row!.started_at, row!.completed_at));
+    // The cancel moved to a chosen time (3 h 15 min after the start); archiving now does not extend the test.
+    await t.sql(`update campaigns set completed_at = '2026-11-02T13:15:00Z' where id = ?`, [canceled.id]);
+    expect((await t.ok(ArchiveCampaignDocument, { id: canceled.id }, key)).archiveCampaign.status).toBe('ARCHIVED');
     expect((await duration(canceled.id)).testDurationHours).toBe(3.25);
   });
 
