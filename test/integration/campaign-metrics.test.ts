@@ -492,4 +492,20 @@ describe('value segments', () => {
     expect(all.nodes.find((n) => n.id === campaign.id)!.valueSegments.map((s) => s.sent)).toEqual([1, 2, 2, 1, 1]);
     expect(all.nodes.find((n) => n.id !== campaign.id)!.valueSegments.map((s) => s.sent)).toEqual([0, 0, 0, 0, 0]);
   });
+
+  it("bands recipients by their current totals: an order after the send converts and moves the recipient's band", async () => {
+    // vs-0 (sent 2026-11-03 10:00, no orders) orders 150 a day later, inside the 7-day conversion
+    // window: recordOrders makes it a conversion of the campaign (revenue 150), and vs-0 moves from
+    // "no orders" to [100, 500), beside vs-3 (converted, 50) and vs-4 (not converted).
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders: [{ orderId: 'vs-0-after-send', externalId: 'vs-0', value: 150, occurredAt: '2026-11-04T10:00:00Z' }] }, v);
+    expect(recordOrders).toEqual({ accepted: 1, duplicates: 0, conversions: 1, rejected: [] });
+    const { campaign: c } = await t.ok(CampaignValueSegmentsDocument, { id: campaign.id }, v);
+    expect(c!.valueSegments.map((s) => [s.label, s.sent, s.converted, s.conversionRate, s.revenue])).toEqual([
+      ['no orders', 0, 0, 0, 0],
+      ['[0, 100)', 2, 1, 0.5, 20],
+      ['[100, 500)', 3, 2, 2 / 3, 200],
+      ['[500, 1000)', 1, 0, 0, 0],
+      ['[1000, ∞)', 1, 1, 1, 300],
+    ]);
+  });
 });
