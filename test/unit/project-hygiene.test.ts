@@ -30,6 +30,7 @@ const USED_BY_NAME: Record<string, string> = {
   '@types/jest': 'test types',
   '@types/node': 'Node types',
   '@types/pg': 'pg types',
+  '@types/pg-cursor': 'pg-cursor types (pg-cursor ships none; src/db/pool.ts)',
   '@types/ws': 'ws types',
   '@graphql-codegen/typescript': 'codegen.yml plugin',
   '@graphql-codegen/typescript-operations': 'codegen.yml plugin',
