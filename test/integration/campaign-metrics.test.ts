@@ -262,6 +262,23 @@ describe('cumulativeSeries (America/New_York days: local midnight is 05:00Z)', (
     expect(sortBuckets(hour.campaign!.cumulativeSeries)).toEqual(hourExpected());
   });
 
+  it('HOUR over rolled-up days: a day cut by `from` counts whole in the first bucket, a later one at its local midnight', async () => {
+    // After the rollup above, local Nov 2 and Nov 3 are daily rows only. From Nov 2 12:00Z (local 07:00):
+    //   local Nov 2 (began 05:00Z, before `from`): SENT p0, p1, q0; CONVERTED p0 10 → in the first bucket;
+    //   local Nov 3 (midnight = Nov 3 05:00Z): CLICKED q0, SENT q1 → from the 05:00Z bucket on;
+    //   Nov 4 15:00Z (hourly): REPLIED p1, CONVERTED q0 25.5 → the last bucket (16:00Z) ends with the totals up to `to`.
+    const { campaign } = await t.ok(CumulativeSeriesDocument, { id: c.id, interval: 'HOUR', from: '2026-11-02T12:00:00Z', to: '2026-11-04T16:30:00Z' }, key);
+    const at = (start: string) =>
+      sortBuckets(campaign!.cumulativeSeries)
+        .filter((b) => b.start === start)
+        .map((b) => [b.variantId === A ? 'A' : 'B', b.sent, b.clicked, b.replied, b.converted, b.revenue]);
+    expect(campaign!.cumulativeSeries).toHaveLength(2 * 53); // Nov 2 12:00Z … Nov 4 16:00Z
+    expect(at('2026-11-02T12:00:00.000Z')).toEqual([['A', 2, 0, 0, 1, 10], ['B', 1, 0, 0, 0, 0]]);
+    expect(at('2026-11-03T04:00:00.000Z')).toEqual([['A', 2, 0, 0, 1, 10], ['B', 1, 0, 0, 0, 0]]);
+    expect(at('2026-11-03T05:00:00.000Z')).toEqual([['A', 2, 0, 0, 1, 10], ['B', 2, 1, 0, 0, 0]]);
+    expect(at('2026-11-04T16:00:00.000Z')).toEqual([['A', 2, 0, 1, 1, 10], ['B', 2, 1, 0, 1, 25.5]]);
+  });
+
   it('keeps timeSeries range errors', async () => {
     const r = await t.gql(CumulativeSeriesDocument, { id: c.id, interval: 'DAY', from: to, to: from }, key);
     expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_RANGE' });
