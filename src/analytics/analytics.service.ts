@@ -14,7 +14,7 @@ import { Variant } from '../campaigns/variant.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Interval, RankMetric, type CampaignRank, type Cohort, type Portfolio, type SegmentPerformance, type TimeBucket } from './analytics.types';
 import { campaignStats, costOf, roi, sumRows, type CampaignStatsValue, type RoiValue } from './campaign-stats';
-import { runningTotals, type BucketCounts } from './cumulative';
+import { addCounts, runningTotals, type BucketCounts } from './cumulative';
 
 export const MAX_BUCKETS = 1000;
 export const MAX_WINDOW_DAYS = 3650;
@@ -144,31 +144,67 @@ export class AnalyticsService {
   /**
    * Running totals per variant since the campaign began, on timeSeries' buckets: one statement more
    * than timeSeries, for each variant's totals before the first bucket (hourly buckets before it,
-   * and rolled-up days wholly before it: for DAY/WEEK/MONTH the days whose bucket starts before it,
-   * for HOUR the local days that end by then — HOUR series read no rolled-up day).
+   * and rolled-up days before it: for DAY/WEEK/MONTH the days whose bucket starts before it).
+   * HOUR series read no rolled-up day (they keep no hours), so here each rolled-up day counts at the
+   * hour of its local midnight — in `before` when that is before the first bucket (a day cut by
+   * `from` counts whole), else in that hour's bucket — and the running totals miss no day.
    */
   async cumulativeSeries(campaignIds: readonly string[], args: TimeSeriesArgs): Promise<Map<string, TimeBucket[]>> {
     const series = await this.timeSeries(campaignIds, args);
-    const first = [...series.values()].find((b) => b.length > 0)?.[0]?.start;
+    const buckets = [...series.values()].find((b) => b.length > 0);
+    const first = buckets?.[0]?.start;
     if (!first) return series;
+    const lastStart = buckets[buckets.length - 1]!.start;
     const hourly = args.interval === Interval.HOUR;
     const cols = ['sent', 'delivered', 'clicked', 'replied', 'converted', 'revenue'];
-    const rows = await this.em.execute<(Record<string, string> & { variant_id: string })[]>(
+    // "at": null for the totals before the first bucket; for HOUR, a rolled-up day's bucket inside the range.
+    const rows = await this.em.execute<(Record<string, string> & { variant_id: string; at: string | Date | null })[]>(
       `with w as (select timezone as tz from workspaces where id = ?),
        v as (select id from variants where campaign_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and workspace_id = ?)
-       select variant_id, ${cols.map((c) => `sum(${c}) as ${c}`).join(', ')} from (
-         select variant_id, ${cols.join(', ')} from variant_hourly where variant_id in (select id from v) and hour < ?::timestamptz
+       select variant_id, at, ${cols.map((c) => `sum(${c}) as ${c}`).join(', ')} from (
+         select variant_id, null::timestamptz as at, ${cols.join(', ')} from variant_hourly where variant_id in (select id from v) and hour < ?::timestamptz
          union all
-         select d.variant_id, ${cols.map((c) => `d.${c}`).join(', ')} from variant_daily d, w
-         where d.variant_id in (select id from v)
-           and ${hourly ? `((d.day + 1)::timestamp at time zone w.tz) <= ?::timestamptz` : `(date_trunc(?, d.day::timestamp) at time zone w.tz) < ?::timestamptz`}
-       ) x group by variant_id`,
-      [this.workspaceId, JSON.stringify(campaignIds), this.workspaceId, first.toISOString(), ...(hourly ? [] : [UNIT[args.interval]]), first.toISOString()],
+         ${
+           hourly
+             ? `select d.variant_id, case when (d.day::timestamp at time zone w.tz) < ?::timestamptz then null else date_trunc('hour', d.day::timestamp at time zone w.tz) end,
+                  ${cols.map((c) => `d.${c}`).join(', ')}
+                from variant_daily d, w
+                where d.variant_id in (select id from v) and date_trunc('hour', d.day::timestamp at time zone w.tz) <= ?::timestamptz`
+             : `select d.variant_id, null, ${cols.map((c) => `d.${c}`).join(', ')} from variant_daily d, w
+                where d.variant_id in (select id from v) and (date_trunc(?, d.day::timestamp) at time zone w.tz) < ?::timestamptz`
+         }
+       ) x group by variant_id, at`,
+      [
+        this.workspaceId,
+        JSON.stringify(campaignIds),
+        this.workspaceId,
+        first.toISOString(),
+        ...(hourly ? [first.toISOString(), lastStart.toISOString()] : [UNIT[args.interval], first.toISOString()]),
+      ],
     );
-    const before = new Map<string, BucketCounts>(
-      rows.map((r) => [r.variant_id, { sent: Number(r.sent), delivered: Number(r.delivered), clicked: Number(r.clicked), replied: Number(r.replied), converted: Number(r.converted), revenue: Number(r.revenue) }]),
+    const counts = (r: Record<string, string>): BucketCounts => ({
+      sent: Number(r.sent),
+      delivered: Number(r.delivered),
+      clicked: Number(r.clicked),
+      replied: Number(r.replied),
+      converted: Number(r.converted),
+      revenue: Number(r.revenue),
+    });
+    const before = new Map<string, BucketCounts>();
+    const within = new Map<string, BucketCounts>();
+    for (const r of rows) {
+      if (r.at === null) before.set(r.variant_id, addCounts(before.get(r.variant_id), counts(r)));
+      else within.set(`${r.variant_id}|${new Date(r.at).getTime()}`, counts(r));
+    }
+    return new Map(
+      [...series].map(([id, b]) => [
+        id,
+        runningTotals(
+          within.size === 0 ? b : b.map((x) => ({ ...x, ...addCounts(x, within.get(`${x.variantId}|${x.start.getTime()}`)) })),
+          before,
+        ),
+      ]),
     );
-    return new Map([...series].map(([id, buckets]) => [id, runningTotals(buckets, before)]));
   }
 
   /** The first winner decision of each campaign (superseded ones included), in one query. */

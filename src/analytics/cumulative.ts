@@ -9,6 +9,13 @@ const KEYS = ['sent', 'delivered', 'clicked', 'replied', 'converted', 'revenue']
 
 export const zeroBucketCounts = (): BucketCounts => ({ sent: 0, delivered: 0, clicked: 0, replied: 0, converted: 0, revenue: 0 });
 
+/** The counts of `a` plus those of `b` (either may be absent: zeros). */
+export function addCounts(a: BucketCounts | undefined, b: BucketCounts | undefined): BucketCounts {
+  const out = zeroBucketCounts();
+  for (const k of KEYS) out[k] = (a?.[k] ?? 0) + (b?.[k] ?? 0);
+  return out;
+}
+
 /**
  * Each bucket becomes the sum of its variant's `before` and every bucket of that variant up to and
  * including it. Buckets keep their order; revenue is rounded to 1e-6 so repeated float additions do

@@ -5,9 +5,10 @@
  * Start: the campaign's `startedAt`, which launch (and the first scheduled run) stamps in the same
  * transaction that queues the first sends — the code's test start (variants go out from then on).
  * End: the earliest of the first winner decision (automatic or manual, superseded ones included: the
- * test had a winner from then on), `testEndedAt` (endTest) and `completedAt`. While RUNNING or PAUSED
- * without any of those: now. A CANCELED or ARCHIVED campaign stamps no end of its own: its
- * `archivedAt`, else its last update (`updatedAt`, which the cancel wrote), is taken as the end.
+ * test had a winner from then on), `testEndedAt` (endTest) and `completedAt` — which cancel stamps
+ * too (SendService.cancel), so a canceled test ends at its cancel, also once archived later. While
+ * RUNNING or PAUSED without any of those: now. A stopped campaign without any of them (rows from
+ * before cancel stamped completedAt) falls back to `archivedAt`, else its last update.
  */
 import { CampaignStatus, CampaignType } from '../campaigns/enums';
 

@@ -4,6 +4,7 @@ import {
   CampaignsAttributionDocument,
   CampaignTimeToConversionDocument,
   CreateCampaignDocument,
+  RecordOrdersDocument,
   UpsertContactsDocument,
   type AttributionModel,
   type AttributionQuery,
@@ -57,15 +58,14 @@ async function insertMessage(campaignId: string, contactId: string, variantId: s
   );
 }
 
-/** Orders, through SQL until recordOrders lands (the lead switches this fixture to it at merge). */
-async function insertOrders(orders: { orderId: string; contactId: string; value: number; hours: number }[]): Promise<void> {
-  for (const o of orders) {
-    await t.sql(
-      `insert into orders (id, workspace_id, order_id, contact_id, value, occurred_at, source)
-       select gen_random_uuid(), c.workspace_id, ?, c.id, ?, ?, 'API' from contacts c where c.id = ?`,
-      [o.orderId, o.value, at(o.hours), o.contactId],
-    );
-  }
+/**
+ * Orders through the real recordOrders mutation (occurredAt in the past is allowed). They make no
+ * experiment conversion here: the campaigns have no recipients (assignments), the messages are
+ * inserted directly; `conversions: 0` checks it, so the attribution figures are the orders' alone.
+ */
+async function recordOrders(k: string, orders: { orderId: string; contactId: string; value: number; hours: number }[]) {
+  const { recordOrders: r } = await t.ok(RecordOrdersDocument, { orders: orders.map((o) => ({ orderId: o.orderId, contactId: o.contactId, value: o.value, occurredAt: at(o.hours) })) }, k);
+  return r;
 }
 
 beforeAll(async () => {
@@ -87,18 +87,22 @@ beforeAll(async () => {
   await insertMessage(c2.id, c.r!, c2.variants.B!, 190);
   await insertMessage(c2.id, c.u!, c2.variants.A!, -18);
   await insertMessage(c1.id, c.u!, c1.variants.A!, 150);
-  await insertOrders([
+  const orders = [
     { orderId: 'P1', contactId: c.p!, value: 100, hours: 120 },
     { orderId: 'P0', contactId: c.p!, value: 50, hours: -480 },
     { orderId: 'Q1', contactId: c.q!, value: 60, hours: 72 },
     { orderId: 'R1', contactId: c.r!, value: 40, hours: 200 },
     { orderId: 'U1', contactId: c.u!, value: 20, hours: 150 },
     { orderId: 'S1', contactId: c.s!, value: 10, hours: 100 },
-  ]);
+  ];
+  expect(await recordOrders(key, orders)).toEqual({ accepted: 6, duplicates: 0, conversions: 0, rejected: [] });
+  // Recorded again (the shop retries, one with another value): duplicates, nothing credited twice.
+  expect(await recordOrders(key, orders.map((o) => (o.orderId === 'P1' ? { ...o, value: 999 } : o)))).toEqual({ accepted: 0, duplicates: 6, conversions: 0, rejected: [] });
   const cf = await createCampaign('CF', foreignKey);
   const f = await contacts(foreignKey, ['f']);
   await insertMessage(cf.id, f.f!, cf.variants.A!, 0);
-  await insertOrders([{ orderId: 'P1', contactId: f.f!, value: 1000, hours: 1 }]);
+  // The same order id in another workspace is another order.
+  expect(await recordOrders(foreignKey, [{ orderId: 'P1', contactId: f.f!, value: 1000, hours: 1 }])).toMatchObject({ accepted: 1, duplicates: 0 });
 }, 60_000);
 
 afterAll(async () => {

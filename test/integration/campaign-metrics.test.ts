@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   AddRecipientsDocument,
+  ArchiveCampaignDocument,
+  CancelCampaignDocument,
   CampaignsCumulativeSeriesDocument,
   CampaignsTestDurationDocument,
   CampaignsValueSegmentsDocument,
@@ -17,6 +19,7 @@ import {
   CumulativeSeriesDocument,
   DeclareWinnerDocument,
   EndTestDocument,
+  RecordOrdersDocument,
   TrackEventsDocument,
   UpdateWorkspaceSettingsDocument,
   UpsertContactsDocument,
@@ -259,6 +262,23 @@ describe('cumulativeSeries (America/New_York days: local midnight is 05:00Z)', (
     expect(sortBuckets(hour.campaign!.cumulativeSeries)).toEqual(hourExpected());
   });
 
+  it('HOUR over rolled-up days: a day cut by `from` counts whole in the first bucket, a later one at its local midnight', async () => {
+    // After the rollup above, local Nov 2 and Nov 3 are daily rows only. From Nov 2 12:00Z (local 07:00):
+    //   local Nov 2 (began 05:00Z, before `from`): SENT p0, p1, q0; CONVERTED p0 10 → in the first bucket;
+    //   local Nov 3 (midnight = Nov 3 05:00Z): CLICKED q0, SENT q1 → from the 05:00Z bucket on;
+    //   Nov 4 15:00Z (hourly): REPLIED p1, CONVERTED q0 25.5 → the last bucket (16:00Z) ends with the totals up to `to`.
+    const { campaign } = await t.ok(CumulativeSeriesDocument, { id: c.id, interval: 'HOUR', from: '2026-11-02T12:00:00Z', to: '2026-11-04T16:30:00Z' }, key);
+    const at = (start: string) =>
+      sortBuckets(campaign!.cumulativeSeries)
+        .filter((b) => b.start === start)
+        .map((b) => [b.variantId === A ? 'A' : 'B', b.sent, b.clicked, b.replied, b.converted, b.revenue]);
+    expect(campaign!.cumulativeSeries).toHaveLength(2 * 53); // Nov 2 12:00Z … Nov 4 16:00Z
+    expect(at('2026-11-02T12:00:00.000Z')).toEqual([['A', 2, 0, 0, 1, 10], ['B', 1, 0, 0, 0, 0]]);
+    expect(at('2026-11-03T04:00:00.000Z')).toEqual([['A', 2, 0, 0, 1, 10], ['B', 1, 0, 0, 0, 0]]);
+    expect(at('2026-11-03T05:00:00.000Z')).toEqual([['A', 2, 0, 0, 1, 10], ['B', 2, 1, 0, 0, 0]]);
+    expect(at('2026-11-04T16:00:00.000Z')).toEqual([['A', 2, 0, 1, 1, 10], ['B', 2, 1, 0, 1, 25.5]]);
+  });
+
   it('keeps timeSeries range errors', async () => {
     const r = await t.gql(CumulativeSeriesDocument, { id: c.id, interval: 'DAY', from: to, to: from }, key);
     expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_RANGE' });
@@ -339,12 +359,19 @@ describe('testDurationHours', () => {
     expect((await duration(c.id)).testDurationHours).toBe(26);
   });
 
-  it('ends at completion without a decision, and at the last update of a canceled test', async () => {
+  it('ends at completion without a decision, and at the cancel of a canceled test (also once archived)', async () => {
     const completed = await newCampaign('completed');
     await t.sql(`update campaigns set status = 'COMPLETED', started_at = '2026-11-02T10:00:00Z', completed_at = '2026-11-04T10:00:00Z' where id = ?`, [completed.id]);
     expect((await duration(completed.id)).testDurationHours).toBe(48);
+    // Canceled through the real mutation (which stamps completed_at), then archived much later.
     const canceled = await newCampaign('canceled');
-    await t.sql(`update campaigns set status = 'CANCELED', started_at = '2026-11-02T10:00:00Z', updated_at = '2026-11-02T13:15:00Z' where id = ?`, [canceled.id]);
+    await t.sql(`update campaigns set status = 'RUNNING', started_at = '2026-11-02T10:00:00Z' where id = ?`, [canceled.id]);
+    expect((await t.ok(CancelCampaignDocument, { id: canceled.id }, key)).cancelCampaign.status).toBe('CANCELED');
+    const [row] = await t.sql<{ started_at: Date; completed_at: Date }>(`select started_at, completed_at from campaigns where id = ?`, [canceled.id]);
+    expect((await duration(canceled.id)).testDurationHours).toBe(hoursBetween(row!.started_at, row!.completed_at));
+    // The cancel moved to a chosen time (3 h 15 min after the start); archiving now does not extend the test.
+    await t.sql(`update campaigns set completed_at = '2026-11-02T13:15:00Z' where id = ?`, [canceled.id]);
+    expect((await t.ok(ArchiveCampaignDocument, { id: canceled.id }, key)).archiveCampaign.status).toBe('ARCHIVED');
     expect((await duration(canceled.id)).testDurationHours).toBe(3.25);
   });
 
@@ -368,34 +395,37 @@ describe('value segments', () => {
   let f: string; // a foreign workspace
   let campaign: Awaited<ReturnType<typeof abCampaign>>;
   /**
-   * The contacts' purchase totals, set directly: the one place to switch to recordOrders once it
-   * exists (ORD builds it in parallel).
+   * The contacts' purchase totals, through the real recordOrders (values per contact; no entry or []:
+   * no orders). The orders are dated before the campaign's sends (and recorded before them), so they
+   * make no experiment conversion (`conversions: 0`): the campaign's conversions are the CONVERTED
+   * events below, and every contact's band is fixed before the campaign is measured.
    */
-  const setTotals = async (k: string, totals: Record<string, [orders: number, spend: number]>) => {
-    const ws = await workspaceOf(k);
-    for (const [externalId, [orders, spend]] of Object.entries(totals)) {
-      await t.sql(`update contacts set order_count = ?, total_spend = ?, last_order_at = case when ? > 0 then now() end where workspace_id = ? and external_id = ?`, [orders, spend, orders, ws, externalId]);
-    }
+  const recordPurchases = async (k: string, values: Record<string, number[]>) => {
+    const orders = Object.entries(values).flatMap(([externalId, vs]) =>
+      vs.map((value, i) => ({ orderId: `${externalId}-order-${i}`, externalId, value, occurredAt: '2026-10-01T12:00:00Z' })),
+    );
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders }, k);
+    expect(recordOrders).toEqual({ accepted: orders.length, duplicates: 0, conversions: 0, rejected: [] });
   };
 
   beforeAll(async () => {
     v = await t.newWorkspaceKey('value');
     f = await t.newWorkspaceKey('foreign');
     campaign = await abCampaign(v, 'vs', 9);
-    await setTotals(v, {
-      'vs-0': [0, 0],
-      'vs-1': [1, 0], // a free order: in the lowest spend band, not in "no orders"
-      'vs-2': [2, 99.99],
-      'vs-3': [1, 100], // on a boundary: the upper band
-      'vs-4': [3, 499.5],
-      'vs-5': [2, 500],
-      'vs-6': [5, 1000],
-      'vs-7': [10, 2500.25],
-      'vs-8': [0, 0],
+    // [order count, total spend]: vs-0 and vs-8 [0, 0]; vs-1 [1, 0]; vs-2 [2, 99.99]; vs-3 [1, 100];
+    // vs-4 [3, 499.5]; vs-5 [2, 500]; vs-6 [5, 1000]; vs-7 [10, 2500.25].
+    await recordPurchases(v, {
+      'vs-1': [0], // a free order: in the lowest spend band, not in "no orders"
+      'vs-2': [60, 39.99],
+      'vs-3': [100], // on a boundary: the upper band
+      'vs-4': [100, 199.5, 200],
+      'vs-5': [250, 250],
+      'vs-6': [200, 200, 200, 200, 200],
+      'vs-7': [250, 250, 250, 250, 250, 250, 250, 250, 250, 250.25],
     });
     // The foreign workspace: contacts and a campaign of its own, with sends and a conversion.
     const foreign = await abCampaign(f, 'fx', 3);
-    await setTotals(f, { 'fx-0': [1, 50], 'fx-1': [4, 700], 'fx-2': [0, 0] });
+    await recordPurchases(f, { 'fx-0': [50], 'fx-1': [100, 150, 200, 250] });
     await track(f, foreign.contacts.flat().map((contactId) => ({ campaignId: foreign.id, contactId, type: 'SENT', occurredAt: '2026-11-02T10:00:00Z' })));
 
     const ids = new Map((await t.sql<{ id: string; external_id: string }>(`select id, external_id from contacts where workspace_id = ?`, [await workspaceOf(v)])).map((r) => [r.external_id, r.id]));
@@ -478,5 +508,21 @@ describe('value segments', () => {
     expect(all.n).toBe(one.n);
     expect(all.nodes.find((n) => n.id === campaign.id)!.valueSegments.map((s) => s.sent)).toEqual([1, 2, 2, 1, 1]);
     expect(all.nodes.find((n) => n.id !== campaign.id)!.valueSegments.map((s) => s.sent)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("bands recipients by their current totals: an order after the send converts and moves the recipient's band", async () => {
+    // vs-0 (sent 2026-11-03 10:00, no orders) orders 150 a day later, inside the 7-day conversion
+    // window: recordOrders makes it a conversion of the campaign (revenue 150), and vs-0 moves from
+    // "no orders" to [100, 500), beside vs-3 (converted, 50) and vs-4 (not converted).
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders: [{ orderId: 'vs-0-after-send', externalId: 'vs-0', value: 150, occurredAt: '2026-11-04T10:00:00Z' }] }, v);
+    expect(recordOrders).toEqual({ accepted: 1, duplicates: 0, conversions: 1, rejected: [] });
+    const { campaign: c } = await t.ok(CampaignValueSegmentsDocument, { id: campaign.id }, v);
+    expect(c!.valueSegments.map((s) => [s.label, s.sent, s.converted, s.conversionRate, s.revenue])).toEqual([
+      ['no orders', 0, 0, 0, 0],
+      ['[0, 100)', 2, 1, 0.5, 20],
+      ['[100, 500)', 3, 2, 2 / 3, 200],
+      ['[500, 1000)', 1, 0, 0, 0],
+      ['[1000, ∞)', 1, 1, 1, 300],
+    ]);
   });
 });
