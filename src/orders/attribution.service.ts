@@ -84,7 +84,15 @@ export class AttributionService {
     // took 5.6 s and 1.3 s.
     const acc = new CreditAccumulator(model, { windowMs: windowDays * DAY_MS, halfLifeMs: DEFAULT_HALF_LIFE_DAYS * DAY_MS });
     await this.sql.each<OrderTouchRow & Record<string, unknown>>(
-      `with mine as (select id, workspace_id, contact_id, value, occurred_at from orders where workspace_id = $1)
+      `with span as (
+         -- Only orders a batch campaign's message can have touched: from its first send to its last send + the window.
+         select min(sent_at) as first_sent, max(sent_at) + make_interval(hours => 24 * $3::int) as last_reach
+         from messages where workspace_id = $1 and campaign_id = any($2::uuid[]) and sent_at is not null
+       ),
+       mine as (
+         select o.id, o.workspace_id, o.contact_id, o.value, o.occurred_at from orders o, span
+         where o.workspace_id = $1 and o.occurred_at >= span.first_sent and o.occurred_at <= span.last_reach
+       )
        select "orderId", value, "occurredAt", "campaignId", "variantId", "sentAt" from (
          select t.*, bool_or(t."campaignId" = any($2::uuid[])) over (partition by t."orderId") as hit
          from (${touchesOf('mine', '$3::int', false)}) t
