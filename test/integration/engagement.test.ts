@@ -1,6 +1,6 @@
 /**
  * Engagement scores end to end (facts through the ingestion pipeline with past occurredAt, orders
- * through one fixture function), and audiences by purchase history, replies and engagement: reach,
+ * through the recordOrders mutation), and audiences by purchase history, replies and engagement: reach,
  * recipients and a real send. Expected scores are computed by hand in the comments:
  * S = Σ weight × 2^(−age_days / 30) over 180 days; score = 100 × (1 − e^(−max(S, 0) / 10)), 1 decimal.
  */
@@ -13,6 +13,7 @@ import {
   EstimateReachDocument,
   LaunchCampaignDocument,
   RecomputeEngagementScoresDocument,
+  RecordOrdersDocument,
   TrackEventsDocument,
   UpdateWorkspaceSettingsDocument,
   UpsertContactsDocument,
@@ -73,25 +74,17 @@ async function track(key: string, events: { campaignId: string; contactId: strin
 }
 
 /**
- * Orders of a contact: the `orders` rows and the contact's order_count / total_spend / last_order_at,
- * in one place (ORD's recordOrders replaces this at merge).
+ * Orders of a contact through the real recordOrders mutation (the contact's order_count, total_spend
+ * and last_order_at are kept by it). The campaigns here are drafts (no message sent), so no order
+ * makes an experiment conversion: the expected scores count each order once, as an order.
  */
-async function recordOrdersFixture(workspaceId: string, contactId: string, orders: { value: number; daysAgo: number }[]) {
-  for (const o of orders) {
-    await t.sql(`insert into orders (id, workspace_id, order_id, contact_id, value, occurred_at, source) values (gen_random_uuid(), ?, ?, ?, ?, ?, 'fixture')`, [
-      workspaceId,
-      `o${phone++}`,
-      contactId,
-      o.value,
-      ago(o.daysAgo).toISOString(),
-    ]);
-  }
-  await t.sql(
-    `update contacts c set order_count = x.n, total_spend = x.spend, last_order_at = x.last
-     from (select count(*)::int as n, sum(value) as spend, max(occurred_at) as last from orders where workspace_id = ? and contact_id = ?) x
-     where c.workspace_id = ? and c.id = ?`,
-    [workspaceId, contactId, workspaceId, contactId],
+async function recordOrdersFor(key: string, contactId: string, orders: { value: number; daysAgo: number }[]) {
+  const { recordOrders } = await t.ok(
+    RecordOrdersDocument,
+    { orders: orders.map((o) => ({ contactId, orderId: `o${phone++}`, value: o.value, occurredAt: ago(o.daysAgo).toISOString() })) },
+    key,
   );
+  expect(recordOrders).toMatchObject({ accepted: orders.length, duplicates: 0, conversions: 0, rejected: [] });
 }
 
 const scoreOf = async (key: string, id: string) => (await t.ok(ContactEngagementDocument, { id }, key)).contact!;
@@ -137,12 +130,12 @@ describe('engagement score', () => {
       { campaignId: a, contactId: i.conv179!, type: 'CONVERTED', daysAgo: 179 },
       { campaignId: a, contactId: i.conv181!, type: 'CONVERTED', daysAgo: 181 },
     ]);
-    await recordOrdersFixture(w.workspaceId, i.mixed!, [
+    await recordOrdersFor(w.key, i.mixed!, [
       { value: 20, daysAgo: 30 },
       { value: 30, daysAgo: 0 },
     ]);
-    await recordOrdersFixture(w.workspaceId, i.buyer179!, [{ value: 5, daysAgo: 179 }]);
-    await recordOrdersFixture(w.workspaceId, i.buyer181!, [{ value: 5, daysAgo: 181 }]);
+    await recordOrdersFor(w.key, i.buyer179!, [{ value: 5, daysAgo: 179 }]);
+    await recordOrdersFor(w.key, i.buyer181!, [{ value: 5, daysAgo: 181 }]);
     // Stale scores, to see that contacts whose signals aged out (or never had any) go back to 0.
     await t.sql(`update contacts set engagement_score = 77 where workspace_id = ? and external_id in ('conv181', 'buyer181', 'nothing')`, [w.workspaceId]);
     // The other workspace: a click today and a score it keeps until its own workspace is rescored.
@@ -266,13 +259,13 @@ describe('audiences by purchase history, replies and engagement', () => {
   beforeAll(async () => {
     w = await workspace(names, ['noConsent']);
     const i = w.ids;
-    await recordOrdersFixture(w.workspaceId, i.recent!, [{ value: 20, daysAgo: 5 }]); // 1 order, 20
-    await recordOrdersFixture(w.workspaceId, i.mid!, [
+    await recordOrdersFor(w.key, i.recent!, [{ value: 20, daysAgo: 5 }]); // 1 order, 20
+    await recordOrdersFor(w.key, i.mid!, [
       { value: 50, daysAgo: 20 },
       { value: 30, daysAgo: 40 },
     ]); // 2 orders, 80, last 20 days ago
-    await recordOrdersFixture(w.workspaceId, i.old!, [{ value: 500, daysAgo: 100 }]); // 1 order, 500
-    await recordOrdersFixture(w.workspaceId, i.noConsent!, [{ value: 20, daysAgo: 5 }]); // counted in total, not withConsent
+    await recordOrdersFor(w.key, i.old!, [{ value: 500, daysAgo: 100 }]); // 1 order, 500
+    await recordOrdersFor(w.key, i.noConsent!, [{ value: 20, daysAgo: 5 }]); // counted in total, not withConsent
     const history = await campaignFor(w.key, [i.replier!, i.oldReplier!]);
     await track(w.key, [
       { campaignId: history, contactId: i.replier!, type: 'REPLIED', daysAgo: 3 },
