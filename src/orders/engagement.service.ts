@@ -63,6 +63,17 @@ const SUMS_SQL = `
   order by b.id`;
 
 /**
+ * Writes a batch's scores: $1 workspace, $2 ids, $3 scores (same order), $4 now. The redundant
+ * `c.id = any($2)` lets the planner fetch the batch's contacts by key; without it, joined to the
+ * unnest alone, it hashes the whole contacts table (a sequential scan per batch once a workspace
+ * has some 30,000 contacts: quadratic over a whole-workspace run; measured).
+ */
+export const WRITE_SCORES_SQL = `
+  update contacts c set engagement_score = x.score, engagement_scored_at = $4
+  from unnest($2::uuid[], $3::real[]) as x(id, score)
+  where c.workspace_id = $1 and c.id = any($2::uuid[]) and c.id = x.id`;
+
+/**
  * Rescores the workspace's contacts (all of them, or those of `contactIds` that are its own —
  * unknown, foreign and malformed ids are skipped) as of `now`; returns how many were rescored.
  */
@@ -80,12 +91,7 @@ export async function recomputeEngagementScores(sql: SqlPool, workspaceId: strin
     const batch = await sql.transaction(async (tx) => {
       const rows = await tx.query<{ id: string; s: number }>(SUMS_SQL, [workspaceId, after, ids, ENGAGEMENT_BATCH, now, ENGAGEMENT_HALF_LIFE_DAYS, ENGAGEMENT_HORIZON_DAYS, ...weights]);
       if (rows.length === 0) return rows;
-      await tx.query(
-        `update contacts c set engagement_score = x.score, engagement_scored_at = $4
-         from unnest($2::uuid[], $3::real[]) as x(id, score)
-         where c.workspace_id = $1 and c.id = x.id`,
-        [workspaceId, rows.map((r) => r.id), rows.map((r) => scoreOfSum(Number(r.s))), now],
-      );
+      await tx.query(WRITE_SCORES_SQL, [workspaceId, rows.map((r) => r.id), rows.map((r) => scoreOfSum(Number(r.s))), now]);
       return rows;
     });
     rescored += batch.length;

@@ -20,7 +20,7 @@ import {
   ViewerDocument,
   type AudienceInput,
 } from '../generated/graphql';
-import { ENGAGEMENT_JOB } from '../../src/orders/engagement.service';
+import { ENGAGEMENT_BATCH, ENGAGEMENT_JOB, WRITE_SCORES_SQL } from '../../src/orders/engagement.service';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 
@@ -230,6 +230,19 @@ describe('engagement score: batches of 5,000 contacts', () => {
       [25.9, 3],
       [50, 6001],
     ]);
+  });
+
+  it('writes a batch by key, not by hashing the whole contacts table (plan at 30,000 contacts)', async () => {
+    const w = await workspace([]);
+    await t.sql(
+      `insert into contacts (id, workspace_id, external_id, tags, consent_channels) select gen_random_uuid(), ?, 'plan-' || g, array['plan'], array['SMS'] from generate_series(1, 30000) g`,
+      [w.workspaceId],
+    );
+    await t.sql('analyze contacts');
+    const ids = (await t.sql<{ id: string }>('select id from contacts where workspace_id = ? order by id limit ?', [w.workspaceId, ENGAGEMENT_BATCH])).map((r) => r.id);
+    const plan = await t.app.sql.query<{ 'QUERY PLAN': string }>(`explain ${WRITE_SCORES_SQL}`, [w.workspaceId, ids, ids.map(() => 1), new Date()]);
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).not.toMatch(/Seq Scan on contacts/);
   });
 });
 
