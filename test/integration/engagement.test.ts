@@ -246,6 +246,23 @@ describe('engagement score: batches of 5,000 contacts', () => {
   });
 });
 
+describe('engagement score: an order that converts a test recipient', () => {
+  it('counts as the conversion (8) and as the order (4): S = 12 → 69.9', async () => {
+    const w = await workspace(['buyer']);
+    const c = await campaignFor(w.key, [], { tags: ['all'] });
+    await t.ok(LaunchCampaignDocument, { id: c }, w.key);
+    await until(
+      async () => (await t.ok(CampaignRunsDocument, { id: c }, w.key)).campaign!,
+      (x) => x.runs[0]?.sent === 1,
+    );
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders: [{ contactId: w.ids.buyer!, orderId: 'conv-1', value: 40 }] }, w.key);
+    expect(recordOrders).toMatchObject({ accepted: 1, conversions: 1, rejected: [] });
+    await t.ok(RecomputeEngagementScoresDocument, { contactIds: [w.ids.buyer!] }, w.key);
+    // converted today 8 + order today 4 = 12 → 100 × (1 − e^−1.2) = 69.88 (the same purchase, counted twice)
+    expect((await scoreOf(w.key, w.ids.buyer!)).engagementScore).toBe(69.9);
+  });
+});
+
 describe('lastRepliedAt (kept by ingestion)', () => {
   it('moves to the latest REPLIED event, never back', async () => {
     const w = await workspace(['ann']);
