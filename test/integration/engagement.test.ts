@@ -20,7 +20,7 @@ import {
   ViewerDocument,
   type AudienceInput,
 } from '../generated/graphql';
-import { ENGAGEMENT_BATCH, ENGAGEMENT_JOB, WRITE_SCORES_SQL } from '../../src/orders/engagement.service';
+import { ENGAGEMENT_BATCH, ENGAGEMENT_JOB, MAX_ON_DEMAND_WORKSPACE, WRITE_SCORES_SQL } from '../../src/orders/engagement.service';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 
@@ -231,18 +231,32 @@ describe('engagement score: batches of 5,000 contacts', () => {
       [50, 6001],
     ]);
   });
+});
 
-  it('writes a batch by key, not by hashing the whole contacts table (plan at 30,000 contacts)', async () => {
-    const w = await workspace([]);
+describe('engagement score: a workspace of 50,001 contacts', () => {
+  let w: Awaited<ReturnType<typeof workspace>>;
+  beforeAll(async () => {
+    w = await workspace([]);
     await t.sql(
-      `insert into contacts (id, workspace_id, external_id, tags, consent_channels) select gen_random_uuid(), ?, 'plan-' || g, array['plan'], array['SMS'] from generate_series(1, 30000) g`,
-      [w.workspaceId],
+      `insert into contacts (id, workspace_id, external_id, tags, consent_channels) select gen_random_uuid(), ?, 'big-' || g, array['big'], array['SMS'] from generate_series(1, ?::int) g`,
+      [w.workspaceId, MAX_ON_DEMAND_WORKSPACE + 1],
     );
     await t.sql('analyze contacts');
+  });
+
+  it('writes a batch by key, not by hashing the whole contacts table (the update statement’s plan)', async () => {
     const ids = (await t.sql<{ id: string }>('select id from contacts where workspace_id = ? order by id limit ?', [w.workspaceId, ENGAGEMENT_BATCH])).map((r) => r.id);
     const plan = await t.app.sql.query<{ 'QUERY PLAN': string }>(`explain ${WRITE_SCORES_SQL}`, [w.workspaceId, ids, ids.map(() => 1), new Date()]);
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).not.toMatch(/Seq Scan on contacts/);
+  });
+
+  it('refuses to rescore more than 50,000 contacts whole inside the request (TOO_MANY_CONTACTS); ids still work; 50,000 do', async () => {
+    expect(errorOf(await t.gql(RecomputeEngagementScoresDocument, {}, w.key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_CONTACTS', field: 'contactIds' });
+    const [first] = await t.sql<{ id: string }>('select id from contacts where workspace_id = ? order by id limit 1', [w.workspaceId]);
+    expect((await t.ok(RecomputeEngagementScoresDocument, { contactIds: [first!.id] }, w.key)).recomputeEngagementScores).toBe(1);
+    await t.sql('delete from contacts where workspace_id = ? and id = ?', [w.workspaceId, first!.id]);
+    expect((await t.ok(RecomputeEngagementScoresDocument, {}, w.key)).recomputeEngagementScores).toBe(MAX_ON_DEMAND_WORKSPACE);
   });
 });
 
