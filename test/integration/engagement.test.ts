@@ -1,6 +1,6 @@
 /**
  * Engagement scores end to end (facts through the ingestion pipeline with past occurredAt, orders
- * through one fixture function), and audiences by purchase history, replies and engagement: reach,
+ * through the recordOrders mutation), and audiences by purchase history, replies and engagement: reach,
  * recipients and a real send. Expected scores are computed by hand in the comments:
  * S = Σ weight × 2^(−age_days / 30) over 180 days; score = 100 × (1 − e^(−max(S, 0) / 10)), 1 decimal.
  */
@@ -13,13 +13,14 @@ import {
   EstimateReachDocument,
   LaunchCampaignDocument,
   RecomputeEngagementScoresDocument,
+  RecordOrdersDocument,
   TrackEventsDocument,
   UpdateWorkspaceSettingsDocument,
   UpsertContactsDocument,
   ViewerDocument,
   type AudienceInput,
 } from '../generated/graphql';
-import { ENGAGEMENT_JOB } from '../../src/orders/engagement.service';
+import { ENGAGEMENT_BATCH, ENGAGEMENT_JOB, MAX_ON_DEMAND_WORKSPACE, WRITE_SCORES_SQL } from '../../src/orders/engagement.service';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 
@@ -73,25 +74,17 @@ async function track(key: string, events: { campaignId: string; contactId: strin
 }
 
 /**
- * Orders of a contact: the `orders` rows and the contact's order_count / total_spend / last_order_at,
- * in one place (ORD's recordOrders replaces this at merge).
+ * Orders of a contact through the real recordOrders mutation (the contact's order_count, total_spend
+ * and last_order_at are kept by it). The campaigns here are drafts (no message sent), so no order
+ * makes an experiment conversion: the expected scores count each order once, as an order.
  */
-async function recordOrdersFixture(workspaceId: string, contactId: string, orders: { value: number; daysAgo: number }[]) {
-  for (const o of orders) {
-    await t.sql(`insert into orders (id, workspace_id, order_id, contact_id, value, occurred_at, source) values (gen_random_uuid(), ?, ?, ?, ?, ?, 'fixture')`, [
-      workspaceId,
-      `o${phone++}`,
-      contactId,
-      o.value,
-      ago(o.daysAgo).toISOString(),
-    ]);
-  }
-  await t.sql(
-    `update contacts c set order_count = x.n, total_spend = x.spend, last_order_at = x.last
-     from (select count(*)::int as n, sum(value) as spend, max(occurred_at) as last from orders where workspace_id = ? and contact_id = ?) x
-     where c.workspace_id = ? and c.id = ?`,
-    [workspaceId, contactId, workspaceId, contactId],
+async function recordOrdersFor(key: string, contactId: string, orders: { value: number; daysAgo: number }[]) {
+  const { recordOrders } = await t.ok(
+    RecordOrdersDocument,
+    { orders: orders.map((o) => ({ contactId, orderId: `o${phone++}`, value: o.value, occurredAt: ago(o.daysAgo).toISOString() })) },
+    key,
   );
+  expect(recordOrders).toMatchObject({ accepted: orders.length, duplicates: 0, conversions: 0, rejected: [] });
 }
 
 const scoreOf = async (key: string, id: string) => (await t.ok(ContactEngagementDocument, { id }, key)).contact!;
@@ -137,12 +130,12 @@ describe('engagement score', () => {
       { campaignId: a, contactId: i.conv179!, type: 'CONVERTED', daysAgo: 179 },
       { campaignId: a, contactId: i.conv181!, type: 'CONVERTED', daysAgo: 181 },
     ]);
-    await recordOrdersFixture(w.workspaceId, i.mixed!, [
+    await recordOrdersFor(w.key, i.mixed!, [
       { value: 20, daysAgo: 30 },
       { value: 30, daysAgo: 0 },
     ]);
-    await recordOrdersFixture(w.workspaceId, i.buyer179!, [{ value: 5, daysAgo: 179 }]);
-    await recordOrdersFixture(w.workspaceId, i.buyer181!, [{ value: 5, daysAgo: 181 }]);
+    await recordOrdersFor(w.key, i.buyer179!, [{ value: 5, daysAgo: 179 }]);
+    await recordOrdersFor(w.key, i.buyer181!, [{ value: 5, daysAgo: 181 }]);
     // Stale scores, to see that contacts whose signals aged out (or never had any) go back to 0.
     await t.sql(`update contacts set engagement_score = 77 where workspace_id = ? and external_id in ('conv181', 'buyer181', 'nothing')`, [w.workspaceId]);
     // The other workspace: a click today and a score it keeps until its own workspace is rescored.
@@ -240,6 +233,50 @@ describe('engagement score: batches of 5,000 contacts', () => {
   });
 });
 
+describe('engagement score: a workspace of 50,001 contacts', () => {
+  let w: Awaited<ReturnType<typeof workspace>>;
+  beforeAll(async () => {
+    w = await workspace([]);
+    await t.sql(
+      `insert into contacts (id, workspace_id, external_id, tags, consent_channels) select gen_random_uuid(), ?, 'big-' || g, array['big'], array['SMS'] from generate_series(1, ?::int) g`,
+      [w.workspaceId, MAX_ON_DEMAND_WORKSPACE + 1],
+    );
+    await t.sql('analyze contacts');
+  });
+
+  it('writes a batch by key, not by hashing the whole contacts table (the update statement’s plan)', async () => {
+    const ids = (await t.sql<{ id: string }>('select id from contacts where workspace_id = ? order by id limit ?', [w.workspaceId, ENGAGEMENT_BATCH])).map((r) => r.id);
+    const plan = await t.app.sql.query<{ 'QUERY PLAN': string }>(`explain ${WRITE_SCORES_SQL}`, [w.workspaceId, ids, ids.map(() => 1), new Date()]);
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).not.toMatch(/Seq Scan on contacts/);
+  });
+
+  it('refuses to rescore more than 50,000 contacts whole inside the request (TOO_MANY_CONTACTS); ids still work; 50,000 do', async () => {
+    expect(errorOf(await t.gql(RecomputeEngagementScoresDocument, {}, w.key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_CONTACTS', field: 'contactIds' });
+    const [first] = await t.sql<{ id: string }>('select id from contacts where workspace_id = ? order by id limit 1', [w.workspaceId]);
+    expect((await t.ok(RecomputeEngagementScoresDocument, { contactIds: [first!.id] }, w.key)).recomputeEngagementScores).toBe(1);
+    await t.sql('delete from contacts where workspace_id = ? and id = ?', [w.workspaceId, first!.id]);
+    expect((await t.ok(RecomputeEngagementScoresDocument, {}, w.key)).recomputeEngagementScores).toBe(MAX_ON_DEMAND_WORKSPACE);
+  });
+});
+
+describe('engagement score: an order that converts a test recipient', () => {
+  it('counts as the conversion (8) and as the order (4): S = 12 → 69.9', async () => {
+    const w = await workspace(['buyer']);
+    const c = await campaignFor(w.key, [], { tags: ['all'] });
+    await t.ok(LaunchCampaignDocument, { id: c }, w.key);
+    await until(
+      async () => (await t.ok(CampaignRunsDocument, { id: c }, w.key)).campaign!,
+      (x) => x.runs[0]?.sent === 1,
+    );
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders: [{ contactId: w.ids.buyer!, orderId: 'conv-1', value: 40 }] }, w.key);
+    expect(recordOrders).toMatchObject({ accepted: 1, conversions: 1, rejected: [] });
+    await t.ok(RecomputeEngagementScoresDocument, { contactIds: [w.ids.buyer!] }, w.key);
+    // converted today 8 + order today 4 = 12 → 100 × (1 − e^−1.2) = 69.88 (the same purchase, counted twice)
+    expect((await scoreOf(w.key, w.ids.buyer!)).engagementScore).toBe(69.9);
+  });
+});
+
 describe('lastRepliedAt (kept by ingestion)', () => {
   it('moves to the latest REPLIED event, never back', async () => {
     const w = await workspace(['ann']);
@@ -266,13 +303,13 @@ describe('audiences by purchase history, replies and engagement', () => {
   beforeAll(async () => {
     w = await workspace(names, ['noConsent']);
     const i = w.ids;
-    await recordOrdersFixture(w.workspaceId, i.recent!, [{ value: 20, daysAgo: 5 }]); // 1 order, 20
-    await recordOrdersFixture(w.workspaceId, i.mid!, [
+    await recordOrdersFor(w.key, i.recent!, [{ value: 20, daysAgo: 5 }]); // 1 order, 20
+    await recordOrdersFor(w.key, i.mid!, [
       { value: 50, daysAgo: 20 },
       { value: 30, daysAgo: 40 },
     ]); // 2 orders, 80, last 20 days ago
-    await recordOrdersFixture(w.workspaceId, i.old!, [{ value: 500, daysAgo: 100 }]); // 1 order, 500
-    await recordOrdersFixture(w.workspaceId, i.noConsent!, [{ value: 20, daysAgo: 5 }]); // counted in total, not withConsent
+    await recordOrdersFor(w.key, i.old!, [{ value: 500, daysAgo: 100 }]); // 1 order, 500
+    await recordOrdersFor(w.key, i.noConsent!, [{ value: 20, daysAgo: 5 }]); // counted in total, not withConsent
     const history = await campaignFor(w.key, [i.replier!, i.oldReplier!]);
     await track(w.key, [
       { campaignId: history, contactId: i.replier!, type: 'REPLIED', daysAgo: 3 },
@@ -320,6 +357,9 @@ describe('audiences by purchase history, replies and engagement', () => {
     ['at least 2 orders', { minOrderCount: 2 }, ['mid'], 1],
     ['spent at least 80 (equal counts)', { minTotalSpend: 80 }, ['mid', 'old'], 2],
     ['spent at least 80.01', { minTotalSpend: 80.01 }, ['old'], 1],
+    ['spent at least 1e308 (huge, still a number): nobody', { minTotalSpend: 1e308 }, [], 0],
+    ['spent at least 5e-324 (tiny, still above 0)', { minTotalSpend: 5e-324 }, ['mid', 'old', 'recent'], 4],
+    ['at least 2^31 − 1 orders: nobody', { minOrderCount: 2 ** 31 - 1 }, [], 0],
     ['replied in the last 7 days', { repliedInLastDays: 7 }, ['replier'], 1],
     ['replied in the last 60 days', { repliedInLastDays: 60 }, ['oldReplier', 'replier'], 2],
     ['engagement at least 33', { minEngagementScore: 33 }, ['mid', 'replier'], 2],
