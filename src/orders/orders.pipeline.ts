@@ -2,7 +2,8 @@
  * The durable, idempotent path of orders (recordOrders, POST /v1/orders, CSV import). Concurrent
  * requests are grouped into few transactions (src/db/group-commit.ts); in ONE transaction per batch:
  *
- * 1. resolve each order's contact in its workspace (by id, externalId, phone, email);
+ * 1. resolve each order's contact in its workspace (by id, externalId, phone, email), and lock the
+ *    contacts found FOR KEY SHARE (a contact deleted meanwhile rejects its order, CONTACT_NOT_FOUND);
  * 2. insert the orders, `on conflict (workspace_id, order_id) do nothing`: the first recording of
  *    an order id wins, a repeat (even with another value) is a DUPLICATE and changes nothing;
  * 3. experiment conversions (see `conversionEvents`): locked candidate assignments;
@@ -80,7 +81,7 @@ export class OrderPipeline {
 
     // 1. Contacts: what each identifier matches in the order's workspace (one indexed lookup each).
     const matches = await this.matchContacts(tx, items);
-    const resolved: typeof items = [];
+    let resolved: typeof items = [];
     for (const it of items) {
       const decided = decideContact(it.order.contact, matches.get(it.n) ?? {});
       if (typeof decided === 'string') {
@@ -88,6 +89,22 @@ export class OrderPipeline {
         resolved.push(it);
       } else results[it.r]!.outcomes[it.i] = decided;
     }
+    if (resolved.length === 0) return results;
+    // 1b. The contacts found, locked FOR KEY SHARE (what the orders' foreign key takes anyway) in id
+    //     order: a contact deleted since the lookup is not returned and its order is rejected here,
+    //     instead of a foreign-key violation failing the whole request; a deletion from now on waits.
+    const kept: { id: string; workspace_id: string }[] = await tx.query(
+      `select c.id, c.workspace_id from contacts c
+       where (c.id, c.workspace_id) in (select contact_id, ws from jsonb_to_recordset($1::jsonb) as x(ws uuid, contact_id uuid))
+       order by c.id
+       for key share of c`,
+      [JSON.stringify(resolved.map((it) => ({ ws: it.ws, contact_id: it.contactId })))],
+    );
+    const alive = new Set(kept.map((c) => `${c.workspace_id}|${c.id}`));
+    for (const it of resolved.filter((it) => !alive.has(`${it.ws}|${it.contactId}`))) {
+      results[it.r]!.outcomes[it.i] = { code: 'CONTACT_NOT_FOUND', message: `Contact ${it.contactId} was deleted` };
+    }
+    resolved = resolved.filter((it) => alive.has(`${it.ws}|${it.contactId}`));
     if (resolved.length === 0) return results;
 
     // 2. Orders, in (workspace, order id) order so that concurrent batches take the unique index's

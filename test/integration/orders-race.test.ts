@@ -1,0 +1,48 @@
+/**
+ * Review of the order pipeline under a concurrent contact deletion: a contact deleted after the
+ * pipeline found it and before its order is inserted. The order must be rejected on its own
+ * (CONTACT_NOT_FOUND), its neighbours recorded, never an INTERNAL error (the foreign key
+ * orders → contacts would otherwise fail the whole request).
+ */
+import { Client } from 'pg';
+import { RecordOrdersDocument, UpsertContactsDocument } from '../generated/graphql';
+import { startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+it('rejects the order of a contact deleted while the order is being recorded, and records its neighbour', async () => {
+  const key = await t.newWorkspaceKey('orders-delete-race');
+  await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'leaving', phone: '+14155557001' }, { externalId: 'staying', phone: '+14155557002' }] }, key);
+  const [leaving] = await t.sql<{ id: string }>("select id from contacts where external_id = 'leaving'");
+
+  // The deletion is under way (uncommitted) when the order arrives: the pipeline still sees the
+  // contact, then waits on its row lock; the deletion commits while it waits.
+  const deleter = new Client({ connectionString: t.databaseUrl });
+  await deleter.connect();
+  try {
+    await deleter.query('begin');
+    await deleter.query('delete from contacts where id = $1', [leaving!.id]);
+    const pending = t.gql(RecordOrdersDocument, { orders: [{ externalId: 'leaving', orderId: 'race-1', value: 10 }, { externalId: 'staying', orderId: 'race-2', value: 20 }] }, key);
+    const waiting = await until(
+      async () => (await deleter.query<{ n: string }>("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and pid <> pg_backend_pid()")).rows[0]!.n,
+      (n) => Number(n) > 0,
+    );
+    expect(Number(waiting)).toBeGreaterThan(0);
+    await deleter.query('commit');
+
+    const r = await pending;
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.recordOrders).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 0, code: 'CONTACT_NOT_FOUND' }] });
+  } finally {
+    await deleter.end();
+  }
+  const rows = await t.sql<{ order_id: string }>("select order_id from orders where order_id like 'race-%' order by order_id");
+  expect(rows.map((o) => o.order_id)).toEqual(['race-2']);
+  const [staying] = await t.sql<{ order_count: number; total_spend: string }>("select order_count, total_spend::text from contacts where external_id = 'staying'");
+  expect(staying).toEqual({ order_count: 1, total_spend: '20' });
+});
