@@ -20,7 +20,7 @@ import { GroupCommit, type GroupCommitOptions } from '../db/group-commit';
 import type { Sql, SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import { newId } from '../shared/ids';
-import { MAX_EVENT_VALUE, type NormalizedEvent } from '../tracking/event-input';
+import type { NormalizedEvent } from '../tracking/event-input';
 import type { IngestionPipeline, IngestRequest, Outcome } from '../tracking/ingestion';
 import { decideContact, type ContactMatches, type NormalizedOrder, type OrderRejection } from './orders.input';
 
@@ -142,9 +142,7 @@ export class OrderPipeline {
 
     // 3. Conversion candidates, locked (campaign, contact order, as the event pipeline locks them)
     //    and checked again under the lock: a conversion recorded meanwhile leaves converted_at set.
-    //    An order of MAX_EVENT_VALUE or more is recorded but makes no conversion: experiment revenue
-    //    columns (events.value, assignments.revenue: numeric(14,4)) hold event values below it.
-    const converting = fresh.filter((it) => it.order.value < MAX_EVENT_VALUE);
+    //    Any order value converts: events.value and the revenue sums are unbounded numeric.
     const candidates: { workspace_id: string; campaign_id: string; contact_id: string; n: number }[] = await tx.query(
       `select a.workspace_id, a.campaign_id, a.contact_id, x.n
        from assignments a
@@ -154,7 +152,7 @@ export class OrderPipeline {
          and a.sent_at is not null and x.at >= a.sent_at and x.at <= a.sent_at + make_interval(days => $2)
        order by a.campaign_id, a.contact_id
        for update of a`,
-      [JSON.stringify(converting.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.contactId, at: it.order.occurredAt.toISOString() }))), this.windowDays],
+      [JSON.stringify(fresh.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.contactId, at: it.order.occurredAt.toISOString() }))), this.windowDays],
     );
 
     // 4. Purchase totals of fresh orders; the contacts locked in id order first. FOR NO KEY UPDATE
