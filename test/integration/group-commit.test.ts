@@ -34,11 +34,22 @@ function queue(opts: GroupCommitOptions) {
   const batches: string[][] = [];
   const attempts = new Map<string, number>();
   const committed: string[][] = [];
+  const flight = { now: 0, max: 0 };
   const gc = new GroupCommit<Req, string>(pool, pino({ level: 'silent' }), {
     name: 'probe',
     size: (r) => r.ids.length,
     async write(tx: Sql, batch: Req[]) {
       batches.push(batch.map((r) => r.ids[0]!));
+      flight.max = Math.max(flight.max, ++flight.now);
+      try {
+        return await writeProbe(tx, batch);
+      } finally {
+        flight.now--;
+      }
+    },
+    committed: (results) => committed.push(results),
+  }, opts);
+  async function writeProbe(tx: Sql, batch: Req[]) {
       for (const r of batch) {
         const n = (attempts.get(r.ids[0]!) ?? 0) + 1;
         attempts.set(r.ids[0]!, n);
@@ -46,10 +57,8 @@ function queue(opts: GroupCommitOptions) {
       }
       await tx.query('insert into gc_probe (id) select unnest($1::text[])', [batch.flatMap((r) => r.ids)]);
       return batch.map((r) => r.ids.join(','));
-    },
-    committed: (results) => committed.push(results),
-  }, opts);
-  return { gc, batches, attempts, committed };
+  }
+  return { gc, batches, attempts, committed, flight };
 }
 
 const stored = async (prefix: string) =>
@@ -86,7 +95,7 @@ it('batches queued requests up to maxBatch items (a larger request alone, never 
   expect(await stored('b-')).toHaveLength(1 + 7 + 7 + 2);
 });
 
-it('a failing request fails alone: its batch is retried request by request and the others commit', async () => {
+it('a failing request fails alone: its batch is retried in halves and the others commit', async () => {
   const { gc, batches } = queue({ maxBatch: 100, concurrency: 1 });
   await pool.query("insert into gc_probe (id) values ('f-taken')");
   const outcomes = await Promise.allSettled([
@@ -99,9 +108,8 @@ it('a failing request fails alone: its batch is retried request by request and t
   expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected']);
   expect(((outcomes[2] as PromiseRejectedResult).reason as { code: string }).code).toBe('23505');
   expect(await stored('f-')).toEqual(['f-a', 'f-c', 'f-hold', 'f-taken']);
-  // The batch of four failed once, then each request ran on its own (in any order).
-  expect(batches.slice(0, 2)).toEqual([['f-hold'], ['f-a', 'f-taken', 'f-c', 'f-d']]);
-  expect(batches.slice(2).map((b) => b.join()).sort()).toEqual(['f-a', 'f-c', 'f-d', 'f-taken']);
+  // The batch of four failed, then its halves, then theirs, one transaction after the other.
+  expect(batches).toEqual([['f-hold'], ['f-a', 'f-taken', 'f-c', 'f-d'], ['f-a', 'f-taken'], ['f-a'], ['f-taken'], ['f-c', 'f-d'], ['f-c'], ['f-d']]);
 });
 
 it('retries deadlocks and serialization failures up to 3 attempts in all, and nothing else', async () => {
@@ -117,4 +125,19 @@ it('retries deadlocks and serialization failures up to 3 attempts in all, and no
   expect(((outcomes[3] as PromiseRejectedResult).reason as { code: string }).code).toBe('23514');
   expect(Object.fromEntries(attempts)).toEqual({ 'r-deadlock': 3, 'r-serial': 3, 'r-always': 3, 'r-other': 1 });
   expect(await stored('r-')).toEqual(['r-deadlock', 'r-serial']);
+});
+
+it('isolates a failing request by halving its batch, one transaction at a time: few transactions, never more than `concurrency` in flight', async () => {
+  const { gc, batches, flight } = queue({ maxBatch: 1000, concurrency: 1 });
+  await pool.query("insert into gc_probe (id) values ('h-31')");
+  const hold = gc.submit({ ids: ['h-hold'] }); // runs alone; the 64 below queue into one batch
+  const outcomes = await Promise.allSettled(ids('h-', 64).map((id) => gc.submit({ ids: [id] })));
+  await hold;
+  expect(outcomes.filter((o) => o.status === 'rejected').length).toBe(1);
+  expect(outcomes[31]!.status).toBe('rejected');
+  expect(await stored('h-')).toHaveLength(1 + 64);
+  // 64 → 32 + 32 → … → 1: one failed batch per level (7) plus its sound halves (6), and the hold.
+  // Retrying each of the 64 on its own at once would take 65 transactions, up to the pool's size in flight.
+  expect(batches.length).toBe(7 + 6 + 1);
+  expect(flight.max).toBe(1);
 });
