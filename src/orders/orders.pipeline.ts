@@ -120,8 +120,10 @@ export class OrderPipeline {
        returning workspace_id, order_id`,
       [
         JSON.stringify(
-          firsts.map((it) => ({
-            n: it.n,
+          // n: the sorted position, which `order by x.n` keeps (the item's own index would
+          // insert in request order, and two requests in opposite orders deadlock).
+          firsts.map((it, k) => ({
+            n: k,
             id: newId(),
             workspace_id: it.ws,
             order_id: it.order.orderId,

@@ -46,3 +46,35 @@ it('rejects the order of a contact deleted while the order is being recorded, an
   const [staying] = await t.sql<{ order_count: number; total_spend: string }>("select order_count, total_spend::text from contacts where external_id = 'staying'");
   expect(staying).toEqual({ order_count: 1, total_spend: '20' });
 });
+
+it('inserts the order ids in sorted order whatever the request order, as concurrent batches must not deadlock', async () => {
+  const key = await t.newWorkspaceKey('orders-lock-order');
+  await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'lock-buyer', phone: '+14155557101' }] }, key);
+  const [buyer] = await t.sql<{ id: string; workspace_id: string }>("select id, workspace_id from contacts where external_id = 'lock-buyer'");
+  const insert = (c: Client, orderId: string) =>
+    c.query("insert into orders (id, workspace_id, order_id, contact_id, value, occurred_at, source) values (gen_random_uuid(), $1, $2, $3, 1, now(), 'test') on conflict do nothing", [buyer!.workspace_id, orderId, buyer!.id]);
+  // Another writer holds order id "b" (uncommitted); the request brings c, b, a in that order.
+  const other = new Client({ connectionString: t.databaseUrl });
+  await other.connect();
+  try {
+    await other.query('begin');
+    await insert(other, 'lock-b');
+    const pending = t.gql(RecordOrdersDocument, { orders: ['lock-c', 'lock-b', 'lock-a'].map((orderId) => ({ externalId: 'lock-buyer', orderId, value: 1 })) }, key);
+    await until(
+      async () => Number((await other.query<{ n: string }>("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and pid <> pg_backend_pid()")).rows[0]!.n),
+      (n) => n > 0,
+    );
+    // The request now waits on "b". In sorted order it holds "a" only, so "c" is free: the other
+    // writer takes it at once (a writer going c → b would be deadlocked with a request holding c).
+    await other.query("set local lock_timeout = '100ms'");
+    await expect(insert(other, 'lock-c')).resolves.toBeDefined();
+    await other.query('commit');
+    const r = await pending;
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.recordOrders).toMatchObject({ accepted: 1, duplicates: 2, rejected: [] });
+  } finally {
+    await other.end();
+  }
+  const rows = await t.sql<{ order_id: string; source: string }>("select order_id, source from orders where order_id like 'lock-%' order by order_id");
+  expect(rows).toEqual([{ order_id: 'lock-a', source: 'api' }, { order_id: 'lock-b', source: 'test' }, { order_id: 'lock-c', source: 'test' }]);
+});
