@@ -145,13 +145,15 @@ export class OrderPipeline {
     // 3. Conversion candidates, locked (campaign, contact order, as the event pipeline locks them)
     //    and checked again under the lock: a conversion recorded meanwhile leaves converted_at set.
     //    Any order value converts: events.value and the revenue sums are unbounded numeric.
+    //    The window is whole hours (24 × days), as attribution's: calendar days would follow the
+    //    session's time zone and be 23 or 25 hours long across a DST change.
     const candidates: { workspace_id: string; campaign_id: string; contact_id: string; n: number }[] = await tx.query(
       `select a.workspace_id, a.campaign_id, a.contact_id, x.n
        from assignments a
        join jsonb_to_recordset($1::jsonb) as x(n int, ws uuid, contact_id uuid, at timestamptz)
          on a.workspace_id = x.ws and a.contact_id = x.contact_id
        where not a.holdout and a.variant_id is not null and a.converted_at is null
-         and a.sent_at is not null and x.at >= a.sent_at and x.at <= a.sent_at + make_interval(days => $2)
+         and a.sent_at is not null and x.at >= a.sent_at and x.at <= a.sent_at + make_interval(hours => 24 * $2)
        order by a.campaign_id, a.contact_id
        for update of a`,
       [JSON.stringify(fresh.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.contactId, at: it.order.occurredAt.toISOString() }))), this.windowDays],
