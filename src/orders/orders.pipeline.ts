@@ -211,13 +211,24 @@ export class OrderPipeline {
        union all
        select x.n, 'phone', c.id from x join contacts c on c.workspace_id = x.ws and c.phone = x.phone
        union all
-       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.email = x.email`,
+       -- An email may be shared by any number of contacts: two are enough to decide (one, or
+       -- ambiguous), and whether the contact the other identifiers name has it (index lookups).
+       select x.n, 'email', e.id from x cross join lateral (
+         select c.id from contacts c where c.workspace_id = x.ws and c.email = x.email limit 2
+       ) e
+       union all
+       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.id = x.contact_id and c.email = x.email
+       union all
+       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.external_id = x.external_id and c.email = x.email
+       union all
+       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.phone = x.phone and c.email = x.email`,
       [JSON.stringify(items.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.order.contact.contactId, external_id: it.order.contact.externalId, phone: it.order.contact.phone, email: it.order.contact.email })))],
     );
     const out = new Map<number, ContactMatches>();
     for (const row of rows) {
       const m = out.get(row.n) ?? {};
-      (m[row.by] ??= []).push(row.id);
+      const ids = (m[row.by] ??= []);
+      if (!ids.includes(row.id)) ids.push(row.id);
       out.set(row.n, m);
     }
     return out;

@@ -5,6 +5,11 @@
  * orders → contacts would otherwise fail the whole request).
  */
 import { Client } from 'pg';
+import pino from 'pino';
+import { Counter } from 'prom-client';
+import { SqlPool, type Sql } from '../../src/db/pool';
+import { OrderPipeline } from '../../src/orders/orders.pipeline';
+import { IngestionPipeline } from '../../src/tracking/ingestion';
 import { RecordOrdersDocument, UpsertContactsDocument } from '../generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -77,4 +82,36 @@ it('inserts the order ids in sorted order whatever the request order, as concurr
   }
   const rows = await t.sql<{ order_id: string; source: string }>("select order_id, source from orders where order_id like 'lock-%' order by order_id");
   expect(rows).toEqual([{ order_id: 'lock-a', source: 'api' }, { order_id: 'lock-b', source: 'test' }, { order_id: 'lock-c', source: 'test' }]);
+});
+
+it('reads a bounded number of rows per order when many contacts share the email an order names', async () => {
+  const key = await t.newWorkspaceKey('orders-shared-email');
+  const SHARING = 60;
+  await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: SHARING }, (_, i) => ({ externalId: `fam-${i}`, phone: `+1415558${String(1000 + i)}`, email: 'family@example.com' })) }, key);
+  const [{ workspace_id: ws }] = await t.sql<{ workspace_id: string }>("select workspace_id from contacts where external_id = 'fam-0'");
+  // A pipeline of its own on the real database, whose statements' row counts are recorded.
+  const rowsPerStatement: number[] = [];
+  class CountingPool extends SqlPool {
+    override transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+      return super.transaction((tx) => fn({ query: async (text, params) => { const rows = await tx.query(text, params); rowsPerStatement.push(rows.length); return rows as never; } }));
+    }
+  }
+  const logger = pino({ level: 'silent' });
+  const db = new CountingPool(t.databaseUrl, logger);
+  try {
+    const pipeline = new OrderPipeline(db, logger, new IngestionPipeline(db, logger, new Counter({ name: 'rv_probe_events', help: 'probe', labelNames: ['outcome'], registers: [] })), 7);
+    const ORDERS = 40;
+    const orders = Array.from({ length: ORDERS }, (_, i) => ({
+      contact: { contactId: null, externalId: i % 2 === 0 ? null : `fam-${i}`, phone: null, email: 'family@example.com' },
+      orderId: `fam-order-${i}`, value: 1, occurredAt: new Date(), merchantId: null,
+    }));
+    const { outcomes } = await pipeline.record(ws!, orders, 'api');
+    // Email alone: ambiguous; with the externalId of one of them: that contact.
+    expect(outcomes.filter((o) => o === 'ACCEPTED')).toHaveLength(ORDERS / 2);
+    expect(outcomes.filter((o) => typeof o === 'object' && o.code === 'CONTACT_AMBIGUOUS')).toHaveLength(ORDERS / 2);
+    // At most 2 matches by email per order (enough to decide), plus one per other identifier.
+    expect(Math.max(...rowsPerStatement)).toBeLessThanOrEqual(ORDERS * 3);
+  } finally {
+    await db.close();
+  }
 });
