@@ -101,7 +101,12 @@ export class GroupCommit<R, O> {
     for (let attempt = 1; ; attempt++) {
       try {
         const results = await this.db.transaction((tx) => this.steps.write(tx, requests));
-        this.steps.committed?.(results);
+        // Committed: from here nothing may fail the batch (it would be written again).
+        try {
+          this.steps.committed?.(results);
+        } catch (e) {
+          this.logger.error({ err: e }, `${this.steps.name}: committed hook failed`);
+        }
         return results;
       } catch (e) {
         const code = (e as { code?: string }).code;

@@ -141,3 +141,23 @@ it('isolates a failing request by halving its batch, one transaction at a time: 
   expect(batches.length).toBe(7 + 6 + 1);
   expect(flight.max).toBe(1);
 });
+
+it('a throwing `committed` hook neither fails nor repeats a committed batch', async () => {
+  let writes = 0;
+  const gc = new GroupCommit<Req, string>(pool, pino({ level: 'silent' }), {
+    name: 'probe',
+    size: (r) => r.ids.length,
+    async write(tx: Sql, batch: Req[]) {
+      writes++;
+      await tx.query('insert into gc_probe (id) select unnest($1::text[])', [batch.flatMap((r) => r.ids)]);
+      return batch.map((r) => r.ids.join(','));
+    },
+    committed: () => {
+      throw new Error('metrics broke');
+    },
+  }, { maxBatch: 10, concurrency: 1 });
+  const results = await Promise.allSettled([gc.submit({ ids: ['k-1'] }), gc.submit({ ids: ['k-2'] }), gc.submit({ ids: ['k-3'] })]);
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+  expect(writes).toBe(2); // k-1 alone, then k-2 and k-3 together: each written once
+  expect(await stored('k-')).toEqual(['k-1', 'k-2', 'k-3']);
+});
