@@ -31,7 +31,17 @@ export const MAX_CSV_ROWS = 50_000;
 
 export type CsvRow = { line: number; fields: ContactFields } | { line: number; rejection: Rejection };
 
-export function parseContactsCsv(csv: string): CsvRow[] {
+/** A CSV's records: trimmed cells and the line each starts on. */
+export interface CsvRecord {
+  cells: string[];
+  line: number;
+}
+
+/**
+ * Reads an import CSV (contacts, orders): its header and data rows, at most MAX_CSV_ROWS
+ * (TOO_MANY_ROWS); INVALID_CSV when it cannot be read or has no header.
+ */
+export function readCsvTable(csv: string): { header: CsvRecord; rows: CsvRecord[] } {
   let parsed: { record: string[]; info: { lines: number } }[];
   try {
     parsed = parse(csv, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true, info: true }) as unknown as typeof parsed;
@@ -43,6 +53,11 @@ export function parseContactsCsv(csv: string): CsvRow[] {
   const [header, ...rows] = parsed.map((p) => ({ cells: p.record, line: startLine(p) }));
   if (!header || header.cells.length === 0) throw badInput('INVALID_CSV', 'The CSV needs a header row', 'csv');
   if (rows.length > MAX_CSV_ROWS) throw badInput('TOO_MANY_ROWS', `At most ${MAX_CSV_ROWS} rows per import`, 'csv');
+  return { header, rows };
+}
+
+export function parseContactsCsv(csv: string): CsvRow[] {
+  const { header, rows } = readCsvTable(csv);
   const columns = header.cells.map((h) => {
     const key = h.toLowerCase().replace(/[\s_-]/g, '');
     return { name: h, field: COLUMNS[key], channel: CONSENT_COLUMNS[key] };

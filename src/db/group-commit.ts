@@ -2,7 +2,8 @@
  * Group commit: concurrent requests are queued and written together, a batch per transaction, so
  * throughput does not depend on one round trip per request. A request's promise resolves only
  * after its transaction committed. Deadlocks and serialization failures are retried; a batch that
- * still fails is split into its requests, so that one bad request never fails the others.
+ * still fails is split in halves until the failing request is alone, so that one bad request never
+ * fails the others.
  * Used by event ingestion (src/tracking/ingestion.ts) and orders (src/orders/orders.pipeline.ts).
  */
 import type { Logger } from 'pino';
@@ -82,9 +83,13 @@ export class GroupCommit<R, O> {
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (e) {
       if (batch.length > 1) {
-        // One request must not fail the others: retry each on its own.
-        this.logger.warn({ err: e, requests: batch.length }, `${this.steps.name} batch failed; retrying its requests one by one`);
-        await Promise.all(batch.map((p) => this.run([p])));
+        // One request must not fail the others: retry each half, one after the other, until the
+        // failing request is alone. Within this slot, so at most `concurrency` transactions stay in
+        // flight (the pool is shared), and a bad request among n costs about 2·log2(n) transactions.
+        this.logger.warn({ err: e, requests: batch.length }, `${this.steps.name} batch failed; retrying its halves`);
+        const half = Math.ceil(batch.length / 2);
+        await this.run(batch.slice(0, half));
+        await this.run(batch.slice(half));
         return;
       }
       this.logger.error({ err: e }, `${this.steps.name} failed`);
@@ -96,7 +101,12 @@ export class GroupCommit<R, O> {
     for (let attempt = 1; ; attempt++) {
       try {
         const results = await this.db.transaction((tx) => this.steps.write(tx, requests));
-        this.steps.committed?.(results);
+        // Committed: from here nothing may fail the batch (it would be written again).
+        try {
+          this.steps.committed?.(results);
+        } catch (e) {
+          this.logger.error({ err: e }, `${this.steps.name}: committed hook failed`);
+        }
         return results;
       } catch (e) {
         const code = (e as { code?: string }).code;

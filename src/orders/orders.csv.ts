@@ -4,8 +4,7 @@
  * refuses the whole file (a typo must not drop data silently). Empty cells are absent fields.
  * Pure: text in, order inputs (or per-row problems) out.
  */
-import { parse } from 'csv-parse/sync';
-import { MAX_CSV_ROWS } from '../contacts/csv';
+import { readCsvTable } from '../contacts/csv';
 import { badInput } from '../errors';
 import type { OrderRejection } from './orders.input';
 
@@ -16,17 +15,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export type OrdersCsvRow = { line: number; input: Record<string, unknown> } | { line: number; rejection: OrderRejection };
 
 export function parseOrdersCsv(csv: string): OrdersCsvRow[] {
-  let parsed: { record: string[]; info: { lines: number } }[];
-  try {
-    parsed = parse(csv, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true, info: true }) as unknown as typeof parsed;
-  } catch (e) {
-    throw badInput('INVALID_CSV', `The CSV could not be read: ${(e as Error).message}`, 'csv');
-  }
-  // csv-parse reports the line a record ends on; a quoted cell may span several lines.
-  const startLine = ({ record, info }: (typeof parsed)[number]) => info.lines - record.join('').split('\n').length + 1;
-  const [header, ...rows] = parsed.map((p) => ({ cells: p.record, line: startLine(p) }));
-  if (!header || header.cells.length === 0) throw badInput('INVALID_CSV', 'The CSV needs a header row', 'csv');
-  if (rows.length > MAX_CSV_ROWS) throw badInput('TOO_MANY_ROWS', `At most ${MAX_CSV_ROWS} rows per import`, 'csv');
+  const { header, rows } = readCsvTable(csv);
   const columns = header.cells.map((h) => {
     const field = BY_KEY.get(h.toLowerCase().replace(/[\s_-]/g, ''));
     if (!field) throw badInput('INVALID_CSV', `Unknown column "${h}": use ${COLUMNS.join(', ')}`, 'csv');

@@ -102,7 +102,7 @@ function contactRef(o: Record<string, unknown>, defaultCountry?: string | null):
   return { contactId: contactId?.toLowerCase() ?? null, externalId, phone, email: email?.toLowerCase() ?? null };
 }
 
-/** The contacts each identifier of an order matched in the workspace. */
+/** The contacts each identifier of an order matched in the workspace (by email: two at most, and the contact the other identifiers name if it has that email). */
 export interface ContactMatches {
   contactId?: string[];
   externalId?: string[];
@@ -130,7 +130,7 @@ export function decideContact(ref: ContactRef, matches: ContactMatches): string 
     if (byEmail && !byEmail.includes(one)) return reject('CONTACT_MISMATCH', `${given.join(', ')} name different contacts`);
     return one;
   }
-  if (byEmail!.length > 1) return reject('CONTACT_AMBIGUOUS', `${byEmail!.length} contacts have the email ${ref.email}: name the contact by contactId, externalId or phone`);
+  if (byEmail!.length > 1) return reject('CONTACT_AMBIGUOUS', `Several contacts have the email ${ref.email}: name the contact by contactId, externalId or phone`);
   return byEmail![0]!;
 }
 

@@ -2,7 +2,8 @@
  * The durable, idempotent path of orders (recordOrders, POST /v1/orders, CSV import). Concurrent
  * requests are grouped into few transactions (src/db/group-commit.ts); in ONE transaction per batch:
  *
- * 1. resolve each order's contact in its workspace (by id, externalId, phone, email);
+ * 1. resolve each order's contact in its workspace (by id, externalId, phone, email), and lock the
+ *    contacts found FOR KEY SHARE (a contact deleted meanwhile rejects its order, CONTACT_NOT_FOUND);
  * 2. insert the orders, `on conflict (workspace_id, order_id) do nothing`: the first recording of
  *    an order id wins, a repeat (even with another value) is a DUPLICATE and changes nothing;
  * 3. experiment conversions (see `conversionEvents`): locked candidate assignments;
@@ -19,7 +20,7 @@ import { GroupCommit, type GroupCommitOptions } from '../db/group-commit';
 import type { Sql, SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import { newId } from '../shared/ids';
-import { MAX_EVENT_VALUE, type NormalizedEvent } from '../tracking/event-input';
+import type { NormalizedEvent } from '../tracking/event-input';
 import type { IngestionPipeline, IngestRequest, Outcome } from '../tracking/ingestion';
 import { decideContact, type ContactMatches, type NormalizedOrder, type OrderRejection } from './orders.input';
 
@@ -80,7 +81,7 @@ export class OrderPipeline {
 
     // 1. Contacts: what each identifier matches in the order's workspace (one indexed lookup each).
     const matches = await this.matchContacts(tx, items);
-    const resolved: typeof items = [];
+    let resolved: typeof items = [];
     for (const it of items) {
       const decided = decideContact(it.order.contact, matches.get(it.n) ?? {});
       if (typeof decided === 'string') {
@@ -88,6 +89,22 @@ export class OrderPipeline {
         resolved.push(it);
       } else results[it.r]!.outcomes[it.i] = decided;
     }
+    if (resolved.length === 0) return results;
+    // 1b. The contacts found, locked FOR KEY SHARE (what the orders' foreign key takes anyway) in id
+    //     order: a contact deleted since the lookup is not returned and its order is rejected here,
+    //     instead of a foreign-key violation failing the whole request; a deletion from now on waits.
+    const kept: { id: string; workspace_id: string }[] = await tx.query(
+      `select c.id, c.workspace_id from contacts c
+       where (c.id, c.workspace_id) in (select contact_id, ws from jsonb_to_recordset($1::jsonb) as x(ws uuid, contact_id uuid))
+       order by c.id
+       for key share of c`,
+      [JSON.stringify(resolved.map((it) => ({ ws: it.ws, contact_id: it.contactId })))],
+    );
+    const alive = new Set(kept.map((c) => `${c.workspace_id}|${c.id}`));
+    for (const it of resolved.filter((it) => !alive.has(`${it.ws}|${it.contactId}`))) {
+      results[it.r]!.outcomes[it.i] = { code: 'CONTACT_NOT_FOUND', message: `Contact ${it.contactId} was deleted` };
+    }
+    resolved = resolved.filter((it) => alive.has(`${it.ws}|${it.contactId}`));
     if (resolved.length === 0) return results;
 
     // 2. Orders, in (workspace, order id) order so that concurrent batches take the unique index's
@@ -103,8 +120,10 @@ export class OrderPipeline {
        returning workspace_id, order_id`,
       [
         JSON.stringify(
-          firsts.map((it) => ({
-            n: it.n,
+          // n: the sorted position, which `order by x.n` keeps (the item's own index would
+          // insert in request order, and two requests in opposite orders deadlock).
+          firsts.map((it, k) => ({
+            n: k,
             id: newId(),
             workspace_id: it.ws,
             order_id: it.order.orderId,
@@ -125,19 +144,19 @@ export class OrderPipeline {
 
     // 3. Conversion candidates, locked (campaign, contact order, as the event pipeline locks them)
     //    and checked again under the lock: a conversion recorded meanwhile leaves converted_at set.
-    //    An order of MAX_EVENT_VALUE or more is recorded but makes no conversion: experiment revenue
-    //    columns (events.value, assignments.revenue: numeric(14,4)) hold event values below it.
-    const converting = fresh.filter((it) => it.order.value < MAX_EVENT_VALUE);
+    //    Any order value converts: events.value and the revenue sums are unbounded numeric.
+    //    The window is whole hours (24 × days), as attribution's: calendar days would follow the
+    //    session's time zone and be 23 or 25 hours long across a DST change.
     const candidates: { workspace_id: string; campaign_id: string; contact_id: string; n: number }[] = await tx.query(
       `select a.workspace_id, a.campaign_id, a.contact_id, x.n
        from assignments a
        join jsonb_to_recordset($1::jsonb) as x(n int, ws uuid, contact_id uuid, at timestamptz)
          on a.workspace_id = x.ws and a.contact_id = x.contact_id
        where not a.holdout and a.variant_id is not null and a.converted_at is null
-         and a.sent_at is not null and x.at >= a.sent_at and x.at <= a.sent_at + make_interval(days => $2)
+         and a.sent_at is not null and x.at >= a.sent_at and x.at <= a.sent_at + make_interval(hours => 24 * $2)
        order by a.campaign_id, a.contact_id
        for update of a`,
-      [JSON.stringify(converting.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.contactId, at: it.order.occurredAt.toISOString() }))), this.windowDays],
+      [JSON.stringify(fresh.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.contactId, at: it.order.occurredAt.toISOString() }))), this.windowDays],
     );
 
     // 4. Purchase totals of fresh orders; the contacts locked in id order first. FOR NO KEY UPDATE
@@ -192,13 +211,24 @@ export class OrderPipeline {
        union all
        select x.n, 'phone', c.id from x join contacts c on c.workspace_id = x.ws and c.phone = x.phone
        union all
-       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.email = x.email`,
+       -- An email may be shared by any number of contacts: two are enough to decide (one, or
+       -- ambiguous), and whether the contact the other identifiers name has it (index lookups).
+       select x.n, 'email', e.id from x cross join lateral (
+         select c.id from contacts c where c.workspace_id = x.ws and c.email = x.email limit 2
+       ) e
+       union all
+       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.id = x.contact_id and c.email = x.email
+       union all
+       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.external_id = x.external_id and c.email = x.email
+       union all
+       select x.n, 'email', c.id from x join contacts c on c.workspace_id = x.ws and c.phone = x.phone and c.email = x.email`,
       [JSON.stringify(items.map((it) => ({ n: it.n, ws: it.ws, contact_id: it.order.contact.contactId, external_id: it.order.contact.externalId, phone: it.order.contact.phone, email: it.order.contact.email })))],
     );
     const out = new Map<number, ContactMatches>();
     for (const row of rows) {
       const m = out.get(row.n) ?? {};
-      (m[row.by] ??= []).push(row.id);
+      const ids = (m[row.by] ??= []);
+      if (!ids.includes(row.id)) ids.push(row.id);
       out.set(row.n, m);
     }
     return out;

@@ -110,11 +110,31 @@ export function normalizeEvent(input: EventInput, now: Date = new Date()): Norma
  */
 export function parseOccurredAt(v: unknown, now: Date): Date | EventRejection {
   if (v === undefined || v === null) return now;
-  const at = v instanceof Date ? v : new Date(String(v));
-  if (Number.isNaN(at.getTime())) return reject('INVALID_OCCURRED_AT', 'occurredAt must be an ISO 8601 date-time');
+  const at = v instanceof Date ? v : typeof v === 'string' ? parseIso(v) : null;
+  if (at === null || Number.isNaN(at.getTime())) return reject('INVALID_OCCURRED_AT', 'occurredAt must be an ISO 8601 date-time');
   if (at.getTime() > now.getTime() + MAX_FUTURE_MS) return reject('INVALID_OCCURRED_AT', 'occurredAt is in the future');
   if (at.getTime() < EARLIEST) return reject('INVALID_OCCURRED_AT', 'occurredAt is before 2000');
   return at;
+}
+
+/** YYYY-MM-DD, then optionally [T or space]hh:mm[:ss[.fraction]] and Z or ±hh[:mm]. */
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * An ISO 8601 date-time, strictly: JavaScript's own Date parser also reads "0" (2000-01-01), "5"
+ * (May 2001) or "May 5 2024", and rolls 30 February over to 1 March — silently wrong times.
+ * A date alone is midnight UTC; a time without offset keeps JavaScript's reading (local time).
+ */
+function parseIso(v: string): Date | null {
+  const m = ISO.exec(v.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  if (h === undefined) return new Date(Date.UTC(year, month - 1, day));
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59) return null;
+  const offset = zone === undefined ? '' : /^[Zz]$/.test(zone) ? 'Z' : zone.length === 3 ? `${zone}:00` : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${frac ? frac.slice(0, 4) : ''}${offset}`);
 }
 
 /** An optional text field: absent → null; else 1 to `max` characters PostgreSQL can store. Shared with orders. */

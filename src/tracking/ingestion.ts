@@ -340,9 +340,12 @@ export class IngestionPipeline {
          from latest group by workspace_id, contact_id
        ),
        -- The state before the change (locked): which channels this statement really changes.
+       -- FOR NO KEY UPDATE, what the update takes: FOR UPDATE would also wait for key-share locks
+       -- (an order being recorded for the contact holds one while it waits for this batch's
+       -- assignment lock: a deadlock).
        before as (
          select c.id, c.workspace_id, c.opted_out_channels as was from contacts c join per_contact p on c.id = p.contact_id and c.workspace_id = p.workspace_id
-         for update of c
+         for no key update of c
        ),
        changed as (
          update contacts c set

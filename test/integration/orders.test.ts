@@ -284,16 +284,18 @@ describe('experiment conversions from orders', () => {
     expect(await purchases(c7.id, key)).toMatchObject({ orderCount: 2, totalSpend: 50 });
   });
 
-  it('records an order of 1e9 or more without a conversion (experiment revenue holds event values below 1e9); a later order converts', async () => {
+  it('counts an order of 1e9 or more as a conversion with its whole value (orders go up to 1e12, events.value is unbounded)', async () => {
     const c8 = f.contacts[8]!;
     const at = (plusDays: number) => new Date(new Date(sentAt.get(8)!).getTime() + plusDays * DAY).toISOString();
     const before = await totals(key, f.campaignId);
-    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders: [{ contactId: c8.id, orderId: 'c8-huge', value: 2e9, occurredAt: at(1) }] }, key);
-    expect(recordOrders).toEqual({ accepted: 1, duplicates: 0, conversions: 0, rejected: [] });
-    expect(await totals(key, f.campaignId)).toEqual(before);
-    expect((await t.ok(RecordOrdersDocument, { orders: [{ contactId: c8.id, orderId: 'c8-small', value: 3, occurredAt: at(2) }] }, key)).recordOrders.conversions).toBe(1);
-    expect(await totals(key, f.campaignId)).toEqual({ converted: before.converted + 1, revenue: before.revenue + 3 });
-    expect(await purchases(c8.id, key)).toMatchObject({ orderCount: 2, totalSpend: 2e9 + 3 });
+    const { recordOrders } = await t.ok(RecordOrdersDocument, { orders: [{ contactId: c8.id, orderId: 'c8-huge', value: 123_456_789_012.5, occurredAt: at(1) }] }, key);
+    expect(recordOrders).toEqual({ accepted: 1, duplicates: 0, conversions: 1, rejected: [] });
+    expect(await totals(key, f.campaignId)).toEqual({ converted: before.converted + 1, revenue: before.revenue + 123_456_789_012.5 });
+    const [event] = await t.sql<{ value: string }>("select value::text from events where contact_id = ? and type = 'CONVERTED'", [c8.id]);
+    expect(event!.value).toBe('123456789012.5');
+    // Converted once: a later order in the window adds no conversion.
+    expect((await t.ok(RecordOrdersDocument, { orders: [{ contactId: c8.id, orderId: 'c8-small', value: 3, occurredAt: at(2) }] }, key)).recordOrders.conversions).toBe(0);
+    expect(await purchases(c8.id, key)).toMatchObject({ orderCount: 2, totalSpend: 123_456_789_015.5 });
   });
 
   it('does not count an order by a remainder (holdout) recipient, nor by a contact who is not a recipient', async () => {

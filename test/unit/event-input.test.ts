@@ -70,6 +70,13 @@ describe('normalizeEvent: defaults and normalisation', () => {
     expect(accepted(base({ occurredAt: '2024-06-01T13:30:00+02:00' })).occurredAt.toISOString()).toBe('2024-06-01T11:30:00.000Z');
   });
 
+  it('accepts ISO 8601 forms: a date alone (UTC midnight), a space for T, fractions, offsets without colon', () => {
+    expect(accepted(base({ occurredAt: '2024-05-01' })).occurredAt.toISOString()).toBe('2024-05-01T00:00:00.000Z');
+    expect(accepted(base({ occurredAt: '2024-05-01 10:20:30Z' })).occurredAt.toISOString()).toBe('2024-05-01T10:20:30.000Z');
+    expect(accepted(base({ occurredAt: '2024-05-01T10:20:30.123456+0200' })).occurredAt.toISOString()).toBe('2024-05-01T08:20:30.123Z');
+    expect(accepted(base({ occurredAt: '2024-02-29T23:59:59z' })).occurredAt.toISOString()).toBe('2024-02-29T23:59:59.000Z');
+  });
+
   it('accepts occurredAt as a Date', () => {
     const d = new Date('2024-06-01T11:30:00Z');
     expect(accepted(base({ occurredAt: d })).occurredAt.getTime()).toBe(d.getTime());
@@ -151,6 +158,16 @@ describe('normalizeEvent: rejections', () => {
     ['occurredAt a day in the future', { occurredAt: future(minutes(24 * 60)) }, 'INVALID_OCCURRED_AT'],
     ['occurredAt 1 ms before 2000', { occurredAt: '1999-12-31T23:59:59.999Z' }, 'INVALID_OCCURRED_AT'],
     ['occurredAt at the Unix epoch', { occurredAt: new Date(0) }, 'INVALID_OCCURRED_AT'],
+    // Not ISO 8601, though JavaScript's lenient Date parser reads them (as 2000-01-01, 2001-05-01, …).
+    ['occurredAt as the number 0 (JSON)', { occurredAt: 0 as unknown as string }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt as epoch milliseconds (JSON)', { occurredAt: NOW.getTime() as unknown as string }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt "5"', { occurredAt: '5' }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt "0"', { occurredAt: '0' }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt "May 5 2024"', { occurredAt: 'May 5 2024' }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt "2024-06-01 garbage"', { occurredAt: '2024/05/01 10:00' }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt on 30 February (would roll over to 1 March)', { occurredAt: '2024-02-30T10:00:00Z' }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt at 25 o\'clock', { occurredAt: '2024-05-01T25:00:00Z' }, 'INVALID_OCCURRED_AT'],
+    ['occurredAt as true', { occurredAt: true as unknown as string }, 'INVALID_OCCURRED_AT'],
     // value
     ['value on SENT', { type: EventType.SENT, value: 5 }, 'INVALID_VALUE'],
     ['value 0 on CLICKED', { type: EventType.CLICKED, value: 0 }, 'INVALID_VALUE'],
