@@ -20,7 +20,7 @@ import { GroupCommit, type GroupCommitOptions } from '../db/group-commit';
 import type { Sql, SqlPool } from '../db/pool';
 import { EventType } from '../domain/event-type';
 import { newId } from '../shared/ids';
-import type { NormalizedEvent } from '../tracking/event-input';
+import { ORDER_CONVERSION_KEY_PREFIX, type NormalizedEvent } from '../tracking/event-input';
 import type { IngestionPipeline, IngestRequest, Outcome } from '../tracking/ingestion';
 import { decideContact, type ContactMatches, type NormalizedOrder, type OrderRejection } from './orders.input';
 
@@ -45,7 +45,7 @@ interface BatchResult extends OrderResult {
 }
 
 /** The idempotency key of the one conversion an order can make per test recipient. */
-export const conversionKey = (campaignId: string, contactId: string) => `order-conversion:${campaignId}:${contactId}`;
+export const conversionKey = (campaignId: string, contactId: string) => `${ORDER_CONVERSION_KEY_PREFIX}${campaignId}:${contactId}`;
 
 export class OrderPipeline {
   private readonly queue: GroupCommit<OrderRequest, BatchResult>;

@@ -89,6 +89,10 @@ export function normalizeEvent(input: EventInput, now: Date = new Date()): Norma
   if (isRejection(merchantId)) return merchantId;
   const idempotencyKey = optionalText(input.idempotencyKey, 'idempotencyKey', 200);
   if (isRejection(idempotencyKey)) return idempotencyKey;
+  if (idempotencyKey?.startsWith(ORDER_CONVERSION_KEY_PREFIX)) {
+    // A client's key in this namespace would take the place of a recipient's one order conversion.
+    return reject('RESERVED_IDEMPOTENCY_KEY', `idempotencyKey must not start with "${ORDER_CONVERSION_KEY_PREFIX}" (reserved for conversions made by orders)`);
+  }
 
   return {
     campaignId: campaignId.toLowerCase(),
@@ -103,6 +107,9 @@ export function normalizeEvent(input: EventInput, now: Date = new Date()): Norma
     idempotencyKey,
   };
 }
+
+/** The idempotency keys of the conversions orders make (src/orders/): not for clients' events. */
+export const ORDER_CONVERSION_KEY_PREFIX = 'order-conversion:';
 
 /**
  * When something happened: absent → now; refused when not a date, more than 5 minutes ahead

@@ -91,6 +91,11 @@ describe('normalizeEvent: defaults and normalisation', () => {
     expect([e.url, e.merchantId, e.idempotencyKey]).toEqual(['https://example.com/p?q=1', 'shop-42', 'Key-ABC']);
   });
 
+  it('refuses idempotency keys in the namespace of the conversions orders make', () => {
+    expect(codeOf(base({ type: EventType.CONVERTED, idempotencyKey: `order-conversion:${CAMPAIGN}:${CONTACT}` }))).toBe('RESERVED_IDEMPOTENCY_KEY');
+    expect(accepted(base({ idempotencyKey: 'my-order-conversion:1' })).idempotencyKey).toBe('my-order-conversion:1');
+  });
+
   it.each([0, 0.01, 19.99, MAX_EVENT_VALUE - 1])('accepts value %p on CONVERTED', (value) => {
     expect(accepted(base({ type: EventType.CONVERTED, value })).value).toBe(value);
   });
