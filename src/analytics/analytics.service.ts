@@ -127,16 +127,7 @@ export class AnalyticsService {
     );
     const out = new Map<string, TimeBucket[]>(campaignIds.map((id) => [id, []]));
     for (const r of rows) {
-      out.get(r.campaign_id)?.push({
-        start: new Date(r.start),
-        variantId: r.variant_id,
-        sent: Number(r.sent),
-        delivered: Number(r.delivered),
-        clicked: Number(r.clicked),
-        replied: Number(r.replied),
-        converted: Number(r.converted),
-        revenue: Number(r.revenue),
-      });
+      out.get(r.campaign_id)?.push({ start: new Date(r.start), variantId: r.variant_id, ...countsOf(r) });
     }
     return out;
   }
@@ -182,19 +173,11 @@ export class AnalyticsService {
         ...(hourly ? [first.toISOString(), lastStart.toISOString()] : [UNIT[args.interval], first.toISOString()]),
       ],
     );
-    const counts = (r: Record<string, string>): BucketCounts => ({
-      sent: Number(r.sent),
-      delivered: Number(r.delivered),
-      clicked: Number(r.clicked),
-      replied: Number(r.replied),
-      converted: Number(r.converted),
-      revenue: Number(r.revenue),
-    });
     const before = new Map<string, BucketCounts>();
     const within = new Map<string, BucketCounts>();
     for (const r of rows) {
-      if (r.at === null) before.set(r.variant_id, addCounts(before.get(r.variant_id), counts(r)));
-      else within.set(`${r.variant_id}|${new Date(r.at).getTime()}`, counts(r));
+      if (r.at === null) before.set(r.variant_id, addCounts(before.get(r.variant_id), countsOf(r)));
+      else within.set(`${r.variant_id}|${new Date(r.at).getTime()}`, countsOf(r));
     }
     return new Map(
       [...series].map(([id, b]) => [
@@ -401,3 +384,15 @@ export function rankValue(metric: RankMetric, r: CampaignWindowRow): number | nu
 }
 
 export type { CounterRow };
+
+/** A bucket's counts from a row of sums (PostgreSQL returns sums as text). */
+function countsOf(r: Record<string, string | null>): BucketCounts {
+  return {
+    sent: Number(r.sent),
+    delivered: Number(r.delivered),
+    clicked: Number(r.clicked),
+    replied: Number(r.replied),
+    converted: Number(r.converted),
+    revenue: Number(r.revenue),
+  };
+}
