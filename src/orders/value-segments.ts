@@ -47,7 +47,7 @@ export function valueBands(boundaries: readonly number[]): ValueBand[] {
 
 /**
  * The band index of a contact: 0 without orders, else 1 + the number of boundaries at or below its
- * spend (a spend below 0 — refunds — counts in the lowest spend band). The SQL does the same with
+ * spend. The SQL does the same with
  * `width_bucket(total_spend, boundaries)`; this is its reference.
  */
 export function bandIndex(orderCount: number, totalSpend: number, boundaries: readonly number[]): number {
