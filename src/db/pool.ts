@@ -31,19 +31,40 @@ export class SqlPool {
 
   /** Runs `fn` in a transaction on one connection; commits when it resolves, rolls back when it throws. */
   async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, done } = await this.checkOut();
     const sql = this.wrap(client);
+    let broken: Error | undefined;
     try {
       await sql.query('begin');
       const result = await fn(sql);
       await sql.query('commit');
       return result;
     } catch (e) {
-      await client.query('rollback').catch(() => undefined);
+      await client.query('rollback').catch((err: Error) => (broken = err));
       throw e;
     } finally {
-      client.release();
+      done(broken);
     }
+  }
+
+  /**
+   * A pool client for the caller's exclusive use. pg-pool listens for a client's connection errors
+   * only while it is idle: one lost while checked out (the server terminating the backend, a reset)
+   * would be an unhandled 'error' event and kill the process, so it is listened for here too, and
+   * a client whose connection failed is destroyed on release instead of going back to the pool.
+   */
+  private async checkOut(): Promise<{ client: PoolClient; done(err?: Error): void }> {
+    const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error) => (lost = err);
+    client.on('error', onError);
+    return {
+      client,
+      done: (err) => {
+        client.off('error', onError);
+        client.release(lost ?? err);
+      },
+    };
   }
 
   /** One statement outside a transaction (reads). */
@@ -65,17 +86,22 @@ export class SqlPool {
   async each<T extends QueryResultRow = Record<string, unknown>>(text: string, params: unknown[], batchSize: number, onRows: (rows: T[]) => void): Promise<void> {
     this.counter?.inc();
     const t0 = performance.now();
-    const client = await this.pool.connect();
+    const { client, done } = await this.checkOut();
     const cursor = client.query(new Cursor<T>(text, params));
+    // A read that fails leaves the connection in no known state (closing the cursor on a terminated
+    // connection would wait forever): the client is destroyed, not closed and returned.
+    let broken: Error | undefined;
     try {
       for (;;) {
-        const rows = await cursor.read(batchSize);
+        const rows = await cursor.read(batchSize).catch((err: Error) => {
+          throw (broken = err);
+        });
         if (rows.length === 0) break;
         onRows(rows);
       }
     } finally {
-      await cursor.close().catch(() => undefined);
-      client.release();
+      if (!broken) await cursor.close().catch((err: Error) => (broken = err));
+      done(broken);
       this.duration?.observe({ pool: 'sql' }, (performance.now() - t0) / 1000);
     }
   }
