@@ -28,7 +28,7 @@ export function optOutCsvRow(r: OptOutEventRow): string[] {
     safeCell(r.keyword ?? ''),
     r.contact_id,
     safeCell(r.external_id ?? ''),
-    safeCell(r.phone ?? ''),
+    r.phone ?? '', // stored as E.164 (+ and digits): never a formula, and a quote would break it for importers
     safeCell(r.email ?? ''),
   ];
 }
