@@ -36,7 +36,7 @@ export function optOutCsvRow(r: OptOutEventRow): string[] {
 async function* rows(service: OptOutReportService, since: Date): AsyncGenerator<string[]> {
   let after: string | null = null;
   for (;;) {
-    const page = await service.events(since, {}, PAGE, after);
+    const page = await service.eventPage(since, {}, PAGE, after);
     for (const r of page.nodes) yield optOutCsvRow(r);
     if (!page.hasNextPage) return;
     after = page.endCursor;

@@ -62,9 +62,17 @@ export class OptOutReportService {
     return toCounts(grouped);
   }
 
-  /** Opt-out events newest first, keyset on (at, id), with the contact's identifiers. */
+  /** A client's page of opt-out events: `first` up to MAX_PAGE_SIZE (INVALID_PAGE_SIZE). */
   async events(since: Date, filter: OptOutFilter, first: number, after?: string | null): Promise<Page<OptOutEventRow>> {
     checkPageSize(first);
+    return this.eventPage(since, filter, first, after);
+  }
+
+  /**
+   * Opt-out events newest first, keyset on (at, id), with the contact's identifiers. Any page
+   * size: the CSV export reads larger pages than clients may ask for.
+   */
+  async eventPage(since: Date, filter: OptOutFilter, first: number, after?: string | null): Promise<Page<OptOutEventRow>> {
     const cursor = after ? decodeCursor(after) : null;
     const rows = await this.sql.query<OptOutEventRow>(
       `select l.id, l.contact_id, l.channel, l.source, l.keyword, l.at, c.external_id, c.phone, c.email
