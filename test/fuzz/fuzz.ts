@@ -392,6 +392,7 @@ function linkOrRouteCase(r: Random, t: FuzzTarget): Request {
     () => `/u/${r.chance(0.5) ? r.pick(t.trackingTokens) : pathPart(nastyString(r))}`,
     () => `/${r.pick(['o', 'u'])}/${r.pick(['%00', '%ff', '%', '..%2f..', 'a'.repeat(3000)])}`,
     () => `/v1/campaigns/${r.chance(0.5) ? t.campaignId : pathPart(nastyString(r))}/export.csv`,
+    () => `/v1/opt-outs.csv${r.pick(['', `?days=${pathPart(nastyString(r))}`, `?days=${r.pick(['0', '30', '3650', '3651', '-1', '1e3', '99999999999'])}`])}`,
     () => `/${pathPart(nastyString(r))}`,
     () => `/graphql?query=${pathPart(nastyString(r))}`,
     () => `/healthz?x=${pathPart(nastyString(r))}`,
