@@ -3,7 +3,7 @@
  * (memory stays flat for any campaign size). Phones are masked but for the last 4 digits, and
  * cells that a spreadsheet would run as a formula are neutralised.
  */
-import { Readable } from 'node:stream';
+import { Readable, pipeline, type Transform } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
 import { maskPhone } from '../contacts/phone';
@@ -24,6 +24,19 @@ const NIL = '00000000-0000-0000-0000-000000000000';
  */
 export function safeCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/**
+ * CSV of `rows` with a header, as a stream to hand to `reply.send`. Joined with `pipeline`, not
+ * `pipe`: a failure while reading (the database gone mid-export) must destroy the output with the
+ * error — fastify then closes the response — where `pipe` left the client waiting forever.
+ */
+export function csvStream(rows: AsyncIterable<string[]>, columns: readonly string[]): Transform {
+  const csv = stringify({ header: true, columns: [...columns] });
+  pipeline(Readable.from(rows), csv, () => {
+    // The error, if any, is already on `csv` (pipeline destroyed it with it): fastify logs it.
+  });
+  return csv;
 }
 
 interface ExportRow {
@@ -79,7 +92,7 @@ export function registerExportRoute(fastify: FastifyInstance, deps: AppDeps & { 
     const id = request.params.id;
     const [campaign] = isUuid(id) ? await deps.sql.query<{ id: string; name: string }>('select id, name from campaigns where id = $1 and workspace_id = $2', [id, auth.workspaceId]) : [];
     if (!campaign) throw notFound('Campaign', id);
-    const csv = Readable.from(recipientRows(deps.sql, campaign.id)).pipe(stringify({ header: true, columns: [...EXPORT_COLUMNS] }));
+    const csv = csvStream(recipientRows(deps.sql, campaign.id), EXPORT_COLUMNS);
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="campaign-${campaign.id}.csv"`)

@@ -4,10 +4,8 @@
  * exists to carry suppressions to other systems, where a masked phone is useless — and every
  * free-text cell is neutralised against formula injection like the campaign export.
  */
-import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
-import { safeCell } from '../analytics/export';
+import { csvStream, safeCell } from '../analytics/export';
 import type { SqlPool } from '../db/pool';
 import { badInput } from '../errors';
 import type { AppDeps } from '../graphql/context';
@@ -55,7 +53,7 @@ export function registerOptOutExportRoute(fastify: FastifyInstance, deps: AppDep
     const auth = await requireKey(deps, request, ApiScope.READ);
     const service = new OptOutReportService(deps.sql, auth.workspaceId);
     const since = service.since(parseDaysParam(request.query.days));
-    const csv = Readable.from(rows(service, since)).pipe(stringify({ header: true, columns: [...OPT_OUT_COLUMNS] }));
+    const csv = csvStream(rows(service, since), OPT_OUT_COLUMNS);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="opt-outs.csv"').send(csv);
   });
 }
