@@ -26,7 +26,11 @@ export class OptOutReportResolver {
     const service = ctx.services.optOutReport;
     const page = await service.events(report.since, { channel, source, keyword }, first ?? 50, after);
     const contacts = await service.contacts(page.nodes.map((n) => n.contact_id));
-    const nodes: OptOutReportEntry[] = page.nodes.map((n) => ({ contact: contacts.get(n.contact_id)!, channel: n.channel, source: n.source, keyword: n.keyword, at: new Date(n.at) }));
-    return connection({ ...page, nodes });
+    // A contact deleted between the two reads (its log rows go with it) is left out, not a null.
+    const kept = page.nodes.flatMap((n, i) => {
+      const contact = contacts.get(n.contact_id);
+      return contact ? [{ node: { contact, channel: n.channel, source: n.source, keyword: n.keyword, at: new Date(n.at) } as OptOutReportEntry, cursor: page.cursors[i]! }] : [];
+    });
+    return connection({ ...page, nodes: kept.map((k) => k.node), cursors: kept.map((k) => k.cursor) });
   }
 }
