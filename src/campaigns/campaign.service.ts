@@ -163,6 +163,7 @@ export class CampaignService {
         html: v.html,
         whatsappTemplate: v.whatsappTemplate,
         templateId: v.templateId,
+        templateVersion: v.templateVersion,
         weight: v.weight,
         isControl: v.isControl,
         position: v.position,
