@@ -104,6 +104,8 @@ export class TemplateService {
     try {
       return await this.em.transactional(async (tx) => {
         const template = tx.create(Template, { workspaceId: this.workspaceId, ...content });
+        // The version row references the template, and the ORM knows no relation between them to order the inserts by.
+        await tx.flush();
         this.writeVersion(tx, template);
         return template;
       });
