@@ -49,6 +49,9 @@ export function previewTemplate(template: string, contact?: Contact | null, vari
 /** Most categories a workspace's `templateCategories` lists (the largest first). */
 export const MAX_CATEGORIES = 200;
 
+/** The live-name unique index, as opposed to another key (a version number, which the row lock keeps unique). */
+const isNameClash = (e: unknown) => e instanceof UniqueConstraintViolationException && e.message.includes('templates_live_name_uq');
+
 const duplicateName = (name: string) => badInput('DUPLICATE_TEMPLATE_NAME', `A template named "${name}" already exists`, 'input.name');
 
 /**
@@ -111,7 +114,7 @@ export class TemplateService {
       });
     } catch (e) {
       // Two requests raced past the check above: the loser gets the same answer as if it had come second.
-      if (e instanceof UniqueConstraintViolationException) throw duplicateName(content.name);
+      if (isNameClash(e)) throw duplicateName(content.name);
       throw e;
     }
   }
@@ -134,7 +137,7 @@ export class TemplateService {
         return template;
       });
     } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw duplicateName(content.name);
+      if (isNameClash(e)) throw duplicateName(content.name);
       throw e;
     }
   }

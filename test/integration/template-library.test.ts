@@ -75,6 +75,13 @@ describe('update and versions', () => {
     expect((await t.ok(LibraryTemplatesDocument, { search: mine.name })).templates[0]).toMatchObject({ name: mine.name, version: 1 });
   });
 
+  it('answers DUPLICATE_TEMPLATE_NAME to all but one of concurrent creates with one name', async () => {
+    const name = unique('race');
+    const results = await Promise.all(Array.from({ length: 6 }, () => t.gql(CreateLibraryTemplateDocument, { input: { name, body: 'b' } })));
+    expect(results.filter((r) => !r.errors).length).toBe(1);
+    for (const r of results.filter((r) => r.errors)) expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'DUPLICATE_TEMPLATE_NAME' });
+  });
+
   it('numbers concurrent updates one after the other', async () => {
     const tpl = await create({});
     const n = 8;
