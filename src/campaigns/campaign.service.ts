@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { ForeignKeyConstraintViolationException, LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound } from '../errors';
 import { checkPageSize, containsPattern, decodeCursor, encodeCursor, type Page } from '../db/keyset';
@@ -81,7 +81,15 @@ export class CampaignService {
       costPerMessage: checkMoney(input.costPerMessage, 'costPerMessage', 'INVALID_COST') ?? 0,
     });
     for (const v of variants) this.em.create(Variant, { ...v, workspaceId: this.workspaceId, campaignId: campaign.id });
-    await this.em.flush();
+    try {
+      await this.em.flush();
+    } catch (e) {
+      // A library template deleted between fillFromLibrary and this insert (deleteTemplate locks it first).
+      if (e instanceof ForeignKeyConstraintViolationException && /variants_template/.test(e.message)) {
+        throw badInput('UNKNOWN_TEMPLATE', 'A template of this campaign was deleted meanwhile', 'input.variants');
+      }
+      throw e;
+    }
     return campaign;
   }
 
@@ -163,6 +171,7 @@ export class CampaignService {
         html: v.html,
         whatsappTemplate: v.whatsappTemplate,
         templateId: v.templateId,
+        templateVersion: v.templateVersion,
         weight: v.weight,
         isControl: v.isControl,
         position: v.position,

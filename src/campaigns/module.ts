@@ -8,6 +8,7 @@ import { campaignsLoaders } from './campaigns.loaders';
 import { RecipientResolver } from './recipients.resolver';
 import { RecipientService } from './recipients.service';
 import { Template } from './template.entity';
+import { TemplateVersion } from './template-version.entity';
 import { TemplateResolver } from './template.resolver';
 import { TemplateService } from './template.service';
 import { Variant } from './variant.entity';
@@ -23,7 +24,7 @@ declare module '../graphql/context' {
 
 export const campaignsModule = defineModule({
   name: 'campaigns',
-  entities: [Campaign, Variant, Template, Assignment],
+  entities: [Campaign, Variant, Template, TemplateVersion, Assignment],
   resolvers: [CampaignResolver, RecipientResolver, TemplateResolver],
   services: ({ em, workspaceId }) => ({
     campaigns: new CampaignService(em, workspaceId),

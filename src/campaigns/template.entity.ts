@@ -1,7 +1,9 @@
 import { newId } from '../shared/ids';
 import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Workspace } from '../workspaces/workspace.entity';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { WhatsAppTemplate } from './variant.entity';
+import { encodeNameCursor } from './templates/template-list';
 import { templateVariables } from './templates/render';
 import { Channel } from '../domain/channel';
 
@@ -10,7 +12,7 @@ import { Channel } from '../domain/channel';
 @Entity({ tableName: 'templates' })
 export class Template {
   /** Properties with defaults: optional in `em.create()`. */
-  [OptionalProps]?: 'createdAt' | 'variables';
+  [OptionalProps]?: 'createdAt' | 'variables' | 'version' | 'archivedAt' | 'cursor';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -43,9 +45,26 @@ export class Template {
   @Property({ type: 'text', nullable: true })
   html?: string | null;
 
+  @Field(() => WhatsAppTemplate, { nullable: true, description: 'WHATSAPP: approved template reference, copied to WhatsApp variants made from it' })
+  @Property({ type: 'json', nullable: true })
+  whatsappTemplate?: WhatsAppTemplate | null;
+
+  @Field(() => Int, { description: 'the current version: 1 when created, +1 on every update' })
+  @Property({ type: 'integer' })
+  version: number = 1;
+
+  /** Set when a template some campaign used is deleted: hidden, refused for new variants, versions kept. */
+  @Property({ type: 'timestamptz', nullable: true })
+  archivedAt?: Date | null = null;
+
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  @Field({ description: 'pass as `after` to continue the `templates` list after this template' })
+  get cursor(): string {
+    return encodeNameCursor(this.name, this.id);
+  }
 
   @Field(() => [String], { description: 'variables the body uses, in order of first use' })
   get variables(): string[] {

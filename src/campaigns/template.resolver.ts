@@ -1,7 +1,10 @@
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
 import { GraphQLJSON } from '../graphql/scalars';
+import { KeyCount } from '../graphql/key-count';
 import { Template } from './template.entity';
+import { TemplateVersion } from './template-version.entity';
+import { WhatsAppTemplateInput } from './campaign.types';
 import { Channel } from '../domain/channel';
 import { previewTemplate } from './template.service';
 
@@ -24,6 +27,9 @@ export class TemplateInput {
 
   @Field(() => String, { nullable: true, description: 'EMAIL templates: HTML body' })
   html?: string | null;
+
+  @Field(() => WhatsAppTemplateInput, { nullable: true, description: 'WHATSAPP templates: approved template reference, copied to WhatsApp variants made from it' })
+  whatsappTemplate?: WhatsAppTemplateInput | null;
 }
 
 @ObjectType()
@@ -49,14 +55,41 @@ export class TemplatePreview {
 
 @Resolver(() => Template)
 export class TemplateResolver {
-  @Query(() => [Template])
-  templates(@Ctx() ctx: Context): Promise<Template[]> {
-    return ctx.services.templates.list();
+  @Query(() => [Template], { description: 'live templates by name; at most `first` (≤ 200, default 200), continue with `after: <last template\'s cursor>`' })
+  templates(
+    @Ctx() ctx: Context,
+    @Arg('category', () => String, { nullable: true, description: 'exact category' }) category?: string | null,
+    @Arg('channel', () => Channel, { nullable: true, description: 'templates for this channel and those for any channel (channel null)' }) channel?: Channel | null,
+    @Arg('search', () => String, { nullable: true, description: 'case-insensitive substring of the name or body' }) search?: string | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<Template[]> {
+    return ctx.services.templates.list({ category, channel, search, first, after });
+  }
+
+  @Query(() => [KeyCount], { description: 'categories of live templates with their template count, most first (at most 200; uncategorised templates are not counted)' })
+  templateCategories(@Ctx() ctx: Context): Promise<KeyCount[]> {
+    return ctx.services.templates.categories();
   }
 
   @Mutation(() => Template)
   createTemplate(@Arg('input', () => TemplateInput) input: TemplateInput, @Ctx() ctx: Context): Promise<Template> {
     return ctx.services.templates.create(input);
+  }
+
+  @Mutation(() => Template, { description: 'replaces the template as its next version; campaigns made from it keep their copy' })
+  updateTemplate(@Arg('id', () => ID) id: string, @Arg('input', () => TemplateInput) input: TemplateInput, @Ctx() ctx: Context): Promise<Template> {
+    return ctx.services.templates.update(id, input);
+  }
+
+  @Mutation(() => Boolean, { description: 'deletes a template no campaign used; archives a used one (hidden, refused for new variants, versions kept); the name is free again' })
+  deleteTemplate(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.templates.delete(id);
+  }
+
+  @FieldResolver(() => [TemplateVersion], { description: 'every version, newest first' })
+  versions(@Root() template: Template, @Ctx() ctx: Context): Promise<TemplateVersion[]> {
+    return ctx.loaders.templateVersionsByTemplateId.load(template.id);
   }
 
   @Query(() => TemplatePreview)

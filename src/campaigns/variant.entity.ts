@@ -2,7 +2,7 @@ import { newId } from '../shared/ids';
 import { Entity, PrimaryKey, Property, ManyToOne, OptionalProps } from '@mikro-orm/core';
 import { Campaign } from './campaign.entity';
 import { Workspace } from '../workspaces/workspace.entity';
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 
 /** An approved WhatsApp message template (Meta), sent outside the 24-hour customer-service window. */
 @ObjectType()
@@ -60,6 +60,10 @@ export class Variant {
   @Field(() => ID, { nullable: true, description: 'the library template it was created from (its text was copied: later edits do not change it)' })
   @Property({ type: 'uuid', nullable: true })
   templateId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'the version of that template whose text was copied' })
+  @Property({ type: 'integer', nullable: true })
+  templateVersion?: number | null;
 
   @Field(() => Float, {
     description: 'percent of the test audience, 0 < weight < 100 for A/B, sums to 100 within a campaign',

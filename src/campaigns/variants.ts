@@ -6,6 +6,7 @@ import { badInput } from '../errors';
 import { CampaignType } from './enums';
 import { Channel } from '../domain/channel';
 import { unknownVariables } from './templates/render';
+import { checkWhatsAppTemplate } from './templates/whatsapp-template';
 
 export const MIN_TEST_VARIANTS = 2;
 export const MAX_VARIANTS = 8;
@@ -23,6 +24,8 @@ export interface VariantDraft {
   whatsappTemplate?: { name: string; language: string; parameters?: string[] | null } | null;
   /** The library template the draft was filled from (resolved by TemplateService.fillFromLibrary). */
   templateId?: string | null;
+  /** … and the version of it whose text was copied. */
+  templateVersion?: number | null;
 }
 
 export interface NormalizedVariant {
@@ -33,20 +36,11 @@ export interface NormalizedVariant {
   html: string | null;
   whatsappTemplate: { name: string; language: string; parameters: string[] } | null;
   templateId: string | null;
+  templateVersion: number | null;
   weight: number;
   isControl: boolean;
   position: number;
 }
-
-/**
- * A WhatsApp template is named as its provider knows it: the Meta template name (lowercase
- * letters, digits and underscores) for the Cloud API, the Content SID (HX + 32 hex) for Twilio.
- * Languages: en, en_US, pt_BR, …
- */
-const WHATSAPP_TEMPLATE_NAME = /^(?:[a-z0-9_]{1,512}|HX[0-9a-fA-F]{32})$/;
-const WHATSAPP_LANGUAGE = /^[a-z]{2,3}(_[A-Z]{2})?$/;
-/** Meta allows far fewer body parameters than this; the bound only keeps input sane. */
-const MAX_WHATSAPP_PARAMETERS = 100;
 
 export function normalizeVariants(type: CampaignType, drafts: readonly VariantDraft[], path = 'input.variants', channel: Channel = Channel.SMS): NormalizedVariant[] {
   const [min, max] = type === CampaignType.STANDARD ? [1, 1] : [MIN_TEST_VARIANTS, MAX_VARIANTS];
@@ -84,6 +78,7 @@ export function normalizeVariants(type: CampaignType, drafts: readonly VariantDr
         ? { name: d.whatsappTemplate.name, language: d.whatsappTemplate.language, parameters: d.whatsappTemplate.parameters ?? [] }
         : null,
     templateId: d.templateId ?? null,
+    templateVersion: d.templateId == null ? null : (d.templateVersion ?? null),
     weight: weights[i]!,
     isControl: i === control,
     position: i,
@@ -114,15 +109,7 @@ function checkChannelFields(d: VariantDraft, i: number, at: string, channel: Cha
     checkVariables(d.subject, i, `${at}.subject`);
     if (d.html) checkVariables(d.html, i, `${at}.html`);
   }
-  const wt = d.whatsappTemplate;
-  if (channel === Channel.WHATSAPP && wt) {
-    const bad = (field: string, message: string) => badInput('INVALID_WHATSAPP_TEMPLATE', `Variant ${i + 1}: ${message}`, `${at}.whatsappTemplate.${field}`);
-    if (!WHATSAPP_TEMPLATE_NAME.test(wt.name)) throw bad('name', 'name must be the template name registered with Meta (lowercase letters, digits and underscores) or, with Twilio, its Content SID (HX followed by 32 hex digits)');
-    if (!WHATSAPP_LANGUAGE.test(wt.language)) throw bad('language', 'language must be a WhatsApp language code such as en or en_US');
-    const params = wt.parameters ?? [];
-    if (params.length > MAX_WHATSAPP_PARAMETERS) throw bad('parameters', `at most ${MAX_WHATSAPP_PARAMETERS} parameters`);
-    params.forEach((p, j) => checkVariables(p, i, `${at}.whatsappTemplate.parameters.${j}`));
-  }
+  if (channel === Channel.WHATSAPP && d.whatsappTemplate) checkWhatsAppTemplate(d.whatsappTemplate, `Variant ${i + 1}`, `${at}.whatsappTemplate`);
 }
 
 /** Given weights are kept; omitted ones share what is left of 100 equally. */

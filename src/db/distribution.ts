@@ -36,8 +36,9 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
   // Distributed by workspace_id, referenced tables before the tables that reference them.
   contacts: { placement: 'distributed', why: 'workspace data' },
   templates: { placement: 'distributed', why: 'workspace data' },
+  template_versions: { placement: 'distributed', why: "a workspace template's immutable versions (FK templates)" },
   campaigns: { placement: 'distributed', why: 'workspace data' },
-  variants: { placement: 'distributed', why: 'workspace data (FK campaigns, templates)' },
+  variants: { placement: 'distributed', why: 'workspace data (FK campaigns, templates, template_versions)' },
   assignments: { placement: 'distributed', why: 'workspace data, the recipients (FK campaigns, contacts)' },
   messages: { placement: 'distributed', why: 'workspace data (FK campaigns, contacts)' },
   links: { placement: 'distributed', why: 'workspace data (FK messages, campaigns, contacts); GET /l/:token looks up by token alone: a multi-shard read' },

@@ -2,15 +2,10 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { Contact } from '../contacts/contact.entity';
 import { Channel } from '../domain/channel';
 import { PageInfo } from '../graphql/pagination';
+import { KeyCount } from '../graphql/key-count';
 
-@ObjectType()
-export class KeyCount {
-  @Field()
-  key!: string;
-
-  @Field(() => Int)
-  count!: number;
-}
+// Generic, in graphql/ so that other features (the template library) use it without importing reports.
+export { KeyCount };
 
 @ObjectType({ description: 'opt-outs (OPTED_OUT entries of the opt-out log) in the last `days` days; a contact who opted out twice counts twice' })
 export class OptOutReport {

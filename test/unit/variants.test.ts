@@ -42,14 +42,14 @@ describe('normalizeVariants: variant count', () => {
 describe('normalizeVariants: result', () => {
   it('fills keys, names, weights, control and positions for a plain A/B test', () => {
     expect(normalizeVariants(CampaignType.AB_TEST, [{ template: 'Hi {first_name}' }, { template: 'Hello' }])).toEqual([
-      { key: 'A', name: 'Variant A', template: 'Hi {first_name}', subject: null, html: null, whatsappTemplate: null, templateId: null, weight: 50, isControl: true, position: 0 },
-      { key: 'B', name: 'Variant B', template: 'Hello', subject: null, html: null, whatsappTemplate: null, templateId: null, weight: 50, isControl: false, position: 1 },
+      { key: 'A', name: 'Variant A', template: 'Hi {first_name}', subject: null, html: null, whatsappTemplate: null, templateId: null, templateVersion: null, weight: 50, isControl: true, position: 0 },
+      { key: 'B', name: 'Variant B', template: 'Hello', subject: null, html: null, whatsappTemplate: null, templateId: null, templateVersion: null, weight: 50, isControl: false, position: 1 },
     ]);
   });
 
   it('gives a single STANDARD variant weight 100 and makes it the control', () => {
     expect(normalizeVariants(CampaignType.STANDARD, [{ template: 'Hi' }])).toEqual([
-      { key: 'A', name: 'Variant A', template: 'Hi', subject: null, html: null, whatsappTemplate: null, templateId: null, weight: 100, isControl: true, position: 0 },
+      { key: 'A', name: 'Variant A', template: 'Hi', subject: null, html: null, whatsappTemplate: null, templateId: null, templateVersion: null, weight: 100, isControl: true, position: 0 },
     ]);
   });
 

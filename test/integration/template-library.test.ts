@@ -1,0 +1,228 @@
+/**
+ * The template library on the real app: update and versions, campaigns keep the version they were
+ * made from, delete vs archive, name reuse, filters and pagination, WhatsApp references, concurrent
+ * updates, workspace isolation.
+ */
+import {
+  CreateCampaignFromLibraryDocument,
+  CreateLibraryTemplateDocument,
+  DeleteLibraryTemplateDocument,
+  DuplicateLibraryCampaignDocument,
+  LibraryCampaignDocument,
+  LibraryTemplateCategoriesDocument,
+  LibraryTemplatesDocument,
+  LibraryTemplateVersionsDocument,
+  TemplatesDocument,
+  UpdateLibraryTemplateDocument,
+} from '../generated/graphql';
+import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+let seq = 0;
+const unique = (prefix: string) => `${prefix} ${++seq}`;
+const create = async (input: Record<string, unknown>, key?: string) =>
+  (await t.ok(CreateLibraryTemplateDocument, { input: { name: unique('tpl'), body: 'Hi {first_name}', ...input } as never }, key)).createTemplate;
+const sms = (templateId: string) => ({ name: unique('campaign'), channel: 'SMS' as const, variants: [{ templateId }] });
+
+describe('update and versions', () => {
+  it('updates as the next version and keeps every version, newest first', async () => {
+    const v1 = await create({ body: 'Hi {first_name}, v1', category: 'promo' });
+    expect(v1.version).toBe(1);
+    const v2 = (await t.ok(UpdateLibraryTemplateDocument, { id: v1.id, input: { name: `${v1.name} renamed`, body: 'Hello {first_name}, v2' } })).updateTemplate;
+    expect(v2).toMatchObject({ id: v1.id, name: `${v1.name} renamed`, body: 'Hello {first_name}, v2', category: null, version: 2 });
+    const listed = (await t.ok(LibraryTemplateVersionsDocument)).templates.find((x) => x.id === v1.id)!;
+    expect(listed.versions.map((v) => [v.version, v.name, v.body, v.category])).toEqual([
+      [2, `${v1.name} renamed`, 'Hello {first_name}, v2', null],
+      [1, v1.name, 'Hi {first_name}, v1', 'promo'],
+    ]);
+  });
+
+  it('validates an update as a create, changing nothing on refusal', async () => {
+    const a = await create({});
+    const b = await create({});
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ name: ' ', body: 'x' }, 'INVALID_NAME', 'input.name'],
+      [{ name: a.name, body: ' ' }, 'EMPTY_TEMPLATE', 'input.body'],
+      [{ name: a.name, body: 'Hi {frist_name}' }, 'UNKNOWN_TEMPLATE_VARIABLE', 'input.body'],
+      [{ name: a.name, body: 'x', subject: 'S' }, 'FIELD_NOT_FOR_CHANNEL', 'input.subject'],
+      [{ name: b.name, body: 'x' }, 'DUPLICATE_TEMPLATE_NAME', 'input.name'],
+    ];
+    for (const [input, reason, field] of cases) {
+      expect(errorOf(await t.gql(UpdateLibraryTemplateDocument, { id: a.id, input: input as never }))).toMatchObject({ code: 'BAD_USER_INPUT', reason, field });
+    }
+    const after = (await t.ok(LibraryTemplatesDocument, { search: a.name })).templates;
+    expect(after).toEqual([expect.objectContaining({ id: a.id, body: a.body, version: 1 })]);
+    // Its own name is no clash.
+    expect((await t.ok(UpdateLibraryTemplateDocument, { id: a.id, input: { name: a.name, body: 'new' } })).updateTemplate.version).toBe(2);
+  });
+
+  it('answers NOT_FOUND for an unknown id, a malformed id and another workspace’s template', async () => {
+    const mine = await create({});
+    const other = await t.newWorkspaceKey('templates-other');
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
+      expect(errorOf(await t.gql(UpdateLibraryTemplateDocument, { id, input: { name: 'x', body: 'y' } }))).toMatchObject({ code: 'NOT_FOUND' });
+      expect(errorOf(await t.gql(DeleteLibraryTemplateDocument, { id }))).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    expect(errorOf(await t.gql(UpdateLibraryTemplateDocument, { id: mine.id, input: { name: 'stolen', body: 'y' } }, other))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await t.gql(DeleteLibraryTemplateDocument, { id: mine.id }, other))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await t.gql(CreateCampaignFromLibraryDocument, { input: sms(mine.id) }, other))).toMatchObject({ reason: 'UNKNOWN_TEMPLATE' });
+    expect((await t.ok(LibraryTemplatesDocument, {}, other)).templates).toEqual([]);
+    expect((await t.ok(LibraryTemplatesDocument, { search: mine.name })).templates[0]).toMatchObject({ name: mine.name, version: 1 });
+  });
+
+  it('answers DUPLICATE_TEMPLATE_NAME to all but one of concurrent creates with one name', async () => {
+    const name = unique('race');
+    const results = await Promise.all(Array.from({ length: 6 }, () => t.gql(CreateLibraryTemplateDocument, { input: { name, body: 'b' } })));
+    expect(results.filter((r) => !r.errors).length).toBe(1);
+    for (const r of results.filter((r) => r.errors)) expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'DUPLICATE_TEMPLATE_NAME' });
+  });
+
+  it('numbers concurrent updates one after the other', async () => {
+    const tpl = await create({});
+    const n = 8;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => t.ok(UpdateLibraryTemplateDocument, { id: tpl.id, input: { name: tpl.name, body: `parallel ${i}` } })),
+    );
+    expect(results.map((r) => r.updateTemplate.version).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+    const rows = await t.sql<{ version: number; body: string }>('select version, body from template_versions where template_id = ? order by version', [tpl.id]);
+    expect(rows.map((r) => r.version)).toEqual(Array.from({ length: n + 1 }, (_, i) => i + 1));
+    // Each version row holds what its update wrote.
+    for (const r of results) expect(rows.find((x) => x.version === r.updateTemplate.version)!.body).toBe(r.updateTemplate.body);
+  });
+});
+
+describe('campaigns keep the version they were made from', () => {
+  it('a campaign from v1 keeps v1 after the update; a new one gets v2; a copy keeps v1', async () => {
+    const tpl = await create({ body: 'Offer one {first_name}' });
+    const c1 = (await t.ok(CreateCampaignFromLibraryDocument, { input: sms(tpl.id) })).createCampaign;
+    expect(c1.variants[0]).toMatchObject({ template: 'Offer one {first_name}', templateId: tpl.id, templateVersion: 1 });
+    await t.ok(UpdateLibraryTemplateDocument, { id: tpl.id, input: { name: tpl.name, body: 'Offer two {first_name}' } });
+    expect((await t.ok(LibraryCampaignDocument, { id: c1.id })).campaign!.variants[0]).toMatchObject({ template: 'Offer one {first_name}', templateVersion: 1 });
+    const c2 = (await t.ok(CreateCampaignFromLibraryDocument, { input: sms(tpl.id) })).createCampaign;
+    expect(c2.variants[0]).toMatchObject({ template: 'Offer two {first_name}', templateId: tpl.id, templateVersion: 2 });
+    const copy = (await t.ok(DuplicateLibraryCampaignDocument, { id: c1.id })).duplicateCampaign;
+    expect(copy.variants[0]).toMatchObject({ template: 'Offer one {first_name}', templateId: tpl.id, templateVersion: 1 });
+  });
+});
+
+describe('delete', () => {
+  it('deletes an unused template with its versions, and its name can be reused', async () => {
+    const tpl = await create({});
+    expect((await t.ok(DeleteLibraryTemplateDocument, { id: tpl.id })).deleteTemplate).toBe(true);
+    expect(await t.sql('select 1 from templates where id = ?', [tpl.id])).toEqual([]);
+    expect(await t.sql('select 1 from template_versions where template_id = ?', [tpl.id])).toEqual([]);
+    expect(errorOf(await t.gql(DeleteLibraryTemplateDocument, { id: tpl.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    const again = await create({ name: tpl.name });
+    expect(again).toMatchObject({ name: tpl.name, version: 1 });
+  });
+
+  it('archives a used template: hidden, the campaign intact, refused for new variants, name free, versions kept', async () => {
+    const tpl = await create({ body: 'Used {first_name}' });
+    const c = (await t.ok(CreateCampaignFromLibraryDocument, { input: sms(tpl.id) })).createCampaign;
+    expect((await t.ok(DeleteLibraryTemplateDocument, { id: tpl.id })).deleteTemplate).toBe(true);
+    expect((await t.ok(TemplatesDocument)).templates.map((x) => x.id)).not.toContain(tpl.id);
+    expect((await t.ok(LibraryCampaignDocument, { id: c.id })).campaign!.variants[0]).toMatchObject({ template: 'Used {first_name}', templateId: tpl.id, templateVersion: 1 });
+    expect(await t.sql('select version from template_versions where template_id = ?', [tpl.id])).toEqual([{ version: 1 }]);
+    expect(errorOf(await t.gql(CreateCampaignFromLibraryDocument, { input: sms(tpl.id) }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TEMPLATE_ARCHIVED', field: 'input.variants.0.templateId' });
+    expect(errorOf(await t.gql(UpdateLibraryTemplateDocument, { id: tpl.id, input: { name: tpl.name, body: 'x' } }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await t.gql(DeleteLibraryTemplateDocument, { id: tpl.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    const reused = await create({ name: tpl.name, body: 'New one' });
+    expect(reused.id).not.toBe(tpl.id);
+    // The new template is a different one: a campaign made from it does not touch the archived one.
+    expect((await t.ok(CreateCampaignFromLibraryDocument, { input: sms(reused.id) })).createCampaign.variants[0]).toMatchObject({ template: 'New one', templateId: reused.id, templateVersion: 1 });
+  });
+});
+
+describe('listing', () => {
+  let key: string;
+  const names: string[] = [];
+  beforeAll(async () => {
+    key = await t.newWorkspaceKey('templates-listing');
+    const defs: Record<string, unknown>[] = [
+      { name: 'Alpha', body: 'Spring sale {first_name}', category: 'promo' },
+      { name: 'Beta', body: 'Your order shipped', category: 'transactional', channel: 'SMS' },
+      { name: 'Gamma', body: 'Welcome aboard', category: 'promo', channel: 'EMAIL', subject: 'Hi' },
+      { name: 'Delta 100%_off', body: 'Big news', category: 'promo', channel: 'WHATSAPP' },
+      { name: 'Epsilon', body: 'SPRING is here: 100% fun' },
+    ];
+    for (const d of defs) names.push((await create(d, key)).name);
+  });
+
+  it('without arguments lists every live template by name', async () => {
+    expect((await t.ok(TemplatesDocument, undefined, key)).templates.map((x) => x.name)).toEqual(['Alpha', 'Beta', 'Delta 100%_off', 'Epsilon', 'Gamma']);
+  });
+
+  it('filters by category, by channel (with any-channel templates) and by search (case-insensitive, wildcards literal)', async () => {
+    const list = async (v: Record<string, unknown>) => (await t.ok(LibraryTemplatesDocument, v as never, key)).templates.map((x) => x.name);
+    expect(await list({ category: 'promo' })).toEqual(['Alpha', 'Delta 100%_off', 'Gamma']);
+    expect(await list({ channel: 'SMS' })).toEqual(['Alpha', 'Beta', 'Epsilon']);
+    expect(await list({ channel: 'EMAIL', category: 'promo' })).toEqual(['Alpha', 'Gamma']);
+    expect(await list({ search: 'spring' })).toEqual(['Alpha', 'Epsilon']);
+    expect(await list({ search: '%' })).toEqual(['Delta 100%_off', 'Epsilon']);
+    expect(await list({ search: '_' })).toEqual(['Alpha', 'Delta 100%_off']); // Alpha's body has {first_name}
+    expect(await list({ search: 'ALPH' })).toEqual(['Alpha']);
+  });
+
+  it('pages with first and after', async () => {
+    const page1 = (await t.ok(LibraryTemplatesDocument, { first: 2 }, key)).templates;
+    expect(page1.map((x) => x.name)).toEqual(['Alpha', 'Beta']);
+    const page2 = (await t.ok(LibraryTemplatesDocument, { first: 2, after: page1[1]!.cursor }, key)).templates;
+    expect(page2.map((x) => x.name)).toEqual(['Delta 100%_off', 'Epsilon']);
+    const page3 = (await t.ok(LibraryTemplatesDocument, { first: 2, after: page2[1]!.cursor }, key)).templates;
+    expect(page3.map((x) => x.name)).toEqual(['Gamma']);
+    for (const [v, reason] of [
+      [{ first: 0 }, 'INVALID_PAGE_SIZE'],
+      [{ first: 201 }, 'INVALID_PAGE_SIZE'],
+      [{ after: 'garbage' }, 'INVALID_CURSOR'],
+      [{ search: 'x'.repeat(201) }, 'INVALID_SEARCH'],
+    ] as const) {
+      expect(errorOf(await t.gql(LibraryTemplatesDocument, v, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason });
+    }
+  });
+
+  it('counts categories of live templates, most first', async () => {
+    expect((await t.ok(LibraryTemplateCategoriesDocument, undefined, key)).templateCategories).toEqual([
+      { key: 'promo', count: 3 },
+      { key: 'transactional', count: 1 },
+    ]);
+  });
+});
+
+describe('WhatsApp approved-template references', () => {
+  const ref = { name: 'spring_offer', language: 'en_US', parameters: ['{first_name}'] };
+
+  it('stores one on a WHATSAPP template, versions it, and copies it to WhatsApp variants unless the variant gives its own', async () => {
+    const tpl = await create({ channel: 'WHATSAPP', body: 'Hi {first_name}', whatsappTemplate: ref });
+    expect(tpl.whatsappTemplate).toEqual(ref);
+    const made = (await t.ok(CreateCampaignFromLibraryDocument, {
+      input: {
+        name: unique('wa'),
+        channel: 'WHATSAPP',
+        type: 'AB_TEST',
+        variants: [{ templateId: tpl.id }, { templateId: tpl.id, whatsappTemplate: { name: 'own_one', language: 'pt_BR' } }],
+      },
+    })).createCampaign;
+    expect(made.variants.map((v) => v.whatsappTemplate)).toEqual([ref, { name: 'own_one', language: 'pt_BR', parameters: [] }]);
+    const listed = (await t.ok(LibraryTemplateVersionsDocument)).templates.find((x) => x.id === tpl.id)!;
+    expect(listed.versions[0]!.whatsappTemplate).toEqual(ref);
+  });
+
+  it('refuses one on a template not written for WHATSAPP, and an invalid one', async () => {
+    for (const channel of ['SMS', 'EMAIL', null]) {
+      const r = await t.gql(CreateLibraryTemplateDocument, { input: { name: unique('x'), body: 'b', channel: channel as never, whatsappTemplate: ref } });
+      expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'FIELD_NOT_FOR_CHANNEL', field: 'input.whatsappTemplate' });
+    }
+    const smsTpl = await create({ channel: 'SMS' });
+    expect(errorOf(await t.gql(UpdateLibraryTemplateDocument, { id: smsTpl.id, input: { name: smsTpl.name, body: 'b', channel: 'SMS', whatsappTemplate: ref } }))).toMatchObject({
+      reason: 'FIELD_NOT_FOR_CHANNEL',
+      field: 'input.whatsappTemplate',
+    });
+    const bad = await t.gql(CreateLibraryTemplateDocument, { input: { name: unique('x'), body: 'b', channel: 'WHATSAPP', whatsappTemplate: { name: 'Bad Name', language: 'en' } } });
+    expect(errorOf(bad)).toMatchObject({ reason: 'INVALID_WHATSAPP_TEMPLATE', field: 'input.whatsappTemplate.name' });
+  });
+});
