@@ -20,30 +20,39 @@ export function sendLimitError(planName: string, limit: number): string {
  */
 export async function takePlanGrants(sql: SqlPool, workspaceId: string, sendIds: readonly string[], limit: number, month: string, error: string): Promise<Set<string>> {
   if (sendIds.length === 0) return new Set();
+  // Only sends still uncounted are counted (locked, and re-checked after any wait for the lock): a
+  // send counted meanwhile by another attempt neither counts again nor changes its fate.
   const rows = await sql.query<{ id: string; granted: boolean }>(
-    `with g as (
+    `with todo as (
+       select s.id, u.ord from unnest($2::uuid[]) with ordinality as u(id, ord)
+       join sends s on s.id = u.id and s.workspace_id = $1
+       where s.plan_month is null
+       for update of s
+     ), n as (
+       select count(*)::int as n from todo
+     ), g as (
        insert into plan_usage as p (workspace_id, month, sent, skipped, last_grant)
-       values ($1, $3::date, least($4::int, $5::int), $4::int - least($4::int, $5::int), least($4::int, $5::int))
+       select $1, $3::date, least(n.n, $4::int), n.n - least(n.n, $4::int), least(n.n, $4::int) from n
        on conflict (workspace_id, month) do update set
-         last_grant = greatest(0, least($4::int, $5::int - p.sent)),
-         sent = p.sent + greatest(0, least($4::int, $5::int - p.sent)),
-         skipped = p.skipped + $4::int - greatest(0, least($4::int, $5::int - p.sent)),
+         last_grant = greatest(0, least(excluded.sent + excluded.skipped, $4::int - p.sent)),
+         sent = p.sent + greatest(0, least(excluded.sent + excluded.skipped, $4::int - p.sent)),
+         skipped = p.skipped + excluded.sent + excluded.skipped - greatest(0, least(excluded.sent + excluded.skipped, $4::int - p.sent)),
          updated_at = now()
        returning last_grant
      ), x as (
-       select u.id, u.ord <= (select last_grant from g) as granted from unnest($2::uuid[]) with ordinality as u(id, ord)
+       select id, row_number() over (order by ord) <= (select last_grant from g) as granted from todo
      ), marked as (
        update sends s set plan_month = $3::date,
          status = case when x.granted then s.status else 'CANCELED' end,
-         last_error = case when x.granted then s.last_error else $6 end
-       from x where s.id = x.id and s.workspace_id = $1 and s.plan_month is null
+         last_error = case when x.granted then s.last_error else $5 end
+       from x where s.id = x.id and s.workspace_id = $1
        returning s.id, x.granted
      ), unsent as (
        -- A message row recorded by an earlier attempt (before the plan had a limit) goes with its send.
        delete from messages m using marked where m.id = marked.id and m.workspace_id = $1 and not marked.granted and m.provider_message_id is null
      )
      select id, granted from marked`,
-    [workspaceId, sendIds, month, sendIds.length, limit, error],
+    [workspaceId, sendIds, month, limit, error],
   );
   return new Set(rows.filter((r) => !r.granted).map((r) => r.id));
 }
