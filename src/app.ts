@@ -36,6 +36,8 @@ import { WebhookReceipts } from './tracking/webhooks/receipts';
 import { ApiKeyCache } from './shared/key-cache';
 import { useDatabaseTimeZones } from './shared/time-zone';
 import { authenticate, bootstrap } from './workspaces/workspace.service';
+import { catalogFor } from './plans/plans';
+import { withOperatorKey } from './shared/auth';
 import { recordJobResult } from './operations/alert-sources';
 
 export interface App {
@@ -135,7 +137,8 @@ export async function createApp(config: Config): Promise<App> {
     webhookReceipts.start();
     cleanups.push(() => webhookReceipts.stop());
     const autoWinner = new AutoWinner(orm, logger);
-    const authenticateKey = (token: string | undefined) => authenticate(orm.em.fork(), token, keyCache);
+    // The operator key (OPERATOR_API_KEY) first: it is no workspace's.
+    const authenticateKey = withOperatorKey(config.operatorApiKey, (token: string | undefined) => authenticate(orm.em.fork(), token, keyCache));
     const sendTimes = createSendTimeSource(sqlPool);
     // Made before the server listens (queries and jobs use them too: provider health, reconciliation);
     // the simulator reads the listening address when it first posts a webhook.
@@ -179,7 +182,7 @@ export async function createApp(config: Config): Promise<App> {
         sends: metrics.sends,
         deferrals: metrics.sendDeferrals,
         providerDuration: metrics.providerDuration,
-      }, new CircuitBreakers(sqlPool, breakerSettings(config.circuit), logger, metrics.circuitTransitions));
+      }, new CircuitBreakers(sqlPool, breakerSettings(config.circuit), logger, metrics.circuitTransitions), catalogFor(config, logger));
       const dueRuns = new DueRuns(orm, logger, sendTimes);
       sender.start();
       dueRuns.start();

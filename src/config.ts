@@ -9,6 +9,11 @@ const Env = z.object({
   DATA_DIR: z.string().default('./.data'),
   MONGODB_URL: z.string().optional(),
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
+  // The platform operator's key (sets workspace plans): bound to no workspace.
+  OPERATOR_API_KEY: z.string().min(16, 'OPERATOR_API_KEY must be at least 16 characters').optional(),
+  // Workspace plans (src/plans/): a JSON array; unset, one unlimited plan.
+  PLANS: z.string().optional().transform(parsePlans),
+  DEFAULT_PLAN: z.string().optional(),
   PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOBS: z.enum(['on', 'off']).default('on'),
@@ -58,6 +63,58 @@ const Env = z.object({
     .refine((t) => !/^\s*\d+\s*$/.test(t), 'a hop count is not supported: give on, off, or the proxies\' addresses / CIDRs'),
 });
 
+/** The channels and features a plan may allow (the Channel enum's values; features gate BANDIT campaigns and learning). */
+export const PLAN_CHANNELS = ['SMS', 'WHATSAPP', 'EMAIL'] as const;
+export const PLAN_FEATURES = ['BANDIT', 'LEARNING'] as const;
+export type PlanFeature = (typeof PLAN_FEATURES)[number];
+
+/** A workspace plan as configured (PLANS): every field required, so a plan says what it allows. */
+export interface PlanConfig {
+  name: string;
+  /** Variants a test campaign may have, 2..8. */
+  maxVariants: number;
+  /** Campaign messages per calendar month (UTC); null: unlimited. */
+  monthlyMessages: number | null;
+  channels: (typeof PLAN_CHANNELS)[number][];
+  features: PlanFeature[];
+}
+
+/** Without PLANS: one plan that allows everything, so a single-business install sees no limit. */
+export const UNLIMITED_PLAN: PlanConfig = { name: 'unlimited', maxVariants: 8, monthlyMessages: null, channels: [...PLAN_CHANNELS], features: [...PLAN_FEATURES] };
+
+const PlanSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a plan name is 1 to 64 letters, digits, _ or -'),
+    maxVariants: z.number().int().min(2).max(8),
+    monthlyMessages: z.number().int().min(0).nullable(),
+    channels: z.array(z.enum(PLAN_CHANNELS)),
+    features: z.array(z.enum(PLAN_FEATURES)),
+  })
+  .strict();
+
+/** PLANS: a JSON array of plans with distinct names; unset: [UNLIMITED_PLAN]. */
+export function parsePlans(text: string | undefined, ctx: z.RefinementCtx): PlanConfig[] {
+  if (text === undefined) return [UNLIMITED_PLAN];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `not JSON: ${(e as Error).message}` });
+    return z.NEVER;
+  }
+  const parsed = z.array(PlanSchema).min(1, 'at least one plan').safeParse(json);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) ctx.addIssue({ code: 'custom', message: `[${i.path.join('.')}] ${i.message}` });
+    return z.NEVER;
+  }
+  const seen = new Set<string>();
+  for (const p of parsed.data) {
+    if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `plan "${p.name}" is defined twice` });
+    seen.add(p.name);
+  }
+  return parsed.data.map((p) => ({ ...p, channels: [...new Set(p.channels)], features: [...new Set(p.features)] }));
+}
+
 /** `<requests>/<seconds>`, e.g. 1200/10: at most 1,200 requests in each 10-second window. */
 function rateRule(fallback: string) {
   return z
@@ -95,6 +152,10 @@ export interface Config {
   dataDir: string;
   mongodbUrl?: string;
   adminApiKey?: string;
+  /** OPERATOR_API_KEY: the platform operator (src/plans/): may set workspaces' plans, nothing else. */
+  operatorApiKey?: string;
+  /** PLANS and DEFAULT_PLAN (src/plans/): the plans a workspace may be on, and the one it is on by default. */
+  plans: { list: PlanConfig[]; defaultName: string };
   /** Base URL for tracked links and webhook signatures; without PUBLIC_URL, the listening address. */
   publicUrl: string;
   publicUrlFromEnv: boolean;
@@ -179,6 +240,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const planNames = e.PLANS.map((p) => p.name);
+  const problems: string[] = [];
+  if (e.DEFAULT_PLAN !== undefined && !planNames.includes(e.DEFAULT_PLAN)) problems.push(`  DEFAULT_PLAN: "${e.DEFAULT_PLAN}" is not one of PLANS (${planNames.join(', ')})`);
+  if (e.OPERATOR_API_KEY !== undefined && e.OPERATOR_API_KEY === e.ADMIN_API_KEY) problems.push('  OPERATOR_API_KEY: must differ from ADMIN_API_KEY');
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -186,6 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(e.DATA_DIR),
     mongodbUrl: e.MONGODB_URL,
     adminApiKey: e.ADMIN_API_KEY,
+    operatorApiKey: e.OPERATOR_API_KEY,
+    plans: { list: e.PLANS, defaultName: e.DEFAULT_PLAN ?? planNames[0]! },
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     publicUrlFromEnv: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,

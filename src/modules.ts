@@ -11,13 +11,14 @@ import { experimentsModule } from './experiments/module';
 import { liveModule } from './live/module';
 import { operationsModule } from './operations/module';
 import { optimizationModule } from './optimization/module';
+import { plansModule } from './plans/module';
 import { ordersModule } from './orders/module';
 import { reportsModule } from './reports/module';
 import { sendingModule } from './sending/module';
 import { trackingModule } from './tracking/module';
 import { workspacesModule } from './workspaces/module';
 
-export const MODULES = [workspacesModule, contactsModule, campaignsModule, experimentsModule, trackingModule, analyticsModule, sendingModule, ordersModule, reportsModule, optimizationModule, operationsModule, liveModule] as const;
+export const MODULES = [workspacesModule, plansModule, contactsModule, campaignsModule, experimentsModule, trackingModule, analyticsModule, sendingModule, ordersModule, reportsModule, optimizationModule, operationsModule, liveModule] as const;
 
 type Module = (typeof MODULES)[number];
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

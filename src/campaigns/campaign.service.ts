@@ -15,6 +15,7 @@ import { Channel } from '../domain/channel';
 import { Variant } from './variant.entity';
 import { normalizeVariants, type NormalizedVariant } from './variants';
 import { TemplateService } from './template.service';
+import type { PlanService } from '../plans/plan.service';
 
 /** Settings may change only before a campaign goes out. */
 const EDITABLE = new Set([CampaignStatus.DRAFT, CampaignStatus.SCHEDULED]);
@@ -25,6 +26,8 @@ export class CampaignService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
+    /** The workspace's plan (variants, channels, BANDIT); without it, no plan limits (internal callers). */
+    private readonly plans?: PlanService,
   ) {}
 
   async get(id: string): Promise<Campaign> {
@@ -68,6 +71,7 @@ export class CampaignService {
     const type = input.type ?? CampaignType.STANDARD;
     const channel = input.channel ?? Channel.SMS;
     const variants = normalizeVariants(type, await new TemplateService(this.em, this.workspaceId).fillFromLibrary(input.variants, channel), 'input.variants', channel);
+    await this.plans?.checkCampaign({ type, channel, variants: variants.length });
     const campaign = this.em.create(Campaign, {
       workspaceId: this.workspaceId,
       name: checkName(input.name),
@@ -110,7 +114,9 @@ export class CampaignService {
       }
       if (input.variants) {
         const drafts = await new TemplateService(tx, this.workspaceId).fillFromLibrary(input.variants, campaign.channel);
-        await this.replaceVariants(tx, campaign, normalizeVariants(campaign.type, drafts, 'input.variants', campaign.channel));
+        const next = normalizeVariants(campaign.type, drafts, 'input.variants', campaign.channel);
+        await this.plans?.checkCampaign({ type: campaign.type, channel: campaign.channel, variants: next.length });
+        await this.replaceVariants(tx, campaign, next);
       }
       campaign.updatedAt = new Date();
       return campaign;
@@ -148,6 +154,8 @@ export class CampaignService {
   async duplicate(id: string, name?: string | null): Promise<Campaign> {
     const source = await this.get(id);
     const variants = await this.em.find(Variant, { campaignId: source.id }, { orderBy: { position: 'asc' } });
+    // The copy is a new campaign: the plan as it is now applies (it may have changed since the source).
+    await this.plans?.checkCampaign({ type: source.type, channel: source.channel, variants: variants.length }, 'variants');
     const copy = this.em.create(Campaign, {
       workspaceId: this.workspaceId,
       name: name === undefined || name === null ? `${source.name} (copy)` : checkName(name),

@@ -12,6 +12,8 @@ import { TemplateVersion } from './template-version.entity';
 import { TemplateResolver } from './template.resolver';
 import { TemplateService } from './template.service';
 import { Variant } from './variant.entity';
+import { PlanService } from '../plans/plan.service';
+import { catalogFor } from '../plans/plans';
 
 declare module '../graphql/context' {
   interface Services {
@@ -26,8 +28,8 @@ export const campaignsModule = defineModule({
   name: 'campaigns',
   entities: [Campaign, Variant, Template, TemplateVersion, Assignment],
   resolvers: [CampaignResolver, RecipientResolver, TemplateResolver],
-  services: ({ em, workspaceId }) => ({
-    campaigns: new CampaignService(em, workspaceId),
+  services: ({ em, workspaceId, app }) => ({
+    campaigns: new CampaignService(em, workspaceId, new PlanService(em, app.sql, workspaceId, catalogFor(app.config, app.logger))),
     recipients: new RecipientService(em, workspaceId),
     templates: new TemplateService(em, workspaceId),
   }),

@@ -65,6 +65,7 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
   reconciliation_runs: { placement: 'distributed', why: "a workspace's reconciliation reports" },
   alerts: { placement: 'distributed', why: "a workspace's raised and cleared alerts" },
   alert_deliveries: { placement: 'distributed', why: "an alert's notifications to the workspace's webhook and email (FK alerts)" },
+  plan_usage: { placement: 'distributed', why: "a workspace's campaign messages per month against its plan's limit (src/plans/)" },
   orders: { placement: 'distributed', why: "a workspace's recorded orders (FK contacts)" },
 
   // Local to the coordinator.

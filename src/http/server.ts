@@ -21,7 +21,7 @@ import { createContext, type AppDeps, type Context } from '../graphql/context';
 import { formatError, isExpectedError, toGraphQLError } from '../graphql/errors';
 import { checkLimits } from '../graphql/limits';
 import { checkInputs } from '../graphql/input-guard';
-import { operationScopeError } from '../graphql/authorization';
+import { operationAccessError } from '../graphql/authorization';
 import { bearerToken } from '../shared/auth';
 import { registerCors } from './cors';
 import { explorerLandingPage, registerExplorerAssets } from './explorer';
@@ -144,7 +144,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
       return {
         async didResolveOperation({ document, request, operationName, operation, contextValue }) {
           // Refused before execution: answer with the matching HTTP status, not Apollo's default 500.
-          const denied = operation && operationScopeError(contextValue.auth.scopes, operation.operation);
+          const denied = operation && operationAccessError(contextValue.auth, operation, schema);
           if (denied) throw withStatus(toGraphQLError(denied), 403);
           if (operation?.operation === 'subscription') {
             throw withStatus(

@@ -26,7 +26,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { createContext, type AppDeps, type Context } from '../graphql/context';
-import { operationScopeError } from '../graphql/authorization';
+import { operationAccessError } from '../graphql/authorization';
 import { formatError, toGraphQLError } from '../graphql/errors';
 import { badInput } from '../errors';
 import type { AuthInfo } from '../shared/auth';
@@ -429,7 +429,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         if (!operation) {
           return [toGraphQLError(badInput('OPERATION_RESOLUTION_FAILURE', payload.operationName ? `No operation named "${payload.operationName}"` : 'Several operations: say which one with operationName'))];
         }
-        const denied = operationScopeError(ctx.extra.auth!.scopes, operation.operation);
+        const denied = operationAccessError(ctx.extra.auth!, operation, deps.schema);
         if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
         if (error) return [error];

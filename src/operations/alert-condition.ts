@@ -5,7 +5,7 @@
  * Sources are plain queries over state the features keep (webhook health, circuits, the retry
  * queue, running tests, job runs); they decide nothing about delivery.
  */
-export type AlertKind = 'WEBHOOKS_SILENT' | 'CIRCUIT_OPEN' | 'DEAD_LETTERS' | 'SRM_DETECTED' | 'JOB_FAILING';
+export type AlertKind = 'WEBHOOKS_SILENT' | 'CIRCUIT_OPEN' | 'DEAD_LETTERS' | 'SRM_DETECTED' | 'JOB_FAILING' | 'PLAN_USAGE';
 
 export interface AlertCondition {
   /** The workspace concerned; null: every workspace (a scheduled job serves them all). */

@@ -6,6 +6,9 @@
  *   none remain: requeued, resolved or deleted).
  * - SRM_DETECTED: a RUNNING test whose sample-ratio-mismatch check flags (p < 0.001, every variant
  *   ≥ 8 sent), computed by the experiments engine from the counters, as the analysis does.
+ * - PLAN_USAGE: a workspace whose counted campaign messages this calendar month (UTC) reached 80 %
+ *   or 100 % of its plan's monthlyMessages; one key per threshold and month (PLAN_USAGE:80:2026-12),
+ *   so a new month clears it (src/plans/usage-alerts.ts).
  * - JOB_FAILING: a scheduled job whose last 3 or more runs failed (job_health, kept by the
  *   scheduler's onResult hook through recordJobResult); workspace-null: every workspace hears it.
  */
@@ -19,6 +22,8 @@ import { campaignAnalysis } from '../experiments/analysis';
 import { Winner } from '../experiments/winner.entity';
 import { loadCounters } from '../tracking/variant-stats';
 import { sourceOf, type AlertCondition, type ConditionSource } from './alert-condition';
+import type { PlanCatalog } from '../plans/plans';
+import { planUsageConditions } from '../plans/usage-alerts';
 
 /** A job is "failing repeatedly" from this many consecutive failed runs. */
 export const JOB_FAILURE_THRESHOLD = 3;
@@ -111,5 +116,22 @@ export async function recordJobResult(sql: SqlPool, name: string, ok: boolean, e
        last_success_at = case when $2::boolean then now() else j.last_success_at end,
        updated_at = now()`,
     [name, ok, ok ? null : (error ?? 'failed').slice(0, 2000)],
+  );
+}
+
+export function planUsageSource(sql: SqlPool, plans: PlanCatalog): ConditionSource {
+  return sourceOf(['PLAN_USAGE'], async () =>
+    (await planUsageConditions(sql, plans)).map(
+      (c): AlertCondition => ({
+        workspaceId: c.workspaceId,
+        kind: 'PLAN_USAGE',
+        key: `PLAN_USAGE:${c.threshold}:${c.month}`,
+        summary:
+          c.threshold >= 100
+            ? `plan "${c.plan}": all ${c.limit} campaign messages of ${c.month} used; further sends are skipped until next month`
+            : `plan "${c.plan}": ${c.used} of ${c.limit} campaign messages of ${c.month} used (${c.threshold} % reached)`,
+        details: { plan: c.plan, threshold: c.threshold, month: c.month, used: c.used, limit: c.limit, skipped: c.skipped },
+      }),
+    ),
   );
 }

@@ -37,7 +37,7 @@ export class Alert {
   @Field(() => ID)
   id!: string;
 
-  @Field({ description: 'WEBHOOKS_SILENT, CIRCUIT_OPEN, DEAD_LETTERS, SRM_DETECTED or JOB_FAILING' })
+  @Field({ description: 'WEBHOOKS_SILENT, CIRCUIT_OPEN, DEAD_LETTERS, SRM_DETECTED, JOB_FAILING or PLAN_USAGE' })
   kind!: AlertKind;
 
   @Field(() => AlertStateValue)

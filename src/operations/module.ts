@@ -6,7 +6,8 @@
 import { defineModule } from '../graphql/module';
 import { reconcileAllWorkspaces } from './reconciliation.job';
 import { ReconciliationResolver } from './reconciliation.resolver';
-import { deadLetterSource, failingJobSource, srmSource } from './alert-sources';
+import { deadLetterSource, failingJobSource, planUsageSource, srmSource } from './alert-sources';
+import { catalogFor } from '../plans/plans';
 import { sourceOf, type ConditionSource } from './alert-condition';
 import { AlertEvaluator, ALERTS_JOB } from './alerts';
 import { AlertsResolver } from './alerts.resolver';
@@ -33,6 +34,7 @@ export const operationsModule = defineModule({
       deadLetterSource(deps.sql),
       srmSource(deps.orm),
       failingJobSource(deps.sql),
+      planUsageSource(deps.sql, catalogFor(deps.config, deps.logger)),
     ];
     const alerts = new AlertEvaluator(deps, sources);
     return [

@@ -9,7 +9,8 @@ export class ModelResolver {
    * launchCampaign): ADMIN is kept for keys and workspace settings.
    */
   @Mutation(() => ModelInfo, { description: 'Trains the next version of the conversion model on the last 90 days of messages (a worker thread; up to about a minute)' })
-  trainModel(@Ctx() ctx: Context): Promise<ModelInfo> {
+  async trainModel(@Ctx() ctx: Context): Promise<ModelInfo> {
+    await ctx.services.plans.requireFeature('LEARNING', 'trainModel and recommendations');
     return ctx.services.models.train();
   }
 

@@ -6,12 +6,14 @@ import { Recommendation } from './recommendation.entity';
 @Resolver(() => Recommendation)
 export class RecommendationResolver {
   @Mutation(() => [Recommendation], { description: "computes the campaign's recommendations now; they replace its unapplied earlier ones" })
-  generateRecommendations(@Arg('campaignId', () => ID) campaignId: string, @Ctx() ctx: Context): Promise<Recommendation[]> {
+  async generateRecommendations(@Arg('campaignId', () => ID) campaignId: string, @Ctx() ctx: Context): Promise<Recommendation[]> {
+    await ctx.services.plans.requireFeature('LEARNING', 'trainModel and recommendations');
     return ctx.services.recommendations.generate(campaignId);
   }
 
   @Mutation(() => Recommendation, { description: 'changes the campaign as recommended and records when and with which key' })
-  applyRecommendation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Recommendation> {
+  async applyRecommendation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Recommendation> {
+    await ctx.services.plans.requireFeature('LEARNING', 'trainModel and recommendations');
     return ctx.services.recommendations.apply(id);
   }
 }

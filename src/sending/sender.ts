@@ -25,6 +25,8 @@ import { rulesFor } from '../workspaces/channel-rules';
 import { composeMessage, type ComposedMessage } from './compose';
 import { eachLimited } from '../shared/each-limited';
 import type { CircuitBreakers, CircuitKey } from './circuit-breaker-store';
+import { monthOf, type PlanCatalog } from '../plans/plans';
+import { sendLimitError, takePlanGrants } from '../plans/send-limit';
 
 export const MAX_SEND_ATTEMPTS = 6;
 /** Sends in flight at once per instance (within a claimed batch). */
@@ -96,6 +98,10 @@ interface ClaimedSend {
   twilio_auth_token: string | null;
   smtp_password: string | null;
   whatsapp_access_token: string | null;
+  /** The workspace's plan name (null: the default plan). */
+  plan: string | null;
+  /** Counted against the plan's monthly limit by an earlier attempt (sends.plan_month set): not counted again. */
+  plan_counted: boolean;
 }
 
 /** The workspace columns a provider needs (credentials), selected with each claimed send (and by reconciliation and alert emails). */
@@ -170,6 +176,8 @@ export class Sender {
     private readonly metrics?: SendMetrics,
     /** Circuits per provider account; without them every send goes to its provider. */
     private readonly breakers?: CircuitBreakers,
+    /** Workspace plans; without them (or when no plan has a monthly limit) the plan stage is skipped. */
+    private readonly plans?: PlanCatalog,
   ) {}
 
   /** One provider call, timed. */
@@ -353,7 +361,8 @@ export class Sender {
                  (c.channel = any(ct.opted_out_channels) or (c.channel = 'EMAIL' and ct.email_bounced_at is not null)) as opted_out_now,
                  not c.channel = any(ct.consent_channels) as no_consent_now,
                  ct.phone, ct.first_name, ct.last_name, ct.email, ct.external_id, ct.segment,
-                 ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, ${WORKSPACE_COLUMNS}`,
+                 ct.attributes, ct.timezone as contact_tz, w.timezone as workspace_tz, ${WORKSPACE_COLUMNS},
+                 w.plan, s.plan_month is not null as plan_counted`,
       [batch, this.leaseSeconds],
     );
     return this.sendBatch(claimed, claimed.length === batch);
@@ -382,7 +391,7 @@ export class Sender {
 
   /**
    * The claimed batch, stage by stage, with the database work of each stage done for the whole
-   * batch: rate tokens per provider account, message rows and links, provider ids, SENT events,
+   * batch: plan grants per workspace (limited plans only), rate tokens per provider account, message rows and links, provider ids, SENT events,
    * send rows. The order per message is the one exactly-once relies on — message row and links
    * (QUEUED, no provider id), provider call, provider id, SENT event, send marked SENT — so that
    * whatever a recipient can act on (a link, a reply) and whatever a provider calls back about
@@ -400,18 +409,20 @@ export class Sender {
     });
     // 2. Circuits: an account whose provider is failing holds its sends back (before rate tokens).
     const admitted = await this.gateCircuits(ready);
-    // 3. Rate tokens, per provider account and rate: one statement per group.
-    const granted = await this.takeTokens(admitted);
+    // 3. The plan's monthly limit: sends over it are canceled (before rate tokens: they take none).
+    const allowed = await this.applyPlanLimits(admitted);
+    // 4. Rate tokens, per provider account and rate: one statement per group.
+    const granted = await this.takeTokens(allowed);
     // Full and nothing held back by the rate limit: more are due now (rate-limited ones are not).
-    const more = full && granted.length === admitted.length;
-    // 4. Render; 5. record the messages and their links before any provider call.
+    const more = full && granted.length === allowed.length;
+    // 5. Render; 6. record the messages and their links before any provider call.
     const rendered: Rendered[] = [];
     await this.eachSend(granted, async (r) => {
       const x = await this.render(r);
       if (x) rendered.push(x);
     });
     const recorded = await this.preRecord(rendered);
-    // 6. Hand to the provider (concurrently: e.g. the simulator then answers a whole wave with one
+    // 7. Hand to the provider (concurrently: e.g. the simulator then answers a whole wave with one
     //    lookup and one write).
     const accepted: Accepted[] = [];
     const perProvider = groupBy(recorded, (r) => r.provider);
@@ -433,7 +444,7 @@ export class Sender {
       await this.breakers.flush();
     }
     if (accepted.length === 0) return { claimed: claimed.length, full: more };
-    // 7. Provider ids (status callbacks find their message from now on); 8. SENT events and sends
+    // 8. Provider ids (status callbacks find their message from now on); 9. SENT events and sends
     //    marked SENT.
     const identified = await this.markSent(accepted);
     const byWorkspace = groupBy(identified, (a) => a.s.workspace_id);
@@ -458,6 +469,42 @@ export class Sender {
       }),
     );
     return { claimed: claimed.length, full: more };
+  }
+
+  /**
+   * Stage 3: sends of workspaces whose plan has a monthly limit, not counted by an earlier attempt,
+   * are granted against this month's usage (one statement per workspace); refused ones are
+   * canceled with PLAN_SEND_LIMIT and counted as skipped. No statement at all when no plan has a
+   * limit (the default configuration). Automatic replies (the outbox) never come here.
+   */
+  private async applyPlanLimits(admitted: Ready[]): Promise<Ready[]> {
+    const plans = this.plans;
+    if (!plans || plans.allUnlimited || admitted.length === 0) return admitted;
+    const toCount = groupBy(
+      admitted.filter((r) => !r.s.plan_counted && plans.resolve(r.s.plan).monthlyMessages !== null),
+      (r) => r.s.workspace_id,
+    );
+    if (toCount.size === 0) return admitted;
+    const month = monthOf(new Date());
+    const refused = new Set<string>();
+    await Promise.all(
+      [...toCount].map(async ([workspaceId, group]) => {
+        const plan = plans.resolve(group[0]!.s.plan);
+        const limit = plan.monthlyMessages!;
+        try {
+          const ids = await takePlanGrants(this.sql, workspaceId, group.map((r) => r.s.id), limit, month, sendLimitError(plan.name, limit));
+          for (const id of ids) refused.add(id);
+          if (ids.size > 0) this.logger.info({ workspaceId, plan: plan.name, limit, skipped: ids.size }, 'sends over the plan\'s monthly limit canceled');
+        } catch (err) {
+          // Not counted, not sent: retried after their lease like any send that threw.
+          for (const r of group) {
+            refused.add(r.s.id);
+            await this.unexpected(r.s, err);
+          }
+        }
+      }),
+    );
+    return refused.size === 0 ? admitted : admitted.filter((r) => !refused.has(r.s.id));
   }
 
   private async defer(id: string, until: Date, countAttempt = false): Promise<void> {

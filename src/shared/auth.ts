@@ -7,7 +7,7 @@
  * SHA-256 is enough to store them: unlike passwords they cannot be guessed, and a fast hash keeps
  * authentication to one indexed lookup per request.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { registerEnumType } from 'type-graphql';
 
 export enum ApiScope {
@@ -26,6 +26,32 @@ export interface AuthInfo {
   apiKeyId: string;
   apiKeyName: string;
   scopes: ApiScope[];
+  /**
+   * The platform operator (OPERATOR_API_KEY): bound to no workspace (workspaceId is NO_WORKSPACE,
+   * no scopes), it may run only the operations marked operator-only (graphql/authorization.ts).
+   */
+  operator?: true;
+}
+
+/** The nil UUID: the operator's "workspace", which owns no row, so nothing workspace-scoped can match it. */
+export const NO_WORKSPACE = '00000000-0000-0000-0000-000000000000';
+
+export const OPERATOR_AUTH: Readonly<AuthInfo> = Object.freeze({ workspaceId: NO_WORKSPACE, apiKeyId: 'operator', apiKeyName: 'operator', scopes: [], operator: true });
+
+/** FORBIDDEN message for an operator calling anything but an operator operation. */
+export const OPERATOR_ONLY_MESSAGE = 'The operator key (OPERATOR_API_KEY) belongs to no workspace: it may only call setWorkspacePlan; use a workspace API key for anything else';
+
+/**
+ * `authenticate` that first recognises the operator key (compared in constant time, as digests of
+ * equal length), then falls back to workspace keys. Without an operator key, `authenticate` itself.
+ */
+export function withOperatorKey(operatorKey: string | undefined, authenticate: Authenticate): Authenticate {
+  if (!operatorKey) return authenticate;
+  const expected = createHash('sha256').update(operatorKey, 'utf8').digest();
+  return async (token) => {
+    if (token !== undefined && timingSafeEqual(createHash('sha256').update(token, 'utf8').digest(), expected)) return { ...OPERATOR_AUTH, scopes: [] };
+    return authenticate(token);
+  };
 }
 
 /** Resolves a presented key (or none) to the caller, or throws UNAUTHENTICATED. */

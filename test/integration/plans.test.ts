@@ -1,0 +1,204 @@
+/**
+ * Workspace plans on the real app: the operator key sets plans and can do nothing else; a
+ * workspace key (even ADMIN) cannot set its plan; the plan's variant, channel and feature limits
+ * refuse campaigns and learning; the monthly send limit cancels sends over it through the
+ * simulator (counted once, a retry reuses its grant); PLAN_USAGE alerts at 80 % and 100 %; and an
+ * install without PLANS sees one unlimited plan.
+ */
+import {
+  AlertsDocument,
+  CampaignRunsDocument,
+  CreateCampaignDocument,
+  DuplicateCampaignDocument,
+  LaunchCampaignDocument,
+  SetWorkspacePlanDocument,
+  TrainModelDocument,
+  UpdateCampaignDocument,
+  UpdateWorkspaceSettingsDocument,
+  UpsertContactsDocument,
+  WorkspacePlanDocument,
+} from '../generated/graphql';
+import { ALERTS_JOB } from '../../src/operations/alerts';
+import { monthOf } from '../../src/plans/plans';
+import { takePlanGrants } from '../../src/plans/send-limit';
+import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
+
+const OPERATOR = 'op_test_key_0123456789abcdef';
+const PLANS = [
+  { name: 'small', maxVariants: 3, monthlyMessages: 5, channels: ['SMS'], features: [] },
+  { name: 'mid', maxVariants: 3, monthlyMessages: 10, channels: ['SMS', 'WHATSAPP'], features: ['BANDIT'] },
+  { name: 'pro', maxVariants: 8, monthlyMessages: null, channels: ['SMS', 'WHATSAPP', 'EMAIL'], features: ['BANDIT', 'LEARNING'] },
+];
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ JOBS: 'on', OPERATOR_API_KEY: OPERATOR, PLANS: JSON.stringify(PLANS), DEFAULT_PLAN: 'pro' });
+});
+afterAll(() => t?.close());
+
+const variants = (n: number) => Array.from({ length: n }, (_, i) => ({ template: `Variant ${i}: https://shop.example/${i}` }));
+let phone = 1000;
+
+/** A workspace (ADMIN key) with `contacts` consenting SMS contacts tagged `tag`, put on `plan` by the operator. */
+async function workspace(plan: string | null, contacts = 0) {
+  const key = await t.newWorkspaceKey();
+  // An alert destination: alerts are raised only for workspaces that have one.
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: 'sim-token', alertEmail: 'ops@example.com' } }, key);
+  const id = (await t.ok(WorkspacePlanDocument, {}, key)).viewer.workspace.id;
+  if (plan) await t.ok(SetWorkspacePlanDocument, { workspaceId: id, plan }, OPERATOR);
+  const tag = `p${phone}`;
+  if (contacts > 0) {
+    await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: contacts }, (_, i) => ({ externalId: `${tag}-${i}`, phone: `+1415666${phone++}`, consent: true, tags: [tag] })) }, key);
+  }
+  return { key, id, tag };
+}
+
+const planOf = async (key: string) => (await t.ok(WorkspacePlanDocument, {}, key)).viewer.workspace.plan;
+
+async function sendAll(key: string, tag: string) {
+  const { createCampaign } = await t.ok(CreateCampaignDocument, { input: { name: `c-${tag}-${phone++}`, type: 'AB_TEST', audience: { tags: [tag] }, variants: variants(2) } }, key);
+  await t.ok(LaunchCampaignDocument, { id: createCampaign.id }, key);
+  await until(
+    () => t.sql<{ n: string }>(`select count(*) as n from sends where campaign_id = ? and status = 'PENDING'`, [createCampaign.id]),
+    (rows) => Number(rows[0]!.n) === 0,
+    20000,
+  );
+  const rows = await t.sql<{ status: string; last_error: string | null; id: string }>('select id, status, last_error from sends where campaign_id = ? order by id', [createCampaign.id]);
+  return { campaignId: createCampaign.id, rows };
+}
+
+describe('the operator key', () => {
+  it('sets a workspace plan; a workspace ADMIN key may not', async () => {
+    const { key, id } = await workspace(null);
+    expect((await planOf(key)).name).toBe('pro');
+    const denied = await t.gql(SetWorkspacePlanDocument, { workspaceId: id, plan: 'small' }, key);
+    expect(errorOf(denied)).toMatchObject({ code: 'FORBIDDEN' });
+    expect(denied.data).toBeFalsy();
+    const r = await t.ok(SetWorkspacePlanDocument, { workspaceId: id, plan: 'small' }, OPERATOR);
+    expect(r.setWorkspacePlan.plan).toMatchObject({ name: 'small', maxVariants: 3, monthlyMessages: 5, messagesThisMonth: 0, channels: ['SMS'], features: [] });
+    expect(await planOf(key)).toMatchObject({ name: 'small', month: monthOf(new Date()).slice(0, 7) });
+  });
+
+  it('answers UNKNOWN_PLAN and NOT_FOUND', async () => {
+    const { id } = await workspace(null);
+    expect(errorOf(await t.gql(SetWorkspacePlanDocument, { workspaceId: id, plan: 'gold' }, OPERATOR))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_PLAN' });
+    expect(errorOf(await t.gql(SetWorkspacePlanDocument, { workspaceId: '0190c9a8-0000-7000-8000-000000000000', plan: 'small' }, OPERATOR))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(errorOf(await t.gql(SetWorkspacePlanDocument, { workspaceId: 'nope', plan: 'small' }, OPERATOR))).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('may do nothing workspace-scoped: FORBIDDEN, no data', async () => {
+    await workspace(null, 0);
+    for (const query of [
+      '{ campaigns(first: 5) { totalCount nodes { id } } }',
+      '{ viewer { apiKeyName workspace { id } } }',
+      '{ __typename campaigns(first: 1) { totalCount } }',
+      'mutation { createCampaign(input: { name: "x", variants: [{ template: "hi" }] }) { id } }',
+      'mutation($w: ID!) { setWorkspacePlan(workspaceId: $w, plan: "small") { id } createApiKey(name: "k", scopes: [ADMIN]) { secret } }',
+      'query { ...F } fragment F on Query { campaigns(first: 1) { totalCount } }',
+    ]) {
+      const r = await t.raw(query, { w: '0190c9a8-0000-7000-8000-000000000000' }, OPERATOR);
+      expect(errorOf(r)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(r.status).toBe(403);
+      expect(r.data ?? null).toBeNull();
+    }
+    // REST routes too.
+    const res = await fetch(`${t.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' }, body: '{"events":[]}' });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    // A key of the same length that is not the operator's is nobody.
+    expect(errorOf(await t.raw('{ __typename }', {}, OPERATOR.slice(0, -1) + 'x'))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('plan limits on campaigns and learning', () => {
+  it('refuses variants over the limit, channels and features not in the plan', async () => {
+    const { key, id } = await workspace('small');
+    const over = await t.gql(CreateCampaignDocument, { input: { name: 'four', type: 'AB_TEST', variants: variants(4) } }, key);
+    expect(errorOf(over)).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'input.variants' });
+    const email = await t.gql(CreateCampaignDocument, { input: { name: 'mail', channel: 'EMAIL', variants: [{ template: 'hi', subject: 'Hi' }] } }, key);
+    expect(errorOf(email)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PLAN_CHANNEL_NOT_ALLOWED' });
+    const bandit = await t.gql(CreateCampaignDocument, { input: { name: 'b', type: 'BANDIT', variants: variants(2) } }, key);
+    expect(errorOf(bandit)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PLAN_FEATURE_NOT_ALLOWED' });
+    expect(errorOf(await t.gql(TrainModelDocument, {}, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PLAN_FEATURE_NOT_ALLOWED' });
+
+    const { createCampaign } = await t.ok(CreateCampaignDocument, { input: { name: 'three', type: 'AB_TEST', variants: variants(3) } }, key);
+    const update = await t.gql(UpdateCampaignDocument, { id: createCampaign.id, input: { variants: variants(4) } }, key);
+    expect(errorOf(update)).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'input.variants' });
+
+    // A campaign made on a bigger plan cannot be duplicated once the plan no longer allows it.
+    await t.ok(SetWorkspacePlanDocument, { workspaceId: id, plan: 'pro' }, OPERATOR);
+    const big = (await t.ok(CreateCampaignDocument, { input: { name: 'six', type: 'BANDIT', variants: variants(6) } }, key)).createCampaign;
+    await t.ok(SetWorkspacePlanDocument, { workspaceId: id, plan: 'mid' }, OPERATOR);
+    expect(errorOf(await t.gql(DuplicateCampaignDocument, { id: big.id }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'variants' });
+    // "mid" has BANDIT.
+    await t.ok(CreateCampaignDocument, { input: { name: 'b3', type: 'BANDIT', variants: variants(3) } }, key);
+  });
+});
+
+describe('the monthly send limit', () => {
+  it('sends 5 of 8, skips 3 with PLAN_SEND_LIMIT, counts them, and a second campaign adds none', async () => {
+    const { key, id, tag } = await workspace('small', 8);
+    const first = await sendAll(key, tag);
+    const byStatus = (rows: { status: string }[]) => rows.reduce<Record<string, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
+    expect(byStatus(first.rows)).toEqual({ SENT: 5, CANCELED: 3 });
+    expect(first.rows.filter((r) => r.status === 'CANCELED').every((r) => r.last_error?.startsWith('PLAN_SEND_LIMIT'))).toBe(true);
+    const runs = (await t.ok(CampaignRunsDocument, { id: first.campaignId }, key)).campaign!.runs[0]!;
+    expect(runs).toMatchObject({ sent: 5, pending: 0 });
+    expect(await planOf(key)).toMatchObject({ name: 'small', monthlyMessages: 5, messagesThisMonth: 5, skippedThisMonth: 3 });
+
+    const second = await sendAll(key, tag);
+    expect(byStatus(second.rows)).toEqual({ CANCELED: 8 });
+    expect(await planOf(key)).toMatchObject({ messagesThisMonth: 5, skippedThisMonth: 11 });
+
+    // A send retried after its lease (already counted) reuses its grant: nothing counted again.
+    const sent = first.rows.filter((r) => r.status === 'SENT').map((r) => r.id);
+    const refused = await takePlanGrants(t.app.sql, id, sent, 5, monthOf(new Date()), 'unused');
+    expect(refused.size).toBe(0);
+    expect(await planOf(key)).toMatchObject({ messagesThisMonth: 5, skippedThisMonth: 11 });
+    const [row] = await t.sql<{ sent: number; skipped: number }>('select sent, skipped from plan_usage where workspace_id = ?', [id]);
+    expect(row).toEqual({ sent: 5, skipped: 11 });
+
+    // PLAN_USAGE alerts: 80 % and 100 % of this month.
+    await t.app.scheduler!.runNow(ALERTS_JOB);
+    const alerts = (await t.ok(AlertsDocument, { open: true, first: 20 }, key)).alerts.filter((a) => a.kind === 'PLAN_USAGE');
+    const month = monthOf(new Date()).slice(0, 7);
+    expect(alerts.map((a) => a.key).sort()).toEqual([`PLAN_USAGE:100:${month}`, `PLAN_USAGE:80:${month}`]);
+    expect(alerts.find((a) => a.key.startsWith('PLAN_USAGE:100'))!.details).toMatchObject({ used: 5, limit: 5, plan: 'small', threshold: 100 });
+  });
+
+  it('raises only the 80 % alert at 8 of 10', async () => {
+    const { key, tag } = await workspace('mid', 8);
+    const { rows } = await sendAll(key, tag);
+    expect(rows.every((r) => r.status === 'SENT')).toBe(true);
+    expect(await planOf(key)).toMatchObject({ messagesThisMonth: 8, skippedThisMonth: 0 });
+    await t.app.scheduler!.runNow(ALERTS_JOB);
+    const alerts = (await t.ok(AlertsDocument, { open: true, first: 20 }, key)).alerts.filter((a) => a.kind === 'PLAN_USAGE');
+    expect(alerts.map((a) => a.key)).toEqual([`PLAN_USAGE:80:${monthOf(new Date()).slice(0, 7)}`]);
+    expect(alerts[0]!.details).toMatchObject({ used: 8, limit: 10 });
+  });
+
+  it('counts nothing on an unlimited plan', async () => {
+    const { key, id, tag } = await workspace(null, 3);
+    const { rows } = await sendAll(key, tag);
+    expect(rows.every((r) => r.status === 'SENT')).toBe(true);
+    expect(await planOf(key)).toMatchObject({ name: 'pro', monthlyMessages: null, messagesThisMonth: 0 });
+    expect(await t.sql('select * from plan_usage where workspace_id = ?', [id])).toEqual([]);
+  });
+});
+
+describe('without PLANS', () => {
+  let plain: TestApp;
+  beforeAll(async () => {
+    plain = await startTestApp({});
+  });
+  afterAll(() => plain?.close());
+
+  it('one unlimited plan: every channel and feature, 8 variants; setWorkspacePlan refused without an operator key', async () => {
+    const plan = (await plain.ok(WorkspacePlanDocument, {})).viewer.workspace.plan;
+    expect(plan).toEqual({ name: 'unlimited', maxVariants: 8, monthlyMessages: null, messagesThisMonth: 0, skippedThisMonth: 0, month: monthOf(new Date()).slice(0, 7), channels: ['SMS', 'WHATSAPP', 'EMAIL'], features: ['BANDIT', 'LEARNING'] });
+    await plain.ok(CreateCampaignDocument, { input: { name: 'eight', type: 'BANDIT', variants: variants(8) } });
+    const id = (await plain.ok(WorkspacePlanDocument, {})).viewer.workspace.id;
+    expect(errorOf(await plain.gql(SetWorkspacePlanDocument, { workspaceId: id, plan: 'unlimited' }))).toMatchObject({ code: 'FORBIDDEN' });
+  });
+});

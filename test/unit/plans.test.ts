@@ -1,0 +1,137 @@
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { loadConfig, UNLIMITED_PLAN } from '../../src/config';
+import { DomainError } from '../../src/errors';
+import { OPERATOR_ONLY, operationAccessError } from '../../src/graphql/authorization';
+import { checkCampaignAllowed, grantFor, monthOf, PlanCatalog, thresholdsReached, type Plan } from '../../src/plans/plans';
+import { ApiScope, NO_WORKSPACE, OPERATOR_AUTH, withOperatorKey, type AuthInfo } from '../../src/shared/auth';
+
+const small: Plan = { name: 'small', maxVariants: 3, monthlyMessages: 5, channels: ['SMS'], features: [] };
+const pro: Plan = { name: 'pro', maxVariants: 8, monthlyMessages: null, channels: ['SMS', 'WHATSAPP', 'EMAIL'], features: ['BANDIT', 'LEARNING'] };
+
+function reasonOf(f: () => void): string | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    return e.reason;
+  }
+}
+
+describe('PLANS configuration', () => {
+  const load = (env: Record<string, string>) => loadConfig({ ...env });
+
+  it('defaults to one unlimited plan', () => {
+    const c = load({});
+    expect(c.plans).toEqual({ list: [UNLIMITED_PLAN], defaultName: 'unlimited' });
+    expect(c.operatorApiKey).toBeUndefined();
+  });
+
+  it('parses plans; the default is DEFAULT_PLAN, else the first', () => {
+    const PLANS = JSON.stringify([small, pro]);
+    expect(load({ PLANS }).plans.defaultName).toBe('small');
+    expect(load({ PLANS, DEFAULT_PLAN: 'pro' }).plans).toEqual({ list: [small, pro], defaultName: 'pro' });
+  });
+
+  it.each([
+    ['not JSON', '[{'],
+    ['empty', '[]'],
+    ['maxVariants over 8', JSON.stringify([{ ...small, maxVariants: 9 }])],
+    ['maxVariants under 2', JSON.stringify([{ ...small, maxVariants: 1 }])],
+    ['negative monthly limit', JSON.stringify([{ ...small, monthlyMessages: -1 }])],
+    ['fractional monthly limit', JSON.stringify([{ ...small, monthlyMessages: 1.5 }])],
+    ['unknown channel', JSON.stringify([{ ...small, channels: ['FAX'] }])],
+    ['unknown feature', JSON.stringify([{ ...small, features: ['TELEPATHY'] }])],
+    ['missing field', JSON.stringify([{ name: 'x', maxVariants: 2, channels: [], features: [] }])],
+    ['unknown field', JSON.stringify([{ ...small, price: 10 }])],
+    ['bad name', JSON.stringify([{ ...small, name: 'with space' }])],
+    ['duplicate names', JSON.stringify([small, small])],
+  ])('refuses %s with a clear message', (_what, PLANS) => {
+    expect(() => load({ PLANS })).toThrow(/Invalid configuration:\n {2}PLANS: /);
+  });
+
+  it('refuses a DEFAULT_PLAN that is not configured, a short operator key, the admin key as operator key', () => {
+    expect(() => load({ PLANS: JSON.stringify([small]), DEFAULT_PLAN: 'pro' })).toThrow(/DEFAULT_PLAN: "pro" is not one of PLANS \(small\)/);
+    expect(() => load({ OPERATOR_API_KEY: 'short' })).toThrow(/OPERATOR_API_KEY must be at least 16 characters/);
+    const key = 'k'.repeat(20);
+    expect(() => load({ OPERATOR_API_KEY: key, ADMIN_API_KEY: key })).toThrow(/OPERATOR_API_KEY: must differ from ADMIN_API_KEY/);
+  });
+});
+
+describe('PlanCatalog', () => {
+  it('resolves stored names; an unknown one falls back to the default with one warning', () => {
+    const warn = jest.fn();
+    const catalog = new PlanCatalog({ list: [small, pro], defaultName: 'pro' }, { warn });
+    expect(catalog.resolve(null)).toBe(pro);
+    expect(catalog.resolve('small')).toBe(small);
+    expect(catalog.resolve('gone')).toBe(pro);
+    expect(catalog.resolve('gone')).toBe(pro);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(catalog.allUnlimited).toBe(false);
+    expect(new PlanCatalog({ list: [UNLIMITED_PLAN], defaultName: 'unlimited' }).allUnlimited).toBe(true);
+  });
+});
+
+describe('campaign checks', () => {
+  it('variants, channel, BANDIT', () => {
+    expect(reasonOf(() => checkCampaignAllowed(small, { type: 'AB_TEST', channel: 'SMS', variants: 3 }))).toBeUndefined();
+    expect(reasonOf(() => checkCampaignAllowed(small, { type: 'AB_TEST', channel: 'SMS', variants: 4 }))).toBe('PLAN_VARIANT_LIMIT');
+    expect(reasonOf(() => checkCampaignAllowed(small, { type: 'STANDARD', channel: 'EMAIL', variants: 1 }))).toBe('PLAN_CHANNEL_NOT_ALLOWED');
+    expect(reasonOf(() => checkCampaignAllowed(small, { type: 'BANDIT', channel: 'SMS', variants: 2 }))).toBe('PLAN_FEATURE_NOT_ALLOWED');
+    expect(reasonOf(() => checkCampaignAllowed(pro, { type: 'BANDIT', channel: 'EMAIL', variants: 8 }))).toBeUndefined();
+  });
+});
+
+describe('monthly grant arithmetic', () => {
+  it('grants min(n, limit − used), never negative', () => {
+    expect(grantFor(8, 5, 0)).toBe(5);
+    expect(grantFor(3, 5, 0)).toBe(3);
+    expect(grantFor(3, 5, 4)).toBe(1);
+    expect(grantFor(3, 5, 5)).toBe(0);
+    expect(grantFor(3, 5, 7)).toBe(0);
+    expect(grantFor(0, 5, 0)).toBe(0);
+    expect(grantFor(4, 0, 0)).toBe(0);
+  });
+
+  it('thresholds reached', () => {
+    expect(thresholdsReached(3, 5)).toEqual([]);
+    expect(thresholdsReached(4, 5)).toEqual([80]);
+    expect(thresholdsReached(5, 5)).toEqual([80, 100]);
+    expect(thresholdsReached(799, 1000)).toEqual([]);
+    expect(thresholdsReached(800, 1000)).toEqual([80]);
+    expect(thresholdsReached(0, 0)).toEqual([80, 100]);
+  });
+
+  it('months are UTC calendar months', () => {
+    expect(monthOf(new Date('2026-12-31T23:59:59Z'))).toBe('2026-12-01');
+    expect(monthOf(new Date('2027-01-01T00:00:00Z'))).toBe('2027-01-01');
+    expect(monthOf(new Date('2026-12-01T00:30:00+01:00'))).toBe('2026-11-01');
+  });
+});
+
+describe('the operator key', () => {
+  const workspaceAuth: AuthInfo = { workspaceId: 'w', apiKeyId: 'k', apiKeyName: 'k', scopes: [ApiScope.ADMIN] };
+
+  it('is recognised before workspace keys, anything else goes to them', async () => {
+    const inner = jest.fn(async () => workspaceAuth);
+    const auth = withOperatorKey('operator-key-0123456789', inner);
+    expect(await auth('operator-key-0123456789')).toMatchObject({ operator: true, workspaceId: NO_WORKSPACE, scopes: [] });
+    expect(await auth('operator-key-012345678')).toBe(workspaceAuth);
+    expect(await auth(undefined)).toBe(workspaceAuth);
+    expect(withOperatorKey(undefined, inner)).toBe(inner);
+  });
+
+  it('may run only operator-only root fields', () => {
+    const schema = buildSchema('type Query { campaigns: Int } type Mutation { setWorkspacePlan: Int, createCampaign: Int }');
+    schema.getMutationType()!.getFields().setWorkspacePlan!.extensions = { [OPERATOR_ONLY]: true };
+    const op = (q: string) => parse(q).definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+    const operator = { ...OPERATOR_AUTH, scopes: [] };
+    expect(operationAccessError(operator, op('mutation { setWorkspacePlan __typename }'), schema)).toBeUndefined();
+    expect(operationAccessError(operator, op('mutation { setWorkspacePlan createCampaign }'), schema)?.code).toBe('FORBIDDEN');
+    expect(operationAccessError(operator, op('{ campaigns }'), schema)?.code).toBe('FORBIDDEN');
+    expect(operationAccessError(operator, op('mutation { ... on Mutation { setWorkspacePlan } }'), schema)?.code).toBe('FORBIDDEN');
+    // Workspace keys: their scopes (the resolver itself refuses them setWorkspacePlan).
+    expect(operationAccessError(workspaceAuth, op('{ campaigns }'), schema)).toBeUndefined();
+    expect(operationAccessError({ ...workspaceAuth, scopes: [ApiScope.READ] }, op('mutation { createCampaign }'), schema)?.code).toBe('FORBIDDEN');
+  });
+});
