@@ -269,12 +269,14 @@ describe('the delivery job', () => {
       10_000,
       100,
     );
-    expect(rows.map((d) => [d.channel, d.destination, d.status, d.attempts])).toEqual([
-      ['EMAIL', OPS, 'DELIVERED', 1],
-      ['WEBHOOK', `${receiverUrl}/ok`, 'DELIVERED', 1],
-      ['WEBHOOK', down, 'PENDING', 1],
-    ]);
-    expect(rows[2]!.error).toMatch(/the report webhook could not be reached: ECONNREFUSED/);
+    expect(rows.map((d) => [d.channel, d.destination, d.status, d.attempts]).sort()).toEqual(
+      [
+        ['EMAIL', OPS, 'DELIVERED', 1],
+        ['WEBHOOK', `${receiverUrl}/ok`, 'DELIVERED', 1],
+        ['WEBHOOK', down, 'PENDING', 1],
+      ].sort(),
+    );
+    expect(rows.find((d) => d.destination === down)!.error).toMatch(/the report webhook could not be reached: ECONNREFUSED/);
 
     const [after] = await t.sql<{ next_run_at: Date; last_run_at: Date }>('select next_run_at, last_run_at from report_schedules where id = ?', [s.id]);
     expect(new Date(after!.next_run_at).getTime()).toBeGreaterThan(Date.now());
