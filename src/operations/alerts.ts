@@ -22,7 +22,7 @@ import { newId } from '../shared/ids';
 import type { ProviderRouter } from '../sending/providers';
 import { WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
 import { publicOnlyLookup, systemResolve, type Resolve } from './alert-post';
-import { postSigned, sendSystemEmail, type DeliveryResult } from './signed-delivery';
+import { attempt, postSigned, sendSystemEmail, type DeliveryResult } from './signed-delivery';
 import type { AlertCondition, AlertKind, ConditionSource } from './alert-condition';
 import {
   alertEmail,
@@ -218,12 +218,7 @@ export class AlertEvaluator {
     await Promise.all(
       claimed.map(async (d) => {
         const alert = byId.get(`${d.workspace_id}:${d.alert_id}`);
-        let result: DeliveryResult;
-        try {
-          result = alert ? await this.deliver(d, alert) : { ok: false, retryable: false, error: 'the alert no longer exists' };
-        } catch (e) {
-          result = { ok: false, retryable: true, error: (e as Error)?.message ?? String(e) };
-        }
+        const result: DeliveryResult = alert ? await attempt(() => this.deliver(d, alert)) : { ok: false, retryable: false, error: 'the alert no longer exists' };
         if (result.ok) {
           delivered++;
           await sql.query(`update alert_deliveries set status = 'DELIVERED', delivered_at = now(), last_error = null where id = $1 and workspace_id = $2`, [d.id, d.workspace_id]);

@@ -15,6 +15,15 @@ import { INTERNAL_ADDRESS, postOnce } from './alert-post';
 
 export type DeliveryResult = { ok: true } | { ok: false; retryable: boolean; error: string };
 
+/** Runs one delivery; an exception (a bug, the database gone) is a retryable failure, never a crash of the round. */
+export async function attempt(deliver: () => Promise<DeliveryResult>): Promise<DeliveryResult> {
+  try {
+    return await deliver();
+  } catch (e) {
+    return { ok: false, retryable: true, error: (e as Error)?.message ?? String(e) };
+  }
+}
+
 export interface SignedPostOptions {
   /** ALLOW_CUSTOM_PROVIDER_URLS, read at each delivery. */
   allowCustom: boolean;

@@ -21,7 +21,7 @@ import type { Orm } from '../db/orm';
 import type { SqlPool } from '../db/pool';
 import { deliveryBackoffMs } from '../operations/alert-rules';
 import { publicOnlyLookup, systemResolve, type Resolve } from '../operations/alert-post';
-import { postSigned, sendSystemEmail, type DeliveryResult } from '../operations/signed-delivery';
+import { attempt, postSigned, sendSystemEmail, type DeliveryResult } from '../operations/signed-delivery';
 import type { ProviderRouter } from '../sending/providers';
 import { WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
 import { newId } from '../shared/ids';
@@ -159,12 +159,7 @@ export class ReportDeliverer {
     let failed = 0;
     await Promise.all(
       claimed.map(async (d) => {
-        let result: DeliveryResult;
-        try {
-          result = await this.deliver(d);
-        } catch (e) {
-          result = { ok: false, retryable: true, error: (e as Error)?.message ?? String(e) };
-        }
+        const result = await attempt(() => this.deliver(d));
         if (result.ok) {
           delivered++;
           await sql.query(`update report_deliveries set status = 'DELIVERED', delivered_at = now(), error = null where id = $1 and workspace_id = $2`, [d.id, d.workspace_id]);

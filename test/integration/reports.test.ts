@@ -6,10 +6,7 @@
  * X-Splitcast-Signature, recording a failing destination, advancing next_run_at once for several
  * missed occurrences, and sending nothing on a second run.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import {
   AddRecipientsDocument,
   CreateApiKeyDocument,
@@ -27,65 +24,33 @@ import {
 } from '../generated/graphql';
 import { MAX_REPORT_ATTEMPTS, REPORT_DELIVERY_HEADER, REPORTS_JOB, ReportDeliverer } from '../../src/reports/report-delivery';
 import type { ReportJson } from '../../src/reports/report';
-import { verifyGenericSignature } from '../../src/tracking/webhooks/signatures';
+import { closedPort, startMailbox, startSignedReceiver, type SignedPost } from '../helpers/destinations';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 
 const SECRET = 'whsec_reports_1';
 const OPS = 'ops@shop.example';
 
-interface Received {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: ReportJson;
-  signatureOk: boolean;
-}
-
 let t: TestApp;
 let key: string;
 let readKey: string;
-let receiver: Server;
+let hooks: Awaited<ReturnType<typeof startSignedReceiver<ReportJson>>>;
+let mailbox: Awaited<ReturnType<typeof startMailbox>>;
 let receiverUrl: string;
-const received: Received[] = [];
-let smtp: SMTPServer;
-const mails: ParsedMail[] = [];
-let closedPort: number;
+let received: SignedPost<ReportJson>[];
+let mails: ParsedMail[];
+let downPort: number;
 let alpha: { id: string; variants: { id: string; key: string }[] };
 let beta: string;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const header = req.headers['x-splitcast-signature'];
-      const signatureOk = verifyGenericSignature(SECRET, raw, typeof header === 'string' ? header : undefined, Math.floor(Date.now() / 1000)).ok;
-      received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(raw) as ReportJson, signatureOk });
-      res.writeHead(signatureOk ? 204 : 401).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  smtp = new SMTPServer({
-    logger: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, _session, cb) {
-      simpleParser(stream).then(
-        (mail) => {
-          mails.push(mail);
-          cb();
-        },
-        (err: Error) => cb(err),
-      );
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  closedPort = (probe.address() as AddressInfo).port;
-  await new Promise<void>((r) => probe.close(() => r()));
+  hooks = await startSignedReceiver<ReportJson>(SECRET);
+  receiverUrl = hooks.url;
+  received = hooks.received;
+  mailbox = await startMailbox();
+  mails = mailbox.mails;
+  const smtpPort = mailbox.port;
+  downPort = await closedPort();
 
   // The receivers listen on loopback: the operator allows custom URLs.
   t = await startTestApp({ JOBS: 'on', ALLOW_CUSTOM_PROVIDER_URLS: 'true' });
@@ -129,9 +94,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  receiver.closeAllConnections();
-  await new Promise<void>((r) => receiver.close(() => r()));
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await hooks?.close();
+  await mailbox?.close();
 });
 
 const schedules = async (k = key) => (await t.ok(ReportSchedulesDocument, {}, k)).reportSchedules;
@@ -226,7 +190,7 @@ describe('the delivery job', () => {
     );
 
   it('delivers a due schedule once by email and signed webhook, records the failing destination, and advances next_run_at', async () => {
-    const down = `http://127.0.0.1:${closedPort}/down`;
+    const down = `http://127.0.0.1:${downPort}/down`;
     const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input: { recurrence: 'FREQ=HOURLY', emails: [OPS], webhookUrls: [`${receiverUrl}/ok`, down], days: 7 } }, key);
     // Three hourly occurrences missed (no instance ran): one run, not three.
     await t.sql(`update report_schedules set next_run_at = now() - interval '3 hours 5 minutes' where id = ?`, [s.id]);
