@@ -67,6 +67,8 @@ export const TABLES: Readonly<Record<string, TableDecision>> = {
   alert_deliveries: { placement: 'distributed', why: "an alert's notifications to the workspace's webhook and email (FK alerts)" },
   plan_usage: { placement: 'distributed', why: "a workspace's campaign messages per month against its plan's limit (src/plans/)" },
   orders: { placement: 'distributed', why: "a workspace's recorded orders (FK contacts)" },
+  report_schedules: { placement: 'distributed', why: "a workspace's scheduled reports and their destinations" },
+  report_deliveries: { placement: 'distributed', why: "a scheduled report's deliveries to its destinations (FK report_schedules)" },
 
   // Local to the coordinator.
   mikro_orm_migrations: { placement: 'local', why: 'migration bookkeeping of the coordinator' },

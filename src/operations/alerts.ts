@@ -18,13 +18,11 @@
 import type { LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import type { SqlPool } from '../db/pool';
-import { Channel } from '../domain/channel';
 import { newId } from '../shared/ids';
 import type { ProviderRouter } from '../sending/providers';
-import { providerWorkspace, WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
-import { GENERIC_SIGNATURE_HEADER, genericSignatureHeader } from '../tracking/webhooks/signatures';
-import { checkAlertWebhookUrl } from '../workspaces/provider-urls';
-import { INTERNAL_ADDRESS, postOnce, publicOnlyLookup, systemResolve, type Resolve } from './alert-post';
+import { WORKSPACE_COLUMNS, type WorkspaceRow } from '../sending/sender';
+import { publicOnlyLookup, systemResolve, type Resolve } from './alert-post';
+import { attempt, postSigned, sendSystemEmail, type DeliveryResult } from './signed-delivery';
 import type { AlertCondition, AlertKind, ConditionSource } from './alert-condition';
 import {
   alertEmail,
@@ -33,7 +31,6 @@ import {
   diffAlerts,
   MAX_DELIVERY_ATTEMPTS,
   type AlertChannel,
-  type AlertPayload,
   type AlertState,
   type OpenAlert,
 } from './alert-rules';
@@ -68,8 +65,6 @@ export interface AlertRunResult {
   /** Sources that threw this run (alerts of their kinds were not cleared). */
   sourceErrors: number;
 }
-
-type DeliveryResult = { ok: true } | { ok: false; retryable: boolean; error: string };
 
 interface ClaimedDelivery {
   id: string;
@@ -223,12 +218,7 @@ export class AlertEvaluator {
     await Promise.all(
       claimed.map(async (d) => {
         const alert = byId.get(`${d.workspace_id}:${d.alert_id}`);
-        let result: DeliveryResult;
-        try {
-          result = alert ? await this.deliver(d, alert) : { ok: false, retryable: false, error: 'the alert no longer exists' };
-        } catch (e) {
-          result = { ok: false, retryable: true, error: (e as Error)?.message ?? String(e) };
-        }
+        const result: DeliveryResult = alert ? await attempt(() => this.deliver(d, alert)) : { ok: false, retryable: false, error: 'the alert no longer exists' };
         if (result.ok) {
           delivered++;
           await sql.query(`update alert_deliveries set status = 'DELIVERED', delivered_at = now(), last_error = null where id = $1 and workspace_id = $2`, [d.id, d.workspace_id]);
@@ -253,46 +243,18 @@ export class AlertEvaluator {
     );
     if (d.channel === 'WEBHOOK') {
       if (!a.alert_webhook_url) return { ok: false, retryable: false, error: 'alertWebhookUrl is no longer set' };
-      if (!a.webhook_signing_secret) return { ok: false, retryable: false, error: 'webhookSigningSecret is not set: alerts are never sent unsigned' };
-      return this.postWebhook(a.alert_webhook_url, a.webhook_signing_secret, payload);
+      const headers = { [ALERT_ID_HEADER]: payload.id, [ALERT_STATE_HEADER]: payload.state };
+      return postSigned(a.alert_webhook_url, a.webhook_signing_secret, JSON.stringify(payload), headers, {
+        allowCustom: this.deps.config.allowCustomProviderUrls,
+        timeoutMs: this.webhookTimeoutMs,
+        lookup: this.lookup,
+        what: 'the alert webhook',
+        userAgent: 'Splitcast-Alerts/1',
+      });
     }
     const to = a.settings.alertEmail;
     if (!to) return { ok: false, retryable: false, error: 'alertEmail is no longer set' };
-    const workspace = providerWorkspace(a);
-    const provider = this.deps.providers.route(Channel.EMAIL, workspace);
-    if ('unavailable' in provider) return { ok: false, retryable: true, error: provider.unavailable };
     const { subject, text } = alertEmail(payload);
-    const sent = await provider.send(
-      { channel: Channel.EMAIL, to, subject, body: text, idempotencyKey: `alert:${a.id}:${d.state}`, campaignId: '', contactId: '', variantId: '', links: [], system: true },
-      workspace,
-    );
-    return sent.ok ? { ok: true } : { ok: false, retryable: sent.retryable, error: sent.error };
-  }
-
-  /**
-   * A signed POST; redirects are not followed (a 3xx is a failure), a 2xx is delivered. Unless the
-   * operator allows custom URLs, the connection goes only to addresses that are not internal,
-   * checked as the connection resolves them (./alert-post.ts: no DNS rebinding window).
-   */
-  private async postWebhook(url: string, secret: string, payload: AlertPayload): Promise<DeliveryResult> {
-    const allowCustom = this.deps.config.allowCustomProviderUrls;
-    // Again at delivery: a URL saved while the operator allowed custom URLs may no longer be.
-    const checked = checkAlertWebhookUrl(url, allowCustom);
-    if (!checked.ok) return { ok: false, retryable: false, error: checked.message };
-    const body = JSON.stringify(payload);
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'Splitcast-Alerts/1',
-      [GENERIC_SIGNATURE_HEADER]: genericSignatureHeader(secret, body, Math.floor(Date.now() / 1000)),
-      [ALERT_ID_HEADER]: payload.id,
-      [ALERT_STATE_HEADER]: payload.state,
-    };
-    try {
-      const status = await postOnce(checked.url, headers, body, this.webhookTimeoutMs, allowCustom ? undefined : this.lookup);
-      return status >= 200 && status < 300 ? { ok: true } : { ok: false, retryable: true, error: `the alert webhook answered HTTP ${status}` };
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      return { ok: false, retryable: true, error: `the alert webhook could not be reached: ${err.code === INTERNAL_ADDRESS || !err.code ? err.message : err.code}` };
-    }
+    return sendSystemEmail(this.deps.providers, a, { to, subject, text, idempotencyKey: `alert:${a.id}:${d.state}` });
   }
 }

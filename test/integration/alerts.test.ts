@@ -4,15 +4,13 @@
  * 'operations: alerts' job run on demand, a local HTTP receiver that checks each alert's
  * X-Splitcast-Signature, and a real SMTP server (smtp-server + mailparser) as the workspace's SMTP.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { AlertSettingsDocument, AlertsDocument, TrackEventsDocument } from '../generated/graphql';
 import { ALERTS_JOB } from '../../src/operations/alerts';
 import type { AlertPayload } from '../../src/operations/alert-rules';
 import { recordMessage } from '../../src/tracking/messages';
-import { twilioSignature, verifyGenericSignature } from '../../src/tracking/webhooks/signatures';
+import { twilioSignature } from '../../src/tracking/webhooks/signatures';
+import { closedPort as unusedPort, startMailbox, startSignedReceiver, type SignedPost } from '../helpers/destinations';
 import { campaignWithRecipients } from '../helpers/fixtures';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -22,20 +20,15 @@ const SECRET = 'whsec_alerts_123';
 const TWILIO_TOKEN = 'twilio-token-alerts';
 const OPS_EMAIL = 'ops@shop.example';
 
-interface Received {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: AlertPayload;
-  signatureOk: boolean;
-}
+type Received = SignedPost<AlertPayload>;
 
 let t: TestApp;
-let receiver: Server;
+let hooks: Awaited<ReturnType<typeof startSignedReceiver<AlertPayload>>>;
+let mailbox: Awaited<ReturnType<typeof startMailbox>>;
 let receiverUrl: string;
-const received: Received[] = [];
-let smtp: SMTPServer;
+let received: Received[];
 let smtpPort: number;
-const mails: ParsedMail[] = [];
+let mails: ParsedMail[];
 /** A port nothing listens on: the unreachable workspace's alert URL. */
 let closedPort: number;
 let keyA: string;
@@ -43,44 +36,14 @@ let workspaceA: string;
 let keyB: string;
 let workspaceB: string;
 
-const freePort = async () => {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-};
-
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const header = req.headers['x-splitcast-signature'];
-      const signatureOk = verifyGenericSignature(SECRET, raw, typeof header === 'string' ? header : undefined, Math.floor(Date.now() / 1000)).ok;
-      received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(raw) as AlertPayload, signatureOk });
-      res.writeHead(signatureOk ? 204 : 401).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  smtp = new SMTPServer({
-    logger: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, _session, cb) {
-      simpleParser(stream).then(
-        (mail) => {
-          mails.push(mail);
-          cb();
-        },
-        (err: Error) => cb(err),
-      );
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
-  closedPort = await freePort();
+  hooks = await startSignedReceiver<AlertPayload>(SECRET);
+  receiverUrl = hooks.url;
+  received = hooks.received;
+  mailbox = await startMailbox();
+  smtpPort = mailbox.port;
+  mails = mailbox.mails;
+  closedPort = await unusedPort();
 
   // The receiver is on loopback: the operator allows custom URLs (the refusal is tested below with it off).
   t = await startTestApp({ JOBS: 'on', PUBLIC_URL, ALLOW_CUSTOM_PROVIDER_URLS: 'true' });
@@ -106,9 +69,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  receiver.closeAllConnections(); // the app's fetch keeps connections alive
-  await new Promise<void>((r) => receiver.close(() => r()));
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await hooks?.close();
+  await mailbox?.close();
 });
 
 const evaluate = () => t.app.scheduler!.runNow(ALERTS_JOB);

@@ -38,6 +38,7 @@ it('registers the maintenance jobs: test evaluation every 5 minutes, merchant af
     { name: 'optimization: recommendations', repeat_interval: '0 5 * * *' },
     { name: 'optimization: send time', repeat_interval: '0 4 * * *' },
     { name: 'orders: engagement scores', repeat_interval: '15 2 * * *' },
+    { name: 'reports: scheduled reports', repeat_interval: '* * * * *' },
     { name: 'webhooks: retry queue', repeat_interval: '* * * * *' },
   ]);
   await expect(t.app.scheduler!.runNow('experiments: evaluate running tests')).resolves.toBeUndefined();
