@@ -13,9 +13,12 @@ import {
   LibraryTemplatesDocument,
   LibraryTemplateVersionsDocument,
   TemplatesDocument,
+  UpdateCampaignDocument,
   UpdateLibraryTemplateDocument,
 } from '../generated/graphql';
+import { Client } from 'pg';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -135,6 +138,49 @@ describe('delete', () => {
     expect(reused.id).not.toBe(tpl.id);
     // The new template is a different one: a campaign made from it does not touch the archived one.
     expect((await t.ok(CreateCampaignFromLibraryDocument, { input: sms(reused.id) })).createCampaign.variants[0]).toMatchObject({ template: 'New one', templateId: reused.id, templateVersion: 1 });
+  });
+});
+
+describe('a template deleted while a campaign takes it', () => {
+  /**
+   * Holds the template's row lock in a transaction of our own, runs `mutate` until its variant
+   * insert waits for that lock (its foreign key check), then deletes the template and commits:
+   * the insert then finds no template, deterministically, without any timing margin.
+   */
+  async function deleteWhileWaiting<R>(templateId: string, mutate: () => Promise<R>): Promise<R> {
+    const db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      await db.query('begin');
+      await db.query('select id from templates where id = $1 for update', [templateId]);
+      const pending = mutate();
+      const waiting = await until(
+        async () => (await db.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`)).rows[0].n as number,
+        (n) => n > 0,
+      );
+      expect(waiting).toBeGreaterThan(0);
+      await db.query('delete from templates where id = $1', [templateId]);
+      await db.query('commit');
+      return await pending;
+    } finally {
+      await db.end();
+    }
+  }
+
+  it('createCampaign answers UNKNOWN_TEMPLATE and stores nothing', async () => {
+    const tpl = await create({});
+    const name = unique('raced create');
+    const r = await deleteWhileWaiting(tpl.id, () => t.gql(CreateCampaignFromLibraryDocument, { input: { ...sms(tpl.id), name } }));
+    expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_TEMPLATE' });
+    expect(await t.sql('select 1 from campaigns where name = ?', [name])).toEqual([]);
+  });
+
+  it('updateCampaign swapping in its variants answers UNKNOWN_TEMPLATE and changes nothing', async () => {
+    const c = (await t.ok(CreateCampaignFromLibraryDocument, { input: { name: unique('raced update'), channel: 'SMS', variants: [{ template: 'Own text' }] } })).createCampaign;
+    const tpl = await create({ body: 'Library text' });
+    const r = await deleteWhileWaiting(tpl.id, () => t.gql(UpdateCampaignDocument, { id: c.id, input: { variants: [{ templateId: tpl.id }] } }));
+    expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_TEMPLATE' });
+    expect((await t.ok(LibraryCampaignDocument, { id: c.id })).campaign!.variants).toEqual([expect.objectContaining({ template: 'Own text', templateId: null, templateVersion: null })]);
   });
 });
 
