@@ -16,6 +16,7 @@ import {
   UpdateCampaignDocument,
   UpdateLibraryTemplateDocument,
 } from '../generated/graphql';
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -62,6 +63,15 @@ describe('update and versions', () => {
     expect(after).toEqual([expect.objectContaining({ id: a.id, body: a.body, version: 1 })]);
     // Its own name is no clash.
     expect((await t.ok(UpdateLibraryTemplateDocument, { id: a.id, input: { name: a.name, body: 'new' } })).updateTemplate.version).toBe(2);
+  });
+
+  it('refuses a name too long to index (INVALID_NAME), on create and update, instead of a database error', async () => {
+    // Incompressible, so that PostgreSQL cannot squeeze it under a B-tree entry's ~2.7 kB limit.
+    const long = randomBytes(6000).toString('base64');
+    expect(errorOf(await t.gql(CreateLibraryTemplateDocument, { input: { name: long, body: 'b' } }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_NAME', field: 'input.name' });
+    const tpl = await create({});
+    expect(errorOf(await t.gql(UpdateLibraryTemplateDocument, { id: tpl.id, input: { name: long, body: 'b' } }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_NAME', field: 'input.name' });
+    expect((await t.ok(CreateLibraryTemplateDocument, { input: { name: 'n'.repeat(200), body: 'b' } })).createTemplate.name).toHaveLength(200);
   });
 
   it('answers NOT_FOUND for an unknown id, a malformed id and another workspace’s template', async () => {

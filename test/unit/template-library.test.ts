@@ -30,6 +30,7 @@ describe('normalizeTemplateInput', () => {
 
   it.each([
     [{ name: ' ', body: 'b' }, 'INVALID_NAME', 'input.name'],
+    [{ name: 'n'.repeat(201), body: 'b' }, 'INVALID_NAME', 'input.name'],
     [{ name: 'n', body: '  ' }, 'EMPTY_TEMPLATE', 'input.body'],
     [{ name: 'n', body: '{nope}' }, 'UNKNOWN_TEMPLATE_VARIABLE', 'input.body'],
     [{ name: 'n', body: 'b', subject: 's' }, 'FIELD_NOT_FOR_CHANNEL', 'input.subject'],
