@@ -13,6 +13,7 @@ import {
   LibraryTemplatesDocument,
   LibraryTemplateVersionsDocument,
   TemplatesDocument,
+  TemplateVersionsPageDocument,
   UpdateCampaignDocument,
   UpdateLibraryTemplateDocument,
 } from '../generated/graphql';
@@ -106,6 +107,31 @@ describe('update and versions', () => {
     expect(rows.map((r) => r.version)).toEqual(Array.from({ length: n + 1 }, (_, i) => i + 1));
     // Each version row holds what its update wrote.
     for (const r of results) expect(rows.find((x) => x.version === r.updateTemplate.version)!.body).toBe(r.updateTemplate.body);
+  });
+});
+
+describe('versions are bounded', () => {
+  it('lists the newest `first` of each template (default 20, 0–200)', async () => {
+    const many = await create({ name: unique('bounded many'), body: 'v1' });
+    const one = await create({ name: unique('bounded one'), body: 'only' });
+    // 25 versions, written directly: the list's bound is under test, not 24 updates.
+    await t.sql(
+      `insert into template_versions (workspace_id, template_id, version, name, body)
+       select workspace_id, id, g, name, 'v' || g from templates, generate_series(2, 25) g where id = ?`,
+      [many.id],
+    );
+    await t.sql('update templates set version = 25 where id = ?', [many.id]);
+    const versions = async (first?: number) =>
+      Object.fromEntries((await t.ok(TemplateVersionsPageDocument, { search: 'bounded', first })).templates.map((x) => [x.id, x.versions.map((v) => v.version)]));
+    const range = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => from - i);
+    expect(await versions()).toEqual({ [many.id]: range(25, 6), [one.id]: [1] });
+    // Per template, not over the whole list.
+    expect(await versions(3)).toEqual({ [many.id]: [25, 24, 23], [one.id]: [1] });
+    expect(await versions(0)).toEqual({ [many.id]: [], [one.id]: [] });
+    expect(await versions(200)).toEqual({ [many.id]: range(25, 1), [one.id]: [1] });
+    for (const first of [-1, 201]) {
+      expect(errorOf(await t.gql(TemplateVersionsPageDocument, { search: 'bounded', first }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_PAGE_SIZE' });
+    }
   });
 });
 
