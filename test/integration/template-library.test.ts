@@ -261,6 +261,8 @@ describe('listing', () => {
       [{ first: 0 }, 'INVALID_PAGE_SIZE'],
       [{ first: 201 }, 'INVALID_PAGE_SIZE'],
       [{ after: 'garbage' }, 'INVALID_CURSOR'],
+      // Decodes, but with a name PostgreSQL cannot take as a parameter (it answered INTERNAL).
+      [{ after: Buffer.from(JSON.stringify({ n: 'a\u0000b', id: page1[0]!.id })).toString('base64url') }, 'INVALID_CURSOR'],
       [{ search: 'x'.repeat(201) }, 'INVALID_SEARCH'],
     ] as const) {
       expect(errorOf(await t.gql(LibraryTemplatesDocument, v, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason });

@@ -85,6 +85,11 @@ describe('templateListFilter', () => {
   it('decodeNameCursor refuses a cursor without a name', () => {
     expect(() => decodeNameCursor(Buffer.from(JSON.stringify({ id: '0190b2c4-0000-7000-8000-000000000001' })).toString('base64url'))).toThrow(refused('INVALID_CURSOR', 'after'));
   });
+
+  it('decodeNameCursor refuses a name no template can have (a NUL), which the database would fail on', () => {
+    const cursor = Buffer.from(JSON.stringify({ n: 'a\u0000b', id: '0190b2c4-0000-7000-8000-000000000001' })).toString('base64url');
+    expect(() => decodeNameCursor(cursor)).toThrow(refused('INVALID_CURSOR', 'after'));
+  });
 });
 
 describe('isNameClash', () => {
