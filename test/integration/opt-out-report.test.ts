@@ -155,6 +155,9 @@ describe('optOutReport', () => {
     expect((await t.ok(OptOutReportCountsDocument, { days: 3650 }, key)).optOutReport.total).toBe(7);
     expect(errorOf(await t.gql(OptOutReportContactsDocument, { first: 201 }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_PAGE_SIZE' });
     expect(errorOf(await t.gql(OptOutReportContactsDocument, { after: 'nope' }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CURSOR' });
+    // A valid JavaScript date before PostgreSQL's first (it answered INTERNAL).
+    const ancient = Buffer.from(JSON.stringify({ t: '-271821-04-20T00:00:00.000Z', id: ids[0] })).toString('base64url');
+    expect(errorOf(await t.gql(OptOutReportContactsDocument, { after: ancient }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CURSOR' });
   });
 });
 
