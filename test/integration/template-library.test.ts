@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
+import { Migration20261209200000_template_library } from '../../migrations/Migration20261209200000_template_library';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -308,5 +309,56 @@ describe('WhatsApp approved-template references', () => {
     });
     const bad = await t.gql(CreateLibraryTemplateDocument, { input: { name: unique('x'), body: 'b', channel: 'WHATSAPP', whatsappTemplate: { name: 'Bad Name', language: 'en' } } });
     expect(errorOf(bad)).toMatchObject({ reason: 'INVALID_WHATSAPP_TEMPLATE', field: 'input.whatsappTemplate.name' });
+  });
+});
+
+describe('the migration', () => {
+  it('makes every existing template its version 1 and every variant made from one point at it; names unique among live ones only', async () => {
+    // The migration's own statements, run on old-shape tables in a schema of their own.
+    const migration = new Migration20261209200000_template_library(t.app.orm.em.getDriver() as never, t.app.orm.config);
+    await migration.up();
+    const ws = '00000000-0000-4000-8000-0000000000aa';
+    const [t1, t2] = ['00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b2'];
+    const [v1, v2] = ['00000000-0000-4000-8000-0000000000c1', '00000000-0000-4000-8000-0000000000c2'];
+    const out = await t.app.orm.em.fork().transactional(async (tx) => {
+      const run = (q: string, p: unknown[] = []) => tx.execute(q, p);
+      await run('drop schema if exists old_templates cascade');
+      await run('create schema old_templates');
+      await run('set local search_path to old_templates');
+      await run(`create table templates (id uuid, workspace_id uuid not null, name text not null, body text not null, category text, channel text, subject text, html text,
+                 created_at timestamptz not null default now(), primary key (id, workspace_id), unique (workspace_id, name))`);
+      await run(`create table variants (id uuid primary key, workspace_id uuid not null, template_id uuid,
+                 constraint variants_template_id_fkey foreign key (template_id, workspace_id) references templates (id, workspace_id) on delete set null (template_id))`);
+      await run(`insert into templates values (?, ?, 'Used', 'Hi {first_name}', 'promo', 'EMAIL', 'Subject', '<p>Hi</p>', '2026-01-02T03:04:05Z'), (?, ?, 'Unused', 'Bye', null, null, null, null, '2026-01-03T00:00:00Z')`, [t1, ws, t2, ws]);
+      await run('insert into variants values (?, ?, ?), (?, ?, null)', [v1, ws, t1, v2, ws]);
+      for (const q of migration.getQueries()) await run(String(q));
+      const versions = await run('select template_id, version, name, body, category, channel, subject, html, whatsapp_template, created_at from template_versions order by name');
+      const templates = await run('select name, version, archived_at from templates order by name');
+      const variants = await run('select id, template_id, template_version from variants order by id');
+      // Name reuse: free once archived, a clash while live.
+      await run(`update templates set archived_at = now() where id = ?`, [t1]);
+      await run(`insert into templates (id, workspace_id, name, body) values (gen_random_uuid(), ?, 'Used', 'again')`, [ws]);
+      await run('savepoint clash');
+      const clash = await run(`insert into templates (id, workspace_id, name, body) values (gen_random_uuid(), ?, 'Used', 'twice')`, [ws]).then(
+        () => null,
+        (e: { constraint?: string }) => e.constraint,
+      );
+      await run('rollback to savepoint clash');
+      await run('drop schema old_templates cascade');
+      return { versions, templates, variants, clash };
+    });
+    expect(out.versions.map((v) => ({ ...v, created_at: new Date(v.created_at as string).toISOString() }))).toEqual([
+      { template_id: t2, version: 1, name: 'Unused', body: 'Bye', category: null, channel: null, subject: null, html: null, whatsapp_template: null, created_at: '2026-01-03T00:00:00.000Z' },
+      { template_id: t1, version: 1, name: 'Used', body: 'Hi {first_name}', category: 'promo', channel: 'EMAIL', subject: 'Subject', html: '<p>Hi</p>', whatsapp_template: null, created_at: '2026-01-02T03:04:05.000Z' },
+    ]);
+    expect(out.templates).toEqual([
+      { name: 'Unused', version: 1, archived_at: null },
+      { name: 'Used', version: 1, archived_at: null },
+    ]);
+    expect(out.variants).toEqual([
+      { id: v1, template_id: t1, template_version: 1 },
+      { id: v2, template_id: null, template_version: null },
+    ]);
+    expect(out.clash).toBe('templates_live_name_uq');
   });
 });
