@@ -88,16 +88,13 @@ export class CampaignService {
     try {
       await this.em.flush();
     } catch (e) {
-      // A library template deleted between fillFromLibrary and this insert (deleteTemplate locks it first).
-      if (e instanceof ForeignKeyConstraintViolationException && /variants_template/.test(e.message)) {
-        throw badInput('UNKNOWN_TEMPLATE', 'A template of this campaign was deleted meanwhile', 'input.variants');
-      }
-      throw e;
+      throw templateDeletedMeanwhile(e);
     }
     return campaign;
   }
 
   async update(id: string, input: UpdateCampaignInput): Promise<Campaign> {
+    // The variants are written when the transaction commits, so its error is the one to translate.
     return this.em.transactional(async (tx) => {
       const campaign = await tx.findOne(Campaign, { id: asUuid(id), workspaceId: this.workspaceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!campaign) throw notFound('Campaign', id);
@@ -120,6 +117,8 @@ export class CampaignService {
       }
       campaign.updatedAt = new Date();
       return campaign;
+    }).catch((e: unknown) => {
+      throw templateDeletedMeanwhile(e);
     });
   }
 
@@ -233,6 +232,22 @@ export function listFilter(workspaceId: string, filter: CampaignFilter | null | 
     params.push(like, like);
   }
   return { sql: parts.join(' and '), params };
+}
+
+/** The variants' foreign keys to the library (the template, and the version of it). */
+const TEMPLATE_KEYS = new Set(['variants_template_id_fkey', 'variants_template_version_fkey']);
+
+/**
+ * A library template deleted between fillFromLibrary and the variants' write (deleteTemplate locks
+ * its row first, so the write waits and then finds it gone) is the caller's race, not a fault:
+ * UNKNOWN_TEMPLATE. Any other error is returned as it is, to be rethrown. Matched on the driver's
+ * constraint name, not on the message text.
+ */
+function templateDeletedMeanwhile(e: unknown): unknown {
+  if (e instanceof ForeignKeyConstraintViolationException && TEMPLATE_KEYS.has((e as { constraint?: string }).constraint ?? '')) {
+    return badInput('UNKNOWN_TEMPLATE', 'A template of this campaign was deleted meanwhile', 'input.variants');
+  }
+  return e;
 }
 
 function checkName(name: string): string {

@@ -7,6 +7,10 @@ import { TemplateVersion } from './template-version.entity';
 import { WhatsAppTemplateInput } from './campaign.types';
 import { Channel } from '../domain/channel';
 import { previewTemplate } from './template.service';
+import { MAX_PAGE_SIZE, checkPageSize } from '../db/keyset';
+
+/** Versions a template lists unless asked for more (as send failures). */
+const DEFAULT_VERSIONS = 20;
 
 @InputType()
 export class TemplateInput {
@@ -87,9 +91,16 @@ export class TemplateResolver {
     return ctx.services.templates.delete(id);
   }
 
-  @FieldResolver(() => [TemplateVersion], { description: 'every version, newest first' })
-  versions(@Root() template: Template, @Ctx() ctx: Context): Promise<TemplateVersion[]> {
-    return ctx.loaders.templateVersionsByTemplateId.load(template.id);
+  @FieldResolver(() => [TemplateVersion], { description: `its versions, newest first (at most \`first\`, 0–${MAX_PAGE_SIZE}, default ${DEFAULT_VERSIONS})` })
+  versions(
+    @Root() template: Template,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_VERSIONS }) first: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<TemplateVersion[]> {
+    // Bounded: a template updated thousands of times, in a list of 200, is not read whole.
+    first ??= DEFAULT_VERSIONS;
+    checkPageSize(first);
+    return ctx.loaders.templateVersions(first).load(template.id);
   }
 
   @Query(() => TemplatePreview)

@@ -49,8 +49,12 @@ export function previewTemplate(template: string, contact?: Contact | null, vari
 /** Most categories a workspace's `templateCategories` lists (the largest first). */
 export const MAX_CATEGORIES = 200;
 
-/** The live-name unique index, as opposed to another key (a version number, which the row lock keeps unique). */
-const isNameClash = (e: unknown) => e instanceof UniqueConstraintViolationException && e.message.includes('templates_live_name_uq');
+/**
+ * The live-name unique index, as opposed to another key (a version number, which the row lock keeps
+ * unique). Told by the constraint name PostgreSQL reports (copied onto the driver exception), not by
+ * the message text, which is the server's wording and language.
+ */
+export const isNameClash = (e: unknown) => e instanceof UniqueConstraintViolationException && (e as { constraint?: string }).constraint === 'templates_live_name_uq';
 
 const duplicateName = (name: string) => badInput('DUPLICATE_TEMPLATE_NAME', `A template named "${name}" already exists`, 'input.name');
 

@@ -26,11 +26,18 @@ export function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify({ t: at.toISOString(), id } satisfies Cursor)).toString('base64url');
 }
 
+/**
+ * 4713 BC, where PostgreSQL's timestamps start (its first day is 24 November 4714 BC, proleptic
+ * Gregorian): no stored time, so no issued cursor, is earlier, and an earlier one fails the query.
+ */
+const EARLIEST = Date.parse('-004712-01-01T00:00:00Z');
+
 export function decodeCursor(cursor: string): { at: Date; id: string } {
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
     const at = new Date(c.t);
-    if (typeof c.t === 'string' && typeof c.id === 'string' && isUuid(c.id) && !Number.isNaN(at.getTime())) return { at, id: c.id };
+    // NaN (an unparseable time) compares false too.
+    if (typeof c.t === 'string' && typeof c.id === 'string' && isUuid(c.id) && at.getTime() >= EARLIEST) return { at, id: c.id };
   } catch {
     // fall through
   }

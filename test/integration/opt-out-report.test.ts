@@ -17,6 +17,7 @@ import {
   type Channel,
   type OptOutReportContactsQuery,
 } from '../generated/graphql';
+import { randomBytes } from 'node:crypto';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 
@@ -154,6 +155,63 @@ describe('optOutReport', () => {
     expect((await t.ok(OptOutReportCountsDocument, { days: 3650 }, key)).optOutReport.total).toBe(7);
     expect(errorOf(await t.gql(OptOutReportContactsDocument, { first: 201 }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_PAGE_SIZE' });
     expect(errorOf(await t.gql(OptOutReportContactsDocument, { after: 'nope' }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CURSOR' });
+    // A valid JavaScript date before PostgreSQL's first (it answered INTERNAL).
+    const ancient = Buffer.from(JSON.stringify({ t: '-271821-04-20T00:00:00.000Z', id: ids[0] })).toString('base64url');
+    expect(errorOf(await t.gql(OptOutReportContactsDocument, { after: ancient }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CURSOR' });
+  });
+});
+
+describe('opt-outs at the same instant', () => {
+  it('pages through ties on `at` by id, each once', async () => {
+    const k = await t.newWorkspaceKey('oor ties');
+    await t.ok(UpsertContactsDocument, { contacts: Array.from({ length: 5 }, (_, i) => ({ externalId: `oor-tie-${i}`, phone: `+1415777100${i}`, consent: true, tags: ['oor-tie'] })) }, k);
+    const tied = (await t.sql<{ id: string }>(`select id from contacts where tags @> array['oor-tie']`)).map((r) => r.id);
+    const campaignId = (await t.ok(CreateCampaignDocument, { input: { name: 'oor ties', channel: 'SMS', audience: { tags: ['oor-tie'] }, variants: [{ template: 'Hi' }] } }, k)).createCampaign.id;
+    await t.ok(AddRecipientsDocument, { campaignId }, k);
+    // One batch, one occurredAt: five log rows with the same `at`.
+    const occurredAt = new Date(Date.now() - HOUR).toISOString();
+    const r = await t.ok(TrackEventsDocument, { events: tied.map((contactId) => ({ campaignId, contactId, type: 'OPTED_OUT' as const, occurredAt })) }, k);
+    expect(r.trackEvents.accepted).toBe(5);
+    expect(await t.sql<{ n: number }>('select count(distinct at)::int as n from opt_out_log where contact_id = any(?::uuid[])', [`{${tied.join(',')}}`])).toEqual([{ n: 1 }]);
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: OptOutReportContactsQuery['optOutReport']['contacts'] = (await t.ok(OptOutReportContactsDocument, { days: 1, first: 2, after }, k)).optOutReport.contacts;
+      sizes.push(page.nodes.length);
+      seen.push(...page.nodes.map((n) => n.contact.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor!;
+    }
+    expect(sizes).toEqual([2, 2, 1]);
+    expect([...seen].sort()).toEqual([...tied].sort());
+  });
+});
+
+describe('an email unsubscribe (POST /u/:token)', () => {
+  it('is counted and listed under its channel EMAIL and source email:unsubscribe, and exported', async () => {
+    const k = await t.newWorkspaceKey('oor unsubscribe');
+    await t.ok(UpsertContactsDocument, { contacts: [{ externalId: 'oor-unsub', email: 'oor-unsub@example.com', consent: true, tags: ['oor-unsub'] }] }, k);
+    const [contact] = await t.sql<{ id: string; workspace_id: string }>(`select id, workspace_id from contacts where external_id = 'oor-unsub'`);
+    const campaignId = (await t.ok(CreateCampaignDocument, { input: { name: 'oor unsubscribe', channel: 'EMAIL', audience: { tags: ['oor-unsub'] }, variants: [{ template: 'Hi', subject: 'Hi' }] } }, k)).createCampaign.id;
+    await t.ok(AddRecipientsDocument, { campaignId }, k);
+    // The mail that carried the link (sending it is email.test.ts's subject): its message row and token.
+    const token = randomBytes(16).toString('hex');
+    await t.sql(`insert into messages (id, workspace_id, campaign_id, contact_id, provider, channel, status, tracking_token) values (gen_random_uuid(), ?, ?, ?, 'smtp', 'EMAIL', 'SENT', ?)`, [
+      contact!.workspace_id,
+      campaignId,
+      contact!.id,
+      token,
+    ]);
+    const res = await fetch(`${t.url}/u/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(res.status).toBe(200);
+
+    const r = (await t.ok(OptOutReportCountsDocument, { days: 1 }, k)).optOutReport;
+    expect(r).toEqual({ total: 1, byChannel: [{ key: 'EMAIL', count: 1 }], bySource: [{ key: 'email:unsubscribe', count: 1 }], byKeyword: [{ key: '(none)', count: 1 }] });
+    const nodes = (await t.ok(OptOutReportContactsDocument, { days: 1, source: 'email:unsubscribe' }, k)).optOutReport.contacts.nodes;
+    expect(nodes).toEqual([expect.objectContaining({ contact: { id: contact!.id, externalId: 'oor-unsub' }, channel: 'EMAIL', source: 'email:unsubscribe', keyword: null })]);
+    const csv = (await (await fetch(`${t.url}/v1/opt-outs.csv?days=1`, { headers: { authorization: `Bearer ${k}` } })).text()).trim().split('\n');
+    expect(csv.slice(1).map((l) => l.split(',').slice(1, 8))).toEqual([['EMAIL', 'email:unsubscribe', '', contact!.id, 'oor-unsub', '', 'oor-unsub@example.com']]);
   });
 });
 

@@ -13,9 +13,15 @@ import {
   LibraryTemplatesDocument,
   LibraryTemplateVersionsDocument,
   TemplatesDocument,
+  TemplateVersionsPageDocument,
+  UpdateCampaignDocument,
   UpdateLibraryTemplateDocument,
 } from '../generated/graphql';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
+import { until } from '../helpers/until';
+import { Migration20261209200000_template_library } from '../../migrations/Migration20261209200000_template_library';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -61,6 +67,15 @@ describe('update and versions', () => {
     expect((await t.ok(UpdateLibraryTemplateDocument, { id: a.id, input: { name: a.name, body: 'new' } })).updateTemplate.version).toBe(2);
   });
 
+  it('refuses a name too long to index (INVALID_NAME), on create and update, instead of a database error', async () => {
+    // Incompressible, so that PostgreSQL cannot squeeze it under a B-tree entry's ~2.7 kB limit.
+    const long = randomBytes(6000).toString('base64');
+    expect(errorOf(await t.gql(CreateLibraryTemplateDocument, { input: { name: long, body: 'b' } }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_NAME', field: 'input.name' });
+    const tpl = await create({});
+    expect(errorOf(await t.gql(UpdateLibraryTemplateDocument, { id: tpl.id, input: { name: long, body: 'b' } }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_NAME', field: 'input.name' });
+    expect((await t.ok(CreateLibraryTemplateDocument, { input: { name: 'n'.repeat(200), body: 'b' } })).createTemplate.name).toHaveLength(200);
+  });
+
   it('answers NOT_FOUND for an unknown id, a malformed id and another workspace’s template', async () => {
     const mine = await create({});
     const other = await t.newWorkspaceKey('templates-other');
@@ -93,6 +108,31 @@ describe('update and versions', () => {
     expect(rows.map((r) => r.version)).toEqual(Array.from({ length: n + 1 }, (_, i) => i + 1));
     // Each version row holds what its update wrote.
     for (const r of results) expect(rows.find((x) => x.version === r.updateTemplate.version)!.body).toBe(r.updateTemplate.body);
+  });
+});
+
+describe('versions are bounded', () => {
+  it('lists the newest `first` of each template (default 20, 0–200)', async () => {
+    const many = await create({ name: unique('bounded many'), body: 'v1' });
+    const one = await create({ name: unique('bounded one'), body: 'only' });
+    // 25 versions, written directly: the list's bound is under test, not 24 updates.
+    await t.sql(
+      `insert into template_versions (workspace_id, template_id, version, name, body)
+       select workspace_id, id, g, name, 'v' || g from templates, generate_series(2, 25) g where id = ?`,
+      [many.id],
+    );
+    await t.sql('update templates set version = 25 where id = ?', [many.id]);
+    const versions = async (first?: number) =>
+      Object.fromEntries((await t.ok(TemplateVersionsPageDocument, { search: 'bounded', first })).templates.map((x) => [x.id, x.versions.map((v) => v.version)]));
+    const range = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => from - i);
+    expect(await versions()).toEqual({ [many.id]: range(25, 6), [one.id]: [1] });
+    // Per template, not over the whole list.
+    expect(await versions(3)).toEqual({ [many.id]: [25, 24, 23], [one.id]: [1] });
+    expect(await versions(0)).toEqual({ [many.id]: [], [one.id]: [] });
+    expect(await versions(200)).toEqual({ [many.id]: range(25, 1), [one.id]: [1] });
+    for (const first of [-1, 201]) {
+      expect(errorOf(await t.gql(TemplateVersionsPageDocument, { search: 'bounded', first }))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_PAGE_SIZE' });
+    }
   });
 });
 
@@ -138,6 +178,49 @@ describe('delete', () => {
   });
 });
 
+describe('a template deleted while a campaign takes it', () => {
+  /**
+   * Holds the template's row lock in a transaction of our own, runs `mutate` until its variant
+   * insert waits for that lock (its foreign key check), then deletes the template and commits:
+   * the insert then finds no template, deterministically, without any timing margin.
+   */
+  async function deleteWhileWaiting<R>(templateId: string, mutate: () => Promise<R>): Promise<R> {
+    const db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      await db.query('begin');
+      await db.query('select id from templates where id = $1 for update', [templateId]);
+      const pending = mutate();
+      const waiting = await until(
+        async () => (await db.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`)).rows[0].n as number,
+        (n) => n > 0,
+      );
+      expect(waiting).toBeGreaterThan(0);
+      await db.query('delete from templates where id = $1', [templateId]);
+      await db.query('commit');
+      return await pending;
+    } finally {
+      await db.end();
+    }
+  }
+
+  it('createCampaign answers UNKNOWN_TEMPLATE and stores nothing', async () => {
+    const tpl = await create({});
+    const name = unique('raced create');
+    const r = await deleteWhileWaiting(tpl.id, () => t.gql(CreateCampaignFromLibraryDocument, { input: { ...sms(tpl.id), name } }));
+    expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_TEMPLATE' });
+    expect(await t.sql('select 1 from campaigns where name = ?', [name])).toEqual([]);
+  });
+
+  it('updateCampaign swapping in its variants answers UNKNOWN_TEMPLATE and changes nothing', async () => {
+    const c = (await t.ok(CreateCampaignFromLibraryDocument, { input: { name: unique('raced update'), channel: 'SMS', variants: [{ template: 'Own text' }] } })).createCampaign;
+    const tpl = await create({ body: 'Library text' });
+    const r = await deleteWhileWaiting(tpl.id, () => t.gql(UpdateCampaignDocument, { id: c.id, input: { variants: [{ templateId: tpl.id }] } }));
+    expect(errorOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_TEMPLATE' });
+    expect((await t.ok(LibraryCampaignDocument, { id: c.id })).campaign!.variants).toEqual([expect.objectContaining({ template: 'Own text', templateId: null, templateVersion: null })]);
+  });
+});
+
 describe('listing', () => {
   let key: string;
   const names: string[] = [];
@@ -179,6 +262,8 @@ describe('listing', () => {
       [{ first: 0 }, 'INVALID_PAGE_SIZE'],
       [{ first: 201 }, 'INVALID_PAGE_SIZE'],
       [{ after: 'garbage' }, 'INVALID_CURSOR'],
+      // Decodes, but with a name PostgreSQL cannot take as a parameter (it answered INTERNAL).
+      [{ after: Buffer.from(JSON.stringify({ n: 'a\u0000b', id: page1[0]!.id })).toString('base64url') }, 'INVALID_CURSOR'],
       [{ search: 'x'.repeat(201) }, 'INVALID_SEARCH'],
     ] as const) {
       expect(errorOf(await t.gql(LibraryTemplatesDocument, v, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason });
@@ -224,5 +309,56 @@ describe('WhatsApp approved-template references', () => {
     });
     const bad = await t.gql(CreateLibraryTemplateDocument, { input: { name: unique('x'), body: 'b', channel: 'WHATSAPP', whatsappTemplate: { name: 'Bad Name', language: 'en' } } });
     expect(errorOf(bad)).toMatchObject({ reason: 'INVALID_WHATSAPP_TEMPLATE', field: 'input.whatsappTemplate.name' });
+  });
+});
+
+describe('the migration', () => {
+  it('makes every existing template its version 1 and every variant made from one point at it; names unique among live ones only', async () => {
+    // The migration's own statements, run on old-shape tables in a schema of their own.
+    const migration = new Migration20261209200000_template_library(t.app.orm.em.getDriver() as never, t.app.orm.config);
+    await migration.up();
+    const ws = '00000000-0000-4000-8000-0000000000aa';
+    const [t1, t2] = ['00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b2'];
+    const [v1, v2] = ['00000000-0000-4000-8000-0000000000c1', '00000000-0000-4000-8000-0000000000c2'];
+    const out = await t.app.orm.em.fork().transactional(async (tx) => {
+      const run = (q: string, p: unknown[] = []) => tx.execute(q, p);
+      await run('drop schema if exists old_templates cascade');
+      await run('create schema old_templates');
+      await run('set local search_path to old_templates');
+      await run(`create table templates (id uuid, workspace_id uuid not null, name text not null, body text not null, category text, channel text, subject text, html text,
+                 created_at timestamptz not null default now(), primary key (id, workspace_id), unique (workspace_id, name))`);
+      await run(`create table variants (id uuid primary key, workspace_id uuid not null, template_id uuid,
+                 constraint variants_template_id_fkey foreign key (template_id, workspace_id) references templates (id, workspace_id) on delete set null (template_id))`);
+      await run(`insert into templates values (?, ?, 'Used', 'Hi {first_name}', 'promo', 'EMAIL', 'Subject', '<p>Hi</p>', '2026-01-02T03:04:05Z'), (?, ?, 'Unused', 'Bye', null, null, null, null, '2026-01-03T00:00:00Z')`, [t1, ws, t2, ws]);
+      await run('insert into variants values (?, ?, ?), (?, ?, null)', [v1, ws, t1, v2, ws]);
+      for (const q of migration.getQueries()) await run(String(q));
+      const versions = await run('select template_id, version, name, body, category, channel, subject, html, whatsapp_template, created_at from template_versions order by name');
+      const templates = await run('select name, version, archived_at from templates order by name');
+      const variants = await run('select id, template_id, template_version from variants order by id');
+      // Name reuse: free once archived, a clash while live.
+      await run(`update templates set archived_at = now() where id = ?`, [t1]);
+      await run(`insert into templates (id, workspace_id, name, body) values (gen_random_uuid(), ?, 'Used', 'again')`, [ws]);
+      await run('savepoint clash');
+      const clash = await run(`insert into templates (id, workspace_id, name, body) values (gen_random_uuid(), ?, 'Used', 'twice')`, [ws]).then(
+        () => null,
+        (e: { constraint?: string }) => e.constraint,
+      );
+      await run('rollback to savepoint clash');
+      await run('drop schema old_templates cascade');
+      return { versions, templates, variants, clash };
+    });
+    expect(out.versions.map((v) => ({ ...v, created_at: new Date(v.created_at as string).toISOString() }))).toEqual([
+      { template_id: t2, version: 1, name: 'Unused', body: 'Bye', category: null, channel: null, subject: null, html: null, whatsapp_template: null, created_at: '2026-01-03T00:00:00.000Z' },
+      { template_id: t1, version: 1, name: 'Used', body: 'Hi {first_name}', category: 'promo', channel: 'EMAIL', subject: 'Subject', html: '<p>Hi</p>', whatsapp_template: null, created_at: '2026-01-02T03:04:05.000Z' },
+    ]);
+    expect(out.templates).toEqual([
+      { name: 'Unused', version: 1, archived_at: null },
+      { name: 'Used', version: 1, archived_at: null },
+    ]);
+    expect(out.variants).toEqual([
+      { id: v1, template_id: t1, template_version: 1 },
+      { id: v2, template_id: null, template_version: null },
+    ]);
+    expect(out.clash).toBe('templates_live_name_uq');
   });
 });

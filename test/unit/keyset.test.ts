@@ -36,6 +36,8 @@ describe('encodeCursor / decodeCursor', () => {
     ['a numeric id', b64({ t: '2024-05-01T10:00:00.000Z', id: 7 })],
     ['a missing time', b64({ id: ID })],
     ['an unparseable time', b64({ t: 'yesterday', id: ID })],
+    ['a time before PostgreSQL’s first (a valid JavaScript date the query failed on)', b64({ t: '-271821-04-20T00:00:00.000Z', id: ID })],
+    ['a time just before 4713 BC', b64({ t: '-004713-12-31T23:59:59.999Z', id: ID })],
     ['a truncated cursor', encodeCursor(new Date('2024-05-01T10:00:00Z'), ID).slice(0, -6)],
   ])('rejects %s with INVALID_CURSOR', (_label, cursor) => {
     const error = domainErrorOf(() => decodeCursor(cursor));

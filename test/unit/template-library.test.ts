@@ -2,6 +2,8 @@ import { normalizeTemplateInput } from '../../src/campaigns/templates/template-i
 import { MAX_SEARCH_LENGTH, decodeNameCursor, encodeNameCursor, templateListFilter } from '../../src/campaigns/templates/template-list';
 import { checkWhatsAppTemplate } from '../../src/campaigns/templates/whatsapp-template';
 import { Channel } from '../../src/domain/channel';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { isNameClash } from '../../src/campaigns/template.service';
 
 const refused = (reason: string, field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', reason, field });
 
@@ -28,6 +30,7 @@ describe('normalizeTemplateInput', () => {
 
   it.each([
     [{ name: ' ', body: 'b' }, 'INVALID_NAME', 'input.name'],
+    [{ name: 'n'.repeat(201), body: 'b' }, 'INVALID_NAME', 'input.name'],
     [{ name: 'n', body: '  ' }, 'EMPTY_TEMPLATE', 'input.body'],
     [{ name: 'n', body: '{nope}' }, 'UNKNOWN_TEMPLATE_VARIABLE', 'input.body'],
     [{ name: 'n', body: 'b', subject: 's' }, 'FIELD_NOT_FOR_CHANNEL', 'input.subject'],
@@ -81,5 +84,23 @@ describe('templateListFilter', () => {
   });
   it('decodeNameCursor refuses a cursor without a name', () => {
     expect(() => decodeNameCursor(Buffer.from(JSON.stringify({ id: '0190b2c4-0000-7000-8000-000000000001' })).toString('base64url'))).toThrow(refused('INVALID_CURSOR', 'after'));
+  });
+
+  it('decodeNameCursor refuses a name no template can have (a NUL), which the database would fail on', () => {
+    const cursor = Buffer.from(JSON.stringify({ n: 'a\u0000b', id: '0190b2c4-0000-7000-8000-000000000001' })).toString('base64url');
+    expect(() => decodeNameCursor(cursor)).toThrow(refused('INVALID_CURSOR', 'after'));
+  });
+});
+
+describe('isNameClash', () => {
+  // What pg raises, as MikroORM wraps it: the constraint name is a field of its own.
+  const violation = (constraint: string, message: string) =>
+    new UniqueConstraintViolationException(Object.assign(new Error(message), { code: '23505', constraint }));
+
+  it('is the live-name index, whatever the message says', () => {
+    expect(isNameClash(violation('templates_live_name_uq', 'doppelter Schlüsselwert verletzt Unique-Constraint'))).toBe(true);
+    // Another key, even with a message naming the index (a detail quoting it, another server's wording).
+    expect(isNameClash(violation('template_versions_pkey', 'duplicate key value (see templates_live_name_uq)'))).toBe(false);
+    expect(isNameClash(new Error('templates_live_name_uq'))).toBe(false);
   });
 });

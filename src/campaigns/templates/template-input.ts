@@ -35,9 +35,15 @@ const CHANNEL_FIELDS = [
   ['whatsappTemplate', Channel.WHATSAPP],
 ] as const;
 
+/**
+ * As campaign names. The name is in a unique B-tree index, whose entries PostgreSQL caps at about
+ * 2.7 kB: a longer name would fail the insert itself (a 500), so it is refused here.
+ */
+export const MAX_TEMPLATE_NAME_LENGTH = 200;
+
 export function normalizeTemplateInput(input: TemplateInputLike, path = 'input'): TemplateContent {
   const name = input.name.trim();
-  if (!name) throw badInput('INVALID_NAME', 'Template name cannot be empty', `${path}.name`);
+  if (!name || name.length > MAX_TEMPLATE_NAME_LENGTH) throw badInput('INVALID_NAME', `Template name must be 1–${MAX_TEMPLATE_NAME_LENGTH} characters`, `${path}.name`);
   if (!input.body.trim()) throw badInput('EMPTY_TEMPLATE', 'Template body cannot be empty', `${path}.body`);
   checkVariables(input.body, `${path}.body`);
   for (const [field, own] of CHANNEL_FIELDS) {

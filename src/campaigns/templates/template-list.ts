@@ -5,6 +5,7 @@
 import { badInput } from '../../errors';
 import { Channel } from '../../domain/channel';
 import { isUuid } from '../../shared/ids';
+import { textDefect } from '../../shared/input-text';
 import { MAX_PAGE_SIZE, containsPattern } from '../../db/keyset';
 
 /** A search longer than any sensible name or phrase is a mistake (or an attack on the scan). */
@@ -50,7 +51,9 @@ export function encodeNameCursor(name: string, id: string): string {
 export function decodeNameCursor(cursor: string): { name: string; id: string } {
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { n?: unknown; id?: unknown };
-    if (typeof c.n === 'string' && typeof c.id === 'string' && isUuid(c.id)) return { name: c.n, id: c.id };
+    // A name PostgreSQL cannot take as a parameter (a NUL) was never stored, so never issued: the
+    // query would fail on it (a 500), not find nothing.
+    if (typeof c.n === 'string' && typeof c.id === 'string' && isUuid(c.id) && !textDefect(c.n)) return { name: c.n, id: c.id };
   } catch {
     // fall through
   }
