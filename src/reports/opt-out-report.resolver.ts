@@ -13,7 +13,7 @@ export class OptOutReportResolver {
     return { ...(await service.counts(since)), since };
   }
 
-  @FieldResolver(() => OptOutReportConnection, { description: 'the opt-outs counted, newest first, with their contacts; source/keyword "(none)" = without one' })
+  @FieldResolver(() => OptOutReportConnection, { description: 'the opt-outs counted, newest first, with their contacts; keyword "(none)" = without one' })
   async contacts(
     @Root() report: OptOutReport,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,

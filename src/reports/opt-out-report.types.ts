@@ -15,7 +15,7 @@ export class OptOutReport {
   @Field(() => [KeyCount], { description: 'by channel opted out of; "ALL" = every channel; count desc, then key' })
   byChannel!: KeyCount[];
 
-  @Field(() => [KeyCount], { description: 'by source (api, sms:twilio, email, …); "(none)" = no source; count desc, then key' })
+  @Field(() => [KeyCount], { description: 'by source (api, sms:twilio, email:unsubscribe, …); count desc, then key' })
   bySource!: KeyCount[];
 
   @Field(() => [KeyCount], { description: 'by keyword (STOP, …); "(none)" = no keyword (API, unsubscribe link); count desc, then key' })
