@@ -17,7 +17,7 @@
  *   before is compiled (a client cannot make the server compile each of a stream of new queries).
  * Compiled queries and the documents seen are kept in bounded LRU caches.
  */
-import { execute, getVariableValues, GraphQLError, Kind, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { execute, getVariableValues, GraphQLError, Kind, valueFromASTUntyped, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
@@ -90,7 +90,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, shared?: SharedRes
   const executeOnce = async (rc: ExecutionRequest): Promise<ExecutionResult> => {
     const query = compiledFor(rc);
     if (!query) return interpret(rc);
-    const variables = rc.request.variables ?? {};
+    const variables = withDefaults(rc.operation, rc.request.variables ?? {});
     if (rc.operation?.variableDefinitions?.length || Object.keys(variables).length > 0) {
       // Coercion errors are answered by graphql-js, word for word as before.
       const coerced = getVariableValues(schema, rc.operation?.variableDefinitions ?? [], variables);
@@ -101,6 +101,20 @@ export function createCompiledExecutor(schema: GraphQLSchema, shared?: SharedRes
   // Identical queries under the same database snapshot share one execution (shared-results.ts).
   if (!shared) return executeOnce;
   return (rc: ExecutionRequest): Promise<ExecutionResult> => shared.run(rc, usesIntrospection, () => executeOnce(rc));
+}
+
+/**
+ * The client's variables plus the default of each one it left out, as the literal it would have
+ * sent. graphql-jit ignores variable defaults (`$first: Int! = 20` omitted: "was not provided",
+ * an error without a code, answered INTERNAL; `$first: Int = 20` omitted: the argument's own
+ * default instead), where graphql-js applies them.
+ */
+export function withDefaults(operation: OperationDefinitionNode | undefined, variables: Record<string, unknown>): Record<string, unknown> {
+  const missing = (operation?.variableDefinitions ?? []).filter((d) => d.defaultValue && !Object.prototype.hasOwnProperty.call(variables, d.variable.name.value));
+  if (missing.length === 0) return variables;
+  const filled = { ...variables };
+  for (const d of missing) filled[d.variable.name.value] = valueFromASTUntyped(d.defaultValue!);
+  return filled;
 }
 
 /**

@@ -139,3 +139,17 @@ it('a workspace whose compiled queries wait on the database does not hold up ano
     await locker.end();
   }
 });
+
+it('applies variable defaults the client left out, as graphql-js does (graphql-jit ignored them: INTERNAL for a non-null one)', async () => {
+  // Non-null with a default, omitted: graphql-jit answered "was not provided" (INTERNAL).
+  const required = (await sameCompiled('query($first: Int! = 1) { campaigns(first: $first) { nodes { id } } }')) as { data: { campaigns: { nodes: unknown[] } } };
+  expect(required.data.campaigns.nodes).toHaveLength(1);
+  // Nullable with a default, omitted: graphql-jit fell back to the argument's default (20).
+  const nullable = (await sameCompiled('query($first: Int = 1) { campaigns(first: $first) { nodes { id } } }')) as { data: { campaigns: { nodes: unknown[] } } };
+  expect(nullable.data.campaigns.nodes).toHaveLength(1);
+  // An explicit null stays null (no default applied): graphql-js and the compiled query agree.
+  await sameCompiled('query($first: Int = 1) { campaigns(first: $first) { nodes { id } } }', { first: null });
+  // An enum default goes through as its literal.
+  const ranked = (await sameCompiled('query($m: RankMetric! = REVENUE) { topCampaigns(metric: $m, days: 30) { value } }')) as { data?: unknown; errors?: unknown };
+  expect(ranked.errors).toBeUndefined();
+});
