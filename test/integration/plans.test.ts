@@ -102,6 +102,17 @@ describe('the operator key', () => {
       expect(r.status).toBe(403);
       expect(r.data ?? null).toBeNull();
     }
+    // Below setWorkspacePlan, only the workspace's identity and plan: not its settings (nothing changed then).
+    const { id } = await workspace(null, 0);
+    for (const query of [
+      'mutation($w: ID!) { setWorkspacePlan(workspaceId: $w, plan: "small") { id settings } }',
+      'mutation($w: ID!) { setWorkspacePlan(workspaceId: $w, plan: "small") { ...F } } fragment F on Workspace { settings }',
+    ]) {
+      const r = await t.raw(query, { w: id }, OPERATOR);
+      expect(errorOf(r)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(r.data ?? null).toBeNull();
+    }
+    expect((await t.sql<{ plan: string | null }>('select plan from workspaces where id = ?', [id]))[0]!.plan).toBeNull();
     // REST routes too.
     const res = await fetch(`${t.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' }, body: '{"events":[]}' });
     expect(res.status).toBe(403);
