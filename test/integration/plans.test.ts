@@ -11,6 +11,7 @@ import {
   CreateCampaignDocument,
   DuplicateCampaignDocument,
   LaunchCampaignDocument,
+  ScheduleCampaignDocument,
   SetWorkspacePlanDocument,
   TrainModelDocument,
   UpdateCampaignDocument,
@@ -142,6 +143,12 @@ describe('plan limits on campaigns and learning', () => {
     const big = (await t.ok(CreateCampaignDocument, { input: { name: 'six', type: 'BANDIT', variants: variants(6) } }, key)).createCampaign;
     await t.ok(SetWorkspacePlanDocument, { workspaceId: id, plan: 'mid' }, OPERATOR);
     expect(errorOf(await t.gql(DuplicateCampaignDocument, { id: big.id }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'variants' });
+    // Nor launched or scheduled: the plan as it is now applies when it would go out. Nothing queued.
+    expect(errorOf(await t.gql(LaunchCampaignDocument, { id: big.id }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'variants' });
+    const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+    expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: big.id, input: { sendAt } }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'variants' });
+    expect(await t.sql(`select status from campaigns where id = ?`, [big.id])).toEqual([{ status: 'DRAFT' }]);
+    expect(await t.sql(`select id from sends where campaign_id = ?`, [big.id])).toEqual([]);
     // "mid" has BANDIT.
     await t.ok(CreateCampaignDocument, { input: { name: 'b3', type: 'BANDIT', variants: variants(3) } }, key);
   });
