@@ -1,6 +1,6 @@
 /**
  * The monthly send limit at send time (the sender's plan stage, src/sending/sender.ts): one
- * statement per workspace and batch grants min(n, limit − used) (grantFor in ./plans.ts) of the batch's sends not counted
+ * statement per workspace and batch grants max(0, min(n, limit − used)) of the batch's n sends not counted
  * yet, counts the rest as skipped, marks every one of them as counted for the month (sends.plan_month)
  * and cancels the refused ones — all at once, under the usage row's lock, so that concurrent
  * batches never grant past the limit and a send retried after its lease reuses its grant.

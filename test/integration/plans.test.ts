@@ -185,6 +185,46 @@ describe('the monthly send limit', () => {
     expect(alerts.find((a) => a.key.startsWith('PLAN_USAGE:100'))!.details).toMatchObject({ used: 5, limit: 5, plan: 'small', threshold: 100 });
   });
 
+  it('grants min(n, limit − used) in SQL, never negative (a downgrade below this month\'s use), first sends first', async () => {
+    const { key, id, tag } = await workspace('small', 2);
+    const { campaignId } = await sendAll(key, tag);
+    expect(await planOf(key)).toMatchObject({ messagesThisMonth: 2, skippedThisMonth: 0 });
+    // Sends not yet counted, copies of the campaign's (due tomorrow: the sender leaves them alone).
+    const copies = async (n: number) =>
+      (
+        await t.sql<{ id: string }>(
+          `insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key, next_attempt_at)
+           select gen_random_uuid(), workspace_id, campaign_id, run_id, contact_id, variant_id, gen_random_uuid()::text, now() + interval '1 day'
+           from sends, generate_series(1, ?) where id = (select id from sends where campaign_id = ? limit 1) returning id`,
+          [n, campaignId],
+        )
+      ).map((r) => r.id);
+    const month = monthOf(new Date());
+    const usage = async (m = month) => (await t.sql<{ sent: number; skipped: number }>('select sent, skipped from plan_usage where workspace_id = ? and month = ?', [id, m]))[0];
+    const take = (ids: string[], limit: number, m = month) => takePlanGrants(t.app.sql, id, ids, limit, m, 'PLAN_SEND_LIMIT: test');
+
+    // 2 used of 5, 6 asked: the first 3 granted, the last 3 refused.
+    const six = await copies(6);
+    expect([...(await take(six, 5))].sort()).toEqual(six.slice(3).sort());
+    expect(await usage()).toEqual({ sent: 5, skipped: 3 });
+    // Downgraded to 4 with 5 used: nothing granted, nothing taken back (sent stays 5).
+    const two = await copies(2);
+    expect((await take(two, 4)).size).toBe(2);
+    expect(await usage()).toEqual({ sent: 5, skipped: 5 });
+    // A month's first batch (the insert path): 3 asked of 2, then a limit of 0.
+    const three = await copies(3);
+    expect([...(await take(three, 2, '2099-01-01'))]).toEqual([three[2]]);
+    expect(await usage('2099-01-01')).toEqual({ sent: 2, skipped: 1 });
+    const more = await copies(2);
+    expect((await take(more, 0, '2099-02-01')).size).toBe(2);
+    expect(await usage('2099-02-01')).toEqual({ sent: 0, skipped: 2 });
+    // Refused sends are canceled with the reason; granted ones stay PENDING, all marked counted.
+    const rows = await t.sql<{ id: string; status: string; last_error: string | null; counted: boolean }>('select id, status, last_error, plan_month is not null as counted from sends where id in (?)', [six]);
+    expect(rows.every((r) => r.counted)).toBe(true);
+    expect(rows.filter((r) => r.status === 'PENDING').map((r) => r.id).sort()).toEqual(six.slice(0, 3).sort());
+    expect(rows.filter((r) => r.status === 'CANCELED').every((r) => r.last_error === 'PLAN_SEND_LIMIT: test')).toBe(true);
+  });
+
   it('raises only the 80 % alert at 8 of 10', async () => {
     const { key, tag } = await workspace('mid', 8);
     const { rows } = await sendAll(key, tag);

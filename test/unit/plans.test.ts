@@ -2,7 +2,7 @@ import { buildSchema, parse, type GraphQLObjectType, type OperationDefinitionNod
 import { loadConfig, UNLIMITED_PLAN } from '../../src/config';
 import { DomainError } from '../../src/errors';
 import { OPERATOR_ONLY, OPERATOR_VISIBLE, operationAccessError } from '../../src/graphql/authorization';
-import { checkCampaignAllowed, grantFor, monthOf, PlanCatalog, thresholdsReached, type Plan } from '../../src/plans/plans';
+import { checkCampaignAllowed, monthOf, PlanCatalog, thresholdsReached, type Plan } from '../../src/plans/plans';
 import { ApiScope, NO_WORKSPACE, OPERATOR_AUTH, withOperatorKey, type AuthInfo } from '../../src/shared/auth';
 
 const small: Plan = { name: 'small', maxVariants: 3, monthlyMessages: 5, channels: ['SMS'], features: [] };
@@ -82,17 +82,7 @@ describe('campaign checks', () => {
   });
 });
 
-describe('monthly grant arithmetic', () => {
-  it('grants min(n, limit − used), never negative', () => {
-    expect(grantFor(8, 5, 0)).toBe(5);
-    expect(grantFor(3, 5, 0)).toBe(3);
-    expect(grantFor(3, 5, 4)).toBe(1);
-    expect(grantFor(3, 5, 5)).toBe(0);
-    expect(grantFor(3, 5, 7)).toBe(0);
-    expect(grantFor(0, 5, 0)).toBe(0);
-    expect(grantFor(4, 0, 0)).toBe(0);
-  });
-
+describe('monthly usage arithmetic', () => {
   it('thresholds reached', () => {
     expect(thresholdsReached(3, 5)).toEqual([]);
     expect(thresholdsReached(4, 5)).toEqual([80]);
