@@ -73,9 +73,14 @@ export function checkCampaignAllowed(plan: Plan, needs: CampaignNeeds, variantsP
   }
 }
 
+/** Whether the plan includes `feature` (the scheduled learning jobs skip workspaces without LEARNING). Pure. */
+export function hasFeature(plan: Plan, feature: PlanFeature): boolean {
+  return plan.features.includes(feature);
+}
+
 /** Throws BAD_USER_INPUT PLAN_FEATURE_NOT_ALLOWED unless the plan has `feature`. Pure. */
 export function requireFeature(plan: Plan, feature: PlanFeature, what: string, field?: string): void {
-  if (!plan.features.includes(feature)) {
+  if (!hasFeature(plan, feature)) {
     throw badInput('PLAN_FEATURE_NOT_ALLOWED', `${what} need the ${feature} feature, which the plan "${plan.name}" does not include`, field);
   }
 }

@@ -154,6 +154,27 @@ describe('plan limits on campaigns and learning', () => {
   });
 });
 
+describe('the scheduled learning jobs', () => {
+  it('generate recommendations only for workspaces whose plan includes LEARNING', async () => {
+    // Each campaign gets one earlier recommendation: a new generation supersedes it, a skipped campaign keeps it.
+    const campaignOf = async (plan: string | null) => {
+      const { key, id, tag } = await workspace(plan, 2);
+      const campaignId = (await t.ok(CreateCampaignDocument, { input: { name: `learn-${tag}`, type: 'AB_TEST', audience: { tags: [tag] }, variants: variants(2) } }, key)).createCampaign.id;
+      await t.sql(
+        `insert into recommendations (id, workspace_id, campaign_id, type, title, recommended_value, confidence, basis) values (gen_random_uuid(), ?, ?, 'SEGMENT', 'earlier', 'x', 0.5, 'test')`,
+        [id, campaignId],
+      );
+      return campaignId;
+    };
+    const without = await campaignOf('mid');
+    const withLearning = await campaignOf(null); // the default, "pro"
+    await t.app.scheduler!.runNow('optimization: recommendations');
+    const earlier = async (id: string) => (await t.sql<{ superseded: boolean }>(`select superseded_at is not null as superseded from recommendations where campaign_id = ? and title = 'earlier'`, [id]))[0]!.superseded;
+    expect(await earlier(withLearning)).toBe(true);
+    expect(await earlier(without)).toBe(false);
+  });
+});
+
 describe('the monthly send limit', () => {
   it('sends 5 of 8, skips 3 with PLAN_SEND_LIMIT, counts them, and a second campaign adds none', async () => {
     const { key, id, tag } = await workspace('small', 8);
