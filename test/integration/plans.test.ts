@@ -239,6 +239,11 @@ describe('the monthly send limit', () => {
     const more = await copies(2);
     expect((await take(more, 0, '2099-02-01')).size).toBe(2);
     expect(await usage('2099-02-01')).toEqual({ sent: 0, skipped: 2 });
+    // Concurrent batches (two senders) never grant past the limit: 8 single sends at once against 5.
+    const eight = await copies(8);
+    const refusedAtOnce = await Promise.all(eight.map((sendId) => take([sendId], 5, '2099-03-01')));
+    expect(refusedAtOnce.filter((r) => r.size === 1)).toHaveLength(3);
+    expect(await usage('2099-03-01')).toEqual({ sent: 5, skipped: 3 });
     // Refused sends are canceled with the reason; granted ones stay PENDING, all marked counted.
     const rows = await t.sql<{ id: string; status: string; last_error: string | null; counted: boolean }>('select id, status, last_error, plan_month is not null as counted from sends where id in (?)', [six]);
     expect(rows.every((r) => r.counted)).toBe(true);
