@@ -239,6 +239,10 @@ describe('the monthly send limit', () => {
     const more = await copies(2);
     expect((await take(more, 0, '2099-02-01')).size).toBe(2);
     expect(await usage('2099-02-01')).toEqual({ sent: 0, skipped: 2 });
+    // Sends already counted are not counted again; one refused by another attempt (a sender whose
+    // lease ran out meanwhile) comes back refused, not granted: it must not go out.
+    expect([...(await take([...six.slice(0, 4)], 5))]).toEqual([six[3]]);
+    expect(await usage()).toEqual({ sent: 5, skipped: 5 });
     // Concurrent batches (two senders) never grant past the limit: 8 single sends at once against 5.
     const eight = await copies(8);
     const refusedAtOnce = await Promise.all(eight.map((sendId) => take([sendId], 5, '2099-03-01')));
