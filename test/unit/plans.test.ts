@@ -40,6 +40,7 @@ describe('PLANS configuration', () => {
     ['maxVariants under 2', JSON.stringify([{ ...small, maxVariants: 1 }])],
     ['negative monthly limit', JSON.stringify([{ ...small, monthlyMessages: -1 }])],
     ['fractional monthly limit', JSON.stringify([{ ...small, monthlyMessages: 1.5 }])],
+    ['monthly limit over the SQL int range', JSON.stringify([{ ...small, monthlyMessages: 2_147_483_648 }])],
     ['unknown channel', JSON.stringify([{ ...small, channels: ['FAX'] }])],
     ['unknown feature', JSON.stringify([{ ...small, features: ['TELEPATHY'] }])],
     ['missing field', JSON.stringify([{ name: 'x', maxVariants: 2, channels: [], features: [] }])],
