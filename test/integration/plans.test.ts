@@ -8,6 +8,7 @@
 import {
   AlertsDocument,
   CampaignRunsDocument,
+  CreateApiKeyDocument,
   CreateCampaignDocument,
   DuplicateCampaignDocument,
   LaunchCampaignDocument,
@@ -79,6 +80,16 @@ describe('the operator key', () => {
     const r = await t.ok(SetWorkspacePlanDocument, { workspaceId: id, plan: 'small' }, OPERATOR);
     expect(r.setWorkspacePlan.plan).toMatchObject({ name: 'small', maxVariants: 3, monthlyMessages: 5, messagesThisMonth: 0, channels: ['SMS'], features: [] });
     expect(await planOf(key)).toMatchObject({ name: 'small', month: monthOf(new Date()).slice(0, 7) });
+  });
+
+  it('a workspace made by a workspace ADMIN (createApiKey with workspaceName) is on its maker\'s plan, not the default', async () => {
+    const { key } = await workspace('small');
+    const { createApiKey } = await t.ok(CreateApiKeyDocument, { name: 'other', scopes: ['ADMIN'], workspaceName: 'escape' }, key);
+    expect((await planOf(createApiKey.secret)).name).toBe('small');
+    // Made by a workspace on the default plan: the default, however it is configured later.
+    const plain = await workspace(null);
+    const made = (await t.ok(CreateApiKeyDocument, { name: 'other', scopes: ['ADMIN'], workspaceName: 'plain' }, plain.key)).createApiKey;
+    expect(await t.sql('select plan from workspaces where id = ?', [made.workspaceId])).toEqual([{ plan: null }]);
   });
 
   it('answers UNKNOWN_PLAN and NOT_FOUND', async () => {
