@@ -86,7 +86,8 @@ const PlanSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a plan name is 1 to 64 letters, digits, _ or -'),
     maxVariants: z.number().int().min(2).max(8),
-    monthlyMessages: z.number().int().min(0).nullable(),
+    // plan_usage counts and the grant are SQL int: a larger limit would fail every send batch of the plan.
+    monthlyMessages: z.number().int().min(0).max(2_147_483_647, 'monthlyMessages is at most 2147483647 (use null for unlimited)').nullable(),
     channels: z.array(z.enum(PLAN_CHANNELS)),
     features: z.array(z.enum(PLAN_FEATURES)),
   })

@@ -5,7 +5,7 @@
  * key, no context). A per-field middleware would do the same check for every field of a response
  * (measured: the largest single cost of the dashboard query).
  */
-import type { GraphQLSchema, OperationDefinitionNode, OperationTypeNode } from 'graphql';
+import { getNamedType, isObjectType, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLOutputType, type GraphQLSchema, type OperationDefinitionNode, type OperationTypeNode, type SelectionSetNode } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import type { DomainError } from '../errors';
 import { forbidden } from '../errors';
@@ -33,16 +33,53 @@ export function operationScopeError(scopes: readonly ApiScope[], operation: Oper
 export const OPERATOR_ONLY = 'operatorOnly';
 
 /**
+ * Marks what the operator may read back from an operator-only field: an object field
+ * (`@Extensions({ [OPERATOR_VISIBLE]: true })` on the field) or a whole object type (on the class).
+ * Anything unmarked (say Workspace.settings) is some workspace's data, not the operator's.
+ */
+export const OPERATOR_VISIBLE = 'operatorVisible';
+
+/**
  * Who may run the operation, before it runs: a workspace key by its scopes; the operator key
  * (bound to no workspace) only an operation whose every root selection is an operator-only field
- * or __typename — no fragments — so no workspace-scoped resolver ever runs in its context.
+ * or __typename — no fragments at the root — and which selects below it only fields marked
+ * OPERATOR_VISIBLE (fragments there are followed through `document`), so no workspace data is
+ * read in its context.
  */
-export function operationAccessError(auth: AuthInfo, operation: OperationDefinitionNode, schema: GraphQLSchema): DomainError | undefined {
+export function operationAccessError(auth: AuthInfo, operation: OperationDefinitionNode, schema: GraphQLSchema, document: DocumentNode): DomainError | undefined {
   if (!auth.operator) return operationScopeError(auth.scopes, operation.operation);
   const root = schema.getRootType(operation.operation);
   const fields = root?.getFields();
-  const allowed = operation.selectionSet.selections.every(
-    (s) => s.kind === 'Field' && (s.name.value === '__typename' || fields?.[s.name.value]?.extensions?.[OPERATOR_ONLY] === true),
-  );
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const allowed = operation.selectionSet.selections.every((s) => {
+    if (s.kind !== Kind.FIELD) return false;
+    if (s.name.value === '__typename') return true;
+    const field = fields?.[s.name.value];
+    return field?.extensions?.[OPERATOR_ONLY] === true && operatorVisible(field.type, s.selectionSet, fragments, new Set());
+  });
   return allowed ? undefined : forbidden(OPERATOR_ONLY_MESSAGE);
+}
+
+/** Whether every field `selectionSet` reads from `type` (recursively) is marked OPERATOR_VISIBLE. */
+function operatorVisible(type: GraphQLOutputType, selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): boolean {
+  if (!selectionSet) return true; // a scalar or enum: its field was checked by the caller
+  const named = getNamedType(type);
+  // Interfaces and unions: no operator field returns one; refused rather than followed.
+  if (!isObjectType(named)) return false;
+  const wholeType = named.extensions?.[OPERATOR_VISIBLE] === true;
+  const fields = named.getFields();
+  return selectionSet.selections.every((s) => {
+    if (s.kind === Kind.FIELD) {
+      if (s.name.value === '__typename') return true;
+      const field = fields[s.name.value];
+      return field !== undefined && (wholeType || field.extensions?.[OPERATOR_VISIBLE] === true) && operatorVisible(field.type, s.selectionSet, fragments, seen);
+    }
+    if (s.kind === Kind.INLINE_FRAGMENT) {
+      return (!s.typeCondition || s.typeCondition.name.value === named.name) && operatorVisible(named, s.selectionSet, fragments, seen);
+    }
+    const fragment = fragments.get(s.name.value);
+    if (!fragment || seen.has(s.name.value) || fragment.typeCondition.name.value !== named.name) return false;
+    return operatorVisible(named, fragment.selectionSet, fragments, new Set([...seen, s.name.value]));
+  });
 }

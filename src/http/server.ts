@@ -144,7 +144,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
       return {
         async didResolveOperation({ document, request, operationName, operation, contextValue }) {
           // Refused before execution: answer with the matching HTTP status, not Apollo's default 500.
-          const denied = operation && operationAccessError(contextValue.auth, operation, schema);
+          const denied = operation && operationAccessError(contextValue.auth, operation, schema, document);
           if (denied) throw withStatus(toGraphQLError(denied), 403);
           if (operation?.operation === 'subscription') {
             throw withStatus(

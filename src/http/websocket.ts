@@ -429,7 +429,7 @@ export function attachWebSocket(server: Server, deps: WebSocketDeps): WebSocketH
         if (!operation) {
           return [toGraphQLError(badInput('OPERATION_RESOLUTION_FAILURE', payload.operationName ? `No operation named "${payload.operationName}"` : 'Several operations: say which one with operationName'))];
         }
-        const denied = operationAccessError(ctx.extra.auth!, operation, deps.schema);
+        const denied = operationAccessError(ctx.extra.auth!, operation, deps.schema, document);
         if (denied) return [toGraphQLError(denied)];
         const error = deps.checkLimits(document, payload.variables ?? undefined, payload.operationName);
         if (error) return [error];

@@ -187,15 +187,17 @@ export function trainWorkspaceModel(sql: SqlPool, workspaceId: string, options: 
   });
 }
 
-/** The weekly job: every workspace with enough labelled messages gets a new version. */
-export async function retrainAll(sql: SqlPool, logger: Logger, now = new Date()): Promise<{ trained: number; skipped: number }> {
+/** The weekly job: every workspace with enough labelled messages (and, by `mayLearn`, a plan with LEARNING) gets a new version. */
+export async function retrainAll(sql: SqlPool, logger: Logger, now = new Date(), mayLearn: (plan: string | null) => boolean = () => true): Promise<{ trained: number; skipped: number }> {
   const { windowDays, labelDays, minMessages } = DEFAULT_TRAINING_OPTIONS;
-  const candidates = await sql.query<{ workspace_id: string }>(
-    `select workspace_id from assignments
-      where sent_at >= $1 and sent_at <= $2
-      group by workspace_id having count(*) >= $3`,
+  const rows = await sql.query<{ workspace_id: string; plan: string | null }>(
+    `select a.workspace_id, w.plan from assignments a join workspaces w on w.id = a.workspace_id
+      where a.sent_at >= $1 and a.sent_at <= $2
+      group by a.workspace_id, w.plan having count(*) >= $3`,
     [new Date(now.getTime() - windowDays * DAY_MS), new Date(now.getTime() - labelDays * DAY_MS), minMessages],
   );
+  // Only workspaces whose plan includes LEARNING (trainModel refuses the others too).
+  const candidates = rows.filter((r) => mayLearn(r.plan));
   let trained = 0;
   let skipped = 0;
   await forEachItem(candidates, 'conversion model', logger, (c) => ({ workspaceId: c.workspace_id }), async ({ workspace_id: workspaceId }) => {

@@ -3,6 +3,7 @@
  * merchant affinity, and the recommendations built on them.
  */
 import { defineModule } from '../graphql/module';
+import { catalogFor, hasFeature } from '../plans/plans';
 import { refreshAllAffinities } from './merchant-affinity.service';
 import { MerchantResolver } from './merchant.resolver';
 import { MerchantService } from './merchant.service';
@@ -36,14 +37,19 @@ export const optimizationModule = defineModule({
     recommendations: new RecommendationService(em, workspaceId, auth.apiKeyId),
   }),
   loaders: recommendationLoaders,
-  jobs: ({ sql, orm, logger }) => [
-    // Daily, 04:00 UTC: every contact's recommended hour (the documents' schedule).
-    { name: 'optimization: send time', cron: '0 4 * * *', timezone: 'UTC', run: () => refreshAllSendTimes(sql, logger) },
-    // Weekly, Monday 03:00 UTC: every workspace with enough labelled messages gets a new version.
-    { name: 'optimization: conversion model', cron: '0 3 * * 1', timezone: 'UTC', run: () => retrainAll(sql, logger) },
-    // Daily, 05:00 UTC, after the send times: DRAFT, SCHEDULED and RUNNING campaigns.
-    { name: 'optimization: recommendations', cron: '0 5 * * *', timezone: 'UTC', run: () => refreshRecommendations(orm, logger) },
-    // Every 6 hours: merchant affinities of every contact with merchant events.
-    { name: 'optimization: merchant affinity', cron: '0 */6 * * *', timezone: 'UTC', run: () => refreshAllAffinities(sql, logger) },
-  ],
+  jobs: ({ sql, orm, logger, config }) => {
+    // Learning (model and recommendations) only for workspaces whose plan includes LEARNING.
+    const catalog = catalogFor(config, logger);
+    const mayLearn = (plan: string | null) => hasFeature(catalog.resolve(plan), 'LEARNING');
+    return [
+      // Daily, 04:00 UTC: every contact's recommended hour (the documents' schedule).
+      { name: 'optimization: send time', cron: '0 4 * * *', timezone: 'UTC', run: () => refreshAllSendTimes(sql, logger) },
+      // Weekly, Monday 03:00 UTC: every workspace with enough labelled messages gets a new version.
+      { name: 'optimization: conversion model', cron: '0 3 * * 1', timezone: 'UTC', run: () => retrainAll(sql, logger, new Date(), mayLearn) },
+      // Daily, 05:00 UTC, after the send times: DRAFT, SCHEDULED and RUNNING campaigns.
+      { name: 'optimization: recommendations', cron: '0 5 * * *', timezone: 'UTC', run: () => refreshRecommendations(orm, logger, mayLearn) },
+      // Every 6 hours: merchant affinities of every contact with merchant events.
+      { name: 'optimization: merchant affinity', cron: '0 */6 * * *', timezone: 'UTC', run: () => refreshAllAffinities(sql, logger) },
+    ];
+  },
 });

@@ -123,16 +123,19 @@ export class RecommendationService {
   }
 }
 
-/** The daily job: a new generation for every DRAFT, SCHEDULED and RUNNING campaign (and old superseded rows deleted). */
+/** The daily job: a new generation for every DRAFT, SCHEDULED and RUNNING campaign of a workspace whose plan has LEARNING (and old superseded rows deleted). */
 /** Superseded recommendations are kept this long (for reading what was advised when), then deleted by the daily job. */
 export const SUPERSEDED_RETENTION_DAYS = 30;
 
-export async function refreshRecommendations(orm: Orm, logger: Logger): Promise<{ campaigns: number; failed: number }> {
+export async function refreshRecommendations(orm: Orm, logger: Logger, mayLearn: (plan: string | null) => boolean = () => true): Promise<{ campaigns: number; failed: number }> {
   await orm.em.fork().execute(`delete from recommendations where superseded_at < now() - make_interval(days => ${SUPERSEDED_RETENTION_DAYS})`);
-  const rows = await orm.em.fork().execute<{ id: string; workspace_id: string }[]>(
-    `select id, workspace_id from campaigns where status in (select jsonb_array_elements_text(?::jsonb)) order by created_at`,
+  const all = await orm.em.fork().execute<{ id: string; workspace_id: string; plan: string | null }[]>(
+    `select c.id, c.workspace_id, w.plan from campaigns c join workspaces w on w.id = c.workspace_id
+      where c.status in (select jsonb_array_elements_text(?::jsonb)) order by c.created_at`,
     [JSON.stringify(REFRESHED_STATUSES)],
   );
+  // Only workspaces whose plan includes LEARNING (generateRecommendations refuses the others too).
+  const rows = all.filter((r) => mayLearn(r.plan));
   let failed = 0;
   for (const r of rows) {
     try {

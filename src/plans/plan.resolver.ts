@@ -1,12 +1,13 @@
 import { Arg, Ctx, Extensions, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { forbidden } from '../errors';
-import { OPERATOR_ONLY } from '../graphql/authorization';
+import { OPERATOR_ONLY, OPERATOR_VISIBLE } from '../graphql/authorization';
 import type { Context } from '../graphql/context';
 import { Workspace } from '../workspaces/workspace.entity';
 import { PlanUsage } from './plan.types';
 
 @Resolver(() => Workspace)
 export class PlanResolver {
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @FieldResolver(() => PlanUsage, { description: "the workspace's plan and this calendar month's (UTC) use of it" })
   plan(@Root() ws: Workspace, @Ctx() ctx: Context): Promise<PlanUsage> {
     return ctx.services.plans.usage(ws.id);

@@ -1,4 +1,5 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { OPERATOR_VISIBLE } from '../graphql/authorization';
 import { Channel } from '../domain/channel';
 
 export enum PlanFeatureValue {
@@ -7,6 +8,8 @@ export enum PlanFeatureValue {
 }
 registerEnumType(PlanFeatureValue, { name: 'PlanFeature', description: 'BANDIT: BANDIT campaigns. LEARNING: trainModel and generateRecommendations.' });
 
+// The operator sets plans: it may read a workspace's plan and usage back (setWorkspacePlan).
+@Extensions({ [OPERATOR_VISIBLE]: true })
 @ObjectType({ description: "a workspace's plan and its use this calendar month (UTC)" })
 export class PlanUsage {
   @Field()

@@ -1,6 +1,7 @@
 /**
  * Workspace plans, the pure part: which plan a workspace is on, what a campaign may use under it,
- * and the monthly send grant arithmetic. No I/O; the service and the sender's stage use these.
+ * and the usage thresholds. No I/O; the service and the sender's stage use these. (The monthly grant
+ * itself is computed in SQL under the usage row's lock: ./send-limit.ts.)
  */
 import type { Logger } from 'pino';
 import type { Config, PlanConfig, PlanFeature } from '../config';
@@ -72,9 +73,14 @@ export function checkCampaignAllowed(plan: Plan, needs: CampaignNeeds, variantsP
   }
 }
 
+/** Whether the plan includes `feature` (the scheduled learning jobs skip workspaces without LEARNING). Pure. */
+export function hasFeature(plan: Plan, feature: PlanFeature): boolean {
+  return plan.features.includes(feature);
+}
+
 /** Throws BAD_USER_INPUT PLAN_FEATURE_NOT_ALLOWED unless the plan has `feature`. Pure. */
 export function requireFeature(plan: Plan, feature: PlanFeature, what: string, field?: string): void {
-  if (!plan.features.includes(feature)) {
+  if (!hasFeature(plan, feature)) {
     throw badInput('PLAN_FEATURE_NOT_ALLOWED', `${what} need the ${feature} feature, which the plan "${plan.name}" does not include`, field);
   }
 }
@@ -82,11 +88,6 @@ export function requireFeature(plan: Plan, feature: PlanFeature, what: string, f
 /** The first day of `at`'s calendar month in UTC, as YYYY-MM-DD (plan_usage.month). Pure. */
 export function monthOf(at: Date): string {
   return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}-01`;
-}
-
-/** How many of `n` sends may go when `used` of `limit` are used this month: min(n, limit − used), never negative. Pure. */
-export function grantFor(n: number, limit: number, used: number): number {
-  return Math.max(0, Math.min(n, limit - used));
 }
 
 /** The alert thresholds (per cent of monthlyMessages) that `used` has reached. Pure. */

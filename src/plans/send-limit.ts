@@ -1,6 +1,6 @@
 /**
  * The monthly send limit at send time (the sender's plan stage, src/sending/sender.ts): one
- * statement per workspace and batch grants min(n, limit − used) (grantFor in ./plans.ts) of the batch's sends not counted
+ * statement per workspace and batch grants max(0, min(n, limit − used)) of the batch's n sends not counted
  * yet, counts the rest as skipped, marks every one of them as counted for the month (sends.plan_month)
  * and cancels the refused ones — all at once, under the usage row's lock, so that concurrent
  * batches never grant past the limit and a send retried after its lease reuses its grant.
@@ -16,18 +16,22 @@ export function sendLimitError(planName: string, limit: number): string {
 
 /**
  * Grants `sendIds` (in order: the first ones get the grant) against `limit` for `month`; returns
- * the ids refused (now CANCELED). Sends already counted (plan_month set) are left alone.
+ * the ids refused (now CANCELED). Sends already counted (plan_month set) are left alone, but one
+ * that is CANCELED by then is returned as refused too: a sender whose lease ran out while another
+ * attempt refused the send must not send it.
  */
 export async function takePlanGrants(sql: SqlPool, workspaceId: string, sendIds: readonly string[], limit: number, month: string, error: string): Promise<Set<string>> {
   if (sendIds.length === 0) return new Set();
-  // Only sends still uncounted are counted (locked, and re-checked after any wait for the lock): a
+  // Only sends still uncounted are counted (locked, and re-read after any wait for the lock): a
   // send counted meanwhile by another attempt neither counts again nor changes its fate.
   const rows = await sql.query<{ id: string; granted: boolean }>(
-    `with todo as (
-       select s.id, u.ord from unnest($2::uuid[]) with ordinality as u(id, ord)
+    `with locked as (
+       -- Every send locked, counted or not: after a wait for the lock its columns are the newest.
+       select s.id, u.ord, s.plan_month is null as uncounted, s.status from unnest($2::uuid[]) with ordinality as u(id, ord)
        join sends s on s.id = u.id and s.workspace_id = $1
-       where s.plan_month is null
        for update of s
+     ), todo as (
+       select id, ord from locked where uncounted
      ), n as (
        select count(*)::int as n from todo
      ), g as (
@@ -51,7 +55,9 @@ export async function takePlanGrants(sql: SqlPool, workspaceId: string, sendIds:
        -- A message row recorded by an earlier attempt (before the plan had a limit) goes with its send.
        delete from messages m using marked where m.id = marked.id and m.workspace_id = $1 and not marked.granted and m.provider_message_id is null
      )
-     select id, granted from marked`,
+     select id, granted from marked
+     union all
+     select id, false from locked where not uncounted and status = 'CANCELED'`,
     [workspaceId, sendIds, month, limit, error],
   );
   return new Set(rows.filter((r) => !r.granted).map((r) => r.id));

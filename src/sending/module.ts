@@ -1,6 +1,8 @@
 /** Sending: lifecycle, schedules, runs, the send queue and sender, providers, bandit waves. */
 import { defineModule } from '../graphql/module';
 import { SendService } from './send.service';
+import { PlanService } from '../plans/plan.service';
+import { catalogFor } from '../plans/plans';
 import { CampaignRunResolver, SendFailureResolver, SendingResolver } from './sending.resolver';
 import { sendingLoaders } from './sending.loaders';
 import type { SendTimeSource } from './send-time-port';
@@ -22,6 +24,6 @@ declare module '../graphql/context' {
 export const sendingModule = defineModule({
   name: 'sending',
   resolvers: [SendingResolver, CampaignRunResolver, SendFailureResolver],
-  services: ({ em, workspaceId }) => ({ sending: new SendService(em, workspaceId) }),
+  services: ({ em, workspaceId, app }) => ({ sending: new SendService(em, workspaceId, new PlanService(em, app.sql, workspaceId, catalogFor(app.config, app.logger))) }),
   loaders: sendingLoaders,
 });

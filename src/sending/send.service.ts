@@ -7,6 +7,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Campaign } from '../campaigns/campaign.entity';
+import { Variant } from '../campaigns/variant.entity';
+import type { PlanService } from '../plans/plan.service';
 import { CampaignType } from '../campaigns/enums';
 import { transition } from '../campaigns/lifecycle';
 import { RecipientService } from '../campaigns/recipients.service';
@@ -42,12 +44,22 @@ export class SendService {
   constructor(
     private readonly em: EntityManager,
     private readonly workspaceId: string,
+    /** The workspace's plan: a campaign made under a bigger plan is checked again when launched or scheduled. */
+    private readonly plans?: PlanService,
   ) {}
+
+  /** BAD_USER_INPUT (PLAN_*) when the plan as it is now does not allow the campaign (made before a downgrade). */
+  private async checkPlan(c: Campaign): Promise<void> {
+    if (!this.plans) return;
+    const variants = await this.em.count(Variant, { campaignId: c.id, workspaceId: this.workspaceId });
+    await this.plans.checkCampaign({ type: c.type, channel: c.channel, variants }, 'variants');
+  }
 
   /** Sends now: the audience (if any) is resolved, then every eligible recipient is queued. */
   async launch(id: string): Promise<Campaign> {
     const existing = await this.campaign(this.em, id);
     transition(existing.status, 'launch'); // fail early, before assigning anyone
+    await this.checkPlan(existing);
     const bandit = existing.type === CampaignType.BANDIT;
     // Contacts the audience skipped (opted out, no consent) are counted on the run too.
     const added = existing.audience && !bandit ? await new RecipientService(this.em.fork(), this.workspaceId).addRecipients(existing.id, null, existing.audience) : null;
@@ -86,6 +98,7 @@ export class SendService {
     if (!check.ok) throw badInput(check.reason, check.message, `input.${check.reason === 'INVALID_RECURRENCE' ? 'recurrence' : check.reason === 'INVALID_TIMEZONE' ? 'timezone' : 'sendAt'}`);
     const next = nextRunAt({ sendAt, timezone, recurrence }, new Date(Date.now() - 1000));
     if (!next) throw badInput('INVALID_SEND_AT', 'The schedule has no run in the future', 'input.sendAt');
+    await this.checkPlan(await this.campaign(this.em, id));
     const campaign = await this.em.transactional(async (tx) => {
       const c = await this.campaign(tx, id, true);
       c.status = transition(c.status, 'schedule');

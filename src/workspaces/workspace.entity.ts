@@ -1,6 +1,7 @@
 import { newId } from '../shared/ids';
 import { Entity, PrimaryKey, Property, OptionalProps } from '@mikro-orm/core';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Extensions, Field, ID, ObjectType } from 'type-graphql';
+import { OPERATOR_VISIBLE } from '../graphql/authorization';
 import { GraphQLJSON } from '../graphql/scalars';
 
 /** Non-secret settings, returned as `Workspace.settings`. Secrets live in their own columns. */
@@ -58,14 +59,18 @@ export class Workspace {
   /** Properties with defaults: optional in `em.create()`. */
   [OptionalProps]?: 'timezone' | 'settings' | 'createdAt';
 
+  // The operator reads these back from setWorkspacePlan; not settings (the workspace's own data).
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string = newId();
 
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field()
   @Property({ type: 'text' })
   name!: string;
 
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field()
   @Property({ type: 'text' })
   timezone: string = 'UTC';
@@ -106,6 +111,7 @@ export class Workspace {
   @Property({ type: 'text', nullable: true })
   alertWebhookUrl?: string | null;
 
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

@@ -123,6 +123,10 @@ export class WorkspaceService {
       }
       const created = newKey(tx, workspaceId, name.trim(), scopes);
       await tx.flush();
+      // A workspace made by a workspace's ADMIN is on that workspace's plan (src/plans/), not the
+      // default: else any ADMIN could leave its plan's limits by making a new workspace. Only the
+      // operator changes plans.
+      if (workspaceId !== this.workspaceId) await tx.execute('update workspaces set plan = (select plan from workspaces where id = ?) where id = ?', [this.workspaceId, workspaceId]);
       return created;
     });
   }

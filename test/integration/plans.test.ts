@@ -8,9 +8,11 @@
 import {
   AlertsDocument,
   CampaignRunsDocument,
+  CreateApiKeyDocument,
   CreateCampaignDocument,
   DuplicateCampaignDocument,
   LaunchCampaignDocument,
+  ScheduleCampaignDocument,
   SetWorkspacePlanDocument,
   TrainModelDocument,
   UpdateCampaignDocument,
@@ -80,6 +82,16 @@ describe('the operator key', () => {
     expect(await planOf(key)).toMatchObject({ name: 'small', month: monthOf(new Date()).slice(0, 7) });
   });
 
+  it('a workspace made by a workspace ADMIN (createApiKey with workspaceName) is on its maker\'s plan, not the default', async () => {
+    const { key } = await workspace('small');
+    const { createApiKey } = await t.ok(CreateApiKeyDocument, { name: 'other', scopes: ['ADMIN'], workspaceName: 'escape' }, key);
+    expect((await planOf(createApiKey.secret)).name).toBe('small');
+    // Made by a workspace on the default plan: the default, however it is configured later.
+    const plain = await workspace(null);
+    const made = (await t.ok(CreateApiKeyDocument, { name: 'other', scopes: ['ADMIN'], workspaceName: 'plain' }, plain.key)).createApiKey;
+    expect(await t.sql('select plan from workspaces where id = ?', [made.workspaceId])).toEqual([{ plan: null }]);
+  });
+
   it('answers UNKNOWN_PLAN and NOT_FOUND', async () => {
     const { id } = await workspace(null);
     expect(errorOf(await t.gql(SetWorkspacePlanDocument, { workspaceId: id, plan: 'gold' }, OPERATOR))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_PLAN' });
@@ -102,6 +114,17 @@ describe('the operator key', () => {
       expect(r.status).toBe(403);
       expect(r.data ?? null).toBeNull();
     }
+    // Below setWorkspacePlan, only the workspace's identity and plan: not its settings (nothing changed then).
+    const { id } = await workspace(null, 0);
+    for (const query of [
+      'mutation($w: ID!) { setWorkspacePlan(workspaceId: $w, plan: "small") { id settings } }',
+      'mutation($w: ID!) { setWorkspacePlan(workspaceId: $w, plan: "small") { ...F } } fragment F on Workspace { settings }',
+    ]) {
+      const r = await t.raw(query, { w: id }, OPERATOR);
+      expect(errorOf(r)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(r.data ?? null).toBeNull();
+    }
+    expect((await t.sql<{ plan: string | null }>('select plan from workspaces where id = ?', [id]))[0]!.plan).toBeNull();
     // REST routes too.
     const res = await fetch(`${t.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' }, body: '{"events":[]}' });
     expect(res.status).toBe(403);
@@ -131,8 +154,35 @@ describe('plan limits on campaigns and learning', () => {
     const big = (await t.ok(CreateCampaignDocument, { input: { name: 'six', type: 'BANDIT', variants: variants(6) } }, key)).createCampaign;
     await t.ok(SetWorkspacePlanDocument, { workspaceId: id, plan: 'mid' }, OPERATOR);
     expect(errorOf(await t.gql(DuplicateCampaignDocument, { id: big.id }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'variants' });
+    // Nor launched or scheduled: the plan as it is now applies when it would go out. Nothing queued.
+    expect(errorOf(await t.gql(LaunchCampaignDocument, { id: big.id }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'variants' });
+    const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+    expect(errorOf(await t.gql(ScheduleCampaignDocument, { id: big.id, input: { sendAt } }, key))).toEqual({ code: 'BAD_USER_INPUT', reason: 'PLAN_VARIANT_LIMIT', field: 'variants' });
+    expect(await t.sql(`select status from campaigns where id = ?`, [big.id])).toEqual([{ status: 'DRAFT' }]);
+    expect(await t.sql(`select id from sends where campaign_id = ?`, [big.id])).toEqual([]);
     // "mid" has BANDIT.
     await t.ok(CreateCampaignDocument, { input: { name: 'b3', type: 'BANDIT', variants: variants(3) } }, key);
+  });
+});
+
+describe('the scheduled learning jobs', () => {
+  it('generate recommendations only for workspaces whose plan includes LEARNING', async () => {
+    // Each campaign gets one earlier recommendation: a new generation supersedes it, a skipped campaign keeps it.
+    const campaignOf = async (plan: string | null) => {
+      const { key, id, tag } = await workspace(plan, 2);
+      const campaignId = (await t.ok(CreateCampaignDocument, { input: { name: `learn-${tag}`, type: 'AB_TEST', audience: { tags: [tag] }, variants: variants(2) } }, key)).createCampaign.id;
+      await t.sql(
+        `insert into recommendations (id, workspace_id, campaign_id, type, title, recommended_value, confidence, basis) values (gen_random_uuid(), ?, ?, 'SEGMENT', 'earlier', 'x', 0.5, 'test')`,
+        [id, campaignId],
+      );
+      return campaignId;
+    };
+    const without = await campaignOf('mid');
+    const withLearning = await campaignOf(null); // the default, "pro"
+    await t.app.scheduler!.runNow('optimization: recommendations');
+    const earlier = async (id: string) => (await t.sql<{ superseded: boolean }>(`select superseded_at is not null as superseded from recommendations where campaign_id = ? and title = 'earlier'`, [id]))[0]!.superseded;
+    expect(await earlier(withLearning)).toBe(true);
+    expect(await earlier(without)).toBe(false);
   });
 });
 
@@ -165,6 +215,55 @@ describe('the monthly send limit', () => {
     const month = monthOf(new Date()).slice(0, 7);
     expect(alerts.map((a) => a.key).sort()).toEqual([`PLAN_USAGE:100:${month}`, `PLAN_USAGE:80:${month}`]);
     expect(alerts.find((a) => a.key.startsWith('PLAN_USAGE:100'))!.details).toMatchObject({ used: 5, limit: 5, plan: 'small', threshold: 100 });
+  });
+
+  it('grants min(n, limit − used) in SQL, never negative (a downgrade below this month\'s use), first sends first', async () => {
+    const { key, id, tag } = await workspace('small', 2);
+    const { campaignId } = await sendAll(key, tag);
+    expect(await planOf(key)).toMatchObject({ messagesThisMonth: 2, skippedThisMonth: 0 });
+    // Sends not yet counted, copies of the campaign's (due tomorrow: the sender leaves them alone).
+    const copies = async (n: number) =>
+      (
+        await t.sql<{ id: string }>(
+          `insert into sends (id, workspace_id, campaign_id, run_id, contact_id, variant_id, idempotency_key, next_attempt_at)
+           select gen_random_uuid(), workspace_id, campaign_id, run_id, contact_id, variant_id, gen_random_uuid()::text, now() + interval '1 day'
+           from sends, generate_series(1, ?) where id = (select id from sends where campaign_id = ? limit 1) returning id`,
+          [n, campaignId],
+        )
+      ).map((r) => r.id);
+    const month = monthOf(new Date());
+    const usage = async (m = month) => (await t.sql<{ sent: number; skipped: number }>('select sent, skipped from plan_usage where workspace_id = ? and month = ?', [id, m]))[0];
+    const take = (ids: string[], limit: number, m = month) => takePlanGrants(t.app.sql, id, ids, limit, m, 'PLAN_SEND_LIMIT: test');
+
+    // 2 used of 5, 6 asked: the first 3 granted, the last 3 refused.
+    const six = await copies(6);
+    expect([...(await take(six, 5))].sort()).toEqual(six.slice(3).sort());
+    expect(await usage()).toEqual({ sent: 5, skipped: 3 });
+    // Downgraded to 4 with 5 used: nothing granted, nothing taken back (sent stays 5).
+    const two = await copies(2);
+    expect((await take(two, 4)).size).toBe(2);
+    expect(await usage()).toEqual({ sent: 5, skipped: 5 });
+    // A month's first batch (the insert path): 3 asked of 2, then a limit of 0.
+    const three = await copies(3);
+    expect([...(await take(three, 2, '2099-01-01'))]).toEqual([three[2]]);
+    expect(await usage('2099-01-01')).toEqual({ sent: 2, skipped: 1 });
+    const more = await copies(2);
+    expect((await take(more, 0, '2099-02-01')).size).toBe(2);
+    expect(await usage('2099-02-01')).toEqual({ sent: 0, skipped: 2 });
+    // Sends already counted are not counted again; one refused by another attempt (a sender whose
+    // lease ran out meanwhile) comes back refused, not granted: it must not go out.
+    expect([...(await take([...six.slice(0, 4)], 5))]).toEqual([six[3]]);
+    expect(await usage()).toEqual({ sent: 5, skipped: 5 });
+    // Concurrent batches (two senders) never grant past the limit: 8 single sends at once against 5.
+    const eight = await copies(8);
+    const refusedAtOnce = await Promise.all(eight.map((sendId) => take([sendId], 5, '2099-03-01')));
+    expect(refusedAtOnce.filter((r) => r.size === 1)).toHaveLength(3);
+    expect(await usage('2099-03-01')).toEqual({ sent: 5, skipped: 3 });
+    // Refused sends are canceled with the reason; granted ones stay PENDING, all marked counted.
+    const rows = await t.sql<{ id: string; status: string; last_error: string | null; counted: boolean }>('select id, status, last_error, plan_month is not null as counted from sends where id in (?)', [six]);
+    expect(rows.every((r) => r.counted)).toBe(true);
+    expect(rows.filter((r) => r.status === 'PENDING').map((r) => r.id).sort()).toEqual(six.slice(0, 3).sort());
+    expect(rows.filter((r) => r.status === 'CANCELED').every((r) => r.last_error === 'PLAN_SEND_LIMIT: test')).toBe(true);
   });
 
   it('raises only the 80 % alert at 8 of 10', async () => {

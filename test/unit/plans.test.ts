@@ -1,8 +1,8 @@
-import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, parse, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
 import { loadConfig, UNLIMITED_PLAN } from '../../src/config';
 import { DomainError } from '../../src/errors';
-import { OPERATOR_ONLY, operationAccessError } from '../../src/graphql/authorization';
-import { checkCampaignAllowed, grantFor, monthOf, PlanCatalog, thresholdsReached, type Plan } from '../../src/plans/plans';
+import { OPERATOR_ONLY, OPERATOR_VISIBLE, operationAccessError } from '../../src/graphql/authorization';
+import { checkCampaignAllowed, monthOf, PlanCatalog, thresholdsReached, type Plan } from '../../src/plans/plans';
 import { ApiScope, NO_WORKSPACE, OPERATOR_AUTH, withOperatorKey, type AuthInfo } from '../../src/shared/auth';
 
 const small: Plan = { name: 'small', maxVariants: 3, monthlyMessages: 5, channels: ['SMS'], features: [] };
@@ -40,6 +40,7 @@ describe('PLANS configuration', () => {
     ['maxVariants under 2', JSON.stringify([{ ...small, maxVariants: 1 }])],
     ['negative monthly limit', JSON.stringify([{ ...small, monthlyMessages: -1 }])],
     ['fractional monthly limit', JSON.stringify([{ ...small, monthlyMessages: 1.5 }])],
+    ['monthly limit over the SQL int range', JSON.stringify([{ ...small, monthlyMessages: 2_147_483_648 }])],
     ['unknown channel', JSON.stringify([{ ...small, channels: ['FAX'] }])],
     ['unknown feature', JSON.stringify([{ ...small, features: ['TELEPATHY'] }])],
     ['missing field', JSON.stringify([{ name: 'x', maxVariants: 2, channels: [], features: [] }])],
@@ -82,17 +83,7 @@ describe('campaign checks', () => {
   });
 });
 
-describe('monthly grant arithmetic', () => {
-  it('grants min(n, limit − used), never negative', () => {
-    expect(grantFor(8, 5, 0)).toBe(5);
-    expect(grantFor(3, 5, 0)).toBe(3);
-    expect(grantFor(3, 5, 4)).toBe(1);
-    expect(grantFor(3, 5, 5)).toBe(0);
-    expect(grantFor(3, 5, 7)).toBe(0);
-    expect(grantFor(0, 5, 0)).toBe(0);
-    expect(grantFor(4, 0, 0)).toBe(0);
-  });
-
+describe('monthly usage arithmetic', () => {
   it('thresholds reached', () => {
     expect(thresholdsReached(3, 5)).toEqual([]);
     expect(thresholdsReached(4, 5)).toEqual([80]);
@@ -124,14 +115,45 @@ describe('the operator key', () => {
   it('may run only operator-only root fields', () => {
     const schema = buildSchema('type Query { campaigns: Int } type Mutation { setWorkspacePlan: Int, createCampaign: Int }');
     schema.getMutationType()!.getFields().setWorkspacePlan!.extensions = { [OPERATOR_ONLY]: true };
-    const op = (q: string) => parse(q).definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+    const check = (auth: AuthInfo, q: string) => {
+      const document = parse(q);
+      return operationAccessError(auth, document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!, schema, document);
+    };
     const operator = { ...OPERATOR_AUTH, scopes: [] };
-    expect(operationAccessError(operator, op('mutation { setWorkspacePlan __typename }'), schema)).toBeUndefined();
-    expect(operationAccessError(operator, op('mutation { setWorkspacePlan createCampaign }'), schema)?.code).toBe('FORBIDDEN');
-    expect(operationAccessError(operator, op('{ campaigns }'), schema)?.code).toBe('FORBIDDEN');
-    expect(operationAccessError(operator, op('mutation { ... on Mutation { setWorkspacePlan } }'), schema)?.code).toBe('FORBIDDEN');
+    expect(check(operator, 'mutation { setWorkspacePlan __typename }')).toBeUndefined();
+    expect(check(operator, 'mutation { setWorkspacePlan createCampaign }')?.code).toBe('FORBIDDEN');
+    expect(check(operator, '{ campaigns }')?.code).toBe('FORBIDDEN');
+    expect(check(operator, 'mutation { ... on Mutation { setWorkspacePlan } }')?.code).toBe('FORBIDDEN');
     // Workspace keys: their scopes (the resolver itself refuses them setWorkspacePlan).
-    expect(operationAccessError(workspaceAuth, op('{ campaigns }'), schema)).toBeUndefined();
-    expect(operationAccessError({ ...workspaceAuth, scopes: [ApiScope.READ] }, op('mutation { createCampaign }'), schema)?.code).toBe('FORBIDDEN');
+    expect(check(workspaceAuth, '{ campaigns }')).toBeUndefined();
+    expect(check({ ...workspaceAuth, scopes: [ApiScope.READ] }, 'mutation { createCampaign }')?.code).toBe('FORBIDDEN');
+  });
+
+  it('reads back from an operator-only field only what is marked OPERATOR_VISIBLE, through fragments too', () => {
+    const schema = buildSchema(`
+      type Query { campaigns: Int }
+      type Usage { name: String, used: Int }
+      type Ws { id: ID, settings: String, plan: Usage, other: Ws }
+      type Mutation { setWorkspacePlan: Ws }`);
+    schema.getMutationType()!.getFields().setWorkspacePlan!.extensions = { [OPERATOR_ONLY]: true };
+    const ws = schema.getType('Ws') as GraphQLObjectType;
+    ws.getFields().id!.extensions = { [OPERATOR_VISIBLE]: true };
+    ws.getFields().plan!.extensions = { [OPERATOR_VISIBLE]: true };
+    (schema.getType('Usage') as GraphQLObjectType).extensions = { [OPERATOR_VISIBLE]: true };
+    const check = (q: string) => {
+      const document = parse(q);
+      return operationAccessError({ ...OPERATOR_AUTH, scopes: [] }, document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!, schema, document)?.code;
+    };
+    expect(check('mutation { setWorkspacePlan { id __typename plan { name used } } }')).toBeUndefined();
+    expect(check('mutation { a: setWorkspacePlan { ...P } } fragment P on Ws { id plan { ...U } } fragment U on Usage { name }')).toBeUndefined();
+    expect(check('mutation { setWorkspacePlan { ... on Ws { id } } }')).toBeUndefined();
+    // A workspace's own data, however it is reached: refused.
+    expect(check('mutation { setWorkspacePlan { id settings } }')).toBe('FORBIDDEN');
+    expect(check('mutation { setWorkspacePlan { s: settings } }')).toBe('FORBIDDEN');
+    expect(check('mutation { setWorkspacePlan { ...F } } fragment F on Ws { settings }')).toBe('FORBIDDEN');
+    expect(check('mutation { setWorkspacePlan { ... on Ws { settings } } }')).toBe('FORBIDDEN');
+    expect(check('mutation { setWorkspacePlan { ... { plan { name } settings } } }')).toBe('FORBIDDEN');
+    expect(check('mutation { setWorkspacePlan { other { id } } }')).toBe('FORBIDDEN');
+    expect(check('mutation { setWorkspacePlan { ...Missing } }')).toBe('FORBIDDEN');
   });
 });
