@@ -225,7 +225,8 @@ describe('the delivery job', () => {
     expect(mail!.to).toMatchObject({ text: OPS });
     expect(mail!.subject).toBe('Splitcast report, last 7 days: 14 sent, 3 converted, 2 opt-outs');
     expect(mail!.text).toContain('  1. Alpha: 30.00 %');
-    expect(mail!.text).toContain('  Alpha: Variant B won (manual, confidence ');
+    expect(mail!.text).toContain('  Alpha: Variant B won (declared manually: B reads better) on ');
+    expect(mail!.text).not.toMatch(/confidence/);
 
     const rows = await until(
       () => deliveries(s.id),
