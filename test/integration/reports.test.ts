@@ -287,9 +287,15 @@ describe('the delivery job', () => {
     await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
   });
 
-  it('never POSTs unsigned: without a signing secret the webhook delivery fails with a clear error', async () => {
+  it('never POSTs unsigned: webhook URLs need a signing secret, and one cleared later fails the delivery with a clear error', async () => {
     const k = await t.newWorkspaceKey('reports-unsigned');
-    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input: { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/unsigned`] } }, k);
+    const input = { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/unsigned`] };
+    expect(errorOf(await t.gql(CreateReportScheduleDocument, { input }, k))).toEqual({ code: 'BAD_USER_INPUT', reason: 'ALERT_WEBHOOK_NEEDS_SIGNING_SECRET', field: 'input.webhookUrls' });
+    expect(await schedules(k)).toEqual([]);
+    await t.ok(UpdateWorkspaceSettingsDocument, { input: { webhookSigningSecret: SECRET } }, k);
+    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input }, k);
+    // The secret gone after the schedule was saved (as an operator could do in the database).
+    await t.sql(`update workspaces set webhook_signing_secret = null where id = (select workspace_id from report_schedules where id = ?)`, [s.id]);
     await t.sql(`update report_schedules set next_run_at = now() - interval '1 minute' where id = ?`, [s.id]);
     const [row] = await until(
       async () => {
