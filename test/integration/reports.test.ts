@@ -24,6 +24,7 @@ import {
 } from '../generated/graphql';
 import { MAX_REPORT_ATTEMPTS, REPORT_DELIVERY_HEADER, REPORTS_JOB, ReportDeliverer } from '../../src/reports/report-delivery';
 import type { ReportJson } from '../../src/reports/report';
+import { newId } from '../../src/shared/ids';
 import { closedPort, startMailbox, startSignedReceiver, type SignedPost } from '../helpers/destinations';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -284,6 +285,34 @@ describe('the delivery job', () => {
     );
     expect(await deliveries(s.id)).toHaveLength(1);
     expect(received.filter((r) => r.path === '/race')).toHaveLength(1);
+    await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
+  });
+
+  it('builds a run claimed but left unbuilt (its instance stopped) on a later round, once, and leaves a leased one to its builder', async () => {
+    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input: { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/recovered`, `${receiverUrl}/leased`] } }, key);
+    // What a claim commits before the build: the rows without a report. One lease has passed, one has not.
+    const [{ workspace_id: ws } = { workspace_id: '' }] = await t.sql<{ workspace_id: string }>('select workspace_id from report_schedules where id = ?', [s.id]);
+    await t.sql(
+      `insert into report_deliveries (id, workspace_id, schedule_id, run_at, channel, destination, next_attempt_at) values
+       (?, ?, ?, now() - interval '5 minutes', 'WEBHOOK', ?, now() - interval '1 second'),
+       (?, ?, ?, now() - interval '1 minute', 'WEBHOOK', ?, now() + interval '10 minutes')`,
+      [newId(), ws, s.id, `${receiverUrl}/recovered`, newId(), ws, s.id, `${receiverUrl}/leased`],
+    );
+    await runJob();
+    await runJob();
+    const recovered = received.filter((r) => r.path === '/recovered');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.signatureOk).toBe(true);
+    expect(recovered[0]!.body).toMatchObject({ scheduleId: s.id, days: 7, portfolio: { sent: 14, converted: 3 }, optOuts: { total: 2 } });
+    expect(received.filter((r) => r.path === '/leased')).toHaveLength(0);
+    const rows = await t.sql<{ destination: string; status: string; attempts: number; built: boolean }>(
+      'select destination, status, attempts, report is not null as built from report_deliveries where schedule_id = ? order by destination',
+      [s.id],
+    );
+    expect(rows.map((r) => [r.destination, r.status, r.attempts, r.built])).toEqual([
+      [`${receiverUrl}/leased`, 'PENDING', 0, false],
+      [`${receiverUrl}/recovered`, 'DELIVERED', 1, true],
+    ]);
     await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
   });
 
