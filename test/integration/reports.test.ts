@@ -323,7 +323,13 @@ describe('the delivery job', () => {
     expect(await schedules(k)).toEqual([]);
     await t.ok(UpdateWorkspaceSettingsDocument, { input: { webhookSigningSecret: SECRET } }, k);
     const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input }, k);
-    // The secret gone after the schedule was saved (as an operator could do in the database).
+    // Nor is the secret cleared under a schedule's webhooks, as under an alert URL.
+    expect(errorOf(await t.gql(UpdateWorkspaceSettingsDocument, { input: { webhookSigningSecret: '' } }, k))).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'ALERT_WEBHOOK_NEEDS_SIGNING_SECRET',
+      field: 'input.webhookSigningSecret',
+    });
+    // The secret gone after the schedule was saved all the same (as an operator could do in the database).
     await t.sql(`update workspaces set webhook_signing_secret = null where id = (select workspace_id from report_schedules where id = ?)`, [s.id]);
     await t.sql(`update report_schedules set next_run_at = now() - interval '1 minute' where id = ?`, [s.id]);
     const [row] = await until(
