@@ -9,7 +9,9 @@
  * 2. Builds the claimed runs' reports, outside any transaction: the rows of runs without a report
  *    are leased (so one instance builds a run), the report is built once per run and written into
  *    every row of the run that has none. A build that fails, or an instance that stops before it,
- *    leaves the run unbuilt: it is built on a later round once the lease has passed, never lost.
+ *    leaves the run unbuilt: it is built on a later round once the lease has passed, never lost. A
+ *    failed build counts as an attempt of the run's deliveries (error kept): after
+ *    MAX_REPORT_ATTEMPTS they are FAILED.
  * 3. Delivers the due delivery rows whose report is built (claimed with a lease, as alerts are), outside any
  *    transaction: an email through the workspace's email channel (a system message) and a JSON
  *    POST signed with the workspace's webhookSigningSecret (X-Splitcast-Signature; no secret, no
@@ -185,7 +187,17 @@ export class ReportDeliverer {
           [run.schedule_id, run.workspace_id, run.run_at, JSON.stringify(report)],
         );
       } catch (err) {
-        this.deps.logger.error({ err, scheduleId: run.schedule_id, runAt: run.run_at }, `a scheduled report could not be built; it is tried again in ${REPORT_BUILD_LEASE_SECONDS} s`);
+        // Counted as an attempt of each delivery of the run, with the error shown on them: a run
+        // whose report cannot be built fails for good like an undeliverable one, instead of forever.
+        const error = `the report could not be built: ${(err as Error)?.message ?? String(err)}`.slice(0, 1000);
+        const [failed] = await sql
+          .query<{ status: string }>(
+            `update report_deliveries set attempts = attempts + 1, error = $4, status = case when attempts + 1 >= $5 then 'FAILED' else 'PENDING' end
+             where schedule_id = $1 and workspace_id = $2 and run_at = $3::timestamptz and report is null and status = 'PENDING' returning status`,
+            [run.schedule_id, run.workspace_id, run.run_at, error, MAX_REPORT_ATTEMPTS],
+          )
+          .catch(() => []);
+        this.deps.logger.error({ err, scheduleId: run.schedule_id, runAt: run.run_at, giveUp: failed?.status === 'FAILED' }, 'a scheduled report could not be built');
       }
     }
   }

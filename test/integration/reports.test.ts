@@ -316,6 +316,28 @@ describe('the delivery job', () => {
     await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
   });
 
+  it('counts a failed build as an attempt, keeps its error, retries after the lease, and gives up after the last attempt', async () => {
+    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input: { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/unbuildable`] } }, key);
+    await t.sql(`update report_schedules set next_run_at = now() - interval '1 minute' where id = ?`, [s.id]);
+    // The database fails the build (a table the report reads is gone); this file has its own database.
+    await t.sql('alter table winners rename to winners_away');
+    try {
+      await runJob();
+      const [first] = await deliveries(s.id);
+      expect(first).toMatchObject({ status: 'PENDING', attempts: 1 });
+      expect(first!.error).toMatch(/^the report could not be built: .*winners/);
+      // The lease has passed: the last attempt fails for good.
+      await t.sql(`update report_deliveries set attempts = ?, next_attempt_at = now() where schedule_id = ?`, [MAX_REPORT_ATTEMPTS - 1, s.id]);
+      await runJob();
+      expect(await deliveries(s.id)).toMatchObject([{ status: 'FAILED', attempts: MAX_REPORT_ATTEMPTS }]);
+    } finally {
+      await t.sql('alter table winners_away rename to winners');
+    }
+    await runJob();
+    expect(received.filter((r) => r.path === '/unbuildable')).toHaveLength(0);
+    await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
+  });
+
   it('never POSTs unsigned: webhook URLs need a signing secret, and one cleared later fails the delivery with a clear error', async () => {
     const k = await t.newWorkspaceKey('reports-unsigned');
     const input = { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/unsigned`] };
