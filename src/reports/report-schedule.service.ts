@@ -48,6 +48,18 @@ export class ReportScheduleService {
       await tx.query(`select pg_advisory_xact_lock(hashtext('splitcast:report-schedules:' || $1))`, [this.workspaceId]);
       const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(`select count(*)::int as n from report_schedules where workspace_id = $1`, [this.workspaceId]);
       if (n >= MAX_SCHEDULES_PER_WORKSPACE) throw badInput('TOO_MANY_SCHEDULES', `A workspace has at most ${MAX_SCHEDULES_PER_WORKSPACE} report schedules; delete one first`, 'input');
+      // Webhook reports are signed with the workspace's secret and never sent unsigned: refused now,
+      // as an alert URL is, rather than saved to fail at every run.
+      if (v.webhookUrls.length > 0) {
+        const [ws] = await tx.query<{ signed: boolean }>(`select webhook_signing_secret is not null and webhook_signing_secret <> '' as signed from workspaces where id = $1`, [this.workspaceId]);
+        if (!ws?.signed) {
+          throw badInput(
+            'ALERT_WEBHOOK_NEEDS_SIGNING_SECRET',
+            'webhookUrls need the workspace\'s webhookSigningSecret: reports are signed with it (X-Splitcast-Signature); set it first, or use emails',
+            'input.webhookUrls',
+          );
+        }
+      }
       const [row] = await tx.query<ScheduleRow>(
         `insert into report_schedules (id, workspace_id, recurrence, timezone, emails, webhook_urls, days, next_run_at, created_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,

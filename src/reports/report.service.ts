@@ -38,7 +38,7 @@ export class ReportService {
   async toJson(report: Report, scheduleId: string | null): Promise<ReportJson> {
     const campaignIds = [...new Set([...report.topCampaigns.map((c) => c.campaign.id), ...report.winners.map((w) => w.campaignId)])];
     const campaigns = await this.em.find(Campaign, { id: { $in: campaignIds }, workspaceId: this.workspaceId });
-    const variants = await this.em.find(Variant, { id: { $in: report.winners.map((w) => w.variantId) }, campaignId: { $in: campaigns.map((c) => c.id) } });
+    const variants = await this.em.find(Variant, { id: { $in: report.winners.map((w) => w.variantId) }, workspaceId: this.workspaceId });
     const name = (list: { id: string; name: string }[], id: string) => ({ id, name: list.find((x) => x.id === id)?.name ?? '' });
     const { total, byChannel, bySource, byKeyword } = report.optOuts;
     return {

@@ -57,7 +57,7 @@ export function reportEmail(r: ReportJson): { subject: string; text: string } {
     '',
     'Tests decided',
     ...(r.winners.length
-      ? r.winners.map((w) => `  ${w.campaign.name}: ${w.variant.name} won (${w.source.toLowerCase()}${w.confidenceLevel === null ? '' : `, confidence ${percent(w.confidenceLevel)}`}) on ${day(w.decidedAt)}`)
+      ? r.winners.map((w) => `  ${w.campaign.name}: ${w.variant.name} won (${winnerBasis(w)}) on ${day(w.decidedAt)}`)
       : ['  (none)']),
     '',
     `Opt-outs: ${r.optOuts.total}`,
@@ -67,6 +67,17 @@ export function reportEmail(r: ReportJson): { subject: string; text: string } {
   ];
   const subject = `Splitcast report, last ${r.days} day${r.days === 1 ? '' : 's'}: ${p.sent} sent, ${p.converted} converted, ${r.optOuts.total} opt-out${r.optOuts.total === 1 ? '' : 's'}`;
   return { subject, text: lines.join('\n') + '\n' };
+}
+
+/**
+ * Why a variant won. A manual winner is a person's decision: its stored confidence is only the
+ * evidence at that moment (often near 0 when the declared variant does not lead), so the email gives
+ * the reason they wrote instead; an automatic winner is the test's verdict, given with its confidence.
+ */
+function winnerBasis(w: ReportJson['winners'][number]): string {
+  const reason = w.reason?.replace(/\s+/g, ' ').trim(); // one line in the email
+  if (w.source === 'MANUAL') return reason ? `declared manually: ${reason}` : 'declared manually';
+  return w.confidenceLevel === null ? 'automatic' : `automatic, confidence ${percent(w.confidenceLevel)}`;
 }
 
 function keyCounts(list: { key: string; count: number }[]): string {

@@ -164,6 +164,20 @@ export class WorkspaceService {
         patch.alertWebhookUrl ? 'input.alertWebhookUrl' : 'input.webhookSigningSecret',
       );
     }
+    // Scheduled reports' webhooks are signed with it too (src/reports): not cleared under them. A
+    // table read, not an import: reports build on workspaces, not the other way round.
+    if (patch.webhookSigningSecret === '' && ws.webhookSigningSecret) {
+      const used = await this.em
+        .getConnection()
+        .execute<{ id: string }[]>(`select id from report_schedules where workspace_id = ? and cardinality(webhook_urls) > 0 limit 1`, [ws.id]);
+      if (used.length > 0) {
+        throw badInput(
+          'ALERT_WEBHOOK_NEEDS_SIGNING_SECRET',
+          'webhookSigningSecret signs the webhooks of report schedules; delete those schedules (reportSchedules) before clearing it',
+          'input.webhookSigningSecret',
+        );
+      }
+    }
     // Secrets: a string sets, an empty string clears, absent leaves as is.
     for (const secret of ['twilioAuthToken', 'openphoneSigningSecret', 'webhookSigningSecret', 'emailWebhookKey'] as const) {
       const v = patch[secret];

@@ -24,6 +24,7 @@ import {
 } from '../generated/graphql';
 import { MAX_REPORT_ATTEMPTS, REPORT_DELIVERY_HEADER, REPORTS_JOB, ReportDeliverer } from '../../src/reports/report-delivery';
 import type { ReportJson } from '../../src/reports/report';
+import { newId } from '../../src/shared/ids';
 import { closedPort, startMailbox, startSignedReceiver, type SignedPost } from '../helpers/destinations';
 import { errorOf, startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -225,7 +226,8 @@ describe('the delivery job', () => {
     expect(mail!.to).toMatchObject({ text: OPS });
     expect(mail!.subject).toBe('Splitcast report, last 7 days: 14 sent, 3 converted, 2 opt-outs');
     expect(mail!.text).toContain('  1. Alpha: 30.00 %');
-    expect(mail!.text).toContain('  Alpha: Variant B won (manual, confidence ');
+    expect(mail!.text).toContain('  Alpha: Variant B won (declared manually: B reads better) on ');
+    expect(mail!.text).not.toMatch(/confidence/);
 
     const rows = await until(
       () => deliveries(s.id),
@@ -286,9 +288,71 @@ describe('the delivery job', () => {
     await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
   });
 
-  it('never POSTs unsigned: without a signing secret the webhook delivery fails with a clear error', async () => {
+  it('builds a run claimed but left unbuilt (its instance stopped) on a later round, once, and leaves a leased one to its builder', async () => {
+    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input: { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/recovered`, `${receiverUrl}/leased`] } }, key);
+    // What a claim commits before the build: the rows without a report. One lease has passed, one has not.
+    const [{ workspace_id: ws } = { workspace_id: '' }] = await t.sql<{ workspace_id: string }>('select workspace_id from report_schedules where id = ?', [s.id]);
+    await t.sql(
+      `insert into report_deliveries (id, workspace_id, schedule_id, run_at, channel, destination, next_attempt_at) values
+       (?, ?, ?, now() - interval '5 minutes', 'WEBHOOK', ?, now() - interval '1 second'),
+       (?, ?, ?, now() - interval '1 minute', 'WEBHOOK', ?, now() + interval '10 minutes')`,
+      [newId(), ws, s.id, `${receiverUrl}/recovered`, newId(), ws, s.id, `${receiverUrl}/leased`],
+    );
+    await runJob();
+    await runJob();
+    const recovered = received.filter((r) => r.path === '/recovered');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.signatureOk).toBe(true);
+    expect(recovered[0]!.body).toMatchObject({ scheduleId: s.id, days: 7, portfolio: { sent: 14, converted: 3 }, optOuts: { total: 2 } });
+    expect(received.filter((r) => r.path === '/leased')).toHaveLength(0);
+    const rows = await t.sql<{ destination: string; status: string; attempts: number; built: boolean }>(
+      'select destination, status, attempts, report is not null as built from report_deliveries where schedule_id = ? order by destination',
+      [s.id],
+    );
+    expect(rows.map((r) => [r.destination, r.status, r.attempts, r.built])).toEqual([
+      [`${receiverUrl}/leased`, 'PENDING', 0, false],
+      [`${receiverUrl}/recovered`, 'DELIVERED', 1, true],
+    ]);
+    await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
+  });
+
+  it('counts a failed build as an attempt, keeps its error, retries after the lease, and gives up after the last attempt', async () => {
+    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input: { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/unbuildable`] } }, key);
+    await t.sql(`update report_schedules set next_run_at = now() - interval '1 minute' where id = ?`, [s.id]);
+    // The database fails the build (a table the report reads is gone); this file has its own database.
+    await t.sql('alter table winners rename to winners_away');
+    try {
+      await runJob();
+      const [first] = await deliveries(s.id);
+      expect(first).toMatchObject({ status: 'PENDING', attempts: 1 });
+      expect(first!.error).toMatch(/^the report could not be built: .*winners/);
+      // The lease has passed: the last attempt fails for good.
+      await t.sql(`update report_deliveries set attempts = ?, next_attempt_at = now() where schedule_id = ?`, [MAX_REPORT_ATTEMPTS - 1, s.id]);
+      await runJob();
+      expect(await deliveries(s.id)).toMatchObject([{ status: 'FAILED', attempts: MAX_REPORT_ATTEMPTS }]);
+    } finally {
+      await t.sql('alter table winners_away rename to winners');
+    }
+    await runJob();
+    expect(received.filter((r) => r.path === '/unbuildable')).toHaveLength(0);
+    await t.ok(DeleteReportScheduleDocument, { id: s.id }, key);
+  });
+
+  it('never POSTs unsigned: webhook URLs need a signing secret, and one cleared later fails the delivery with a clear error', async () => {
     const k = await t.newWorkspaceKey('reports-unsigned');
-    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input: { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/unsigned`] } }, k);
+    const input = { recurrence: 'FREQ=DAILY', webhookUrls: [`${receiverUrl}/unsigned`] };
+    expect(errorOf(await t.gql(CreateReportScheduleDocument, { input }, k))).toEqual({ code: 'BAD_USER_INPUT', reason: 'ALERT_WEBHOOK_NEEDS_SIGNING_SECRET', field: 'input.webhookUrls' });
+    expect(await schedules(k)).toEqual([]);
+    await t.ok(UpdateWorkspaceSettingsDocument, { input: { webhookSigningSecret: SECRET } }, k);
+    const { createReportSchedule: s } = await t.ok(CreateReportScheduleDocument, { input }, k);
+    // Nor is the secret cleared under a schedule's webhooks, as under an alert URL.
+    expect(errorOf(await t.gql(UpdateWorkspaceSettingsDocument, { input: { webhookSigningSecret: '' } }, k))).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'ALERT_WEBHOOK_NEEDS_SIGNING_SECRET',
+      field: 'input.webhookSigningSecret',
+    });
+    // The secret gone after the schedule was saved all the same (as an operator could do in the database).
+    await t.sql(`update workspaces set webhook_signing_secret = null where id = (select workspace_id from report_schedules where id = ?)`, [s.id]);
     await t.sql(`update report_schedules set next_run_at = now() - interval '1 minute' where id = ?`, [s.id]);
     const [row] = await until(
       async () => {

@@ -11,7 +11,11 @@ const report: ReportJson = {
     { campaign: { id: 'c1', name: 'Autumn sale' }, value: 0.1 },
     { campaign: { id: 'c2', name: 'Welcome' }, value: 0.03 },
   ],
-  winners: [{ campaign: { id: 'c1', name: 'Autumn sale' }, variant: { id: 'v2', name: 'B' }, source: 'MANUAL', confidenceLevel: 0.97, reason: 'clear', decidedAt: '2026-10-15T10:00:00.000Z' }],
+  winners: [
+    { campaign: { id: 'c1', name: 'Autumn sale' }, variant: { id: 'v2', name: 'B' }, source: 'AUTOMATIC', confidenceLevel: 0.97, reason: 'BAYESIAN test on CONVERSION_RATE at 95 % confidence', decidedAt: '2026-10-15T10:00:00.000Z' },
+    // A manual winner's stored confidence is the evidence for the declared variant (0 here: it does not lead); it is not printed.
+    { campaign: { id: 'c2', name: 'Welcome' }, variant: { id: 'v3', name: 'A' }, source: 'MANUAL', confidenceLevel: 0, reason: 'brand\n  voice', decidedAt: '2026-10-14T09:00:00.000Z' },
+  ],
   optOuts: { total: 2, byChannel: [{ key: 'SMS', count: 2 }], bySource: [{ key: 'api', count: 1 }, { key: 'sms:twilio', count: 1 }], byKeyword: [{ key: '(none)', count: 1 }, { key: 'STOP', count: 1 }] },
 };
 
@@ -36,7 +40,8 @@ describe('reportEmail', () => {
         '  2. Welcome: 3.00 %',
         '',
         'Tests decided',
-        '  Autumn sale: B won (manual, confidence 97.00 %) on 2026-10-15',
+        '  Autumn sale: B won (automatic, confidence 97.00 %) on 2026-10-15',
+        '  Welcome: A won (declared manually: brand voice) on 2026-10-14',
         '',
         'Opt-outs: 2',
         '  By channel: SMS 2',
