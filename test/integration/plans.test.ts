@@ -1,7 +1,7 @@
 /**
- * Workspace plans on the real app: the operator key sets plans and can do nothing else; a
- * workspace key (even ADMIN) cannot set its plan nor create workspaces (the operator does, on a plan); the plan's variant, channel and feature limits
- * refuse campaigns and learning; the monthly send limit cancels sends over it through the
+ * Workspace plans on the real app: the operator key sets plans and creates workspaces (on a plan),
+ * nothing else; a workspace key (even ADMIN) can neither set its plan nor, with PLANS, create
+ * workspaces; the plan's variant, channel and feature limits refuse campaigns and learning; the monthly send limit cancels sends over it through the
  * simulator (counted once, a retry reuses its grant); PLAN_USAGE alerts at 80 % and 100 %; and an
  * install without PLANS sees one unlimited plan.
  */
