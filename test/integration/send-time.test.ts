@@ -121,7 +121,7 @@ afterAll(() => t.close());
 
 describe('send time per contact', () => {
   it('registers the daily refresh at 04:00 UTC', () => {
-    const jobs = optimizationModule.jobs!({ sql: t.app.sql, logger: t.app.logger } as never);
+    const jobs = optimizationModule.jobs!({ sql: t.app.sql, logger: t.app.logger, config: t.app.config } as never);
     expect(jobs.find((j) => j.name === 'optimization: send time')).toMatchObject({ cron: '0 4 * * *', timezone: 'UTC' });
   });
 
