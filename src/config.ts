@@ -153,10 +153,10 @@ export interface Config {
   dataDir: string;
   mongodbUrl?: string;
   adminApiKey?: string;
-  /** OPERATOR_API_KEY: the platform operator (src/plans/): may set workspaces' plans, nothing else. */
+  /** OPERATOR_API_KEY: the platform operator (src/plans/): may set workspaces' plans and create workspaces, nothing else. */
   operatorApiKey?: string;
   /** PLANS and DEFAULT_PLAN (src/plans/): the plans a workspace may be on, and the one it is on by default. */
-  plans: { list: PlanConfig[]; defaultName: string };
+  plans: { list: PlanConfig[]; defaultName: string; configured: boolean };
   /** Base URL for tracked links and webhook signatures; without PUBLIC_URL, the listening address. */
   publicUrl: string;
   publicUrlFromEnv: boolean;
@@ -254,7 +254,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUrl: e.MONGODB_URL,
     adminApiKey: e.ADMIN_API_KEY,
     operatorApiKey: e.OPERATOR_API_KEY,
-    plans: { list: e.PLANS, defaultName: e.DEFAULT_PLAN ?? planNames[0]! },
+    // configured: PLANS was set (the operator resells tiers): creating workspaces is then the operator's.
+    plans: { list: e.PLANS, defaultName: e.DEFAULT_PLAN ?? planNames[0]!, configured: present.PLANS !== undefined },
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     publicUrlFromEnv: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,

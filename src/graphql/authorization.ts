@@ -13,8 +13,12 @@ import { ApiScope } from '../shared/auth';
 import { hasScope, OPERATOR_ONLY_MESSAGE, type AuthInfo } from '../shared/auth';
 import type { Context } from './context';
 
-export const authChecker: AuthChecker<Context, ApiScope> = ({ context }, roles) => {
-  if (context.auth.operator) throw forbidden(OPERATOR_ONLY_MESSAGE);
+export const authChecker: AuthChecker<Context, ApiScope> = ({ context, info }, roles) => {
+  // The operator has no scopes: it passes only an operator-only field's check, whose resolver decides.
+  if (context.auth.operator) {
+    if (info.parentType.getFields()[info.fieldName]?.extensions?.[OPERATOR_ONLY] === true) return true;
+    throw forbidden(OPERATOR_ONLY_MESSAGE);
+  }
   const missing = roles.find((r) => !hasScope(context.auth.scopes, r));
   if (missing) throw forbidden(`This operation needs the ${missing} scope`);
   return true;
@@ -28,7 +32,9 @@ export function operationScopeError(scopes: readonly ApiScope[], operation: Oper
 
 /**
  * Marks a root field the platform operator may call: `@Extensions({ [OPERATOR_ONLY]: true })`.
- * The field's resolver still checks `ctx.auth.operator` itself (a workspace key is refused there).
+ * The field's resolver still checks `ctx.auth.operator` itself and decides what each caller may do
+ * (setWorkspacePlan refuses workspace keys; createApiKey serves both, the operator only for a new
+ * workspace). Its `@Authorized` scopes apply to workspace keys; the operator passes them.
  */
 export const OPERATOR_ONLY = 'operatorOnly';
 

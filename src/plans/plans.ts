@@ -15,15 +15,18 @@ export class PlanCatalog {
   readonly defaultPlan: Plan;
   /** Every configured plan allows every message (no monthly limit): the sender skips its plan stage. */
   readonly allUnlimited: boolean;
+  /** PLANS was set: plans are sold, so only the operator creates workspaces (a new one would bring a new allowance). */
+  readonly configured: boolean;
   private readonly warned = new Set<string>();
 
   constructor(
-    plans: { list: readonly Plan[]; defaultName: string },
+    plans: { list: readonly Plan[]; defaultName: string; configured?: boolean },
     private readonly logger?: Pick<Logger, 'warn'>,
   ) {
     this.byName = new Map(plans.list.map((p) => [p.name, p]));
     this.defaultPlan = this.byName.get(plans.defaultName) ?? plans.list[0]!;
     this.allUnlimited = plans.list.every((p) => p.monthlyMessages === null);
+    this.configured = plans.configured ?? false;
   }
 
   has(name: string): boolean {

@@ -39,7 +39,11 @@ export const NO_WORKSPACE = '00000000-0000-0000-0000-000000000000';
 export const OPERATOR_AUTH: Readonly<AuthInfo> = Object.freeze({ workspaceId: NO_WORKSPACE, apiKeyId: 'operator', apiKeyName: 'operator', scopes: [], operator: true });
 
 /** FORBIDDEN message for an operator calling anything but an operator operation. */
-export const OPERATOR_ONLY_MESSAGE = 'The operator key (OPERATOR_API_KEY) belongs to no workspace: it may only call setWorkspacePlan; use a workspace API key for anything else';
+export const OPERATOR_ONLY_MESSAGE = 'The operator key (OPERATOR_API_KEY) belongs to no workspace: it may only call setWorkspacePlan and createApiKey with workspaceName (a new workspace); use a workspace API key for anything else';
+
+/** FORBIDDEN message for a workspace key creating a workspace while plans are configured. */
+export const CREATE_WORKSPACE_NEEDS_OPERATOR_MESSAGE =
+  'creating workspaces needs the operator key (OPERATOR_API_KEY) when plans are configured (PLANS): a new workspace would bring a new monthly allowance; createApiKey without workspaceName still makes keys for your own workspace';
 
 /**
  * `authenticate` that first recognises the operator key (compared in constant time, as digests of

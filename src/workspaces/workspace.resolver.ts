@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Channel } from '../domain/channel';
+import { forbidden } from '../errors';
+import { OPERATOR_ONLY, OPERATOR_VISIBLE } from '../graphql/authorization';
 import type { Context } from '../graphql/context';
 import { GraphQLJSON } from '../graphql/scalars';
 import { ApiScope } from '../shared/auth';
@@ -17,20 +19,27 @@ export class Viewer {
   scopes!: ApiScope[];
 }
 
+// The operator creates workspaces with createApiKey: it reads back the key it made, field by field
+// (a field added later is not the operator's unless marked).
 @ObjectType()
 export class CreatedApiKey {
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field(() => ID)
   id!: string;
 
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field()
   name!: string;
 
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field(() => [ApiScope])
   scopes!: ApiScope[];
 
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field({ description: 'shown once' })
   secret!: string;
 
+  @Extensions({ [OPERATOR_VISIBLE]: true })
   @Field(() => ID)
   workspaceId!: string;
 }
@@ -173,14 +182,27 @@ export class WorkspaceResolver {
   }
 
   @Authorized(ApiScope.ADMIN)
-  @Mutation(() => CreatedApiKey, { description: 'ADMIN. With workspaceName, a new workspace is created and the key belongs to it.' })
+  @Extensions({ [OPERATOR_ONLY]: true })
+  @Mutation(() => CreatedApiKey, {
+    description:
+      'ADMIN. With workspaceName, a new workspace is created and the key belongs to it: when plans are configured (PLANS), only with the operator key (OPERATOR_API_KEY), which must give workspaceName and may give plan.',
+  })
   async createApiKey(
     @Arg('name') name: string,
     @Arg('scopes', () => [ApiScope]) scopes: ApiScope[],
     @Arg('workspaceName', () => String, { nullable: true }) workspaceName: string | null,
+    @Arg('plan', () => String, { nullable: true, description: "operator key only: the new workspace's plan (default: DEFAULT_PLAN)" }) plan: string | null,
     @Ctx() ctx: Context,
   ): Promise<CreatedApiKey> {
-    const { key, secret } = await ctx.services.workspaces.createApiKey(name, scopes, workspaceName);
+    // The operator belongs to no workspace: its request scope's workspace services are never used.
+    let created;
+    if (ctx.auth.operator) {
+      created = await ctx.services.workspaceProvisioning.create(workspaceName, name, scopes, plan);
+    } else {
+      if (plan !== null && plan !== undefined) throw forbidden('plan needs the operator key (OPERATOR_API_KEY): a workspace key cannot choose a plan');
+      created = await ctx.services.workspaces.createApiKey(name, scopes, workspaceName);
+    }
+    const { key, secret } = created;
     return { id: key.id, name: key.name, scopes: key.scopes, secret, workspaceId: key.workspaceId };
   }
 

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound, unauthenticated } from '../errors';
+import type { Config } from '../config';
+import { badInput, forbidden, notFound, unauthenticated } from '../errors';
 import { asUuid } from '../shared/ids';
 import { canonicalTimeZone } from '../shared/time-zone';
 import { ApiKey } from './api-key.entity';
 import { ApiScope } from '../shared/auth';
-import { generateApiKey, hashApiKey, keyPrefix } from '../shared/auth';
+import { CREATE_WORKSPACE_NEEDS_OPERATOR_MESSAGE, generateApiKey, hashApiKey, keyPrefix } from '../shared/auth';
 import type { AuthInfo } from '../shared/auth';
 import { announce } from '../domain/announcements';
 import type { ApiKeyCache } from '../shared/key-cache';
@@ -95,6 +96,52 @@ function newKey(em: EntityManager, workspaceId: string, name: string, scopes: Ap
   return { key, secret };
 }
 
+/** BAD_USER_INPUT unless the key's name and scopes are usable. */
+function checkKeyInput(name: string, scopes: readonly ApiScope[]): void {
+  if (!name.trim()) throw badInput('INVALID_NAME', 'Key name cannot be empty', 'name');
+  if (scopes.length === 0) throw badInput('INVALID_SCOPES', 'At least one scope is required', 'scopes');
+}
+
+/** The new workspace's name, trimmed; BAD_USER_INPUT INVALID_NAME when blank. */
+function workspaceNameOf(workspaceName: string): string {
+  if (!workspaceName.trim()) throw badInput('INVALID_NAME', 'Workspace name cannot be empty', 'workspaceName');
+  return workspaceName.trim();
+}
+
+/**
+ * The operator's: a new workspace and its first key (createApiKey with the operator key), bound to
+ * no calling workspace, so it reads and writes nothing of any other workspace.
+ */
+export class WorkspaceProvisioning {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly plans: Pick<Config['plans'], 'list'>,
+  ) {}
+
+  /**
+   * The workspace goes on `plan` when given (a configured plan, else BAD_USER_INPUT UNKNOWN_PLAN), else
+   * on the default plan (stored as null, so it follows DEFAULT_PLAN).
+   */
+  async create(workspaceName: string | null | undefined, keyName: string, scopes: ApiScope[], plan?: string | null): Promise<CreatedKey> {
+    if (workspaceName === undefined || workspaceName === null) {
+      throw badInput('WORKSPACE_NAME_REQUIRED', 'The operator key belongs to no workspace: createApiKey needs workspaceName (the new workspace the key is for)', 'workspaceName');
+    }
+    const name = workspaceNameOf(workspaceName);
+    checkKeyInput(keyName, scopes);
+    if (plan !== undefined && plan !== null && !this.plans.list.some((p) => p.name === plan)) {
+      throw badInput('UNKNOWN_PLAN', `No plan "${plan}" is configured (PLANS)`, 'plan');
+    }
+    return this.em.transactional(async (tx) => {
+      const workspace = tx.create(Workspace, { name, timezone: 'UTC', settings: {} });
+      const created = newKey(tx, workspace.id, keyName.trim(), scopes);
+      await tx.flush();
+      // plan is not a mapped property of the entity (src/plans/ owns it): set in the same transaction.
+      if (plan !== undefined && plan !== null) await tx.execute('update workspaces set plan = ? where id = ?', [plan, workspace.id]);
+      return created;
+    });
+  }
+}
+
 /** Workspace administration for the calling key's workspace. */
 export class WorkspaceService {
   constructor(
@@ -103,6 +150,8 @@ export class WorkspaceService {
     private readonly keyCache?: ApiKeyCache,
     /** ALLOW_CUSTOM_PROVIDER_URLS: whether provider API URLs other than the public ones are accepted. */
     private readonly allowCustomProviderUrls = false,
+    /** PLANS is set: a workspace key may not create workspaces (each would bring a new monthly allowance). */
+    private readonly plansConfigured = false,
   ) {}
 
   async current(): Promise<Workspace> {
@@ -113,19 +162,18 @@ export class WorkspaceService {
 
   /** With `workspaceName`, the key belongs to a new workspace of that name. */
   async createApiKey(name: string, scopes: ApiScope[], workspaceName?: string | null): Promise<CreatedKey> {
-    if (!name.trim()) throw badInput('INVALID_NAME', 'Key name cannot be empty', 'name');
-    if (scopes.length === 0) throw badInput('INVALID_SCOPES', 'At least one scope is required', 'scopes');
+    const newWorkspace = workspaceName !== undefined && workspaceName !== null;
+    // Plans sold per workspace: a workspace's ADMIN making workspaces would make allowances.
+    if (newWorkspace && this.plansConfigured) throw forbidden(CREATE_WORKSPACE_NEEDS_OPERATOR_MESSAGE);
+    checkKeyInput(name, scopes);
+    const newName = newWorkspace ? workspaceNameOf(workspaceName) : undefined;
     return this.em.transactional(async (tx) => {
       let workspaceId = this.workspaceId;
-      if (workspaceName !== undefined && workspaceName !== null) {
-        if (!workspaceName.trim()) throw badInput('INVALID_NAME', 'Workspace name cannot be empty', 'workspaceName');
-        workspaceId = tx.create(Workspace, { name: workspaceName.trim(), timezone: 'UTC', settings: {} }).id;
-      }
+      if (newName !== undefined) workspaceId = tx.create(Workspace, { name: newName, timezone: 'UTC', settings: {} }).id;
       const created = newKey(tx, workspaceId, name.trim(), scopes);
       await tx.flush();
-      // A workspace made by a workspace's ADMIN is on that workspace's plan (src/plans/), not the
-      // default: else any ADMIN could leave its plan's limits by making a new workspace. Only the
-      // operator changes plans.
+      // A workspace made by a workspace's ADMIN (possible only without PLANS) is on that workspace's
+      // plan (src/plans/), not the default: a plan stored before PLANS was unset stays with its maker.
       if (workspaceId !== this.workspaceId) await tx.execute('update workspaces set plan = (select plan from workspaces where id = ?) where id = ?', [this.workspaceId, workspaceId]);
       return created;
     });

@@ -109,10 +109,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       return r.data as never;
     },
     async newWorkspaceKey(name = `ws-${randomBytes(3).toString('hex')}`, scopes = ['ADMIN']) {
+      // With PLANS set, only the operator creates workspaces (on the default plan).
+      const maker = config.plans.configured && config.operatorApiKey ? config.operatorApiKey : adminKey;
       const r = await post<{ createApiKey: { secret: string } }>(
         'mutation($n: String!, $s: [ApiScope!]!, $w: String) { createApiKey(name: $n, scopes: $s, workspaceName: $w) { secret } }',
         { n: `${name}-key`, s: scopes, w: name },
-        adminKey,
+        maker,
       );
       if (!r.data) throw new Error(JSON.stringify(r.errors));
       return r.data.createApiKey.secret;

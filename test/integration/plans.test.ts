@@ -1,7 +1,7 @@
 /**
- * Workspace plans on the real app: the operator key sets plans and can do nothing else; a
- * workspace key (even ADMIN) cannot set its plan; the plan's variant, channel and feature limits
- * refuse campaigns and learning; the monthly send limit cancels sends over it through the
+ * Workspace plans on the real app: the operator key sets plans and creates workspaces (on a plan),
+ * nothing else; a workspace key (even ADMIN) can neither set its plan nor, with PLANS, create
+ * workspaces; the plan's variant, channel and feature limits refuse campaigns and learning; the monthly send limit cancels sends over it through the
  * simulator (counted once, a retry reuses its grant); PLAN_USAGE alerts at 80 % and 100 %; and an
  * install without PLANS sees one unlimited plan.
  */
@@ -13,6 +13,7 @@ import {
   DuplicateCampaignDocument,
   LaunchCampaignDocument,
   ScheduleCampaignDocument,
+  ProvisionWorkspaceDocument,
   SetWorkspacePlanDocument,
   TrainModelDocument,
   UpdateCampaignDocument,
@@ -82,14 +83,23 @@ describe('the operator key', () => {
     expect(await planOf(key)).toMatchObject({ name: 'small', month: monthOf(new Date()).slice(0, 7) });
   });
 
-  it('a workspace made by a workspace ADMIN (createApiKey with workspaceName) is on its maker\'s plan, not the default', async () => {
-    const { key } = await workspace('small');
-    const { createApiKey } = await t.ok(CreateApiKeyDocument, { name: 'other', scopes: ['ADMIN'], workspaceName: 'escape' }, key);
-    expect((await planOf(createApiKey.secret)).name).toBe('small');
-    // Made by a workspace on the default plan: the default, however it is configured later.
-    const plain = await workspace(null);
-    const made = (await t.ok(CreateApiKeyDocument, { name: 'other', scopes: ['ADMIN'], workspaceName: 'plain' }, plain.key)).createApiKey;
-    expect(await t.sql('select plan from workspaces where id = ?', [made.workspaceId])).toEqual([{ plan: null }]);
+  it('a workspace ADMIN may not create workspaces (createApiKey with workspaceName) nor choose a plan; keys for its own workspace still work', async () => {
+    const { key, id } = await workspace('small');
+    const count = async (name: string) => Number((await t.sql<{ n: string }>('select count(*) as n from workspaces where name = ?', [name]))[0]!.n);
+    const denied = await t.gql(CreateApiKeyDocument, { name: 'other', scopes: ['ADMIN'], workspaceName: 'escape-admin' }, key);
+    expect(errorOf(denied)).toMatchObject({ code: 'FORBIDDEN' });
+    expect(denied.errors![0]!.message).toMatch(/creating workspaces needs the operator key \(OPERATOR_API_KEY\) when plans are configured/);
+    expect(denied.data).toBeFalsy();
+    // Refused before its input is looked at: a blank name is still FORBIDDEN, not INVALID_NAME.
+    expect(errorOf(await t.gql(CreateApiKeyDocument, { name: ' ', scopes: ['ADMIN'], workspaceName: ' ' }, key))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await count('escape-admin')).toBe(0);
+    const withPlan = await t.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: ['READ'], workspaceName: 'escape-plan', plan: 'pro' }, key);
+    expect(errorOf(withPlan)).toMatchObject({ code: 'FORBIDDEN' });
+    expect(errorOf(await t.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: ['READ'], plan: 'pro' }, key))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await count('escape-plan')).toBe(0);
+    const own = (await t.ok(CreateApiKeyDocument, { name: 'reader', scopes: ['READ'] }, key)).createApiKey;
+    expect(own.workspaceId).toBe(id);
+    expect(await planOf(own.secret)).toMatchObject({ name: 'small' });
   });
 
   it('answers UNKNOWN_PLAN and NOT_FOUND', async () => {
@@ -106,7 +116,8 @@ describe('the operator key', () => {
       '{ viewer { apiKeyName workspace { id } } }',
       '{ __typename campaigns(first: 1) { totalCount } }',
       'mutation { createCampaign(input: { name: "x", variants: [{ template: "hi" }] }) { id } }',
-      'mutation($w: ID!) { setWorkspacePlan(workspaceId: $w, plan: "small") { id } createApiKey(name: "k", scopes: [ADMIN]) { secret } }',
+      'mutation($w: ID!) { setWorkspacePlan(workspaceId: $w, plan: "small") { id } revokeApiKey(id: $w) }',
+      'mutation { createApiKey(name: "k", scopes: [ADMIN], workspaceName: "leak") { secret } updateWorkspaceSettings(input: { name: "x" }) { id } }',
       'query { ...F } fragment F on Query { campaigns(first: 1) { totalCount } }',
     ]) {
       const r = await t.raw(query, { w: '0190c9a8-0000-7000-8000-000000000000' }, OPERATOR);
@@ -131,6 +142,61 @@ describe('the operator key', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
     // A key of the same length that is not the operator's is nobody.
     expect(errorOf(await t.raw('{ __typename }', {}, OPERATOR.slice(0, -1) + 'x'))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('the operator creates workspaces', () => {
+  const count = async (name: string) => Number((await t.sql<{ n: string }>('select count(*) as n from workspaces where name = ?', [name]))[0]!.n);
+
+  it('on the default plan, or on the plan given; the key it gets back works in the new workspace', async () => {
+    const made = (await t.ok(ProvisionWorkspaceDocument, { name: 'shop-admin', scopes: ['ADMIN'], workspaceName: 'Shop One' }, OPERATOR)).createApiKey;
+    expect(made).toMatchObject({ name: 'shop-admin', scopes: ['ADMIN'] });
+    expect(made.secret).toMatch(/^sk_/);
+    const viewer = (await t.ok(WorkspacePlanDocument, {}, made.secret)).viewer.workspace;
+    expect(viewer.id).toBe(made.workspaceId);
+    expect(viewer.plan.name).toBe('pro');
+    // Stored as "the default" (null): it follows DEFAULT_PLAN.
+    expect(await t.sql('select name, plan from workspaces where id = ?', [made.workspaceId])).toEqual([{ name: 'Shop One', plan: null }]);
+    // The key is the new workspace's ADMIN key: it writes there.
+    await t.ok(UpdateWorkspaceSettingsDocument, { input: { name: 'Shop One Ltd' } }, made.secret);
+
+    const small = (await t.ok(ProvisionWorkspaceDocument, { name: 'shop-writer', scopes: ['WRITE'], workspaceName: ' Shop Two ', plan: 'small' }, OPERATOR)).createApiKey;
+    expect(await planOf(small.secret)).toMatchObject({ name: 'small', monthlyMessages: 5, messagesThisMonth: 0 });
+    expect(await t.sql('select name, plan from workspaces where id = ?', [small.workspaceId])).toEqual([{ name: 'Shop Two', plan: 'small' }]);
+    // The plan applies at once, and the key has only the scopes asked for.
+    expect(errorOf(await t.gql(CreateCampaignDocument, { input: { name: 'four', type: 'AB_TEST', variants: variants(4) } }, small.secret))).toMatchObject({ reason: 'PLAN_VARIANT_LIMIT' });
+    expect(errorOf(await t.gql(CreateApiKeyDocument, { name: 'more', scopes: ['READ'] }, small.secret))).toMatchObject({ code: 'FORBIDDEN' });
+    // Whatever the operator reads back through a fragment is the new key's.
+    const r = await t.raw('mutation { createApiKey(name: "k", scopes: [READ], workspaceName: "Shop Three") { ...K __typename } } fragment K on CreatedApiKey { id workspaceId secret }', {}, OPERATOR);
+    expect(r.errors).toBeUndefined();
+    expect(await count('Shop Three')).toBe(1);
+  });
+
+  it('needs workspaceName; refuses an unknown plan, a blank name, no scopes; creates nothing then', async () => {
+    const none = await t.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: ['ADMIN'] }, OPERATOR);
+    expect(errorOf(none)).toEqual({ code: 'BAD_USER_INPUT', reason: 'WORKSPACE_NAME_REQUIRED', field: 'workspaceName' });
+    expect(errorOf(await t.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: ['ADMIN'], plan: 'small' }, OPERATOR))).toMatchObject({ reason: 'WORKSPACE_NAME_REQUIRED' });
+    // Nothing was made in (or for) the operator's nil workspace.
+    expect(await t.sql(`select id from api_keys where workspace_id = '00000000-0000-0000-0000-000000000000'`)).toEqual([]);
+    expect(errorOf(await t.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: ['ADMIN'], workspaceName: 'Gold Shop', plan: 'gold' }, OPERATOR))).toEqual({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_PLAN', field: 'plan' });
+    expect(errorOf(await t.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: ['ADMIN'], workspaceName: '  ' }, OPERATOR))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_NAME' });
+    expect(errorOf(await t.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: [], workspaceName: 'Scopeless Shop' }, OPERATOR))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCOPES' });
+    expect(errorOf(await t.gql(ProvisionWorkspaceDocument, { name: ' ', scopes: ['READ'], workspaceName: 'Nameless Shop' }, OPERATOR))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_NAME' });
+    for (const name of ['Gold Shop', 'Scopeless Shop', 'Nameless Shop']) expect(await count(name)).toBe(0);
+  });
+
+  it('reads back nothing else: another root field beside it, or a root fragment, is FORBIDDEN and nothing is created', async () => {
+    for (const query of [
+      'mutation { createApiKey(name: "k", scopes: [ADMIN], workspaceName: "Nosy Shop") { secret } revokeApiKey(id: "x") }',
+      'mutation { ...M } fragment M on Mutation { createApiKey(name: "k", scopes: [ADMIN], workspaceName: "Nosy Shop") { secret } }',
+      'mutation { createApiKey(name: "k", scopes: [ADMIN], workspaceName: "Nosy Shop") { secret } viewer: updateWorkspaceSettings(input: { name: "x" }) { settings } }',
+      '{ viewer { workspace { id } } }',
+    ]) {
+      const r = await t.raw(query, {}, OPERATOR);
+      expect(errorOf(r)).toMatchObject({ code: 'FORBIDDEN' });
+      expect(r.data ?? null).toBeNull();
+    }
+    expect(await count('Nosy Shop')).toBe(0);
   });
 });
 
@@ -300,4 +366,11 @@ describe('without PLANS', () => {
     const id = (await plain.ok(WorkspacePlanDocument, {})).viewer.workspace.id;
     expect(errorOf(await plain.gql(SetWorkspacePlanDocument, { workspaceId: id, plan: 'unlimited' }))).toMatchObject({ code: 'FORBIDDEN' });
   });
+
+  it('a workspace ADMIN still creates workspaces (createApiKey with workspaceName), but may not choose a plan', async () => {
+    const made = (await plain.ok(CreateApiKeyDocument, { name: 'k', scopes: ['ADMIN'], workspaceName: 'second business' })).createApiKey;
+    expect((await plain.ok(WorkspacePlanDocument, {}, made.secret)).viewer.workspace).toMatchObject({ id: made.workspaceId, plan: { name: 'unlimited' } });
+    expect(errorOf(await plain.gql(ProvisionWorkspaceDocument, { name: 'k', scopes: ['ADMIN'], workspaceName: 'third', plan: 'unlimited' }))).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
 });

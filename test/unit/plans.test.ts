@@ -1,7 +1,9 @@
 import { buildSchema, parse, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
 import { loadConfig, UNLIMITED_PLAN } from '../../src/config';
 import { DomainError } from '../../src/errors';
-import { OPERATOR_ONLY, OPERATOR_VISIBLE, operationAccessError } from '../../src/graphql/authorization';
+import { authChecker, OPERATOR_ONLY, OPERATOR_VISIBLE, operationAccessError } from '../../src/graphql/authorization';
+import type { Context } from '../../src/graphql/context';
+import type { AuthCheckerFn, ResolverData } from 'type-graphql';
 import { checkCampaignAllowed, monthOf, PlanCatalog, thresholdsReached, type Plan } from '../../src/plans/plans';
 import { ApiScope, NO_WORKSPACE, OPERATOR_AUTH, withOperatorKey, type AuthInfo } from '../../src/shared/auth';
 
@@ -23,14 +25,17 @@ describe('PLANS configuration', () => {
 
   it('defaults to one unlimited plan', () => {
     const c = load({});
-    expect(c.plans).toEqual({ list: [UNLIMITED_PLAN], defaultName: 'unlimited' });
+    expect(c.plans).toEqual({ list: [UNLIMITED_PLAN], defaultName: 'unlimited', configured: false });
     expect(c.operatorApiKey).toBeUndefined();
   });
 
   it('parses plans; the default is DEFAULT_PLAN, else the first', () => {
     const PLANS = JSON.stringify([small, pro]);
     expect(load({ PLANS }).plans.defaultName).toBe('small');
-    expect(load({ PLANS, DEFAULT_PLAN: 'pro' }).plans).toEqual({ list: [small, pro], defaultName: 'pro' });
+    expect(load({ PLANS, DEFAULT_PLAN: 'pro' }).plans).toEqual({ list: [small, pro], defaultName: 'pro', configured: true });
+    // Set, even to one unlimited plan: plans are configured (only the operator creates workspaces).
+    expect(load({ PLANS: JSON.stringify([UNLIMITED_PLAN]) }).plans.configured).toBe(true);
+    expect(load({ PLANS: '' }).plans.configured).toBe(false);
   });
 
   it.each([
@@ -70,6 +75,8 @@ describe('PlanCatalog', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(catalog.allUnlimited).toBe(false);
     expect(new PlanCatalog({ list: [UNLIMITED_PLAN], defaultName: 'unlimited' }).allUnlimited).toBe(true);
+    expect(catalog.configured).toBe(false);
+    expect(new PlanCatalog({ list: [small], defaultName: 'small', configured: true }).configured).toBe(true);
   });
 });
 
@@ -127,6 +134,26 @@ describe('the operator key', () => {
     // Workspace keys: their scopes (the resolver itself refuses them setWorkspacePlan).
     expect(check(workspaceAuth, '{ campaigns }')).toBeUndefined();
     expect(check({ ...workspaceAuth, scopes: [ApiScope.READ] }, 'mutation { createCampaign }')?.code).toBe('FORBIDDEN');
+  });
+
+  it('passes the @Authorized check of operator-only fields only (their resolver decides); workspace keys by scope', () => {
+    const schema = buildSchema('type Query { campaigns: Int } type Mutation { createApiKey: Int, revokeApiKey: Int }');
+    schema.getMutationType()!.getFields().createApiKey!.extensions = { [OPERATOR_ONLY]: true };
+    const check = (auth: AuthInfo, fieldName: string) => {
+      const data = { context: { auth } as Context, info: { parentType: schema.getMutationType()!, fieldName }, args: {}, root: {} } as unknown as ResolverData<Context>;
+      try {
+        return (authChecker as AuthCheckerFn<Context, ApiScope>)(data, [ApiScope.ADMIN]);
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        return e.code;
+      }
+    };
+    const operator = { ...OPERATOR_AUTH, scopes: [] };
+    expect(check(operator, 'createApiKey')).toBe(true);
+    expect(check(operator, 'revokeApiKey')).toBe('FORBIDDEN');
+    expect(check(operator, 'missing')).toBe('FORBIDDEN');
+    expect(check(workspaceAuth, 'createApiKey')).toBe(true);
+    expect(check({ ...workspaceAuth, scopes: [ApiScope.WRITE] }, 'createApiKey')).toBe('FORBIDDEN');
   });
 
   it('reads back from an operator-only field only what is marked OPERATOR_VISIBLE, through fragments too', () => {
