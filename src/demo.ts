@@ -11,7 +11,8 @@ import { loadConfig } from './config';
 const CONTACTS = 3000;
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? './.data-demo', JOBS: 'on', SEND_PROVIDER: 'simulator', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  // No plans: the demo makes its own workspace with the admin key, which configured plans keep for the operator.
+  const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? './.data-demo', JOBS: 'on', SEND_PROVIDER: 'simulator', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', PLANS: '', DEFAULT_PLAN: '' });
   const app = await createApp(config);
   const stop = () => void app.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
