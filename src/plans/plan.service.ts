@@ -46,7 +46,9 @@ export class PlanService {
 
   async usage(workspaceId: string, now = new Date()): Promise<PlanUsage> {
     const month = monthOf(now);
-    const [plan, used] = await Promise.all([this.planOf(workspaceId), usageOf(this.sql, workspaceId, month)]);
+    // The caller's own workspace (the usual case) reuses the plan this request already read.
+    const plan$ = workspaceId === this.workspaceId ? this.current() : this.planOf(workspaceId);
+    const [plan, used] = await Promise.all([plan$, usageOf(this.sql, workspaceId, month)]);
     return {
       name: plan.name,
       maxVariants: plan.maxVariants,

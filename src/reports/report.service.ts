@@ -36,9 +36,11 @@ export class ReportService {
 
   /** The report as the webhook's JSON (campaigns and variants by id and name). */
   async toJson(report: Report, scheduleId: string | null): Promise<ReportJson> {
-    const campaignIds = [...new Set([...report.topCampaigns.map((c) => c.campaign.id), ...report.winners.map((w) => w.campaignId)])];
-    const campaigns = await this.em.find(Campaign, { id: { $in: campaignIds }, workspaceId: this.workspaceId });
-    const variants = await this.em.find(Variant, { id: { $in: report.winners.map((w) => w.variantId) }, workspaceId: this.workspaceId });
+    // The top campaigns came loaded with the report; only the winners' campaigns and variants are read.
+    const ranked = report.topCampaigns.map((c) => c.campaign);
+    const missing = [...new Set(report.winners.map((w) => w.campaignId))].filter((id) => !ranked.some((c) => c.id === id));
+    const campaigns = [...ranked, ...(missing.length ? await this.em.find(Campaign, { id: { $in: missing }, workspaceId: this.workspaceId }) : [])];
+    const variants = report.winners.length ? await this.em.find(Variant, { id: { $in: report.winners.map((w) => w.variantId) }, workspaceId: this.workspaceId }) : [];
     const name = (list: { id: string; name: string }[], id: string) => ({ id, name: list.find((x) => x.id === id)?.name ?? '' });
     const { total, byChannel, bySource, byKeyword } = report.optOuts;
     return {

@@ -131,15 +131,24 @@ export class WorkspaceProvisioning {
     if (plan !== undefined && plan !== null && !this.plans.list.some((p) => p.name === plan)) {
       throw badInput('UNKNOWN_PLAN', `No plan "${plan}" is configured (PLANS)`, 'plan');
     }
-    return this.em.transactional(async (tx) => {
-      const workspace = tx.create(Workspace, { name, timezone: 'UTC', settings: {} });
-      const created = newKey(tx, workspace.id, keyName.trim(), scopes);
-      await tx.flush();
-      // plan is not a mapped property of the entity (src/plans/ owns it): set in the same transaction.
-      if (plan !== undefined && plan !== null) await tx.execute('update workspaces set plan = ? where id = ?', [plan, workspace.id]);
-      return created;
-    });
+    return newWorkspaceWithKey(this.em, name, keyName, scopes, { plan: plan ?? null });
   }
+}
+
+/**
+ * A new workspace and its first key, in one transaction. Its plan is `plan` (null: DEFAULT_PLAN)
+ * or the plan of the workspace `planOf`. The plan column is not mapped on the entity (src/plans/
+ * owns it): it is set by SQL in the same transaction.
+ */
+function newWorkspaceWithKey(em: EntityManager, name: string, keyName: string, scopes: ApiScope[], plan: { plan: string | null } | { planOf: string }): Promise<CreatedKey> {
+  return em.transactional(async (tx) => {
+    const workspace = tx.create(Workspace, { name, timezone: 'UTC', settings: {} });
+    const created = newKey(tx, workspace.id, keyName.trim(), scopes);
+    await tx.flush();
+    if ('planOf' in plan) await tx.execute('update workspaces set plan = (select plan from workspaces where id = ?) where id = ?', [plan.planOf, workspace.id]);
+    else if (plan.plan !== null) await tx.execute('update workspaces set plan = ? where id = ?', [plan.plan, workspace.id]);
+    return created;
+  });
 }
 
 /** Workspace administration for the calling key's workspace. */
@@ -166,15 +175,12 @@ export class WorkspaceService {
     // Plans sold per workspace: a workspace's ADMIN making workspaces would make allowances.
     if (newWorkspace && this.plansConfigured) throw forbidden(CREATE_WORKSPACE_NEEDS_OPERATOR_MESSAGE);
     checkKeyInput(name, scopes);
-    const newName = newWorkspace ? workspaceNameOf(workspaceName) : undefined;
+    // A workspace made by a workspace's ADMIN (possible only without PLANS) is on its maker's plan,
+    // not the default: a plan stored before PLANS was unset stays with its maker.
+    if (newWorkspace) return newWorkspaceWithKey(this.em, workspaceNameOf(workspaceName), name, scopes, { planOf: this.workspaceId });
     return this.em.transactional(async (tx) => {
-      let workspaceId = this.workspaceId;
-      if (newName !== undefined) workspaceId = tx.create(Workspace, { name: newName, timezone: 'UTC', settings: {} }).id;
-      const created = newKey(tx, workspaceId, name.trim(), scopes);
+      const created = newKey(tx, this.workspaceId, name.trim(), scopes);
       await tx.flush();
-      // A workspace made by a workspace's ADMIN (possible only without PLANS) is on that workspace's
-      // plan (src/plans/), not the default: a plan stored before PLANS was unset stays with its maker.
-      if (workspaceId !== this.workspaceId) await tx.execute('update workspaces set plan = (select plan from workspaces where id = ?) where id = ?', [this.workspaceId, workspaceId]);
       return created;
     });
   }
