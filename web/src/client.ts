@@ -42,6 +42,8 @@ export function createApiClient(key: string): ApiClient {
       }),
     ],
     fetchOptions: () => ({ headers: { authorization: `Bearer ${key}` } }),
+    // POST always: urql's default GET for short queries meets Apollo's CSRF prevention.
+    preferGetMethod: false,
     requestPolicy: 'cache-and-network',
   });
   return {
@@ -60,6 +62,7 @@ export function probeClient(key: string): Client {
     url: `${location.origin}/graphql`,
     exchanges: [fetchExchange],
     fetchOptions: () => ({ headers: { authorization: `Bearer ${key}` } }),
+    preferGetMethod: false,
     requestPolicy: 'network-only',
   });
 }
