@@ -107,11 +107,8 @@ run('signs in, lists the tests, shows events live without reload, switches works
     body: JSON.stringify(contactsA.map((c, i) => ({ campaignId: f.campaignId, contactId: c.id, type: 'CONVERTED', value: 10, idempotencyKey: `dash-conv-${i}` }))),
   });
   expect(await posted.json()).toMatchObject({ accepted: 2, rejected: [] });
-  await page.waitForFunction(
-    `document.querySelector('tr[data-campaign-id="${f.campaignId}"] li[data-variant-key="${variantA.key}"] .converted')?.textContent === '2'`,
-    undefined,
-    { timeout: 10_000 },
-  );
+  // Polled from here through the DevTools protocol: playwright's in-page waitForFunction needs eval, which the page's CSP forbids.
+  expect(await until(convertedA, (v) => v === '2', 10_000)).toBe('2');
   expect(await page.evaluate('window.__notReloaded')).toBe(true);
   expect(graphqlHttp.length).toBe(httpBefore); // no polling: the change came over the WebSocket
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-ab-tests.png'), fullPage: true });
