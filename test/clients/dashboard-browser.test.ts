@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { LaunchCampaignDocument } from '../generated/graphql';
+import { DeclareWinnerDocument, LaunchCampaignDocument, PauseCampaignDocument } from '../generated/graphql';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -113,11 +113,27 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(graphqlHttp.length).toBe(httpBefore); // no polling: the change came over the WebSocket
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-ab-tests.png'), fullPage: true });
 
+  // Status and winner changes arrive live too (workspace-wide subscriptions), still without HTTP.
+  await t.ok(PauseCampaignDocument, { id: f.campaignId }, key);
+  expect(await until(() => text(page, `tr[data-campaign-id="${f.campaignId}"] .status`), (v) => v === 'Paused', 10_000)).toBe('Paused');
+  await t.ok(DeclareWinnerDocument, { campaignId: f.campaignId, variantId: variantA.id, reason: 'dashboard test' }, key);
+  const winnerCell = () => text(page, `tr[data-campaign-id="${f.campaignId}"] td[data-label="Leader / winner"]`);
+  expect(await until(winnerCell, (v) => v?.startsWith('Winner') ?? false, 10_000)).toBe(`Winner: ${variantA.key} · Variant ${variantA.key} (manual)`);
+  expect(graphqlHttp.length).toBe(httpBefore);
+
   const violations = await axeViolations(page);
   expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
 
   // The test's own page (a deep link the server answers with index.html), live as well.
-  await page.locator(`tr[data-campaign-id="${f.campaignId}"] th a`).click();
+  // By keyboard: Tab from the page's start reaches the test's link; Enter opens it.
+  await page.keyboard.press('Tab'); // the skip link first
+  let focused = '';
+  for (let i = 0; i < 12 && focused !== 'fixture dash'; i++) {
+    await page.keyboard.press('Tab');
+    focused = String(await page.evaluate('document.activeElement?.textContent ?? ""'));
+  }
+  expect(focused).toBe('fixture dash');
+  await page.keyboard.press('Enter');
   await page.waitForURL(`${t.url}/tests/${f.campaignId}`);
   await page.locator(`table.variants tr[data-variant-key="${variantA.key}"] .converted`).waitFor();
   expect(await text(page, `table.variants tr[data-variant-key="${variantA.key}"] .converted`)).toBe('2');

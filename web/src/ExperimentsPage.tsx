@@ -3,7 +3,7 @@
  * winner and per-variant progress, live over graphql-ws (per-campaign stats, workspace-wide status
  * changes and winner declarations).
  */
-import { useCallback, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import {
   DashCampaignStatusChangedDocument,
@@ -24,13 +24,15 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
   const [{ data, error, fetching }, reexecute] = useQuery({ query: DashExperimentsDocument, variables: { first } });
   const [statuses, setStatuses] = useState<Record<string, { status: DashCampaignFragment['status']; startedAt?: string | null }>>({});
   const [winners, setWinners] = useState<Record<string, Winner>>({});
-  const known = useCallback((id: string) => !!data?.campaigns.nodes.some((c) => c.id === id), [data]);
+  // Read by the subscription handler, which may outlive the render it was created in.
+  const shown = useRef(new Set<string>());
+  shown.current = new Set(data?.campaigns.nodes.map((c) => c.id));
 
   // Workspace-wide events: a campaign the list does not show yet (created elsewhere) reloads it.
   useSubscription({ query: DashCampaignStatusChangedDocument }, (_prev, event) => {
     const c = event.campaignStatusChanged;
     setStatuses((s) => ({ ...s, [c.id]: { status: c.status, startedAt: c.startedAt } }));
-    if (!known(c.id)) reexecute({ requestPolicy: 'network-only' });
+    if (!shown.current.has(c.id)) reexecute({ requestPolicy: 'network-only' });
     return event;
   });
   useSubscription({ query: DashWinnerDeclaredDocument }, (_prev, event) => {
