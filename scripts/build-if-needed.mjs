@@ -1,4 +1,5 @@
-// `npm start` runs this first: builds when dist/ is missing or older than any source file.
+// `npm start` runs this first: builds when dist/ is missing or older than any source file
+// (the server's, compiled by tsc, or the dashboard's under web/, bundled into dist/dashboard).
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,14 @@ const stale =
   !existsSync(output) ||
   !existsSync(buildInfo) ||
   Math.max(...sources.map(newest), statSync(join(root, 'tsconfig.json')).mtimeMs) > statSync(buildInfo).mtimeMs;
+const dashboard = join(root, 'dist', 'dashboard', 'index.html');
+const webStale =
+  existsSync(join(root, 'web')) &&
+  (!existsSync(dashboard) || Math.max(newest(join(root, 'web')), statSync(join(root, 'scripts', 'build-web.mjs')).mtimeMs) > statSync(dashboard).mtimeMs);
 if (stale) {
-  console.log('Building Splitcast (tsc)…');
+  console.log('Building Splitcast (tsc, then the dashboard)…');
   execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
+} else if (webStale) {
+  console.log('Building the dashboard…');
+  execSync('npm run build:web --silent', { cwd: root, stdio: 'inherit' });
 }

@@ -25,6 +25,7 @@ import { operationAccessError } from '../graphql/authorization';
 import { bearerToken } from '../shared/auth';
 import { registerCors } from './cors';
 import { explorerLandingPage, registerExplorerAssets } from './explorer';
+import { registerDashboard } from './dashboard';
 import { attachWebSocket, type WebSocketHandle } from './websocket';
 import { registerRateLimit, type RateLimiter } from './rate-limit';
 import { isDatabaseUnavailable } from '../db/unavailable';
@@ -109,6 +110,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   });
 
   registerExplorerAssets(fastify);
+  registerDashboard(fastify);
   fastify.get('/healthz', async () => health(metrics.startedAt));
   // Unauthenticated: a probe in a tight loop shares one check per second (the ORM pool serves the API too).
   let readiness: { at: number; check: Promise<{ status: number; body: Record<string, string> }> } | undefined;

@@ -394,6 +394,8 @@ function linkOrRouteCase(r: Random, t: FuzzTarget): Request {
     () => `/v1/campaigns/${r.chance(0.5) ? t.campaignId : pathPart(nastyString(r))}/export.csv`,
     () => `/v1/opt-outs.csv${r.pick(['', `?days=${pathPart(nastyString(r))}`, `?days=${r.pick(['0', '30', '3650', '3651', '-1', '1e3', '99999999999'])}`])}`,
     () => `/${pathPart(nastyString(r))}`,
+    // The dashboard: client routes (index.html) and its assets.
+    () => `/${r.pick(['tests', 'assets'])}/${r.chance(0.2) ? r.pick(['%00', '%ff', '%', '..%2f..', '__proto__', 'a'.repeat(3000)]) : pathPart(nastyString(r))}`,
     () => `/graphql?query=${pathPart(nastyString(r))}`,
     () => `/healthz?x=${pathPart(nastyString(r))}`,
   ];

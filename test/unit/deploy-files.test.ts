@@ -60,7 +60,7 @@ describe('Dockerfile', () => {
     expect(of(build!, 'RUN').some((r) => /npm (install|ci)\b/.test(r) && !/--omit=dev/.test(r))).toBe(true);
   });
 
-  it('ships only the compiled server and production dependencies in the final stage', () => {
+  it('ships only the compiled server, the dashboard bundle and production dependencies in the final stage', () => {
     const runs = of(final, 'RUN');
     expect(runs.some((r) => /npm (install|ci)\b.*--omit=dev/.test(r))).toBe(true);
     expect(runs.some((r) => /npm run (build|compile)|\btsc\b/.test(r))).toBe(false);
@@ -70,7 +70,7 @@ describe('Dockerfile', () => {
       const sources = c.split(/\s+/).filter((w) => !w.startsWith('--')).slice(0, -1);
       for (const src of sources) {
         expect(src).not.toMatch(/(^|\/)(test|bench)(\/|$)|^(\.\/)?(src|node_modules)(\/|$)|^\.\/?$/);
-        expect(['package.json', 'package-lock.json', '/app/dist/src', '/app/dist/migrations']).toContain(src);
+        expect(['package.json', 'package-lock.json', '/app/dist/src', '/app/dist/migrations', '/app/dist/dashboard']).toContain(src);
       }
     }
     expect(of(final, 'ENV').join(' ')).toMatch(/NODE_ENV=production/);

@@ -9,7 +9,7 @@ const ROOT = join(__dirname, '..', '..', '..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
 
-function sources(dir: string, exts = ['.ts', '.mjs', '.js']): string[] {
+function sources(dir: string, exts = ['.ts', '.tsx', '.mjs', '.js']): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const f of readdirSync(join(ROOT, d))) {
@@ -32,6 +32,8 @@ const USED_BY_NAME: Record<string, string> = {
   '@types/pg': 'pg types',
   '@types/pg-cursor': 'pg-cursor types',
   '@types/ws': 'ws types',
+  '@types/react': "the dashboard's types (web/tsconfig.json)",
+  '@types/react-dom': "the dashboard's types (web/tsconfig.json)",
   '@graphql-codegen/typescript': 'codegen.yml plugin',
   '@graphql-codegen/typescript-operations': 'codegen.yml plugin',
   '@graphql-codegen/typed-document-node': 'codegen.yml plugin',
@@ -43,7 +45,7 @@ const USED_BY_NAME: Record<string, string> = {
 
 describe('project hygiene', () => {
   it('uses every dependency it declares', () => {
-    const code = ['src', 'test', 'bench', 'scripts'].flatMap((d) => sources(d)).map(read).join('\n') + read('codegen.yml');
+    const code = ['src', 'test', 'bench', 'scripts', 'web'].flatMap((d) => sources(d)).map(read).join('\n') + read('codegen.yml');
     const imported = (dep: string) => new RegExp(`['"]${dep.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(['"/])`).test(code);
     const unused = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)].filter((dep) => !USED_BY_NAME[dep] && !imported(dep));
     expect(unused).toEqual([]);

@@ -1,0 +1,127 @@
+/** The dashboard's pure logic (web/src: session keys, live updates, routes, errors) and the page's CSP. */
+import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/session';
+import { applyStatsUpdate, describeError, humanize, isLive, parseRoute, standing, testPath, totals } from '../../web/src/model';
+import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
+import { DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
+
+class MemoryStorage implements KeyStorage {
+  items = new Map<string, string>();
+  getItem = (n: string) => this.items.get(n) ?? null;
+  setItem = (n: string, v: string) => void this.items.set(n, v);
+  removeItem = (n: string) => void this.items.delete(n);
+}
+
+const key = (k: string, ws = `ws-${k}`): StoredKey => ({ key: k, workspaceId: ws, workspaceName: `Workspace ${k}`, apiKeyName: `key ${k}` });
+
+describe('session keys', () => {
+  it('adds, switches, removes and falls back to the first remaining key', () => {
+    let s = addKey({ keys: [] }, key('a'));
+    s = addKey(s, key('b'));
+    expect(activeKey(s)?.key).toBe('b');
+    expect(switchKey(s, 'a').active).toBe('a');
+    expect(switchKey(s, 'nope')).toBe(s);
+    s = removeKey(s, 'b');
+    expect(s).toEqual({ keys: [key('a')], active: 'a' });
+    expect(removeKey(s, 'a')).toEqual({ keys: [], active: undefined });
+  });
+
+  it('re-adding a key refreshes it instead of listing it twice', () => {
+    const s = addKey(addKey(addKey({ keys: [] }, key('a')), key('b')), { ...key('a'), workspaceName: 'Renamed' });
+    expect(s.keys.map((k) => k.key)).toEqual(['b', 'a']);
+    expect(activeKey(s)?.workspaceName).toBe('Renamed');
+    expect(keyLabel(activeKey(s)!)).toBe('Renamed (key a)');
+  });
+
+  it('round-trips through storage and clears it when the last key goes', () => {
+    const storage = new MemoryStorage();
+    const s = addKey(addKey({ keys: [] }, key('a')), key('b'));
+    writeSession(storage, s);
+    expect(readSession(storage)).toEqual(s);
+    writeSession(storage, { keys: [] });
+    expect(storage.items.has(SESSION_ITEM)).toBe(false);
+  });
+
+  it('reads anything malformed as signed out, and drops invalid entries', () => {
+    const storage = new MemoryStorage();
+    for (const bad of ['{', 'null', '42', '"x"', '{"keys": 3}', '[]']) {
+      storage.setItem(SESSION_ITEM, bad);
+      expect(readSession(storage)).toEqual({ keys: [], active: undefined });
+    }
+    storage.setItem(SESSION_ITEM, JSON.stringify({ keys: [key('a'), { key: 'x' }, null], active: 'gone' }));
+    expect(readSession(storage)).toEqual({ keys: [key('a')], active: 'a' });
+  });
+});
+
+const stats = (variantId: string, sent: number, converted: number): DashVariantStatsFragment => ({
+  id: variantId, variantId, assigned: sent, sent, delivered: sent, clicked: 0, converted, conversionRate: sent ? converted / sent : 0, revenue: 0,
+});
+const campaign = (over: Partial<DashCampaignFragment> = {}): DashCampaignFragment => ({
+  id: 'c1', name: 'Spring', status: 'RUNNING', type: 'AB_TEST', channel: 'SMS', createdAt: '2026-01-01T00:00:00Z', startedAt: null,
+  variants: [
+    { id: 'va', key: 'A', name: 'A', isControl: true, stats: stats('va', 10, 1) },
+    { id: 'vb', key: 'B', name: 'Bold offer', isControl: false, stats: stats('vb', 10, 2) },
+  ],
+  analysis: null, winner: null, ...over,
+});
+
+describe('live updates and standings', () => {
+  it('replaces the stats of the variants an update names, keeps the others, and sums the totals', () => {
+    const c = applyStatsUpdate(campaign(), { at: 'now', variants: [stats('vb', 12, 5), stats('unknown', 99, 99)] });
+    expect(c.variants.map((v) => [v.key, v.stats.sent, v.stats.converted])).toEqual([['A', 10, 1], ['B', 12, 5]]);
+    expect(totals(c)).toEqual({ sent: 22, converted: 6 });
+    expect(applyStatsUpdate(campaign(), undefined)).toEqual(campaign());
+  });
+
+  it('keeps the cached analysis when an update carries none, and takes a new one', () => {
+    const analysis = { id: 'c1', status: 'COLLECTING' as const, significant: false, pValue: 0.2, leader: { id: 'vb', key: 'B', name: 'Bold offer' }, winner: null };
+    const withAnalysis = campaign({ analysis });
+    expect(applyStatsUpdate(withAnalysis, { at: 'now', variants: [], analysis: null }).analysis).toBe(analysis);
+    const next = { ...analysis, pValue: 0.01, significant: true };
+    expect(applyStatsUpdate(withAnalysis, { at: 'now', variants: [], analysis: next }).analysis).toBe(next);
+  });
+
+  it('ranks a declared winner over the analysis winner over the leader', () => {
+    const v = { id: 'vb', key: 'B', name: 'Bold offer' };
+    const analysis = { id: 'c1', status: 'COLLECTING' as const, significant: false, pValue: null, leader: v, winner: null };
+    expect(standing(campaign())).toBeUndefined();
+    expect(standing(campaign({ analysis }))).toEqual({ kind: 'leader', label: 'B · Bold offer' });
+    expect(standing(campaign({ analysis: { ...analysis, winner: { id: 'va', key: 'A', name: 'A' } } }))).toEqual({ kind: 'winner', label: 'A' });
+    expect(standing(campaign({ analysis, winner: { id: 'w', source: 'MANUAL', decidedAt: 'now', variant: v } }))).toEqual({ kind: 'winner', label: 'B · Bold offer', manual: true });
+  });
+
+  it('subscribes to campaigns whose numbers can move only', () => {
+    expect(['RUNNING', 'PAUSED', 'SCHEDULED', 'COMPLETED'].every(isLive)).toBe(true);
+    expect(['DRAFT', 'CANCELED', 'ARCHIVED'].some(isLive)).toBe(false);
+    expect([humanize('AB_TEST'), humanize('RUNNING'), humanize('WHATSAPP')]).toEqual(['A/B test', 'Running', 'Whatsapp']);
+  });
+});
+
+describe('routes and errors', () => {
+  it('parses the client routes the server serves index.html for', () => {
+    expect(parseRoute('/')).toEqual({ name: 'tests' });
+    expect(parseRoute('/tests/')).toEqual({ name: 'tests' });
+    expect(parseRoute(testPath('a/b c'))).toEqual({ name: 'test', id: 'a/b c' });
+    expect(parseRoute('/tests/%E0%A4%A')).toEqual({ name: 'notFound', path: '/tests/%E0%A4%A' });
+    expect(parseRoute('/tests/x/y')).toEqual({ name: 'notFound', path: '/tests/x/y' });
+    expect([...DASHBOARD_ROUTES]).toEqual(['/', '/tests', '/tests/:id']);
+  });
+
+  it("shows the API's message with its code and reason", () => {
+    expect(describeError({ graphQLErrors: [{ message: 'Invalid API key', extensions: { code: 'UNAUTHENTICATED' } }] })).toBe('Invalid API key (UNAUTHENTICATED)');
+    expect(describeError({ graphQLErrors: [{ message: 'Bad', extensions: { code: 'BAD_USER_INPUT', reason: 'X' } }] })).toBe('Bad (BAD_USER_INPUT, X)');
+    expect(describeError({ graphQLErrors: [{ message: 'Plain' }] })).toBe('Plain');
+    expect(describeError({ graphQLErrors: [], networkError: { message: 'Failed to fetch' } })).toBe('The server could not be reached: Failed to fetch');
+  });
+});
+
+describe('dashboard CSP', () => {
+  it("allows this origin only, with its WebSocket URLs, and keeps a hostile Host header out", () => {
+    const csp = dashboardCsp('splitcast.example:4000');
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self' ws://splitcast.example:4000 wss://splitcast.example:4000");
+    expect(csp).not.toContain('unsafe');
+    expect(dashboardCsp('[::1]:80')).toContain('ws://[::1]:80');
+    for (const bad of ['a; script-src *', 'evil.example/x', 'a b', '', undefined]) expect(dashboardCsp(bad)).toContain("connect-src 'self'; ");
+  });
+});

@@ -1,0 +1,111 @@
+/** The app shell: sign-in, the workspace (key) switcher, the sections, and the routes. */
+import { useEffect, useMemo, useState } from 'react';
+import { Provider } from 'urql';
+import { createApiClient } from './client';
+import { Link, usePathname } from './navigation';
+import { parseRoute } from './model';
+import { activeKey, addKey, keyLabel, readSession, removeKey, switchKey, writeSession, type Session, type StoredKey } from './session';
+import { SignIn } from './SignIn';
+import { ExperimentsPage } from './ExperimentsPage';
+import { CampaignPage } from './CampaignPage';
+
+export function App() {
+  const [session, setSession] = useState<Session>(() => readSession(sessionStorage));
+  const [adding, setAdding] = useState(false);
+  const update = (next: Session) => {
+    writeSession(sessionStorage, next);
+    setSession(next);
+  };
+  const current = activeKey(session);
+  const onSignedIn = (k: StoredKey) => {
+    update(addKey(session, k));
+    setAdding(false);
+  };
+
+  if (!current || adding) {
+    return (
+      <div className="shell">
+        <header className="topbar">
+          <span className="brand">Splitcast</span>
+        </header>
+        <main id="main" className="content narrow">
+          <SignIn onSignedIn={onSignedIn} onCancel={current ? () => setAdding(false) : undefined} />
+        </main>
+      </div>
+    );
+  }
+  return (
+    <SignedIn
+      key={current.key}
+      session={session}
+      current={current}
+      onSwitch={(key) => update(switchKey(session, key))}
+      onAdd={() => setAdding(true)}
+      onSignOut={() => update(removeKey(session, current.key))}
+    />
+  );
+}
+
+interface SignedInProps {
+  session: Session;
+  current: StoredKey;
+  onSwitch(key: string): void;
+  onAdd(): void;
+  onSignOut(): void;
+}
+
+function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProps) {
+  // Keyed on the API key by the parent: switching keys builds a fresh client (and WebSocket).
+  const api = useMemo(() => createApiClient(current.key), [current.key]);
+  useEffect(() => () => api.dispose(), [api]);
+  const [socket, setSocket] = useState<'connecting' | 'connected' | 'closed'>('connecting');
+  useEffect(() => api.onSocket(setSocket), [api]);
+  const route = parseRoute(usePathname());
+
+  return (
+    <Provider value={api.client}>
+      <div className="shell">
+        <a className="skip" href="#main">Skip to content</a>
+        <header className="topbar">
+          <span className="brand">Splitcast</span>
+          <nav aria-label="Sections" className="sections">
+            <ul>
+              <li>
+                <Link href="/tests" aria-current={route.name === 'tests' || route.name === 'test' ? 'page' : undefined}>
+                  A/B tests
+                </Link>
+              </li>
+            </ul>
+          </nav>
+          <div className="account">
+            <label htmlFor="workspace-switcher">Workspace</label>
+            <select id="workspace-switcher" value={current.key} onChange={(e) => onSwitch(e.target.value)}>
+              {session.keys.map((k) => (
+                <option key={k.key} value={k.key}>
+                  {keyLabel(k)}
+                </option>
+              ))}
+            </select>
+            <button type="button" onClick={onAdd}>Add a key</button>
+            <button type="button" onClick={onSignOut}>Sign out</button>
+          </div>
+        </header>
+        <p className="live-indicator" role="status">
+          {socket === 'connected' ? 'Live updates on' : socket === 'closed' ? 'Live updates reconnecting…' : 'Connecting live updates…'}
+        </p>
+        <main id="main" className="content">
+          {route.name === 'tests' && <ExperimentsPage workspaceName={current.workspaceName} />}
+          {route.name === 'test' && <CampaignPage id={route.id} />}
+          {route.name === 'notFound' && (
+            <section>
+              <h1>Page not found</h1>
+              <p>
+                Nothing lives at <code>{route.path}</code>. <Link href="/tests">Go to the A/B tests</Link>.
+              </p>
+            </section>
+          )}
+        </main>
+      </div>
+    </Provider>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * Pure view logic of the A/B tests screens: applying a live `variantStatsUpdated` message to a
+ * campaign, its totals, who leads, the client routes, and how an API error reads. No I/O, no DOM.
+ */
+import type { DashAnalysisFragment, DashCampaignFragment, DashVariantStatsFragment } from './generated/graphql';
+
+export interface LiveUpdate {
+  at: string;
+  variants: readonly DashVariantStatsFragment[];
+  analysis?: DashAnalysisFragment | null;
+}
+
+/** The campaign with each variant's stats replaced by the update's (matched on variantId). */
+export function applyStatsUpdate(campaign: DashCampaignFragment, update: LiveUpdate | undefined): DashCampaignFragment {
+  if (!update) return campaign;
+  const byVariant = new Map(update.variants.map((s) => [s.variantId, s]));
+  return {
+    ...campaign,
+    variants: campaign.variants.map((v) => {
+      const s = byVariant.get(v.id);
+      return s ? { ...v, stats: s } : v;
+    }),
+    analysis: update.analysis ?? campaign.analysis,
+  };
+}
+
+export function totals(campaign: DashCampaignFragment): { sent: number; converted: number } {
+  return campaign.variants.reduce((t, v) => ({ sent: t.sent + v.stats.sent, converted: t.converted + v.stats.converted }), { sent: 0, converted: 0 });
+}
+
+export interface Standing {
+  kind: 'winner' | 'leader';
+  label: string;
+  manual?: boolean;
+}
+
+/** A declared winner (manual or automatic) first, then the analysis' winner, then its leader. */
+export function standing(campaign: DashCampaignFragment): Standing | undefined {
+  if (campaign.winner) return { kind: 'winner', label: variantLabel(campaign.winner.variant), manual: campaign.winner.source === 'MANUAL' };
+  if (campaign.analysis?.winner) return { kind: 'winner', label: variantLabel(campaign.analysis.winner) };
+  if (campaign.analysis?.leader) return { kind: 'leader', label: variantLabel(campaign.analysis.leader) };
+  return undefined;
+}
+
+export function variantLabel(v: { key: string; name: string }): string {
+  return v.name && v.name !== v.key ? `${v.key} · ${v.name}` : v.key;
+}
+
+/** Campaigns whose numbers can still move: the list subscribes to these only. */
+export function isLive(status: string): boolean {
+  return status === 'RUNNING' || status === 'PAUSED' || status === 'SCHEDULED' || status === 'COMPLETED';
+}
+
+export function percent(rate: number): string {
+  return `${(rate * 100).toFixed(1)} %`;
+}
+
+export function humanize(constant: string): string {
+  const s = constant.replace(/_/g, ' ').toLowerCase();
+  return s === 'ab test' ? 'A/B test' : s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export type Route = { name: 'tests' } | { name: 'test'; id: string } | { name: 'notFound'; path: string };
+
+/** The client routes; the server answers each of these paths with index.html. */
+export function parseRoute(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/' || path === '/tests') return { name: 'tests' };
+  const m = /^\/tests\/([^/]+)$/.exec(path);
+  if (m) {
+    try {
+      return { name: 'test', id: decodeURIComponent(m[1]!) };
+    } catch {
+      return { name: 'notFound', path };
+    }
+  }
+  return { name: 'notFound', path };
+}
+
+export function testPath(id: string): string {
+  return `/tests/${encodeURIComponent(id)}`;
+}
+
+interface ApiErrorLike {
+  graphQLErrors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+  networkError?: { message: string } | undefined;
+  message?: string;
+}
+
+/** The API's own words for a failure: its message, with its code and reason when present. */
+export function describeError(error: ApiErrorLike): string {
+  const first = error.graphQLErrors?.[0];
+  if (first) {
+    const code = typeof first.extensions?.code === 'string' ? first.extensions.code : undefined;
+    const reason = typeof first.extensions?.reason === 'string' ? first.extensions.reason : undefined;
+    const tag = [code, reason].filter(Boolean).join(', ');
+    return tag ? `${first.message} (${tag})` : first.message;
+  }
+  if (error.networkError) return `The server could not be reached: ${error.networkError.message}`;
+  return error.message ?? 'Unknown error';
+}
