@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The web app's routes (web/src/model.ts parseRoute): each answers with index.html. */
-export const DASHBOARD_ROUTES = ['/', '/tests', '/tests/:id'] as const;
+export const DASHBOARD_ROUTES = ['/', '/analytics', '/tests', '/tests/new', '/tests/:id', '/optimisation', '/operations'] as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

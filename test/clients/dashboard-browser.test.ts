@@ -96,6 +96,8 @@ run('signs in, lists the tests, shows events live without reload, switches works
 
   await page.getByLabel('API key', { exact: true }).fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signed in on the first section (Analytics); the sections' navigation leads to the A/B tests.
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'A/B tests' }).click();
   const row = page.locator(`tr[data-campaign-id="${f.campaignId}"]`);
   await row.waitFor({ timeout: 20_000 });
   expect(await row.locator('th').textContent()).toBe('fixture dash');
@@ -103,7 +105,7 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(await page.locator('table caption').textContent()).toContain('Dashboard shop');
   expect(await page.evaluate('JSON.stringify(localStorage)')).toBe('{}');
   expect(await page.evaluate('sessionStorage.getItem("splitcast:session")')).toContain(key);
-  expect(page.url()).toBe(`${t.url}/`);
+  expect(page.url()).toBe(`${t.url}/tests`);
 
   // Live: once the page's subscription is registered, events posted to the API reach the page.
   const variantA = f.variants[0]!;

@@ -1,6 +1,8 @@
 /** The dashboard's pure logic (web/src: session keys, live updates, routes, errors) and the page's CSP. */
-import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/session';
-import { applyStatsUpdate, describeError, humanize, isLive, parseRoute, standing, testPath, totals } from '../../web/src/model';
+import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/shell/session';
+import { applyStatsUpdate, isLive, standing, totals } from '../../web/src/experiments/model';
+import { describeError, humanize } from '../../web/src/ui/format';
+import { parseRoute, sectionOf, testPath } from '../../web/src/shell/routes';
 import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
 import { DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
 
@@ -98,12 +100,18 @@ describe('live updates and standings', () => {
 
 describe('routes and errors', () => {
   it('parses the client routes the server serves index.html for', () => {
-    expect(parseRoute('/')).toEqual({ name: 'tests' });
+    expect(parseRoute('/')).toEqual({ name: 'analytics' });
+    expect(parseRoute('/tests/new')).toEqual({ name: 'newTest' });
+    expect(sectionOf(parseRoute('/tests/new'))).toBe('tests');
+    expect(sectionOf(parseRoute('/operations/'))).toBe('operations');
+    expect(sectionOf(parseRoute('/nope'))).toBeUndefined();
     expect(parseRoute('/tests/')).toEqual({ name: 'tests' });
     expect(parseRoute(testPath('a/b c'))).toEqual({ name: 'test', id: 'a/b c' });
     expect(parseRoute('/tests/%E0%A4%A')).toEqual({ name: 'notFound', path: '/tests/%E0%A4%A' });
     expect(parseRoute('/tests/x/y')).toEqual({ name: 'notFound', path: '/tests/x/y' });
-    expect([...DASHBOARD_ROUTES]).toEqual(['/', '/tests', '/tests/:id']);
+    // Every server route is a client route and back (':id' stands for any id).
+    for (const r of DASHBOARD_ROUTES) expect(parseRoute(r.replace(':id', 'some-id')).name).not.toBe('notFound');
+    expect([...DASHBOARD_ROUTES]).toEqual(['/', '/analytics', '/tests', '/tests/new', '/tests/:id', '/optimisation', '/operations']);
   });
 
   it("shows the API's message with its code and reason", () => {

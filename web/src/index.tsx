@@ -1,5 +1,5 @@
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
-import './styles.css';
+import { App } from './shell/App';
+import './ui/styles.css';
 
 createRoot(document.getElementById('root')!).render(<App />);

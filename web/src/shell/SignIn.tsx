@@ -1,8 +1,8 @@
 /** Sign-in with an API key: the key is checked with `viewer` before it is remembered. */
 import { useState, type FormEvent } from 'react';
 import { probeClient } from './client';
-import { DashViewerDocument } from './generated/graphql';
-import { describeError } from './model';
+import { DashViewerDocument } from '../generated/graphql';
+import { describeError } from '../ui/format';
 import type { StoredKey } from './session';
 
 export function SignIn({ onSignedIn, onCancel }: { onSignedIn(k: StoredKey): void; onCancel?: () => void }) {

@@ -11,10 +11,12 @@ import {
   DashWinnerDeclaredDocument,
   type DashCampaignFragment,
   type DashWinnerDeclaredSubscription,
-} from './generated/graphql';
+} from '../generated/graphql';
 import { useLiveCampaign } from './live';
-import { Link } from './navigation';
-import { describeError, humanize, percent, standing, testPath, totals, variantLabel } from './model';
+import { Link } from '../shell/navigation';
+import { describeError, humanize, percent } from '../ui/format';
+import { testPath } from '../shell/routes';
+import { standing, totals, variantLabel } from './model';
 
 const PAGE_SIZE = 50;
 type Winner = DashWinnerDeclaredSubscription['winnerDeclared']['winner'];

@@ -1,9 +1,10 @@
 /** One test (/tests/:id): live per-variant numbers and where the test stands. */
 import { useQuery } from 'urql';
-import { DashCampaignDocument, type DashCampaignFragment } from './generated/graphql';
+import { DashCampaignDocument, type DashCampaignFragment } from '../generated/graphql';
 import { useLiveCampaign } from './live';
-import { Link } from './navigation';
-import { describeError, humanize, percent, standing, variantLabel } from './model';
+import { Link } from '../shell/navigation';
+import { describeError, humanize, percent } from '../ui/format';
+import { standing, variantLabel } from './model';
 
 export function CampaignPage({ id }: { id: string }) {
   const [{ data, error, fetching }] = useQuery({ query: DashCampaignDocument, variables: { id } });

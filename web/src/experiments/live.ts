@@ -1,6 +1,6 @@
 /** Live campaign numbers: the latest `variantStatsUpdated` message applied to a campaign (no polling). */
 import { useSubscription } from 'urql';
-import { DashVariantStatsUpdatedDocument, type DashCampaignFragment } from './generated/graphql';
+import { DashVariantStatsUpdatedDocument, type DashCampaignFragment } from '../generated/graphql';
 import { applyStatsUpdate, isLive } from './model';
 
 export function useLiveCampaign(campaign: DashCampaignFragment): { campaign: DashCampaignFragment; updatedAt?: string } {

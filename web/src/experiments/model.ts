@@ -1,8 +1,8 @@
 /**
  * Pure view logic of the A/B tests screens: applying a live `variantStatsUpdated` message to a
- * campaign, its totals, who leads, the client routes, and how an API error reads. No I/O, no DOM.
+ * campaign, its totals and who leads. No I/O, no DOM.
  */
-import type { DashAnalysisFragment, DashCampaignFragment, DashVariantStatsFragment } from './generated/graphql';
+import type { DashAnalysisFragment, DashCampaignFragment, DashVariantStatsFragment } from '../generated/graphql';
 
 export interface LiveUpdate {
   at: string;
@@ -49,53 +49,4 @@ export function variantLabel(v: { key: string; name: string }): string {
 /** Campaigns whose numbers can still move: the list subscribes to these only. */
 export function isLive(status: string): boolean {
   return status === 'RUNNING' || status === 'PAUSED' || status === 'SCHEDULED' || status === 'COMPLETED';
-}
-
-export function percent(rate: number): string {
-  return `${(rate * 100).toFixed(1)} %`;
-}
-
-export function humanize(constant: string): string {
-  const s = constant.replace(/_/g, ' ').toLowerCase();
-  return s === 'ab test' ? 'A/B test' : s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-export type Route = { name: 'tests' } | { name: 'test'; id: string } | { name: 'notFound'; path: string };
-
-/** The client routes; the server answers each of these paths with index.html. */
-export function parseRoute(pathname: string): Route {
-  const path = pathname.replace(/\/+$/, '') || '/';
-  if (path === '/' || path === '/tests') return { name: 'tests' };
-  const m = /^\/tests\/([^/]+)$/.exec(path);
-  if (m) {
-    try {
-      return { name: 'test', id: decodeURIComponent(m[1]!) };
-    } catch {
-      return { name: 'notFound', path };
-    }
-  }
-  return { name: 'notFound', path };
-}
-
-export function testPath(id: string): string {
-  return `/tests/${encodeURIComponent(id)}`;
-}
-
-interface ApiErrorLike {
-  graphQLErrors?: readonly { message: string; extensions?: Record<string, unknown> }[];
-  networkError?: { message: string } | undefined;
-  message?: string;
-}
-
-/** The API's own words for a failure: its message, with its code and reason when present. */
-export function describeError(error: ApiErrorLike): string {
-  const first = error.graphQLErrors?.[0];
-  if (first) {
-    const code = typeof first.extensions?.code === 'string' ? first.extensions.code : undefined;
-    const reason = typeof first.extensions?.reason === 'string' ? first.extensions.reason : undefined;
-    const tag = [code, reason].filter(Boolean).join(', ');
-    return tag ? `${first.message} (${tag})` : first.message;
-  }
-  if (error.networkError) return `The server could not be reached: ${error.networkError.message}`;
-  return error.message ?? 'Unknown error';
 }

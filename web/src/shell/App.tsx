@@ -3,11 +3,22 @@ import { useEffect, useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './client';
 import { Link, usePathname } from './navigation';
-import { parseRoute } from './model';
+import { parseRoute, sectionOf, type Section } from './routes';
 import { activeKey, addKey, keyLabel, readSession, removeKey, switchKey, writeSession, type Session, type StoredKey } from './session';
 import { SignIn } from './SignIn';
-import { ExperimentsPage } from './ExperimentsPage';
-import { CampaignPage } from './CampaignPage';
+import { AnalyticsPage } from '../analytics/AnalyticsPage';
+import { ExperimentsPage } from '../experiments/ExperimentsPage';
+import { CampaignPage } from '../experiments/CampaignPage';
+import { NewTestPage } from '../experiments/NewTestPage';
+import { OptimisationPage } from '../optimisation/OptimisationPage';
+import { OperationsPage } from '../operations/OperationsPage';
+
+const SECTIONS: { section: Section; href: string; label: string }[] = [
+  { section: 'analytics', href: '/analytics', label: 'Analytics' },
+  { section: 'tests', href: '/tests', label: 'A/B tests' },
+  { section: 'optimisation', href: '/optimisation', label: 'Optimisation' },
+  { section: 'operations', href: '/operations', label: 'Operations' },
+];
 
 export function App() {
   const [session, setSession] = useState<Session>(() => readSession(sessionStorage));
@@ -61,6 +72,7 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
   const [socket, setSocket] = useState<'connecting' | 'connected' | 'closed'>('connecting');
   useEffect(() => api.onSocket(setSocket), [api]);
   const route = parseRoute(usePathname());
+  const section = sectionOf(route);
 
   return (
     <Provider value={api.client}>
@@ -70,11 +82,13 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
           <span className="brand">Splitcast</span>
           <nav aria-label="Sections" className="sections">
             <ul>
-              <li>
-                <Link href="/tests" aria-current={route.name === 'tests' || route.name === 'test' ? 'page' : undefined}>
-                  A/B tests
-                </Link>
-              </li>
+              {SECTIONS.map((s) => (
+                <li key={s.section}>
+                  <Link href={s.href} aria-current={section === s.section ? 'page' : undefined}>
+                    {s.label}
+                  </Link>
+                </li>
+              ))}
             </ul>
           </nav>
           <div className="account">
@@ -94,8 +108,12 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
           {socket === 'connected' ? 'Live updates on' : socket === 'closed' ? 'Live updates reconnecting…' : 'Connecting live updates…'}
         </p>
         <main id="main" className="content">
+          {route.name === 'analytics' && <AnalyticsPage workspaceName={current.workspaceName} />}
           {route.name === 'tests' && <ExperimentsPage workspaceName={current.workspaceName} />}
+          {route.name === 'newTest' && <NewTestPage />}
           {route.name === 'test' && <CampaignPage id={route.id} />}
+          {route.name === 'optimisation' && <OptimisationPage workspaceName={current.workspaceName} />}
+          {route.name === 'operations' && <OperationsPage workspaceName={current.workspaceName} />}
           {route.name === 'notFound' && (
             <section>
               <h1>Page not found</h1>
