@@ -7,20 +7,14 @@
  * rule. Screenshots: test-artifacts/dashboard-*.png (ignored by git). Skipped outside CI without
  * Chromium (`.ci/run` installs it).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { DeclareWinnerDocument, LaunchCampaignDocument, PauseCampaignDocument } from '../generated/graphql';
+import { browserIt, launchChromium, screenshot, seriousViolations, textOf as text, watchPage } from '../helpers/browser';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
+import type { Browser } from 'playwright-core';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// In CI (.ci/run installs Chromium) a missing browser is a failure, not a skip.
-const run = existsSync(CHROMIUM) || process.env.CI ? it : it.skip;
-if (!existsSync(CHROMIUM) && !process.env.CI) console.warn(`dashboard browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+const run = browserIt('dashboard browser test');
 
 let t: TestApp;
 let key: string;
@@ -39,38 +33,16 @@ afterAll(async () => {
   await t.close();
 });
 
-/** axe-core, evaluated through the DevTools protocol (the page's CSP forbids injected script tags). */
-async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: number }[]> {
-  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  await page.evaluate(`${source}\n;void 0`);
-  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`);
-}
-
-const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
-
 run('signs in, lists the tests, shows events live without reload, switches workspaces; accessible; offline', async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const external: string[] = [];
+  // (The wrong key's 401 is expected; Chromium logs it as a failed resource.)
+  const { external, problems } = watchPage(page, t.url, { allowStatus: [401], allowConsole: /status of 401/ });
   const graphqlHttp: string[] = [];
   page.on('request', (r) => {
     const url = r.url();
-    if (!url.startsWith(t.url) && !url.startsWith(t.url.replace('http', 'ws')) && !url.startsWith('data:')) external.push(url);
     if (url.startsWith(`${t.url}/graphql`)) graphqlHttp.push(r.postData() ?? url);
     expect(url).not.toContain(key); // the key never travels in a URL
-  });
-  const problems: string[] = [];
-  page.on('response', (r) => {
-    if (r.status() >= 400 && r.status() !== 401) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => {
-    // (The wrong key's 401 is logged by Chromium as a failed resource: expected.)
-    if ((m.type() === 'error' && !/status of 401/.test(m.text())) || /Content Security Policy/i.test(m.text())) problems.push(m.text());
   });
 
   const started = Date.now();
@@ -126,7 +98,7 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(await until(convertedA, (v) => v === '2', 10_000)).toBe('2');
   expect(await page.evaluate('window.__notReloaded')).toBe(true);
   expect(graphqlHttp.length).toBe(httpBefore); // no polling: the change came over the WebSocket
-  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-ab-tests.png'), fullPage: true });
+  await screenshot(page, 'dashboard-ab-tests');
 
   // Status and winner changes arrive live too (workspace-wide subscriptions), still without HTTP.
   await t.ok(PauseCampaignDocument, { id: f.campaignId }, key);
@@ -136,8 +108,7 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(await until(winnerCell, (v) => v?.startsWith('Winner') ?? false, 10_000)).toBe(`Winner: ${variantA.key} · Variant ${variantA.key} (manual)`);
   expect(graphqlHttp.length).toBe(httpBefore);
 
-  const violations = await axeViolations(page);
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
 
   // The test's own page (a deep link the server answers with index.html), live as well.
   // By keyboard: Tab from the page's start reaches the test's link; Enter opens it.
@@ -152,7 +123,7 @@ run('signs in, lists the tests, shows events live without reload, switches works
   await page.waitForURL(`${t.url}/tests/${f.campaignId}`);
   await page.locator(`table.variants tr[data-variant-key="${variantA.key}"] .converted`).waitFor();
   expect(await text(page, `table.variants tr[data-variant-key="${variantA.key}"] .converted`)).toBe('2');
-  expect((await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+  expect(await seriousViolations(page)).toEqual([]);
   await page.reload({ waitUntil: 'networkidle' });
   await page.locator('h1', { hasText: 'fixture dash' }).waitFor();
   await page.goBack();
@@ -168,8 +139,8 @@ run('signs in, lists the tests, shows events live without reload, switches works
   await page.getByLabel('Workspace').selectOption({ label: 'Dashboard shop (Dashboard shop-key)' });
   await row.waitFor({ timeout: 20_000 });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-ab-tests-narrow.png'), fullPage: true });
-  expect((await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+  await screenshot(page, 'dashboard-ab-tests-narrow');
+  expect(await seriousViolations(page)).toEqual([]);
 
   // Sign out of both keys: back to the sign-in form, nothing left in the tab's storage.
   await page.getByRole('button', { name: 'Sign out' }).click();

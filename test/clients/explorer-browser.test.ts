@@ -4,14 +4,11 @@
  * the key from its headers, and shows the answer. Outside CI it is skipped, with a message, where
  * Chromium is not installed (`.ci/run` installs it).
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserIt, launchChromium, watchPage } from '../helpers/browser';
 import { startTestApp, type TestApp } from '../helpers/harness';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// In CI (.ci/run installs Chromium) a missing browser is a failure, not a skip.
-const run = existsSync(CHROMIUM) || process.env.CI ? it : it.skip;
-if (!existsSync(CHROMIUM) && !process.env.CI) console.warn(`explorer browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const run = browserIt('explorer browser test');
 
 let t: TestApp;
 let browser: Browser | undefined;
@@ -24,18 +21,9 @@ afterAll(async () => {
 });
 
 run('renders GraphiQL offline and runs the default query with the key from its headers', async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // No network beyond this machine: keep Chromium from trying its own services.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage();
-  const external: string[] = [];
-  page.on('request', (r) => {
-    if (!r.url().startsWith(t.url) && !r.url().startsWith(t.url.replace('http', 'ws')) && !r.url().startsWith('data:')) external.push(r.url());
-  });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { external, problems: errors } = watchPage(page, t.url);
   // (Scripts given as text: this project compiles without the DOM library.)
   const headers = JSON.stringify({ Authorization: `Bearer ${t.adminKey}` });
   await page.addInitScript({ content: `localStorage.setItem('graphiql:headers', ${JSON.stringify(headers)});` });
