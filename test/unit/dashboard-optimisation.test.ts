@@ -173,6 +173,10 @@ describe('metricRows', () => {
     ]);
   });
 
+  it('whole scores still read as scores, whole counts as counts', () => {
+    expect(metricRows({ auc: 1, baselineAuc: 0, positives: 12, trainSeconds: 2 }).map((r) => r.value)).toEqual(['1.000', '0.000', '12', '2.0']);
+  });
+
   it('tolerates what is not an object', () => {
     expect(metricRows(null)).toEqual([]);
     expect(metricRows([1, 2])).toEqual([]);

@@ -165,11 +165,14 @@ function labelOf(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+// Scores that are fractions even when a value happens to be whole (an AUC of 1 reads 1.000, not 1).
+const SCORES = new Set(['auc', 'baselineAuc', 'r2', 'mae', 'rmse', 'logLoss', 'baselineLogLoss', 'brier', 'baselineBrier']);
+
 function formatMetric(key: string, v: number): string {
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
   if (key === 'baseRate' || key === 'expectedCalibrationError') return percent(v);
   if (key === 'trainSeconds') return v.toFixed(1);
-  return v.toFixed(3);
+  if (SCORES.has(key) || !Number.isInteger(v)) return v.toFixed(3);
+  return v.toLocaleString('en-US');
 }
 
 /**
