@@ -1,6 +1,6 @@
 /** The conversion models: every stored version with its holdout metrics, and retraining (trainModel). */
 import { useMutation, useQuery } from 'urql';
-import { DashModelsDocument, DashTrainModelDocument } from '../generated/graphql';
+import { DashModelsDocument, DashTrainModelDocument, type DashModelsQuery } from '../generated/graphql';
 import { describeError, humanize } from '../ui/format';
 import { metricRows } from './model';
 
@@ -54,35 +54,45 @@ export function ModelsPanel({ writer }: { writer: boolean }) {
           {writer ? ' then "Train a new version now" trains one.' : ' a WRITE key can then train one (trainModel).'}
         </p>
       )}
-      {models.map((m) => {
-        const rows = metricRows(m.metrics);
-        return (
-          <div className="table-wrap model" key={m.id} data-model-id={m.id}>
-            <table>
-              <caption>
-                {humanize(m.kind)} model, version {m.version}: trained {new Date(m.trainedAt).toLocaleString()} on{' '}
-                {m.samples.toLocaleString('en-US')} labelled messages
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Metric</th>
-                  <th scope="col">Value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.key}>
-                    <th scope="row" data-label="Metric">
-                      {r.label}
-                    </th>
-                    <td data-label="Value">{r.value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        );
-      })}
+      {models[0] && <ModelTable model={models[0]} />}
+      {models.length > 1 && (
+        <details className="earlier">
+          <summary>Earlier versions ({models.length - 1})</summary>
+          {models.slice(1).map((m) => (
+            <ModelTable key={m.id} model={m} />
+          ))}
+        </details>
+      )}
     </section>
+  );
+}
+
+function ModelTable({ model: m }: { model: DashModelsQuery['models'][number] }) {
+  const rows = metricRows(m.metrics);
+  return (
+    <div className="table-wrap model" data-model-id={m.id}>
+      <table>
+        <caption>
+          {humanize(m.kind)} model, version {m.version}: trained {new Date(m.trainedAt).toLocaleString()} on {m.samples.toLocaleString('en-US')}{' '}
+          labelled messages
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Metric</th>
+            <th scope="col">Value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key}>
+              <th scope="row" data-label="Metric">
+                {r.label}
+              </th>
+              <td data-label="Value">{r.value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
