@@ -125,6 +125,19 @@ run(
     expect(after.audience).toEqual({ tags: ['opt'], segments: ['vip'] });
     expect(after.recommendations.find((r) => r.id === recommendationId)!.appliedAt).not.toBeNull();
 
+    // Refresh: generateRecommendations from the page. The audience is vip now, so nothing new; the applied row stays.
+    await page.getByRole('button', { name: 'Refresh recommendations for Spring newsletter' }).click();
+    const refreshed = await until(
+      () => text(page, `.refresh-list li[data-campaign-id="${target}"] [role="status"]`),
+      (s) => !!s && s !== 'Computing…',
+      30_000,
+    );
+    const listedNow = (await t.ok(CampaignRecommendationsDocument, { id: target }, key)).campaign!.recommendations;
+    const open = listedNow.filter((r) => !r.appliedAt && !r.supersededAt).length;
+    expect(refreshed).toBe(open === 0 ? 'Nothing to recommend for it now.' : `${open} computed.`);
+    expect(listedNow.map((r) => r.id)).toContain(recommendationId);
+    await card.waitFor({ timeout: 20_000 });
+
     // Another channel: the chart follows the select, with the API's numbers for it.
     const email = (await t.ok(SendTimePreviewDocument, { channel: 'EMAIL' }, key)).sendTimePreview;
     await page.getByLabel('Channel').selectOption('EMAIL');
