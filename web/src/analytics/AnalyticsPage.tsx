@@ -59,17 +59,15 @@ export function AnalyticsPage({ workspaceName }: { workspaceName: string }) {
             </button>
           ))}
         </div>
-        <label>
-          Channel{' '}
-          <select value={channel ?? ''} onChange={(e) => setChannel((e.target.value || null) as Channel | null)}>
+        <label htmlFor="analytics-channel">Channel</label>
+        <select id="analytics-channel" value={channel ?? ''} onChange={(e) => setChannel((e.target.value || null) as Channel | null)}>
             <option value="">All channels</option>
             {CHANNELS.map((c) => (
               <option key={c.channel} value={c.channel}>
                 {c.label}
               </option>
             ))}
-          </select>
-        </label>
+        </select>
       </div>
       <PortfolioPanel days={days} channel={channel} scope={scope} />
       <TrendPanel days={days} channel={channel} />
