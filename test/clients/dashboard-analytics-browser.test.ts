@@ -109,6 +109,8 @@ run('shows the KPIs of posted events, switches period, interval and metric; empt
   await screenshot(page, 'dashboard-analytics');
   await page.setViewportSize({ width: 390, height: 844 });
   expect(await kpi('sent')).toBe(String(SENT));
+  // Nothing in the section is wider than the phone (the shell's own navigation is not this test's).
+  expect(await page.evaluate(`[...document.querySelectorAll('.analytics, .analytics *')].filter((e) => e.getBoundingClientRect().right > 391).map((e) => e.tagName + '.' + e.className)`)).toEqual([]);
   await screenshot(page, 'dashboard-analytics-narrow');
   expect(await seriousViolations(page)).toEqual([]);
 

@@ -1,6 +1,7 @@
 /** The Analytics section's view logic (web/src/analytics/model.ts), against hand-computed values. */
 import {
   bucketLabel,
+  campaignsLine,
   channelRows,
   cohortGrid,
   formatMoney,
@@ -46,6 +47,11 @@ describe('KPIs', () => {
     expect(free.find((k) => k.id === 'roi')!.value).toBe('—');
     expect(roiPercent(20, 0)).toBeNull();
     expect(roiPercent(30, 40)).toBe(-25);
+  });
+
+  it('counts campaigns in words', () => {
+    expect(campaignsLine(portfolio({ totalCampaigns: 1, activeCampaigns: 1 }))).toBe('1 campaign, 1 running now.');
+    expect(campaignsLine(portfolio({ totalCampaigns: 3 }))).toBe('3 campaigns, 0 running now.');
   });
 
   it('calls a window without campaigns and without sends empty', () => {

@@ -13,6 +13,7 @@ import { Chart } from '../ui/Chart';
 import { describeError, humanize, percent } from '../ui/format';
 import {
   bucketLabel,
+  campaignsLine,
   CHANNELS,
   channelLabel,
   channelRows,
@@ -91,9 +92,7 @@ function PortfolioPanel({ days, channel, scope }: { days: number; channel: Chann
         )}
         {data && !isEmptyPortfolio(data.portfolio) && (
           <>
-            <p>
-              {data.portfolio.totalCampaigns} campaigns, {data.portfolio.activeCampaigns} running now.
-            </p>
+            <p>{campaignsLine(data.portfolio)}</p>
             <dl className="kpis">
               {kpis(data.portfolio).map((k) => (
                 <div key={k.id} className="kpi" data-kpi={k.id}>
@@ -151,10 +150,12 @@ function PortfolioPanel({ days, channel, scope }: { days: number; channel: Chann
 
 function TrendPanel({ days, channel }: { days: number; channel: Channel | null }) {
   const [interval, setBucketInterval] = useState<Interval>('DAY');
-  const [{ data, error, fetching }] = useQuery({ query: DashAnalyticsTrendDocument, variables: { days, interval, channel } });
+  const [{ data, error, fetching, operation }] = useQuery({ query: DashAnalyticsTrendDocument, variables: { days, interval, channel } });
+  // urql keeps the previous result while the next loads: label the buckets by the interval they have.
+  const shown = operation?.variables.interval ?? interval;
   const timeZone = data?.viewer.workspace.timezone;
   const series = useMemo(() => trend(data?.portfolioTimeSeries ?? []), [data]);
-  const xFormat = useMemo(() => (x: number) => bucketLabel(x, interval, timeZone), [interval, timeZone]);
+  const xFormat = useMemo(() => (x: number) => bucketLabel(x, shown, timeZone), [shown, timeZone]);
   const counts = useMemo(
     () => [
       { label: 'Sent', values: series.sent, format: formatCount },
@@ -168,7 +169,7 @@ function TrendPanel({ days, channel }: { days: number; channel: Channel | null }
     () => [{ label: 'Conversion rate (%)', values: series.conversionRate.map((r) => (r === null ? null : r * 100)), format: (v: number) => `${v.toFixed(1)} %` }],
     [series],
   );
-  const xLabel = INTERVALS.find((i) => i.interval === interval)!.label;
+  const xLabel = INTERVALS.find((i) => i.interval === shown)!.label;
   const unit = xLabel.toLowerCase();
   return (
     <section aria-labelledby="trend-title" className="analytics-panel">
@@ -184,7 +185,7 @@ function TrendPanel({ days, channel }: { days: number; channel: Channel | null }
       {fetching && <p role="status">Loading the trend…</p>}
       {data && !series.active && <p className="empty">Nothing was sent or converted in the last {days} days.</p>}
       {data && series.active && (
-        <div className="trend-charts" data-interval={interval}>
+        <div className="trend-charts" data-interval={shown}>
           <Chart title={`Sent and conversions per ${unit}`} x={series.x} series={counts} xLabel={xLabel} xFormat={xFormat} />
           <Chart title={`Revenue per ${unit}`} x={series.x} series={money} kind="bars" xLabel={xLabel} xFormat={xFormat} />
           <Chart title={`Conversion rate per ${unit} (conversions / sent; empty without sends)`} x={series.x} series={rates} xLabel={xLabel} xFormat={xFormat} />

@@ -220,6 +220,11 @@ export function cohortGrid(cohorts: readonly CohortInput[]): CohortGrid {
   };
 }
 
+/** "3 campaigns, 1 running now." */
+export function campaignsLine(p: DashPortfolioFragment): string {
+  return `${p.totalCampaigns} campaign${p.totalCampaigns === 1 ? '' : 's'}, ${p.activeCampaigns} running now.`;
+}
+
 /** Whether the workspace has anything to analyse in the window (else one clear empty state). */
 export function isEmptyPortfolio(p: DashPortfolioFragment): boolean {
   return p.totalCampaigns === 0 && p.sent === 0;
