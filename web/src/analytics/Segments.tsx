@@ -25,6 +25,7 @@ export function Segments() {
   return (
     <section aria-labelledby="segments-title" className="analytics-panel">
       <h2 id="segments-title">Segments</h2>
+      <p className="analytics-scope">Every contact of the workspace, whatever the period and channel above.</p>
       {error && (
         <p role="alert" className="error">
           {describeError(error)}
