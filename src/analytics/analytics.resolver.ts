@@ -114,6 +114,19 @@ export class AnalyticsResolver {
     return ctx.services.analytics.portfolio(days ?? 30, channel ?? null);
   }
 
+  @Query(() => [TimeBucket], {
+    description:
+      "the workspace's activity per bucket over portfolio's window (its campaigns: not archived, on `channel` if given), every bucket present, variantId null; the first bucket holds only activity inside the window, so DAY/WEEK/MONTH buckets add up to portfolio's sent, converted and revenue (HOUR: hourly buckets only, the last 35 days)",
+  })
+  portfolioTimeSeries(
+    @Arg('days', () => Int, { nullable: true, defaultValue: 30 }) days: number | null,
+    @Arg('interval', () => Interval, { nullable: true, defaultValue: Interval.DAY }) interval: Interval | null,
+    @Arg('channel', () => Channel, { nullable: true, description: 'only campaigns on this channel' }) channel: Channel | null,
+    @Ctx() ctx: Context,
+  ): Promise<TimeBucket[]> {
+    return ctx.services.analytics.portfolioTimeSeries(days ?? 30, interval ?? Interval.DAY, channel ?? null);
+  }
+
   @Query(() => [CampaignRank], { description: 'best first, over the last `days` days; campaigns where the metric is undefined are left out' })
   topCampaigns(
     @Arg('metric', () => RankMetric) metric: RankMetric,

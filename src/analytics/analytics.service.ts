@@ -276,6 +276,58 @@ export class AnalyticsService {
     };
   }
 
+  /**
+   * The workspace's activity per bucket over portfolio's window (same campaigns: not archived, on
+   * `channel` if given), every bucket present, in one statement. The first bucket holds only the
+   * activity inside the window, so for DAY/WEEK/MONTH the buckets add up to portfolio's totals.
+   * Buckets as in timeSeries (local calendar units; HOUR: absolute hours, hourly rows only).
+   */
+  async portfolioTimeSeries(days: number, interval: Interval, channel: Channel | null = null): Promise<TimeBucket[]> {
+    if (!Number.isInteger(days) || days < 1 || days > MAX_WINDOW_DAYS) throw badInput('INVALID_DAYS', `days must be a whole number from 1 to ${MAX_WINDOW_DAYS}`, 'days');
+    // An upper bound of the bucket count, checked before any query (a partial unit at each end).
+    const perDay = { [Interval.HOUR]: 24, [Interval.DAY]: 1, [Interval.WEEK]: 1 / 7, [Interval.MONTH]: 1 / 28 }[interval];
+    if (Math.ceil(days * perDay) + 1 > MAX_BUCKETS) throw badInput('TOO_MANY_BUCKETS', `At most ${MAX_BUCKETS} buckets: use a larger interval or fewer days`, 'interval');
+    const hourly = interval === Interval.HOUR;
+    const unit = UNIT[interval];
+    const cols = ['sent', 'delivered', 'clicked', 'replied', 'converted', 'revenue'];
+    const sums = cols.map((c) => `sum(${c}) as ${c}`).join(', ');
+    const rows = await this.em.execute<(Record<string, string | null> & { start: string | Date })[]>(
+      `with w as (select timezone as tz, now() - make_interval(days => ?) as since, now() as t from workspaces where id = ?),
+       camp as (select id from campaigns where workspace_id = ? and status <> 'ARCHIVED' and (?::text is null or channel = ?)),
+       buckets as (
+         ${hourly
+           ? `select b as start from w, generate_series(date_trunc('hour', w.since), w.t, interval '1 hour') b`
+           : `select (b at time zone w.tz) as start from w, generate_series(date_trunc(?, w.since at time zone w.tz), w.t at time zone w.tz, ('1 ' || ?)::interval) b`}
+       ),
+       data as (
+         select ${hourly ? `date_trunc('hour', h.hour)` : `(date_trunc(?, h.hour at time zone w.tz) at time zone w.tz)`} as start, ${sums}
+         from variant_hourly h, w where h.workspace_id = ? and h.campaign_id in (select id from camp) and h.hour >= w.since
+         group by 1
+         union all
+         select (date_trunc(?, d.day::timestamp) at time zone w.tz) as start, ${sums}
+         from variant_daily d, w where d.workspace_id = ? and d.campaign_id in (select id from camp) and d.day >= (w.since at time zone w.tz)::date
+           and ?::boolean -- rolled-up days keep no hours: HOUR series read only the hourly buckets
+         group by 1
+       )
+       select b.start, ${cols.map((c) => `coalesce(sum(d.${c}), 0) as ${c}`).join(', ')}
+       from buckets b left join data d on d.start = b.start
+       group by b.start order by b.start`,
+      [
+        days,
+        this.workspaceId,
+        this.workspaceId,
+        channel,
+        channel,
+        ...(hourly ? [] : [unit, unit, unit]),
+        this.workspaceId,
+        hourly ? 'day' : unit,
+        this.workspaceId,
+        !hourly,
+      ],
+    );
+    return rows.map((r) => ({ start: new Date(r.start), variantId: null, ...countsOf(r) }));
+  }
+
   /** Campaigns ranked by a metric over the window; campaigns where it is undefined (no sends, no cost) are left out. */
   async topCampaigns(metric: RankMetric, limit: number, days: number, channel: Channel | null = null): Promise<CampaignRank[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('INVALID_LIMIT', 'limit must be from 1 to 100', 'limit');

@@ -7,6 +7,7 @@ import {
   CreateCampaignDocument,
   DashboardDocument,
   PortfolioDocument,
+  PortfolioTimeSeriesDocument,
   TopCampaignsDocument,
   TrackEventsDocument,
   UpdateWorkspaceSettingsDocument,
@@ -86,6 +87,42 @@ afterAll(() => t.close());
 
 const analytics = async (id: string, vars: { interval?: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH'; from?: string; to?: string } = {}) =>
   (await t.ok(CampaignAnalyticsDocument, { id, ...vars }, key)).campaign!;
+
+/**
+ * The workspace-wide series over the last 365 days, hand-computed from the dataset (Lisbon weeks):
+ * week of Mon 23 March: 7 sent (C1 6 recipients, C2 1), 1 conversion (c1, 50); week of Mon 30
+ * March (starts 29 March 23:00Z, summer time): 1 conversion (c0, 100); March: all of it.
+ */
+async function expectPortfolioSeries() {
+  const series = async (vars: { interval: 'DAY' | 'WEEK' | 'MONTH'; channel?: 'SMS' | 'EMAIL' }, k = key) =>
+    (await t.ok(PortfolioTimeSeriesDocument, { days: 365, ...vars }, k)).portfolioTimeSeries;
+  const weeks = await series({ interval: 'WEEK' });
+  const nonZero = (bs: typeof weeks) => bs.filter((b) => b.sent || b.converted || b.revenue || b.delivered || b.clicked).map((b) => [b.start, b.sent, b.delivered, b.clicked, b.converted, b.revenue]);
+  expect(nonZero(weeks)).toEqual([
+    ['2026-03-23T00:00:00.000Z', 7, 4, 2, 1, 50],
+    ['2026-03-29T23:00:00.000Z', 0, 0, 0, 1, 100],
+  ]);
+  expect(weeks.every((b) => b.variantId === null)).toBe(true);
+  expect(weeks.length).toBeGreaterThanOrEqual(53); // every week present, empty ones included
+  expect(weeks.length).toBeLessThanOrEqual(54);
+  const months = await series({ interval: 'MONTH' });
+  expect(nonZero(months)).toEqual([['2026-03-01T00:00:00.000Z', 7, 4, 2, 2, 150]]);
+  const days = await series({ interval: 'DAY' });
+  expect(days.length).toBeGreaterThanOrEqual(366);
+  expect(days.length).toBeLessThanOrEqual(367);
+  expect(nonZero(days).map((r) => [r[0], r[1], r[4]])).toEqual([
+    ['2026-03-27T00:00:00.000Z', 7, 0],
+    ['2026-03-29T00:00:00.000Z', 0, 1],
+    ['2026-03-29T23:00:00.000Z', 0, 1],
+  ]);
+  // Adds up to portfolio's totals over the same window.
+  const { portfolio } = await t.ok(PortfolioDocument, { days: 365 }, key);
+  expect([days.reduce((a, b) => a + b.sent, 0), days.reduce((a, b) => a + b.converted, 0), days.reduce((a, b) => a + b.revenue, 0)]).toEqual([portfolio.sent, portfolio.converted, portfolio.revenue]);
+  // The campaigns are SMS: nothing on EMAIL, all of it on SMS; another workspace sees none of it.
+  expect(nonZero(await series({ interval: 'MONTH', channel: 'EMAIL' }))).toEqual([]);
+  expect(nonZero(await series({ interval: 'MONTH', channel: 'SMS' }))).toEqual(nonZero(months));
+  expect(nonZero(await series({ interval: 'MONTH' }, await t.newWorkspaceKey()))).toEqual([]);
+}
 
 describe('stats and ROI', () => {
   it('sums the campaign, with cost per message plus the offer per conversion', async () => {
@@ -179,6 +216,15 @@ describe('time series (Europe/Lisbon, across the DST change)', () => {
     expect(errorOf(await t.gql(CampaignAnalyticsDocument, { id: c1.id, interval: 'HOUR', from: '2024-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_BUCKETS' });
   });
 
+  it('has a workspace-wide series from the hourly buckets: every bucket, adding up to the portfolio', async () => {
+    await expectPortfolioSeries();
+    expect(errorOf(await t.gql(PortfolioTimeSeriesDocument, { days: 365, interval: 'HOUR' }, key))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_BUCKETS' });
+    expect(errorOf(await t.gql(PortfolioTimeSeriesDocument, { days: 0 }, key))).toMatchObject({ reason: 'INVALID_DAYS' });
+    const hours = (await t.ok(PortfolioTimeSeriesDocument, { days: 1, interval: 'HOUR' }, key)).portfolioTimeSeries;
+    expect(hours.length).toBeGreaterThanOrEqual(24);
+    expect(hours.length).toBeLessThanOrEqual(25);
+  });
+
   it('gives the same days and weeks after the nightly rollup compacted the hours', async () => {
     const before = (await analytics(c1.id, { interval: 'DAY', from: '2026-03-27T00:00:00Z', to: '2026-03-31T00:00:00Z' })).timeSeries;
     const weeksBefore = (await analytics(c1.id, { interval: 'WEEK', from: '2026-03-23T00:00:00Z', to: '2026-04-05T12:00:00Z' })).timeSeries;
@@ -205,6 +251,10 @@ describe('portfolio, rankings and comparisons', () => {
     // Nothing happened in the last 30 days; the campaigns were created in it.
     expect((await t.ok(PortfolioDocument, { days: 30 }, key)).portfolio).toMatchObject({ totalCampaigns: 3, sent: 0, revenue: 0, cost: 0, roas: null, overallConversionRate: 0 });
     expect(errorOf(await t.gql(PortfolioDocument, { days: 0 }, key))).toMatchObject({ reason: 'INVALID_DAYS' });
+  });
+
+  it('gives the same workspace-wide series after the rollup compacted the hours into days', async () => {
+    await expectPortfolioSeries();
   });
 
   it('ranks campaigns, leaving out those where the metric is undefined', async () => {
