@@ -3,6 +3,7 @@ import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, swit
 import { applyStatsUpdate, isLive, standing, totals } from '../../web/src/experiments/model';
 import { describeError, humanize } from '../../web/src/ui/format';
 import { parseRoute, sectionOf, testPath } from '../../web/src/shell/routes';
+import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
 import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
 import { DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
 
@@ -131,5 +132,18 @@ describe('dashboard CSP', () => {
     expect(csp).not.toContain('unsafe');
     expect(dashboardCsp('[::1]:80')).toContain('ws://[::1]:80');
     for (const bad of ['a; script-src *', 'evil.example/x', 'a b', '', undefined]) expect(dashboardCsp(bad)).toContain("connect-src 'self'; ");
+  });
+});
+
+describe('chart time axis', () => {
+  it('treats daily buckets as days, also across a 23-hour day at a clock change', () => {
+    const d = 86_400;
+    expect(isDailyOrCoarser([0, d, 2 * d])).toBe(true);
+    expect(isDailyOrCoarser([0, d - 3600, 2 * d - 3600])).toBe(true);
+    expect(isDailyOrCoarser([0, 7 * d, 14 * d])).toBe(true);
+    expect(isDailyOrCoarser([0, 3600, 7200])).toBe(false);
+    expect(isDailyOrCoarser([0, d, d + 3600])).toBe(false);
+    expect(isDailyOrCoarser([0])).toBe(false);
+    expect(DAY_INCREMENTS[0]).toBe(d);
   });
 });

@@ -7,6 +7,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { DAY_INCREMENTS, isDailyOrCoarser } from './chart-scale';
 
 export interface ChartSeries {
   label: string;
@@ -39,6 +40,7 @@ export function Chart({ title, x, series, kind = 'line', time = true, xLabel, xF
   useEffect(() => {
     const el = holder.current;
     if (!el) return;
+    const coarse = time && isDailyOrCoarser(x);
     const bars = kind === 'bars' ? uPlot.paths.bars!({ size: [0.7 / Math.max(1, series.length), 60] }) : undefined;
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
@@ -57,7 +59,11 @@ export function Chart({ title, x, series, kind = 'line', time = true, xLabel, xF
           value: (_u: uPlot, v: number | null) => (v == null ? '—' : (s.format ?? String)(v)),
         })),
       ],
-      axes: [{ values: time ? undefined : (_u, vals) => vals.map((v) => formatX(v)) }, { size: 60 }],
+      axes: [
+        // Daily or coarser buckets get ticks on whole days, labelled like the table (uPlot would add hour ticks in between).
+        coarse ? { incrs: DAY_INCREMENTS, values: (_u, vals) => vals.map((v) => formatX(v)) } : { values: time ? undefined : (_u, vals) => vals.map((v) => formatX(v)) },
+        { size: 60 },
+      ],
     };
     const plot = new uPlot(opts, [x as number[], ...series.map((s) => s.values as (number | null)[])], el);
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height }));
