@@ -149,6 +149,10 @@ function stampScript(moments: Moment[]): string {
 
 interface Load {
   interactive: number;
+  /** First contentful paint, when it came before the moment was read. */
+  fcp?: number;
+  /** When the first GraphQL answer over HTTP was in (the list's or the sign-in probe's): where the wait for data ends. */
+  api?: number;
   marks: Partial<Record<Moment, number>>;
   bytes: LoadBytes;
 }
@@ -186,17 +190,21 @@ async function coldLoad(browser: Browser, url: string, moment: Moment, signedIn?
     );
     if (problems.length) throw new Error(`${url}: ${problems.join('; ')}`);
     if (!(moment in marks)) throw new Error(`${url}: "${moment}" not reached within ${LOAD_TIMEOUT_MS} ms`);
+    // The moment is stamped before its paint: give the first contentful paint a moment to be recorded.
+    await until(() => page.evaluate(`performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint')`), Boolean, 2_000, 10);
     const timing = JSON.parse(
       String(
         await page.evaluate(`JSON.stringify({
           interactive: performance.getEntriesByType('navigation')[0].domInteractive,
+          fcp: performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? null,
+          api: performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === '/graphql')?.responseEnd ?? null,
           entries: [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
             .map((e) => ({ name: e.name, encodedBodySize: e.encodedBodySize, decodedBodySize: e.decodedBodySize })),
         })`),
       ),
-    ) as { interactive: number; entries: ResourceEntry[] };
+    ) as { interactive: number; fcp: number | null; api: number | null; entries: ResourceEntry[] };
     await verify?.(page);
-    return { interactive: timing.interactive, marks, bytes: loadBytes(timing.entries, encodings) };
+    return { interactive: timing.interactive, fcp: timing.fcp ?? undefined, api: timing.api ?? undefined, marks, bytes: loadBytes(timing.entries, encodings) };
   } finally {
     await context.close();
   }
@@ -322,6 +330,20 @@ export async function main(): Promise<void> {
     s.log(line('dashboard /: sign-in form usable (API-key input visible)', form));
     s.log(line(`dashboard /tests signed in: ${TESTS} rows with the first row's numbers`, list));
     s.log(line('dashboard / signed in: Analytics first content', analytics));
+    const some = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
+    for (const [label, l] of [
+      ['baseline', loads.baseline],
+      ['sign-in', loads['sign-in']],
+      ['list', loads.list],
+      ['analytics', loads.analytics],
+    ] as const) {
+      const fcp = some(l.map((x) => x.fcp));
+      const api = some(l.map((x) => x.api));
+      const parts = [];
+      if (fcp.length) parts.push(`first contentful paint median ${ms(summarize(fcp).median)} (${fcp.length} loads)`);
+      if (api.length) parts.push(`first GraphQL answer in at median ${ms(summarize(api).median)} (${api.length} loads)`);
+      if (parts.length) s.log(`${label}: ${parts.join('; ')}`);
+    }
     s.log(
       'times are from the navigation start, stamped in the page when the element is in the DOM and visible (before its first paint); ' +
         'DOM interactive comes before the module script runs, so the usable moments are what "interactive" means here',
