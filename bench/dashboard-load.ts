@@ -28,10 +28,11 @@ import { gzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { LaunchCampaignDocument } from '../test/generated/graphql';
-import { launchChromium } from '../test/helpers/browser';
+import { launchChromium, watchPage } from '../test/helpers/browser';
 import { campaignWithRecipients } from '../test/helpers/fixtures';
 import { until } from '../test/helpers/until';
 import { DASHBOARD_DIR } from '../src/http/dashboard';
+import { addKey, SESSION_ITEM, writeSession } from '../web/src/shell/session';
 import { runIfMain } from './entry';
 import { Histogram } from './fanout';
 import { section, type Section } from './report';
@@ -170,17 +171,14 @@ async function coldLoad(browser: Browser, url: string, moment: Moment, signedIn?
     if (signedIn) {
       // The app's session (web/src/shell/session.ts), there before the app reads it.
       await page.addInitScript(
-        `if (location.origin === ${JSON.stringify(signedIn.origin)}) sessionStorage.setItem('splitcast:session', ${JSON.stringify(signedIn.sessionValue)});`,
+        `if (location.origin === ${JSON.stringify(signedIn.origin)}) sessionStorage.setItem(${JSON.stringify(SESSION_ITEM)}, ${JSON.stringify(signedIn.sessionValue)});`,
       );
     }
     await page.addInitScript(stampScript([moment]));
     const encodings = new Map<string, string | undefined>();
-    const problems: string[] = [];
-    page.on('response', (r) => {
-      encodings.set(r.url(), r.headers()['content-encoding']);
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('response', (r) => encodings.set(r.url(), r.headers()['content-encoding']));
+    // A load that errs, breaks the CSP or leaves this server is not a load to time.
+    const { external, problems } = watchPage(page, new URL(url).origin);
     await page.goto(url);
     const marks = await until(
       async () => JSON.parse(String(await page.evaluate('JSON.stringify(window.__benchMarks ?? {})'))) as Partial<Record<Moment, number>>,
@@ -188,7 +186,7 @@ async function coldLoad(browser: Browser, url: string, moment: Moment, signedIn?
       LOAD_TIMEOUT_MS,
       25,
     );
-    if (problems.length) throw new Error(`${url}: ${problems.join('; ')}`);
+    if (problems.length || external.length) throw new Error(`${url}: ${[...problems, ...external.map((e) => `external request ${e}`)].join('; ')}`);
     if (!(moment in marks)) throw new Error(`${url}: "${moment}" not reached within ${LOAD_TIMEOUT_MS} ms`);
     // The moment is stamped before its paint: give the first contentful paint a moment to be recorded.
     await until(() => page.evaluate(`performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint')`), Boolean, 2_000, 10);
@@ -282,10 +280,13 @@ export async function main(): Promise<void> {
     if (!viewer.data) throw new Error(`viewer: ${JSON.stringify(viewer.errors)}`);
     const { workspace, apiKeyName } = viewer.data.viewer;
     s.log(`data: ${TESTS} running A/B tests × 3 variants, ${RECIPIENTS} recipients each, clicks and conversions posted to /v1/events; set up through the API in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
-    const signedIn: SignedIn = {
-      origin: new URL(t.url).origin,
-      sessionValue: JSON.stringify({ keys: [{ key, workspaceId: workspace.id, workspaceName: workspace.name, apiKeyName }], active: key }),
-    };
+    // The session as the app writes it after a sign-in (its own functions, so the format stays in step).
+    const stored = new Map<string, string>();
+    writeSession(
+      { getItem: (n) => stored.get(n) ?? null, setItem: (n, v) => void stored.set(n, v), removeItem: (n) => void stored.delete(n) },
+      addKey({ keys: [] }, { key, workspaceId: workspace.id, workspaceName: workspace.name, apiKeyName }),
+    );
+    const signedIn: SignedIn = { origin: new URL(t.url).origin, sessionValue: stored.get(SESSION_ITEM)! };
     const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchChromium();
     s.log(`browser: Chromium ${browser.version()} (headless, playwright-core); each load in a fresh context (no cache, no storage)`);
