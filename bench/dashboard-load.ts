@@ -253,7 +253,7 @@ function builtJs(dir = DASHBOARD_DIR): { files: number; raw: number; gz: number 
 }
 
 const BASELINE_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Baseline</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Baseline</title><link rel="icon" href="data:,"></head>
 <body><main><h1>Baseline</h1><p>A minimal static page from a bare fastify.</p></main></body></html>
 `;
 
