@@ -11,6 +11,7 @@ import { main as analysis } from './analysis';
 import { main as assign } from './assign';
 import { main as attribution } from './attribution';
 import { main as dashboard } from './dashboard';
+import { main as dashboardLoad } from './dashboard-load';
 import { main as fanout } from './fanout';
 import { main as instances } from './instances';
 import { main as affinity } from './affinity';
@@ -33,6 +34,7 @@ const BENCHES: [string, () => Promise<unknown>][] = [
   ['ingestion', ingest],
   ['analysis', analysis],
   ['dashboard', dashboard],
+  ['dashboard load', dashboardLoad], // needs `npm run build:web` (the built bundle) and Chromium
   ['fan-out', fanout],
   ['instances', instances],
   ['sender', send],
