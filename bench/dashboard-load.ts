@@ -10,7 +10,7 @@
  *   storage; the browser process stays up, as a user's would): DOM interactive (navigation timing),
  *   the sign-in form usable (the API-key input in the DOM and visible), and, signed in (the key put
  *   in sessionStorage before the page loads, in the app's session format), the A/B tests list with
- *   its 50 rows and the first row's live numbers, and the Analytics section's first content (what
+ *   its 50 rows and the first row's live numbers, and the Analytics section's first figures (what
  *   `/` opens). Each moment is stamped in the page (performance.now(), from the navigation's start)
  *   by a MutationObserver installed before the page's own scripts, so the test process's polling
  *   does not add to it. Median and p95 (nearest rank: with 15 loads, p95 is the slowest).
@@ -129,9 +129,8 @@ const MOMENTS = {
   form: `(() => { const i = document.getElementById('api-key'); return !!i && i.checkVisibility(); })()`,
   // The A/B tests list: every row in, the first row's live numbers (sent · converted) visible.
   list: `(() => { const rows = document.querySelectorAll('table.tests tbody tr'); const n = rows[0] && rows[0].querySelector('.converted'); return rows.length >= ${TESTS} && !!n && n.checkVisibility(); })()`,
-  // The Analytics section's first content: its heading and what follows it in the section.
-  // (The section shows the workspace's name for now; when it loads data, point this at its first figure.)
-  analytics: `(() => { const h = document.querySelector('main h1'); return !!h && h.textContent === 'Analytics' && !!h.nextElementSibling && h.nextElementSibling.checkVisibility(); })()`,
+  // The Analytics section's first figures: the portfolio's KPI values (sent first) in and visible.
+  analytics: `(() => { const v = document.querySelector('[data-kpi="sent"] .kpi-value'); return !!v && v.textContent !== '' && v.checkVisibility(); })()`,
 } as const;
 type Moment = keyof typeof MOMENTS;
 
@@ -330,7 +329,7 @@ export async function main(): Promise<void> {
     s.log(line('dashboard /: DOM interactive', interactive));
     s.log(line('dashboard /: sign-in form usable (API-key input visible)', form));
     s.log(line(`dashboard /tests signed in: ${TESTS} rows with the first row's numbers`, list));
-    s.log(line('dashboard / signed in: Analytics first content', analytics));
+    s.log(line('dashboard / signed in: Analytics first figures', analytics));
     const some = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
     for (const [label, l] of [
       ['baseline', loads.baseline],
@@ -377,7 +376,7 @@ export async function main(): Promise<void> {
     for (const [name, x] of [
       ['sign-in form usable', form],
       [`A/B tests list, ${TESTS} rows with live numbers (signed in)`, list],
-      ['Analytics first content (signed in)', analytics],
+      ['Analytics first figures (signed in)', analytics],
     ] as const) {
       s.figure({
         name: `${name}, median of ${x.n} cold loads (÷ the static page's heading)`,
