@@ -7,7 +7,7 @@
  * error shown, and at 390 px); nothing requested outside this server; no page error or CSP
  * complaint. Screenshots: test-artifacts/dashboard-create*.png.
  */
-import { UpsertContactsDocument } from '../generated/graphql';
+import { CampaignDocument, UpsertContactsDocument } from '../generated/graphql';
 import { browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -104,6 +104,10 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'dashboard-create');
   await page.setViewportSize({ width: 390, height: 844 });
+  // The form itself fits 390 px: nothing in it reaches past the viewport's right edge.
+  const widest = Number(await page.evaluate(`Math.max(...[...document.querySelectorAll('.new-test *')].map((e) => e.getBoundingClientRect().right))`));
+  expect(widest).toBeGreaterThan(300);
+  expect(widest).toBeLessThanOrEqual(390);
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'dashboard-create-narrow');
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -112,6 +116,14 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
   await page.waitForURL(/\/tests\/(?!new$)[^/]+$/, { timeout: 20_000 });
   const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
   await page.getByRole('heading', { name: 'Spring sale test', level: 1 }).waitFor({ timeout: 20_000 });
+  // Stored as filled in.
+  const created = (await t.ok(CampaignDocument, { id }, key)).campaign!;
+  expect(created).toMatchObject({ type: 'AB_TEST', channel: 'SMS', status: 'DRAFT', audience: { tags: ['spring'] } });
+  expect(created.experiment).toMatchObject({ primaryMetric: 'CLICK', method: 'SEQUENTIAL', confidenceLevel: 0.95, minSampleSize: 30, testAudiencePercent: 100 });
+  expect(created.variants.map((v) => [v.key, v.weight, v.isControl, v.template])).toEqual([
+    ['A', 50, true, 'Hi {first_name}, spring sale: 20 % off'],
+    ['B', 50, false, '{first_name|Friend}, our spring sale is on'],
+  ]);
 
   // In the list, as created (a draft A/B test).
   await page.getByRole('link', { name: '← All A/B tests' }).click();
@@ -119,6 +131,41 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
   await row.waitFor({ timeout: 20_000 });
   expect(await row.locator('th').textContent()).toBe('Spring sale test');
   expect(await row.textContent()).toContain('Draft');
+
+  // "Create and launch": a bandit with three variants (blank weights share the split), running at once.
+  await page.getByRole('link', { name: 'New A/B test' }).first().click();
+  await page.getByLabel('Name', { exact: true }).fill('Spring bandit');
+  await page.getByLabel('Type', { exact: true }).selectOption('BANDIT');
+  await page.getByLabel('Wave size (optional)').fill('2');
+  await page.getByRole('button', { name: 'Add a variant' }).click();
+  for (const k of ['A', 'B', 'C']) {
+    await page.getByLabel(`Variant ${k}: message`).fill(`Offer ${k} for {first_name}`);
+    await page.getByLabel(`Variant ${k}: weight (%)`).fill('');
+  }
+  await page.getByLabel('Tags (any of)').fill('spring');
+  expect(await text(page, '#split-sum')).toContain('33.33 % for each of 3 blank');
+  await page.getByRole('button', { name: 'Create and launch' }).click();
+  // The API's reason names the field: the form says where and marks the input.
+  await until(() => text(page, '.nt-error'), (v) => v?.includes('INVALID_WAVE_SIZE') ?? false, 15_000);
+  expect(await text(page, '.nt-error')).toContain('Where: Wave size');
+  expect(await page.getByLabel('Wave size (optional)').getAttribute('aria-invalid')).toBe('true');
+  expect(page.url()).toBe(`${t.url}/tests/new`);
+  await page.getByLabel('Wave size (optional)').fill('10');
+  await page.getByRole('button', { name: 'Create and launch' }).click();
+  // (On a refusal, the API's words make the failure readable.)
+  await page.waitForURL(/\/tests\/(?!new$)[^/]+$/, { timeout: 20_000 }).catch(async (e: Error) => {
+    throw new Error(`${e.message}; the page says: ${await text(page, '.nt-error')}`);
+  });
+  const banditId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+  expect(banditId).not.toBe(id);
+  await page.getByRole('heading', { name: 'Spring bandit', level: 1 }).waitFor({ timeout: 20_000 });
+  const { campaign } = await t.ok(CampaignDocument, { id: banditId }, key);
+  expect(campaign).toMatchObject({ type: 'BANDIT', status: 'RUNNING' });
+  expect(campaign!.variants.map((v) => [v.key, v.isControl])).toEqual([
+    ['A', true],
+    ['B', false],
+    ['C', false],
+  ]);
 
   expect(external).toEqual([]);
   expect(problems).toEqual([]);
