@@ -138,10 +138,14 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
   await page.getByLabel('Type', { exact: true }).selectOption('BANDIT');
   await page.getByLabel('Wave size (optional)').fill('2');
   await page.getByRole('button', { name: 'Add a variant' }).click();
+  await page.getByLabel('Offer amount (optional)').fill('7.50');
   for (const k of ['A', 'B', 'C']) {
-    await page.getByLabel(`Variant ${k}: message`).fill(`Offer ${k} for {first_name}`);
+    await page.getByLabel(`Variant ${k}: message`).fill(`Offer ${k}: {offer_amount} off for {first_name|you}`);
     await page.getByLabel(`Variant ${k}: weight (%)`).fill('');
   }
+  // The campaign's offer fills {offer_amount} in the preview, as the sender will.
+  await page.getByLabel('Preview with contact').selectOption({ label: 'No contact (fallbacks only)' });
+  expect(await until(() => text(page, '[data-variant-index="2"] .nt-rendered'), (v) => v === 'Offer C: 7.5 off for you', 15_000)).toBe('Offer C: 7.5 off for you');
   await page.getByLabel('Tags (any of)').fill('spring');
   expect(await text(page, '#split-sum')).toContain('33.33 % for each of 3 blank');
   await page.getByRole('button', { name: 'Create and launch' }).click();
@@ -160,7 +164,7 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
   expect(banditId).not.toBe(id);
   await page.getByRole('heading', { name: 'Spring bandit', level: 1 }).waitFor({ timeout: 20_000 });
   const { campaign } = await t.ok(CampaignDocument, { id: banditId }, key);
-  expect(campaign).toMatchObject({ type: 'BANDIT', status: 'RUNNING' });
+  expect(campaign).toMatchObject({ type: 'BANDIT', status: 'RUNNING', offerAmount: 7.5 });
   expect(campaign!.variants.map((v) => [v.key, v.isControl])).toEqual([
     ['A', true],
     ['B', false],

@@ -7,6 +7,7 @@ import {
   evenWeights,
   initialForm,
   parseNumber,
+  previewVariables,
   reachVariables,
   removeVariant,
   setControl,
@@ -141,6 +142,17 @@ describe('form → input', () => {
       ],
       audience: { tags: ['vip', 'spring'], minEngagementScore: 12.5 },
     });
+  });
+
+  it('sends the offer and the cost when typed, and the offer to the previews as the sender renders it', () => {
+    const input = toCreateInput({ ...filled(), offerAmount: '7.50', costPerMessage: '0,04' });
+    expect([input.offerAmount, input.costPerMessage]).toEqual([7.5, 0.04]);
+    expect(toCreateInput(filled())).not.toHaveProperty('offerAmount');
+    expect(toCreateInput(filled())).not.toHaveProperty('costPerMessage');
+    expect(previewVariables({ offerAmount: '7.50' })).toEqual({ offer_amount: '7.5' });
+    expect(previewVariables({ offerAmount: '' })).toBeUndefined();
+    expect(previewVariables({ offerAmount: 'ten' })).toBeUndefined();
+    expect(errorPlace('input.offerAmount', initialForm())).toEqual({ label: 'Offer amount', field: 'offerAmount' });
   });
 
   it('sends subjects for email and wave settings for bandits only', () => {

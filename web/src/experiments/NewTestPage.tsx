@@ -27,6 +27,7 @@ import {
   describePreview,
   errorPlace,
   initialForm,
+  previewVariables,
   reachVariables,
   removeVariant,
   setControl,
@@ -150,6 +151,12 @@ export function NewTestPage() {
                 </select>
               )}
             </Field>
+            <Field label="Offer amount (optional)" hint="Fills {offer_amount} in the messages.">
+              {(id, hint) => <input id={id} aria-describedby={hint} inputMode="decimal" value={form.offerAmount} onChange={(e) => set('offerAmount', e.target.value)} {...invalid('offerAmount')} />}
+            </Field>
+            <Field label="Cost per message (optional)" hint="For the test's ROI; 0 when blank.">
+              {(id, hint) => <input id={id} aria-describedby={hint} inputMode="decimal" value={form.costPerMessage} onChange={(e) => set('costPerMessage', e.target.value)} {...invalid('costPerMessage')} />}
+            </Field>
             <Field label="Primary metric">
               {(id) => (
                 <select id={id} value={form.primaryMetric} onChange={(e) => set('primaryMetric', e.target.value as Metric)} {...invalid('experiment.primaryMetric')}>
@@ -171,7 +178,7 @@ export function NewTestPage() {
           </p>
           <Field label="Preview with contact">
             {(id) => (
-              <select id={id} value={previewContact} onChange={(e) => setPreviewContact(e.target.value)}>
+              <select id={id} value={contactList.length > 0 ? previewContact : 'none'} onChange={(e) => setPreviewContact(e.target.value)}>
                 {contactList.length > 0 && <option value="">{contactLabel(contactList[0]!)} (first contact)</option>}
                 {contactList.slice(1).map((c) => (
                   <option key={c.id} value={c.id}>
@@ -195,6 +202,7 @@ export function NewTestPage() {
                   index={i}
                   channel={form.channel}
                   contactId={contactId}
+                  variables={previewVariables(form)}
                   canRemove={form.variants.length > MIN_VARIANTS}
                   onChange={(patch) => setForm((f) => updateVariant(f, v.uid, patch))}
                   onControl={() => setForm((f) => setControl(f, v.uid))}
@@ -332,6 +340,7 @@ interface VariantProps {
   index: number;
   channel: Channel;
   contactId?: string;
+  variables?: Record<string, string>;
   canRemove: boolean;
   onChange(patch: Partial<Omit<VariantDraft, 'uid'>>): void;
   onControl(): void;
@@ -339,7 +348,7 @@ interface VariantProps {
   invalid(field: string): object;
 }
 
-function VariantFields({ variant: v, index, channel, contactId, canRemove, onChange, onControl, onRemove, invalid }: VariantProps) {
+function VariantFields({ variant: v, index, channel, contactId, variables, canRemove, onChange, onControl, onRemove, invalid }: VariantProps) {
   const title = `Variant ${v.key.trim() || index + 1}`;
   return (
     <fieldset className="nt-variant" data-variant-index={index}>
@@ -367,7 +376,7 @@ function VariantFields({ variant: v, index, channel, contactId, canRemove, onCha
       <Field label={`${title}: message`}>
         {(id) => <textarea id={id} rows={3} value={v.template} onChange={(e) => onChange({ template: e.target.value })} {...invalid('template')} />}
       </Field>
-      <Preview template={v.template} contactId={contactId} channel={channel} title={title} />
+      <Preview template={v.template} contactId={contactId} variables={variables} channel={channel} title={title} />
       {canRemove && (
         <button type="button" onClick={onRemove}>
           Remove {title}
@@ -378,8 +387,8 @@ function VariantFields({ variant: v, index, channel, contactId, canRemove, onCha
 }
 
 /** The variant's text as a recipient reads it, and what it costs in SMS segments. */
-function Preview({ template, contactId, channel, title }: { template: string; contactId?: string; channel: Channel; title: string }) {
-  const vars = useDebounced({ template, contactId }, DEBOUNCE_MS);
+function Preview({ template, contactId, variables, channel, title }: { template: string; contactId?: string; variables?: Record<string, string>; channel: Channel; title: string }) {
+  const vars = useDebounced({ template, contactId, variables }, DEBOUNCE_MS);
   const [{ data, error, fetching }] = useQuery({ query: DashPreviewTemplateDocument, variables: vars, pause: vars.template.trim() === '' });
   const p = data?.previewTemplate;
   return (

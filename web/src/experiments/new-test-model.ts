@@ -41,6 +41,10 @@ export interface NewTestForm {
   description: string;
   channel: Channel;
   type: TestType;
+  /** The campaign's offer (fills `{offer_amount}`), as typed; blank: none. */
+  offerAmount: string;
+  /** What one message costs (for ROI), as typed; blank: the API's default 0. */
+  costPerMessage: string;
   primaryMetric: Metric;
   method: TestMethod;
   /** Percent as typed, e.g. "95" (the API takes 0.95). */
@@ -69,6 +73,8 @@ export function initialForm(): NewTestForm {
     description: '',
     channel: 'SMS',
     type: 'AB_TEST',
+    offerAmount: '',
+    costPerMessage: '',
     primaryMetric: 'CONVERSION',
     method: 'SEQUENTIAL',
     confidencePercent: '95',
@@ -247,9 +253,19 @@ export function toCreateInput(form: NewTestForm): CreateCampaignInput {
     }),
   };
   if (form.description.trim()) input.description = form.description.trim();
+  const offer = parseNumber(form.offerAmount);
+  if (offer !== undefined) input.offerAmount = offer;
+  const cost = parseNumber(form.costPerMessage);
+  if (cost !== undefined) input.costPerMessage = cost;
   const audience = audienceInput(form.audience);
   if (audience) input.audience = audience;
   return input;
+}
+
+/** Variables a preview needs beyond the contact's: the campaign's offer, rendered as the sender renders it (String of the number). */
+export function previewVariables(form: Pick<NewTestForm, 'offerAmount'>): { offer_amount: string } | undefined {
+  const offer = parseNumber(form.offerAmount);
+  return offer === undefined || Number.isNaN(offer) ? undefined : { offer_amount: String(offer) };
 }
 
 /** Form fields named like the API's `extensions.field` (`input.<name>`, `input.experiment.<name>`). */
@@ -258,6 +274,8 @@ const FIELD_LABELS: Record<string, string> = {
   description: 'Description',
   channel: 'Channel',
   type: 'Type',
+  offerAmount: 'Offer amount',
+  costPerMessage: 'Cost per message',
   variants: 'Variants',
   audience: 'Audience',
   'experiment.primaryMetric': 'Primary metric',
