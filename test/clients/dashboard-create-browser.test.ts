@@ -79,18 +79,20 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
 
   await page.getByLabel('Variant B: weight (%)').fill('50');
   expect(await text(page, '#split-sum')).toContain('adds up to 100 %');
+  // The refusal stays in view, said to be about the form as it was.
+  expect(await text(page, '.nt-error')).toContain('The form has changed since');
 
   // Previews: the first contact's first name fills {first_name}; SMS segments and encoding as the API reports them.
-  const previewA = () => text(page, '[data-variant-index="0"] .nt-rendered');
+  const previewA = () => text(page, '[data-variant-index="0"] [data-preview="message"] .nt-rendered');
   const renderedA = await until(previewA, (v) => /^Hi \w+, spring sale: 20 % off$/.test(v ?? ''), 15_000);
   const shownName = /^Hi (\w+),/.exec(renderedA ?? '')?.[1];
   expect([...NAMES, 'Otto']).toContain(shownName);
-  expect(await text(page, '[data-variant-index="0"] .nt-preview')).toContain('1 SMS segment · GSM-7');
+  expect(await text(page, '[data-variant-index="0"] [data-preview="message"]')).toContain('1 SMS segment · GSM-7');
   // Another contact chosen: the preview follows it.
   const other = NAMES.find((n) => n !== shownName)!;
   await page.getByLabel('Preview with contact').selectOption({ label: `${other} (nt-${NAMES.indexOf(other)})` });
   expect(await until(previewA, (v) => v === `Hi ${other}, spring sale: 20 % off`, 15_000)).toBe(`Hi ${other}, spring sale: 20 % off`);
-  expect(await until(() => text(page, '[data-variant-index="1"] .nt-rendered'), (v) => v === `${other}, our spring sale is on`, 15_000)).toBe(`${other}, our spring sale is on`);
+  expect(await until(() => text(page, '[data-variant-index="1"] [data-preview="message"] .nt-rendered'), (v) => v === `${other}, our spring sale is on`, 15_000)).toBe(`${other}, our spring sale is on`);
 
   // Reach of the tag "spring": the three contacts created with it, all reachable by SMS.
   expect(await until(reachTotal, (v) => v === '3', 15_000)).toBe('3');
@@ -143,9 +145,17 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
     await page.getByLabel(`Variant ${k}: message`).fill(`Offer ${k}: {offer_amount} off for {first_name|you}`);
     await page.getByLabel(`Variant ${k}: weight (%)`).fill('');
   }
+  // Email variants have a subject, previewed too; back to SMS, the subject field goes.
+  await page.getByLabel('Channel').selectOption('EMAIL');
+  await page.getByLabel('Variant A: subject').fill('Hello {first_name|there}');
+  await page.getByLabel('Preview with contact').selectOption({ label: 'No contact (fallbacks only)' });
+  const subjectA = () => text(page, '[data-variant-index="0"] [data-preview="subject"] .nt-rendered');
+  expect(await until(subjectA, (v) => v === 'Hello there', 15_000)).toBe('Hello there');
+  await page.getByLabel('Channel').selectOption('SMS');
+  expect(await page.getByLabel('Variant A: subject').count()).toBe(0);
   // The campaign's offer fills {offer_amount} in the preview, as the sender will.
   await page.getByLabel('Preview with contact').selectOption({ label: 'No contact (fallbacks only)' });
-  expect(await until(() => text(page, '[data-variant-index="2"] .nt-rendered'), (v) => v === 'Offer C: 7.5 off for you', 15_000)).toBe('Offer C: 7.5 off for you');
+  expect(await until(() => text(page, '[data-variant-index="2"] [data-preview="message"] .nt-rendered'), (v) => v === 'Offer C: 7.5 off for you', 15_000)).toBe('Offer C: 7.5 off for you');
   await page.getByLabel('Tags (any of)').fill('spring');
   expect(await text(page, '#split-sum')).toContain('33.33 % for each of 3 blank');
   await page.getByRole('button', { name: 'Create and launch' }).click();

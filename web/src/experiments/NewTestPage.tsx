@@ -72,6 +72,8 @@ interface SubmitError {
   place?: ErrorPlace;
   /** The test was created but the launch was refused: link to it. */
   createdId?: string;
+  /** The form as submitted: once it differs, the reason may no longer hold (said so, not hidden). */
+  submitted: string;
 }
 
 export function NewTestPage() {
@@ -101,7 +103,7 @@ export function NewTestPage() {
     if (created.error || !created.data) {
       if (created.error) {
         const field = created.error.graphQLErrors[0]?.extensions?.field;
-        setSubmitError({ error: created.error, place: errorPlace(typeof field === 'string' ? field : undefined, form) });
+        setSubmitError({ error: created.error, place: errorPlace(typeof field === 'string' ? field : undefined, form), submitted: JSON.stringify(form) });
       }
       return;
     }
@@ -109,7 +111,7 @@ export function NewTestPage() {
     if (andLaunch) {
       const launched = await launch({ id });
       if (launched.error) {
-        setSubmitError({ error: launched.error, createdId: id });
+        setSubmitError({ error: launched.error, createdId: id, submitted: JSON.stringify(form) });
         return;
       }
     }
@@ -292,6 +294,7 @@ export function NewTestPage() {
               {describeError(submitError.error)}
             </p>
             {submitError.place && <p>Where: {submitError.place.label}</p>}
+            {!submitError.createdId && JSON.stringify(form) !== submitError.submitted && <p>The form has changed since: create again to have it checked.</p>}
             {submitError.createdId && (
               <p>
                 <Link href={testPath(submitError.createdId)}>Open the created test</Link>
@@ -371,12 +374,15 @@ function VariantFields({ variant: v, index, channel, contactId, variables, canRe
         </div>
       </div>
       {channel === 'EMAIL' && (
-        <Field label={`${title}: subject`}>{(id) => <input id={id} value={v.subject} onChange={(e) => onChange({ subject: e.target.value })} {...invalid('subject')} />}</Field>
+        <>
+          <Field label={`${title}: subject`}>{(id) => <input id={id} value={v.subject} onChange={(e) => onChange({ subject: e.target.value })} {...invalid('subject')} />}</Field>
+          <Preview what="subject" template={v.subject} contactId={contactId} variables={variables} channel={channel} title={title} />
+        </>
       )}
       <Field label={`${title}: message`}>
         {(id) => <textarea id={id} rows={3} value={v.template} onChange={(e) => onChange({ template: e.target.value })} {...invalid('template')} />}
       </Field>
-      <Preview template={v.template} contactId={contactId} variables={variables} channel={channel} title={title} />
+      <Preview what="message" template={v.template} contactId={contactId} variables={variables} channel={channel} title={title} />
       {canRemove && (
         <button type="button" onClick={onRemove}>
           Remove {title}
@@ -387,14 +393,23 @@ function VariantFields({ variant: v, index, channel, contactId, variables, canRe
 }
 
 /** The variant's text as a recipient reads it, and what it costs in SMS segments. */
-function Preview({ template, contactId, variables, channel, title }: { template: string; contactId?: string; variables?: Record<string, string>; channel: Channel; title: string }) {
+interface PreviewProps {
+  what: 'message' | 'subject';
+  template: string;
+  contactId?: string;
+  variables?: Record<string, string>;
+  channel: Channel;
+  title: string;
+}
+
+function Preview({ what, template, contactId, variables, channel, title }: PreviewProps) {
   const vars = useDebounced({ template, contactId, variables }, DEBOUNCE_MS);
   const [{ data, error, fetching }] = useQuery({ query: DashPreviewTemplateDocument, variables: vars, pause: vars.template.trim() === '' });
   const p = data?.previewTemplate;
   return (
-    <div className="nt-preview" aria-label={`${title}: preview`} role="group">
-      <p className="nt-preview-title">Preview</p>
-      {template.trim() === '' && <p className="nt-hint">Type the message to preview it.</p>}
+    <div className="nt-preview" data-preview={what} aria-label={`${title}: preview of the ${what}`} role="group">
+      <p className="nt-preview-title">Preview of the {what}</p>
+      {template.trim() === '' && <p className="nt-hint">Type the {what} to preview it.</p>}
       {error && template.trim() !== '' && (
         <p role="alert" className="error">
           {describeError(error)}
@@ -404,7 +419,7 @@ function Preview({ template, contactId, variables, channel, title }: { template:
         <>
           <p className="nt-rendered">{p.rendered}</p>
           <p className="nt-hint">
-            {channel === 'SMS' ? describePreview(p) : `${p.characters} characters`}
+            {channel === 'SMS' && what === 'message' ? describePreview(p) : `${p.characters} characters`}
             {fetching ? ' · updating…' : ''}
           </p>
           {p.unknownVariables.length > 0 && <p className="nt-warn">Unknown variables (the API will refuse them): {p.unknownVariables.join(', ')}</p>}
