@@ -163,6 +163,10 @@ run('creates a test: the API refuses a 90 % split with its reason, previews and 
   await until(() => text(page, '.nt-error'), (v) => v?.includes('INVALID_WAVE_SIZE') ?? false, 15_000);
   expect(await text(page, '.nt-error')).toContain('Where: Wave size');
   expect(await page.getByLabel('Wave size (optional)').getAttribute('aria-invalid')).toBe('true');
+  // Described by its hint and by the API's reason.
+  const describedBy = (await page.getByLabel('Wave size (optional)').getAttribute('aria-describedby'))?.split(' ') ?? [];
+  expect(describedBy).toContain('new-test-error');
+  expect(describedBy).toHaveLength(2);
   expect(page.url()).toBe(`${t.url}/tests/new`);
   await page.getByLabel('Wave size (optional)').fill('10');
   await page.getByRole('button', { name: 'Create and launch' }).click();

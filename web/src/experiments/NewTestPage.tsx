@@ -92,8 +92,11 @@ export function NewTestPage() {
   const setAudience = (k: keyof AudienceDraft, v: string) => setForm((f) => ({ ...f, audience: { ...f.audience, [k]: v } }));
   const split = splitSummary(form.variants);
   const errorId = 'new-test-error';
-  const invalid = (field: string, variantUid?: number) =>
-    submitError?.place && submitError.place.field === field && submitError.place.variantUid === variantUid ? { 'aria-invalid': true, 'aria-describedby': errorId } : {};
+  // The field the API's reason points at is marked and described by the reason (after its own hint, if any).
+  const invalid = (field: string, variantUid?: number, hint?: string) =>
+    submitError?.place && submitError.place.field === field && submitError.place.variantUid === variantUid
+      ? { 'aria-invalid': true, 'aria-describedby': hint ? `${hint} ${errorId}` : errorId }
+      : { 'aria-describedby': hint };
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -129,7 +132,7 @@ export function NewTestPage() {
           <legend>Test</legend>
           <div className="nt-grid">
             <Field label="Name" hint="Shown in the list of tests.">
-              {(id, hint) => <input id={id} aria-describedby={hint} aria-required="true" value={form.name} onChange={(e) => set('name', e.target.value)} {...invalid('name')} />}
+              {(id, hint) => <input id={id} aria-required="true" value={form.name} onChange={(e) => set('name', e.target.value)} {...invalid('name', undefined, hint)} />}
             </Field>
             <Field label="Description (optional)">
               {(id) => <input id={id} value={form.description} onChange={(e) => set('description', e.target.value)} {...invalid('description')} />}
@@ -147,17 +150,17 @@ export function NewTestPage() {
             </Field>
             <Field label="Type" hint="A bandit sends in waves and moves traffic to the better variants as results come in.">
               {(id, hint) => (
-                <select id={id} aria-describedby={hint} value={form.type} onChange={(e) => set('type', e.target.value as TestType)} {...invalid('type')}>
+                <select id={id} value={form.type} onChange={(e) => set('type', e.target.value as TestType)} {...invalid('type', undefined, hint)}>
                   <option value="AB_TEST">A/B test</option>
                   <option value="BANDIT">Bandit</option>
                 </select>
               )}
             </Field>
             <Field label="Offer amount (optional)" hint="Fills {offer_amount} in the messages.">
-              {(id, hint) => <input id={id} aria-describedby={hint} inputMode="decimal" value={form.offerAmount} onChange={(e) => set('offerAmount', e.target.value)} {...invalid('offerAmount')} />}
+              {(id, hint) => <input id={id} inputMode="decimal" value={form.offerAmount} onChange={(e) => set('offerAmount', e.target.value)} {...invalid('offerAmount', undefined, hint)} />}
             </Field>
             <Field label="Cost per message (optional)" hint="For the test's ROI; 0 when blank.">
-              {(id, hint) => <input id={id} aria-describedby={hint} inputMode="decimal" value={form.costPerMessage} onChange={(e) => set('costPerMessage', e.target.value)} {...invalid('costPerMessage')} />}
+              {(id, hint) => <input id={id} inputMode="decimal" value={form.costPerMessage} onChange={(e) => set('costPerMessage', e.target.value)} {...invalid('costPerMessage', undefined, hint)} />}
             </Field>
             <Field label="Primary metric">
               {(id) => (
@@ -209,7 +212,7 @@ export function NewTestPage() {
                   onChange={(patch) => setForm((f) => updateVariant(f, v.uid, patch))}
                   onControl={() => setForm((f) => setControl(f, v.uid))}
                   onRemove={() => setForm((f) => removeVariant(f, v.uid))}
-                  invalid={(field) => invalid(field, v.uid)}
+                  invalid={(field, hint) => invalid(field, v.uid, hint)}
                 />
               </li>
             ))}
@@ -238,17 +241,17 @@ export function NewTestPage() {
               )}
             </Field>
             <Field label="Confidence level (%)" hint="e.g. 95">
-              {(id, hint) => <input id={id} aria-describedby={hint} inputMode="decimal" value={form.confidencePercent} onChange={(e) => set('confidencePercent', e.target.value)} {...invalid('experiment.confidenceLevel')} />}
+              {(id, hint) => <input id={id} inputMode="decimal" value={form.confidencePercent} onChange={(e) => set('confidencePercent', e.target.value)} {...invalid('experiment.confidenceLevel', undefined, hint)} />}
             </Field>
             <Field label="Minimum sample per variant">
               {(id) => <input id={id} inputMode="numeric" value={form.minSampleSize} onChange={(e) => set('minSampleSize', e.target.value)} {...invalid('experiment.minSampleSize')} />}
             </Field>
             <Field label="Test audience (%)" hint="Below 100: the rest receives the winner after the test.">
-              {(id, hint) => <input id={id} aria-describedby={hint} inputMode="numeric" value={form.testAudiencePercent} onChange={(e) => set('testAudiencePercent', e.target.value)} {...invalid('experiment.testAudiencePercent')} />}
+              {(id, hint) => <input id={id} inputMode="numeric" value={form.testAudiencePercent} onChange={(e) => set('testAudiencePercent', e.target.value)} {...invalid('experiment.testAudiencePercent', undefined, hint)} />}
             </Field>
             <Field label="Minimum detectable effect (%, optional)" hint="Relative lift, e.g. 20 for +20 %.">
               {(id, hint) => (
-                <input id={id} aria-describedby={hint} inputMode="decimal" value={form.minimumDetectableEffectPercent} onChange={(e) => set('minimumDetectableEffectPercent', e.target.value)} {...invalid('experiment.minimumDetectableEffect')} />
+                <input id={id} inputMode="decimal" value={form.minimumDetectableEffectPercent} onChange={(e) => set('minimumDetectableEffectPercent', e.target.value)} {...invalid('experiment.minimumDetectableEffect', undefined, hint)} />
               )}
             </Field>
             <Field label="End the test after (hours, optional)">
@@ -256,12 +259,12 @@ export function NewTestPage() {
             </Field>
             {form.type === 'BANDIT' && (
               <>
-                <Field label="Wave size (optional)" hint="Recipients per wave; 500 when blank.">
-                  {(id, hint) => <input id={id} aria-describedby={hint} inputMode="numeric" value={form.banditWaveSize} onChange={(e) => set('banditWaveSize', e.target.value)} {...invalid('experiment.banditWaveSize')} />}
+                <Field label="Wave size (optional)" hint="Recipients per wave (at least 10); 500 when blank.">
+                  {(id, hint) => <input id={id} inputMode="numeric" value={form.banditWaveSize} onChange={(e) => set('banditWaveSize', e.target.value)} {...invalid('experiment.banditWaveSize', undefined, hint)} />}
                 </Field>
                 <Field label="Minutes between waves (optional)" hint="60 when blank.">
                   {(id, hint) => (
-                    <input id={id} aria-describedby={hint} inputMode="numeric" value={form.banditWaveIntervalMinutes} onChange={(e) => set('banditWaveIntervalMinutes', e.target.value)} {...invalid('experiment.banditWaveIntervalMinutes')} />
+                    <input id={id} inputMode="numeric" value={form.banditWaveIntervalMinutes} onChange={(e) => set('banditWaveIntervalMinutes', e.target.value)} {...invalid('experiment.banditWaveIntervalMinutes', undefined, hint)} />
                   )}
                 </Field>
               </>
@@ -348,7 +351,7 @@ interface VariantProps {
   onChange(patch: Partial<Omit<VariantDraft, 'uid'>>): void;
   onControl(): void;
   onRemove(): void;
-  invalid(field: string): object;
+  invalid(field: string, hint?: string): object;
 }
 
 function VariantFields({ variant: v, index, channel, contactId, variables, canRemove, onChange, onControl, onRemove, invalid }: VariantProps) {
@@ -361,11 +364,11 @@ function VariantFields({ variant: v, index, channel, contactId, variables, canRe
       </legend>
       <div className="nt-grid">
         <Field label={`${title}: key`} hint="Letters, digits, _ or -; blank: the next free letter.">
-          {(id, hint) => <input id={id} aria-describedby={hint} value={v.key} onChange={(e) => onChange({ key: e.target.value })} {...invalid('key')} />}
+          {(id, hint) => <input id={id} value={v.key} onChange={(e) => onChange({ key: e.target.value })} {...invalid('key', hint)} />}
         </Field>
         <Field label={`${title}: name (optional)`}>{(id) => <input id={id} value={v.name} onChange={(e) => onChange({ name: e.target.value })} {...invalid('name')} />}</Field>
         <Field label={`${title}: weight (%)`} hint="Blank: shares what the others leave.">
-          {(id, hint) => <input id={id} aria-describedby={`${hint} split-sum`} inputMode="decimal" value={v.weight} onChange={(e) => onChange({ weight: e.target.value })} {...invalid('weight')} />}
+          {(id, hint) => <input id={id} inputMode="decimal" value={v.weight} onChange={(e) => onChange({ weight: e.target.value })} {...invalid('weight', `${hint} split-sum`)} />}
         </Field>
         <div className="nt-field nt-control">
           <label>
