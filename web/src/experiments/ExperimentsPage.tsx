@@ -51,13 +51,16 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
   return (
     <section aria-labelledby="tests-title">
       <h1 id="tests-title">A/B tests</h1>
+      <p>
+        <Link href="/tests/new">New A/B test</Link>
+      </p>
       {error && (
         <p role="alert" className="error">
           {describeError(error)}
         </p>
       )}
       {!data && fetching && <p>Loading the tests…</p>}
-      {data && campaigns.length === 0 && <p>No A/B tests or bandits in {workspaceName} yet: create one with the API (createCampaign).</p>}
+      {data && campaigns.length === 0 && <p>No A/B tests or bandits in {workspaceName} yet: <Link href="/tests/new">create one</Link>.</p>}
       {campaigns.length > 0 && (
         <div className="table-wrap">
           <table className="tests">
