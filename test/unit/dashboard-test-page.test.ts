@@ -1,6 +1,9 @@
 /** The test page's pure logic (web/src/experiments/test-page-model.ts): live merges, funnel, series, interval geometry, sample needed, actions, next steps. */
 import {
   allowedActions,
+  decisionSample,
+  lift,
+  loss,
   applyStats,
   applyStatus,
   applyWinner,
@@ -211,11 +214,29 @@ describe('lift interval plot', () => {
 });
 
 describe('sample still needed and actions', () => {
-  it('the larger of the power target and the minimum, less what each variant has sent', () => {
+  it('a fixed-horizon test decides at the larger of the power sample and the minimum; sequential and Bayesian ones at the minimum', () => {
+    expect(decisionSample('FIXED_HORIZON', 400, 100)).toBe(400);
+    expect(decisionSample('FIXED_HORIZON', 50, 100)).toBe(100);
+    expect(decisionSample('FIXED_HORIZON', null, 100)).toBe(100);
+    expect(decisionSample('SEQUENTIAL', 400, 100)).toBe(100);
+    expect(decisionSample('BAYESIAN', 400, 30)).toBe(30);
+    expect(decisionSample('SEQUENTIAL', 400, 0)).toBeNull();
+  });
+
+  it('each variant still needs the target less what it has sent, never below zero', () => {
     const c = campaign({ variants: [{ ...A, isControl: true, stats: stats('va', 150, 1) }, { ...B, isControl: false, stats: stats('vb', 420, 1) }] });
-    expect(sampleStillNeeded(400, 100, c.variants)).toEqual({ target: 400, perVariant: [{ label: 'A · Variant A', needed: 250 }, { label: 'B · Variant B', needed: 0 }], total: 250 });
-    expect(sampleStillNeeded(null, 200, c.variants).total).toBe(50);
-    expect(sampleStillNeeded(null, 0, c.variants)).toEqual({ target: null, perVariant: [{ label: 'A · Variant A', needed: 0 }, { label: 'B · Variant B', needed: 0 }], total: 0 });
+    expect(sampleStillNeeded(400, c.variants)).toEqual({ target: 400, perVariant: [{ label: 'A · Variant A', needed: 250 }, { label: 'B · Variant B', needed: 0 }], total: 250 });
+    expect(sampleStillNeeded(200, c.variants).total).toBe(50);
+    expect(sampleStillNeeded(null, c.variants)).toEqual({ target: null, perVariant: [{ label: 'A · Variant A', needed: 0 }, { label: 'B · Variant B', needed: 0 }], total: 0 });
+  });
+
+  it('formats a lift per metric and an expected loss without a sign', () => {
+    expect(lift('CONVERSION', 0.012)).toBe('+1.2 pp');
+    expect(lift('REVENUE', 1.5)).toBe('+1.50');
+    expect(lift('REVENUE', -0.004)).toBe('0.00');
+    expect(lift('REVENUE', -2.25)).toBe('-2.25');
+    expect(loss(0.0042)).toBe('0.4 pp');
+    expect(loss(-0.208)).toBe('20.8 pp');
   });
 
   it('offers what the status allows', () => {
@@ -296,7 +317,7 @@ describe('next steps', () => {
     const c = campaign({ variants: [{ ...A, isControl: true, stats: stats('va', 300, 30) }, { ...B, isControl: false, stats: stats('vb', 300, 36) }] });
     // target 400: 100 more each
     expect(texts(c)[0]).toBe(
-      'info: No significant difference yet (power 20.0 %): about 200 more recipients would reach the planned sample. Keep it running, or end it and keep the control if the difference would not matter.',
+      'info: No significant difference yet (power 20.0 %): about 200 more recipients would reach the planned sample for full power. Keep it running, or end it and keep the control if the difference would not matter.',
     );
   });
 

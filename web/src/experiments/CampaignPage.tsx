@@ -25,11 +25,13 @@ import {
   applyStats,
   applyStatus,
   applyWinner,
+  decisionSample,
+  loss,
   funnelSteps,
   humanMetric,
   nextSteps,
   pValue,
-  points,
+  lift,
   sampleStillNeeded,
   seriesByVariant,
   type SeriesMetric,
@@ -82,7 +84,9 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
   });
 
   const a = c.analysis;
-  const need = a ? sampleStillNeeded(a.requiredSampleSizePerVariant, c.experiment?.minSampleSize, c.variants) : undefined;
+  const decideAt = a ? decisionSample(a.method, a.requiredSampleSizePerVariant, c.experiment?.minSampleSize) : null;
+  const need = sampleStillNeeded(decideAt, c.variants);
+  const forPower = sampleStillNeeded(a?.requiredSampleSizePerVariant, c.variants);
   const steps = nextSteps(c);
 
   return (
@@ -160,8 +164,10 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
             <div><dt>Significant</dt><dd>{a.significant ? 'Yes' : 'No'}</dd></div>
             {a.noWinnerReason && <div><dt>No winner because</dt><dd>{humanize(a.noWinnerReason)}</dd></div>}
             <div><dt>Achieved power</dt><dd>{a.power == null ? '—' : percent(a.power)}</dd></div>
-            <div><dt>Planned sample per variant</dt><dd>{need?.target ?? '—'}</dd></div>
-            <div><dt>Sample still needed</dt><dd className="sample-needed">{need?.target == null ? '—' : need.total}</dd></div>
+            <div><dt>Sample per variant before a decision</dt><dd>{need.target ?? '—'}</dd></div>
+            <div><dt>Still needed before a decision</dt><dd className="sample-needed">{need.target == null ? '—' : need.total}</dd></div>
+            <div><dt>Sample per variant for full power</dt><dd>{forPower.target ?? '—'}</dd></div>
+            <div><dt>Still needed for full power</dt><dd>{forPower.target == null ? '—' : forPower.total}</dd></div>
             <div><dt>SRM check p-value</dt><dd>{pValue(a.sampleRatioMismatch.pValue)}</dd></div>
             <div><dt>Computed</dt><dd>{fmtTime(a.computedAt)}</dd></div>
           </dl>
@@ -191,13 +197,13 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
                         <th scope="row" data-label="Variant">{variantLabel(k.variant)}</th>
                         <td data-label="Rate" className="rate">{a.metric === 'REVENUE' ? k.rate.toFixed(2) : percent(k.rate)}</td>
                         <td data-label="Control rate">{a.metric === 'REVENUE' ? k.controlRate.toFixed(2) : percent(k.controlRate)}</td>
-                        <td data-label="Lift" className="lift">{points(k.absoluteLift)}</td>
-                        <td data-label="Interval">{points(k.liftLower)} to {points(k.liftUpper)}</td>
+                        <td data-label="Lift" className="lift">{lift(a.metric, k.absoluteLift)}</td>
+                        <td data-label="Interval">{lift(a.metric, k.liftLower)} to {lift(a.metric, k.liftUpper)}</td>
                         <td data-label="Relative lift">{k.relativeLift == null ? '—' : `${k.relativeLift.toFixed(1)} %`}</td>
                         <td data-label="p-value">{pValue(k.pValue)}</td>
                         <td data-label="Adjusted p" className="adjusted-p">{pValue(k.adjustedPValue)}</td>
                         <td data-label="P(beat control)" className="p-beat">{percent(k.probabilityToBeatControl)}</td>
-                        <td data-label="Expected loss">{points(k.expectedLoss)}</td>
+                        <td data-label="Expected loss">{a.metric === 'REVENUE' ? k.expectedLoss.toFixed(2) : loss(k.expectedLoss)}</td>
                         <td data-label="Significant">{k.significant ? 'Yes' : 'No'}</td>
                       </tr>
                     ))}
@@ -207,6 +213,8 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
               <IntervalPlot
                 id="lift"
                 method={a.method}
+                format={(v) => lift(a.metric, v)}
+                unit={a.metric === 'REVENUE' ? 'revenue per recipient' : 'percentage points'}
                 rows={a.comparisons.map((k) => ({ label: variantLabel(k.variant), estimate: k.absoluteLift, lower: k.liftLower, upper: k.liftUpper, significant: k.significant }))}
               />
             </>

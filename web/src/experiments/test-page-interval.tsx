@@ -3,7 +3,7 @@
  * by CSS classes: the CSP forbids style attributes). The SVG is an image with a text alternative;
  * the same numbers are in the comparisons table beside it.
  */
-import { intervalGeometry, points, type IntervalRow } from './test-page-model';
+import { intervalGeometry, type IntervalRow } from './test-page-model';
 
 const LEFT = 150;
 const RIGHT = 20;
@@ -11,24 +11,32 @@ const WIDTH = 640;
 const ROW = 36;
 const TOP = 12;
 
-export function IntervalPlot({ rows, method, id }: { rows: readonly IntervalRow[]; method: string; id: string }) {
+interface Props {
+  rows: readonly IntervalRow[];
+  method: string;
+  id: string;
+  format(v: number): string;
+  unit: string;
+}
+
+export function IntervalPlot({ rows, method, id, format, unit }: Props) {
   if (rows.length === 0) return null;
   const g = intervalGeometry(rows, LEFT, WIDTH - LEFT - RIGHT);
   const height = TOP + rows.length * ROW + 28;
   const kind = method === 'SEQUENTIAL' ? 'always-valid' : method === 'BAYESIAN' ? 'credible' : 'confidence';
   const desc = rows
-    .map((r) => `${r.label}: ${points(r.estimate)}, interval ${points(r.lower)} to ${points(r.upper)}${r.significant ? ', significant' : ''}`)
+    .map((r) => `${r.label}: ${format(r.estimate)}, interval ${format(r.lower)} to ${format(r.upper)}${r.significant ? ', significant' : ''}`)
     .join('; ');
   return (
     <figure className="interval-plot">
-      <figcaption id={`${id}-caption`}>Lift over the control with its {kind} interval (percentage points)</figcaption>
+      <figcaption id={`${id}-caption`}>Lift over the control with its {kind} interval ({unit})</figcaption>
       <svg viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-labelledby={`${id}-caption ${id}-desc`} className="interval-svg">
         <desc id={`${id}-desc`}>{desc}</desc>
         {g.ticks.map((t) => (
           <g key={t} aria-hidden="true">
             <line className={t === 0 ? 'zero' : 'grid'} x1={g.at(t)} x2={g.at(t)} y1={TOP - 4} y2={TOP + rows.length * ROW} />
             <text className="tick" x={g.at(t)} y={TOP + rows.length * ROW + 18} textAnchor="middle">
-              {t === 0 ? '0' : points(t).replace(' pp', '')}
+              {t === 0 ? '0' : format(t).replace(' pp', '')}
             </text>
           </g>
         ))}

@@ -181,6 +181,13 @@ export function points(v: number): string {
   return `${pp > 0 && s !== '0.0' ? '+' : ''}${s} pp`;
 }
 
+/** A lift as the metric counts it: percentage points for rates, a signed amount per recipient for REVENUE. */
+export function lift(metric: string, v: number): string {
+  if (metric !== 'REVENUE') return points(v);
+  const s = v.toFixed(2);
+  return v > 0 && s !== '0.00' ? `+${s}` : s === '-0.00' ? '0.00' : s;
+}
+
 export function pValue(p: number | null | undefined): string {
   if (p == null) return '—';
   return p < 0.0001 ? '< 0.0001' : p.toPrecision(2);
@@ -188,15 +195,29 @@ export function pValue(p: number | null | undefined): string {
 
 // ---------- Sample still needed and actions.
 
-/** Per variant, recipients still to send before the analysis may decide (the larger of the power target and the minimum). */
+/**
+ * The per-variant sample the analysis waits for before it may decide: the minimum sample, and for
+ * a fixed-horizon test also the planned (power) sample — sequential and Bayesian tests may decide
+ * once the minimum is reached (as the API's engine does).
+ */
+export function decisionSample(method: string, required: number | null | undefined, minSampleSize: number | null | undefined): number | null {
+  const target = method === 'FIXED_HORIZON' ? Math.max(required ?? 0, minSampleSize ?? 0) : minSampleSize ?? 0;
+  return target > 0 ? target : null;
+}
+
+/** Per variant, recipients still to send to reach `target` (nothing when there is no target). */
 export function sampleStillNeeded(
-  required: number | null | undefined,
-  minSampleSize: number | null | undefined,
+  target: number | null | undefined,
   variants: readonly { key: string; name: string; stats: { sent: number } }[],
 ): { target: number | null; perVariant: { label: string; needed: number }[]; total: number } {
-  const target = Math.max(required ?? 0, minSampleSize ?? 0) || null;
-  const perVariant = variants.map((v) => ({ label: variantLabel(v), needed: target == null ? 0 : Math.max(0, target - v.stats.sent) }));
-  return { target, perVariant, total: perVariant.reduce((a, v) => a + v.needed, 0) };
+  const t = target && target > 0 ? target : null;
+  const perVariant = variants.map((v) => ({ label: variantLabel(v), needed: t == null ? 0 : Math.max(0, t - v.stats.sent) }));
+  return { target: t, perVariant, total: perVariant.reduce((a, v) => a + v.needed, 0) };
+}
+
+/** Expected loss is a size, not a direction: percentage points without a sign. */
+export function loss(v: number): string {
+  return `${(Math.abs(v) * 100).toFixed(1)} pp`;
 }
 
 export interface Actions {
@@ -271,7 +292,7 @@ export function nextSteps(c: TestCampaign): NextStep[] {
   } else if (a.noWinnerReason === 'NO_RESPONSES') {
     steps.push({ tone: 'info', text: `No ${humanMetric(a.metric)} in any variant yet: wait for responses before reading anything into the numbers.` });
   } else if (a.insufficientSampleSize || a.noWinnerReason === 'INSUFFICIENT_SAMPLE') {
-    const need = sampleStillNeeded(a.requiredSampleSizePerVariant, c.experiment?.minSampleSize, c.variants);
+    const need = sampleStillNeeded(decisionSample(a.method, a.requiredSampleSizePerVariant, c.experiment?.minSampleSize), c.variants);
     steps.push({
       tone: 'info',
       text:
@@ -285,10 +306,11 @@ export function nextSteps(c: TestCampaign): NextStep[] {
       text: `No difference detected${a.power != null ? ` (power to see the observed effect: ${pct(a.power)})` : ''}: keep the control${ended ? '' : ' and end the test'}, or choose on other grounds (cost, brand) with a recorded reason.`,
     });
   } else if (a.noWinnerReason === 'INSUFFICIENT_CONFIDENCE') {
-    const need = sampleStillNeeded(a.requiredSampleSizePerVariant, c.experiment?.minSampleSize, c.variants);
+    // The planned sample is the one with enough power for the minimum detectable effect.
+    const need = sampleStillNeeded(a.requiredSampleSizePerVariant, c.variants);
     steps.push({
       tone: 'info',
-      text: `No significant difference yet${a.power != null ? ` (power ${pct(a.power)})` : ''}${need.total > 0 ? `: about ${need.total} more recipients would reach the planned sample` : ''}. ${ended ? 'The test has ended: keep the control.' : 'Keep it running, or end it and keep the control if the difference would not matter.'}`,
+      text: `No significant difference yet${a.power != null ? ` (power ${pct(a.power)})` : ''}${need.total > 0 ? `: about ${need.total} more recipients would reach the planned sample for full power` : ''}. ${ended ? 'The test has ended: keep the control.' : 'Keep it running, or end it and keep the control if the difference would not matter.'}`,
     });
   }
   for (const k of worse) {
