@@ -7,7 +7,7 @@
  * critical violation (dialog open too); nothing outside this server is requested, no page error.
  * Screenshots: test-artifacts/dashboard-test-page*.png. Skipped outside CI without Chromium.
  */
-import { LaunchCampaignDocument } from '../generated/graphql';
+import { EndTestDocument, LaunchCampaignDocument } from '../generated/graphql';
 import { browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
@@ -19,6 +19,7 @@ const run = browserIt('dashboard test page browser test');
 let t: TestApp;
 let key: string;
 let f: CampaignFixture;
+let g: CampaignFixture;
 let browser: Browser | undefined;
 beforeAll(async () => {
   t = await startTestApp();
@@ -28,6 +29,9 @@ beforeAll(async () => {
   // Every recipient sent and delivered (as a provider's callbacks would report), so the analysis has a sample.
   const res = await postEvents(f.contacts.flatMap((c) => ['SENT', 'DELIVERED'].map((type) => ({ campaignId: f.campaignId, contactId: c.id, type, idempotencyKey: `tp-${type}-${c.id}` }))));
   expect(res).toMatchObject({ accepted: f.contacts.length * 2, rejected: [] });
+  // A second running test, ended behind the page's back: the page shows the API's refusal.
+  g = await campaignWithRecipients(t, key, 4, [50, 50], 'tq');
+  await t.ok(LaunchCampaignDocument, { id: g.campaignId }, key);
 });
 
 async function postEvents(events: object[]): Promise<unknown> {
@@ -133,6 +137,23 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'dashboard-test-page-narrow');
   expect(await seriousViolations(page)).toEqual([]);
+
+  // Someone else ends the other test while this page's dialog is open: confirming shows the API's reason.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${t.url}/tests/${g.campaignId}`);
+  await page.locator('h1', { hasText: 'fixture tq' }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'End the test…' }).click();
+  await endDialog.waitFor();
+  await t.ok(EndTestDocument, { campaignId: g.campaignId, sendWinnerToRemainder: false }, key);
+  await endDialog.getByRole('button', { name: 'Confirm: end the test' }).click();
+  const refusal = endDialog.getByRole('alert');
+  await refusal.waitFor({ timeout: 15_000 });
+  expect(await refusal.textContent()).toMatch(/^The test ended at .*TEST_ALREADY_ENDED/);
+  await endDialog.getByRole('button', { name: 'Cancel' }).click();
+  await endDialog.waitFor({ state: 'hidden' });
+  // And the page caught up live: the test is ended, its button gone.
+  expect(await until(() => text(page, '.test-status'), (v) => v?.includes('test ended') ?? false, 15_000)).toContain('test ended');
+  expect(await page.getByRole('button', { name: 'End the test…' }).count()).toBe(0);
 
   expect(external).toEqual([]);
   expect(problems).toEqual([]);

@@ -59,8 +59,9 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
             Resume
           </button>
         )}
-        {allowed.declareWinner && <DeclareWinner campaign={c} onWinner={onWinner} />}
-        {allowed.endTest && <EndTest campaign={c} onStatus={onStatus} />}
+        {/* Mounted whatever the status: an open dialog stays open when a live update (someone else's action) changes what is allowed, and its submit then shows the API's refusal. */}
+        <DeclareWinner available={allowed.declareWinner} campaign={c} onWinner={onWinner} />
+        <EndTest available={allowed.endTest} campaign={c} onStatus={onStatus} />
       </div>
       {!allowed.launch && !allowed.pause && !allowed.resume && !allowed.endTest && !allowed.declareWinner && (
         <p>No action applies to a test that is {c.status.toLowerCase()}{c.testEndedAt ? ' and ended' : ''}.</p>
@@ -80,7 +81,7 @@ function useDialog() {
   return { ref, open: () => ref.current?.showModal(), close: () => ref.current?.close() };
 }
 
-function DeclareWinner({ campaign: c, onWinner }: { campaign: TestCampaign; onWinner(w: TestWinner): void }) {
+function DeclareWinner({ available, campaign: c, onWinner }: { available: boolean; campaign: TestCampaign; onWinner(w: TestWinner): void }) {
   const dialog = useDialog();
   const suggested = c.winner?.variant.id ?? c.analysis?.winner?.id ?? c.analysis?.leader?.id ?? c.variants[0]?.id ?? '';
   const [variantId, setVariantId] = useState(suggested);
@@ -104,16 +105,18 @@ function DeclareWinner({ campaign: c, onWinner }: { campaign: TestCampaign; onWi
 
   return (
     <>
-      <button
-        type="button"
-        onClick={() => {
-          setVariantId(suggested);
-          setProblem(undefined);
-          dialog.open();
-        }}
-      >
-        Declare a winner…
-      </button>
+      {available && (
+        <button
+          type="button"
+          onClick={() => {
+            setVariantId(suggested);
+            setProblem(undefined);
+            dialog.open();
+          }}
+        >
+          Declare a winner…
+        </button>
+      )}
       <dialog ref={dialog.ref} aria-labelledby="declare-title" className="test-dialog">
         <form onSubmit={submit} noValidate>
           <h2 id="declare-title">Declare a winner</h2>
@@ -156,7 +159,7 @@ function DeclareWinner({ campaign: c, onWinner }: { campaign: TestCampaign; onWi
   );
 }
 
-function EndTest({ campaign: c, onStatus }: { campaign: TestCampaign; onStatus(s: StatusChange): void }) {
+function EndTest({ available, campaign: c, onStatus }: { available: boolean; campaign: TestCampaign; onStatus(s: StatusChange): void }) {
   const dialog = useDialog();
   const partial = (c.experiment?.testAudiencePercent ?? 100) < 100;
   const [sendWinner, setSendWinner] = useState(true);
@@ -175,15 +178,17 @@ function EndTest({ campaign: c, onStatus }: { campaign: TestCampaign; onStatus(s
 
   return (
     <>
-      <button
-        type="button"
-        onClick={() => {
-          setProblem(undefined);
-          dialog.open();
-        }}
-      >
-        End the test…
-      </button>
+      {available && (
+        <button
+          type="button"
+          onClick={() => {
+            setProblem(undefined);
+            dialog.open();
+          }}
+        >
+          End the test…
+        </button>
+      )}
       <dialog ref={dialog.ref} aria-labelledby="end-title" className="test-dialog">
         <form onSubmit={submit}>
           <h2 id="end-title">End the test?</h2>

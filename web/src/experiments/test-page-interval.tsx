@@ -5,10 +5,10 @@
  */
 import { intervalGeometry, type IntervalRow } from './test-page-model';
 
-const LEFT = 150;
+const LEFT = 120;
 const RIGHT = 20;
-const WIDTH = 640;
-const ROW = 36;
+const WIDTH = 480;
+const ROW = 40;
 const TOP = 12;
 
 interface Props {
@@ -45,7 +45,7 @@ export function IntervalPlot({ rows, method, id, format, unit }: Props) {
           return (
             <g key={r.label} className={r.significant ? 'row significant' : 'row'} aria-hidden="true">
               <text className="label" x={LEFT - 10} y={y + 4} textAnchor="end">
-                {r.label.length > 20 ? `${r.label.slice(0, 19)}…` : r.label}
+                {r.label.length > 14 ? `${r.label.slice(0, 13)}…` : r.label}
               </text>
               <line className="whisker" x1={g.at(r.lower)} x2={g.at(r.upper)} y1={y} y2={y} />
               <line className="whisker" x1={g.at(r.lower)} x2={g.at(r.lower)} y1={y - 7} y2={y + 7} />
