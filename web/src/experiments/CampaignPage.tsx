@@ -4,7 +4,7 @@
  * loss, power, SRM), next steps, the funnel, the time series, the winner and its history, and the
  * actions. Live over graphql-ws (stats + analysis, status, winner declarations); no polling.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import {
   DashTestPageDocument,
@@ -333,6 +333,8 @@ const METRICS: { value: SeriesMetric; label: string }[] = [
   { value: 'sent', label: 'Sent' },
 ];
 
+const hourLabel = (v: number) => new Date(v * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
 function TimeSeries({ campaign: c, liveAt }: { campaign: TestCampaign; liveAt?: string }) {
   const [interval, setInterval_] = useState<Interval>('HOUR');
   const [metric, setMetric] = useState<SeriesMetric>('converted');
@@ -348,7 +350,13 @@ function TimeSeries({ campaign: c, liveAt }: { campaign: TestCampaign; liveAt?: 
     }, wait);
     return () => clearTimeout(timer);
   }, [liveAt, reexecute]);
-  const chart = data?.campaign ? seriesByVariant(data.campaign.timeSeries, c.variants, metric) : undefined;
+  // Memoised: a new chart (uPlot rebuilt) only when the buckets, the metric or the variants change, not on every live message.
+  const variantKey = c.variants.map((v) => `${v.id}:${v.key}:${v.name}`).join('|');
+  const chart = useMemo(
+    () => (data?.campaign ? seriesByVariant(data.campaign.timeSeries, c.variants, metric) : undefined),
+    // c.variants changes identity with each live message; variantKey holds what the chart uses.
+    [data, metric, variantKey],
+  );
   const label = METRICS.find((m) => m.value === metric)!.label;
   const hourly = interval === 'HOUR';
 
@@ -381,7 +389,7 @@ function TimeSeries({ campaign: c, liveAt }: { campaign: TestCampaign; liveAt?: 
           series={chart.series}
           kind="bars"
           xLabel={hourly ? 'Hour starting' : 'Period starting'}
-          xFormat={hourly ? (v) => new Date(v * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : undefined}
+          xFormat={hourly ? hourLabel : undefined}
         />
       )}
     </section>
