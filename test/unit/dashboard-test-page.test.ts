@@ -269,6 +269,10 @@ describe('next steps', () => {
     // target max(80, 100) = 100: A needs 70, B needs 50
     expect(t[0]).toBe('info: Not enough data yet: about 120 more recipients (A · Variant A: 70, B · Variant B: 50) before a decision. Keep the test running.');
     expect(t[1]).toMatch(/^info: Sequential test/);
+    // Ended short of the sample: no advice to keep it running, nor the method's rule on looking.
+    expect(texts({ ...c, status: 'COMPLETED', testEndedAt: '2026-11-30T11:00:00Z' })).toEqual([
+      'info: The test ended before it had the sample it needed (about 120 recipients short): read its numbers as indicative only; keep the control or run a new test.',
+    ]);
   });
 
   it('SRM comes first and blocks a winner recommendation even when the comparison is significant', () => {

@@ -295,8 +295,9 @@ export function nextSteps(c: TestCampaign): NextStep[] {
     const need = sampleStillNeeded(decisionSample(a.method, a.requiredSampleSizePerVariant, c.experiment?.minSampleSize), c.variants);
     steps.push({
       tone: 'info',
-      text:
-        need.total > 0
+      text: ended
+        ? `The test ended before it had the sample it needed${need.total > 0 ? ` (about ${need.total} recipients short)` : ''}: read its numbers as indicative only; keep the control or run a new test.`
+        : need.total > 0
           ? `Not enough data yet: about ${need.total} more recipients (${need.perVariant.filter((v) => v.needed > 0).map((v) => `${v.label}: ${v.needed}`).join(', ')}) before a decision. Keep the test running${c.status === 'PAUSED' ? ' (resume it)' : ''}.`
           : 'Not enough data yet: keep the test running.',
     });
