@@ -87,6 +87,14 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'dashboard-test-page');
 
+  // Pause and resume as the status allows; the buttons follow the status.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  expect(await until(() => text(page, '.test-status'), (v) => v === 'Paused', 15_000)).toBe('Paused');
+  expect(await text(page, '.action-status')).toBe('Pause: done.');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  expect(await until(() => text(page, '.test-status'), (v) => v === 'Running', 15_000)).toBe('Running');
+  expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
+
   // The list in a second tab: its winner cell follows the declaration live.
   const list = await context.newPage();
   const listWatch = watchPage(list, t.url);

@@ -30,12 +30,10 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
   const [message, setMessage] = useState<{ error?: string; ok?: string }>({});
   const busy = launch.fetching || pause.fetching || resume.fetching;
 
-  const run = async (label: string, op: () => Promise<{ error?: Parameters<typeof describeError>[0]; data?: unknown }>, pick: (d: never) => StatusChange) => {
-    setMessage({});
-    const r = await op();
-    if (r.error) setMessage({ error: `${label} failed: ${describeError(r.error)}` });
-    else if (r.data) {
-      onStatus(pick(r.data as never));
+  const done = (label: string, error: Parameters<typeof describeError>[0] | undefined, status: StatusChange | undefined) => {
+    if (error) setMessage({ error: `${label} failed: ${describeError(error)}` });
+    else if (status) {
+      onStatus(status);
       setMessage({ ok: `${label}: done.` });
     }
   };
@@ -45,17 +43,29 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
       <h2 id="actions-title">Actions</h2>
       <div className="actions">
         {allowed.launch && (
-          <button type="button" disabled={busy} onClick={() => run('Launch', () => doLaunch({ id: c.id }), (d: { launchCampaign: StatusChange }) => d.launchCampaign)}>
+          <button type="button" disabled={busy} onClick={async () => {
+              setMessage({});
+              const r = await doLaunch({ id: c.id });
+              done('Launch', r.error, r.data?.launchCampaign);
+            }}>
             Launch
           </button>
         )}
         {allowed.pause && (
-          <button type="button" disabled={busy} onClick={() => run('Pause', () => doPause({ id: c.id }), (d: { pauseCampaign: StatusChange }) => d.pauseCampaign)}>
+          <button type="button" disabled={busy} onClick={async () => {
+              setMessage({});
+              const r = await doPause({ id: c.id });
+              done('Pause', r.error, r.data?.pauseCampaign);
+            }}>
             Pause
           </button>
         )}
         {allowed.resume && (
-          <button type="button" disabled={busy} onClick={() => run('Resume', () => doResume({ id: c.id }), (d: { resumeCampaign: StatusChange }) => d.resumeCampaign)}>
+          <button type="button" disabled={busy} onClick={async () => {
+              setMessage({});
+              const r = await doResume({ id: c.id });
+              done('Resume', r.error, r.data?.resumeCampaign);
+            }}>
             Resume
           </button>
         )}
