@@ -1,0 +1,232 @@
+/**
+ * The test's actions: launch / pause / resume as the status allows, end the test (confirmed in a
+ * dialog), declare a winner with a required reason (a dialog). Each failure shows the API's own
+ * reason; success updates the page at once (the live subscriptions confirm it).
+ */
+import { useRef, useState, type FormEvent } from 'react';
+import { useMutation } from 'urql';
+import {
+  DashTestDeclareWinnerDocument,
+  DashTestEndDocument,
+  DashTestLaunchDocument,
+  DashTestPauseDocument,
+  DashTestResumeDocument,
+} from '../generated/graphql';
+import { describeError } from '../ui/format';
+import { variantLabel } from './model';
+import { allowedActions, reasonProblem, type StatusChange, type TestCampaign, type TestWinner } from './test-page-model';
+
+interface Props {
+  campaign: TestCampaign;
+  onStatus(s: StatusChange): void;
+  onWinner(w: TestWinner): void;
+}
+
+export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
+  const allowed = allowedActions(c);
+  const [launch, doLaunch] = useMutation(DashTestLaunchDocument);
+  const [pause, doPause] = useMutation(DashTestPauseDocument);
+  const [resume, doResume] = useMutation(DashTestResumeDocument);
+  const [message, setMessage] = useState<{ error?: string; ok?: string }>({});
+  const busy = launch.fetching || pause.fetching || resume.fetching;
+
+  const done = (label: string, error: Parameters<typeof describeError>[0] | undefined, status: StatusChange | undefined) => {
+    if (error) setMessage({ error: `${label} failed: ${describeError(error)}` });
+    else if (status) {
+      onStatus(status);
+      setMessage({ ok: `${label}: done.` });
+    }
+  };
+
+  return (
+    <section aria-labelledby="actions-title" className="test-actions">
+      <h2 id="actions-title">Actions</h2>
+      <div className="actions">
+        {allowed.launch && (
+          <button type="button" disabled={busy} onClick={async () => {
+              setMessage({});
+              const r = await doLaunch({ id: c.id });
+              done('Launch', r.error, r.data?.launchCampaign);
+            }}>
+            Launch
+          </button>
+        )}
+        {allowed.pause && (
+          <button type="button" disabled={busy} onClick={async () => {
+              setMessage({});
+              const r = await doPause({ id: c.id });
+              done('Pause', r.error, r.data?.pauseCampaign);
+            }}>
+            Pause
+          </button>
+        )}
+        {allowed.resume && (
+          <button type="button" disabled={busy} onClick={async () => {
+              setMessage({});
+              const r = await doResume({ id: c.id });
+              done('Resume', r.error, r.data?.resumeCampaign);
+            }}>
+            Resume
+          </button>
+        )}
+        {/* Mounted whatever the status: an open dialog stays open when a live update (someone else's action) changes what is allowed, and its submit then shows the API's refusal. */}
+        <DeclareWinner available={allowed.declareWinner} campaign={c} onWinner={onWinner} />
+        <EndTest available={allowed.endTest} campaign={c} onStatus={onStatus} />
+      </div>
+      {!allowed.launch && !allowed.pause && !allowed.resume && !allowed.endTest && !allowed.declareWinner && (
+        <p>No action applies to a test that is {c.status.toLowerCase()}{c.testEndedAt ? ' and ended' : ''}.</p>
+      )}
+      <p role="status" className="action-status">{message.ok ?? ''}</p>
+      {message.error && (
+        <p role="alert" className="error">
+          {message.error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function useDialog() {
+  const ref = useRef<HTMLDialogElement>(null);
+  return { ref, open: () => ref.current?.showModal(), close: () => ref.current?.close() };
+}
+
+function DeclareWinner({ available, campaign: c, onWinner }: { available: boolean; campaign: TestCampaign; onWinner(w: TestWinner): void }) {
+  const dialog = useDialog();
+  const suggested = c.winner?.variant.id ?? c.analysis?.winner?.id ?? c.analysis?.leader?.id ?? c.variants[0]?.id ?? '';
+  const [variantId, setVariantId] = useState(suggested);
+  const [reason, setReason] = useState('');
+  const [problem, setProblem] = useState<string>();
+  const [state, declare] = useMutation(DashTestDeclareWinnerDocument);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const p = reasonProblem(reason);
+    setProblem(p);
+    if (p) return;
+    const r = await declare({ campaignId: c.id, variantId, reason: reason.trim() });
+    if (r.error) setProblem(describeError(r.error));
+    else if (r.data) {
+      onWinner(r.data.declareWinner);
+      setReason('');
+      dialog.close();
+    }
+  };
+
+  return (
+    <>
+      {available && (
+        <button
+          type="button"
+          onClick={() => {
+            setVariantId(suggested);
+            setProblem(undefined);
+            dialog.open();
+          }}
+        >
+          Declare a winner…
+        </button>
+      )}
+      <dialog ref={dialog.ref} aria-labelledby="declare-title" className="test-dialog">
+        <form onSubmit={submit} noValidate>
+          <h2 id="declare-title">Declare a winner</h2>
+          <p>A manual declaration is recorded with its reason, even without significance; a later declaration replaces it.</p>
+          <label htmlFor="declare-variant">Winning variant</label>
+          <select id="declare-variant" value={variantId} onChange={(e) => setVariantId(e.target.value)}>
+            {c.variants.map((v) => (
+              <option key={v.id} value={v.id}>
+                {variantLabel(v)}
+                {v.isControl ? ' (control)' : ''}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="declare-reason">Reason (required)</label>
+          <textarea
+            id="declare-reason"
+            rows={3}
+            required
+            value={reason}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={problem ? 'declare-problem' : undefined}
+            onChange={(e) => setReason(e.target.value)}
+          />
+          {problem && (
+            <p id="declare-problem" role="alert" className="error">
+              {problem}
+            </p>
+          )}
+          <div className="actions">
+            <button type="submit" disabled={state.fetching}>
+              Confirm: declare the winner
+            </button>
+            <button type="button" onClick={dialog.close}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
+function EndTest({ available, campaign: c, onStatus }: { available: boolean; campaign: TestCampaign; onStatus(s: StatusChange): void }) {
+  const dialog = useDialog();
+  const partial = (c.experiment?.testAudiencePercent ?? 100) < 100;
+  const [sendWinner, setSendWinner] = useState(true);
+  const [problem, setProblem] = useState<string>();
+  const [state, end] = useMutation(DashTestEndDocument);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const r = await end({ campaignId: c.id, sendWinnerToRemainder: partial && sendWinner });
+    if (r.error) setProblem(describeError(r.error));
+    else if (r.data) {
+      onStatus(r.data.endTest);
+      dialog.close();
+    }
+  };
+
+  return (
+    <>
+      {available && (
+        <button
+          type="button"
+          onClick={() => {
+            setProblem(undefined);
+            dialog.open();
+          }}
+        >
+          End the test…
+        </button>
+      )}
+      <dialog ref={dialog.ref} aria-labelledby="end-title" className="test-dialog">
+        <form onSubmit={submit}>
+          <h2 id="end-title">End the test?</h2>
+          <p>
+            Ending closes the experiment: no more recipients are tested.
+            {c.winner ? ` The declared winner is ${variantLabel(c.winner.variant)}.` : ' No winner is declared: the control is kept.'}
+          </p>
+          {partial && (
+            <div className="check">
+              <input id="end-send-winner" type="checkbox" checked={sendWinner} onChange={(e) => setSendWinner(e.target.checked)} />
+              <label htmlFor="end-send-winner">Send the winner to the remaining {100 - (c.experiment?.testAudiencePercent ?? 100)} % of the audience</label>
+            </div>
+          )}
+          {problem && (
+            <p role="alert" className="error">
+              {problem}
+            </p>
+          )}
+          <div className="actions">
+            <button type="submit" disabled={state.fetching}>
+              Confirm: end the test
+            </button>
+            <button type="button" onClick={dialog.close}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
