@@ -10,6 +10,7 @@
  * Screenshots: test-artifacts/dashboard-operations*.png.
  */
 import { readFileSync } from 'node:fs';
+import { ALERTS_JOB } from '../../src/operations/alerts';
 import { CreateApiKeyDocument, LaunchCampaignDocument, OptOutChannelDocument, UpdateWorkspaceSettingsDocument, WebhookRetriesDocument } from '../generated/graphql';
 import { recordMessage } from '../../src/tracking/messages';
 import { MAX_ATTEMPTS } from '../../src/tracking/webhooks/retries';
@@ -27,6 +28,7 @@ const TOKEN = 'ops-dashboard-twilio-token';
 let t: TestApp;
 let key: string;
 let readKey: string;
+let writeKey: string;
 let f: CampaignFixture;
 let browser: Browser | undefined;
 
@@ -46,7 +48,9 @@ beforeAll(async () => {
   t = await startTestApp({ PUBLIC_URL, WEBHOOK_RECEIPTS_FLUSH_MS: '100', JOBS: 'on' });
   key = await t.newWorkspaceKey('Ops shop');
   readKey = (await t.ok(CreateApiKeyDocument, { name: 'ops reader', scopes: ['READ'] }, key)).createApiKey.secret;
-  await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: TOKEN } }, key);
+  writeKey = (await t.ok(CreateApiKeyDocument, { name: 'ops writer', scopes: ['READ', 'WRITE'] }, key)).createApiKey.secret;
+  // An alert destination: alerts are raised for workspaces that have one (email: the simulator).
+  await t.ok(UpdateWorkspaceSettingsDocument, { input: { twilioAuthToken: TOKEN, alertEmail: 'ops@example.com' } }, key);
   f = await campaignWithRecipients(t, key, 6, [50, 50], 'ops');
   await t.ok(LaunchCampaignDocument, { id: f.campaignId }, key); // sent by the simulator (JOBS on)
 
@@ -59,6 +63,10 @@ beforeAll(async () => {
     await t.app.retries.runDue();
     expect(await until(() => retryOf(sid), (r) => r.status === 'DEAD')).toMatchObject({ status: 'DEAD' });
   }
+  // The alerts job (every minute with JOBS on) run now: the dead letters raise DEAD_LETTERS:twilio.
+  await t.app.scheduler!.runNow(ALERTS_JOB);
+  const alerts = async () => (await t.raw<{ alerts: { key: string }[] }>('{ alerts(open: true) { key } }', {}, key)).data?.alerts.map((a) => a.key) ?? [];
+  expect(await until(alerts, (k) => k.includes('DEAD_LETTERS:twilio'), 20_000)).toContain('DEAD_LETTERS:twilio');
   // SMopslate's message turns up late (recorded the way the sender records it): its replay will succeed.
   const c = f.contacts[2]!;
   await recordMessage(t.app.orm.em.fork(), { workspaceId: f.workspaceId, campaignId: f.campaignId, contactId: c.id, variantId: c.variantId, provider: 'twilio', providerMessageId: 'SMopslate' });
@@ -81,6 +89,7 @@ async function openOperations(page: Page, k: string) {
 run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for ADMIN), the opt-out report and its CSV; accessible; offline', async () => {
   const late = await retryOf('SMopslate');
   const gone = await retryOf('SMopsgone');
+  const dead = async () => (await t.ok(WebhookRetriesDocument, { status: 'DEAD' }, key)).webhookRetries.nodes.map((n) => n.id);
   browser = await launchChromium();
 
   // A READ key: everything reads, requeueing is refused with the API's words.
@@ -95,6 +104,11 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
   expect(await refused.getAttribute('role')).toBe('alert');
   expect(await refused.textContent()).toMatch(/FORBIDDEN/);
   expect(await refused.textContent()).toContain('ADMIN scope');
+  // The open alert, with its email notification.
+  const alertRow = reader.locator('table.ops-alerts tbody tr', { hasText: 'Dead letters' });
+  await alertRow.waitFor({ timeout: 20_000 });
+  expect(await alertRow.locator('td[data-label="State"]').textContent()).toBe('Raised');
+  expect(await alertRow.locator('td[data-label="Notifications"]').textContent()).toMatch(/^EMAIL raised: /);
   await reader.getByRole('button', { name: 'Requeue all dead letters' }).click();
   await reader.getByTestId('requeue-all-outcome').waitFor({ timeout: 20_000 });
   expect(await text(reader, '[data-testid="requeue-all-outcome"]')).toMatch(/FORBIDDEN/);
@@ -104,6 +118,17 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
   expect(readWatch.external).toEqual([]);
   expect(readWatch.problems).toEqual([]);
   await reader.close();
+
+  // A WRITE key is refused too, with the API's own reason for the missing ADMIN scope.
+  const writer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const writeWatch = watchPage(writer, t.url, { allowStatus: [403], allowConsole: /status of 403/ });
+  await openOperations(writer, writeKey);
+  await writer.getByRole('button', { name: 'Requeue all dead letters' }).click();
+  await writer.getByTestId('requeue-all-outcome').waitFor({ timeout: 20_000 });
+  expect(await text(writer, '[data-testid="requeue-all-outcome"]')).toMatch(/FORBIDDEN/);
+  expect(await dead()).toHaveLength(2);
+  expect([...writeWatch.external, ...writeWatch.problems]).toEqual([]);
+  await writer.close();
 
   // An ADMIN key.
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -128,7 +153,6 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
   const outcome = page.getByTestId(`requeue-outcome-${late.id}`);
   await outcome.waitFor({ timeout: 20_000 });
   expect(await outcome.textContent()).toBe('Requeued and processed (DONE).');
-  const dead = async () => (await t.ok(WebhookRetriesDocument, { status: 'DEAD' }, key)).webhookRetries.nodes.map((n) => n.id);
   expect(await dead()).toEqual([gone.id]);
   // The list reloads: the processed row left the dead letters.
   expect(await until(() => page.locator(`tr[data-retry-id="${late.id}"]`).count(), (n) => n === 0, 20_000)).toBe(0);

@@ -161,7 +161,7 @@ function OutcomeLine({ outcome, testId }: { outcome: Outcome; testId: string }) 
   return (
     <p role="alert" className="error" data-testid={testId}>
       {describeError(outcome.error)}
-      {isForbidden(outcome.error) && ' Requeueing needs a key with the ADMIN scope; sign in with one to replay dead letters.'}
+      {isForbidden(outcome.error) && <span className="ops-hint">Replaying dead letters needs an API key with the ADMIN scope: add one with “Add a key”.</span>}
     </p>
   );
 }
