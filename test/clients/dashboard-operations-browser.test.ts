@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ALERTS_JOB } from '../../src/operations/alerts';
-import { CreateApiKeyDocument, LaunchCampaignDocument, OptOutChannelDocument, UpdateWorkspaceSettingsDocument, WebhookRetriesDocument } from '../generated/graphql';
+import { CreateApiKeyDocument, LaunchCampaignDocument, OptOutChannelDocument, UpdateWorkspaceSettingsDocument, WebhookHealthDocument, WebhookRetriesDocument } from '../generated/graphql';
 import { recordMessage } from '../../src/tracking/messages';
 import { MAX_ATTEMPTS } from '../../src/tracking/webhooks/retries';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
@@ -67,6 +67,10 @@ beforeAll(async () => {
   await t.app.scheduler!.runNow(ALERTS_JOB);
   const alerts = async () => (await t.raw<{ alerts: { key: string }[] }>('{ alerts(open: true) { key } }', {}, key)).data?.alerts.map((a) => a.key) ?? [];
   expect(await until(alerts, (k) => k.includes('DEAD_LETTERS:twilio'), 20_000)).toContain('DEAD_LETTERS:twilio');
+  // The hourly health snapshot (a job) taken now, once the callbacks' counts are flushed: the chart's data.
+  const twilioHealth = async () => (await t.ok(WebhookHealthDocument, {}, key)).webhookHealth.find((h) => h.provider === 'twilio');
+  expect(await until(twilioHealth, (h) => h?.dead === 2 && h.receivedLastHour >= 2, 20_000)).toMatchObject({ dead: 2 });
+  await t.app.scheduler!.runNow('operations: webhook health snapshots');
   // SMopslate's message turns up late (recorded the way the sender records it): its replay will succeed.
   const c = f.contacts[2]!;
   await recordMessage(t.app.orm.em.fork(), { workspaceId: f.workspaceId, campaignId: f.campaignId, contactId: c.id, variantId: c.variantId, provider: 'twilio', providerMessageId: 'SMopslate' });
@@ -117,6 +121,12 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
   await screenshot(reader, 'dashboard-operations-forbidden');
   expect(readWatch.external).toEqual([]);
   expect(readWatch.problems).toEqual([]);
+  // The last 24 hours' chart, its numbers in a table: this hour's snapshot holds the 2 dead letters.
+  const chart = reader.locator('article[data-provider="twilio"] figure.chart');
+  await chart.waitFor({ timeout: 20_000 });
+  expect(await chart.locator('figcaption').textContent()).toContain('twilio: callbacks per hour');
+  expect(await chart.locator('details tbody tr').count()).toBe(1);
+  expect(await chart.locator('details tbody tr td').nth(2).textContent()).toBe('2');
   await reader.close();
 
   // A WRITE key is refused too, with the API's own reason for the missing ADMIN scope.
