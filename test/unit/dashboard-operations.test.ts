@@ -61,16 +61,23 @@ describe('webhook health reading', () => {
     expect(rejectedLastHour({ badSignatureLastHour: 4, malformedLastHour: 3 })).toBe(7);
   });
 
-  it('turns the hourly snapshots into chart series', () => {
-    const s = historySeries([
-      { hour: '2026-11-30T10:00:00.000Z', received: 10, accepted: 8, badSignature: 1, malformed: 1, dead: 0 },
-      { hour: '2026-11-30T11:00:00.000Z', received: 3, accepted: 1, badSignature: 0, malformed: 2, dead: 1 },
-    ]);
-    // 2026-11-30T10:00Z: 2026-01-01 is day 20,454 after the epoch, Nov 30 is 333 days later; × 86,400 + 10 h × 3,600.
-    expect(s.x).toEqual([20787 * 86400 + 36000, 20787 * 86400 + 39600]);
-    expect(s.received).toEqual([10, 3]);
-    expect(s.rejected).toEqual([2, 2]);
-    expect(s.dead).toEqual([0, 1]);
+  it('puts the hourly snapshots on a fixed window ending with the current hour, gaps as null', () => {
+    const s = historySeries(
+      [
+        { hour: '2026-11-30T10:00:00.000Z', received: 10, accepted: 8, badSignature: 1, malformed: 1, dead: 0 },
+        { hour: '2026-11-30T12:00:00.000Z', received: 3, accepted: 1, badSignature: 0, malformed: 2, dead: 1 },
+        { hour: '2026-11-29T09:00:00.000Z', received: 99, accepted: 99, badSignature: 0, malformed: 0, dead: 0 }, // outside a 4-hour window
+      ],
+      new Date('2026-11-30T12:34:56Z'),
+      4,
+    );
+    // 2026-11-30T12:00Z: 2026-01-01 is day 20,454 after the epoch, Nov 30 is 333 days later; × 86,400 + 12 h × 3,600.
+    const noon = 20787 * 86400 + 12 * 3600;
+    expect(s.x).toEqual([noon - 3 * 3600, noon - 2 * 3600, noon - 3600, noon]);
+    expect(s.received).toEqual([null, 10, null, 3]);
+    expect(s.rejected).toEqual([null, 2, null, 2]);
+    expect(s.dead).toEqual([null, 0, null, 1]);
+    expect(historySeries([], new Date('2026-11-30T12:00:00Z')).x).toHaveLength(24);
   });
 });
 

@@ -1,5 +1,6 @@
 /** Webhook health: one card per provider with activity in the last 24 hours, its status and numbers. */
-import { Chart } from '../ui/Chart';
+import { useMemo } from 'react';
+import { Chart, type ChartSeries } from '../ui/Chart';
 import { duration, healthReading, historySeries, overallReading, rejectedLastHour, when, type WebhookHealthEntry } from './model';
 
 export function WebhookHealthPanel({ health }: { health: readonly WebhookHealthEntry[] }) {
@@ -21,7 +22,16 @@ export function WebhookHealthPanel({ health }: { health: readonly WebhookHealthE
 
 function ProviderCard({ h }: { h: WebhookHealthEntry }) {
   const reading = healthReading(h);
-  const series = historySeries(h.history);
+  // Memoised: the chart redraws only when the snapshots change, not on every render of the page.
+  const series = useMemo(() => historySeries(h.history, new Date()), [h.history]);
+  const lines = useMemo<ChartSeries[]>(
+    () => [
+      { label: 'Received', values: series.received },
+      { label: 'Rejected', values: series.rejected },
+      { label: 'Dead letters', values: series.dead },
+    ],
+    [series],
+  );
   const id = `ops-health-${h.provider}`;
   return (
     <article className="card ops-card" aria-labelledby={id} data-provider={h.provider}>
@@ -91,20 +101,18 @@ function ProviderCard({ h }: { h: WebhookHealthEntry }) {
           <dd>{when(h.lastReceivedAt)}</dd>
         </div>
       </dl>
-      {series.x.length > 0 && (
+      {h.history.length > 0 && (
         <Chart
           title={`${h.provider}: callbacks per hour, last 24 hours (${rejectedLastHour(h)} rejected in the last hour)`}
           x={series.x}
           xLabel="Hour"
-          xFormat={(v) => new Date(v * 1000).toLocaleString([], { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short' })}
-          series={[
-            { label: 'Received', values: series.received },
-            { label: 'Rejected', values: series.rejected },
-            { label: 'Dead letters', values: series.dead },
-          ]}
+          xFormat={hourLabel}
+          series={lines}
           height={180}
         />
       )}
     </article>
   );
 }
+
+const hourLabel = (v: number) => new Date(v * 1000).toLocaleString([], { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short' });

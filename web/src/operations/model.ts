@@ -52,14 +52,22 @@ export function rejectedLastHour(h: Pick<WebhookHealthEntry, 'badSignatureLastHo
   return h.badSignatureLastHour + h.malformedLastHour;
 }
 
-/** The last 24 hours' snapshots as chart series (x in unix seconds). */
-export function historySeries(history: WebhookHealthEntry['history']): { x: number[]; received: number[]; rejected: number[]; dead: number[] } {
-  return {
-    x: history.map((s) => Math.floor(Date.parse(s.hour) / 1000)),
-    received: history.map((s) => s.received),
-    rejected: history.map((s) => s.badSignature + s.malformed),
-    dead: history.map((s) => s.dead),
-  };
+/**
+ * The hourly snapshots as chart series over a fixed window of `hours` hours ending with `now`'s
+ * hour (x in unix seconds): an hour without a snapshot is null (drawn as a gap, "—" in the table),
+ * so one or two snapshots still sit on a readable 24-hour axis.
+ */
+export function historySeries(
+  history: WebhookHealthEntry['history'],
+  now: Date,
+  hours = 24,
+): { x: number[]; received: (number | null)[]; rejected: (number | null)[]; dead: (number | null)[] } {
+  const HOUR = 3600;
+  const end = Math.floor(now.getTime() / 1000 / HOUR) * HOUR;
+  const byHour = new Map(history.map((s) => [Math.floor(Date.parse(s.hour) / 1000 / HOUR) * HOUR, s]));
+  const x = Array.from({ length: hours }, (_, i) => end - (hours - 1 - i) * HOUR);
+  const pick = (f: (s: WebhookHealthEntry['history'][number]) => number) => x.map((h) => (byHour.has(h) ? f(byHour.get(h)!) : null));
+  return { x, received: pick((s) => s.received), rejected: pick((s) => s.badSignature + s.malformed), dead: pick((s) => s.dead) };
 }
 
 export function circuitText(p: Pick<ProviderHealthEntry, 'circuit'>): string {
