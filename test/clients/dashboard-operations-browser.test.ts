@@ -166,10 +166,12 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
   await page.locator(`tr[data-retry-id="${late.id}"] button`).click();
   const outcome = page.getByTestId(`requeue-outcome-${late.id}`);
   await outcome.waitFor({ timeout: 20_000 });
-  expect(await outcome.textContent()).toBe('Requeued and processed (DONE).');
+  expect(await outcome.textContent()).toContain('Requeued and processed (DONE).');
   expect(await dead()).toEqual([gone.id]);
   // The list reloads: the processed row left the dead letters.
   expect(await until(() => page.locator(`tr[data-retry-id="${late.id}"]`).count(), (n) => n === 0, 20_000)).toBe(0);
+  // Its outcome stays, naming the callback it was about.
+  expect(await page.getByTestId(`requeue-outcome-${late.id}`).textContent()).toBe('twilio: Status DELIVERED, message SMopslate Requeued and processed (DONE).');
 
   // Requeue all: the remaining one goes back to the queue with fresh attempts.
   await page.getByRole('button', { name: 'Requeue all dead letters' }).click();

@@ -7,7 +7,7 @@ import { when } from './model';
 
 export function AlertsPanel() {
   const [openOnly, setOpenOnly] = useState(true);
-  const [{ data, error, fetching }] = useQuery({ query: DashAlertsDocument, variables: { open: openOnly ? true : null } });
+  const [{ data, error, fetching }, reexecute] = useQuery({ query: DashAlertsDocument, variables: { open: openOnly ? true : null } });
   const alerts = data?.alerts ?? [];
   return (
     <section aria-labelledby="ops-alerts-title" className="ops-block">
@@ -15,6 +15,9 @@ export function AlertsPanel() {
       <div className="ops-toolbar">
         <input id="ops-alerts-open" type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} />
         <label htmlFor="ops-alerts-open">Only alerts not cleared yet</label>
+        <button type="button" onClick={() => reexecute({ requestPolicy: 'network-only' })} disabled={fetching}>
+          Refresh alerts
+        </button>
       </div>
       {error && (
         <p role="alert" className="error">

@@ -23,7 +23,7 @@ const STATUSES: { value: RetryStatus; label: string }[] = [
 ];
 
 /** A result line for one row or for "requeue all": the API's outcome or its error. */
-type Outcome = { ok: true; text: string } | { ok: false; error: CombinedError };
+type Outcome = ({ ok: true; text: string } | { ok: false; error: CombinedError }) & { about?: string };
 
 export function DeadLetters({ onChanged }: { onChanged(): void }) {
   const [status, setStatus] = useState<RetryStatus>('DEAD');
@@ -43,7 +43,8 @@ export function DeadLetters({ onChanged }: { onChanged(): void }) {
 
   const onRequeue = async (row: DashWebhookRetryFragment) => {
     const r = await requeueOne({ id: row.id });
-    setRowOutcome((o) => ({ ...o, [row.id]: r.error ? { ok: false, error: r.error } : { ok: true, text: requeueOutcome(r.data!.requeueWebhookRetry) } }));
+    const about = `${row.provider}: ${payloadText(row.summary)}`;
+    setRowOutcome((o) => ({ ...o, [row.id]: r.error ? { ok: false, error: r.error, about } : { ok: true, text: requeueOutcome(r.data!.requeueWebhookRetry), about } }));
     if (!r.error) reload();
   };
   const onRequeueAll = async () => {
@@ -93,7 +94,7 @@ export function DeadLetters({ onChanged }: { onChanged(): void }) {
         </p>
       )}
       {gone.map(([id, o]) => (
-        <OutcomeLine key={id} outcome={o} testId={`requeue-outcome-${id}`} />
+        <OutcomeLine key={id} outcome={o} testId={`requeue-outcome-${id}`} withSubject />
       ))}
       {!data && fetching && <p role="status">Loading the queue…</p>}
       {data && rows.length === 0 && <p>{pageNumber(pages) === 1 ? `Nothing here: no ${STATUSES.find((s) => s.value === status)!.label.toLowerCase()}.` : 'No more rows.'}</p>}
@@ -151,15 +152,19 @@ export function DeadLetters({ onChanged }: { onChanged(): void }) {
   );
 }
 
-function OutcomeLine({ outcome, testId }: { outcome: Outcome; testId: string }) {
+/** `withSubject`: the row is no longer listed (it left the filter), so the line says which it was. */
+function OutcomeLine({ outcome, testId, withSubject }: { outcome: Outcome; testId: string; withSubject?: boolean }) {
+  const subject = withSubject && outcome.about ? <span className="ops-subject">{outcome.about} </span> : null;
   if (outcome.ok)
     return (
       <p role="status" className="ops-outcome" data-testid={testId}>
+        {subject}
         {outcome.text}
       </p>
     );
   return (
     <p role="alert" className="error" data-testid={testId}>
+      {subject}
       {describeError(outcome.error)}
       {isForbidden(outcome.error) && <span className="ops-hint">Replaying dead letters needs an API key with the ADMIN scope: add one with “Add a key”.</span>}
     </p>
