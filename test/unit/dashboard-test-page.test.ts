@@ -342,6 +342,32 @@ describe('next steps', () => {
     expect(texts({ ...c, testEndedAt: '2026-11-30T11:00:00Z', status: 'COMPLETED' })).toEqual(['success: A · Variant A was declared the winner and the test has ended.']);
   });
 
+  it('opt-outs: fewer is better, so a variant with significantly more opt-outs is flagged, never recommended', () => {
+    const k = analysis().comparisons[0]!;
+    // B: 6 % opt-outs against the control's 2 % (lift +4 pp), significant: B is worse.
+    const more = { ...k, significant: true, adjustedPValue: 0.01, rate: 0.06, controlRate: 0.02, absoluteLift: 0.04, probabilityToBeatControl: 0.01 };
+    const c = campaign({ analysis: analysis({ metric: 'OPT_OUT', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: A, comparisons: [more] }) });
+    const t = texts(c);
+    expect(t.some((x) => x.includes('declare it the winner'))).toBe(false);
+    expect(t).toContain('warning: B · Variant B does significantly worse than the control (+4.0 pp): do not roll it out.');
+    // B: 1 % against 2 % (lift -1 pp): B is better.
+    const fewer = { ...k, significant: true, adjustedPValue: 0.01, rate: 0.01, controlRate: 0.02, absoluteLift: -0.01, probabilityToBeatControl: 0.99 };
+    const d = campaign({ analysis: analysis({ metric: 'OPT_OUT', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: B, comparisons: [fewer] }) });
+    expect(texts(d)[0]).toBe(
+      'success: B · Variant B beats the control A · Variant A by -1.0 pp (2.0 % → 1.0 %, Holm-adjusted p = 0.010, 99.0 % chance to beat it): declare it the winner and end the test.',
+    );
+    expect(texts(d).some((x) => x.startsWith('warning'))).toBe(false);
+  });
+
+  it('revenue: the lift and the rates are amounts per recipient, not percentages', () => {
+    const k = analysis().comparisons[0]!;
+    const up = { ...k, significant: true, adjustedPValue: 0.02, rate: 3.5, controlRate: 2.25, absoluteLift: 1.25, probabilityToBeatControl: 0.99 };
+    const c = campaign({ analysis: analysis({ metric: 'REVENUE', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: B, comparisons: [up] }) });
+    expect(texts(c)[0]).toBe(
+      'success: B · Variant B beats the control A · Variant A by +1.25 (2.25 per recipient → 3.50 per recipient, Holm-adjusted p = 0.020, 99.0 % chance to beat it): declare it the winner and end the test.',
+    );
+  });
+
   it('no responses yet', () => {
     expect(texts(campaign({ analysis: analysis({ noWinnerReason: 'NO_RESPONSES', status: 'COLLECTING' }) }))[0]).toBe(
       'info: No conversions in any variant yet: wait for responses before reading anything into the numbers.',

@@ -273,8 +273,11 @@ export function nextSteps(c: TestCampaign): NextStep[] {
     });
   }
 
-  const best = [...a.comparisons].filter((k) => k.significant && k.absoluteLift > 0).sort((x, y) => y.absoluteLift - x.absoluteLift)[0];
-  const worse = a.comparisons.filter((k) => k.significant && k.absoluteLift < 0);
+  // For OPT_OUT fewer is better (as the engine ranks it): a lift below 0 is the gain.
+  const gain = (k: TestAnalysis['comparisons'][number]) => (a.metric === 'OPT_OUT' ? -k.absoluteLift : k.absoluteLift);
+  const best = [...a.comparisons].filter((k) => k.significant && gain(k) > 0).sort((x, y) => gain(y) - gain(x))[0];
+  const worse = a.comparisons.filter((k) => k.significant && gain(k) < 0);
+  const rate = (v: number) => (a.metric === 'REVENUE' ? `${v.toFixed(2)} per recipient` : pct(v));
   if (c.winner) {
     steps.push({
       tone: 'success',
@@ -285,7 +288,7 @@ export function nextSteps(c: TestCampaign): NextStep[] {
   } else if (a.significant && best && !a.sampleRatioMismatch.detected) {
     steps.push({
       tone: 'success',
-      text: `${variantLabel(best.variant)} beats the control ${variantLabel(best.control)} by ${points(best.absoluteLift)} (${pct(best.controlRate)} → ${pct(best.rate)}, Holm-adjusted p = ${pValue(best.adjustedPValue)}, ${pct(best.probabilityToBeatControl)} chance to beat it): declare it the winner${ended ? '' : ' and end the test'}.`,
+      text: `${variantLabel(best.variant)} beats the control ${variantLabel(best.control)} by ${lift(a.metric, best.absoluteLift)} (${rate(best.controlRate)} → ${rate(best.rate)}, Holm-adjusted p = ${pValue(best.adjustedPValue)}, ${pct(best.probabilityToBeatControl)} chance to beat it): declare it the winner${ended ? '' : ' and end the test'}.`,
     });
   } else if (a.noWinnerReason === 'NOT_STARTED') {
     steps.push({ tone: 'info', text: 'Nothing has been sent yet: results appear once messages go out.' });
@@ -316,7 +319,7 @@ export function nextSteps(c: TestCampaign): NextStep[] {
   }
   for (const k of worse) {
     if (!c.winner || c.winner.variant.id === k.variant.id) {
-      steps.push({ tone: 'warning', text: `${variantLabel(k.variant)} does significantly worse than the control (${points(k.absoluteLift)}): do not roll it out.` });
+      steps.push({ tone: 'warning', text: `${variantLabel(k.variant)} does significantly worse than the control (${lift(a.metric, k.absoluteLift)}): do not roll it out.` });
     }
   }
   if (!ended && !c.winner) {
