@@ -9,7 +9,9 @@ import {
   applyWinner,
   funnelSteps,
   intervalGeometry,
+  intervalKind,
   nextSteps,
+  overallPLabel,
   points,
   pValue,
   reasonProblem,
@@ -201,6 +203,14 @@ describe('lift interval plot', () => {
     expect(g.min).toBeLessThan(0);
     expect(g.ticks).toContain(0);
     expect(g.at(0)).toBeGreaterThan(0);
+  });
+
+  it('names the interval and the overall p-value as the engine computes them', () => {
+    // Only SEQUENTIAL intervals are always-valid; BAYESIAN comparisons carry Newcombe/Welch confidence intervals, not credible ones.
+    expect([intervalKind('SEQUENTIAL'), intervalKind('FIXED_HORIZON'), intervalKind('BAYESIAN')]).toEqual(['always-valid', 'confidence', 'confidence']);
+    // REVENUE has no omnibus test: analysis.pValue is the leading comparison's Holm-adjusted p.
+    expect(overallPLabel('CONVERSION')).toBe('Omnibus p-value (chi-square)');
+    expect(overallPLabel('REVENUE')).toBe('Holm-adjusted p of the leading comparison');
   });
 
   it('formats percentage points and p-values', () => {

@@ -30,6 +30,7 @@ import {
   funnelSteps,
   humanMetric,
   nextSteps,
+  overallPLabel,
   pValue,
   lift,
   sampleStillNeeded,
@@ -159,7 +160,7 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
           )}
           <dl className="facts analysis-facts">
             <div><dt>Test status</dt><dd className="analysis-status">{humanize(a.status)}</dd></div>
-            <div><dt>Omnibus p-value</dt><dd className="omnibus-p">{pValue(a.pValue)}</dd></div>
+            <div><dt>{overallPLabel(a.metric)}</dt><dd className="omnibus-p">{pValue(a.pValue)}</dd></div>
             {a.chiSquare != null && <div><dt>Chi-square</dt><dd>{a.chiSquare.toFixed(2)}{a.degreesOfFreedom != null ? ` (df ${a.degreesOfFreedom})` : ''}</dd></div>}
             <div><dt>Significant</dt><dd>{a.significant ? 'Yes' : 'No'}</dd></div>
             {a.noWinnerReason && <div><dt>No winner because</dt><dd>{humanize(a.noWinnerReason)}</dd></div>}

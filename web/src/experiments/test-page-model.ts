@@ -188,6 +188,19 @@ export function lift(metric: string, v: number): string {
   return v > 0 && s !== '0.00' ? `+${s}` : s === '-0.00' ? '0.00' : s;
 }
 
+/**
+ * The kind of the API's lift interval: always-valid for SEQUENTIAL; otherwise a confidence interval
+ * (Newcombe for rates, Welch for REVENUE) — for BAYESIAN too: the engine computes no credible interval.
+ */
+export function intervalKind(method: string): string {
+  return method === 'SEQUENTIAL' ? 'always-valid' : 'confidence';
+}
+
+/** What analysis.pValue is: the omnibus chi-square for rate metrics; for REVENUE (no omnibus) the leading comparison's Holm-adjusted p. */
+export function overallPLabel(metric: string): string {
+  return metric === 'REVENUE' ? 'Holm-adjusted p of the leading comparison' : 'Omnibus p-value (chi-square)';
+}
+
 export function pValue(p: number | null | undefined): string {
   if (p == null) return '—';
   return p < 0.0001 ? '< 0.0001' : p.toPrecision(2);
