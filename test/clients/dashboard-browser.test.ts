@@ -136,8 +136,11 @@ run('signs in, lists the tests, shows events live without reload, switches works
   await page.getByText('No A/B tests or bandits in Second shop yet', { exact: false }).waitFor({ timeout: 20_000 });
   const options = await page.locator('#workspace-switcher option').allTextContents();
   expect(options).toEqual(['Dashboard shop (Dashboard shop-key)', 'Second shop (Second shop-key)']);
+  await page.getByLabel('Workspace').focus();
   await page.getByLabel('Workspace').selectOption({ label: 'Dashboard shop (Dashboard shop-key)' });
   await row.waitFor({ timeout: 20_000 });
+  // A keyboard user keeps their place: the switcher still has the focus after the workspace changed.
+  expect(await page.evaluate('document.activeElement?.id')).toBe('workspace-switcher');
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'dashboard-ab-tests-narrow');
   expect(await seriousViolations(page)).toEqual([]);

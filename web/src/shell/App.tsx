@@ -47,7 +47,6 @@ export function App() {
   }
   return (
     <SignedIn
-      key={current.key}
       session={session}
       current={current}
       onSwitch={(key) => update(switchKey(session, key))}
@@ -66,11 +65,15 @@ interface SignedInProps {
 }
 
 function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProps) {
-  // Keyed on the API key by the parent: switching keys builds a fresh client (and WebSocket).
+  // Switching keys builds a fresh client (and WebSocket); the header stays mounted so the switcher keeps
+  // the keyboard focus, and only <main> (keyed on the key) starts over with no state from the other workspace.
   const api = useMemo(() => createApiClient(current.key), [current.key]);
   useEffect(() => () => api.dispose(), [api]);
   const [socket, setSocket] = useState<'connecting' | 'connected' | 'closed'>('connecting');
-  useEffect(() => api.onSocket(setSocket), [api]);
+  useEffect(() => {
+    setSocket('connecting');
+    return api.onSocket(setSocket);
+  }, [api]);
   const route = parseRoute(usePathname());
   const section = sectionOf(route);
 
@@ -107,7 +110,7 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
         <p className="live-indicator" role="status">
           {socket === 'connected' ? 'Live updates on' : socket === 'closed' ? 'Live updates reconnecting…' : 'Connecting live updates…'}
         </p>
-        <main id="main" className="content">
+        <main id="main" className="content" key={current.key}>
           {route.name === 'analytics' && <AnalyticsPage workspaceName={current.workspaceName} />}
           {route.name === 'tests' && <ExperimentsPage workspaceName={current.workspaceName} />}
           {route.name === 'newTest' && <NewTestPage />}
