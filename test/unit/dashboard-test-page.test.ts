@@ -142,6 +142,21 @@ describe('live merges', () => {
     ]);
     // The mutation's answer and the subscription's message carry the same declaration.
     expect(applyWinner(c2, w2)).toBe(c2);
+    expect(applyWinner(c2, w1)).toBe(c2);
+  });
+
+  it('a declaration older than the current winner (a late mutation answer) joins the history superseded, and does not become current', () => {
+    const w1 = winner('w1', A, '2026-11-30T10:00:00Z');
+    const w2 = winner('w2', B, '2026-11-30T11:00:00Z');
+    const w3 = winner('w3', A, '2026-11-30T12:00:00Z');
+    // w1 and w3 came live; the answer to the click that declared w2 arrives last.
+    const c = applyWinner(applyWinner(applyWinner(campaign(), w1), w3), w2);
+    expect(c.winner?.id).toBe('w3');
+    expect(c.winnerHistory.map((h) => [h.id, h.supersededAt])).toEqual([
+      ['w3', null],
+      ['w2', '2026-11-30T12:00:00Z'],
+      ['w1', '2026-11-30T11:00:00Z'],
+    ]);
   });
 });
 

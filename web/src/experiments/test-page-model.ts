@@ -54,14 +54,33 @@ export function applyStatus(c: TestCampaign, s: StatusChange | undefined): TestC
 
 /**
  * A new declaration: it becomes the current winner and heads the history; the earlier current one
- * is marked superseded at the new one's decision time (as the API records it), once only.
+ * is marked superseded at the new one's decision time (as the API records it), once only. One the
+ * page already knows (the mutation's answer and its live echo) changes nothing; one older than the
+ * current winner (the declaring click's answer arriving after a later declaration's live message)
+ * joins the history superseded by the next newer one, and does not become current.
  */
 export function applyWinner(c: TestCampaign, w: TestWinner | undefined): TestCampaign {
-  if (!w || c.winnerHistory.some((h) => h.id === w.id)) return w && c.winner?.id !== w.id ? { ...c, winner: w } : c;
+  if (!w || c.winnerHistory.some((h) => h.id === w.id)) return c;
+  if (!c.winner || Date.parse(w.decidedAt) >= Date.parse(c.winner.decidedAt)) {
+    return {
+      ...c,
+      winner: w,
+      winnerHistory: [w, ...c.winnerHistory.map((h) => (h.supersededAt ? h : { ...h, supersededAt: w.decidedAt }))],
+    };
+  }
+  const history = [...c.winnerHistory, w].sort((x, y) => Date.parse(y.decidedAt) - Date.parse(x.decidedAt));
+  const i = history.indexOf(w);
+  const next = history[i - 1] ?? c.winner;
+  const previous = history[i + 1];
   return {
     ...c,
-    winner: w,
-    winnerHistory: [w, ...c.winnerHistory.map((h) => (h.supersededAt ? h : { ...h, supersededAt: w.decidedAt }))],
+    winnerHistory: history.map((h) =>
+      h === w
+        ? { ...w, supersededAt: w.supersededAt ?? next.decidedAt }
+        : h === previous && h.supersededAt && Date.parse(h.supersededAt) > Date.parse(w.decidedAt)
+          ? { ...h, supersededAt: w.decidedAt } // the late one replaced it
+          : h,
+    ),
   };
 }
 
