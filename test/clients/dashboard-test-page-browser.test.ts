@@ -91,6 +91,8 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await page.getByRole('button', { name: 'Pause' }).click();
   expect(await until(() => text(page, '.test-status'), (v) => v === 'Paused', 15_000)).toBe('Paused');
   expect(await text(page, '.action-status')).toBe('Pause: done.');
+  // The Pause button is gone: the focus went to the actions' heading, not to <body>.
+  expect(await until(() => page.evaluate('document.activeElement?.id'), (v) => v === 'actions-title', 15_000)).toBe('actions-title');
   await page.getByRole('button', { name: 'Resume' }).click();
   expect(await until(() => text(page, '.test-status'), (v) => v === 'Running', 15_000)).toBe('Running');
   expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
@@ -140,6 +142,8 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await endDialog.waitFor({ state: 'hidden', timeout: 15_000 });
   expect(await until(() => text(page, '.test-status'), (v) => v?.includes('test ended') ?? false, 15_000)).toContain('test ended');
   expect(await page.getByRole('button', { name: 'End the test…' }).count()).toBe(0);
+  // The dialog's opener is gone: the focus went to the actions' heading, not to <body>.
+  expect(await until(() => page.evaluate('document.activeElement?.id'), (v) => v === 'actions-title', 15_000)).toBe('actions-title');
   expect(await text(page, '#next-title + ul')).toContain('was declared the winner and the test has ended');
 
   await page.bringToFront(); // a background tab skips layout observers (the chart's resize)
