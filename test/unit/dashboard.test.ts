@@ -1,6 +1,6 @@
 /** The dashboard's pure logic (web/src: session keys, live updates, routes, errors) and the page's CSP. */
 import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/shell/session';
-import { applyStatsUpdate, isLive, standing, totals } from '../../web/src/experiments/model';
+import { applyStatsUpdate, isLive, listReloadNeeded, standing, totals } from '../../web/src/experiments/model';
 import { describeError, humanize } from '../../web/src/ui/format';
 import { parseRoute, sectionOf, testPath } from '../../web/src/shell/routes';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
@@ -96,6 +96,16 @@ describe('live updates and standings', () => {
     expect(['RUNNING', 'PAUSED', 'SCHEDULED', 'COMPLETED'].every(isLive)).toBe(true);
     expect(['DRAFT', 'CANCELED', 'ARCHIVED'].some(isLive)).toBe(false);
     expect([humanize('AB_TEST'), humanize('RUNNING'), humanize('WHATSAPP')]).toEqual(['A/B test', 'Running', 'Whatsapp']);
+  });
+});
+
+describe('list reloads', () => {
+  it('reloads for an A/B test or bandit it does not show, never for a STANDARD campaign nor one already listed', () => {
+    const shown = new Set(['c1']);
+    expect(listReloadNeeded({ id: 'c2', type: 'AB_TEST' }, shown)).toBe(true);
+    expect(listReloadNeeded({ id: 'c3', type: 'BANDIT' }, shown)).toBe(true);
+    expect(listReloadNeeded({ id: 'c1', type: 'AB_TEST' }, shown)).toBe(false);
+    expect(listReloadNeeded({ id: 'c4', type: 'STANDARD' }, shown)).toBe(false);
   });
 });
 

@@ -16,7 +16,7 @@ import { useLiveCampaign } from './live';
 import { Link } from '../shell/navigation';
 import { describeError, humanize, percent } from '../ui/format';
 import { testPath } from '../shell/routes';
-import { standing, totals, variantLabel } from './model';
+import { listReloadNeeded, standing, totals, variantLabel } from './model';
 
 const PAGE_SIZE = 50;
 type Winner = DashWinnerDeclaredSubscription['winnerDeclared']['winner'];
@@ -30,11 +30,11 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
   const shown = useRef(new Set<string>());
   shown.current = new Set(data?.campaigns.nodes.map((c) => c.id));
 
-  // Workspace-wide events: a campaign the list does not show yet (created elsewhere) reloads it.
+  // Workspace-wide events: a test the list does not show yet (created elsewhere) reloads it.
   useSubscription({ query: DashCampaignStatusChangedDocument }, (_prev, event) => {
     const c = event.campaignStatusChanged;
     setStatuses((s) => ({ ...s, [c.id]: { status: c.status, startedAt: c.startedAt } }));
-    if (!shown.current.has(c.id)) reexecute({ requestPolicy: 'network-only' });
+    if (listReloadNeeded(c, shown.current)) reexecute({ requestPolicy: 'network-only' });
     return event;
   });
   useSubscription({ query: DashWinnerDeclaredDocument }, (_prev, event) => {

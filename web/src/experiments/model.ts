@@ -42,6 +42,16 @@ export function standing(campaign: DashCampaignFragment): Standing | undefined {
   return undefined;
 }
 
+/**
+ * Whether a workspace-wide status change calls for reloading the list: only for an A/B test or
+ * bandit the list does not show yet. The subscription carries every campaign of the workspace,
+ * STANDARD ones too, which the list never shows: reloading for them would refetch the whole list
+ * at each of their status changes.
+ */
+export function listReloadNeeded(event: { id: string; type: string }, shown: ReadonlySet<string>): boolean {
+  return (event.type === 'AB_TEST' || event.type === 'BANDIT') && !shown.has(event.id);
+}
+
 export function variantLabel(v: { key: string; name: string }): string {
   return v.name && v.name !== v.key ? `${v.key} · ${v.name}` : v.key;
 }
