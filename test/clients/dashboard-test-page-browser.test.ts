@@ -149,6 +149,9 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await page.bringToFront(); // a background tab skips layout observers (the chart's resize)
   await page.setViewportSize({ width: 390, height: 844 }); // a background tab skips layout observers (the chart's resize)
   await screenshot(page, 'dashboard-test-page-narrow');
+  // At 390 px tables collapse into cards whose header row is hidden: every cell of the chart's table names its column.
+  expect(await page.locator('figure.chart details tbody td').count()).toBeGreaterThan(0);
+  expect(await page.locator('figure.chart details tbody td:not([data-label]), figure.chart details tbody th:not([data-label])').count()).toBe(0);
   expect(await seriousViolations(page)).toEqual([]);
 
   // Someone else ends the other test while this page's dialog is open: confirming shows the API's reason.
