@@ -143,6 +143,8 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(await page.evaluate('document.activeElement?.id')).toBe('workspace-switcher');
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'dashboard-ab-tests-narrow');
+  // Nothing is wider than the viewport (no sideways scrolling of the page).
+  expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
   expect(await seriousViolations(page)).toEqual([]);
 
   // Sign out of both keys: back to the sign-in form, nothing left in the tab's storage.

@@ -149,6 +149,8 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await page.bringToFront(); // a background tab skips layout observers (the chart's resize)
   await page.setViewportSize({ width: 390, height: 844 }); // a background tab skips layout observers (the chart's resize)
   await screenshot(page, 'dashboard-test-page-narrow');
+  // Nothing is wider than the viewport (no sideways scrolling of the page).
+  expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
   // At 390 px tables collapse into cards whose header row is hidden: every cell of the chart's table names its column.
   expect(await page.locator('figure.chart details tbody td').count()).toBeGreaterThan(0);
   expect(await page.locator('figure.chart details tbody td:not([data-label]), figure.chart details tbody th:not([data-label])').count()).toBe(0);
