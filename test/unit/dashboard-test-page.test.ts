@@ -2,6 +2,7 @@
 import {
   allowedActions,
   decisionSample,
+  endTestOutcome,
   lift,
   loss,
   applyStats,
@@ -270,6 +271,16 @@ describe('sample still needed and actions', () => {
     expect(allowedActions({ status: 'PAUSED', testEndedAt: null, type: 'AB_TEST' })).toEqual({ launch: false, pause: false, resume: true, endTest: true, declareWinner: true });
     expect(allowedActions({ status: 'RUNNING', testEndedAt: '2026-11-30T11:00:00Z', type: 'AB_TEST' }).endTest).toBe(false);
     expect(allowedActions({ status: 'CANCELED', testEndedAt: null, type: 'AB_TEST' })).toEqual({ launch: false, pause: false, resume: false, endTest: false, declareWinner: false });
+  });
+
+  it('says what ending the test keeps, as endTest decides: the declared winner, else the significant one, else the control', () => {
+    const c = campaign();
+    expect(endTestOutcome({ ...c, winner: winner('w1', B, '2026-11-30T10:00:00Z') })).toBe('The declared winner is B · Variant B.');
+    // Not declared but significant: endTest records it (automatically), the control is not kept.
+    expect(endTestOutcome({ ...c, analysis: analysis({ winner: B, significant: true, status: 'SIGNIFICANT', noWinnerReason: null }) })).toBe(
+      'No winner is declared: B · Variant B, significant now, is recorded as the winner.',
+    );
+    expect(endTestOutcome(c)).toBe('No winner is declared and none is significant: the control A · Variant A is kept.');
   });
 
   it('requires a reason that is not blank', () => {

@@ -14,7 +14,7 @@ import {
 } from '../generated/graphql';
 import { describeError } from '../ui/format';
 import { variantLabel } from './model';
-import { allowedActions, reasonProblem, type StatusChange, type TestCampaign, type TestWinner } from './test-page-model';
+import { allowedActions, endTestOutcome, reasonProblem, type StatusChange, type TestCampaign, type TestWinner } from './test-page-model';
 
 interface Props {
   campaign: TestCampaign;
@@ -216,7 +216,7 @@ function EndTest({ available, campaign: c, onStatus, onClosed }: { available: bo
           <h2 id="end-title">End the test?</h2>
           <p>
             Ending closes the experiment: no more recipients are tested.
-            {c.winner ? ` The declared winner is ${variantLabel(c.winner.variant)}.` : ' No winner is declared: the control is kept.'}
+            {` ${endTestOutcome(c)}`}
           </p>
           {partial && (
             <div className="check">

@@ -272,6 +272,17 @@ export function allowedActions(c: Pick<TestCampaign, 'status' | 'testEndedAt' | 
   };
 }
 
+/**
+ * What ending the test keeps, as endTest decides it: the declared winner; else the winner the
+ * method allows now (analysis.winner; recorded as an automatic declaration); else the control.
+ */
+export function endTestOutcome(c: Pick<TestCampaign, 'winner' | 'analysis' | 'variants'>): string {
+  if (c.winner) return `The declared winner is ${variantLabel(c.winner.variant)}.`;
+  if (c.analysis?.winner) return `No winner is declared: ${variantLabel(c.analysis.winner)}, significant now, is recorded as the winner.`;
+  const control = c.variants.find((v) => v.isControl);
+  return `No winner is declared and none is significant: the control${control ? ` ${variantLabel(control)}` : ''} is kept.`;
+}
+
 /** The reason field of the declare-winner form: required, said in words. */
 export function reasonProblem(reason: string): string | undefined {
   return reason.trim() ? undefined : 'Give a reason: it is recorded with the declaration.';
