@@ -346,6 +346,16 @@ describe('next steps', () => {
     );
   });
 
+  it('the control significantly better than every variant: keep it (not silence)', () => {
+    const k = analysis().comparisons[0]!;
+    const worse = { ...k, significant: true, adjustedPValue: 0.01, rate: 0.06, controlRate: 0.1, absoluteLift: -0.04 };
+    const c = campaign({ analysis: analysis({ significant: true, status: 'SIGNIFICANT', noWinnerReason: null, leader: A, winner: A, comparisons: [worse] }) });
+    expect(texts(c).slice(0, 2)).toEqual([
+      'success: The control A · Variant A beats every variant: keep it and end the test (ending records it as the winner).',
+      'warning: B · Variant B does significantly worse than the control (-4.0 pp): do not roll it out.',
+    ]);
+  });
+
   it('no difference: keep the control', () => {
     const c = campaign({ analysis: analysis({ status: 'INCONCLUSIVE', noWinnerReason: 'TIED_RESULTS', power: 0.8, method: 'FIXED_HORIZON' }) });
     const t = texts(c);

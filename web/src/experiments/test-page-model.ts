@@ -333,6 +333,9 @@ export function nextSteps(c: TestCampaign): NextStep[] {
       tone: 'success',
       text: `${variantLabel(best.variant)} beats the control ${variantLabel(best.control)} by ${lift(a.metric, best.absoluteLift)} (${rate(best.controlRate)} → ${rate(best.rate)}, Holm-adjusted p = ${pValue(best.adjustedPValue)}, ${pct(best.probabilityToBeatControl)} chance to beat it): declare it the winner${ended ? '' : ' and end the test'}.`,
     });
+  } else if (a.significant && !a.sampleRatioMismatch.detected && a.winner && c.variants.some((v) => v.isControl && v.id === a.winner!.id)) {
+    // The control leads and every variant is significantly worse (the engine's rule): no variant to declare.
+    steps.push({ tone: 'success', text: `The control ${variantLabel(a.winner)} beats every variant: keep it${ended ? '' : ' and end the test (ending records it as the winner)'}.` });
   } else if (a.noWinnerReason === 'NOT_STARTED') {
     steps.push({ tone: 'info', text: 'Nothing has been sent yet: results appear once messages go out.' });
   } else if (a.noWinnerReason === 'NO_RESPONSES') {
