@@ -122,6 +122,8 @@ run('signs in, lists the tests, shows events live without reload, switches works
   await page.keyboard.press('Enter');
   await page.waitForURL(`${t.url}/tests/${f.campaignId}`);
   await page.locator(`table.variants tr[data-variant-key="${variantA.key}"] .converted`).waitFor();
+  // The link left with the list: the focus moved to the new page's main region, not to <body>.
+  expect(await page.evaluate('document.activeElement?.id')).toBe('main');
   expect(await text(page, `table.variants tr[data-variant-key="${variantA.key}"] .converted`)).toBe('2');
   expect(await seriousViolations(page)).toEqual([]);
   await page.reload({ waitUntil: 'networkidle' });

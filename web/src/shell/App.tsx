@@ -1,5 +1,5 @@
 /** The app shell: sign-in, the workspace (key) switcher, the sections, and the routes. */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './client';
 import { Link, usePathname } from './navigation';
@@ -74,8 +74,19 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
     setSocket('connecting');
     return api.onSocket(setSocket);
   }, [api]);
-  const route = parseRoute(usePathname());
+  const pathname = usePathname();
+  const route = parseRoute(pathname);
   const section = sectionOf(route);
+  // After an in-app navigation the clicked link is usually gone with its page: the focus (and a
+  // screen reader's reading position) goes to the new page's <main> instead of falling to <body>.
+  const main = useRef<HTMLElement>(null);
+  const firstPath = useRef(pathname);
+  useEffect(() => {
+    if (pathname !== firstPath.current) {
+      firstPath.current = '';
+      main.current?.focus();
+    }
+  }, [pathname]);
 
   return (
     <Provider value={api.client}>
@@ -110,7 +121,7 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
         <p className="live-indicator" role="status">
           {socket === 'connected' ? 'Live updates on' : socket === 'closed' ? 'Live updates reconnecting…' : 'Connecting live updates…'}
         </p>
-        <main id="main" className="content" key={current.key}>
+        <main id="main" className="content" key={current.key} ref={main} tabIndex={-1}>
           {route.name === 'analytics' && <AnalyticsPage workspaceName={current.workspaceName} />}
           {route.name === 'tests' && <ExperimentsPage workspaceName={current.workspaceName} />}
           {route.name === 'newTest' && <NewTestPage />}
