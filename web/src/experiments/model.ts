@@ -2,16 +2,16 @@
  * Pure view logic of the A/B tests screens: applying a live `variantStatsUpdated` message to a
  * campaign, its totals and who leads. No I/O, no DOM.
  */
-import type { DashAnalysisFragment, DashCampaignFragment, DashVariantStatsFragment } from '../generated/graphql';
+import type { DashCampaignFragment, DashVariantStatsFragment } from '../generated/graphql';
 
-export interface LiveUpdate {
-  at: string;
-  variants: readonly DashVariantStatsFragment[];
-  analysis?: DashAnalysisFragment | null;
-}
-
-/** The campaign with each variant's stats replaced by the update's (matched on variantId). */
-export function applyStatsUpdate(campaign: DashCampaignFragment, update: LiveUpdate | undefined): DashCampaignFragment {
+/**
+ * The campaign with each variant's stats replaced by the update's (matched on variantId), and the
+ * update's analysis when it carries one. Shared by the list and the test page (their fragments differ).
+ */
+export function applyStatsUpdate<C extends { variants: readonly { id: string; stats: DashVariantStatsFragment }[]; analysis?: unknown }>(
+  campaign: C,
+  update: { at?: string; variants: readonly DashVariantStatsFragment[]; analysis?: C['analysis'] | null } | undefined,
+): C {
   if (!update) return campaign;
   const byVariant = new Map(update.variants.map((s) => [s.variantId, s]));
   return {

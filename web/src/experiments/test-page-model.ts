@@ -11,7 +11,7 @@ import type {
   DashVariantStatsFragment,
   Interval,
 } from '../generated/graphql';
-import { variantLabel } from './model';
+import { applyStatsUpdate, variantLabel } from './model';
 
 export type TestCampaign = DashTestCampaignFragment;
 export type TestAnalysis = DashTestAnalysisFragment;
@@ -23,15 +23,9 @@ export interface StatsMessage {
   analysis?: TestAnalysis | null;
 }
 
-/** Each variant's stats replaced by the message's (matched on variantId), and its analysis. */
+/** Each variant's stats replaced by the message's (matched on variantId), and its analysis: the list's merge. */
 export function applyStats(c: TestCampaign, m: StatsMessage | undefined): TestCampaign {
-  if (!m) return c;
-  const byVariant = new Map(m.variants.map((s) => [s.variantId, s]));
-  return {
-    ...c,
-    variants: c.variants.map((v) => ({ ...v, stats: byVariant.get(v.id) ?? v.stats })),
-    analysis: m.analysis ?? c.analysis,
-  };
+  return applyStatsUpdate(c, m);
 }
 
 export interface StatusChange {
