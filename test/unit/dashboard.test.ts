@@ -1,6 +1,7 @@
 /** The dashboard's pure logic (web/src: session keys, live updates, routes, errors) and the page's CSP. */
 import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/shell/session';
-import { applyStatsUpdate, isLive, listReloadNeeded, standing, totals } from '../../web/src/experiments/model';
+import { applyStatsUpdate, isLive, listReloadNeeded, MAX_LIST_SIZE, nextListSize, standing, totals } from '../../web/src/experiments/model';
+import { MAX_PAGE_SIZE } from '../../src/db/keyset';
 import { describeError, humanize } from '../../web/src/ui/format';
 import { parseRoute, sectionOf, testPath } from '../../web/src/shell/routes';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
@@ -106,6 +107,18 @@ describe('list reloads', () => {
     expect(listReloadNeeded({ id: 'c3', type: 'BANDIT' }, shown)).toBe(true);
     expect(listReloadNeeded({ id: 'c1', type: 'AB_TEST' }, shown)).toBe(false);
     expect(listReloadNeeded({ id: 'c4', type: 'STANDARD' }, shown)).toBe(false);
+  });
+});
+
+describe('list size', () => {
+  it('grows by a step up to what campaigns(first) accepts, then stops (250 was refused with INVALID_PAGE_SIZE)', () => {
+    expect(MAX_LIST_SIZE).toBe(MAX_PAGE_SIZE);
+    expect(nextListSize(50, 50)).toBe(100);
+    expect(nextListSize(180, 50)).toBe(200);
+    expect(nextListSize(200, 50)).toBeUndefined();
+    const sizes = [50];
+    for (let n = nextListSize(50, 50); n !== undefined; n = nextListSize(n, 50)) sizes.push(n);
+    expect(sizes).toEqual([50, 100, 150, 200]);
   });
 });
 

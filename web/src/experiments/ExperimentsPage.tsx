@@ -16,7 +16,7 @@ import { useLiveCampaign } from './live';
 import { Link } from '../shell/navigation';
 import { describeError, humanize, percent } from '../ui/format';
 import { testPath } from '../shell/routes';
-import { listReloadNeeded, standing, totals, variantLabel } from './model';
+import { MAX_LIST_SIZE, listReloadNeeded, nextListSize, standing, totals, variantLabel } from './model';
 
 const PAGE_SIZE = 50;
 type Winner = DashWinnerDeclaredSubscription['winnerDeclared']['winner'];
@@ -42,6 +42,7 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
     return event;
   });
 
+  const more = nextListSize(first, PAGE_SIZE);
   const campaigns = (data?.campaigns.nodes ?? []).map((c) => ({
     ...c,
     ...(statuses[c.id] ?? {}),
@@ -85,11 +86,12 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
           </table>
         </div>
       )}
-      {data?.campaigns.pageInfo.hasNextPage && (
-        <button type="button" onClick={() => setFirst((n) => n + PAGE_SIZE)} disabled={fetching}>
-          Show {PAGE_SIZE} more
+      {data?.campaigns.pageInfo.hasNextPage && more !== undefined && (
+        <button type="button" onClick={() => setFirst(more)} disabled={fetching}>
+          Show {more - first} more
         </button>
       )}
+      {data?.campaigns.pageInfo.hasNextPage && more === undefined && <p>The list shows the newest {MAX_LIST_SIZE} tests, the most the API returns at once.</p>}
     </section>
   );
 }

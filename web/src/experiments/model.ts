@@ -52,6 +52,14 @@ export function listReloadNeeded(event: { id: string; type: string }, shown: Rea
   return (event.type === 'AB_TEST' || event.type === 'BANDIT') && !shown.has(event.id);
 }
 
+/** campaigns(first) refuses more than this (INVALID_PAGE_SIZE, src/db/keyset.ts MAX_PAGE_SIZE). */
+export const MAX_LIST_SIZE = 200;
+
+/** How many tests "Show more" asks for next: `step` more, never past what the API accepts; undefined at the cap. */
+export function nextListSize(current: number, step: number): number | undefined {
+  return current >= MAX_LIST_SIZE ? undefined : Math.min(current + step, MAX_LIST_SIZE);
+}
+
 export function variantLabel(v: { key: string; name: string }): string {
   return v.name && v.name !== v.key ? `${v.key} · ${v.name}` : v.key;
 }
