@@ -27,6 +27,7 @@ import {
   describePreview,
   errorPlace,
   initialForm,
+  notNumbers,
   previewVariables,
   reachVariables,
   removeVariant,
@@ -80,6 +81,7 @@ export function NewTestPage() {
   const [form, setForm] = useState<NewTestForm>(initialForm);
   const [previewContact, setPreviewContact] = useState<string>('');
   const [submitError, setSubmitError] = useState<SubmitError>();
+  const [numberProblem, setNumberProblem] = useState<string>();
   const [createResult, create] = useMutation(DashCreateCampaignDocument);
   const [launchResult, launch] = useMutation(DashLaunchNewCampaignDocument);
   const busy = createResult.fetching || launchResult.fetching;
@@ -102,6 +104,9 @@ export function NewTestPage() {
     e.preventDefault();
     const andLaunch = (e.nativeEvent as SubmitEvent).submitter?.getAttribute('value') === 'launch';
     setSubmitError(undefined);
+    const bad = notNumbers(form);
+    setNumberProblem(bad.length ? `Not a number: ${bad.join(', ')}. Correct ${bad.length === 1 ? 'it' : 'them'} (or leave ${bad.length === 1 ? 'it' : 'them'} blank) before creating.` : undefined);
+    if (bad.length) return;
     const created = await create({ input: toCreateInput(form) });
     if (created.error || !created.data) {
       if (created.error) {
@@ -290,6 +295,11 @@ export function NewTestPage() {
           <Reach form={form} />
         </fieldset>
 
+        {numberProblem && (
+          <p role="alert" className="nt-error error">
+            {numberProblem}
+          </p>
+        )}
         {submitError && (
           <div id={errorId} role="alert" className="nt-error">
             <p className="error">
