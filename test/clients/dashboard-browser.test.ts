@@ -78,6 +78,7 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(await page.evaluate('JSON.stringify(localStorage)')).toBe('{}');
   expect(await page.evaluate('sessionStorage.getItem("splitcast:session")')).toContain(key);
   expect(page.url()).toBe(`${t.url}/tests`);
+  expect(await page.title()).toBe('A/B tests · Dashboard shop · Splitcast');
 
   // Live: once the page's subscription is registered, events posted to the API reach the page.
   const variantA = f.variants[0]!;

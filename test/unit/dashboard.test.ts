@@ -3,7 +3,7 @@ import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, swit
 import { applyStatsUpdate, isLive, listReloadNeeded, MAX_LIST_SIZE, nextListSize, standing, totals } from '../../web/src/experiments/model';
 import { MAX_PAGE_SIZE } from '../../src/db/keyset';
 import { describeError, humanize } from '../../web/src/ui/format';
-import { parseRoute, sectionOf, testPath } from '../../web/src/shell/routes';
+import { parseRoute, routeTitle, sectionOf, testPath } from '../../web/src/shell/routes';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
 import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
 import { DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
@@ -119,6 +119,16 @@ describe('list size', () => {
     const sizes = [50];
     for (let n = nextListSize(50, 50); n !== undefined; n = nextListSize(n, 50)) sizes.push(n);
     expect(sizes).toEqual([50, 100, 150, 200]);
+  });
+});
+
+describe('page titles', () => {
+  it('gives each screen its own title with the workspace', () => {
+    expect(routeTitle(parseRoute('/tests'), 'Shop')).toBe('A/B tests · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/tests/new'), 'Shop')).toBe('New A/B test · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/tests/c1'), 'Shop')).toBe('A/B test · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/'), 'Shop')).toBe('Analytics · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/nope'), 'Shop')).toBe('Page not found · Shop · Splitcast');
   });
 });
 

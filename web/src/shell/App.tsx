@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './client';
 import { Link, usePathname } from './navigation';
-import { parseRoute, sectionOf, type Section } from './routes';
+import { parseRoute, routeTitle, sectionOf, type Section } from './routes';
 import { activeKey, addKey, keyLabel, readSession, removeKey, switchKey, writeSession, type Session, type StoredKey } from './session';
 import { SignIn } from './SignIn';
 import { AnalyticsPage } from '../analytics/AnalyticsPage';
@@ -79,6 +79,10 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
   const section = sectionOf(route);
   // After an in-app navigation the clicked link is usually gone with its page: the focus (and a
   // screen reader's reading position) goes to the new page's <main> instead of falling to <body>.
+  const title = routeTitle(route, current.workspaceName);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   const main = useRef<HTMLElement>(null);
   const firstPath = useRef(pathname);
   useEffect(() => {
