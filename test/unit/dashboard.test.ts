@@ -2,7 +2,7 @@
 import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/shell/session';
 import { applyStatsUpdate, isLive, listReloadNeeded, MAX_LIST_SIZE, nextListSize, standing, totals } from '../../web/src/experiments/model';
 import { MAX_PAGE_SIZE } from '../../src/db/keyset';
-import { describeError, humanize } from '../../web/src/ui/format';
+import { channelName, describeError, humanize } from '../../web/src/ui/format';
 import { parseRoute, routeTitle, sectionOf, testPath } from '../../web/src/shell/routes';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
 import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
@@ -119,6 +119,12 @@ describe('list size', () => {
     const sizes = [50];
     for (let n = nextListSize(50, 50); n !== undefined; n = nextListSize(n, 50)) sizes.push(n);
     expect(sizes).toEqual([50, 100, 150, 200]);
+  });
+});
+
+describe('channel names', () => {
+  it('writes channels as people do (the list and the test page said "Whatsapp")', () => {
+    expect(['SMS', 'WHATSAPP', 'EMAIL'].map(channelName)).toEqual(['SMS', 'WhatsApp', 'Email']);
   });
 });
 

@@ -16,7 +16,7 @@ import {
 } from '../generated/graphql';
 import { Link } from '../shell/navigation';
 import { Chart } from '../ui/Chart';
-import { describeError, humanize, percent } from '../ui/format';
+import { channelName, describeError, humanize, percent } from '../ui/format';
 import { isLive, variantLabel } from './model';
 import { TestActions } from './test-page-actions';
 import { IntervalPlot } from './test-page-interval';
@@ -96,7 +96,7 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
       <dl className="facts">
         <div><dt>Status</dt><dd className="test-status">{humanize(c.status)}{c.testEndedAt ? ' (test ended)' : ''}</dd></div>
         <div><dt>Type</dt><dd>{humanize(c.type)}</dd></div>
-        <div><dt>Channel</dt><dd>{c.channel === 'SMS' ? 'SMS' : humanize(c.channel)}</dd></div>
+        <div><dt>Channel</dt><dd>{channelName(c.channel)}</dd></div>
         <div><dt>Started</dt><dd>{fmtTime(c.startedAt)}</dd></div>
         {a && <div><dt>Method</dt><dd>{humanize(a.method)}</dd></div>}
         {a && <div><dt>Metric</dt><dd>{humanize(a.metric)}</dd></div>}

@@ -14,7 +14,7 @@ import {
 } from '../generated/graphql';
 import { useLiveCampaign } from './live';
 import { Link } from '../shell/navigation';
-import { describeError, humanize, percent } from '../ui/format';
+import { channelName, describeError, humanize, percent } from '../ui/format';
 import { testPath } from '../shell/routes';
 import { MAX_LIST_SIZE, listReloadNeeded, nextListSize, standing, totals, variantLabel } from './model';
 
@@ -109,7 +109,7 @@ function CampaignRow(props: { campaign: DashCampaignFragment }) {
         <span className={`status status-${c.status.toLowerCase()}`}>{humanize(c.status)}</span>
       </td>
       <td data-label="Type">{humanize(c.type)}</td>
-      <td data-label="Channel">{c.channel === 'SMS' ? 'SMS' : humanize(c.channel)}</td>
+      <td data-label="Channel">{channelName(c.channel)}</td>
       <td data-label="Leader / winner">{lead ? `${lead.kind === 'winner' ? 'Winner' : 'Leading'}: ${lead.label}${lead.manual ? ' (manual)' : ''}` : '—'}</td>
       <td data-label="Progress">
         <ul className="progress" aria-label={`${c.name}: ${sum.sent} sent, ${sum.converted} converted`}>

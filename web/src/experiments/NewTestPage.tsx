@@ -19,7 +19,7 @@ import {
 } from '../generated/graphql';
 import { Link, navigate } from '../shell/navigation';
 import { testPath } from '../shell/routes';
-import { describeError, humanize } from '../ui/format';
+import { channelName, describeError, humanize } from '../ui/format';
 import {
   MAX_VARIANTS,
   MIN_VARIANTS,
@@ -55,7 +55,6 @@ const METHODS: { value: TestMethod; label: string }[] = [
   { value: 'FIXED_HORIZON', label: 'Fixed horizon (decide at the required sample)' },
   { value: 'BAYESIAN', label: 'Bayesian' },
 ];
-const channelName = (c: Channel) => (c === 'SMS' ? 'SMS' : c === 'WHATSAPP' ? 'WhatsApp' : 'Email');
 
 /** The value, once it has stopped changing for `ms` (compared by its JSON). */
 function useDebounced<T>(value: T, ms: number): T {
