@@ -103,6 +103,9 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await signIn(list, t.url, key, '/tests'); // sessionStorage is per tab
   const winnerCell = () => text(list, `tr[data-campaign-id="${f.campaignId}"] td[data-label="Leader / winner"]`);
   await list.locator(`tr[data-campaign-id="${f.campaignId}"]`).waitFor({ timeout: 20_000 });
+  // A row on screen does not mean its tab's subscriptions reached the server: a declaration published
+  // before the list's winnerDeclared is registered would never reach it. The page's 3 + the list's 3 (status, winner, row stats).
+  await until(() => t.app.live.subscriberCount(), (n) => n >= 6, 15_000);
 
   // Declare a winner: a blank reason is refused in words, then a reason is recorded.
   await page.getByRole('button', { name: 'Declare a winner…' }).click();
