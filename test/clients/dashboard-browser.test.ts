@@ -150,6 +150,12 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
   expect(await seriousViolations(page)).toEqual([]);
 
+  // A screen without live data: the lazy socket closes normally, which is not "reconnecting".
+  const indicator = () => text(page, '.live-indicator');
+  expect(await until(indicator, (v) => v === 'Live updates on', 15_000)).toBe('Live updates on');
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Analytics' }).click();
+  expect(await until(indicator, (v) => v === '', 15_000)).toBe('');
+
   // Sign out of both keys: back to the sign-in form, nothing left in the tab's storage.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -4,6 +4,7 @@ import { applyStatsUpdate, isLive, listReloadNeeded, MAX_LIST_SIZE, nextListSize
 import { MAX_PAGE_SIZE } from '../../src/db/keyset';
 import { channelName, describeError, humanize } from '../../web/src/ui/format';
 import { parseRoute, routeTitle, sectionOf, testPath } from '../../web/src/shell/routes';
+import { afterClose, indicatorText } from '../../web/src/shell/live-indicator';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
 import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
 import { DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
@@ -125,6 +126,17 @@ describe('list size', () => {
 describe('channel names', () => {
   it('writes channels as people do (the list and the test page said "Whatsapp")', () => {
     expect(['SMS', 'WHATSAPP', 'EMAIL'].map(channelName)).toEqual(['SMS', 'WhatsApp', 'Email']);
+  });
+});
+
+describe('live indicator', () => {
+  it('a normal close (the lazy socket with nothing left to carry) is not a lost connection', () => {
+    expect(afterClose(1000)).toBe('idle');
+    expect(indicatorText(afterClose(1000))).toBe('');
+    // 1006: the connection dropped (a server restart); the client retries.
+    expect(indicatorText(afterClose(1006))).toBe('Live updates reconnecting…');
+    expect(indicatorText(afterClose(undefined))).toBe('Live updates reconnecting…');
+    expect(indicatorText('connected')).toBe('Live updates on');
   });
 });
 

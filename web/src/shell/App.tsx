@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './client';
+import { indicatorText, type SocketState } from './live-indicator';
 import { Link, usePathname } from './navigation';
 import { parseRoute, routeTitle, sectionOf, type Section } from './routes';
 import { activeKey, addKey, keyLabel, readSession, removeKey, switchKey, writeSession, type Session, type StoredKey } from './session';
@@ -69,9 +70,9 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
   // the keyboard focus, and only <main> (keyed on the key) starts over with no state from the other workspace.
   const api = useMemo(() => createApiClient(current.key), [current.key]);
   useEffect(() => () => api.dispose(), [api]);
-  const [socket, setSocket] = useState<'connecting' | 'connected' | 'closed'>('connecting');
+  const [socket, setSocket] = useState<SocketState>('idle');
   useEffect(() => {
-    setSocket('connecting');
+    setSocket('idle');
     return api.onSocket(setSocket);
   }, [api]);
   const pathname = usePathname();
@@ -123,7 +124,7 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
           </div>
         </header>
         <p className="live-indicator" role="status">
-          {socket === 'connected' ? 'Live updates on' : socket === 'closed' ? 'Live updates reconnecting…' : 'Connecting live updates…'}
+          {indicatorText(socket)}
         </p>
         <main id="main" className="content" key={current.key} ref={main} tabIndex={-1}>
           {route.name === 'analytics' && <AnalyticsPage workspaceName={current.workspaceName} />}
