@@ -90,7 +90,8 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   // Pause and resume as the status allows; the buttons follow the status.
   await page.getByRole('button', { name: 'Pause' }).click();
   expect(await until(() => text(page, '.test-status'), (v) => v === 'Paused', 15_000)).toBe('Paused');
-  expect(await text(page, '.action-status')).toBe('Pause: done.');
+  // The status may arrive over the WebSocket before the mutation's own answer: wait for the answer's message.
+  expect(await until(() => text(page, '.action-status'), (v) => v === 'Pause: done.', 15_000)).toBe('Pause: done.');
   // The Pause button is gone: the focus went to the actions' heading, not to <body>.
   expect(await until(() => page.evaluate('document.activeElement?.id'), (v) => v === 'actions-title', 15_000)).toBe('actions-title');
   await page.getByRole('button', { name: 'Resume' }).click();
