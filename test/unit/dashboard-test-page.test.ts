@@ -18,6 +18,7 @@ import {
   reasonProblem,
   sampleStillNeeded,
   seriesByVariant,
+  srmWarning,
   type TestAnalysis,
   type TestCampaign,
   type TestWinner,
@@ -227,6 +228,15 @@ describe('lift interval plot', () => {
     // REVENUE has no omnibus test: analysis.pValue is the leading comparison's Holm-adjusted p.
     expect(overallPLabel('CONVERSION')).toBe('Omnibus p-value (chi-square)');
     expect(overallPLabel('REVENUE')).toBe('Holm-adjusted p of the leading comparison');
+  });
+
+  it('the SRM alert says the same words whatever the numbers (a live region re-announces any change); the numbers go beside it', () => {
+    const one = srmWarning({ detected: true, pValue: 0.00002, observed: [300, 100], expectedShares: [0.5, 0.5] });
+    const next = srmWarning({ detected: true, pValue: 0.0005, observed: [310, 104], expectedShares: [0.5, 0.5] });
+    expect(one.alert).toBe(next.alert);
+    expect(one.alert).not.toMatch(/\d/);
+    expect(one.details).toBe('p = < 0.0001: sent 300 / 100 against expected shares 50.0 % / 50.0 %.');
+    expect(next.details).toBe('p = 0.00050: sent 310 / 104 against expected shares 50.0 % / 50.0 %.');
   });
 
   it('formats percentage points and p-values', () => {

@@ -35,6 +35,7 @@ import {
   lift,
   sampleStillNeeded,
   seriesByVariant,
+  srmWarning,
   type SeriesMetric,
   type TestCampaign,
 } from './test-page-model';
@@ -153,10 +154,10 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
         <section aria-labelledby="analysis-title" className="analysis">
           <h2 id="analysis-title">Analysis</h2>
           {a.sampleRatioMismatch.detected && (
-            <p role="alert" className="srm-warning">
-              Sample ratio mismatch detected (p = {pValue(a.sampleRatioMismatch.pValue)}): sent {a.sampleRatioMismatch.observed.join(' / ')} against expected shares{' '}
-              {a.sampleRatioMismatch.expectedShares.map((s) => percent(s)).join(' / ')}.
-            </p>
+            <div className="srm-warning">
+              <p role="alert">{srmWarning(a.sampleRatioMismatch).alert}</p>
+              <p>{srmWarning(a.sampleRatioMismatch).details}</p>
+            </div>
           )}
           <dl className="facts analysis-facts">
             <div><dt>Test status</dt><dd className="analysis-status">{humanize(a.status)}</dd></div>

@@ -241,6 +241,18 @@ export function sampleStillNeeded(
   return { target: t, perVariant, total: perVariant.reduce((a, v) => a + v.needed, 0) };
 }
 
+/**
+ * The sample ratio mismatch warning in two parts: `alert`, for the role="alert" live region, says
+ * the same words whatever the numbers (each live message, up to four a second, would otherwise be
+ * announced again); `details` carries the numbers, outside the live region.
+ */
+export function srmWarning(srm: TestAnalysis['sampleRatioMismatch']): { alert: string; details: string } {
+  return {
+    alert: 'Sample ratio mismatch detected: the variants did not receive the shares they were given.',
+    details: `p = ${pValue(srm.pValue)}: sent ${srm.observed.join(' / ')} against expected shares ${srm.expectedShares.map(pct).join(' / ')}.`,
+  };
+}
+
 /** Expected loss is a size, not a direction: percentage points without a sign. */
 export function loss(v: number): string {
   return `${(Math.abs(v) * 100).toFixed(1)} pp`;
