@@ -366,6 +366,15 @@ describe('next steps', () => {
     ]);
   });
 
+  it('a Bayesian winner is argued with its probability and expected loss, not a p-value it did not decide on', () => {
+    const k = analysis().comparisons[0]!;
+    const up = { ...k, significant: true, adjustedPValue: 0.08, rate: 0.12, controlRate: 0.1, absoluteLift: 0.02, probabilityToBeatControl: 0.97, expectedLoss: 0.0004 };
+    const c = campaign({ analysis: analysis({ method: 'BAYESIAN', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: B, comparisons: [up] }) });
+    expect(texts(c)[0]).toBe(
+      'success: B · Variant B beats the control A · Variant A by +2.0 pp (10.0 % → 12.0 %, 97.0 % chance to beat it, expected loss 0.0 pp): declare it the winner and end the test.',
+    );
+  });
+
   it('no difference: keep the control', () => {
     const c = campaign({ analysis: analysis({ status: 'INCONCLUSIVE', noWinnerReason: 'TIED_RESULTS', power: 0.8, method: 'FIXED_HORIZON' }) });
     const t = texts(c);

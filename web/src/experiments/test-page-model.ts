@@ -327,6 +327,11 @@ export function nextSteps(c: TestCampaign): NextStep[] {
   const best = [...a.comparisons].filter((k) => k.significant && gain(k) > 0).sort((x, y) => gain(y) - gain(x))[0];
   const worse = a.comparisons.filter((k) => k.significant && gain(k) < 0);
   const rate = (v: number) => (a.metric === 'REVENUE' ? `${v.toFixed(2)} per recipient` : pct(v));
+  // What the method decided on: a Bayesian test on the probability and the expected loss (its p-value may not be significant).
+  const evidence = (k: TestAnalysis['comparisons'][number]) =>
+    a.method === 'BAYESIAN'
+      ? `${pct(k.probabilityToBeatControl)} chance to beat it, expected loss ${a.metric === 'REVENUE' ? k.expectedLoss.toFixed(2) : loss(k.expectedLoss)}`
+      : `Holm-adjusted p = ${pValue(k.adjustedPValue)}, ${pct(k.probabilityToBeatControl)} chance to beat it`;
   if (c.winner) {
     steps.push({
       tone: 'success',
@@ -337,7 +342,7 @@ export function nextSteps(c: TestCampaign): NextStep[] {
   } else if (a.significant && best && !a.sampleRatioMismatch.detected) {
     steps.push({
       tone: 'success',
-      text: `${variantLabel(best.variant)} beats the control ${variantLabel(best.control)} by ${lift(a.metric, best.absoluteLift)} (${rate(best.controlRate)} → ${rate(best.rate)}, Holm-adjusted p = ${pValue(best.adjustedPValue)}, ${pct(best.probabilityToBeatControl)} chance to beat it): declare it the winner${ended ? '' : ' and end the test'}.`,
+      text: `${variantLabel(best.variant)} beats the control ${variantLabel(best.control)} by ${lift(a.metric, best.absoluteLift)} (${rate(best.controlRate)} → ${rate(best.rate)}, ${evidence(best)}): declare it the winner${ended ? '' : ' and end the test'}.`,
     });
   } else if (a.significant && !a.sampleRatioMismatch.detected && a.winner && c.variants.some((v) => v.isControl && v.id === a.winner!.id)) {
     // The control leads and every variant is significantly worse (the engine's rule): no variant to declare.
