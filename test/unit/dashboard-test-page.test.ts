@@ -271,8 +271,10 @@ describe('sample still needed and actions', () => {
     expect(lift('REVENUE', 1.5)).toBe('+1.50');
     expect(lift('REVENUE', -0.004)).toBe('0.00');
     expect(lift('REVENUE', -2.25)).toBe('-2.25');
-    expect(loss(0.0042)).toBe('0.4 pp');
-    expect(loss(-0.208)).toBe('20.8 pp');
+    expect(loss(0.0042)).toBe('0.42 pp');
+    expect(loss(-0.208)).toBe('20.80 pp');
+    // Either side of the Bayesian threshold (0.001 = 0.1 pp) reads differently.
+    expect([loss(0.0004), loss(0.0009), loss(0.0011)]).toEqual(['0.04 pp', '0.09 pp', '0.11 pp']);
   });
 
   it('offers what the status allows', () => {
@@ -371,7 +373,7 @@ describe('next steps', () => {
     const up = { ...k, significant: true, adjustedPValue: 0.08, rate: 0.12, controlRate: 0.1, absoluteLift: 0.02, probabilityToBeatControl: 0.97, expectedLoss: 0.0004 };
     const c = campaign({ analysis: analysis({ method: 'BAYESIAN', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: B, comparisons: [up] }) });
     expect(texts(c)[0]).toBe(
-      'success: B · Variant B beats the control A · Variant A by +2.0 pp (10.0 % → 12.0 %, 97.0 % chance to beat it, expected loss 0.0 pp): declare it the winner and end the test.',
+      'success: B · Variant B beats the control A · Variant A by +2.0 pp (10.0 % → 12.0 %, 97.0 % chance to beat it, expected loss 0.04 pp): declare it the winner and end the test.',
     );
   });
 

@@ -253,9 +253,13 @@ export function srmWarning(srm: TestAnalysis['sampleRatioMismatch']): { alert: s
   };
 }
 
-/** Expected loss is a size, not a direction: percentage points without a sign. */
+/**
+ * Expected loss is a size, not a direction: percentage points without a sign, to 0.01 pp — the
+ * Bayesian rule's threshold is 0.1 pp (engine BAYESIAN_LOSS_THRESHOLD), so one decimal would show
+ * every loss that passes it as "0.0 pp".
+ */
 export function loss(v: number): string {
-  return `${(Math.abs(v) * 100).toFixed(1)} pp`;
+  return `${(Math.abs(v) * 100).toFixed(2)} pp`;
 }
 
 export interface Actions {
