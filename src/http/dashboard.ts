@@ -11,7 +11,7 @@ import { extname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** The web app's routes (web/src/model.ts parseRoute): each answers with index.html. */
+/** The web app's routes (web/src/shell/routes.ts parseRoute): each answers with index.html. */
 export const DASHBOARD_ROUTES = ['/', '/analytics', '/tests', '/tests/new', '/tests/:id', '/optimisation', '/operations'] as const;
 
 const CONTENT_TYPES: Record<string, string> = {

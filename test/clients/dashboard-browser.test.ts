@@ -78,6 +78,7 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(await page.evaluate('JSON.stringify(localStorage)')).toBe('{}');
   expect(await page.evaluate('sessionStorage.getItem("splitcast:session")')).toContain(key);
   expect(page.url()).toBe(`${t.url}/tests`);
+  expect(await page.title()).toBe('A/B tests · Dashboard shop · Splitcast');
 
   // Live: once the page's subscription is registered, events posted to the API reach the page.
   const variantA = f.variants[0]!;
@@ -122,6 +123,8 @@ run('signs in, lists the tests, shows events live without reload, switches works
   await page.keyboard.press('Enter');
   await page.waitForURL(`${t.url}/tests/${f.campaignId}`);
   await page.locator(`table.variants tr[data-variant-key="${variantA.key}"] .converted`).waitFor();
+  // The link left with the list: the focus moved to the new page's main region, not to <body>.
+  expect(await page.evaluate('document.activeElement?.id')).toBe('main');
   expect(await text(page, `table.variants tr[data-variant-key="${variantA.key}"] .converted`)).toBe('2');
   expect(await seriousViolations(page)).toEqual([]);
   await page.reload({ waitUntil: 'networkidle' });
@@ -136,11 +139,22 @@ run('signs in, lists the tests, shows events live without reload, switches works
   await page.getByText('No A/B tests or bandits in Second shop yet', { exact: false }).waitFor({ timeout: 20_000 });
   const options = await page.locator('#workspace-switcher option').allTextContents();
   expect(options).toEqual(['Dashboard shop (Dashboard shop-key)', 'Second shop (Second shop-key)']);
+  await page.getByLabel('Workspace').focus();
   await page.getByLabel('Workspace').selectOption({ label: 'Dashboard shop (Dashboard shop-key)' });
   await row.waitFor({ timeout: 20_000 });
+  // A keyboard user keeps their place: the switcher still has the focus after the workspace changed.
+  expect(await page.evaluate('document.activeElement?.id')).toBe('workspace-switcher');
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'dashboard-ab-tests-narrow');
+  // Nothing is wider than the viewport (no sideways scrolling of the page).
+  expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
   expect(await seriousViolations(page)).toEqual([]);
+
+  // A screen without live data: the lazy socket closes normally, which is not "reconnecting".
+  const indicator = () => text(page, '.live-indicator');
+  expect(await until(indicator, (v) => v === 'Live updates on', 15_000)).toBe('Live updates on');
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Analytics' }).click();
+  expect(await until(indicator, (v) => v === '', 15_000)).toBe('');
 
   // Sign out of both keys: back to the sign-in form, nothing left in the tab's storage.
   await page.getByRole('button', { name: 'Sign out' }).click();

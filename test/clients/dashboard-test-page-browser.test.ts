@@ -90,7 +90,10 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   // Pause and resume as the status allows; the buttons follow the status.
   await page.getByRole('button', { name: 'Pause' }).click();
   expect(await until(() => text(page, '.test-status'), (v) => v === 'Paused', 15_000)).toBe('Paused');
-  expect(await text(page, '.action-status')).toBe('Pause: done.');
+  // The status may arrive over the WebSocket before the mutation's own answer: wait for the answer's message.
+  expect(await until(() => text(page, '.action-status'), (v) => v === 'Pause: done.', 15_000)).toBe('Pause: done.');
+  // The Pause button is gone: the focus went to the actions' heading, not to <body>.
+  expect(await until(() => page.evaluate('document.activeElement?.id'), (v) => v === 'actions-title', 15_000)).toBe('actions-title');
   await page.getByRole('button', { name: 'Resume' }).click();
   expect(await until(() => text(page, '.test-status'), (v) => v === 'Running', 15_000)).toBe('Running');
   expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
@@ -101,6 +104,9 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await signIn(list, t.url, key, '/tests'); // sessionStorage is per tab
   const winnerCell = () => text(list, `tr[data-campaign-id="${f.campaignId}"] td[data-label="Leader / winner"]`);
   await list.locator(`tr[data-campaign-id="${f.campaignId}"]`).waitFor({ timeout: 20_000 });
+  // A row on screen does not mean its tab's subscriptions reached the server: a declaration published
+  // before the list's winnerDeclared is registered would never reach it. The page's 3 + the list's 3 (status, winner, row stats).
+  await until(() => t.app.live.subscriberCount(), (n) => n >= 6, 15_000);
 
   // Declare a winner: a blank reason is refused in words, then a reason is recorded.
   await page.getByRole('button', { name: 'Declare a winner…' }).click();
@@ -140,11 +146,18 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   await endDialog.waitFor({ state: 'hidden', timeout: 15_000 });
   expect(await until(() => text(page, '.test-status'), (v) => v?.includes('test ended') ?? false, 15_000)).toContain('test ended');
   expect(await page.getByRole('button', { name: 'End the test…' }).count()).toBe(0);
+  // The dialog's opener is gone: the focus went to the actions' heading, not to <body>.
+  expect(await until(() => page.evaluate('document.activeElement?.id'), (v) => v === 'actions-title', 15_000)).toBe('actions-title');
   expect(await text(page, '#next-title + ul')).toContain('was declared the winner and the test has ended');
 
   await page.bringToFront(); // a background tab skips layout observers (the chart's resize)
   await page.setViewportSize({ width: 390, height: 844 }); // a background tab skips layout observers (the chart's resize)
   await screenshot(page, 'dashboard-test-page-narrow');
+  // Nothing is wider than the viewport (no sideways scrolling of the page).
+  expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+  // At 390 px tables collapse into cards whose header row is hidden: every cell of the chart's table names its column.
+  expect(await page.locator('figure.chart details tbody td').count()).toBeGreaterThan(0);
+  expect(await page.locator('figure.chart details tbody td:not([data-label]), figure.chart details tbody th:not([data-label])').count()).toBe(0);
   expect(await seriousViolations(page)).toEqual([]);
 
   // Someone else ends the other test while this page's dialog is open: confirming shows the API's reason.

@@ -6,6 +6,7 @@ import {
   errorPlace,
   evenWeights,
   initialForm,
+  notNumbers,
   parseNumber,
   previewVariables,
   reachVariables,
@@ -163,6 +164,22 @@ describe('form → input', () => {
     expect(input.experiment).toMatchObject({ banditWaveSize: 200 });
     expect(input.experiment).not.toHaveProperty('banditWaveIntervalMinutes');
     expect(toCreateInput({ ...filled(), banditWaveSize: '200' }).experiment).not.toHaveProperty('banditWaveSize');
+  });
+
+  it('names every number field holding text that is not a number (JSON would send null: the API default or no filter)', () => {
+    const f = initialForm();
+    expect(notNumbers(f)).toEqual([]);
+    // NaN really would travel as null:
+    expect(JSON.stringify({ minSampleSize: parseNumber('thirty') })).toBe('{"minSampleSize":null}');
+    const bad: NewTestForm = {
+      ...f,
+      minSampleSize: 'thirty',
+      banditWaveSize: 'x', // not checked: an A/B test sends no wave size
+      variants: [{ ...f.variants[0]!, weight: '50%' }, f.variants[1]!],
+      audience: { ...f.audience, minOrderCount: 'two', minTotalSpend: '12,5' },
+    };
+    expect(notNumbers(bad)).toEqual(['Minimum sample per variant', 'Variant A: weight', 'Minimum orders']);
+    expect(notNumbers({ ...bad, type: 'BANDIT' })).toContain('Wave size');
   });
 
   it('reads numbers as typed; a reach is not asked while an audience number is not one', () => {

@@ -2,6 +2,7 @@
 import {
   allowedActions,
   decisionSample,
+  endTestOutcome,
   lift,
   loss,
   applyStats,
@@ -9,12 +10,15 @@ import {
   applyWinner,
   funnelSteps,
   intervalGeometry,
+  intervalKind,
   nextSteps,
+  overallPLabel,
   points,
   pValue,
   reasonProblem,
   sampleStillNeeded,
   seriesByVariant,
+  srmWarning,
   type TestAnalysis,
   type TestCampaign,
   type TestWinner,
@@ -140,6 +144,21 @@ describe('live merges', () => {
     ]);
     // The mutation's answer and the subscription's message carry the same declaration.
     expect(applyWinner(c2, w2)).toBe(c2);
+    expect(applyWinner(c2, w1)).toBe(c2);
+  });
+
+  it('a declaration older than the current winner (a late mutation answer) joins the history superseded, and does not become current', () => {
+    const w1 = winner('w1', A, '2026-11-30T10:00:00Z');
+    const w2 = winner('w2', B, '2026-11-30T11:00:00Z');
+    const w3 = winner('w3', A, '2026-11-30T12:00:00Z');
+    // w1 and w3 came live; the answer to the click that declared w2 arrives last.
+    const c = applyWinner(applyWinner(applyWinner(campaign(), w1), w3), w2);
+    expect(c.winner?.id).toBe('w3');
+    expect(c.winnerHistory.map((h) => [h.id, h.supersededAt])).toEqual([
+      ['w3', null],
+      ['w2', '2026-11-30T12:00:00Z'],
+      ['w1', '2026-11-30T11:00:00Z'],
+    ]);
   });
 });
 
@@ -203,6 +222,23 @@ describe('lift interval plot', () => {
     expect(g.at(0)).toBeGreaterThan(0);
   });
 
+  it('names the interval and the overall p-value as the engine computes them', () => {
+    // Only SEQUENTIAL intervals are always-valid; BAYESIAN comparisons carry Newcombe/Welch confidence intervals, not credible ones.
+    expect([intervalKind('SEQUENTIAL'), intervalKind('FIXED_HORIZON'), intervalKind('BAYESIAN')]).toEqual(['always-valid', 'confidence', 'confidence']);
+    // REVENUE has no omnibus test: analysis.pValue is the leading comparison's Holm-adjusted p.
+    expect(overallPLabel('CONVERSION')).toBe('Omnibus p-value (chi-square)');
+    expect(overallPLabel('REVENUE')).toBe('Holm-adjusted p of the leading comparison');
+  });
+
+  it('the SRM alert says the same words whatever the numbers (a live region re-announces any change); the numbers go beside it', () => {
+    const one = srmWarning({ detected: true, pValue: 0.00002, observed: [300, 100], expectedShares: [0.5, 0.5] });
+    const next = srmWarning({ detected: true, pValue: 0.0005, observed: [310, 104], expectedShares: [0.5, 0.5] });
+    expect(one.alert).toBe(next.alert);
+    expect(one.alert).not.toMatch(/\d/);
+    expect(one.details).toBe('p = < 0.0001: sent 300 / 100 against expected shares 50.0 % / 50.0 %.');
+    expect(next.details).toBe('p = 0.00050: sent 310 / 104 against expected shares 50.0 % / 50.0 %.');
+  });
+
   it('formats percentage points and p-values', () => {
     expect(points(0.025)).toBe('+2.5 pp');
     expect(points(-0.031)).toBe('-3.1 pp');
@@ -235,8 +271,10 @@ describe('sample still needed and actions', () => {
     expect(lift('REVENUE', 1.5)).toBe('+1.50');
     expect(lift('REVENUE', -0.004)).toBe('0.00');
     expect(lift('REVENUE', -2.25)).toBe('-2.25');
-    expect(loss(0.0042)).toBe('0.4 pp');
-    expect(loss(-0.208)).toBe('20.8 pp');
+    expect(loss(0.0042)).toBe('0.42 pp');
+    expect(loss(-0.208)).toBe('20.80 pp');
+    // Either side of the Bayesian threshold (0.001 = 0.1 pp) reads differently.
+    expect([loss(0.0004), loss(0.0009), loss(0.0011)]).toEqual(['0.04 pp', '0.09 pp', '0.11 pp']);
   });
 
   it('offers what the status allows', () => {
@@ -245,6 +283,16 @@ describe('sample still needed and actions', () => {
     expect(allowedActions({ status: 'PAUSED', testEndedAt: null, type: 'AB_TEST' })).toEqual({ launch: false, pause: false, resume: true, endTest: true, declareWinner: true });
     expect(allowedActions({ status: 'RUNNING', testEndedAt: '2026-11-30T11:00:00Z', type: 'AB_TEST' }).endTest).toBe(false);
     expect(allowedActions({ status: 'CANCELED', testEndedAt: null, type: 'AB_TEST' })).toEqual({ launch: false, pause: false, resume: false, endTest: false, declareWinner: false });
+  });
+
+  it('says what ending the test keeps, as endTest decides: the declared winner, else the significant one, else the control', () => {
+    const c = campaign();
+    expect(endTestOutcome({ ...c, winner: winner('w1', B, '2026-11-30T10:00:00Z') })).toBe('The declared winner is B · Variant B.');
+    // Not declared but significant: endTest records it (automatically), the control is not kept.
+    expect(endTestOutcome({ ...c, analysis: analysis({ winner: B, significant: true, status: 'SIGNIFICANT', noWinnerReason: null }) })).toBe(
+      'No winner is declared: B · Variant B, significant now, is recorded as the winner.',
+    );
+    expect(endTestOutcome(c)).toBe('No winner is declared and none is significant: the control A · Variant A is kept.');
   });
 
   it('requires a reason that is not blank', () => {
@@ -310,6 +358,25 @@ describe('next steps', () => {
     );
   });
 
+  it('the control significantly better than every variant: keep it (not silence)', () => {
+    const k = analysis().comparisons[0]!;
+    const worse = { ...k, significant: true, adjustedPValue: 0.01, rate: 0.06, controlRate: 0.1, absoluteLift: -0.04 };
+    const c = campaign({ analysis: analysis({ significant: true, status: 'SIGNIFICANT', noWinnerReason: null, leader: A, winner: A, comparisons: [worse] }) });
+    expect(texts(c).slice(0, 2)).toEqual([
+      'success: The control A · Variant A beats every variant: keep it and end the test (ending records it as the winner).',
+      'warning: B · Variant B does significantly worse than the control (-4.0 pp): do not roll it out.',
+    ]);
+  });
+
+  it('a Bayesian winner is argued with its probability and expected loss, not a p-value it did not decide on', () => {
+    const k = analysis().comparisons[0]!;
+    const up = { ...k, significant: true, adjustedPValue: 0.08, rate: 0.12, controlRate: 0.1, absoluteLift: 0.02, probabilityToBeatControl: 0.97, expectedLoss: 0.0004 };
+    const c = campaign({ analysis: analysis({ method: 'BAYESIAN', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: B, comparisons: [up] }) });
+    expect(texts(c)[0]).toBe(
+      'success: B · Variant B beats the control A · Variant A by +2.0 pp (10.0 % → 12.0 %, 97.0 % chance to beat it, expected loss 0.04 pp): declare it the winner and end the test.',
+    );
+  });
+
   it('no difference: keep the control', () => {
     const c = campaign({ analysis: analysis({ status: 'INCONCLUSIVE', noWinnerReason: 'TIED_RESULTS', power: 0.8, method: 'FIXED_HORIZON' }) });
     const t = texts(c);
@@ -340,6 +407,32 @@ describe('next steps', () => {
       'warning: B · Variant B does significantly worse than the control (-4.0 pp): do not roll it out.',
     ]);
     expect(texts({ ...c, testEndedAt: '2026-11-30T11:00:00Z', status: 'COMPLETED' })).toEqual(['success: A · Variant A was declared the winner and the test has ended.']);
+  });
+
+  it('opt-outs: fewer is better, so a variant with significantly more opt-outs is flagged, never recommended', () => {
+    const k = analysis().comparisons[0]!;
+    // B: 6 % opt-outs against the control's 2 % (lift +4 pp), significant: B is worse.
+    const more = { ...k, significant: true, adjustedPValue: 0.01, rate: 0.06, controlRate: 0.02, absoluteLift: 0.04, probabilityToBeatControl: 0.01 };
+    const c = campaign({ analysis: analysis({ metric: 'OPT_OUT', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: A, comparisons: [more] }) });
+    const t = texts(c);
+    expect(t.some((x) => x.includes('declare it the winner'))).toBe(false);
+    expect(t).toContain('warning: B · Variant B does significantly worse than the control (+4.0 pp): do not roll it out.');
+    // B: 1 % against 2 % (lift -1 pp): B is better.
+    const fewer = { ...k, significant: true, adjustedPValue: 0.01, rate: 0.01, controlRate: 0.02, absoluteLift: -0.01, probabilityToBeatControl: 0.99 };
+    const d = campaign({ analysis: analysis({ metric: 'OPT_OUT', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: B, comparisons: [fewer] }) });
+    expect(texts(d)[0]).toBe(
+      'success: B · Variant B beats the control A · Variant A by -1.0 pp (2.0 % → 1.0 %, Holm-adjusted p = 0.010, 99.0 % chance to beat it): declare it the winner and end the test.',
+    );
+    expect(texts(d).some((x) => x.startsWith('warning'))).toBe(false);
+  });
+
+  it('revenue: the lift and the rates are amounts per recipient, not percentages', () => {
+    const k = analysis().comparisons[0]!;
+    const up = { ...k, significant: true, adjustedPValue: 0.02, rate: 3.5, controlRate: 2.25, absoluteLift: 1.25, probabilityToBeatControl: 0.99 };
+    const c = campaign({ analysis: analysis({ metric: 'REVENUE', significant: true, status: 'SIGNIFICANT', noWinnerReason: null, winner: B, comparisons: [up] }) });
+    expect(texts(c)[0]).toBe(
+      'success: B · Variant B beats the control A · Variant A by +1.25 (2.25 per recipient → 3.50 per recipient, Holm-adjusted p = 0.020, 99.0 % chance to beat it): declare it the winner and end the test.',
+    );
   });
 
   it('no responses yet', () => {

@@ -1,8 +1,10 @@
 /** The dashboard's pure logic (web/src: session keys, live updates, routes, errors) and the page's CSP. */
 import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/shell/session';
-import { applyStatsUpdate, isLive, standing, totals } from '../../web/src/experiments/model';
-import { describeError, humanize } from '../../web/src/ui/format';
-import { parseRoute, sectionOf, testPath } from '../../web/src/shell/routes';
+import { applyStatsUpdate, isLive, listReloadNeeded, MAX_LIST_SIZE, nextListSize, standing, totals } from '../../web/src/experiments/model';
+import { MAX_PAGE_SIZE } from '../../src/db/keyset';
+import { channelName, describeError, humanize } from '../../web/src/ui/format';
+import { parseRoute, routeTitle, sectionOf, testPath } from '../../web/src/shell/routes';
+import { afterClose, indicatorText } from '../../web/src/shell/live-indicator';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
 import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
 import { DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
@@ -96,6 +98,55 @@ describe('live updates and standings', () => {
     expect(['RUNNING', 'PAUSED', 'SCHEDULED', 'COMPLETED'].every(isLive)).toBe(true);
     expect(['DRAFT', 'CANCELED', 'ARCHIVED'].some(isLive)).toBe(false);
     expect([humanize('AB_TEST'), humanize('RUNNING'), humanize('WHATSAPP')]).toEqual(['A/B test', 'Running', 'Whatsapp']);
+  });
+});
+
+describe('list reloads', () => {
+  it('reloads for an A/B test or bandit it does not show, never for a STANDARD campaign nor one already listed', () => {
+    const shown = new Set(['c1']);
+    expect(listReloadNeeded({ id: 'c2', type: 'AB_TEST' }, shown)).toBe(true);
+    expect(listReloadNeeded({ id: 'c3', type: 'BANDIT' }, shown)).toBe(true);
+    expect(listReloadNeeded({ id: 'c1', type: 'AB_TEST' }, shown)).toBe(false);
+    expect(listReloadNeeded({ id: 'c4', type: 'STANDARD' }, shown)).toBe(false);
+  });
+});
+
+describe('list size', () => {
+  it('grows by a step up to what campaigns(first) accepts, then stops (250 was refused with INVALID_PAGE_SIZE)', () => {
+    expect(MAX_LIST_SIZE).toBe(MAX_PAGE_SIZE);
+    expect(nextListSize(50, 50)).toBe(100);
+    expect(nextListSize(180, 50)).toBe(200);
+    expect(nextListSize(200, 50)).toBeUndefined();
+    const sizes = [50];
+    for (let n = nextListSize(50, 50); n !== undefined; n = nextListSize(n, 50)) sizes.push(n);
+    expect(sizes).toEqual([50, 100, 150, 200]);
+  });
+});
+
+describe('channel names', () => {
+  it('writes channels as people do (the list and the test page said "Whatsapp")', () => {
+    expect(['SMS', 'WHATSAPP', 'EMAIL'].map(channelName)).toEqual(['SMS', 'WhatsApp', 'Email']);
+  });
+});
+
+describe('live indicator', () => {
+  it('a normal close (the lazy socket with nothing left to carry) is not a lost connection', () => {
+    expect(afterClose(1000)).toBe('idle');
+    expect(indicatorText(afterClose(1000))).toBe('');
+    // 1006: the connection dropped (a server restart); the client retries.
+    expect(indicatorText(afterClose(1006))).toBe('Live updates reconnecting…');
+    expect(indicatorText(afterClose(undefined))).toBe('Live updates reconnecting…');
+    expect(indicatorText('connected')).toBe('Live updates on');
+  });
+});
+
+describe('page titles', () => {
+  it('gives each screen its own title with the workspace', () => {
+    expect(routeTitle(parseRoute('/tests'), 'Shop')).toBe('A/B tests · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/tests/new'), 'Shop')).toBe('New A/B test · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/tests/c1'), 'Shop')).toBe('A/B test · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/'), 'Shop')).toBe('Analytics · Shop · Splitcast');
+    expect(routeTitle(parseRoute('/nope'), 'Shop')).toBe('Page not found · Shop · Splitcast');
   });
 });
 

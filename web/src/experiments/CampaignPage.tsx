@@ -16,7 +16,7 @@ import {
 } from '../generated/graphql';
 import { Link } from '../shell/navigation';
 import { Chart } from '../ui/Chart';
-import { describeError, humanize, percent } from '../ui/format';
+import { channelName, describeError, humanize, percent } from '../ui/format';
 import { isLive, variantLabel } from './model';
 import { TestActions } from './test-page-actions';
 import { IntervalPlot } from './test-page-interval';
@@ -30,10 +30,12 @@ import {
   funnelSteps,
   humanMetric,
   nextSteps,
+  overallPLabel,
   pValue,
   lift,
   sampleStillNeeded,
   seriesByVariant,
+  srmWarning,
   type SeriesMetric,
   type TestCampaign,
 } from './test-page-model';
@@ -95,7 +97,7 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
       <dl className="facts">
         <div><dt>Status</dt><dd className="test-status">{humanize(c.status)}{c.testEndedAt ? ' (test ended)' : ''}</dd></div>
         <div><dt>Type</dt><dd>{humanize(c.type)}</dd></div>
-        <div><dt>Channel</dt><dd>{c.channel === 'SMS' ? 'SMS' : humanize(c.channel)}</dd></div>
+        <div><dt>Channel</dt><dd>{channelName(c.channel)}</dd></div>
         <div><dt>Started</dt><dd>{fmtTime(c.startedAt)}</dd></div>
         {a && <div><dt>Method</dt><dd>{humanize(a.method)}</dd></div>}
         {a && <div><dt>Metric</dt><dd>{humanize(a.metric)}</dd></div>}
@@ -152,14 +154,14 @@ function TestDetail({ initial }: { initial: TestCampaign }) {
         <section aria-labelledby="analysis-title" className="analysis">
           <h2 id="analysis-title">Analysis</h2>
           {a.sampleRatioMismatch.detected && (
-            <p role="alert" className="srm-warning">
-              Sample ratio mismatch detected (p = {pValue(a.sampleRatioMismatch.pValue)}): sent {a.sampleRatioMismatch.observed.join(' / ')} against expected shares{' '}
-              {a.sampleRatioMismatch.expectedShares.map((s) => percent(s)).join(' / ')}.
-            </p>
+            <div className="srm-warning">
+              <p role="alert">{srmWarning(a.sampleRatioMismatch).alert}</p>
+              <p>{srmWarning(a.sampleRatioMismatch).details}</p>
+            </div>
           )}
           <dl className="facts analysis-facts">
             <div><dt>Test status</dt><dd className="analysis-status">{humanize(a.status)}</dd></div>
-            <div><dt>Omnibus p-value</dt><dd className="omnibus-p">{pValue(a.pValue)}</dd></div>
+            <div><dt>{overallPLabel(a.metric)}</dt><dd className="omnibus-p">{pValue(a.pValue)}</dd></div>
             {a.chiSquare != null && <div><dt>Chi-square</dt><dd>{a.chiSquare.toFixed(2)}{a.degreesOfFreedom != null ? ` (df ${a.degreesOfFreedom})` : ''}</dd></div>}
             <div><dt>Significant</dt><dd>{a.significant ? 'Yes' : 'No'}</dd></div>
             {a.noWinnerReason && <div><dt>No winner because</dt><dd>{humanize(a.noWinnerReason)}</dd></div>}

@@ -14,9 +14,9 @@ import {
 } from '../generated/graphql';
 import { useLiveCampaign } from './live';
 import { Link } from '../shell/navigation';
-import { describeError, humanize, percent } from '../ui/format';
+import { channelName, describeError, humanize, percent } from '../ui/format';
 import { testPath } from '../shell/routes';
-import { standing, totals, variantLabel } from './model';
+import { MAX_LIST_SIZE, listReloadNeeded, nextListSize, standing, totals, variantLabel } from './model';
 
 const PAGE_SIZE = 50;
 type Winner = DashWinnerDeclaredSubscription['winnerDeclared']['winner'];
@@ -30,11 +30,11 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
   const shown = useRef(new Set<string>());
   shown.current = new Set(data?.campaigns.nodes.map((c) => c.id));
 
-  // Workspace-wide events: a campaign the list does not show yet (created elsewhere) reloads it.
+  // Workspace-wide events: a test the list does not show yet (created elsewhere) reloads it.
   useSubscription({ query: DashCampaignStatusChangedDocument }, (_prev, event) => {
     const c = event.campaignStatusChanged;
     setStatuses((s) => ({ ...s, [c.id]: { status: c.status, startedAt: c.startedAt } }));
-    if (!shown.current.has(c.id)) reexecute({ requestPolicy: 'network-only' });
+    if (listReloadNeeded(c, shown.current)) reexecute({ requestPolicy: 'network-only' });
     return event;
   });
   useSubscription({ query: DashWinnerDeclaredDocument }, (_prev, event) => {
@@ -42,6 +42,7 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
     return event;
   });
 
+  const more = nextListSize(first, PAGE_SIZE);
   const campaigns = (data?.campaigns.nodes ?? []).map((c) => ({
     ...c,
     ...(statuses[c.id] ?? {}),
@@ -85,11 +86,12 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
           </table>
         </div>
       )}
-      {data?.campaigns.pageInfo.hasNextPage && (
-        <button type="button" onClick={() => setFirst((n) => n + PAGE_SIZE)} disabled={fetching}>
-          Show {PAGE_SIZE} more
+      {data?.campaigns.pageInfo.hasNextPage && more !== undefined && (
+        <button type="button" onClick={() => setFirst(more)} disabled={fetching}>
+          Show {more - first} more
         </button>
       )}
+      {data?.campaigns.pageInfo.hasNextPage && more === undefined && <p>The list shows the newest {MAX_LIST_SIZE} tests, the most the API returns at once.</p>}
     </section>
   );
 }
@@ -107,7 +109,7 @@ function CampaignRow(props: { campaign: DashCampaignFragment }) {
         <span className={`status status-${c.status.toLowerCase()}`}>{humanize(c.status)}</span>
       </td>
       <td data-label="Type">{humanize(c.type)}</td>
-      <td data-label="Channel">{c.channel === 'SMS' ? 'SMS' : humanize(c.channel)}</td>
+      <td data-label="Channel">{channelName(c.channel)}</td>
       <td data-label="Leader / winner">{lead ? `${lead.kind === 'winner' ? 'Winner' : 'Leading'}: ${lead.label}${lead.manual ? ' (manual)' : ''}` : '—'}</td>
       <td data-label="Progress">
         <ul className="progress" aria-label={`${c.name}: ${sum.sent} sent, ${sum.converted} converted`}>

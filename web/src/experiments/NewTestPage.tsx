@@ -19,7 +19,7 @@ import {
 } from '../generated/graphql';
 import { Link, navigate } from '../shell/navigation';
 import { testPath } from '../shell/routes';
-import { describeError, humanize } from '../ui/format';
+import { channelName, describeError, humanize } from '../ui/format';
 import {
   MAX_VARIANTS,
   MIN_VARIANTS,
@@ -27,6 +27,7 @@ import {
   describePreview,
   errorPlace,
   initialForm,
+  notNumbers,
   previewVariables,
   reachVariables,
   removeVariant,
@@ -54,7 +55,6 @@ const METHODS: { value: TestMethod; label: string }[] = [
   { value: 'FIXED_HORIZON', label: 'Fixed horizon (decide at the required sample)' },
   { value: 'BAYESIAN', label: 'Bayesian' },
 ];
-const channelName = (c: Channel) => (c === 'SMS' ? 'SMS' : c === 'WHATSAPP' ? 'WhatsApp' : 'Email');
 
 /** The value, once it has stopped changing for `ms` (compared by its JSON). */
 function useDebounced<T>(value: T, ms: number): T {
@@ -80,6 +80,7 @@ export function NewTestPage() {
   const [form, setForm] = useState<NewTestForm>(initialForm);
   const [previewContact, setPreviewContact] = useState<string>('');
   const [submitError, setSubmitError] = useState<SubmitError>();
+  const [numberProblem, setNumberProblem] = useState<string>();
   const [createResult, create] = useMutation(DashCreateCampaignDocument);
   const [launchResult, launch] = useMutation(DashLaunchNewCampaignDocument);
   const busy = createResult.fetching || launchResult.fetching;
@@ -102,6 +103,9 @@ export function NewTestPage() {
     e.preventDefault();
     const andLaunch = (e.nativeEvent as SubmitEvent).submitter?.getAttribute('value') === 'launch';
     setSubmitError(undefined);
+    const bad = notNumbers(form);
+    setNumberProblem(bad.length ? `Not a number: ${bad.join(', ')}. Correct ${bad.length === 1 ? 'it' : 'them'} (or leave ${bad.length === 1 ? 'it' : 'them'} blank) before creating.` : undefined);
+    if (bad.length) return;
     const created = await create({ input: toCreateInput(form) });
     if (created.error || !created.data) {
       if (created.error) {
@@ -290,6 +294,11 @@ export function NewTestPage() {
           <Reach form={form} />
         </fieldset>
 
+        {numberProblem && (
+          <p role="alert" className="nt-error error">
+            {numberProblem}
+          </p>
+        )}
         {submitError && (
           <div id={errorId} role="alert" className="nt-error">
             <p className="error">

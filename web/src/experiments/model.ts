@@ -2,16 +2,16 @@
  * Pure view logic of the A/B tests screens: applying a live `variantStatsUpdated` message to a
  * campaign, its totals and who leads. No I/O, no DOM.
  */
-import type { DashAnalysisFragment, DashCampaignFragment, DashVariantStatsFragment } from '../generated/graphql';
+import type { DashCampaignFragment, DashVariantStatsFragment } from '../generated/graphql';
 
-export interface LiveUpdate {
-  at: string;
-  variants: readonly DashVariantStatsFragment[];
-  analysis?: DashAnalysisFragment | null;
-}
-
-/** The campaign with each variant's stats replaced by the update's (matched on variantId). */
-export function applyStatsUpdate(campaign: DashCampaignFragment, update: LiveUpdate | undefined): DashCampaignFragment {
+/**
+ * The campaign with each variant's stats replaced by the update's (matched on variantId), and the
+ * update's analysis when it carries one. Shared by the list and the test page (their fragments differ).
+ */
+export function applyStatsUpdate<C extends { variants: readonly { id: string; stats: DashVariantStatsFragment }[]; analysis?: unknown }>(
+  campaign: C,
+  update: { at?: string; variants: readonly DashVariantStatsFragment[]; analysis?: C['analysis'] | null } | undefined,
+): C {
   if (!update) return campaign;
   const byVariant = new Map(update.variants.map((s) => [s.variantId, s]));
   return {
@@ -40,6 +40,24 @@ export function standing(campaign: DashCampaignFragment): Standing | undefined {
   if (campaign.analysis?.winner) return { kind: 'winner', label: variantLabel(campaign.analysis.winner) };
   if (campaign.analysis?.leader) return { kind: 'leader', label: variantLabel(campaign.analysis.leader) };
   return undefined;
+}
+
+/**
+ * Whether a workspace-wide status change calls for reloading the list: only for an A/B test or
+ * bandit the list does not show yet. The subscription carries every campaign of the workspace,
+ * STANDARD ones too, which the list never shows: reloading for them would refetch the whole list
+ * at each of their status changes.
+ */
+export function listReloadNeeded(event: { id: string; type: string }, shown: ReadonlySet<string>): boolean {
+  return (event.type === 'AB_TEST' || event.type === 'BANDIT') && !shown.has(event.id);
+}
+
+/** campaigns(first) refuses more than this (INVALID_PAGE_SIZE, src/db/keyset.ts MAX_PAGE_SIZE). */
+export const MAX_LIST_SIZE = 200;
+
+/** How many tests "Show more" asks for next: `step` more, never past what the API accepts; undefined at the cap. */
+export function nextListSize(current: number, step: number): number | undefined {
+  return current >= MAX_LIST_SIZE ? undefined : Math.min(current + step, MAX_LIST_SIZE);
 }
 
 export function variantLabel(v: { key: string; name: string }): string {

@@ -131,7 +131,7 @@ export function updateVariant(form: NewTestForm, uid: number, patch: Partial<Omi
   return { ...form, variants: form.variants.map((v) => (v.uid === uid ? { ...v, ...patch } : v)) };
 }
 
-/** A number typed in a field: undefined when blank, NaN when not a number (the API then says why). */
+/** A number typed in a field: undefined when blank, NaN when not a number (see notNumbers: never sent). */
 export function parseNumber(text: string): number | undefined {
   const t = text.trim().replace(',', '.');
   if (t === '') return undefined;
@@ -212,6 +212,37 @@ export function reachVariables(form: Pick<NewTestForm, 'audience' | 'channel'>):
   const audience = audienceInput(form.audience) ?? {};
   if (Object.values(audience).some((v) => typeof v === 'number' && Number.isNaN(v))) return undefined;
   return { audience, channel: form.channel };
+}
+
+/**
+ * The number fields holding text that is not a number, in the form's words. They must not be sent:
+ * JSON turns NaN into null, which the API reads as "not given" — its default (minimum sample 30,
+ * confidence 95 %) or no filter at all (an audience field), silently.
+ */
+export function notNumbers(form: NewTestForm): string[] {
+  const a = form.audience;
+  const fields: [string, string][] = [
+    ['Offer amount', form.offerAmount],
+    ['Cost per message', form.costPerMessage],
+    ['Confidence level', form.confidencePercent],
+    ['Minimum sample per variant', form.minSampleSize],
+    ['Test audience', form.testAudiencePercent],
+    ['Minimum detectable effect', form.minimumDetectableEffectPercent],
+    ['End the test after (hours)', form.maxTestHours],
+    ...(form.type === 'BANDIT'
+      ? ([
+          ['Wave size', form.banditWaveSize],
+          ['Minutes between waves', form.banditWaveIntervalMinutes],
+        ] as [string, string][])
+      : []),
+    ...form.variants.map((v, i): [string, string] => [`Variant ${v.key.trim() || i + 1}: weight`, v.weight]),
+    ['Active in the last (days)', a.activeInLastDays],
+    ['Not messaged for (days)', a.minDaysSinceContact],
+    ['Minimum engagement score', a.minEngagementScore],
+    ['Minimum orders', a.minOrderCount],
+    ['Minimum total spend', a.minTotalSpend],
+  ];
+  return fields.filter(([, text]) => Number.isNaN(parseNumber(text) ?? 0)).map(([label]) => label);
 }
 
 /** The form as createCampaign's input. Blank optional fields are left to the API's defaults. */

@@ -3,7 +3,7 @@
  * dialog), declare a winner with a required reason (a dialog). Each failure shows the API's own
  * reason; success updates the page at once (the live subscriptions confirm it).
  */
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import {
   DashTestDeclareWinnerDocument,
@@ -14,7 +14,7 @@ import {
 } from '../generated/graphql';
 import { describeError } from '../ui/format';
 import { variantLabel } from './model';
-import { allowedActions, reasonProblem, type StatusChange, type TestCampaign, type TestWinner } from './test-page-model';
+import { allowedActions, endTestOutcome, reasonProblem, type StatusChange, type TestCampaign, type TestWinner } from './test-page-model';
 
 interface Props {
   campaign: TestCampaign;
@@ -29,6 +29,15 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
   const [resume, doResume] = useMutation(DashTestResumeDocument);
   const [message, setMessage] = useState<{ error?: string; ok?: string }>({});
   const busy = launch.fetching || pause.fetching || resume.fetching;
+  // The clicked button is disabled while busy and may then vanish (Pause becomes Resume; End the test…
+  // goes once the test ended, even by someone else while its dialog is open): the browser drops the
+  // focus to <body>. After an action or a dialog, it goes to this section's heading instead.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [settled, setSettled] = useState(0);
+  const refocus = () => setSettled((n) => n + 1);
+  useEffect(() => {
+    if (settled > 0 && (!document.activeElement || document.activeElement === document.body)) heading.current?.focus();
+  }, [settled]);
 
   const done = (label: string, error: Parameters<typeof describeError>[0] | undefined, status: StatusChange | undefined) => {
     if (error) setMessage({ error: `${label} failed: ${describeError(error)}` });
@@ -36,11 +45,14 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
       onStatus(status);
       setMessage({ ok: `${label}: done.` });
     }
+    refocus();
   };
 
   return (
     <section aria-labelledby="actions-title" className="test-actions">
-      <h2 id="actions-title">Actions</h2>
+      <h2 id="actions-title" ref={heading} tabIndex={-1}>
+        Actions
+      </h2>
       <div className="actions">
         {allowed.launch && (
           <button type="button" disabled={busy} onClick={async () => {
@@ -70,8 +82,8 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
           </button>
         )}
         {/* Mounted whatever the status: an open dialog stays open when a live update (someone else's action) changes what is allowed, and its submit then shows the API's refusal. */}
-        <DeclareWinner available={allowed.declareWinner} campaign={c} onWinner={onWinner} />
-        <EndTest available={allowed.endTest} campaign={c} onStatus={onStatus} />
+        <DeclareWinner available={allowed.declareWinner} campaign={c} onWinner={onWinner} onClosed={refocus} />
+        <EndTest available={allowed.endTest} campaign={c} onStatus={onStatus} onClosed={refocus} />
       </div>
       {!allowed.launch && !allowed.pause && !allowed.resume && !allowed.endTest && !allowed.declareWinner && (
         <p>No action applies to a test that is {c.status.toLowerCase()}{c.testEndedAt ? ' and ended' : ''}.</p>
@@ -91,7 +103,7 @@ function useDialog() {
   return { ref, open: () => ref.current?.showModal(), close: () => ref.current?.close() };
 }
 
-function DeclareWinner({ available, campaign: c, onWinner }: { available: boolean; campaign: TestCampaign; onWinner(w: TestWinner): void }) {
+function DeclareWinner({ available, campaign: c, onWinner, onClosed }: { available: boolean; campaign: TestCampaign; onWinner(w: TestWinner): void; onClosed(): void }) {
   const dialog = useDialog();
   const suggested = c.winner?.variant.id ?? c.analysis?.winner?.id ?? c.analysis?.leader?.id ?? c.variants[0]?.id ?? '';
   const [variantId, setVariantId] = useState(suggested);
@@ -127,7 +139,7 @@ function DeclareWinner({ available, campaign: c, onWinner }: { available: boolea
           Declare a winner…
         </button>
       )}
-      <dialog ref={dialog.ref} aria-labelledby="declare-title" className="test-dialog">
+      <dialog ref={dialog.ref} aria-labelledby="declare-title" className="test-dialog" onClose={onClosed}>
         <form onSubmit={submit} noValidate>
           <h2 id="declare-title">Declare a winner</h2>
           <p>A manual declaration is recorded with its reason, even without significance; a later declaration replaces it.</p>
@@ -169,7 +181,7 @@ function DeclareWinner({ available, campaign: c, onWinner }: { available: boolea
   );
 }
 
-function EndTest({ available, campaign: c, onStatus }: { available: boolean; campaign: TestCampaign; onStatus(s: StatusChange): void }) {
+function EndTest({ available, campaign: c, onStatus, onClosed }: { available: boolean; campaign: TestCampaign; onStatus(s: StatusChange): void; onClosed(): void }) {
   const dialog = useDialog();
   const partial = (c.experiment?.testAudiencePercent ?? 100) < 100;
   const [sendWinner, setSendWinner] = useState(true);
@@ -199,12 +211,12 @@ function EndTest({ available, campaign: c, onStatus }: { available: boolean; cam
           End the test…
         </button>
       )}
-      <dialog ref={dialog.ref} aria-labelledby="end-title" className="test-dialog">
+      <dialog ref={dialog.ref} aria-labelledby="end-title" className="test-dialog" onClose={onClosed}>
         <form onSubmit={submit}>
           <h2 id="end-title">End the test?</h2>
           <p>
             Ending closes the experiment: no more recipients are tested.
-            {c.winner ? ` The declared winner is ${variantLabel(c.winner.variant)}.` : ' No winner is declared: the control is kept.'}
+            {` ${endTestOutcome(c)}`}
           </p>
           {partial && (
             <div className="check">

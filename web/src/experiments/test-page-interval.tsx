@@ -3,7 +3,7 @@
  * by CSS classes: the CSP forbids style attributes). The SVG is an image with a text alternative;
  * the same numbers are in the comparisons table beside it.
  */
-import { intervalGeometry, type IntervalRow } from './test-page-model';
+import { intervalGeometry, intervalKind, type IntervalRow } from './test-page-model';
 
 const LEFT = 120;
 const RIGHT = 20;
@@ -23,7 +23,7 @@ export function IntervalPlot({ rows, method, id, format, unit }: Props) {
   if (rows.length === 0) return null;
   const g = intervalGeometry(rows, LEFT, WIDTH - LEFT - RIGHT);
   const height = TOP + rows.length * ROW + 28;
-  const kind = method === 'SEQUENTIAL' ? 'always-valid' : method === 'BAYESIAN' ? 'credible' : 'confidence';
+  const kind = intervalKind(method);
   const desc = rows
     .map((r) => `${r.label}: ${format(r.estimate)}, interval ${format(r.lower)} to ${format(r.upper)}${r.significant ? ', significant' : ''}`)
     .join('; ');

@@ -11,7 +11,7 @@ import type {
   DashVariantStatsFragment,
   Interval,
 } from '../generated/graphql';
-import { variantLabel } from './model';
+import { applyStatsUpdate, variantLabel } from './model';
 
 export type TestCampaign = DashTestCampaignFragment;
 export type TestAnalysis = DashTestAnalysisFragment;
@@ -23,15 +23,9 @@ export interface StatsMessage {
   analysis?: TestAnalysis | null;
 }
 
-/** Each variant's stats replaced by the message's (matched on variantId), and its analysis. */
+/** Each variant's stats replaced by the message's (matched on variantId), and its analysis: the list's merge. */
 export function applyStats(c: TestCampaign, m: StatsMessage | undefined): TestCampaign {
-  if (!m) return c;
-  const byVariant = new Map(m.variants.map((s) => [s.variantId, s]));
-  return {
-    ...c,
-    variants: c.variants.map((v) => ({ ...v, stats: byVariant.get(v.id) ?? v.stats })),
-    analysis: m.analysis ?? c.analysis,
-  };
+  return applyStatsUpdate(c, m);
 }
 
 export interface StatusChange {
@@ -54,14 +48,33 @@ export function applyStatus(c: TestCampaign, s: StatusChange | undefined): TestC
 
 /**
  * A new declaration: it becomes the current winner and heads the history; the earlier current one
- * is marked superseded at the new one's decision time (as the API records it), once only.
+ * is marked superseded at the new one's decision time (as the API records it), once only. One the
+ * page already knows (the mutation's answer and its live echo) changes nothing; one older than the
+ * current winner (the declaring click's answer arriving after a later declaration's live message)
+ * joins the history superseded by the next newer one, and does not become current.
  */
 export function applyWinner(c: TestCampaign, w: TestWinner | undefined): TestCampaign {
-  if (!w || c.winnerHistory.some((h) => h.id === w.id)) return w && c.winner?.id !== w.id ? { ...c, winner: w } : c;
+  if (!w || c.winnerHistory.some((h) => h.id === w.id)) return c;
+  if (!c.winner || Date.parse(w.decidedAt) >= Date.parse(c.winner.decidedAt)) {
+    return {
+      ...c,
+      winner: w,
+      winnerHistory: [w, ...c.winnerHistory.map((h) => (h.supersededAt ? h : { ...h, supersededAt: w.decidedAt }))],
+    };
+  }
+  const history = [...c.winnerHistory, w].sort((x, y) => Date.parse(y.decidedAt) - Date.parse(x.decidedAt));
+  const i = history.indexOf(w);
+  const next = history[i - 1] ?? c.winner;
+  const previous = history[i + 1];
   return {
     ...c,
-    winner: w,
-    winnerHistory: [w, ...c.winnerHistory.map((h) => (h.supersededAt ? h : { ...h, supersededAt: w.decidedAt }))],
+    winnerHistory: history.map((h) =>
+      h === w
+        ? { ...w, supersededAt: w.supersededAt ?? next.decidedAt }
+        : h === previous && h.supersededAt && Date.parse(h.supersededAt) > Date.parse(w.decidedAt)
+          ? { ...h, supersededAt: w.decidedAt } // the late one replaced it
+          : h,
+    ),
   };
 }
 
@@ -188,6 +201,19 @@ export function lift(metric: string, v: number): string {
   return v > 0 && s !== '0.00' ? `+${s}` : s === '-0.00' ? '0.00' : s;
 }
 
+/**
+ * The kind of the API's lift interval: always-valid for SEQUENTIAL; otherwise a confidence interval
+ * (Newcombe for rates, Welch for REVENUE) — for BAYESIAN too: the engine computes no credible interval.
+ */
+export function intervalKind(method: string): string {
+  return method === 'SEQUENTIAL' ? 'always-valid' : 'confidence';
+}
+
+/** What analysis.pValue is: the omnibus chi-square for rate metrics; for REVENUE (no omnibus) the leading comparison's Holm-adjusted p. */
+export function overallPLabel(metric: string): string {
+  return metric === 'REVENUE' ? 'Holm-adjusted p of the leading comparison' : 'Omnibus p-value (chi-square)';
+}
+
 export function pValue(p: number | null | undefined): string {
   if (p == null) return '—';
   return p < 0.0001 ? '< 0.0001' : p.toPrecision(2);
@@ -215,9 +241,25 @@ export function sampleStillNeeded(
   return { target: t, perVariant, total: perVariant.reduce((a, v) => a + v.needed, 0) };
 }
 
-/** Expected loss is a size, not a direction: percentage points without a sign. */
+/**
+ * The sample ratio mismatch warning in two parts: `alert`, for the role="alert" live region, says
+ * the same words whatever the numbers (each live message, up to four a second, would otherwise be
+ * announced again); `details` carries the numbers, outside the live region.
+ */
+export function srmWarning(srm: TestAnalysis['sampleRatioMismatch']): { alert: string; details: string } {
+  return {
+    alert: 'Sample ratio mismatch detected: the variants did not receive the shares they were given.',
+    details: `p = ${pValue(srm.pValue)}: sent ${srm.observed.join(' / ')} against expected shares ${srm.expectedShares.map(pct).join(' / ')}.`,
+  };
+}
+
+/**
+ * Expected loss is a size, not a direction: percentage points without a sign, to 0.01 pp — the
+ * Bayesian rule's threshold is 0.1 pp (engine BAYESIAN_LOSS_THRESHOLD), so one decimal would show
+ * every loss that passes it as "0.0 pp".
+ */
 export function loss(v: number): string {
-  return `${(Math.abs(v) * 100).toFixed(1)} pp`;
+  return `${(Math.abs(v) * 100).toFixed(2)} pp`;
 }
 
 export interface Actions {
@@ -238,6 +280,17 @@ export function allowedActions(c: Pick<TestCampaign, 'status' | 'testEndedAt' | 
     endTest: open,
     declareWinner: c.type !== 'STANDARD' && (open || c.status === 'COMPLETED'),
   };
+}
+
+/**
+ * What ending the test keeps, as endTest decides it: the declared winner; else the winner the
+ * method allows now (analysis.winner; recorded as an automatic declaration); else the control.
+ */
+export function endTestOutcome(c: Pick<TestCampaign, 'winner' | 'analysis' | 'variants'>): string {
+  if (c.winner) return `The declared winner is ${variantLabel(c.winner.variant)}.`;
+  if (c.analysis?.winner) return `No winner is declared: ${variantLabel(c.analysis.winner)}, significant now, is recorded as the winner.`;
+  const control = c.variants.find((v) => v.isControl);
+  return `No winner is declared and none is significant: the control${control ? ` ${variantLabel(control)}` : ''} is kept.`;
 }
 
 /** The reason field of the declare-winner form: required, said in words. */
@@ -273,8 +326,16 @@ export function nextSteps(c: TestCampaign): NextStep[] {
     });
   }
 
-  const best = [...a.comparisons].filter((k) => k.significant && k.absoluteLift > 0).sort((x, y) => y.absoluteLift - x.absoluteLift)[0];
-  const worse = a.comparisons.filter((k) => k.significant && k.absoluteLift < 0);
+  // For OPT_OUT fewer is better (as the engine ranks it): a lift below 0 is the gain.
+  const gain = (k: TestAnalysis['comparisons'][number]) => (a.metric === 'OPT_OUT' ? -k.absoluteLift : k.absoluteLift);
+  const best = [...a.comparisons].filter((k) => k.significant && gain(k) > 0).sort((x, y) => gain(y) - gain(x))[0];
+  const worse = a.comparisons.filter((k) => k.significant && gain(k) < 0);
+  const rate = (v: number) => (a.metric === 'REVENUE' ? `${v.toFixed(2)} per recipient` : pct(v));
+  // What the method decided on: a Bayesian test on the probability and the expected loss (its p-value may not be significant).
+  const evidence = (k: TestAnalysis['comparisons'][number]) =>
+    a.method === 'BAYESIAN'
+      ? `${pct(k.probabilityToBeatControl)} chance to beat it, expected loss ${a.metric === 'REVENUE' ? k.expectedLoss.toFixed(2) : loss(k.expectedLoss)}`
+      : `Holm-adjusted p = ${pValue(k.adjustedPValue)}, ${pct(k.probabilityToBeatControl)} chance to beat it`;
   if (c.winner) {
     steps.push({
       tone: 'success',
@@ -285,8 +346,11 @@ export function nextSteps(c: TestCampaign): NextStep[] {
   } else if (a.significant && best && !a.sampleRatioMismatch.detected) {
     steps.push({
       tone: 'success',
-      text: `${variantLabel(best.variant)} beats the control ${variantLabel(best.control)} by ${points(best.absoluteLift)} (${pct(best.controlRate)} → ${pct(best.rate)}, Holm-adjusted p = ${pValue(best.adjustedPValue)}, ${pct(best.probabilityToBeatControl)} chance to beat it): declare it the winner${ended ? '' : ' and end the test'}.`,
+      text: `${variantLabel(best.variant)} beats the control ${variantLabel(best.control)} by ${lift(a.metric, best.absoluteLift)} (${rate(best.controlRate)} → ${rate(best.rate)}, ${evidence(best)}): declare it the winner${ended ? '' : ' and end the test'}.`,
     });
+  } else if (a.significant && !a.sampleRatioMismatch.detected && a.winner && c.variants.some((v) => v.isControl && v.id === a.winner!.id)) {
+    // The control leads and every variant is significantly worse (the engine's rule): no variant to declare.
+    steps.push({ tone: 'success', text: `The control ${variantLabel(a.winner)} beats every variant: keep it${ended ? '' : ' and end the test (ending records it as the winner)'}.` });
   } else if (a.noWinnerReason === 'NOT_STARTED') {
     steps.push({ tone: 'info', text: 'Nothing has been sent yet: results appear once messages go out.' });
   } else if (a.noWinnerReason === 'NO_RESPONSES') {
@@ -316,7 +380,7 @@ export function nextSteps(c: TestCampaign): NextStep[] {
   }
   for (const k of worse) {
     if (!c.winner || c.winner.variant.id === k.variant.id) {
-      steps.push({ tone: 'warning', text: `${variantLabel(k.variant)} does significantly worse than the control (${points(k.absoluteLift)}): do not roll it out.` });
+      steps.push({ tone: 'warning', text: `${variantLabel(k.variant)} does significantly worse than the control (${lift(a.metric, k.absoluteLift)}): do not roll it out.` });
     }
   }
   if (!ended && !c.winner) {

@@ -1,9 +1,10 @@
 /** The app shell: sign-in, the workspace (key) switcher, the sections, and the routes. */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './client';
+import { indicatorText, type SocketState } from './live-indicator';
 import { Link, usePathname } from './navigation';
-import { parseRoute, sectionOf, type Section } from './routes';
+import { parseRoute, routeTitle, sectionOf, type Section } from './routes';
 import { activeKey, addKey, keyLabel, readSession, removeKey, switchKey, writeSession, type Session, type StoredKey } from './session';
 import { SignIn } from './SignIn';
 import { AnalyticsPage } from '../analytics/AnalyticsPage';
@@ -47,7 +48,6 @@ export function App() {
   }
   return (
     <SignedIn
-      key={current.key}
       session={session}
       current={current}
       onSwitch={(key) => update(switchKey(session, key))}
@@ -66,13 +66,32 @@ interface SignedInProps {
 }
 
 function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProps) {
-  // Keyed on the API key by the parent: switching keys builds a fresh client (and WebSocket).
+  // Switching keys builds a fresh client (and WebSocket); the header stays mounted so the switcher keeps
+  // the keyboard focus, and only <main> (keyed on the key) starts over with no state from the other workspace.
   const api = useMemo(() => createApiClient(current.key), [current.key]);
   useEffect(() => () => api.dispose(), [api]);
-  const [socket, setSocket] = useState<'connecting' | 'connected' | 'closed'>('connecting');
-  useEffect(() => api.onSocket(setSocket), [api]);
-  const route = parseRoute(usePathname());
+  const [socket, setSocket] = useState<SocketState>('idle');
+  useEffect(() => {
+    setSocket('idle');
+    return api.onSocket(setSocket);
+  }, [api]);
+  const pathname = usePathname();
+  const route = parseRoute(pathname);
   const section = sectionOf(route);
+  // After an in-app navigation the clicked link is usually gone with its page: the focus (and a
+  // screen reader's reading position) goes to the new page's <main> instead of falling to <body>.
+  const title = routeTitle(route, current.workspaceName);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  const main = useRef<HTMLElement>(null);
+  const firstPath = useRef(pathname);
+  useEffect(() => {
+    if (pathname !== firstPath.current) {
+      firstPath.current = '';
+      main.current?.focus();
+    }
+  }, [pathname]);
 
   return (
     <Provider value={api.client}>
@@ -105,9 +124,9 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
           </div>
         </header>
         <p className="live-indicator" role="status">
-          {socket === 'connected' ? 'Live updates on' : socket === 'closed' ? 'Live updates reconnecting…' : 'Connecting live updates…'}
+          {indicatorText(socket)}
         </p>
-        <main id="main" className="content">
+        <main id="main" className="content" key={current.key} ref={main} tabIndex={-1}>
           {route.name === 'analytics' && <AnalyticsPage workspaceName={current.workspaceName} />}
           {route.name === 'tests' && <ExperimentsPage workspaceName={current.workspaceName} />}
           {route.name === 'newTest' && <NewTestPage />}

@@ -5,18 +5,19 @@
  */
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { afterClose, type SocketState } from './live-indicator';
 
 export interface ApiClient {
   client: Client;
   /** Closes the WebSocket (on sign-out or when switching keys). */
   dispose(): void;
   /** Connection state of the WebSocket, for the page's live indicator. */
-  onSocket(listener: (state: 'connected' | 'closed') => void): () => void;
+  onSocket(listener: (state: SocketState) => void): () => void;
 }
 
 export function createApiClient(key: string): ApiClient {
   const url = `${location.origin}/graphql`;
-  const listeners = new Set<(state: 'connected' | 'closed') => void>();
+  const listeners = new Set<(state: SocketState) => void>();
   const ws: WsClient = createWsClient({
     url: url.replace(/^http/, 'ws'),
     lazy: true,
@@ -25,8 +26,10 @@ export function createApiClient(key: string): ApiClient {
     retryAttempts: Infinity,
     shouldRetry: () => true,
     on: {
+      connecting: () => listeners.forEach((l) => l('connecting')),
       connected: () => listeners.forEach((l) => l('connected')),
-      closed: () => listeners.forEach((l) => l('closed')),
+      // A lazy close (no subscription left) is not a lost connection.
+      closed: (event) => listeners.forEach((l) => l(afterClose((event as { code?: number } | undefined)?.code))),
     },
   });
   const client = new Client({

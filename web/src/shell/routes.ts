@@ -53,6 +53,20 @@ export function sectionOf(route: Route): Section | undefined {
   }
 }
 
+/** The tab's title for a route (WCAG 2.4.2: each screen its own title), with the workspace shown. */
+export function routeTitle(route: Route, workspaceName: string): string {
+  const names: Record<Route['name'], string> = {
+    analytics: 'Analytics',
+    tests: 'A/B tests',
+    newTest: 'New A/B test',
+    test: 'A/B test',
+    optimisation: 'Optimisation',
+    operations: 'Operations',
+    notFound: 'Page not found',
+  };
+  return `${names[route.name]} · ${workspaceName} · Splitcast`;
+}
+
 export function testPath(id: string): string {
   return `/tests/${encodeURIComponent(id)}`;
 }

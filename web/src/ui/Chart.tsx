@@ -95,10 +95,11 @@ export function Chart({ title, x, series, kind = 'line', time = true, xLabel, xF
             <tbody>
               {x.map((xv, i) => (
                 <tr key={xv}>
-                  <th scope="row">{formatX(xv)}</th>
+                  {/* data-label: on narrow screens the header row is hidden and each cell names its column (styles.css). */}
+                  <th scope="row" data-label={xLabel ?? (time ? 'Date' : 'x')}>{formatX(xv)}</th>
                   {series.map((s) => {
                     const v = s.values[i];
-                    return <td key={s.label}>{v == null ? '—' : (s.format ?? String)(v)}</td>;
+                    return <td key={s.label} data-label={s.label}>{v == null ? '—' : (s.format ?? String)(v)}</td>;
                   })}
                 </tr>
               ))}

@@ -9,6 +9,11 @@ export function humanize(constant: string): string {
   return s === 'ab test' ? 'A/B test' : s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** A channel as people write it: SMS, WhatsApp, Email (humanize would say "Sms", "Whatsapp"). */
+export function channelName(channel: string): string {
+  return channel === 'SMS' ? 'SMS' : channel === 'WHATSAPP' ? 'WhatsApp' : humanize(channel);
+}
+
 interface ApiErrorLike {
   graphQLErrors?: readonly { message: string; extensions?: Record<string, unknown> }[];
   networkError?: { message: string } | undefined;
