@@ -75,9 +75,26 @@ export function dashboardCsp(host: string | undefined): string {
   ].join('; ');
 }
 
+/**
+ * Whether an Accept-Encoding header (RFC 9110 §12.5.3) accepts gzip: a `gzip` (or `x-gzip`) entry
+ * with q > 0, or else `*` with q > 0. `gzip;q=0` refuses it even when `*` is accepted.
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  let star: boolean | undefined;
+  for (const entry of (header ?? '').split(',')) {
+    const [coding = '', ...params] = entry.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)).find(Boolean);
+    const accepted = !q || Number(q[1]) > 0;
+    const name = coding.trim();
+    if (name === 'gzip' || name === 'x-gzip') return accepted;
+    if (name === '*') star = accepted;
+  }
+  return star ?? false;
+}
+
 function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): FastifyReply {
   reply.header('content-type', file.type).header('x-content-type-options', 'nosniff').header('vary', 'accept-encoding');
-  if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(file.gzipped);
+  if (acceptsGzip(request.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(file.gzipped);
   return reply.send(file.body);
 }
 

@@ -7,7 +7,7 @@ import { parseRoute, routeTitle, sectionOf, testPath } from '../../web/src/shell
 import { afterClose, indicatorText } from '../../web/src/shell/live-indicator';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
 import type { DashCampaignFragment, DashVariantStatsFragment } from '../../web/src/generated/graphql';
-import { DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
+import { acceptsGzip, DASHBOARD_ROUTES, dashboardCsp } from '../../src/http/dashboard';
 
 class MemoryStorage implements KeyStorage {
   items = new Map<string, string>();
@@ -196,5 +196,23 @@ describe('chart time axis', () => {
     expect(isDailyOrCoarser([0, d, d + 3600])).toBe(false);
     expect(isDailyOrCoarser([0])).toBe(false);
     expect(DAY_INCREMENTS[0]).toBe(d);
+  });
+});
+
+describe('Accept-Encoding', () => {
+  it('serves gzip only where the header accepts it (q > 0), a named refusal beating *', () => {
+    expect(acceptsGzip('gzip, deflate, br')).toBe(true);
+    expect(acceptsGzip('br;q=1.0, gzip;q=0.8')).toBe(true);
+    expect(acceptsGzip('GZIP')).toBe(true);
+    expect(acceptsGzip('x-gzip')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('gzip; q=0.0, *')).toBe(false);
+    expect(acceptsGzip('*;q=0')).toBe(false);
+    expect(acceptsGzip('identity')).toBe(false);
+    expect(acceptsGzip('br, deflate')).toBe(false);
+    expect(acceptsGzip('')).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
+    expect(acceptsGzip('notgzip')).toBe(false);
   });
 });
