@@ -71,8 +71,27 @@ run('shows the KPIs of posted events, switches period, interval and metric; empt
   await page.locator(topRow).waitFor({ timeout: 20_000 });
   expect(await page.locator(`${topRow} a`).getAttribute('href')).toBe(`/tests/${f.campaignId}`);
   expect(await text(page, `${topRow} .rank-value`)).toBe((CONVERTED * VALUE).toFixed(2));
+  // While the new ranking loads, the previous one stays on screen: still read as revenue (held
+  // here until checked, so no timing is involved), never as a conversion rate of 3,750 %.
+  let held!: () => void;
+  const requested = new Promise<void>((asked) => {
+    void page.route(`${t.url}/graphql`, async (route) => {
+      if (!/DashTopCampaigns/.test(route.request().postData() ?? '') || !/CONVERSION_RATE/.test(route.request().postData() ?? '')) return route.continue();
+      await new Promise<void>((release) => {
+        held = release;
+        asked();
+      });
+      await route.continue();
+    });
+  });
   await page.getByLabel('Rank by').selectOption('CONVERSION_RATE');
+  await requested;
+  expect(await text(page, `${topRow} .rank-value`)).toBe((CONVERTED * VALUE).toFixed(2));
+  expect(await text(page, 'table.top-campaigns thead th:last-child')).toBe('Revenue');
+  held();
   expect(await until(() => text(page, `${topRow} .rank-value`), (v) => v === '37.5 %', 20_000)).toBe('37.5 %');
+  expect(await text(page, 'table.top-campaigns thead th:last-child')).toBe('Conversion rate');
+  await page.unroute(`${t.url}/graphql`);
 
   // The trend: every number is in the charts' tables; today's bucket holds the posted sends.
   const lastSent = (interval: string) => text(page, `.trend-charts[data-interval="${interval}"] figure:first-of-type details tbody tr:last-child td:first-of-type`);

@@ -195,7 +195,10 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
   expect(await until(total, (v) => v === '2', 20_000)).toBe('2');
   expect(await page.locator('.ops-total').textContent()).toContain('last 7 days');
 
-  // The CSV: fetched with the Authorization header, saved from a blob: URL.
+  // The CSV: fetched with the Authorization header, saved from a blob: URL. The key is the one the
+  // page is signed in with, given by the shell, not read again from storage by the section: with
+  // the stored session gone (the shell's to manage), the download still carries the right key.
+  await page.evaluate(`sessionStorage.clear()`);
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), page.getByRole('button', { name: 'Download as CSV' }).click()]);
   expect(download.url()).toMatch(/^blob:/);
   expect(download.suggestedFilename()).toMatch(/^opt-outs-7d-\d{4}-\d{2}-\d{2}\.csv$/);

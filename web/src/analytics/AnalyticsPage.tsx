@@ -197,8 +197,12 @@ function TrendPanel({ days, channel }: { days: number; channel: Channel | null }
 
 function TopCampaignsPanel({ days, channel }: { days: number; channel: Channel | null }) {
   const [metric, setMetric] = useState<RankMetric>('REVENUE');
-  const [{ data, error, fetching }] = useQuery({ query: DashTopCampaignsDocument, variables: { days, channel, metric } });
-  const label = METRICS.find((m) => m.metric === metric)!.label;
+  const [{ data, error, fetching, operation }] = useQuery({ query: DashTopCampaignsDocument, variables: { days, channel, metric } });
+  // urql keeps the previous ranking while the next loads: read and label its values by the metric
+  // and period they were ranked by (a revenue of 37.50 is not a conversion rate of 3,750 %).
+  const shown = operation?.variables.metric ?? metric;
+  const shownDays = operation?.variables.days ?? days;
+  const label = METRICS.find((m) => m.metric === shown)!.label;
   return (
     <section aria-labelledby="top-title" className="analytics-panel">
       <h2 id="top-title">Top campaigns</h2>
@@ -214,12 +218,12 @@ function TopCampaignsPanel({ days, channel }: { days: number; channel: Channel |
       </label>
       <ApiError error={error} />
       {fetching && <p role="status">Loading the ranking…</p>}
-      {data && data.topCampaigns.length === 0 && <p className="empty">No campaign has a {label.toLowerCase()} in the last {days} days (it needs sends, or a cost for ROAS and ROI).</p>}
+      {data && data.topCampaigns.length === 0 && <p className="empty">No campaign has a {label.toLowerCase()} in the last {shownDays} days (it needs sends, or a cost for ROAS and ROI).</p>}
       {data && data.topCampaigns.length > 0 && (
         <div className="table-wrap">
           <table className="top-campaigns">
             <caption>
-              Best {data.topCampaigns.length} by {label.toLowerCase()} over the last {days} days
+              Best {data.topCampaigns.length} by {label.toLowerCase()} over the last {shownDays} days
             </caption>
             <thead>
               <tr>
@@ -242,7 +246,7 @@ function TopCampaignsPanel({ days, channel }: { days: number; channel: Channel |
                   <td data-label="Channel">{channelLabel(r.campaign.channel)}</td>
                   <td data-label="Status">{humanize(r.campaign.status)}</td>
                   <td data-label={label} className="rank-value">
-                    {formatRankValue(metric, r.value)}
+                    {formatRankValue(shown, r.value)}
                   </td>
                 </tr>
               ))}

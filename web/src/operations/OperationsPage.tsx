@@ -14,7 +14,7 @@ import { OptOutReport } from './OptOutReport';
 import { WebhookHealthPanel } from './WebhookHealthPanel';
 import './operations.css';
 
-export function OperationsPage({ workspaceName }: { workspaceName: string }) {
+export function OperationsPage({ workspaceName, apiKey }: { workspaceName: string; apiKey: string }) {
   const [{ data, error, fetching }, reexecute] = useQuery({ query: DashOperationsHealthDocument });
   const refreshHealth = () => reexecute({ requestPolicy: 'network-only' });
 
@@ -37,7 +37,7 @@ export function OperationsPage({ workspaceName }: { workspaceName: string }) {
       {data && <CircuitsTable circuits={data.providerHealth} />}
       <DeadLetters onChanged={refreshHealth} />
       <AlertsPanel />
-      <OptOutReport />
+      <OptOutReport apiKey={apiKey} />
     </section>
   );
 }

@@ -3,11 +3,11 @@
  * contacts page by page, and the same opt-outs as CSV. GET /v1/opt-outs.csv needs the Bearer key,
  * which must never enter a URL: the file is fetched with the Authorization header and saved from a
  * blob: URL (the page's CSP allows both: fetch is connect-src 'self', a download is no fetch).
+ * The key is the shell's signed-in key, passed down: the shell alone reads the session.
  */
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { DashOptOutReportDocument } from '../generated/graphql';
-import { activeKey, readSession } from '../shell/session';
 import { describeError } from '../ui/format';
 import {
   FIRST_PAGE,
@@ -29,7 +29,7 @@ import {
 
 const PAGE_SIZE = 25;
 
-export function OptOutReport() {
+export function OptOutReport({ apiKey }: { apiKey: string }) {
   const [days, setDays] = useState<number>(30);
   const [pages, setPages] = useState<CursorStack>(FIRST_PAGE);
   const [{ data, error, fetching }] = useQuery({ query: DashOptOutReportDocument, variables: { days, first: PAGE_SIZE, after: currentCursor(pages) } });
@@ -54,7 +54,7 @@ export function OptOutReport() {
             </option>
           ))}
         </select>
-        <CsvDownload days={days} />
+        <CsvDownload days={days} apiKey={apiKey} />
       </div>
       {error && (
         <p role="alert" className="error">
@@ -148,7 +148,7 @@ function Breakdown(props: { title: string; dimension: 'channel' | 'source' | 'ke
   );
 }
 
-function CsvDownload({ days }: { days: number }) {
+function CsvDownload({ days, apiKey }: { days: number; apiKey: string }) {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
@@ -158,8 +158,7 @@ function CsvDownload({ days }: { days: number }) {
     setProblem(undefined);
     setDone(undefined);
     try {
-      const key = activeKey(readSession(sessionStorage))?.key;
-      const res = await fetch(optOutCsvPath(days), { headers: { authorization: `Bearer ${key ?? ''}` } });
+      const res = await fetch(optOutCsvPath(days), { headers: { authorization: `Bearer ${apiKey}` } });
       if (!res.ok) {
         setProblem(restErrorText(res.status, await res.json().catch(() => null)));
         return;

@@ -132,7 +132,7 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
           {route.name === 'newTest' && <NewTestPage />}
           {route.name === 'test' && <CampaignPage id={route.id} />}
           {route.name === 'optimisation' && <OptimisationPage workspaceName={current.workspaceName} />}
-          {route.name === 'operations' && <OperationsPage workspaceName={current.workspaceName} />}
+          {route.name === 'operations' && <OperationsPage workspaceName={current.workspaceName} apiKey={current.key} />}
           {route.name === 'notFound' && (
             <section>
               <h1>Page not found</h1>
