@@ -78,12 +78,12 @@ function SignedIn({ session, current, onSwitch, onAdd, onSignOut }: SignedInProp
   const pathname = usePathname();
   const route = parseRoute(pathname);
   const section = sectionOf(route);
-  // After an in-app navigation the clicked link is usually gone with its page: the focus (and a
-  // screen reader's reading position) goes to the new page's <main> instead of falling to <body>.
   const title = routeTitle(route, current.workspaceName);
   useEffect(() => {
     document.title = title;
   }, [title]);
+  // After an in-app navigation the clicked link is usually gone with its page: the focus (and a
+  // screen reader's reading position) goes to the new page's <main> instead of falling to <body>.
   const main = useRef<HTMLElement>(null);
   const firstPath = useRef(pathname);
   useEffect(() => {
