@@ -10,7 +10,8 @@ import { DashAnalyticsPortfolioDocument, DashAnalyticsTrendDocument, DashTopCamp
 import { Link } from '../shell/navigation';
 import { testPath } from '../shell/routes';
 import { Chart } from '../ui/Chart';
-import { describeError, humanize, percent } from '../ui/format';
+import { humanize, percent } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import {
   bucketLabel,
   campaignsLine,
@@ -32,14 +33,6 @@ import {
 } from './model';
 import { Segments } from './Segments';
 import './analytics.css';
-
-function ApiError({ error }: { error: Parameters<typeof describeError>[0] | undefined }) {
-  return error ? (
-    <p role="alert" className="error">
-      {describeError(error)}
-    </p>
-  ) : null;
-}
 
 export function AnalyticsPage({ workspaceName }: { workspaceName: string }) {
   const [days, setDays] = useState<Period>(30);

@@ -8,7 +8,7 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { DashOptOutReportDocument } from '../generated/graphql';
-import { describeError } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import {
   FIRST_PAGE,
   PERIODS,
@@ -56,11 +56,7 @@ export function OptOutReport({ apiKey }: { apiKey: string }) {
         </select>
         <CsvDownload days={days} apiKey={apiKey} />
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!data && fetching && <p role="status">Loading the opt-out report…</p>}
       {report && (
         <>

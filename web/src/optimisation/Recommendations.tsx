@@ -8,6 +8,7 @@ import {
   type DashOptimisableCampaignFragment,
 } from '../generated/graphql';
 import { describeError, humanize } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { describeChanges, formatConfidence, formatImpact, rowState, type RecommendationGroup, type RecommendationRow } from './model';
 
 interface GroupsProps {
@@ -205,11 +206,7 @@ function RefreshItem({ campaign, onRefreshed }: { campaign: DashOptimisableCampa
           {data.generateRecommendations.length === 0 ? 'Nothing to recommend for it now.' : `${data.generateRecommendations.length} computed.`}
         </span>
       )}
-      {error && (
-        <span role="alert" className="error">
-          {describeError(error)}
-        </span>
-      )}
+      <ApiError error={error} inline />
     </li>
   );
 }

@@ -3,7 +3,8 @@ import { useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import { DashSendTimePreviewDocument, type Channel } from '../generated/graphql';
 import { Chart } from '../ui/Chart';
-import { describeError, percent } from '../ui/format';
+import { percent } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { hourLabel, previewBars } from './model';
 
 const CHANNELS: { value: Channel; label: string }[] = [
@@ -38,11 +39,7 @@ export function SendTimePreviewPanel() {
           ))}
         </select>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!preview && fetching && <p>Loading the preview…</p>}
       {preview && bars && (
         <>
