@@ -147,7 +147,8 @@ describe('opt-out report', () => {
   it('reads breakdown keys and shares', () => {
     expect(breakdownKey('channel', 'ALL')).toBe('All channels');
     expect(breakdownKey('channel', 'SMS')).toBe('SMS');
-    expect(breakdownKey('channel', 'WHATSAPP')).toBe('Whatsapp');
+    expect(breakdownKey('channel', 'WHATSAPP')).toBe('WhatsApp');
+    expect(breakdownKey('channel', 'EMAIL')).toBe('Email');
     expect(breakdownKey('keyword', '(none)')).toBe('No keyword');
     expect(breakdownKey('keyword', 'STOP')).toBe('STOP');
     expect(breakdownKey('source', 'sms:twilio')).toBe('sms:twilio');

@@ -10,13 +10,12 @@ import { DashAnalyticsPortfolioDocument, DashAnalyticsTrendDocument, DashTopCamp
 import { Link } from '../shell/navigation';
 import { testPath } from '../shell/routes';
 import { Chart } from '../ui/Chart';
-import { humanize, percent } from '../ui/format';
+import { channelName, humanize, percent } from '../ui/format';
 import { ApiError } from '../ui/ApiError';
 import {
   bucketLabel,
   campaignsLine,
   CHANNELS,
-  channelLabel,
   channelRows,
   formatCount,
   formatMoney,
@@ -37,7 +36,7 @@ import './analytics.css';
 export function AnalyticsPage({ workspaceName }: { workspaceName: string }) {
   const [days, setDays] = useState<Period>(30);
   const [channel, setChannel] = useState<Channel | null>(null);
-  const scope = `the last ${days} days${channel ? `, ${channelLabel(channel)} only` : ''}`;
+  const scope = `the last ${days} days${channel ? `, ${channelName(channel)} only` : ''}`;
 
   return (
     <section aria-labelledby="section-title" className="analytics">
@@ -236,7 +235,7 @@ function TopCampaignsPanel({ days, channel }: { days: number; channel: Channel |
                     {hasTestPage(r.campaign.type) ? <Link href={testPath(r.campaign.id)}>{r.campaign.name}</Link> : r.campaign.name}
                   </th>
                   <td data-label="Type">{humanize(r.campaign.type)}</td>
-                  <td data-label="Channel">{channelLabel(r.campaign.channel)}</td>
+                  <td data-label="Channel">{channelName(r.campaign.channel)}</td>
                   <td data-label="Status">{humanize(r.campaign.status)}</td>
                   <td data-label={label} className="rank-value">
                     {formatRankValue(shown, r.value)}

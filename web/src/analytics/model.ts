@@ -3,7 +3,7 @@
  * buckets, per-channel rows, ranking values and the cohort grid. Pure: no I/O, no DOM.
  */
 import type { CampaignType, Channel, DashPortfolioFragment, Interval, RankMetric } from '../generated/graphql';
-import { percent } from '../ui/format';
+import { channelName, percent } from '../ui/format';
 
 export const PERIODS = [7, 30, 90] as const;
 export type Period = (typeof PERIODS)[number];
@@ -12,11 +12,10 @@ export const INTERVALS: readonly { interval: Interval; label: string }[] = [
   { interval: 'WEEK', label: 'Week' },
   { interval: 'MONTH', label: 'Month' },
 ];
-export const CHANNELS: readonly { channel: Channel; label: string }[] = [
-  { channel: 'SMS', label: 'SMS' },
-  { channel: 'WHATSAPP', label: 'WhatsApp' },
-  { channel: 'EMAIL', label: 'Email' },
-];
+export const CHANNELS: readonly { channel: Channel; label: string }[] = (['SMS', 'WHATSAPP', 'EMAIL'] as const).map((channel) => ({
+  channel,
+  label: channelName(channel),
+}));
 export const METRICS: readonly { metric: RankMetric; label: string }[] = [
   { metric: 'REVENUE', label: 'Revenue' },
   { metric: 'CONVERSION_RATE', label: 'Conversion rate' },
@@ -24,10 +23,6 @@ export const METRICS: readonly { metric: RankMetric; label: string }[] = [
   { metric: 'ROAS', label: 'ROAS' },
   { metric: 'ROI', label: 'ROI' },
 ];
-
-export function channelLabel(channel: Channel): string {
-  return CHANNELS.find((c) => c.channel === channel)?.label ?? channel;
-}
 
 const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const money2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -155,7 +150,7 @@ export function channelRows(byChannel: Record<'sms' | 'whatsapp' | 'email', Dash
     .filter(([, p]) => p.totalCampaigns > 0)
     .map(([channel, p]) => ({
       channel,
-      label: channelLabel(channel),
+      label: channelName(channel),
       campaigns: p.totalCampaigns,
       sent: p.sent,
       converted: p.converted,

@@ -16,7 +16,7 @@ import {
 } from '../generated/graphql';
 import { Link } from '../shell/navigation';
 import { Chart } from '../ui/Chart';
-import { channelName, humanize, percent } from '../ui/format';
+import { channelName, hourLabel, humanize, percent } from '../ui/format';
 import { ApiError } from '../ui/ApiError';
 import { isLive, variantLabel } from './model';
 import { TestActions } from './test-page-actions';
@@ -334,7 +334,6 @@ const METRICS: { value: SeriesMetric; label: string }[] = [
   { value: 'sent', label: 'Sent' },
 ];
 
-const hourLabel = (v: number) => new Date(v * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 function TimeSeries({ campaign: c, liveAt }: { campaign: TestCampaign; liveAt?: string }) {
   const [interval, setInterval_] = useState<Interval>('HOUR');

@@ -4,6 +4,7 @@
  * no DOM.
  */
 import type { DashOperationsHealthQuery, DashWebhookRetryFragment } from '../generated/graphql';
+import { channelName } from '../ui/format';
 
 export type WebhookHealthEntry = DashOperationsHealthQuery['webhookHealth'][number];
 export type ProviderHealthEntry = DashOperationsHealthQuery['providerHealth'][number];
@@ -133,7 +134,7 @@ export function periodLabel(days: number): string {
 
 /** A breakdown key as people read it: the API's ALL and (none) in words, channels humanised. */
 export function breakdownKey(dimension: 'channel' | 'source' | 'keyword', key: string): string {
-  if (dimension === 'channel') return key === 'ALL' ? 'All channels' : key === 'SMS' ? 'SMS' : key.charAt(0) + key.slice(1).toLowerCase();
+  if (dimension === 'channel') return key === 'ALL' ? 'All channels' : channelName(key);
   if (dimension === 'keyword' && key === '(none)') return 'No keyword';
   return key;
 }
