@@ -34,7 +34,7 @@ export function OptimisationPage({ workspaceName }: { workspaceName: string }) {
           {!data || writer ? '' : ' This key can read only: applying and refreshing need a WRITE key.'}
         </p>
         <ApiError error={error} />
-        {!data && fetching && <p>Loading the recommendations…</p>}
+        {!data && fetching && <p role="status">Loading the recommendations…</p>}
         {data && campaigns.length === 0 && (
           <p className="empty">No draft, scheduled or running campaign in {workspaceName}: create one (createCampaign) and its recommendations appear here.</p>
         )}
