@@ -28,6 +28,19 @@ const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const money2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** Whole numbers with thousands separators: 12,345. */
+/** What a period and channel filter cover, in words: "the last 30 days, SMS only". */
+export function scopeText(days: number, channel: Channel | null): string {
+  return `the last ${days} days${channel ? `, ${channelName(channel)} only` : ''}`;
+}
+
+/**
+ * The variables the shown result answers: urql keeps the previous result, with its operation, while
+ * the next one loads, so captions and empty messages must name those and not the newly chosen ones.
+ */
+export function answeredVariables<V extends object>(operation: { variables?: V } | undefined, chosen: V): V {
+  return operation?.variables ?? chosen;
+}
+
 export function formatCount(n: number): string {
   return count.format(n);
 }
