@@ -154,9 +154,15 @@ export function optOutCsvPath(days: number): string {
   return `/v1/opt-outs.csv?days=${encodeURIComponent(String(days))}`;
 }
 
-/** The saved file's name: the period and the day, so two downloads do not overwrite each other. */
-export function optOutCsvFileName(days: number, now: Date): string {
-  return `opt-outs-${days}d-${now.toISOString().slice(0, 10)}.csv`;
+/**
+ * The saved file's name: the period and the day, so two downloads do not overwrite each other. The day
+ * is the reader's (local, or the zone given): in UTC a download at 00:30 in Lisbon summer time, or in
+ * the evening in California, would carry the wrong date.
+ */
+export function optOutCsvFileName(days: number, now: Date, timeZone?: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
+  return `opt-outs-${days}d-${part('year')}-${part('month')}-${part('day')}.csv`;
 }
 
 /** A REST error body ({ error: { code, reason, message } }) in the words describeError uses. */
