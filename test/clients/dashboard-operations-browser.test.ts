@@ -206,7 +206,12 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
   expect(csv.split('\n')[0]).toContain('contact_id');
   expect(csv).toContain(f.contacts[0]!.phone);
   expect(csv).toContain(f.contacts[1]!.id);
-  await page.getByText(/^Saved opt-outs-7d-/).waitFor();
+  const started = page.getByRole('status').filter({ hasText: /^Download started: opt-outs-7d-/ });
+  await started.waitFor({ timeout: 20_000 });
+  expect(await started.textContent()).toBe(`Download started: ${download.suggestedFilename()}`);
+  // Another period: the message about the 7-day file goes.
+  await page.getByLabel('Period').selectOption('30');
+  expect(await until(() => started.count(), (n) => n === 0, 20_000)).toBe(0);
 
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'dashboard-operations');

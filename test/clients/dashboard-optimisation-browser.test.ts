@@ -121,6 +121,11 @@ run(
     expect(changed).toContain('Applied');
     expect(changed).toContain('What applying changed on Spring newsletter');
     expect(await card.getByRole('button', { name: 'Apply' }).count()).toBe(0);
+    // The focused Apply button was replaced: focus is on this card's "Applied" status, not lost to <body>.
+    const focused = String(
+      await page.evaluate("(() => { const e = document.activeElement; return e && e.classList.contains('applied') ? e.closest('[data-recommendation-id]')?.getAttribute('data-recommendation-id') ?? '' : (e?.tagName ?? ''); })()"),
+    );
+    expect(focused).toBe(recommendationId);
     const after = (await t.ok(CampaignRecommendationsDocument, { id: target }, key)).campaign!;
     expect(after.audience).toEqual({ tags: ['opt'], segments: ['vip'] });
     expect(after.recommendations.find((r) => r.id === recommendationId)!.appliedAt).not.toBeNull();

@@ -287,15 +287,54 @@ describe('portfolio, rankings and comparisons', () => {
 });
 
 describe('cohorts', () => {
-  it('groups contacts by the week of their first message and follows their conversions', async () => {
-    const { cohorts } = await t.ok(CohortsDocument, { weeks: 52 }, key);
-    expect(cohorts).toHaveLength(1);
-    const [c] = cohorts;
-    expect(c!.weekStart).toBe('2026-03-23T00:00:00.000Z');
-    expect(c!.contacts).toBe(7);
-    expect(c!.weeks.slice(0, 3)).toEqual([
-      { week: 0, converted: 1, rate: 1 / 7 },
-      { week: 1, converted: 1, rate: 1 / 7 },
+  /**
+   * cohorts(weeks) counts back from the server's current week (at most 52), so the March 2026 dataset
+   * above would leave its window: this one is placed relative to today, in a Tokyo workspace (UTC+9,
+   * no DST), so local weeks start on Sunday 15:00Z. W = the local week two weeks before the current one:
+   *   d: first SENT in week W-1 (Wed), SENT again in W: its cohort is W-1, 1 contact, no conversion;
+   *   a, b, c: first SENT in W (Tue 10:00 local); a CONVERTED in W (Wed), b CONVERTED Monday 01:00
+   *   local of W+1 (still Sunday in UTC: week 1 only in the workspace's zone), c never.
+   */
+  const DAY = 86_400_000;
+  const TOKYO = 9 * 3_600_000;
+  const local = new Date(Date.now() + TOKYO);
+  const mondayLocal = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - ((local.getUTCDay() + 6) % 7) * DAY;
+  const W = mondayLocal - 14 * DAY - TOKYO; // week W's start, as an instant
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  it('groups contacts by the local week of their first message and follows their conversions', async () => {
+    const k = await t.newWorkspaceKey('analytics-cohorts');
+    await t.ok(UpdateWorkspaceSettingsDocument, { input: { timezone: 'Asia/Tokyo' } }, k);
+    const names = ['a', 'b', 'c', 'd'];
+    await t.ok(UpsertContactsDocument, { contacts: names.map((n, i) => ({ externalId: `cohort-${n}`, phone: `+1415555${3000 + i}`, consent: true, tags: ['cohort'] })) }, k);
+    const campaign = (await t.ok(CreateCampaignDocument, { input: { name: 'Cohorts', costPerMessage: 0, variants: [{ template: 'x' }] } }, k)).createCampaign.id;
+    await t.ok(AddRecipientsDocument, { campaignId: campaign, audience: { tags: ['cohort'] } }, k);
+    const rows = await t.sql<{ id: string; external_id: string }>(
+      `select c.id, c.external_id from contacts c join api_keys k on k.workspace_id = c.workspace_id where k.key_hash = encode(sha256(convert_to(?, 'utf8')), 'hex')`,
+      [k],
+    );
+    const id = (n: string) => rows.find((r) => r.external_id === `cohort-${n}`)!.id;
+    const ev = (n: string, type: TrackEventInput['type'], at: number, value?: number): TrackEventInput => ({ campaignId: campaign, contactId: id(n), type, occurredAt: iso(at), ...(value ? { value } : {}) });
+    const tue10 = W + DAY + 10 * 3_600_000;
+    await t.ok(TrackEventsDocument, {
+      events: [
+        ev('d', 'SENT', W - 5 * DAY),
+        ...['a', 'b', 'c', 'd'].map((n) => ev(n, 'SENT', tue10)),
+        ev('a', 'CONVERTED', W + 2 * DAY, 10),
+        ev('b', 'CONVERTED', W + 7 * DAY + 3_600_000, 20),
+      ],
+    }, k);
+
+    const { cohorts } = await t.ok(CohortsDocument, { weeks: 8 }, k);
+    expect(cohorts.map((c) => [c.weekStart, c.contacts])).toEqual([
+      [iso(W - 7 * DAY), 1],
+      [iso(W), 3],
+    ]);
+    expect(cohorts[0]!.weeks.slice(0, 4)).toEqual([0, 1, 2, 3].map((week) => ({ week, converted: 0, rate: 0 })));
+    // Weeks up to the current one (3 and 2 weeks; one more if the week turned during the test).
+    expect(cohorts[1]!.weeks.slice(0, 3)).toEqual([
+      { week: 0, converted: 1, rate: 1 / 3 },
+      { week: 1, converted: 1, rate: 1 / 3 },
       { week: 2, converted: 0, rate: 0 },
     ]);
   });

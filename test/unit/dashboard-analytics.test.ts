@@ -1,5 +1,6 @@
 /** The Analytics section's view logic (web/src/analytics/model.ts), against hand-computed values. */
 import {
+  answeredVariables,
   bucketLabel,
   campaignsLine,
   channelRows,
@@ -10,6 +11,7 @@ import {
   isEmptyPortfolio,
   kpis,
   roiPercent,
+  scopeText,
   trend,
 } from '../../web/src/analytics/model';
 import type { DashPortfolioFragment } from '../../web/src/generated/graphql';
@@ -141,5 +143,19 @@ describe('cohorts', () => {
       { weekStart: '2026-03-30T00:00:00Z', contacts: 4, cells: ['25.0 % (1)', null] },
     ]);
     expect(cohortGrid([])).toEqual({ columns: 0, rows: [] });
+  });
+});
+
+describe('labels of the shown result', () => {
+  it('names the period and channel as people write them', () => {
+    expect(scopeText(30, null)).toBe('the last 30 days');
+    expect(scopeText(7, 'WHATSAPP')).toBe('the last 7 days, WhatsApp only');
+  });
+
+  it('takes the variables of the result on screen, not the newly chosen ones, while the next one loads', () => {
+    // Chose 7 days; the 30-day result (its operation) is still shown.
+    expect(answeredVariables({ variables: { days: 30, channel: null } }, { days: 7, channel: null })).toEqual({ days: 30, channel: null });
+    // Nothing answered yet: the chosen variables.
+    expect(answeredVariables(undefined, { days: 7, channel: 'SMS' })).toEqual({ days: 7, channel: 'SMS' });
   });
 });

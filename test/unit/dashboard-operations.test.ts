@@ -147,7 +147,8 @@ describe('opt-out report', () => {
   it('reads breakdown keys and shares', () => {
     expect(breakdownKey('channel', 'ALL')).toBe('All channels');
     expect(breakdownKey('channel', 'SMS')).toBe('SMS');
-    expect(breakdownKey('channel', 'WHATSAPP')).toBe('Whatsapp');
+    expect(breakdownKey('channel', 'WHATSAPP')).toBe('WhatsApp');
+    expect(breakdownKey('channel', 'EMAIL')).toBe('Email');
     expect(breakdownKey('keyword', '(none)')).toBe('No keyword');
     expect(breakdownKey('keyword', 'STOP')).toBe('STOP');
     expect(breakdownKey('source', 'sms:twilio')).toBe('sms:twilio');
@@ -166,7 +167,13 @@ describe('opt-out report', () => {
   it('builds the CSV request without the key and a dated file name', () => {
     expect(optOutCsvPath(90)).toBe('/v1/opt-outs.csv?days=90');
     expect(optOutCsvPath(30)).not.toMatch(/key|bearer|sk_/i);
-    expect(optOutCsvFileName(7, new Date('2026-11-30T23:59:00Z'))).toBe('opt-outs-7d-2026-11-30.csv');
+    expect(optOutCsvFileName(7, new Date('2026-11-30T23:59:00Z'), 'UTC')).toBe('opt-outs-7d-2026-11-30.csv');
+    // The reader's day, not UTC's: already 1 December in Tokyo, still 29 November in California.
+    expect(optOutCsvFileName(7, new Date('2026-11-30T23:59:00Z'), 'Asia/Tokyo')).toBe('opt-outs-7d-2026-12-01.csv');
+    expect(optOutCsvFileName(30, new Date('2026-11-30T03:00:00Z'), 'America/Los_Angeles')).toBe('opt-outs-30d-2026-11-29.csv');
+    // No zone: the machine's local day.
+    const local = new Date(2026, 0, 5, 0, 30);
+    expect(optOutCsvFileName(90, local)).toBe('opt-outs-90d-2026-01-05.csv');
   });
 
   it('reads a REST error body as the API words it', () => {

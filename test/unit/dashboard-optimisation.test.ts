@@ -111,6 +111,8 @@ describe('rowState', () => {
     expect(rowState({ appliedAt: null }, 'applying')).toBe('applying');
     expect(rowState({ appliedAt: null }, 'failed')).toBe('failed');
     expect(rowState({ appliedAt: '2026-01-01T00:00:00Z' }, 'failed')).toBe('applied');
+    // Applied here, the list not reloaded yet: stays applied (the Apply button came back).
+    expect(rowState({ appliedAt: null }, 'applied')).toBe('applied');
   });
 });
 

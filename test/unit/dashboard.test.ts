@@ -2,7 +2,7 @@
 import { activeKey, addKey, keyLabel, readSession, removeKey, SESSION_ITEM, switchKey, writeSession, type KeyStorage, type StoredKey } from '../../web/src/shell/session';
 import { applyStatsUpdate, isLive, listReloadNeeded, MAX_LIST_SIZE, nextListSize, standing, totals } from '../../web/src/experiments/model';
 import { MAX_PAGE_SIZE } from '../../src/db/keyset';
-import { channelName, describeError, humanize } from '../../web/src/ui/format';
+import { channelName, describeError, hourLabel, humanize } from '../../web/src/ui/format';
 import { parseRoute, routeTitle, sectionOf, testPath } from '../../web/src/shell/routes';
 import { afterClose, indicatorText } from '../../web/src/shell/live-indicator';
 import { DAY_INCREMENTS, isDailyOrCoarser } from '../../web/src/ui/chart-scale';
@@ -126,6 +126,15 @@ describe('list size', () => {
 describe('channel names', () => {
   it('writes channels as people do (the list and the test page said "Whatsapp")', () => {
     expect(['SMS', 'WHATSAPP', 'EMAIL'].map(channelName)).toEqual(['SMS', 'WhatsApp', 'Email']);
+  });
+});
+
+describe('hourLabel (the hourly charts of the test page and the webhook health)', () => {
+  it('reads an epoch-seconds hour as day, month and time in the given locale and zone', () => {
+    // 2026-03-05T14:30:00Z = 1772721000 s.
+    expect(hourLabel(1772721000, 'en-GB', 'UTC')).toBe('5 Mar, 14:30');
+    expect(hourLabel(1772721000, 'en-GB', 'Asia/Tokyo')).toBe('5 Mar, 23:30');
+    expect(hourLabel(1772721000 + 10 * 3600, 'en-GB', 'UTC')).toBe('6 Mar, 00:30');
   });
 });
 

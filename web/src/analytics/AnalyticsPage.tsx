@@ -10,12 +10,13 @@ import { DashAnalyticsPortfolioDocument, DashAnalyticsTrendDocument, DashTopCamp
 import { Link } from '../shell/navigation';
 import { testPath } from '../shell/routes';
 import { Chart } from '../ui/Chart';
-import { describeError, humanize, percent } from '../ui/format';
+import { channelName, humanize, percent } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import {
+  answeredVariables,
   bucketLabel,
   campaignsLine,
   CHANNELS,
-  channelLabel,
   channelRows,
   formatCount,
   formatMoney,
@@ -27,30 +28,22 @@ import {
   kpis,
   METRICS,
   PERIODS,
+  scopeText,
   trend,
   type Period,
 } from './model';
 import { Segments } from './Segments';
 import './analytics.css';
 
-function ApiError({ error }: { error: Parameters<typeof describeError>[0] | undefined }) {
-  return error ? (
-    <p role="alert" className="error">
-      {describeError(error)}
-    </p>
-  ) : null;
-}
-
 export function AnalyticsPage({ workspaceName }: { workspaceName: string }) {
   const [days, setDays] = useState<Period>(30);
   const [channel, setChannel] = useState<Channel | null>(null);
-  const scope = `the last ${days} days${channel ? `, ${channelLabel(channel)} only` : ''}`;
 
   return (
     <section aria-labelledby="section-title" className="analytics">
       <h1 id="section-title">Analytics</h1>
       <p className="analytics-scope">
-        {workspaceName}: campaigns created or active in {scope}.
+        {workspaceName}: campaigns created or active in {scopeText(days, channel)}.
       </p>
       <div className="analytics-controls">
         <div role="group" aria-label="Period" className="segmented">
@@ -70,7 +63,7 @@ export function AnalyticsPage({ workspaceName }: { workspaceName: string }) {
             ))}
         </select>
       </div>
-      <PortfolioPanel days={days} channel={channel} scope={scope} />
+      <PortfolioPanel days={days} channel={channel} />
       <TrendPanel days={days} channel={channel} />
       <TopCampaignsPanel days={days} channel={channel} />
       <Segments />
@@ -78,8 +71,11 @@ export function AnalyticsPage({ workspaceName }: { workspaceName: string }) {
   );
 }
 
-function PortfolioPanel({ days, channel, scope }: { days: number; channel: Channel | null; scope: string }) {
-  const [{ data, error, fetching }] = useQuery({ query: DashAnalyticsPortfolioDocument, variables: { days, channel } });
+function PortfolioPanel({ days, channel }: { days: number; channel: Channel | null }) {
+  const [{ data, error, fetching, operation }] = useQuery({ query: DashAnalyticsPortfolioDocument, variables: { days, channel } });
+  // The previous period's totals stay on screen while the next load: word them by their own period.
+  const shown = answeredVariables(operation, { days, channel });
+  const scope = scopeText(shown.days, shown.channel ?? null);
   const rows = useMemo(() => (data ? channelRows(data) : []), [data]);
   return (
     <>
@@ -109,11 +105,11 @@ function PortfolioPanel({ days, channel, scope }: { days: number; channel: Chann
       </section>
       <section aria-labelledby="channels-title" className="analytics-panel">
         <h2 id="channels-title">Channels</h2>
-        {data && rows.length === 0 && <p className="empty">No campaign on any channel in the last {days} days.</p>}
+        {data && rows.length === 0 && <p className="empty">No campaign on any channel in the last {shown.days} days.</p>}
         {rows.length > 0 && (
           <div className="table-wrap">
             <table className="channels">
-              <caption>Per channel over the last {days} days (every channel, whatever the filter above)</caption>
+              <caption>Per channel over the last {shown.days} days (every channel, whatever the filter above)</caption>
               <thead>
                 <tr>
                   <th scope="col">Channel</th>
@@ -151,8 +147,10 @@ function PortfolioPanel({ days, channel, scope }: { days: number; channel: Chann
 function TrendPanel({ days, channel }: { days: number; channel: Channel | null }) {
   const [interval, setBucketInterval] = useState<Interval>('DAY');
   const [{ data, error, fetching, operation }] = useQuery({ query: DashAnalyticsTrendDocument, variables: { days, interval, channel } });
-  // urql keeps the previous result while the next loads: label the buckets by the interval they have.
-  const shown = operation?.variables.interval ?? interval;
+  // urql keeps the previous result while the next loads: label the buckets by the interval they have,
+  // and the empty message by the period it covers.
+  const answered = answeredVariables(operation, { days, interval, channel });
+  const shown = answered.interval;
   const timeZone = data?.viewer.workspace.timezone;
   const series = useMemo(() => trend(data?.portfolioTimeSeries ?? []), [data]);
   const xFormat = useMemo(() => (x: number) => bucketLabel(x, shown, timeZone), [shown, timeZone]);
@@ -183,7 +181,7 @@ function TrendPanel({ days, channel }: { days: number; channel: Channel | null }
       </div>
       <ApiError error={error} />
       {fetching && <p role="status">Loading the trend…</p>}
-      {data && !series.active && <p className="empty">Nothing was sent or converted in the last {days} days.</p>}
+      {data && !series.active && <p className="empty">Nothing was sent or converted in the last {answered.days} days.</p>}
       {data && series.active && (
         <div className="trend-charts" data-interval={shown}>
           <Chart title={`Sent and conversions per ${unit}`} x={series.x} series={counts} xLabel={xLabel} xFormat={xFormat} />
@@ -200,8 +198,9 @@ function TopCampaignsPanel({ days, channel }: { days: number; channel: Channel |
   const [{ data, error, fetching, operation }] = useQuery({ query: DashTopCampaignsDocument, variables: { days, channel, metric } });
   // urql keeps the previous ranking while the next loads: read and label its values by the metric
   // and period they were ranked by (a revenue of 37.50 is not a conversion rate of 3,750 %).
-  const shown = operation?.variables.metric ?? metric;
-  const shownDays = operation?.variables.days ?? days;
+  const answered = answeredVariables(operation, { days, channel, metric });
+  const shown = answered.metric;
+  const shownDays = answered.days;
   const label = METRICS.find((m) => m.metric === shown)!.label;
   return (
     <section aria-labelledby="top-title" className="analytics-panel">
@@ -243,7 +242,7 @@ function TopCampaignsPanel({ days, channel }: { days: number; channel: Channel |
                     {hasTestPage(r.campaign.type) ? <Link href={testPath(r.campaign.id)}>{r.campaign.name}</Link> : r.campaign.name}
                   </th>
                   <td data-label="Type">{humanize(r.campaign.type)}</td>
-                  <td data-label="Channel">{channelLabel(r.campaign.channel)}</td>
+                  <td data-label="Channel">{channelName(r.campaign.channel)}</td>
                   <td data-label="Status">{humanize(r.campaign.status)}</td>
                   <td data-label={label} className="rank-value">
                     {formatRankValue(shown, r.value)}

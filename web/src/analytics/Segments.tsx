@@ -6,8 +6,8 @@
 import { useMemo } from 'react';
 import { useQuery } from 'urql';
 import { DashAnalyticsSegmentsDocument } from '../generated/graphql';
+import { ApiError } from '../ui/ApiError';
 import { Chart } from '../ui/Chart';
-import { describeError } from '../ui/format';
 import { cohortGrid, formatCount, formatMoney } from './model';
 
 const COHORT_WEEKS = 8;
@@ -26,11 +26,7 @@ export function Segments() {
     <section aria-labelledby="segments-title" className="analytics-panel">
       <h2 id="segments-title">Segments</h2>
       <p className="analytics-scope">Every contact of the workspace, whatever the period and channel above.</p>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {fetching && <p role="status">Loading the segments…</p>}
       <h3>Contacts by lifetime value</h3>
       {data && !anyContacts && <p className="empty">No contacts yet: import some (upsertContacts) and their spend bands appear here.</p>}

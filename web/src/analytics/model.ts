@@ -3,7 +3,7 @@
  * buckets, per-channel rows, ranking values and the cohort grid. Pure: no I/O, no DOM.
  */
 import type { CampaignType, Channel, DashPortfolioFragment, Interval, RankMetric } from '../generated/graphql';
-import { percent } from '../ui/format';
+import { channelName, percent } from '../ui/format';
 
 export const PERIODS = [7, 30, 90] as const;
 export type Period = (typeof PERIODS)[number];
@@ -12,11 +12,10 @@ export const INTERVALS: readonly { interval: Interval; label: string }[] = [
   { interval: 'WEEK', label: 'Week' },
   { interval: 'MONTH', label: 'Month' },
 ];
-export const CHANNELS: readonly { channel: Channel; label: string }[] = [
-  { channel: 'SMS', label: 'SMS' },
-  { channel: 'WHATSAPP', label: 'WhatsApp' },
-  { channel: 'EMAIL', label: 'Email' },
-];
+export const CHANNELS: readonly { channel: Channel; label: string }[] = (['SMS', 'WHATSAPP', 'EMAIL'] as const).map((channel) => ({
+  channel,
+  label: channelName(channel),
+}));
 export const METRICS: readonly { metric: RankMetric; label: string }[] = [
   { metric: 'REVENUE', label: 'Revenue' },
   { metric: 'CONVERSION_RATE', label: 'Conversion rate' },
@@ -25,14 +24,23 @@ export const METRICS: readonly { metric: RankMetric; label: string }[] = [
   { metric: 'ROI', label: 'ROI' },
 ];
 
-export function channelLabel(channel: Channel): string {
-  return CHANNELS.find((c) => c.channel === channel)?.label ?? channel;
-}
-
 const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const money2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** Whole numbers with thousands separators: 12,345. */
+/** What a period and channel filter cover, in words: "the last 30 days, SMS only". */
+export function scopeText(days: number, channel: Channel | null): string {
+  return `the last ${days} days${channel ? `, ${channelName(channel)} only` : ''}`;
+}
+
+/**
+ * The variables the shown result answers: urql keeps the previous result, with its operation, while
+ * the next one loads, so captions and empty messages must name those and not the newly chosen ones.
+ */
+export function answeredVariables<V extends object>(operation: { variables?: V } | undefined, chosen: V): V {
+  return operation?.variables ?? chosen;
+}
+
 export function formatCount(n: number): string {
   return count.format(n);
 }
@@ -155,7 +163,7 @@ export function channelRows(byChannel: Record<'sms' | 'whatsapp' | 'email', Dash
     .filter(([, p]) => p.totalCampaigns > 0)
     .map(([channel, p]) => ({
       channel,
-      label: channelLabel(channel),
+      label: channelName(channel),
       campaigns: p.totalCampaigns,
       sent: p.sent,
       converted: p.converted,

@@ -16,7 +16,8 @@ import {
 } from '../generated/graphql';
 import { Link } from '../shell/navigation';
 import { Chart } from '../ui/Chart';
-import { channelName, describeError, humanize, percent } from '../ui/format';
+import { channelName, hourLabel, humanize, percent } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { isLive, variantLabel } from './model';
 import { TestActions } from './test-page-actions';
 import { IntervalPlot } from './test-page-interval';
@@ -51,9 +52,7 @@ export function CampaignPage({ id }: { id: string }) {
       {error && (
         <>
           <h1 id="campaign-title">Test</h1>
-          <p role="alert" className="error">
-            {describeError(error)}
-          </p>
+          <ApiError error={error} />
         </>
       )}
       {!data && fetching && <h1 id="campaign-title">Loading the test…</h1>}
@@ -335,7 +334,6 @@ const METRICS: { value: SeriesMetric; label: string }[] = [
   { value: 'sent', label: 'Sent' },
 ];
 
-const hourLabel = (v: number) => new Date(v * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 function TimeSeries({ campaign: c, liveAt }: { campaign: TestCampaign; liveAt?: string }) {
   const [interval, setInterval_] = useState<Interval>('HOUR');
@@ -379,11 +377,7 @@ function TimeSeries({ campaign: c, liveAt }: { campaign: TestCampaign; liveAt?: 
           ))}
         </select>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {chart && (
         <Chart
           title={`${label} per ${interval.toLowerCase()} and variant`}

@@ -14,7 +14,8 @@ import {
 } from '../generated/graphql';
 import { useLiveCampaign } from './live';
 import { Link } from '../shell/navigation';
-import { channelName, describeError, humanize, percent } from '../ui/format';
+import { channelName, humanize, percent } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { testPath } from '../shell/routes';
 import { MAX_LIST_SIZE, listReloadNeeded, nextListSize, standing, totals, variantLabel } from './model';
 
@@ -55,11 +56,7 @@ export function ExperimentsPage({ workspaceName }: { workspaceName: string }) {
       <p>
         <Link href="/tests/new">New A/B test</Link>
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!data && fetching && <p>Loading the tests…</p>}
       {data && campaigns.length === 0 && <p>No A/B tests or bandits in {workspaceName} yet: <Link href="/tests/new">create one</Link>.</p>}
       {campaigns.length > 0 && (

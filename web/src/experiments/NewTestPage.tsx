@@ -20,6 +20,7 @@ import {
 import { Link, navigate } from '../shell/navigation';
 import { testPath } from '../shell/routes';
 import { channelName, describeError, humanize } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import {
   MAX_VARIANTS,
   MIN_VARIANTS,
@@ -198,11 +199,7 @@ export function NewTestPage() {
               </select>
             )}
           </Field>
-          {contacts.error && (
-            <p role="alert" className="error">
-              {describeError(contacts.error)}
-            </p>
-          )}
+          <ApiError error={contacts.error} />
           <ol className="nt-variants">
             {form.variants.map((v, i) => (
               <li key={v.uid}>
@@ -423,9 +420,7 @@ function Preview({ what, template, contactId, variables, channel, title }: Previ
       <p className="nt-preview-title">Preview of the {what}</p>
       {template.trim() === '' && <p className="nt-hint">Type the {what} to preview it.</p>}
       {error && template.trim() !== '' && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
+        <ApiError error={error} />
       )}
       {p && template.trim() !== '' && (
         <>
@@ -448,11 +443,7 @@ function Reach({ form }: { form: NewTestForm }) {
   const [{ data, error, fetching }] = useQuery({ query: DashEstimateReachDocument, variables: vars!, pause: !vars });
   return (
     <>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       <div className="nt-reach" role="status">
       {!vars && <p className="nt-warn">A number field of the audience is not a number: no estimate.</p>}
       {vars && data && (

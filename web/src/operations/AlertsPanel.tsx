@@ -2,7 +2,8 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { DashAlertsDocument } from '../generated/graphql';
-import { describeError, humanize } from '../ui/format';
+import { humanize } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { when } from './model';
 
 export function AlertsPanel() {
@@ -19,11 +20,7 @@ export function AlertsPanel() {
           Refresh alerts
         </button>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!data && fetching && <p role="status">Loading alerts…</p>}
       {data && alerts.length === 0 && <p>{openOnly ? 'No open alert.' : 'No alert raised yet.'}</p>}
       {alerts.length > 0 && (

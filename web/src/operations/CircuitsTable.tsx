@@ -1,5 +1,5 @@
 /** Provider circuits: per channel the workspace sends on, its provider account and circuit breaker. */
-import { humanize } from '../ui/format';
+import { channelName } from '../ui/format';
 import { circuitText, sortCircuits, when, type ProviderHealthEntry } from './model';
 
 export function CircuitsTable({ circuits }: { circuits: readonly ProviderHealthEntry[] }) {
@@ -29,7 +29,7 @@ export function CircuitsTable({ circuits }: { circuits: readonly ProviderHealthE
               {rows.map((p) => (
                 <tr key={`${p.channel}:${p.account}`} data-channel={p.channel}>
                   <th scope="row" data-label="Channel">
-                    {p.channel === 'SMS' ? 'SMS' : humanize(p.channel)}
+                    {channelName(p.channel)}
                   </th>
                   <td data-label="Provider">{p.provider}</td>
                   <td data-label="Account" className="ops-mono">

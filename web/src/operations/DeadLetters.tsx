@@ -13,6 +13,7 @@ import {
   type RetryStatus,
 } from '../generated/graphql';
 import { describeError } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { FIRST_PAGE, currentCursor, isForbidden, nextPage, pageNumber, payloadText, previousPage, requeueAllOutcome, requeueOutcome, when, type CursorStack } from './model';
 
 const PAGE_SIZE = 20;
@@ -88,11 +89,7 @@ export function DeadLetters({ onChanged }: { onChanged(): void }) {
         </button>
       </div>
       {allOutcome && <OutcomeLine outcome={allOutcome} testId="requeue-all-outcome" />}
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {gone.map(([id, o]) => (
         <OutcomeLine key={id} outcome={o} testId={`requeue-outcome-${id}`} withSubject />
       ))}

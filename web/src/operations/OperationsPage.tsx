@@ -6,7 +6,7 @@
  */
 import { useQuery } from 'urql';
 import { DashOperationsHealthDocument } from '../generated/graphql';
-import { describeError } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { AlertsPanel } from './AlertsPanel';
 import { CircuitsTable } from './CircuitsTable';
 import { DeadLetters } from './DeadLetters';
@@ -27,11 +27,7 @@ export function OperationsPage({ workspaceName, apiKey }: { workspaceName: strin
           {fetching ? 'Refreshing…' : 'Refresh health and circuits'}
         </button>
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!data && fetching && <p role="status">Loading webhook health…</p>}
       {data && <WebhookHealthPanel health={data.webhookHealth} />}
       {data && <CircuitsTable circuits={data.providerHealth} />}

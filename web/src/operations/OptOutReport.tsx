@@ -5,10 +5,10 @@
  * blob: URL (the page's CSP allows both: fetch is connect-src 'self', a download is no fetch).
  * The key is the shell's signed-in key, passed down: the shell alone reads the session.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
 import { DashOptOutReportDocument } from '../generated/graphql';
-import { describeError } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import {
   FIRST_PAGE,
   PERIODS,
@@ -56,11 +56,7 @@ export function OptOutReport({ apiKey }: { apiKey: string }) {
         </select>
         <CsvDownload days={days} apiKey={apiKey} />
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!data && fetching && <p role="status">Loading the opt-out report…</p>}
       {report && (
         <>
@@ -153,6 +149,12 @@ function CsvDownload({ days, apiKey }: { days: number; apiKey: string }) {
   const [problem, setProblem] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
 
+  // The last download's outcome was about the previous period: not shown beside the new one.
+  useEffect(() => {
+    setProblem(undefined);
+    setDone(undefined);
+  }, [days]);
+
   const download = async () => {
     setBusy(true);
     setProblem(undefined);
@@ -173,7 +175,8 @@ function CsvDownload({ days, apiKey }: { days: number; apiKey: string }) {
       a.remove();
       // The browser has taken the file once the click is handled; free the blob on the next turn.
       setTimeout(() => URL.revokeObjectURL(url), 1000);
-      setDone(`Saved ${name}.`);
+      // Handed to the browser, which may still ask where to save it or refuse: not "saved".
+      setDone(`Download started: ${name}`);
     } catch (e) {
       setProblem(`The server could not be reached: ${(e as Error).message}`);
     } finally {

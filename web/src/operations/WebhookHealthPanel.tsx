@@ -1,6 +1,7 @@
 /** Webhook health: one card per provider with activity in the last 24 hours, its status and numbers. */
 import { useMemo } from 'react';
 import { Chart, type ChartSeries } from '../ui/Chart';
+import { hourLabel } from '../ui/format';
 import { duration, healthReading, historySeries, overallReading, rejectedLastHour, when, type WebhookHealthEntry } from './model';
 
 export function WebhookHealthPanel({ health }: { health: readonly WebhookHealthEntry[] }) {
@@ -115,4 +116,3 @@ function ProviderCard({ h }: { h: WebhookHealthEntry }) {
   );
 }
 
-const hourLabel = (v: number) => new Date(v * 1000).toLocaleString([], { hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short' });

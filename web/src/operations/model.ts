@@ -4,6 +4,7 @@
  * no DOM.
  */
 import type { DashOperationsHealthQuery, DashWebhookRetryFragment } from '../generated/graphql';
+import { channelName } from '../ui/format';
 
 export type WebhookHealthEntry = DashOperationsHealthQuery['webhookHealth'][number];
 export type ProviderHealthEntry = DashOperationsHealthQuery['providerHealth'][number];
@@ -133,7 +134,7 @@ export function periodLabel(days: number): string {
 
 /** A breakdown key as people read it: the API's ALL and (none) in words, channels humanised. */
 export function breakdownKey(dimension: 'channel' | 'source' | 'keyword', key: string): string {
-  if (dimension === 'channel') return key === 'ALL' ? 'All channels' : key === 'SMS' ? 'SMS' : key.charAt(0) + key.slice(1).toLowerCase();
+  if (dimension === 'channel') return key === 'ALL' ? 'All channels' : channelName(key);
   if (dimension === 'keyword' && key === '(none)') return 'No keyword';
   return key;
 }
@@ -153,9 +154,15 @@ export function optOutCsvPath(days: number): string {
   return `/v1/opt-outs.csv?days=${encodeURIComponent(String(days))}`;
 }
 
-/** The saved file's name: the period and the day, so two downloads do not overwrite each other. */
-export function optOutCsvFileName(days: number, now: Date): string {
-  return `opt-outs-${days}d-${now.toISOString().slice(0, 10)}.csv`;
+/**
+ * The saved file's name: the period and the day, so two downloads do not overwrite each other. The day
+ * is the reader's (local, or the zone given): in UTC a download at 00:30 in Lisbon summer time, or in
+ * the evening in California, would carry the wrong date.
+ */
+export function optOutCsvFileName(days: number, now: Date, timeZone?: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
+  return `opt-outs-${days}d-${part('year')}-${part('month')}-${part('day')}.csv`;
 }
 
 /** A REST error body ({ error: { code, reason, message } }) in the words describeError uses. */

@@ -1,7 +1,8 @@
 /** The conversion models: every stored version with its holdout metrics, and retraining (trainModel). */
 import { useMutation, useQuery } from 'urql';
 import { DashModelsDocument, DashTrainModelDocument, type DashModelsQuery } from '../generated/graphql';
-import { describeError, humanize } from '../ui/format';
+import { humanize } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { metricRows } from './model';
 
 export function ModelsPanel({ writer }: { writer: boolean }) {
@@ -35,18 +36,10 @@ export function ModelsPanel({ writer }: { writer: boolean }) {
               Version {training.data.trainModel.version} trained on {training.data.trainModel.samples.toLocaleString('en-US')} messages.
             </p>
           )}
-          {training.error && (
-            <p role="alert" className="error">
-              {describeError(training.error)}
-            </p>
-          )}
+          <ApiError error={training.error} />
         </div>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!data && fetching && <p>Loading the models…</p>}
       {data && models.length === 0 && (
         <p className="empty">

@@ -6,7 +6,7 @@
  */
 import { useQuery } from 'urql';
 import { DashOptimisationDocument } from '../generated/graphql';
-import { describeError } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { canWrite, groupRecommendations } from './model';
 import { RecommendationGroups, RefreshList } from './Recommendations';
 import { SendTimePreviewPanel } from './SendTimePreview';
@@ -33,12 +33,8 @@ export function OptimisationPage({ workspaceName }: { workspaceName: string }) {
           sure it is; a new generation is computed daily at 05:00 UTC.
           {!data || writer ? '' : ' This key can read only: applying and refreshing need a WRITE key.'}
         </p>
-        {error && (
-          <p role="alert" className="error">
-            {describeError(error)}
-          </p>
-        )}
-        {!data && fetching && <p>Loading the recommendations…</p>}
+        <ApiError error={error} />
+        {!data && fetching && <p role="status">Loading the recommendations…</p>}
         {data && campaigns.length === 0 && (
           <p className="empty">No draft, scheduled or running campaign in {workspaceName}: create one (createCampaign) and its recommendations appear here.</p>
         )}

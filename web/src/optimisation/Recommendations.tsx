@@ -1,5 +1,5 @@
 /** Recommendations grouped by type, one-click apply, and refreshing a campaign's recommendations. */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useClient, useMutation } from 'urql';
 import {
   DashApplyRecommendationDocument,
@@ -8,6 +8,7 @@ import {
   type DashOptimisableCampaignFragment,
 } from '../generated/graphql';
 import { describeError, humanize } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { describeChanges, formatConfidence, formatImpact, rowState, type RecommendationGroup, type RecommendationRow } from './model';
 
 interface GroupsProps {
@@ -48,10 +49,22 @@ interface CardProps {
 function RecommendationCard({ r, campaign, writer, onApplied }: CardProps) {
   const client = useClient();
   const [, apply] = useMutation(DashApplyRecommendationDocument);
-  const [local, setLocal] = useState<'applying' | 'failed' | undefined>();
+  const [local, setLocal] = useState<'applying' | 'failed' | 'applied' | undefined>();
+  // The mutation's appliedAt: shown until the reloaded list carries it.
+  const [appliedAt, setAppliedAt] = useState<string | null>(null);
   const [message, setMessage] = useState<string>();
   const [changes, setChanges] = useState<string[]>();
   const state = rowState(r, local);
+  const appliedRef = useRef<HTMLParagraphElement>(null);
+  const focusApplied = useRef(false);
+
+  // The Apply button that had focus is gone once applied: focus goes to the text that replaced it.
+  useEffect(() => {
+    if (state === 'applied' && focusApplied.current) {
+      focusApplied.current = false;
+      appliedRef.current?.focus();
+    }
+  }, [state]);
 
   const onApply = async () => {
     const before = campaign;
@@ -63,7 +76,9 @@ function RecommendationCard({ r, campaign, writer, onApplied }: CardProps) {
       setMessage(describeError(result.error));
       return;
     }
-    setLocal(undefined);
+    setAppliedAt(result.data?.applyRecommendation.appliedAt ?? null);
+    focusApplied.current = true;
+    setLocal('applied');
     // What applying changed, read back from the API rather than assumed from the recommendation.
     const after = await client.query(DashOptimisableCampaignDocument, { id: r.campaignId ?? '' }, { requestPolicy: 'network-only' }).toPromise();
     if (after.error) setMessage(`Applied, but the campaign could not be read back: ${describeError(after.error)}`);
@@ -112,8 +127,8 @@ function RecommendationCard({ r, campaign, writer, onApplied }: CardProps) {
       </p>
       <div className="rec-actions">
         {state === 'applied' ? (
-          <p role="status" className="applied">
-            Applied {new Date(r.appliedAt!).toLocaleString()}
+          <p role="status" className="applied" ref={appliedRef} tabIndex={-1}>
+            Applied{r.appliedAt ?? appliedAt ? ` ${new Date((r.appliedAt ?? appliedAt)!).toLocaleString()}` : ''}
           </p>
         ) : writer ? (
           <button type="button" onClick={onApply} disabled={state === 'applying'} aria-describedby={titleId}>
@@ -205,11 +220,7 @@ function RefreshItem({ campaign, onRefreshed }: { campaign: DashOptimisableCampa
           {data.generateRecommendations.length === 0 ? 'Nothing to recommend for it now.' : `${data.generateRecommendations.length} computed.`}
         </span>
       )}
-      {error && (
-        <span role="alert" className="error">
-          {describeError(error)}
-        </span>
-      )}
+      <ApiError error={error} inline />
     </li>
   );
 }

@@ -3,14 +3,11 @@ import { useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import { DashSendTimePreviewDocument, type Channel } from '../generated/graphql';
 import { Chart } from '../ui/Chart';
-import { describeError, percent } from '../ui/format';
+import { channelName, percent } from '../ui/format';
+import { ApiError } from '../ui/ApiError';
 import { hourLabel, previewBars } from './model';
 
-const CHANNELS: { value: Channel; label: string }[] = [
-  { value: 'SMS', label: 'SMS' },
-  { value: 'WHATSAPP', label: 'WhatsApp' },
-  { value: 'EMAIL', label: 'Email' },
-];
+const CHANNELS: readonly Channel[] = ['SMS', 'WHATSAPP', 'EMAIL'];
 
 export function SendTimePreviewPanel() {
   const [channel, setChannel] = useState<Channel>('SMS');
@@ -19,7 +16,7 @@ export function SendTimePreviewPanel() {
   const bars = useMemo(() => (preview ? previewBars(preview) : undefined), [preview]);
   // Stable series identity: the chart rebuilds only when the numbers change.
   const series = useMemo(() => (bars ? [{ label: 'Contacts', values: bars.contacts }] : []), [bars]);
-  const channelLabel = CHANNELS.find((c) => c.value === channel)!.label;
+  const channelLabel = channelName(channel);
 
   return (
     <section aria-labelledby="send-time-title" className="send-time">
@@ -32,17 +29,13 @@ export function SendTimePreviewPanel() {
         <label htmlFor="send-time-channel">Channel</label>
         <select id="send-time-channel" value={channel} onChange={(e) => setChannel(e.target.value as Channel)}>
           {CHANNELS.map((c) => (
-            <option key={c.value} value={c.value}>
-              {c.label}
+            <option key={c} value={c}>
+              {channelName(c)}
             </option>
           ))}
         </select>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {describeError(error)}
-        </p>
-      )}
+      <ApiError error={error} />
       {!preview && fetching && <p>Loading the preview…</p>}
       {preview && bars && (
         <>

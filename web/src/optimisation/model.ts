@@ -78,8 +78,12 @@ export function formatConfidence(confidence: number): string {
 
 export type RowState = 'open' | 'applying' | 'applied' | 'failed';
 
-/** The state a row shows: an apply in flight or failed (this page's), else the API's appliedAt. */
-export function rowState(r: Pick<DashRecommendationFragment, 'appliedAt'>, local: 'applying' | 'failed' | undefined): RowState {
+/**
+ * The state a row shows: applied once the API says so (its appliedAt) or once this page's apply
+ * succeeded (the list that still says unapplied is older than the mutation's answer), else an apply
+ * in flight or failed.
+ */
+export function rowState(r: Pick<DashRecommendationFragment, 'appliedAt'>, local: 'applying' | 'failed' | 'applied' | undefined): RowState {
   if (r.appliedAt) return 'applied';
   return local ?? 'open';
 }

@@ -14,6 +14,14 @@ export function channelName(channel: string): string {
   return channel === 'SMS' ? 'SMS' : channel === 'WHATSAPP' ? 'WhatsApp' : humanize(channel);
 }
 
+/**
+ * A chart's hourly x value (epoch seconds) as "5 Mar, 14:30" in the reader's locale and time zone;
+ * the locale and zone are parameters so a test can pin them.
+ */
+export function hourLabel(seconds: number, locale?: string, timeZone?: string): string {
+  return new Date(seconds * 1000).toLocaleString(locale ?? [], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone });
+}
+
 interface ApiErrorLike {
   graphQLErrors?: readonly { message: string; extensions?: Record<string, unknown> }[];
   networkError?: { message: string } | undefined;
