@@ -47,6 +47,34 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
     }
     refocus();
   };
+  // Launch, pause and resume: one button each when the status allows it, the same handling after.
+  type Outcome = [Parameters<typeof describeError>[0] | undefined, StatusChange | undefined];
+  const statusActions: { label: string; allowed: boolean; run(): Promise<Outcome> }[] = [
+    {
+      label: 'Launch',
+      allowed: allowed.launch,
+      run: async () => {
+        const r = await doLaunch({ id: c.id });
+        return [r.error, r.data?.launchCampaign];
+      },
+    },
+    {
+      label: 'Pause',
+      allowed: allowed.pause,
+      run: async () => {
+        const r = await doPause({ id: c.id });
+        return [r.error, r.data?.pauseCampaign];
+      },
+    },
+    {
+      label: 'Resume',
+      allowed: allowed.resume,
+      run: async () => {
+        const r = await doResume({ id: c.id });
+        return [r.error, r.data?.resumeCampaign];
+      },
+    },
+  ];
 
   return (
     <section aria-labelledby="actions-title" className="test-actions">
@@ -54,32 +82,16 @@ export function TestActions({ campaign: c, onStatus, onWinner }: Props) {
         Actions
       </h2>
       <div className="actions">
-        {allowed.launch && (
-          <button type="button" disabled={busy} onClick={async () => {
-              setMessage({});
-              const r = await doLaunch({ id: c.id });
-              done('Launch', r.error, r.data?.launchCampaign);
-            }}>
-            Launch
-          </button>
-        )}
-        {allowed.pause && (
-          <button type="button" disabled={busy} onClick={async () => {
-              setMessage({});
-              const r = await doPause({ id: c.id });
-              done('Pause', r.error, r.data?.pauseCampaign);
-            }}>
-            Pause
-          </button>
-        )}
-        {allowed.resume && (
-          <button type="button" disabled={busy} onClick={async () => {
-              setMessage({});
-              const r = await doResume({ id: c.id });
-              done('Resume', r.error, r.data?.resumeCampaign);
-            }}>
-            Resume
-          </button>
+        {statusActions.map(
+          (a) =>
+            a.allowed && (
+              <button key={a.label} type="button" disabled={busy} onClick={async () => {
+                  setMessage({});
+                  done(a.label, ...(await a.run()));
+                }}>
+                {a.label}
+              </button>
+            ),
         )}
         {/* Mounted whatever the status: an open dialog stays open when a live update (someone else's action) changes what is allowed, and its submit then shows the API's refusal. */}
         <DeclareWinner available={allowed.declareWinner} campaign={c} onWinner={onWinner} onClosed={refocus} />
