@@ -15,7 +15,7 @@ import { CreateApiKeyDocument, LaunchCampaignDocument, OptOutChannelDocument, Up
 import { recordMessage } from '../../src/tracking/messages';
 import { MAX_ATTEMPTS } from '../../src/tracking/webhooks/retries';
 import { twilioSignature } from '../../src/tracking/webhooks/signatures';
-import { browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
+import { atPhoneWidth, browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -215,7 +215,7 @@ run('shows health, circuits, dead letters (requeue: FORBIDDEN for READ, done for
 
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, 'dashboard-operations');
-  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await atPhoneWidth(page)).toEqual([]);
   await screenshot(page, 'dashboard-operations-narrow');
   expect(await seriousViolations(page)).toEqual([]);
   expect(external).toEqual([]);

@@ -21,7 +21,7 @@ import {
   UpsertContactsDocument,
   type TrackEventInput,
 } from '../generated/graphql';
-import { browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
+import { atPhoneWidth, browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 import type { Browser } from 'playwright-core';
@@ -190,7 +190,7 @@ run(
     expect(await modelTable.locator('tbody tr', { hasText: 'Held-out contacts' }).locator('td').textContent()).toBe(String(metrics.holdoutContacts));
     expect(await page.locator('.models [role="alert"]').count()).toBe(0);
 
-    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await atPhoneWidth(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'dashboard-optimisation-390');
     expect(external).toEqual([]);

@@ -8,7 +8,7 @@
  * Screenshots: test-artifacts/dashboard-test-page*.png. Skipped outside CI without Chromium.
  */
 import { EndTestDocument, LaunchCampaignDocument } from '../generated/graphql';
-import { browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
+import { atPhoneWidth, browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
 import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
@@ -150,11 +150,10 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   expect(await until(() => page.evaluate('document.activeElement?.id'), (v) => v === 'actions-title', 15_000)).toBe('actions-title');
   expect(await text(page, '#next-title + ul')).toContain('was declared the winner and the test has ended');
 
-  await page.bringToFront(); // a background tab skips layout observers (the chart's resize)
-  await page.setViewportSize({ width: 390, height: 844 }); // a background tab skips layout observers (the chart's resize)
-  await screenshot(page, 'dashboard-test-page-narrow');
-  // Nothing is wider than the viewport (no sideways scrolling of the page).
+  // Nothing is wider than the viewport (no sideways scrolling of the page), once the chart has resized.
+  expect(await atPhoneWidth(page)).toEqual([]);
   expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+  await screenshot(page, 'dashboard-test-page-narrow');
   // At 390 px tables collapse into cards whose header row is hidden: every cell of the chart's table names its column.
   expect(await page.locator('figure.chart details tbody td').count()).toBeGreaterThan(0);
   expect(await page.locator('figure.chart details tbody td:not([data-label]), figure.chart details tbody th:not([data-label])').count()).toBe(0);

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { until } from './until';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -77,3 +78,21 @@ export async function signIn(page: Page, serverUrl: string, key: string, path = 
 
 /** The text of the first element matching `selector` (poll it with `until` from the test process: in-page waitForFunction needs eval, which the CSP forbids). */
 export const textOf = (page: Page, selector: string) => page.locator(selector).first().textContent();
+
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Brings the page to the front (a background tab runs no ResizeObserver, so charts would keep
+ * their wide size), narrows it to a phone, and waits — charts resize asynchronously, later on a
+ * loaded machine — until nothing matching `selector` reaches past the viewport's right edge.
+ * Returns what still does after 15 s (assert it empty) as "TAG.class" strings.
+ */
+export async function atPhoneWidth(page: Page, selector = 'body, body *'): Promise<string[]> {
+  await page.bringToFront();
+  await page.setViewportSize(PHONE);
+  const overflowing = async () =>
+    (await page.evaluate(
+      `[...document.querySelectorAll(${JSON.stringify(selector)})].filter((e) => e.getBoundingClientRect().right > ${PHONE.width + 1}).map((e) => e.tagName + '.' + e.className)`,
+    )) as string[];
+  return until(overflowing, (list) => list.length === 0, 15_000);
+}
