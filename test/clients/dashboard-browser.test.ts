@@ -9,7 +9,7 @@
  */
 import { DeclareWinnerDocument, LaunchCampaignDocument, PauseCampaignDocument } from '../generated/graphql';
 import { browserIt, launchChromium, screenshot, seriousViolations, textOf as text, watchPage } from '../helpers/browser';
-import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
+import { campaignWithRecipients, variantsByRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 import type { Browser } from 'playwright-core';
@@ -81,7 +81,7 @@ run('signs in, lists the tests, shows events live without reload, switches works
   expect(await page.title()).toBe('A/B tests · Dashboard shop · Splitcast');
 
   // Live: once the page's subscription is registered, events posted to the API reach the page.
-  const variantA = f.variants[0]!;
+  const variantA = variantsByRecipients(f)[0]!;
   const contactsA = f.contacts.filter((c) => c.variantId === variantA.id).slice(0, 2);
   expect(contactsA.length).toBe(2);
   const convertedA = () => text(page, `tr[data-campaign-id="${f.campaignId}"] li[data-variant-key="${variantA.key}"] .converted`);

@@ -9,7 +9,7 @@
  */
 import { EndTestDocument, LaunchCampaignDocument } from '../generated/graphql';
 import { atPhoneWidth, browserIt, launchChromium, screenshot, seriousViolations, signIn, textOf as text, watchPage } from '../helpers/browser';
-import { campaignWithRecipients, type CampaignFixture } from '../helpers/fixtures';
+import { campaignWithRecipients, variantsByRecipients, type CampaignFixture } from '../helpers/fixtures';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { until } from '../helpers/until';
 import type { Browser } from 'playwright-core';
@@ -59,8 +59,10 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
 
   await signIn(page, t.url, key, `/tests/${f.campaignId}`);
   await page.locator('h1', { hasText: 'fixture tp' }).waitFor({ timeout: 20_000 });
-  const [variantA, variantB] = [f.variants[0]!, f.variants[1]!];
+  const [variantA, variantB] = variantsByRecipients(f) as [CampaignFixture['variants'][number], CampaignFixture['variants'][number]];
   const labelA = `${variantA.key} · Variant ${variantA.key}`;
+  // The dialog's options mark the control (the fixture's first variant), which A or B may be.
+  const option = (v: { id: string; key: string }) => `${v.key} · Variant ${v.key}${v.id === f.variants[0]!.id ? ' (control)' : ''}`;
   const convertedA = () => text(page, `table.funnel tr[data-variant-key="${variantA.key}"] .funnel-converted .count`);
   const comparisons = () => text(page, 'table.comparisons tbody');
   expect(await until(convertedA, (v) => v === '0', 20_000)).toBe('0');
@@ -113,7 +115,7 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
   const dialog = page.getByRole('dialog', { name: 'Declare a winner' });
   await dialog.waitFor();
   expect(await seriousViolations(page)).toEqual([]);
-  await dialog.getByLabel('Winning variant').selectOption({ label: `${labelA} (control)` });
+  await dialog.getByLabel('Winning variant').selectOption({ label: option(variantA) });
   await dialog.getByRole('button', { name: 'Confirm: declare the winner' }).click();
   expect(await dialog.getByRole('alert').textContent()).toContain('Give a reason');
   await dialog.getByLabel('Reason (required)').fill('Brand fit beats a small lift');
@@ -126,7 +128,7 @@ run('shows the analysis and funnel live, declares a winner with a reason, ends t
 
   // A second declaration supersedes the first in the history.
   await page.getByRole('button', { name: 'Declare a winner…' }).click();
-  await dialog.getByLabel('Winning variant').selectOption({ label: `${variantB.key} · Variant ${variantB.key}` });
+  await dialog.getByLabel('Winning variant').selectOption({ label: option(variantB) });
   await dialog.getByLabel('Reason (required)').fill('Second look');
   await dialog.getByRole('button', { name: 'Confirm: declare the winner' }).click();
   await dialog.waitFor({ state: 'hidden', timeout: 15_000 });

@@ -9,6 +9,16 @@ export interface CampaignFixture {
   contacts: { id: string; externalId: string; phone: string; variantId: string }[];
 }
 
+/**
+ * The fixture's variants, most recipients first. Assignment is a hash of random ids, so with few
+ * recipients any one variant may get only one or none: a test that needs n contacts in one
+ * variant takes the first of these (with 8 recipients and two variants it has at least 4).
+ */
+export function variantsByRecipients(f: CampaignFixture): CampaignFixture['variants'] {
+  const count = (id: string) => f.contacts.filter((c) => c.variantId === id).length;
+  return [...f.variants].sort((a, b) => count(b.id) - count(a.id));
+}
+
 let nextPhone = 1000;
 
 /** An A/B campaign with `n` consenting contacts (distinct +1 415 555 xxxx phones), all recipients. */

@@ -173,7 +173,7 @@ function CsvDownload({ days, apiKey }: { days: number; apiKey: string }) {
       document.body.append(a);
       a.click();
       a.remove();
-      // The browser has taken the file once the click is handled; free the blob on the next turn.
+      // The browser has taken the file once the click is handled; free the blob a second later.
       setTimeout(() => URL.revokeObjectURL(url), 1000);
       // Handed to the browser, which may still ask where to save it or refuse: not "saved".
       setDone(`Download started: ${name}`);
