@@ -3,7 +3,7 @@
  * dialog), declare a winner with a required reason (a dialog). Each failure shows the API's own
  * reason; success updates the page at once (the live subscriptions confirm it).
  */
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation } from 'urql';
 import {
   DashTestDeclareWinnerDocument,
@@ -138,58 +138,43 @@ function DeclareWinner({ available, campaign: c, onWinner, onClosed }: { availab
   };
 
   return (
-    <>
-      {available && (
-        <button
-          type="button"
-          onClick={() => {
-            setVariantId(suggested);
-            setProblem(undefined);
-            dialog.open();
-          }}
-        >
-          Declare a winner…
-        </button>
-      )}
-      <dialog ref={dialog.ref} aria-labelledby="declare-title" className="test-dialog" onClose={onClosed}>
-        <form onSubmit={submit} noValidate>
-          <h2 id="declare-title">Declare a winner</h2>
-          <p>A manual declaration is recorded with its reason, even without significance; a later declaration replaces it.</p>
-          <label htmlFor="declare-variant">Winning variant</label>
-          <select id="declare-variant" value={variantId} onChange={(e) => setVariantId(e.target.value)}>
-            {c.variants.map((v) => (
-              <option key={v.id} value={v.id}>
-                {variantLabel(v)}
-                {v.isControl ? ' (control)' : ''}
-              </option>
-            ))}
-          </select>
-          <label htmlFor="declare-reason">Reason (required)</label>
-          <textarea
-            id="declare-reason"
-            rows={3}
-            required
-            value={reason}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? 'declare-problem' : undefined}
-            onChange={(e) => setReason(e.target.value)}
-          />
-          {problem && (
-            <p id="declare-problem" role="alert" className="error">
-              {problem}
-            </p>
-          )}
-          <div className="actions">
-            <button type="submit" disabled={state.fetching}>
-              Confirm: declare the winner
-            </button>
-            <button type="button" onClick={dialog.close}>
-              Cancel
-            </button>
-          </div>
-        </form>
-      </dialog>
-    </>
+    <ConfirmDialog
+      dialog={dialog}
+      available={available}
+      trigger="Declare a winner…"
+      onOpen={() => {
+        setVariantId(suggested);
+        setProblem(undefined);
+      }}
+      id="declare"
+      title="Declare a winner"
+      confirm="Confirm: declare the winner"
+      busy={state.fetching}
+      problem={problem}
+      onSubmit={submit}
+      onClosed={onClosed}
+    >
+      <p>A manual declaration is recorded with its reason, even without significance; a later declaration replaces it.</p>
+      <label htmlFor="declare-variant">Winning variant</label>
+      <select id="declare-variant" value={variantId} onChange={(e) => setVariantId(e.target.value)}>
+        {c.variants.map((v) => (
+          <option key={v.id} value={v.id}>
+            {variantLabel(v)}
+            {v.isControl ? ' (control)' : ''}
+          </option>
+        ))}
+      </select>
+      <label htmlFor="declare-reason">Reason (required)</label>
+      <textarea
+        id="declare-reason"
+        rows={3}
+        required
+        value={reason}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? 'declare-problem' : undefined}
+        onChange={(e) => setReason(e.target.value)}
+      />
+    </ConfirmDialog>
   );
 }
 
@@ -211,39 +196,77 @@ function EndTest({ available, campaign: c, onStatus, onClosed }: { available: bo
   };
 
   return (
+    <ConfirmDialog
+      dialog={dialog}
+      available={available}
+      trigger="End the test…"
+      onOpen={() => setProblem(undefined)}
+      id="end"
+      title="End the test?"
+      confirm="Confirm: end the test"
+      busy={state.fetching}
+      problem={problem}
+      onSubmit={submit}
+      onClosed={onClosed}
+    >
+      <p>
+        Ending closes the experiment: no more recipients are tested.
+        {` ${endTestOutcome(c)}`}
+      </p>
+      {partial && (
+        <div className="check">
+          <input id="end-send-winner" type="checkbox" checked={sendWinner} onChange={(e) => setSendWinner(e.target.checked)} />
+          <label htmlFor="end-send-winner">Send the winner to the remaining {100 - (c.experiment?.testAudiencePercent ?? 100)} % of the audience</label>
+        </div>
+      )}
+    </ConfirmDialog>
+  );
+}
+
+interface ConfirmDialogProps {
+  dialog: ReturnType<typeof useDialog>;
+  /** Whether the button that opens it shows (the dialog itself stays mounted: see TestActions). */
+  available: boolean;
+  trigger: string;
+  onOpen(): void;
+  /** Prefix of the title's and the problem's element ids. */
+  id: string;
+  title: string;
+  confirm: string;
+  busy: boolean;
+  problem: string | undefined;
+  onSubmit(e: FormEvent): void;
+  onClosed(): void;
+  children: ReactNode;
+}
+
+/** A confirmation in a modal <dialog>: the button opening it, the form's own fields, the API's refusal, confirm / cancel. */
+function ConfirmDialog({ dialog, available, trigger, onOpen, id, title, confirm, busy, problem, onSubmit, onClosed, children }: ConfirmDialogProps) {
+  return (
     <>
       {available && (
         <button
           type="button"
           onClick={() => {
-            setProblem(undefined);
+            onOpen();
             dialog.open();
           }}
         >
-          End the test…
+          {trigger}
         </button>
       )}
-      <dialog ref={dialog.ref} aria-labelledby="end-title" className="test-dialog" onClose={onClosed}>
-        <form onSubmit={submit}>
-          <h2 id="end-title">End the test?</h2>
-          <p>
-            Ending closes the experiment: no more recipients are tested.
-            {` ${endTestOutcome(c)}`}
-          </p>
-          {partial && (
-            <div className="check">
-              <input id="end-send-winner" type="checkbox" checked={sendWinner} onChange={(e) => setSendWinner(e.target.checked)} />
-              <label htmlFor="end-send-winner">Send the winner to the remaining {100 - (c.experiment?.testAudiencePercent ?? 100)} % of the audience</label>
-            </div>
-          )}
+      <dialog ref={dialog.ref} aria-labelledby={`${id}-title`} className="test-dialog" onClose={onClosed}>
+        <form onSubmit={onSubmit} noValidate>
+          <h2 id={`${id}-title`}>{title}</h2>
+          {children}
           {problem && (
-            <p role="alert" className="error">
+            <p id={`${id}-problem`} role="alert" className="error">
               {problem}
             </p>
           )}
           <div className="actions">
-            <button type="submit" disabled={state.fetching}>
-              Confirm: end the test
+            <button type="submit" disabled={busy}>
+              {confirm}
             </button>
             <button type="button" onClick={dialog.close}>
               Cancel
